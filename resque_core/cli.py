@@ -1,0 +1,52 @@
+"""``python -m resque_core``: one sub-command per module in ``resque_core.commands``.
+
+Each command module exposes ``register(subparsers)``, which adds its parser and sets
+``func(args) -> int``. Errors the engine raises on purpose become one line on stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+from resque_core.errors import ResqueError
+
+COMMANDS = ("index", "layers", "forecast", "calibrate", "schedule", "report")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m resque_core",
+        description="RESQUE: estimate what retraining a model on shifted data will cost, and when to run it.",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress details to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"resque_core.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"resque_core.commands.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        return int(args.func(args) or 0)
+    except ResqueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,51 @@
+"""One small error hierarchy. Every message should tell the user what to do next."""
+
+from __future__ import annotations
+
+
+class ResqueError(Exception):
+    """Base class for every error the engine raises on purpose (bad input, unreachable service...)."""
+
+
+class DataError(ResqueError):
+    """A dataset cannot be read or does not fit what was asked (corrupt file, missing class...)."""
+
+
+class ShiftError(ResqueError):
+    """An unknown shift type or level, or a class split that cannot be made."""
+
+
+class CheckpointError(ResqueError):
+    """A checkpoint cannot be loaded safely, or it does not describe a usable model."""
+
+
+class LayerError(ResqueError):
+    """A layer name that does not exist in the model, or whose output cannot be embedded."""
+
+
+class EmbeddingError(ResqueError):
+    """The index cannot be computed from these embeddings (NaN/inf activations, one class...)."""
+
+
+class RecordsError(ResqueError):
+    """Calibration records that are missing, malformed or too few to fit a forecaster."""
+
+
+class ProviderError(ResqueError):
+    """A carbon-intensity provider failed (bad key, rate limit, timeout, malformed answer)."""
+
+
+class ScheduleError(ResqueError):
+    """A job that cannot be scheduled in the given series (too long, past the deadline...)."""
+
+
+class RetrainError(ResqueError):
+    """A retraining run that cannot start or was cancelled."""
+
+
+class EnergyError(ResqueError):
+    """Energy cannot be measured or modeled (unknown hardware profile, meter failure)."""
+
+
+class ReportError(ResqueError):
+    """A scenario or report that cannot be built or exported."""

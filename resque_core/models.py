@@ -1,0 +1,59 @@
+"""Architectures a checkpoint can name: our small CNNs, or any torchvision classification model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from torch import nn
+
+from resque_core.errors import CheckpointError
+
+
+class SmallCNN(nn.Module):
+    """A three-block CNN for small grey or RGB images (the embedded default model).
+
+    The final linear classifier is ``classifier``; its input (the ``hidden``-wide ``relu`` output)
+    is the penultimate representation RESQUE embeds by default.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 1, width: int = 16, hidden: int = 64):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(in_channels, width, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(width, 2 * width, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(2 * width, 4 * width, 3, padding=1),
+            nn.ReLU(),
+        )
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(4 * width, hidden)
+        self.relu = nn.ReLU()
+        self.classifier = nn.Linear(hidden, num_classes)
+
+    def forward(self, x):
+        x = self.flatten(self.pool(self.features(x)))
+        return self.classifier(self.relu(self.fc1(x)))
+
+
+OUR_ARCHITECTURES = {"SmallCNN": SmallCNN}
+
+
+def build_model(arch: dict[str, Any]) -> nn.Module:
+    """Build an untrained model from ``{"kind": "resque"|"torchvision", "name": ..., "kwargs": {...}}``."""
+    kind, name, kwargs = arch.get("kind", "resque"), arch.get("name"), dict(arch.get("kwargs") or {})
+    if kind == "resque":
+        if name not in OUR_ARCHITECTURES:
+            raise CheckpointError(f"unknown architecture {name!r}; ours are {sorted(OUR_ARCHITECTURES)}")
+        return OUR_ARCHITECTURES[name](**kwargs)
+    if kind == "torchvision":
+        import torchvision
+
+        try:
+            return torchvision.models.get_model(name, weights=None, **kwargs)
+        except (ValueError, TypeError) as exc:
+            raise CheckpointError(f"torchvision cannot build {name!r} with {kwargs}: {exc}") from exc
+    raise CheckpointError(f"architecture kind must be 'resque' or 'torchvision', not {kind!r}")

@@ -1,0 +1,38 @@
+"""Package-wide guarantees: no Streamlit in the engine, nothing heavy at import time."""
+
+from __future__ import annotations
+
+import ast
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def test_engine_never_imports_streamlit():
+    offenders = []
+    for path in (ROOT / "resque_core").rglob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            if any(n == "streamlit" or n.startswith("streamlit.") for n in names):
+                offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
+
+
+def test_import_loads_no_streamlit_and_no_torch_work():
+    code = "import sys, resque_core, resque_core.cli; print('streamlit' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_cli_help_lists_commands():
+    out = subprocess.run(
+        [sys.executable, "-m", "resque_core", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert "RESQUE" in out.stdout
