@@ -78,4 +78,4 @@ class ImageDataset(Dataset):
 
     def class_counts(self) -> dict[str, int]:
         counts = np.bincount(self.targets, minlength=len(self.class_names))
-        return {name: int(n) for name, n in zip(self.class_names, counts)}
+        return {name: int(n) for name, n in zip(self.class_names, counts, strict=False)}
