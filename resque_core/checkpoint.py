@@ -1,0 +1,402 @@
+"""Loading checkpoints safely, saving ours, and discovering a model's layers.
+
+Four formats are understood: the project's own dict (``save_checkpoint``), TorchScript, a bare
+``state_dict`` plus an architecture name, and a pickled ``nn.Module`` (only with ``trust=True``,
+because unpickling arbitrary objects can run code). Everything except the last is read with
+``torch.load(weights_only=True)`` or ``torch.jit.load``, which never execute code from the file.
+
+Layers are named as in ``model.named_modules()``. ``"NAME:input"`` names the *input* of module
+NAME; the default layer is the input of the model's last ``nn.Linear`` (the penultimate
+representation), e.g. ``"classifier:input"`` for ``SmallCNN`` or ``"fc:input"`` for a ResNet.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import pathlib
+import pickletools
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from resque_core.data.base import InputSpec
+from resque_core.errors import CheckpointError, LayerError
+
+log = logging.getLogger(__name__)
+
+FORMAT_TAG = "resque-checkpoint"
+FORMAT_VERSION = 1
+DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_digits_0-4.pt"}
+ASSETS_DIR = pathlib.Path(__file__).resolve().parents[1] / "assets"
+IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
+INPUT_SUFFIX = ":input"
+_SHOW = 5  # how many offending keys an error message names
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedModel:
+    """A model ready to embed with: in eval mode, on the CPU, with what it expects as input.
+
+    Attributes:
+        model: the network, in eval mode.
+        input_spec: image size, channels and normalisation the model was trained with.
+        class_names: one name per output of the classifier.
+        arch: ``{"kind", "name", "kwargs"}`` when known (our format, bare state_dict), else None.
+        accuracy: accuracy on a held-out split in [0, 1], when the checkpoint records it.
+        source: the path it was loaded from.
+        format: "resque", "torchscript", "state_dict" or "pickle".
+        meta: free-form provenance (seed, versions, date, command...).
+    """
+
+    model: nn.Module
+    input_spec: InputSpec
+    class_names: list[str]
+    arch: dict | None
+    accuracy: float | None
+    source: str
+    format: str
+    meta: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LayerInfo:
+    """One embeddable layer: its name, module type and per-sample output shape (no batch dim)."""
+
+    name: str
+    type: str
+    output_shape: tuple[int, ...] | None
+
+
+def resolve_path(path_or_name: str) -> pathlib.Path:
+    """Map "default"/"default-0-4" to the shipped assets; anything else is a file path."""
+    if path_or_name in DEFAULT_NAMES:
+        return ASSETS_DIR / DEFAULT_NAMES[path_or_name]
+    return pathlib.Path(path_or_name).expanduser()
+
+
+def load_checkpoint(
+    path_or_name: str,
+    *,
+    trust: bool = False,
+    arch: str | None = None,
+    input_spec: InputSpec | None = None,
+    class_names: list[str] | None = None,
+) -> LoadedModel:
+    """Load a checkpoint in any supported format, safely.
+
+    Args:
+        path_or_name: a file path, or "default" (digits 0-9 model) / "default-0-4" (digits 0-4).
+        trust: allow unpickling a full ``nn.Module`` (can execute code from the file).
+        arch: architecture of a bare state_dict: a torchvision name ("resnet18") or "SmallCNN".
+        input_spec: overrides (or supplies) the checkpoint's input spec.
+        class_names: overrides (or supplies) the class names.
+
+    Raises:
+        CheckpointError: the file is missing, not a model, unsafe without ``trust``, or does not
+            fit the architecture.
+    """
+    path = resolve_path(path_or_name)
+    if not path.is_file():
+        hint = " (run `make assets` to build the default models)" if path_or_name in DEFAULT_NAMES else ""
+        raise CheckpointError(f"checkpoint {str(path)!r} does not exist{hint}")
+    if _is_torchscript(path):
+        loaded = _load_torchscript(path, input_spec, class_names)
+    else:
+        obj = _load_weights_only(path, trust)
+        loaded = _from_object(obj, path, arch, input_spec, class_names)
+    loaded.model.eval()
+    log.info("loaded %s checkpoint %s (%d classes)", loaded.format, path, len(loaded.class_names))
+    return loaded
+
+
+def _is_torchscript(path: pathlib.Path) -> bool:
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as zf:
+        names = zf.namelist()
+    return any(n.endswith("/constants.pkl") or "/code/" in n for n in names)
+
+
+def _load_weights_only(path: pathlib.Path, trust: bool) -> Any:
+    try:
+        with warnings.catch_warnings():  # "unusual pickle protocol" noise on foreign files
+            warnings.simplefilter("ignore", UserWarning)
+            return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises many types for foreign files
+        found = _pickle_globals(path)
+        if not found:
+            raise CheckpointError(f"{path.name} is not a PyTorch checkpoint: {_describe_bytes(path)}") from exc
+        if not trust:
+            raise CheckpointError(
+                f"{path.name} contains pickled Python objects ({', '.join(found[:_SHOW])}); loading them can run "
+                "arbitrary code, so it was refused. If you trust where the file comes from, allow it with "
+                "--trust-checkpoint (trust=True), or re-save it as a state_dict."
+            ) from exc
+    log.warning("unpickling %s with trust=True: this can execute code from the file", path)
+    try:
+        return torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as exc:
+        raise CheckpointError(f"{path.name} could not be unpickled even with trust: {exc}") from exc
+
+
+def _pickle_globals(path: pathlib.Path) -> list[str]:
+    """Names of the Python objects a pickle would import, found without executing it."""
+    try:
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as zf:
+                pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
+                data = zf.read(pkl) if pkl else b""
+        else:
+            data = path.read_bytes()
+        found, strings, pos = [], [], 0
+        while pos < len(data):  # legacy torch files hold several pickles back to back
+            for op, arg, at in pickletools.genops(data[pos:]):
+                if op.name == "GLOBAL":
+                    found.append(str(arg).replace(" ", "."))
+                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                    found.append(f"{strings[-2]}.{strings[-1]}")
+                elif isinstance(arg, str):
+                    strings.append(arg)
+                if op.name == "STOP":
+                    pos += at + 1
+                    break
+            else:
+                break
+    except Exception:  # not a pickle at all
+        return []
+    unique = list(dict.fromkeys(found))
+    return sorted(unique, key=lambda g: g.startswith(("torch.", "collections.")))  # foreign names first
+
+
+def _describe_bytes(path: pathlib.Path) -> str:
+    head = path.read_bytes()[:64]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return f"unrecognised binary content (first bytes {head[:8].hex()})"
+    return f"it looks like a text file starting with {text[:30]!r}"
+
+
+def _from_object(
+    obj: Any, path: pathlib.Path, arch: str | None, spec: InputSpec | None, names: list[str] | None
+) -> LoadedModel:
+    if isinstance(obj, nn.Module):
+        return _finish(obj, None, spec, names, None, path, "pickle", {})
+    if isinstance(obj, dict) and obj.get("format") == FORMAT_TAG:
+        return _load_ours(obj, path, spec, names)
+    if isinstance(obj, dict):
+        state = _find_state_dict(obj)
+        if state is not None:
+            return _load_bare(state, path, arch, spec, names)
+        keys = ", ".join(map(str, list(obj)[:_SHOW]))
+        raise CheckpointError(f"{path.name} holds a dict without model weights (keys: {keys})")
+    raise CheckpointError(f"{path.name} holds a {type(obj).__name__}, not a model or a state_dict")
+
+
+def _find_state_dict(obj: dict) -> dict | None:
+    if obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        return obj
+    for key in ("state_dict", "model_state_dict", "model"):
+        inner = obj.get(key)
+        if isinstance(inner, dict) and inner and all(isinstance(v, torch.Tensor) for v in inner.values()):
+            return inner
+    return None
+
+
+def _load_ours(obj: dict, path: pathlib.Path, spec: InputSpec | None, names: list[str] | None) -> LoadedModel:
+    from resque_core.models import build_model
+
+    if obj.get("version") != FORMAT_VERSION:
+        raise CheckpointError(f"{path.name} is resque-checkpoint version {obj.get('version')}; this reads 1")
+    try:
+        arch, state = dict(obj["arch"]), obj["state_dict"]
+        spec = spec or InputSpec.from_dict(obj["input_spec"])
+    except (KeyError, TypeError) as exc:
+        raise CheckpointError(f"{path.name} lacks {exc} (needs arch, state_dict, input_spec)") from exc
+    model = build_model(arch)
+    _load_state(model, state, path)
+    names = names or list(obj.get("class_names") or [])
+    return _finish(model, arch, spec, names, obj.get("accuracy"), path, "resque", dict(obj.get("meta") or {}))
+
+
+def _load_bare(
+    state: dict, path: pathlib.Path, arch_name: str | None, spec: InputSpec | None, names: list[str] | None
+) -> LoadedModel:
+    from resque_core.models import build_model
+
+    if not arch_name:
+        raise CheckpointError(
+            f"{path.name} is a bare state_dict: say which architecture it is for (arch='resnet18', CLI --arch resnet18)"
+        )
+    if all(k.startswith("module.") for k in state):  # saved from DataParallel
+        state = {k.removeprefix("module."): v for k, v in state.items()}
+    arch = _infer_arch(arch_name, state)
+    model = build_model(arch)
+    _load_state(model, state, path)
+    if spec is None:
+        if arch["kind"] != "torchvision":
+            raise CheckpointError(f"{path.name}: give the input spec (size, channels, mean, std) for {arch_name}")
+        log.warning("no input spec given for %s: assuming ImageNet preprocessing at 224x224", path.name)
+        spec = IMAGENET_SPEC
+    return _finish(model, arch, spec, names, None, path, "state_dict", {})
+
+
+def _infer_arch(name: str, state: dict) -> dict:
+    """Architecture dict for ``name`` with num_classes (and SmallCNN sizes) read from the weights."""
+    linear = [v for k, v in state.items() if k.endswith("weight") and v.ndim == 2]
+    if not linear:
+        raise CheckpointError("the state_dict has no linear classifier weight to infer num_classes from")
+    if name == "SmallCNN":
+        try:
+            conv = state["features.0.weight"]
+            kwargs = {"num_classes": linear[-1].shape[0], "in_channels": conv.shape[1], "width": conv.shape[0]}
+            kwargs["hidden"] = state["fc1.weight"].shape[0]
+        except KeyError as exc:
+            raise CheckpointError(f"not a SmallCNN state_dict: no {exc} weight") from exc
+        return {"kind": "resque", "name": name, "kwargs": kwargs}
+    return {"kind": "torchvision", "name": name, "kwargs": {"num_classes": int(linear[-1].shape[0])}}
+
+
+def _load_state(model: nn.Module, state: dict, path: pathlib.Path) -> None:
+    expected = model.state_dict()
+    missing = [k for k in expected if k not in state]
+    unexpected = [k for k in state if k not in expected]
+    mismatched = [
+        f"{k} {tuple(state[k].shape)} vs {tuple(v.shape)}"
+        for k, v in expected.items()
+        if k in state and tuple(state[k].shape) != tuple(v.shape)
+    ]
+    problems = [
+        f"{label}: {', '.join(items[:_SHOW])}{' ...' if len(items) > _SHOW else ''}"
+        for label, items in (("missing", missing), ("unexpected", unexpected), ("mismatched", mismatched))
+        if items
+    ]
+    if problems:
+        raise CheckpointError(f"{path.name}: the weights do not fit the architecture ({'; '.join(problems)})")
+    model.load_state_dict(state)
+
+
+def _load_torchscript(path: pathlib.Path, spec: InputSpec | None, names: list[str] | None) -> LoadedModel:
+    extra = {"resque.json": ""}
+    try:
+        with warnings.catch_warnings():  # torch.jit.load is deprecated but still the way to read TorchScript
+            warnings.simplefilter("ignore", FutureWarning)
+            model = torch.jit.load(str(path), map_location="cpu", _extra_files=extra)
+    except Exception as exc:
+        raise CheckpointError(f"{path.name} looks like TorchScript but cannot be loaded: {exc}") from exc
+    meta = json.loads(extra["resque.json"]) if extra["resque.json"] else {}
+    if spec is None and "input_spec" in meta:
+        spec = InputSpec.from_dict(meta["input_spec"])
+    return _finish(model, None, spec, names or meta.get("class_names"), meta.get("accuracy"), path, "torchscript", meta)
+
+
+def _finish(model, arch, spec, names, accuracy, path, fmt, meta) -> LoadedModel:
+    if spec is None:
+        raise CheckpointError(
+            f"{path.name} ({fmt}) does not record its input spec: pass input_spec "
+            '(CLI --input-spec \'{"size": [H, W], "channels": C, "mean": [...], "std": [...]}\')'
+        )
+    model.eval()
+    if not names:
+        names = [str(i) for i in range(_num_outputs(model, spec))]
+    acc = float(accuracy) if accuracy is not None else None
+    return LoadedModel(model, spec, [str(n) for n in names], arch, acc, str(path), fmt, meta)
+
+
+def _num_outputs(model: nn.Module, spec: InputSpec) -> int:
+    with torch.inference_mode():
+        out = model(torch.zeros(1, spec.channels, *spec.size))
+    if not isinstance(out, torch.Tensor) or out.ndim != 2:
+        raise CheckpointError("the model does not output (batch, classes) logits; pass class_names")
+    return int(out.shape[1])
+
+
+def save_checkpoint(
+    path: str | pathlib.Path,
+    model: nn.Module,
+    arch: dict,
+    input_spec: InputSpec,
+    class_names: list[str],
+    accuracy: float | None = None,
+    meta: dict | None = None,
+) -> None:
+    """Write a checkpoint in the project's own format (readable with ``weights_only=True``)."""
+    meta = dict(meta or {})
+    json.dumps(meta)  # only plain data: the file must load without unpickling objects
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    obj = {
+        "format": FORMAT_TAG,
+        "version": FORMAT_VERSION,
+        "state_dict": state,
+        "arch": arch,
+        "input_spec": input_spec.to_dict(),
+        "class_names": [str(c) for c in class_names],
+        "accuracy": None if accuracy is None else float(accuracy),
+        "meta": meta,
+    }
+    torch.save(obj, path)
+
+
+def default_layer(model: nn.Module) -> str:
+    """The input of the last ``nn.Linear`` in module order, as ``"NAME:input"``."""
+    linears = [name for name, m in model.named_modules() if isinstance(m, nn.Linear)]
+    if not linears:
+        raise LayerError("the model has no nn.Linear classifier: choose a layer (see `layers`)")
+    return linears[-1] + INPUT_SUFFIX
+
+
+def resolve_layer(model: nn.Module, layer: str | None) -> tuple[str, nn.Module, bool]:
+    """``(name, module, is_input)`` for a layer name (None means the default layer)."""
+    layer = layer or default_layer(model)
+    base = layer.removesuffix(INPUT_SUFFIX)
+    modules = dict(model.named_modules())
+    if not base or base not in modules:
+        valid = [n for n in modules if n]
+        shown = ", ".join(valid[:40]) + (" ..." if len(valid) > 40 else "")
+        raise LayerError(f"layer {layer!r} does not exist; valid layers: {shown} (or NAME:input)")
+    return layer, modules[base], layer.endswith(INPUT_SUFFIX)
+
+
+def list_layers(loaded: LoadedModel) -> list[LayerInfo]:
+    """Every named module with its output shape, from one dry run on a zero batch.
+
+    The default layer (``NAME:input`` of the final linear) is listed just before that linear. A
+    module called several times per forward reports its first call (the one embedding uses).
+    """
+    model, spec = loaded.model, loaded.input_spec
+    if isinstance(model, torch.jit.ScriptModule):
+        raise LayerError("TorchScript models cannot be hooked: only their output can be used")
+    default = default_layer(model) if any(isinstance(m, nn.Linear) for m in model.modules()) else None
+    shapes: dict[str, tuple[int, ...] | None] = {}
+    handles = []
+
+    def make_hook(name: str, as_input: bool):
+        def hook(_module, inputs, output=None):
+            value = inputs[0] if as_input else output
+            if name not in shapes:
+                shapes[name] = tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else None
+
+        return hook
+
+    named = [(n, m) for n, m in model.named_modules() if n]
+    try:
+        for name, module in named:
+            if default and name + INPUT_SUFFIX == default:
+                handles.append(module.register_forward_pre_hook(make_hook(default, True)))
+            handles.append(module.register_forward_hook(make_hook(name, False)))
+        with torch.inference_mode():
+            model(torch.zeros(2, spec.channels, *spec.size))
+    finally:
+        for h in handles:
+            h.remove()
+    rows = []
+    for name, module in named:
+        if default and name + INPUT_SUFFIX == default:
+            rows.append(LayerInfo(default, f"input of {type(module).__name__}", shapes.get(default)))
+        rows.append(LayerInfo(name, type(module).__name__, shapes.get(name)))
+    return rows
