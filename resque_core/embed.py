@@ -1,0 +1,223 @@
+"""Batched, streamed embedding extraction with a forward hook on one layer.
+
+The hook captures the chosen layer's output (or input, for ``"NAME:input"``) and, unless told
+otherwise, raises a private exception so the rest of the network never runs. Spatial outputs
+(B, C, H, W) are averaged to (B, C), token outputs (B, T, D) to (B, D). Batches are streamed:
+``class_sums`` keeps only per-class float64 sums, O(classes x dim) memory whatever N.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from resque_core.checkpoint import resolve_layer
+from resque_core.errors import EmbeddingError, LayerError
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass(frozen=True)
+class EmbedStats:
+    """How an embedding pass went.
+
+    Attributes:
+        layer: the layer embedded.
+        device: the device it ran on ("cpu", "cuda", "mps").
+        n_images: images embedded.
+        seconds: wall time of the pass, loading included.
+        images_per_s: throughput.
+    """
+
+    layer: str
+    device: str
+    n_images: int
+    seconds: float
+    images_per_s: float
+
+
+@dataclass(frozen=True)
+class ClassSums:
+    """Per-class sums of embeddings (float64, shape (K, D)) and counts (int64, shape (K,))."""
+
+    sums: np.ndarray
+    counts: np.ndarray
+    stats: EmbedStats
+
+
+@dataclass(frozen=True)
+class Embeddings:
+    """All embeddings of a dataset (float32, (N, D)) with their labels (int64, (N,))."""
+
+    x: np.ndarray
+    labels: np.ndarray
+    stats: EmbedStats
+
+
+class _StopForward(Exception):
+    """Raised by the hook once the chosen layer has run, so later layers are skipped."""
+
+
+def resolve_device(device: str = "auto") -> torch.device:
+    """``auto`` picks cuda, then mps, then cpu; asking for one that is absent is an error."""
+    mps = getattr(torch.backends, "mps", None)
+    has_mps = bool(mps and mps.is_available())
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
+    if device == "cuda" and not torch.cuda.is_available():
+        raise EmbeddingError("device 'cuda' was asked for but no CUDA GPU is available; use --device auto or cpu")
+    if device == "mps" and not has_mps:
+        raise EmbeddingError("device 'mps' was asked for but Apple MPS is not available; use --device auto or cpu")
+    if device not in ("cpu", "cuda", "mps") and not device.startswith("cuda:"):
+        raise EmbeddingError(f"unknown device {device!r}; use auto, cpu, cuda or mps")
+    return torch.device(device)
+
+
+def pool(output: torch.Tensor, flatten: bool = False) -> torch.Tensor:
+    """(B, C, H, W) -> (B, C) by spatial mean, (B, T, D) -> (B, D) by token mean; ``flatten`` keeps all."""
+    if flatten or output.ndim == 2:
+        return output.reshape(output.shape[0], -1)
+    if output.ndim == 4:
+        return output.mean(dim=(2, 3))
+    if output.ndim == 3:
+        return output.mean(dim=1)
+    return output.reshape(output.shape[0], -1)
+
+
+@contextlib.contextmanager
+def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[dict]:
+    """Hook ``layer`` for the duration of the block; its first value per forward lands in ``box["out"]``."""
+    if isinstance(model, torch.jit.ScriptModule):
+        raise LayerError("TorchScript models cannot be hooked; load a state_dict or our format to embed a layer")
+    name, module, as_input = resolve_layer(model, layer)
+    box: dict = {"name": name}
+
+    def hook(_module, inputs, output=None):
+        if "out" in box:  # a module called twice per forward: keep its first call
+            return
+        value = inputs[0] if as_input else output
+        if not isinstance(value, torch.Tensor):
+            raise LayerError(f"layer {name!r} outputs a {type(value).__name__}, not a tensor; choose another")
+        box["out"] = value
+        if stop:
+            raise _StopForward
+
+    handle = module.register_forward_pre_hook(hook) if as_input else module.register_forward_hook(hook)
+    try:
+        yield box
+    finally:
+        handle.remove()
+
+
+def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> torch.Tensor:
+    box.pop("out", None)
+    with contextlib.suppress(_StopForward):
+        model(images)
+    if "out" not in box:
+        raise LayerError(f"layer {box['name']!r} was not reached by the forward pass; choose another")
+    return box["out"]
+
+
+def _autocast(device: torch.device, amp: bool):
+    if not (amp and device.type == "cuda"):
+        return contextlib.nullcontext()
+    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+    return torch.autocast(device_type="cuda", dtype=dtype)
+
+
+def iter_embeddings(
+    model: nn.Module,
+    dataset,
+    layer: str | None = None,
+    *,
+    batch_size: int = 256,
+    device: str = "auto",
+    num_workers: int = 0,
+    amp: bool = True,
+    flatten: bool = False,
+    progress: Progress | None = None,
+) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Yield ``(embeddings float32 (B, D) on CPU, labels int64 (B,))`` batch by batch.
+
+    The generator's return value (``StopIteration.value``) is an ``EmbedStats``.
+
+    Raises:
+        LayerError: unknown layer, or one whose output is not a tensor.
+        EmbeddingError: NaN/inf activations, or an unavailable device.
+    """
+    dev = resolve_device(device)
+    loader = torch.utils.data.DataLoader(
+        dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=dev.type == "cuda"
+    )
+    total, done, start = len(dataset), 0, time.perf_counter()
+    model.eval().to(dev)
+    with capture(model, layer, stop=True) as box, torch.inference_mode():
+        for images, labels in loader:
+            images = images.to(dev, non_blocking=True)
+            with _autocast(dev, amp):
+                out = _forward(model, images, box)
+            emb = pool(out, flatten).float()
+            if not torch.isfinite(emb).all():
+                raise EmbeddingError(f"layer {box['name']!r} produced NaN or inf activations; check the model/data")
+            done += len(labels)
+            if progress is not None:
+                progress(done, total)
+            yield emb.cpu(), torch.as_tensor(labels, dtype=torch.int64)
+    seconds = time.perf_counter() - start
+    return EmbedStats(box["name"], dev.type, done, seconds, done / seconds if seconds > 0 else float("inf"))
+
+
+def _drain(gen: Iterator, consume: Callable[[torch.Tensor, torch.Tensor], None]) -> EmbedStats:
+    try:
+        while True:
+            try:
+                emb, labels = next(gen)
+            except StopIteration as stop:
+                return stop.value
+            consume(emb, labels)
+    finally:
+        gen.close()  # removes the hook now, even when ``consume`` raised
+
+
+def class_sums(model: nn.Module, dataset, layer: str | None = None, num_classes: int | None = None, **kw) -> ClassSums:
+    """Per-class float64 sums and counts of the embeddings (keyword options as ``iter_embeddings``)."""
+    k = num_classes if num_classes is not None else len(dataset.class_names)
+    acc: dict[str, torch.Tensor] = {}
+
+    def consume(emb: torch.Tensor, labels: torch.Tensor) -> None:
+        if labels.numel() and (labels.min() < 0 or labels.max() >= k):
+            raise EmbeddingError(f"labels must lie in 0..{k - 1}; found {int(labels.min())}..{int(labels.max())}")
+        if "sums" not in acc:
+            acc["sums"] = torch.zeros(k, emb.shape[1], dtype=torch.float64)
+            acc["counts"] = torch.zeros(k, dtype=torch.int64)
+        acc["sums"].index_add_(0, labels, emb.double())
+        acc["counts"] += torch.bincount(labels, minlength=k)
+
+    stats = _drain(iter_embeddings(model, dataset, layer, **kw), consume)
+    if "sums" not in acc:
+        raise EmbeddingError("the dataset is empty: nothing to embed")
+    return ClassSums(acc["sums"].numpy(), acc["counts"].numpy(), stats)
+
+
+def collect_embeddings(model: nn.Module, dataset, layer: str | None = None, **kw) -> Embeddings:
+    """Every embedding in memory (what RESQUE_task's k-means needs), with labels."""
+    parts: list[torch.Tensor] = []
+    labels: list[torch.Tensor] = []
+
+    def consume(emb: torch.Tensor, lab: torch.Tensor) -> None:
+        parts.append(emb)
+        labels.append(lab)
+
+    stats = _drain(iter_embeddings(model, dataset, layer, **kw), consume)
+    if not parts:
+        raise EmbeddingError("the dataset is empty: nothing to embed")
+    return Embeddings(torch.cat(parts).numpy(), torch.cat(labels).numpy(), stats)
