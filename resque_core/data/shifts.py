@@ -1,0 +1,199 @@
+"""Simulated distribution shifts: eight corruptions at five severities (ImageNet-C style).
+
+Every shift maps a float32 (C, H, W) image in [0, 1] to one of the same shape, clamped to [0, 1].
+Randomness comes only from the ``torch.Generator`` passed in, so the result is reproducible.
+
+=================  ===========================================  =====================================
+type               parameter (levels 1..5)                      meaning
+=================  ===========================================  =====================================
+gaussian_noise     0.08, 0.12, 0.18, 0.26, 0.38                 std of added N(0, s^2) noise
+shot_noise         60, 25, 12, 5, 3                             photons per unit: Poisson(x*c)/c
+impulse_noise      0.03, 0.06, 0.09, 0.17, 0.27                 fraction of values set to U(0, 1)
+salt_and_pepper    0.03, 0.06, 0.09, 0.17, 0.27                 fraction of pixels set to 0 or 1
+gaussian_blur      0.5, 0.75, 1.0, 1.25, 1.5                    sigma in px at 32 px (x side/32 above)
+contrast           0.4, 0.3, 0.2, 0.1, 0.05                     factor towards the per-channel mean
+pixelate           0.9, 0.75, 0.6, 0.4, 0.25                    blocks per side / side (block means)
+jpeg               25, 18, 15, 10, 7                            JPEG quality
+=================  ===========================================  =====================================
+
+Noise, impulse, contrast and JPEG values are ImageNet-C's. Blur and pixelate are scaled for small
+images, where ImageNet-C's blur sigmas (1..6 px at 224 px) would be a no-op or total destruction:
+blur uses CIFAR-10-C-like sigmas for sides up to 32 px, growing in proportion above. Pixelate
+partitions each side into ``round(side * factor)`` near-equal blocks (at least one block fewer
+per level, e.g. 7, 6, 5, 3, 2 on 8x8 digits) and replaces each block by its mean; its upper
+levels match ImageNet-C's 0.6..0.25.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from resque_core.errors import ShiftError
+
+SHIFT_TYPES: tuple[str, ...] = (
+    "gaussian_noise",
+    "shot_noise",
+    "impulse_noise",
+    "salt_and_pepper",
+    "gaussian_blur",
+    "contrast",
+    "pixelate",
+    "jpeg",
+)
+
+SEVERITIES: dict[str, tuple] = {
+    "gaussian_noise": (0.08, 0.12, 0.18, 0.26, 0.38),
+    "shot_noise": (60, 25, 12, 5, 3),
+    "impulse_noise": (0.03, 0.06, 0.09, 0.17, 0.27),
+    "salt_and_pepper": (0.03, 0.06, 0.09, 0.17, 0.27),
+    "gaussian_blur": (0.5, 0.75, 1.0, 1.25, 1.5),
+    "contrast": (0.4, 0.3, 0.2, 0.1, 0.05),
+    "pixelate": (0.9, 0.75, 0.6, 0.4, 0.25),
+    "jpeg": (25, 18, 15, 10, 7),
+}
+
+_LEVELS = range(1, 6)
+
+
+@dataclass(frozen=True)
+class ShiftSpec:
+    """One shift: a type from ``SHIFT_TYPES`` and a severity level 1..5."""
+
+    kind: str
+    level: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in SHIFT_TYPES:
+            raise ShiftError(f"unknown shift type {self.kind!r}; valid types: {', '.join(SHIFT_TYPES)}")
+        if isinstance(self.level, bool) or not isinstance(self.level, int) or self.level not in _LEVELS:
+            raise ShiftError(f"shift level must be an integer 1..5; got {self.level!r} for {self.kind}")
+
+    @classmethod
+    def parse(cls, text: str) -> ShiftSpec:
+        """Parse ``"TYPE:LEVEL"``, e.g. ``"gaussian_noise:3"``."""
+        kind, sep, level = str(text).strip().partition(":")
+        if not sep or not level.strip().lstrip("-").isdigit():
+            raise ShiftError(
+                f"shift must be written TYPE:LEVEL with LEVEL in 1..5, e.g. gaussian_noise:3; got {text!r}. "
+                f"Valid types: {', '.join(SHIFT_TYPES)}"
+            )
+        return cls(kind.strip(), int(level))
+
+    @property
+    def severity(self) -> float:
+        """The parameter of this level (see the module table)."""
+        return SEVERITIES[self.kind][self.level - 1]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.level}"
+
+
+def apply_shift(image: torch.Tensor, spec: ShiftSpec, generator: torch.Generator) -> torch.Tensor:
+    """Corrupt one float (C, H, W) image in [0, 1]; the result is float32, clamped to [0, 1]."""
+    if image.ndim != 3:
+        raise ShiftError(f"a shift needs one (C, H, W) image; got shape {tuple(image.shape)}")
+    x = image.detach().to(torch.float32).cpu()
+    out = _APPLY[spec.kind](x, spec, generator)
+    return out.clamp_(0.0, 1.0)
+
+
+def _gaussian_noise(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    std = spec.severity
+    return x + std * torch.randn(x.shape, generator=g)
+
+
+def _shot_noise(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    photons = spec.severity
+    return torch.poisson(x.clamp(0, 1) * photons, generator=g) / photons
+
+
+def _impulse_noise(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    fraction = spec.severity
+    hit = torch.rand(x.shape, generator=g) < fraction
+    values = torch.rand(x.shape, generator=g)
+    return torch.where(hit, values, x)
+
+
+def _salt_and_pepper(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    fraction = spec.severity
+    shape = (1, *x.shape[1:])  # whole pixels: every channel turns black or white together
+    hit = torch.rand(shape, generator=g) < fraction
+    salt = (torch.rand(shape, generator=g) < 0.5).to(x.dtype)
+    return torch.where(hit, salt.expand_as(x), x)
+
+
+def _gaussian_blur(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    sigma32 = spec.severity
+    sigma = sigma32 * max(min(x.shape[1:]), 32) / 32
+    radius = max(1, math.ceil(3 * sigma))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    kernel = torch.exp(-(t**2) / (2 * sigma**2))
+    kernel /= kernel.sum()
+    c = x.shape[0]
+    y = F.pad(x[None], (radius, radius, radius, radius), mode="replicate")
+    y = F.conv2d(y, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
+    y = F.conv2d(y, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
+    return y[0]
+
+
+def _contrast(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    factor = spec.severity
+    mean = x.mean(dim=(1, 2), keepdim=True)
+    return (x - mean) * factor + mean
+
+
+def pixelate_sides(side: int) -> tuple[int, ...]:
+    """Blocks per side at each level for an image side: at least one fewer per level (min 1)."""
+    sides, previous = [], side
+    for factor in SEVERITIES["pixelate"]:
+        target = max(1, min(round(side * factor), previous - 1))
+        sides.append(target)
+        previous = target
+    return tuple(sides)
+
+
+def _block_mean(side: int, blocks: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """(blocks, side) averaging matrix over a partition into near-equal blocks, and each pixel's block."""
+    block_of = torch.arange(side) * blocks // side
+    matrix = torch.zeros(blocks, side)
+    matrix[block_of, torch.arange(side)] = 1.0
+    return matrix / matrix.sum(dim=1, keepdim=True), block_of
+
+
+def _pixelate(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    h, w = x.shape[1:]
+    rows, row_of = _block_mean(h, pixelate_sides(h)[spec.level - 1])
+    cols, col_of = _block_mean(w, pixelate_sides(w)[spec.level - 1])
+    means = rows @ x @ cols.T
+    return means[:, row_of][:, :, col_of]
+
+
+def _jpeg(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    quality = spec.severity
+    from PIL import Image
+
+    pixels = (x.clamp(0, 1) * 255).round().to(torch.uint8)
+    array = pixels[0].numpy() if x.shape[0] == 1 else pixels[:3].permute(1, 2, 0).numpy()
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="JPEG", quality=int(quality))
+    buffer.seek(0)
+    decoded = torch.from_numpy(np.asarray(Image.open(buffer)).copy()).to(torch.float32) / 255
+    return decoded[None] if decoded.ndim == 2 else decoded.permute(2, 0, 1)
+
+
+_APPLY = {
+    "gaussian_noise": _gaussian_noise,
+    "shot_noise": _shot_noise,
+    "impulse_noise": _impulse_noise,
+    "salt_and_pepper": _salt_and_pepper,
+    "gaussian_blur": _gaussian_blur,
+    "contrast": _contrast,
+    "pixelate": _pixelate,
+    "jpeg": _jpeg,
+}
