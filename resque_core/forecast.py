@@ -1,0 +1,302 @@
+"""The forecaster: from a RESQUE index to retraining cost, each measure with a calibrated interval.
+
+For every measure the records carry, a monotone curve of the measure against the index is
+fitted on the uncensored retraining runs (the curve family, linear, log-linear, isotonic or
+constant, is picked per measure by leave-one-out error), with jackknife+ intervals (see
+``resque_core.conformal``). Runs that hit the epoch cap only bound the cost from below: they
+are kept out of the curves and counted in the held-out coverage (see ``resque_core.fidelity``).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from resque_core.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
+from resque_core.errors import RecordsError
+from resque_core.fidelity import heldout_groups, leave_group_out
+from resque_core.records import INDEX_KINDS, validate_records
+
+log = logging.getLogger(__name__)
+
+MEASURES: tuple[str, ...] = ("epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg")
+MIN_RECORDS = 8
+ENERGY_LABELS = {"codecarbon-measured": "measured", "codecarbon-estimate": "estimated", "modeled": "modeled"}
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point forecast and its prediction interval, in the measure's units."""
+
+    point: float
+    low: float
+    high: float
+
+    def scaled(self, factor: float) -> Interval:
+        return Interval(self.point * factor, self.low * factor, self.high * factor)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"point": self.point, "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a forecast's numbers come from.
+
+    Attributes:
+        records: "default", "user history", "self-calibration" or another label given to ``fit``.
+        energy: "measured", "estimated" (codecarbon without power counters) or "modeled".
+        energy_basis: what kWh per epoch rests on: "records", "probe", "profile ..." or "given".
+        intensity: where the grid intensity comes from: "records" or the label given to ``Costing``.
+    """
+
+    records: str
+    energy: str
+    energy_basis: str = "records"
+    intensity: str = "records"
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "records": self.records,
+            "energy": self.energy,
+            "energy_basis": self.energy_basis,
+            "intensity": self.intensity,
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What retraining at one index value will cost.
+
+    Attributes:
+        index: the RESQUE index value asked about; index_kind: "dist" or "task"; level: nominal coverage.
+        measures: ``Interval`` per measure: epochs, grad_norm (mean L2 norm), param_change
+            (||theta - theta_0|| / sqrt(n)), seconds, kwh, co2_kg, and money (price currency) when priced.
+            A measure the records do not carry is absent.
+        scratch: the same for training from scratch (empty when the records have no scratch runs).
+        n_records: uncensored retraining runs behind the epochs curve.
+        extrapolated: the index lies outside the fitted range of indices.
+    """
+
+    index: float
+    index_kind: str
+    level: float
+    measures: Mapping[str, Interval]
+    scratch: Mapping[str, Interval]
+    source: Source
+    n_records: int
+    extrapolated: bool
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON: every measure as ``{point, low, high}`` or null."""
+        names = MEASURES + (("money",) if "money" in self.measures else ())
+        out: dict = {"index": self.index, "kind": self.index_kind, "level": self.level}
+        out.update({m: self.measures[m].to_dict() if m in self.measures else None for m in names})
+        scratch = {m: self.scratch[m].to_dict() if m in self.scratch else None for m in names}
+        out["scratch"] = scratch if self.scratch else None
+        out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
+        return out
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """How well the forecaster fits its own records.
+
+    Attributes:
+        n_records: uncensored retraining runs; n_censored: runs that hit the cap; n_scratch: scratch runs.
+        spearman_epochs: Spearman rank correlation of index and epochs over all retraining runs
+            (censored runs at their lower bound).
+        models: the curve family chosen per measure; loo_mae: its leave-one-out MAE (measure units).
+        heldout_scheme: "leave-one-shift-type-out" (3+ types) or "leave-one-out".
+        heldout_mae_epochs, heldout_coverage_epochs: held-out error and interval coverage for epochs.
+    """
+
+    n_records: int
+    n_censored: int
+    n_scratch: int
+    spearman_epochs: float
+    models: Mapping[str, str]
+    loo_mae: Mapping[str, float]
+    heldout_scheme: str
+    heldout_mae_epochs: float
+    heldout_coverage_epochs: float
+    level: float = field(default=0.8)
+
+
+class _Range:
+    """Too few scratch runs for an interval: median, and the observed min and max."""
+
+    kind = "range"
+
+    def __init__(self, y: np.ndarray) -> None:
+        self.values = (float(np.median(y)), float(np.min(y)), float(np.max(y)))
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return tuple(np.full(np.shape(x), v) for v in self.values)
+
+
+class Forecaster:
+    """Fit retraining cost against a RESQUE index; predict every measure with an interval.
+
+    Args:
+        level: nominal coverage of the prediction intervals (default 80%).
+        method: "jackknife+" (leave-one-out, for 10-50 records) or "cv+" (10-fold, for more).
+        model: "auto" (pick per measure by leave-one-out error) or one of linear, loglinear,
+            isotonic, constant.
+    """
+
+    def __init__(self, level: float = 0.8, method: str = "jackknife+", model: str = "auto") -> None:
+        self.level = level
+        self.method = method
+        self.model = model
+
+    def _kinds(self) -> tuple[str, ...]:
+        if not 0.5 <= self.level < 1.0:
+            raise RecordsError(f"interval level {self.level} is out of range; use a value in [0.5, 1), e.g. 0.8")
+        if self.method not in METHODS:
+            raise RecordsError(f"unknown interval method {self.method!r}; use one of {', '.join(METHODS)}")
+        if self.model == "auto":
+            return MODEL_KINDS
+        if self.model not in MODEL_KINDS:
+            raise RecordsError(f"unknown model {self.model!r}; use auto or one of {', '.join(MODEL_KINDS)}")
+        return (self.model,)
+
+    def fit(self, records: pd.DataFrame, index_kind: str = "dist", *, source: str = "user history") -> Forecaster:
+        """Validate the records and fit one curve per measure they carry.
+
+        Raises:
+            RecordsError: bad records, an unknown index kind, or fewer than 8 usable runs.
+        """
+        kinds = self._kinds()
+        if index_kind not in INDEX_KINDS:
+            raise RecordsError(f"unknown index kind {index_kind!r}; use one of {', '.join(INDEX_KINDS)}")
+        frame = validate_records(records)
+        runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")].reset_index(drop=True)
+        usable = runs[runs["censored"] == 0]
+        needed = max(MIN_RECORDS, min_records(self.level))
+        if len(usable) < needed:
+            raise RecordsError(
+                f"the forecaster needs at least {needed} uncensored retraining runs with a {index_kind} index; "
+                f"got {len(usable)} ({int(runs['censored'].sum())} censored, {len(frame) - len(runs)} of another "
+                "kind or from scratch); add records or use --records default"
+            )
+        self.models_ = self._fit_measures(usable, kinds, minimum=needed)
+        self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
+        self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
+        self.index_kind_, self.source_ = index_kind, source
+        self.energy_label_ = _energy_label(usable["energy_source"])
+        self.n_records_ = len(usable)
+        self.fit_report_ = self._report(runs, kinds, n_scratch=int((frame["run_kind"] == "scratch").sum()))
+        return self
+
+    def _fit_measures(self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int) -> dict[str, JackknifePlus]:
+        models = {}
+        for measure in MEASURES:
+            have = rows[rows[measure].notna()]
+            if len(have) >= minimum:
+                models[measure] = select_model(have["index_value"], have[measure], self.level, self.method, kinds)
+            elif len(have):
+                log.warning("only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
+        return models
+
+    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str]) -> dict:
+        rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch") & (frame["censored"] == 0)]
+        models: dict = {}
+        for measure in MEASURES:
+            have = rows[rows[measure].notna()]
+            x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
+            if len(have) >= MIN_RECORDS:
+                models[measure] = select_model(x, y, self.level, self.method, kinds)
+            elif len(have) >= min_records(self.level):
+                models[measure] = JackknifePlus("constant", self.level, self.method).fit(x, y)
+            elif len(have):
+                models[measure] = _Range(y)
+        return models
+
+    def _report(self, runs: pd.DataFrame, kinds: Sequence[str], n_scratch: int) -> FitReport:
+        from scipy.stats import spearmanr
+
+        groups, scheme = heldout_groups(runs)
+        heldout = leave_group_out(
+            runs["index_value"].to_numpy(),
+            runs["epochs"].to_numpy(),
+            runs["censored"].to_numpy(),
+            groups,
+            lambda x, y: select_model(x, y, self.level, self.method, kinds),
+            scheme,
+        )
+        rho = spearmanr(runs["index_value"], runs["epochs"]).statistic if runs["index_value"].nunique() > 1 else 0.0
+        return FitReport(
+            n_records=self.n_records_,
+            n_censored=int(runs["censored"].sum()),
+            n_scratch=n_scratch,
+            spearman_epochs=float(rho),
+            models={m: fit.kind for m, fit in self.models_.items()},
+            loo_mae={m: fit.loo_mae_ for m, fit in self.models_.items()},
+            heldout_scheme=scheme,
+            heldout_mae_epochs=heldout.mae,
+            heldout_coverage_epochs=heldout.coverage,
+            level=self.level,
+        )
+
+    def predict_measure(self, measure: str, index: float | Sequence[float]) -> tuple[np.ndarray, ...]:
+        """Point, low and high arrays of one measure at each index value."""
+        self._check_fitted()
+        if measure not in self.models_:
+            raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(self.models_)}")
+        return self.models_[measure].predict(_as_index(index))
+
+    def predict(self, index: float | Sequence[float], costing=None) -> Forecast | list[Forecast]:
+        """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
+
+        Args:
+            costing: an optional ``resque_core.costing.Costing`` for kWh per epoch, intensity and price.
+        """
+        self._check_fitted()
+        values = _as_index(index)
+        fitted = {m: model.predict(values) for m, model in self.models_.items()}
+        scratch = {m: model.predict(values) for m, model in self.scratch_models_.items()}
+        low, high = self.index_range_
+        forecasts = [
+            Forecast(
+                index=float(v),
+                index_kind=self.index_kind_,
+                level=self.level,
+                measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
+                scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
+                source=Source(self.source_, self.energy_label_),
+                n_records=self.n_records_,
+                extrapolated=bool(v < low or v > high),
+            )
+            for i, v in enumerate(values)
+        ]
+        if costing is not None:
+            forecasts = [costing.apply(f) for f in forecasts]
+        return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "models_"):
+            raise RecordsError("this Forecaster is not fitted yet: call fit(records) before predict")
+
+
+def _as_index(index: float | Sequence[float]) -> np.ndarray:
+    try:
+        values = np.atleast_1d(np.asarray(index, dtype=float))
+    except (TypeError, ValueError) as exc:
+        raise RecordsError(f"the index must be a number or a list of numbers, got {index!r}") from exc
+    if values.ndim != 1 or not np.isfinite(values).all():
+        raise RecordsError(f"the index must be finite numbers, got {index!r}")
+    return values
+
+
+def _energy_label(sources: pd.Series) -> str:
+    """The weakest energy provenance among the records: one modeled run makes the whole modeled."""
+    labels = {ENERGY_LABELS.get(s, "unknown") for s in sources.dropna()}
+    for label in ("unknown", "modeled", "estimated", "measured"):
+        if label in labels:
+            return label
+    return "unknown"

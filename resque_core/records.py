@@ -1,0 +1,248 @@
+"""Calibration records: one row per retraining run, validated, stored in SQLite, moved as CSV.
+
+The schema is a contract between the calibration script (which writes records) and the
+forecaster (which reads them). A team's own history may carry only the required columns
+plus any of the measures; every other column is then left empty.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import logging
+import os
+import pathlib
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+
+import pandas as pd
+
+from resque_core.errors import RecordsError
+
+log = logging.getLogger(__name__)
+
+RECORD_COLUMNS: tuple[str, ...] = (
+    "run_id", "date", "run_kind", "index_kind", "index_value", "noise_floor", "shift", "shift_type",
+    "shift_level", "seed", "model", "dataset", "hardware", "target_rule", "target_acc", "start_acc",
+    "acc_gap", "epochs", "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh",
+    "co2_kg", "kwh_per_epoch", "energy_source", "country_iso", "intensity_g_per_kwh", "versions",
+)  # fmt: skip
+REQUIRED_COLUMNS: tuple[str, ...] = ("index_kind", "index_value", "epochs", "censored", "run_kind")
+NUMERIC_COLUMNS: frozenset[str] = frozenset(
+    {"index_value", "noise_floor", "shift_level", "seed", "target_acc", "start_acc", "acc_gap", "epochs",
+     "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch",
+     "intensity_g_per_kwh"}
+)  # fmt: skip
+INDEX_KINDS: tuple[str, ...] = ("dist", "task")
+RUN_KINDS: tuple[str, ...] = ("retrain", "scratch")
+NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
+    "epochs", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
+)  # fmt: skip
+DEFAULT_CSV = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
+
+
+def load_records_csv(path_or_buffer: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
+    """Read and validate a records CSV (lines starting with ``#`` are provenance comments).
+
+    Raises:
+        RecordsError: the file is missing, empty or does not follow the schema.
+    """
+    name = getattr(path_or_buffer, "name", None) or str(path_or_buffer)
+    try:
+        if isinstance(path_or_buffer, (str, os.PathLike)):
+            text = pathlib.Path(path_or_buffer).read_text(encoding="utf-8")
+        else:
+            text = path_or_buffer.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordsError(f"cannot read records file {name}: {exc}") from exc
+    lines = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    if not any(line.strip() for line in lines):
+        raise RecordsError(f"records file {name} is empty: it needs a header row and at least one run")
+    try:
+        frame = pd.read_csv(io.StringIO("\n".join(lines)), dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise RecordsError(f"records file {name} is not a valid CSV: {exc}") from exc
+    return validate_records(frame, name=name)
+
+
+def validate_records(records: pd.DataFrame | Iterable[Mapping], name: str = "records") -> pd.DataFrame:
+    """Check records against the schema and return them typed, with every schema column present.
+
+    Unknown extra columns are dropped. Numeric columns become floats (``censored`` an int 0/1).
+
+    Raises:
+        RecordsError: a required column is missing, a value is not a number, a kind is unknown...
+    """
+    frame = records.copy() if isinstance(records, pd.DataFrame) else pd.DataFrame(list(records))
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if frame.empty:
+        raise RecordsError(f"{name} has no rows: add at least one retraining run")
+    missing = [c for c in REQUIRED_COLUMNS if c not in frame.columns]
+    if missing:
+        raise RecordsError(
+            f"{name} lacks the required column(s) {', '.join(missing)}; see docs/forecast.md for the schema"
+        )
+    extra = [c for c in frame.columns if c not in RECORD_COLUMNS]
+    if extra:
+        log.info("%s: ignoring unknown columns %s", name, extra)
+    frame = frame.reindex(columns=list(RECORD_COLUMNS)).reset_index(drop=True)
+    for column in RECORD_COLUMNS:
+        frame[column] = _numeric(frame[column], column, name) if column in NUMERIC_COLUMNS else _text(frame[column])
+    _check_values(frame, name)
+    frame["censored"] = frame["censored"].astype(int)
+    return frame
+
+
+def _text(values: pd.Series) -> pd.Series:
+    cleaned = values.astype(object).where(values.notna(), None)
+    cleaned = cleaned.map(lambda v: None if v is None or str(v).strip() == "" else str(v).strip())
+    return cleaned.astype(object)
+
+
+def _numeric(values: pd.Series, column: str, name: str) -> pd.Series:
+    raw = values.astype(object).where(values.notna(), None)
+    raw = raw.map(lambda v: None if v is None or str(v).strip() == "" else v)
+    if column == "censored":
+        raw = raw.map(lambda v: {"true": 1, "false": 0}.get(str(v).strip().lower(), v) if v is not None else None)
+    numbers = pd.to_numeric(raw, errors="coerce").astype(float)
+    bad = numbers.isna() & raw.notna()
+    if bad.any():
+        row = int(bad.idxmax())
+        raise RecordsError(
+            f"{name}: row {row + 1} (CSV line {row + 2}), column {column}: {raw[row]!r} is not a number; "
+            "fix or empty that cell"
+        )
+    return numbers
+
+
+def _check_values(frame: pd.DataFrame, name: str) -> None:
+    for column in REQUIRED_COLUMNS:
+        empty = frame[column].isna()
+        if empty.any():
+            row = int(empty.idxmax())
+            raise RecordsError(f"{name}: row {row + 1} (CSV line {row + 2}) has no value in required column {column}")
+    _check_choice(frame, "index_kind", INDEX_KINDS, name)
+    _check_choice(frame, "run_kind", RUN_KINDS, name)
+    bad = ~frame["censored"].isin([0.0, 1.0])
+    if bad.any():
+        row = int(bad.idxmax())
+        raise RecordsError(f"{name}: row {row + 1} (CSV line {row + 2}): censored must be 0 or 1")
+    for column in NON_NEGATIVE_COLUMNS:
+        negative = frame[column] < 0
+        if negative.any():
+            row = int(negative.idxmax())
+            value = frame[column][row]
+            raise RecordsError(f"{name}: row {row + 1} (CSV line {row + 2}): {column} is negative ({value})")
+
+
+def _check_choice(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], name: str) -> None:
+    bad = ~frame[column].isin(allowed)
+    if bad.any():
+        row = int(bad.idxmax())
+        raise RecordsError(
+            f"{name}: row {row + 1} (CSV line {row + 2}): unknown {column} {frame[column][row]!r}; "
+            f"use one of {', '.join(allowed)}"
+        )
+
+
+def default_records() -> pd.DataFrame:
+    """The shipped default calibration (``assets/calibration_default.csv``), read at call time.
+
+    Raises:
+        RecordsError: the file is not there (run ``python -m resque_core calibrate --demo``).
+    """
+    if not DEFAULT_CSV.is_file():
+        raise RecordsError(
+            f"the default calibration {DEFAULT_CSV} is missing; run `python -m resque_core calibrate --demo` "
+            "or pass --records PATH with your own history"
+        )
+    return load_records_csv(DEFAULT_CSV)
+
+
+def default_db_path() -> pathlib.Path:
+    """Where the records database lives: ``$RESQUE_DB``, else the user's data directory."""
+    env = os.environ.get("RESQUE_DB")
+    if env:
+        return pathlib.Path(env).expanduser()
+    import platformdirs
+
+    return pathlib.Path(platformdirs.user_data_dir("resque")) / "records.sqlite"
+
+
+class RecordStore:
+    """Calibration records in a local SQLite database (one table, the CSV columns in order).
+
+    Rows are keyed by ``run_id``: adding a run again replaces it, so importing the same
+    CSV twice does not duplicate runs. Rows without a ``run_id`` get one derived from
+    their content.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None) -> None:
+        self.path = pathlib.Path(path).expanduser() if path is not None else default_db_path()
+
+    def _connect(self) -> sqlite3.Connection:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path)
+        except (OSError, sqlite3.Error) as exc:
+            raise RecordsError(f"cannot open the records database {self.path}: {exc}; set RESQUE_DB") from exc
+        columns = ", ".join(
+            f"{c} {'REAL' if c in NUMERIC_COLUMNS else 'TEXT'}{' PRIMARY KEY' if c == 'run_id' else ''}"
+            for c in RECORD_COLUMNS
+        )
+        conn.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+        return conn
+
+    def add(self, records: pd.DataFrame | Iterable[Mapping]) -> int:
+        """Validate and store runs; returns how many rows were written."""
+        frame = validate_records(records, name="new records")
+        rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
+        rows = [row if row[0] else (_content_id(row), *row[1:]) for row in rows]
+        marks = ", ".join("?" for _ in RECORD_COLUMNS)
+        with self._session() as conn:
+            conn.executemany(f"INSERT OR REPLACE INTO records VALUES ({marks})", rows)
+        log.info("stored %d records in %s", len(rows), self.path)
+        return len(rows)
+
+    def all(self, index_kind: str | None = None) -> pd.DataFrame:
+        """Every stored run (optionally of one index kind), typed like ``validate_records``."""
+        if index_kind is not None and index_kind not in INDEX_KINDS:
+            raise RecordsError(f"unknown index kind {index_kind!r}; use one of {', '.join(INDEX_KINDS)}")
+        with self._session() as conn:
+            frame = pd.read_sql_query("SELECT * FROM records ORDER BY date, run_id", conn)
+        if index_kind is not None:
+            frame = frame[frame["index_kind"] == index_kind]
+        if frame.empty:
+            return pd.DataFrame({c: pd.Series(dtype=float if c in NUMERIC_COLUMNS else object) for c in RECORD_COLUMNS})
+        return validate_records(frame, name=str(self.path))
+
+    def export_csv(self, path: str | os.PathLike) -> int:
+        """Write every stored run to a CSV with the schema's columns; returns the row count."""
+        frame = self.all()
+        frame["censored"] = frame["censored"].astype("Int64")
+        for column in ("shift_level", "seed", "max_epochs"):
+            if (frame[column].dropna() % 1 == 0).all():
+                frame[column] = frame[column].astype("Int64")
+        frame.to_csv(path, index=False, float_format="%.10g")
+        return len(frame)
+
+    def import_csv(self, path: str | os.PathLike) -> int:
+        """Validate a CSV and add its runs; returns how many rows were written."""
+        return self.add(load_records_csv(path))
+
+    @contextlib.contextmanager
+    def _session(self) -> Iterator[sqlite3.Connection]:
+        conn = self._connect()
+        try:
+            with conn:
+                yield conn
+        except sqlite3.Error as exc:
+            raise RecordsError(f"records database {self.path} failed: {exc}") from exc
+        finally:
+            conn.close()
+
+
+def _content_id(row: tuple) -> str:
+    digest = hashlib.sha1(repr(tuple(row)[1:]).encode()).hexdigest()[:12]
+    return f"user-{digest}"
