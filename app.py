@@ -1,0 +1,35 @@
+"""RESQUE dashboard: ``streamlit run app.py`` (or ``make run``).
+
+Routes with ``st.navigation`` over the thin pages in ``pages/``; shared session state is set up
+once here, and the sidebar shows the pipeline's state after the page has run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ui.sidebar import render_sidebar
+from ui.state import init_state
+
+HERE = Path(__file__).resolve().parent  # absolute page paths: AppTest runs relative ones as the main script
+PAGES = [
+    st.Page(HERE / "pages/home.py", title="Start", icon=":material/home:", default=True),
+    st.Page(HERE / "pages/data_model.py", title="Data & model", icon=":material/dataset:"),
+    st.Page(HERE / "pages/index.py", title="Index", icon=":material/insights:"),
+    st.Page(HERE / "pages/forecast.py", title="Forecast", icon=":material/query_stats:"),
+    st.Page(HERE / "pages/schedule.py", title="Schedule", icon=":material/schedule:"),
+    st.Page(HERE / "pages/validate.py", title="Validate", icon=":material/model_training:"),
+    st.Page(HERE / "pages/scenarios.py", title="Scenarios & report", icon=":material/compare:"),
+]
+
+st.set_page_config(page_title="RESQUE dashboard", page_icon=":material/eco:", layout="wide")
+init_state(st.session_state)
+page = st.navigation(PAGES)
+status_slot = st.sidebar.container()
+try:
+    page.run()
+finally:
+    with status_slot:
+        render_sidebar(st.session_state)

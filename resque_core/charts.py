@@ -1,0 +1,181 @@
+"""Plotly figures shared by the dashboard pages and the HTML report (plotly is imported lazily).
+
+Every builder takes plain values (scenario dicts, arrays) and returns a ``plotly.graph_objects.Figure``
+with units on its axes; none computes a figure of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from plotly.graph_objects import Figure
+
+    from resque_core.scenario import Scenario
+
+MEASURE_TITLES = {
+    "epochs": "Epochs",
+    "seconds": "Time (s)",
+    "hours": "Time (h)",
+    "energy_kwh": "Energy (kWh)",
+    "co2_kg": "CO2 (kg)",
+    "cost": "Cost",
+}
+
+
+def _go():
+    import plotly.graph_objects as go
+
+    return go
+
+
+def _layout(fig: Figure, title: str, x: str, y: str) -> Figure:
+    fig.update_layout(
+        title=title, xaxis_title=x, yaxis_title=y, margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=360
+    )
+    return fig
+
+
+def per_class_bars(per_class: dict[str, float], noise_floor: float | None = None) -> Figure:
+    """Per-class angle (RESQUE_dist contribution) as bars, with the noise floor as a dashed line."""
+    go = _go()
+    fig = go.Figure(go.Bar(x=[str(k) for k in per_class], y=list(per_class.values()), name="per class"))
+    if noise_floor is not None:
+        fig.add_hline(y=noise_floor, line_dash="dash", annotation_text="noise floor")
+    return _layout(fig, "Per-class shift", "class", "angle / π")
+
+
+def projection_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any], origin: Sequence[str]) -> Figure:
+    """2-D projection of embeddings: colour = class, marker = original vs new."""
+    go = _go()
+    fig = go.Figure()
+    symbols = {"original": "circle", "new": "x"}
+    codes = {label: i for i, label in enumerate(sorted({str(lab) for lab in labels}))}
+    for source in ("original", "new"):
+        idx = [i for i, o in enumerate(origin) if o == source]
+        fig.add_trace(
+            go.Scatter(
+                x=[points[i][0] for i in idx],
+                y=[points[i][1] for i in idx],
+                mode="markers",
+                name=source,
+                text=[f"class {labels[i]}" for i in idx],
+                marker={
+                    "symbol": symbols[source],
+                    "color": [codes[str(labels[i])] for i in idx],
+                    "colorscale": "Turbo",
+                },
+                opacity=0.7,
+            )
+        )
+    return _layout(fig, "Embeddings, PCA projection (colour = class)", "PC 1", "PC 2")
+
+
+def calibration_curve(
+    records_x: Sequence[float],
+    records_y: Sequence[float],
+    grid_x: Sequence[float],
+    point: Sequence[float],
+    low: Sequence[float],
+    high: Sequence[float],
+    here: tuple[float, float] | None = None,
+    y_title: str = "epochs",
+) -> Figure:
+    """Calibration records, the fitted curve with its interval band, and this scenario's point."""
+    go = _go()
+    fig = go.Figure()
+    fig.add_trace(
+        go.Scatter(
+            x=list(grid_x) + list(grid_x)[::-1],
+            y=list(high) + list(low)[::-1],
+            fill="toself",
+            line={"width": 0},
+            opacity=0.25,
+            name="prediction interval",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(go.Scatter(x=list(grid_x), y=list(point), mode="lines", name="forecast"))
+    fig.add_trace(go.Scatter(x=list(records_x), y=list(records_y), mode="markers", name="calibration records"))
+    if here is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[here[0]],
+                y=[here[1]],
+                mode="markers",
+                name="this scenario",
+                marker={"size": 14, "symbol": "star", "color": "crimson"},
+            )
+        )
+    return _layout(fig, f"Calibration: index vs {y_title}", "RESQUE index", y_title)
+
+
+def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figure:
+    """Grid intensity over time, the best window shaded and "now" marked."""
+    go = _go()
+    series = schedule.get("series") or []
+    times = [_time(p["time"]) for p in series]
+    fig = go.Figure(
+        go.Scatter(
+            x=times, y=[p["intensity_g_per_kwh"] for p in series], mode="lines", line_shape="hv", name="intensity"
+        )
+    )
+    if schedule.get("best_start") and schedule.get("best_end"):
+        fig.add_vrect(
+            x0=_time(schedule["best_start"]),
+            x1=_time(schedule["best_end"]),
+            fillcolor="green",
+            opacity=0.2,
+            line_width=0,
+            annotation_text="best window",
+            annotation_position="top left",
+        )
+    if times:
+        fig.add_vline(x=times[0], line_dash="dot", line_color="gray")
+        fig.add_annotation(x=times[0], yref="paper", y=1.0, text="now", showarrow=False, xanchor="left")
+    label = schedule.get("label") or schedule.get("data_kind") or ""
+    return _layout(fig, title or f"Grid carbon intensity ({label})", "time (UTC)", "gCO2/kWh")
+
+
+def compare_measures(scenarios: Sequence[Scenario], measure: str) -> Figure:
+    """One forecast measure across scenarios: point with its interval as error bars."""
+    go = _go()
+    names, points, plus, minus = [], [], [], []
+    unit = ""
+    for sc in scenarios:
+        figure = ((sc.forecast or {}).get("measures") or {}).get(measure)
+        if not figure or figure.get("point") is None:
+            continue
+        unit = figure.get("unit") or unit
+        names.append(sc.name)
+        points.append(figure["point"])
+        plus.append(max(0.0, (figure.get("high") or figure["point"]) - figure["point"]))
+        minus.append(max(0.0, figure["point"] - (figure.get("low") or figure["point"])))
+    fig = go.Figure(go.Bar(x=names, y=points, error_y={"type": "data", "array": plus, "arrayminus": minus}))
+    title = MEASURE_TITLES.get(measure, measure)
+    return _layout(fig, f"{title} by scenario (forecast, modeled; bars = interval)", "scenario", unit or title)
+
+
+def compare_index(scenarios: Sequence[Scenario]) -> Figure:
+    """The RESQUE index of each scenario beside its noise floor."""
+    go = _go()
+    rows = [s for s in scenarios if s.index and s.index.get("value") is not None]
+    fig = go.Figure(go.Bar(x=[s.name for s in rows], y=[s.index["value"] for s in rows], name="RESQUE"))
+    floors = [s.index.get("noise_floor") for s in rows]
+    if any(f is not None for f in floors):
+        fig.add_trace(
+            go.Scatter(
+                x=[s.name for s in rows],
+                y=floors,
+                mode="markers",
+                name="noise floor",
+                marker={"symbol": "line-ew-open", "size": 24},
+            )
+        )
+    return _layout(fig, "RESQUE index by scenario", "scenario", "index")
+
+
+def _time(value: Any) -> Any:
+    return datetime.fromisoformat(value) if isinstance(value, str) else value

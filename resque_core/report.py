@@ -1,0 +1,223 @@
+"""Scenarios -> CSV, JSON, or one self-contained HTML page to send to a stakeholder.
+
+The HTML report inlines plotly.js and every chart, so it opens offline from an e-mail attachment.
+Every forecast figure is labeled *modeled* (with its interval) and every estimate is labeled by how
+it was obtained; grid data says whether it is a live forecast, a measurement, a modeled average or
+an illustrative profile.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from resque_core import charts
+from resque_core.errors import ReportError
+from resque_core.scenario import Scenario, scenarios_to_json
+
+DATA_KIND_LABELS = {
+    "forecast": "grid operator forecast",
+    "measured": "measured history (past intensities used as a proxy for the future)",
+    "modeled": "modeled: annual average, flat (no scheduling gain is possible)",
+    "illustrative": "illustrative, not live data",
+}
+CSS = """
+body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
+color:#1d2330;background:#fff}
+h1{margin-bottom:0}.muted{color:#5b6270}table{border-collapse:collapse;margin:.6em 0 1.2em}
+th,td{border:1px solid #d6d9de;padding:.3em .6em;text-align:left}th{background:#f2f4f6}
+.tag{font-size:.8em;padding:.1em .4em;border-radius:.3em;background:#fff3d6;color:#6b4b00}
+section{border-top:2px solid #2e7d5b;margin-top:2em;padding-top:.5em}
+"""
+
+
+def to_csv(scenarios: Sequence[Scenario]) -> str:
+    """One row per scenario (``Scenario.summary``), columns in first-seen order."""
+    rows = [s.summary() for s in _checked(scenarios)]
+    columns: list[str] = []
+    for row in rows:
+        columns += [c for c in row if c not in columns]
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def to_json(scenarios: Sequence[Scenario]) -> str:
+    """The scenarios file format (``resque_core.scenario.scenarios_from_json`` reads it back)."""
+    return scenarios_to_json(list(_checked(scenarios)))
+
+
+def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
+    """Sum of each forecast measure's point, low and high over the scenarios that have it."""
+    totals: dict[str, dict[str, float]] = {}
+    for sc in scenarios:
+        for measure, fig in ((sc.forecast or {}).get("measures") or {}).items():
+            if fig.get("point") is None:
+                continue
+            tot = totals.setdefault(measure, {"point": 0.0, "low": 0.0, "high": 0.0, "unit": fig.get("unit", "")})
+            for key in ("point", "low", "high"):
+                tot[key] += float(fig.get(key) if fig.get(key) is not None else fig["point"])
+    return totals
+
+
+def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
+    """A self-contained HTML page: summary, budget totals, charts and one section per scenario."""
+    scenarios = list(_checked(scenarios))
+    figures = [charts.compare_index(scenarios)]
+    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "energy_kwh", "co2_kg")]
+    body = [
+        f"<h1>{_e(title)}</h1>",
+        f"<p class=muted>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by the RESQUE dashboard. "
+        "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
+        "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
+        "<h2>Budget totals</h2>",
+        _totals_table(budget_totals(scenarios)),
+        "<h2>Comparison</h2>",
+        _comparison_table(scenarios),
+        *_figures_html(figures, first=True),
+    ]
+    for sc in scenarios:
+        body.append(_scenario_section(sc))
+    return (
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
+        f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head>"
+        f"<body>{''.join(body)}</body></html>"
+    )
+
+
+def write_report(scenarios: Sequence[Scenario], path: str | Path, title: str = "RESQUE retraining report") -> Path:
+    """Write CSV, JSON or HTML according to the file suffix; returns the path written."""
+    path = Path(path)
+    writers = {".csv": to_csv, ".json": to_json, ".html": lambda s: to_html(s, title), ".htm": lambda s: to_html(s)}
+    if path.suffix.lower() not in writers:
+        raise ReportError(f"cannot tell the report format from {path.name!r}: use .csv, .json or .html")
+    text = writers[path.suffix.lower()](scenarios)
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}") from exc
+    return path
+
+
+def _checked(scenarios: Sequence[Scenario]) -> Sequence[Scenario]:
+    if not scenarios:
+        raise ReportError("there is no scenario to report: save at least one scenario first")
+    return scenarios
+
+
+def _scenario_section(sc: Scenario) -> str:
+    parts = [f"<section><h2>{_e(sc.name)}</h2><p class=muted>saved {_e(sc.created_utc)}</p>"]
+    if sc.inputs:
+        parts.append("<h3>Inputs</h3>" + _table(["input", "value"], [[k, v] for k, v in sc.inputs.items()]))
+    if sc.index:
+        ix = sc.index
+        rows = [
+            ["RESQUE index", f"{_f(ix.get('value'))} ({ix.get('kind')})"],
+            ["noise floor", _f(ix.get("noise_floor"))],
+            ["layer", ix.get("layer")],
+            ["samples (original / new)", f"{ix.get('n_original')} / {ix.get('n_new')}"],
+        ]
+        parts.append("<h3>Index <span class=tag>computed</span></h3>" + _table(["", "value"], rows))
+    if sc.forecast:
+        parts.append(_forecast_html(sc.forecast))
+    if sc.schedule:
+        parts.append(_schedule_html(sc.schedule))
+        parts += _figures_html([charts.intensity_series(sc.schedule, f"Grid intensity: {sc.name}")])
+    if sc.validation:
+        parts.append("<h3>Validation run <span class=tag>measured</span></h3>")
+        parts.append(_table(["measure", "value"], [[k, _f(v)] for k, v in sc.validation.items()]))
+    return "".join(parts) + "</section>"
+
+
+def _forecast_html(fc: dict[str, Any]) -> str:
+    cover = fc.get("interval")
+    head = ["measure", "retraining", f"interval ({_pct(cover)})", "from scratch", "basis"]
+    scratch = fc.get("scratch") or {}
+    rows = []
+    for measure, fig in (fc.get("measures") or {}).items():
+        other = scratch.get(measure) or {}
+        rows.append(
+            [
+                f"{measure} ({fig.get('unit', '')})",
+                _f(fig.get("point")),
+                f"{_f(fig.get('low'))} – {_f(fig.get('high'))}",
+                _f(other.get("point")),
+                fig.get("basis", "modeled"),
+            ]
+        )
+    source = (
+        f"<p class=muted>calibration: {_e(fc.get('source', 'unknown'))}; hardware: {_e(fc.get('hardware', '-'))}</p>"
+    )
+    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + _table(head, rows)
+
+
+def _schedule_html(sch: dict[str, Any]) -> str:
+    kind = sch.get("data_kind", "")
+    label = sch.get("label") or DATA_KIND_LABELS.get(kind, kind)
+    rows = [
+        ["provider / zone", f"{sch.get('provider')} / {sch.get('zone')}"],
+        ["grid data", label],
+        ["best start (UTC)", sch.get("best_start")],
+        ["best end (UTC)", sch.get("best_end")],
+        ["CO2 if started now (kg)", _f(sch.get("co2_now_kg"))],
+        ["CO2 in the best window (kg)", _f(sch.get("co2_best_kg"))],
+        ["CO2 saved (kg)", f"{_f(sch.get('co2_saved_kg'))} ({_f(sch.get('saved_pct'))} %)"],
+    ]
+    return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
+
+
+def _totals_table(totals: dict[str, dict[str, float]]) -> str:
+    rows = [[f"{m} ({t['unit']})", _f(t["point"]), f"{_f(t['low'])} – {_f(t['high'])}"] for m, t in totals.items()]
+    if not rows:
+        return "<p class=muted>No forecast in these scenarios yet.</p>"
+    return _table(["measure", "total (modeled)", "sum of interval bounds"], rows)
+
+
+def _summary_columns(scenarios: Sequence[Scenario]) -> list[str]:
+    cols: list[str] = []
+    for sc in scenarios:
+        cols += [c for c in sc.summary() if c != "scenario" and not c.endswith(("_low", "_high")) and c not in cols]
+    return cols
+
+
+def _comparison_table(scenarios: Sequence[Scenario]) -> str:
+    columns = _summary_columns(scenarios)
+    rows = [[sc.name] + [_f(sc.summary().get(c)) for c in columns] for sc in scenarios]
+    return _table(["scenario", *columns], rows)
+
+
+def _figures_html(figures: list, first: bool = False) -> list[str]:
+    out = []
+    for i, fig in enumerate(figures):
+        js = first and i == 0
+        out.append(fig.to_html(full_html=False, include_plotlyjs=js, config={"displaylogo": False}))
+    return out
+
+
+def _table(head: list[str], rows: list[list[Any]]) -> str:
+    th = "".join(f"<th>{_e(h)}</th>" for h in head)
+    trs = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
+
+
+def _f(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _pct(cover: Any) -> str:
+    return f"{cover:.0%}" if isinstance(cover, float) else "interval"
+
+
+def _e(value: Any) -> str:
+    return html.escape(_f(value) if not isinstance(value, str) else value)

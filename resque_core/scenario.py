@@ -1,0 +1,178 @@
+"""One what-if, gathered: the inputs a user chose and the index, forecast and schedule they gave.
+
+A ``Scenario`` holds plain JSON-able dicts (no tensors, no engine objects), so it round-trips
+through JSON exactly and a report can be rebuilt from a file long after the session ended. The
+``*_from_*`` adapters in ``resque_core.scenario_adapters`` turn engine results into these dicts.
+
+Layouts (every figure carries its unit in its name, and ``basis`` says how it was obtained):
+
+- ``index``: ``kind`` ("dist"|"task"), ``value``, ``noise_floor``, ``per_class`` {class: value},
+  ``n_original``, ``n_new``, ``layer``, ``device``, ``seconds``, ``images_per_s``.
+- ``forecast``: ``measures`` and ``scratch``, each {measure: {"point", "low", "high", "unit",
+  "basis"}}, plus ``interval`` (coverage, e.g. 0.9), ``source`` (calibration), ``hardware``.
+- ``schedule``: ``provider``, ``zone``, ``data_kind`` ("forecast"|"measured"|"modeled"|
+  "illustrative"), ``label``, ``duration_s``, ``energy_kwh``, ``best_start``/``best_end`` (ISO UTC),
+  ``best_intensity_g_per_kwh``, ``now_intensity_g_per_kwh``, ``co2_best_kg``, ``co2_now_kg``,
+  ``co2_saved_kg``, ``saved_pct``, ``windows`` [{"start", "intensity_g_per_kwh"}], ``series``
+  [{"time", "intensity_g_per_kwh"}].
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from resque_core.errors import ReportError
+
+FORMAT = "resque-scenarios"
+FORMAT_VERSION = 1
+SECTIONS = ("index", "forecast", "schedule", "validation")
+
+
+def _now_utc() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One what-if: its name, the inputs chosen, and the results they gave (None when not computed).
+
+    Attributes:
+        name: what the user called it ("gaussian noise 3, DE, A100").
+        inputs: the choices that produced it (data, shift, checkpoint, layer, calibration, hardware,
+            price, zone...), as plain values.
+        index: the RESQUE index (see the module docstring for the layout).
+        forecast: forecast measures with intervals, retraining and from scratch.
+        schedule: the best start window and the CO2 it saves.
+        validation: a measured retraining run, when one was made.
+        created_utc: ISO 8601 time the scenario was saved.
+    """
+
+    name: str
+    inputs: dict[str, Any] = field(default_factory=dict)
+    index: dict[str, Any] | None = None
+    forecast: dict[str, Any] | None = None
+    schedule: dict[str, Any] | None = None
+    validation: dict[str, Any] | None = None
+    created_utc: str = field(default_factory=_now_utc)
+
+    def __post_init__(self):
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ReportError("a scenario needs a non-empty name")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict, JSON-able (non-finite floats become None)."""
+        return _jsonable(
+            {
+                "name": self.name,
+                "created_utc": self.created_utc,
+                "inputs": self.inputs,
+                **{section: getattr(self, section) for section in SECTIONS},
+            }
+        )
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Scenario:
+        """Rebuild a scenario from ``to_dict``'s output; raises ``ReportError`` on a malformed dict."""
+        if not isinstance(d, dict) or "name" not in d:
+            raise ReportError(f"a scenario must be an object with a 'name'; got {type(d).__name__}")
+        for key in ("inputs", *SECTIONS):
+            if d.get(key) is not None and not isinstance(d[key], dict):
+                raise ReportError(f"scenario {d['name']!r}: '{key}' must be an object or null")
+        return cls(
+            name=str(d["name"]),
+            inputs=dict(d.get("inputs") or {}),
+            **{section: d.get(section) for section in SECTIONS},
+            created_utc=str(d.get("created_utc") or _now_utc()),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Scenario:
+        return cls.from_dict(_parse(text, "scenario"))
+
+    def summary(self) -> dict[str, Any]:
+        """One flat row for tables and CSV: headline figures with units in the column names."""
+        row: dict[str, Any] = {"scenario": self.name}
+        if self.index:
+            row["index_kind"] = self.index.get("kind")
+            row["index"] = self.index.get("value")
+            row["index_noise_floor"] = self.index.get("noise_floor")
+        measures = (self.forecast or {}).get("measures", {})
+        for measure, figure in measures.items():  # measure names carry their unit (energy_kwh, co2_kg)
+            row[measure] = figure.get("point")
+            row[f"{measure}_low"] = figure.get("low")
+            row[f"{measure}_high"] = figure.get("high")
+        if self.schedule:
+            for key in ("provider", "zone", "data_kind", "best_start", "co2_now_kg", "co2_best_kg"):
+                row[f"schedule_{key}" if not key.startswith("co2") else key] = self.schedule.get(key)
+            row["co2_saved_kg"] = self.schedule.get("co2_saved_kg")
+            row["co2_saved_pct"] = self.schedule.get("saved_pct")
+        return row
+
+
+def scenarios_to_json(scenarios: list[Scenario]) -> str:
+    """A scenarios file: ``{"format": "resque-scenarios", "version": 1, "scenarios": [...]}``."""
+    doc = {"format": FORMAT, "version": FORMAT_VERSION, "scenarios": [s.to_dict() for s in scenarios]}
+    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=False)
+
+
+def scenarios_from_json(text: str) -> list[Scenario]:
+    """Parse a scenarios file (or a bare list of scenarios, or one scenario)."""
+    doc = _parse(text, "scenarios file")
+    if isinstance(doc, dict) and doc.get("format") == FORMAT:
+        if doc.get("version") != FORMAT_VERSION:
+            raise ReportError(f"scenarios file version {doc.get('version')!r} is not supported (expected 1)")
+        doc = doc.get("scenarios")
+    elif isinstance(doc, dict):
+        doc = [doc]
+    if not isinstance(doc, list):
+        raise ReportError("a scenarios file must hold a list of scenarios under 'scenarios'")
+    scenarios = [Scenario.from_dict(d) for d in doc]
+    names = [s.name for s in scenarios]
+    if len(set(names)) != len(names):
+        raise ReportError(f"scenario names must be unique; got {names}")
+    return scenarios
+
+
+def load_scenarios(path: str | Path) -> list[Scenario]:
+    """Read a scenarios JSON file; raises ``ReportError`` when it is missing or malformed."""
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ReportError(f"cannot read scenarios file {str(path)!r}: {exc.strerror or exc}") from exc
+    return scenarios_from_json(text)
+
+
+def _parse(text: str | bytes, what: str) -> Any:
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError) as exc:
+        raise ReportError(f"the {what} is not valid JSON: {exc}") from exc
+
+
+def _jsonable(obj: Any) -> Any:
+    """Recursively turn numpy scalars/arrays, datetimes and paths into JSON values."""
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
+        return obj
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, datetime):
+        return obj.isoformat()
+    if isinstance(obj, Path):
+        return str(obj)
+    if hasattr(obj, "tolist"):  # numpy scalars and arrays
+        return _jsonable(obj.tolist())
+    if hasattr(obj, "isoformat"):
+        return obj.isoformat()
+    raise ReportError(f"cannot store a {type(obj).__name__} in a scenario; convert it to plain values first")

@@ -1,0 +1,72 @@
+"""AppTest helpers: a fresh app session, and page switching by file name."""
+
+from __future__ import annotations
+
+import pathlib
+
+import pytest
+import torch
+from streamlit.testing.v1 import AppTest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGES = [
+    "pages/home.py",
+    "pages/data_model.py",
+    "pages/index.py",
+    "pages/forecast.py",
+    "pages/schedule.py",
+    "pages/validate.py",
+    "pages/scenarios.py",
+]
+TIMEOUT_S = 120
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(autouse=True)
+def _navigation_only(monkeypatch):
+    """Route every AppTest run through app.py's ``st.navigation``, as a running server does.
+
+    A server flags a ``pages/`` folder as legacy multipage only until ``st.navigation`` first runs;
+    AppTest resets that flag before each run, which would run ``pages/x.py`` alone (no sidebar).
+    """
+    from streamlit.runtime import pages_manager
+
+    original = pages_manager.PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        pages_manager.PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+
+
+def fresh_app() -> AppTest:
+    """A new session of the dashboard, run once on its landing page."""
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.run()
+    return at
+
+
+def goto(at: AppTest, page: str) -> AppTest:
+    """Switch the session to ``page`` (e.g. "pages/index.py") and run it."""
+    at.switch_page(page)
+    at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the main area shows as text (markdown, metrics, captions, alerts), joined."""
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.value for e in (*at.error, *at.warning, *at.info, *at.success)]
+    return "\n".join(str(p) for p in parts)
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return fresh_app()

@@ -1,0 +1,81 @@
+"""Report: CSV, JSON and the self-contained HTML page, with labels on modeled figures."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from resque_core.errors import ReportError
+from resque_core.report import budget_totals, to_csv, to_html, to_json, write_report
+from resque_core.scenario import scenarios_from_json
+from tests.report_fixtures import make_scenario
+
+
+@pytest.fixture(scope="module")
+def scenarios():
+    return [make_scenario("noise 3 <DE>"), make_scenario("noise 5", value=0.07, epochs=12.0)]
+
+
+@pytest.fixture(scope="module")
+def page(scenarios):
+    return to_html(scenarios)
+
+
+def test_csv_one_row_per_scenario(scenarios):
+    rows = list(csv.DictReader(io.StringIO(to_csv(scenarios))))
+    assert [r["scenario"] for r in rows] == ["noise 3 <DE>", "noise 5"]
+    assert float(rows[1]["epochs"]) == 12.0 and float(rows[1]["epochs_high"]) == 15.0
+
+
+def test_json_reads_back(scenarios):
+    assert scenarios_from_json(to_json(scenarios)) == scenarios
+
+
+def test_budget_totals_sum_points_and_bounds(scenarios):
+    totals = budget_totals(scenarios)
+    assert totals["epochs"]["point"] == pytest.approx(19.5)
+    assert totals["epochs"]["low"] == pytest.approx(15.5) and totals["energy_kwh"]["high"] == pytest.approx(1.6)
+
+
+def test_html_is_self_contained_and_offline(page):
+    assert "<script src=" not in page.replace('<script src="data:', "")
+    assert "cdn.plot.ly" not in page.split("<body>")[1][:200] and "Plotly.newPlot" in page
+    assert page.count("plotly.js v") <= 2  # the library is inlined once
+
+
+def test_html_labels_and_figures(page):
+    assert "modeled" in page and "illustrative, not live data" in page
+    assert "0.042" in page and "7.5" in page and "2026-11-23T09:00:00+00:00" in page
+    assert "19.5" in page  # budget total of epochs
+    assert "noise 3 &lt;DE&gt;" in page and "noise 3 <DE>" not in page  # names are escaped
+
+
+def test_write_report_by_suffix(tmp_path, scenarios):
+    assert write_report(scenarios, tmp_path / "r.csv").read_text().startswith("scenario,")
+    with pytest.raises(ReportError, match="use .csv, .json or .html"):
+        write_report(scenarios, tmp_path / "r.pdf")
+    with pytest.raises(ReportError, match="cannot write"):
+        write_report(scenarios, tmp_path / "missing" / "r.json")
+
+
+def test_no_scenarios():
+    with pytest.raises(ReportError, match="save at least one scenario"):
+        to_html([])
+
+
+def test_cli_report(tmp_path, scenarios, capsys):
+    from resque_core.cli import main
+    from resque_core.scenario import scenarios_to_json
+
+    src = tmp_path / "s.json"
+    src.write_text(scenarios_to_json(scenarios))
+    assert (
+        main(["report", "--scenarios", str(src), "--html", str(tmp_path / "r.html"), "--csv", str(tmp_path / "r.csv")])
+        == 0
+    )
+    assert "0.042" in (tmp_path / "r.html").read_text() and "wrote" in capsys.readouterr().out
+    assert main(["report", "--scenarios", str(tmp_path / "missing.json"), "--html", str(tmp_path / "x.html")]) == 2
+    assert main(["report", "--scenarios", str(src)]) == 2
+    assert "--csv OUT.csv" in capsys.readouterr().err

@@ -1,0 +1,67 @@
+"""Scenario: JSON round-trip, the scenarios file format, and every malformed input."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from resque_core.errors import ReportError
+from resque_core.scenario import Scenario, load_scenarios, scenarios_from_json, scenarios_to_json
+from tests.report_fixtures import make_scenario
+
+
+def test_round_trip_is_exact():
+    sc = make_scenario()
+    again = Scenario.from_json(sc.to_json())
+    assert again == sc
+    assert again.index["value"] == 0.042
+
+
+def test_file_round_trip(tmp_path):
+    scenarios = [make_scenario("a"), make_scenario("b", value=0.07)]
+    path = tmp_path / "s.json"
+    path.write_text(scenarios_to_json(scenarios))
+    loaded = load_scenarios(path)
+    assert [s.name for s in loaded] == ["a", "b"] and loaded[1].index["value"] == 0.07
+    assert json.loads(path.read_text())["format"] == "resque-scenarios"
+
+
+def test_numpy_and_nan_become_plain_json():
+    sc = Scenario(name="np", index={"value": np.float32(0.25), "per_class": np.array([1.0, np.nan])})
+    d = json.loads(sc.to_json())
+    assert d["index"] == {"value": 0.25, "per_class": [1.0, None]}
+
+
+def test_summary_has_units_in_column_names():
+    row = make_scenario().summary()
+    assert row["index"] == 0.042 and row["epochs"] == 7.5 and row["energy_kwh"] == 0.5
+    assert row["co2_kg"] == 0.2 and row["co2_saved_pct"] == 30.0 and row["schedule_best_start"].startswith("2026")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"format": "resque-scenarios", "version": 9, "scenarios": []}', "version 9"),
+        ('{"format": "resque-scenarios", "version": 1, "scenarios": 3}', "list of scenarios"),
+        ('[{"name": "a"}, {"name": "a"}]', "unique"),
+        ('[{"nom": "a"}]', "'name'"),
+        ('[{"name": "a", "index": [1]}]', "'index' must be an object"),
+        ('[{"name": "  "}]', "non-empty name"),
+    ],
+)
+def test_malformed_files_are_refused_with_a_clear_message(text, message):
+    with pytest.raises(ReportError, match=message):
+        scenarios_from_json(text)
+
+
+def test_missing_file(tmp_path):
+    with pytest.raises(ReportError, match="cannot read scenarios file"):
+        load_scenarios(tmp_path / "nope.json")
+
+
+def test_unstorable_value():
+    with pytest.raises(ReportError, match="cannot store a object"):
+        Scenario(name="x", inputs={"model": object()}).to_dict()

@@ -1,0 +1,60 @@
+"""Show errors on the page: an engine error's own message, never a traceback.
+
+``ResqueError`` messages are written for users, so they are shown as they are. Anything else is a
+bug: the page shows a short message and an expander with the exception type and text (the full
+traceback goes to the server log, not the page).
+"""
+
+from __future__ import annotations
+
+import logging
+from types import TracebackType
+
+import streamlit as st
+
+from resque_core.errors import ResqueError
+
+log = logging.getLogger(__name__)
+
+
+def show_error(exc: BaseException, action: str) -> None:
+    """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
+    if isinstance(exc, ResqueError):
+        st.error(f"{_capitalise(action)} failed: {exc}", icon=":material/error:")
+        return
+    log.exception("unexpected error while %s", action, exc_info=exc)
+    st.error(
+        f"{_capitalise(action)} failed with an unexpected error. The previous results are kept; "
+        "the details below help report it.",
+        icon=":material/bug_report:",
+    )
+    with st.expander("Details"):
+        st.code(f"{type(exc).__name__}: {exc}", language=None)
+
+
+class guard:  # noqa: N801 - used like a function: ``with guard("loading data") as g:``
+    """Context manager that shows any exception with ``show_error`` and swallows it.
+
+    After the block, ``failed`` says whether it raised, so the caller keeps the previous state.
+    Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from ``BaseException`` and
+    passes through untouched.
+    """
+
+    def __init__(self, action: str):
+        self.action = action
+        self.failed = False
+        self.error: Exception | None = None
+
+    def __enter__(self) -> guard:
+        return self
+
+    def __exit__(self, exc_type: type | None, exc: BaseException | None, tb: TracebackType | None) -> bool:
+        if exc is None or not isinstance(exc, Exception):
+            return False
+        self.failed, self.error = True, exc
+        show_error(exc, self.action)
+        return True
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
