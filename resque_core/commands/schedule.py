@@ -1,0 +1,148 @@
+"""``python -m resque_core schedule``: when to start a job so that it emits the least CO2."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+from resque_core.errors import ScheduleError
+
+_DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
+
+
+def parse_duration_s(text: str) -> float:
+    """Seconds in a duration like "3h", "90m", "1h30m" or "45s"."""
+    match = _DURATION.match(text.strip().lower())
+    if not text.strip() or match is None or not any(match.groups()):
+        raise ScheduleError(f"duration {text!r}: write it like 3h, 90m, 1h30m or 45s.")
+    hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
+    total_s = hours * 3600 + minutes * 60 + seconds
+    if total_s <= 0:
+        raise ScheduleError(f"duration {text!r} must be longer than zero.")
+    return total_s
+
+
+def parse_time(text: str, what: str) -> datetime:
+    """An ISO 8601 time in UTC (a time without offset is taken as UTC)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ScheduleError(f"{what} {text!r} is not an ISO 8601 time such as 2026-11-24T06:00Z.") from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add the ``schedule`` sub-command."""
+    p = subparsers.add_parser(
+        "schedule",
+        help="find the lowest-carbon start time for a job",
+        description="Find the start time (or, for an interruptible job, the slots) with the least CO2 "
+        "in a grid carbon-intensity forecast, and what that saves against starting now.",
+    )
+    p.add_argument("--provider", required=True, help="electricitymaps|uk|csv|offline, or several "
+                   "comma-separated to fall back in order (e.g. electricitymaps,offline)")  # fmt: skip
+    p.add_argument("--zone", help="zone: Electricity Maps zone or country code (DE, FR, GB...); 'GB' for uk")
+    p.add_argument("--duration", required=True, help="job length, e.g. 3h, 90m, 1h30m, 45s")
+    p.add_argument("--energy-kwh", type=float, required=True, help="job energy in kWh")
+    p.add_argument("--deadline", help="the job must end by then (ISO 8601; UTC if no offset)")
+    p.add_argument("--interruptible", action="store_true", help="the job can pause: find the cleanest slots")
+    p.add_argument("--csv", help="CSV with columns datetime, carbon_intensity (gCO2eq/kWh)")
+    p.add_argument("--json", action="store_true", help="print the plan as JSON")
+    p.add_argument("--api-url", help="base URL of the service (default: ELECTRICITYMAPS_API_URL or the public one)")
+    p.add_argument("--postcode", help="UK postcode or outward code for the regional UK forecast")
+    p.add_argument("--horizon", default="24h", help="how far ahead to look (default 24h)")
+    p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV")
+    p.add_argument("--tz", default="UTC", help="time zone for the text output, e.g. Europe/Berlin")
+    p.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout per call, seconds (default 10)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Fetch the intensity, plan the job, print the result."""
+    from resque_core.grid.factory import PROVIDERS, make_chain
+    from resque_core.grid.schedule import plan
+
+    names = [n.strip() for n in args.provider.split(",") if n.strip()]
+    unknown = [n for n in names if n not in PROVIDERS]
+    if not names or unknown:
+        raise ScheduleError(f"--provider {args.provider!r}: use one or more of {', '.join(PROVIDERS)}.")
+    zone = args.zone or ("GB" if names[0] == "uk" else "custom" if names[0] == "csv" else None)
+    if zone is None:
+        raise ScheduleError(f"--zone is required with --provider {names[0]} (e.g. --zone DE).")
+    duration_s = parse_duration_s(args.duration)
+    horizon_s = parse_duration_s(args.horizon)
+    now = parse_time(args.now, "--now") if args.now else datetime.now(UTC).replace(second=0, microsecond=0)
+    deadline = parse_time(args.deadline, "--deadline") if args.deadline else None
+    chain = make_chain(names, api_url=args.api_url, postcode=args.postcode, csv=args.csv, timeout_s=args.timeout)
+    end = max(now + timedelta(seconds=horizon_s), deadline or now)
+    series = chain.intensity(zone, now - timedelta(hours=1), end)
+    result = plan(series, duration_s, args.energy_kwh, now=now, deadline=deadline, interruptible=args.interruptible)
+    print(json.dumps(plan_to_dict(result), indent=2) if args.json else plan_to_text(result, args.tz))
+    return 0
+
+
+def plan_to_dict(result) -> dict:
+    """The plan as JSON-ready data (times ISO 8601 UTC)."""
+    iso = _iso
+    out = {
+        "provider": result.provider,
+        "zone": result.zone,
+        "kind": result.kind,
+        "source": result.source,
+        "duration_s": result.duration_s,
+        "energy_kwh": result.energy_kwh,
+        "now": iso(result.now),
+        "deadline": iso(result.deadline) if result.deadline else None,
+        "interruptible": result.interruptible,
+        "best_start": iso(result.best_start),
+        "best_end": iso(result.best_end),
+        "best_avg_g_per_kwh": result.best_avg_g_per_kwh,
+        "now_avg_g_per_kwh": result.now_avg_g_per_kwh,
+        "co2_kg_best": result.co2_kg_best,
+        "co2_kg_now": result.co2_kg_now,
+        "saved_kg": result.saved_kg,
+        "saved_pct": result.saved_pct,
+        "note": result.note,
+        "notes": list(result.notes),
+        "slots": [
+            {
+                "start": iso(s.start),
+                "end": iso(s.end),
+                "avg_g_per_kwh": s.avg_g_per_kwh,
+                "energy_kwh": s.energy_kwh,
+                "co2_kg": s.co2_kg,
+            }
+            for s in result.slots
+        ],  # fmt: skip
+        "series": [
+            {"start": iso(o.start), "end": iso(o.end), "avg_g_per_kwh": o.avg_g_per_kwh, "co2_kg": o.co2_kg}
+            for o in result.options
+        ],
+    }
+    return out
+
+
+def plan_to_text(result, tz_name: str = "UTC") -> str:
+    """A few lines for a terminal, times shown in ``tz_name``."""
+    from resque_core.grid.schedule import in_timezone
+
+    def show(moment: datetime) -> str:
+        return in_timezone(moment, tz_name).strftime("%Y-%m-%d %H:%M %Z")
+
+    lines = [
+        f"Source: {result.source} [{result.kind}], zone {result.zone}",
+        f"Job:    {result.duration_s / 3600:.2f} h, {result.energy_kwh:g} kWh",
+        f"Now:    {show(result.now)}  {result.now_avg_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_kg_now:.4f} kg CO2eq",
+        f"Best:   {show(result.best_start)} to {show(result.best_end)}  {result.best_avg_g_per_kwh:.0f} gCO2eq/kWh  "
+        f"{result.co2_kg_best:.4f} kg CO2eq",
+    ]
+    lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.avg_g_per_kwh:.0f} g/kWh" for s in result.slots]
+    lines += [f"Saved:  {result.saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
+    lines += [f"Note:   {n}" for n in result.notes]
+    return "\n".join(lines)
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

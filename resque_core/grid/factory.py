@@ -1,0 +1,75 @@
+"""Build providers by name, reading the Electricity Maps settings from the environment on request."""
+
+from __future__ import annotations
+
+import os
+import pathlib
+from collections.abc import Mapping, Sequence
+from typing import IO, Any
+
+from resque_core.grid.base import IntensityProvider, ProviderFailure
+from resque_core.grid.cache import CachedProvider
+from resque_core.grid.chain import FallbackChain
+
+PROVIDERS = ("electricitymaps", "uk", "csv", "offline")
+KEY_ENV = "ELECTRICITYMAPS_API_KEY"
+URL_ENV = "ELECTRICITYMAPS_API_URL"
+
+
+def electricitymaps_settings(env: Mapping[str, str] | None = None) -> tuple[str | None, str]:
+    """(api_key, base_url) from ``ELECTRICITYMAPS_API_KEY`` / ``ELECTRICITYMAPS_API_URL`` (or defaults)."""
+    from resque_core.grid.electricitymaps import DEFAULT_API_URL
+
+    env = os.environ if env is None else env
+    return env.get(KEY_ENV) or None, env.get(URL_ENV) or DEFAULT_API_URL
+
+
+def make_provider(
+    name: str,
+    *,
+    api_key: str | None = None,
+    api_url: str | None = None,
+    postcode: str | None = None,
+    csv: str | pathlib.Path | bytes | IO[Any] | None = None,
+    timeout_s: float = 10.0,
+    session: Any = None,
+    env: Mapping[str, str] | None = None,
+) -> IntensityProvider:
+    """One provider by name ("electricitymaps", "uk", "csv", "offline").
+
+    Args:
+        api_key: Electricity Maps key; default ``ELECTRICITYMAPS_API_KEY`` (the dashboard passes ``st.secrets``).
+        api_url: Base URL of the service; default ``ELECTRICITYMAPS_API_URL`` or the public one.
+        postcode: UK postcode/outward code for the regional UK forecast.
+        csv: The CSV source (path, bytes or file object), required for "csv".
+        timeout_s: Limit for every HTTP call, seconds.
+        session: Optional ``requests.Session``.
+        env: Environment to read instead of ``os.environ`` (tests).
+    """
+    if name == "electricitymaps":
+        from resque_core.grid.electricitymaps import ElectricityMapsProvider
+
+        env_key, env_url = electricitymaps_settings(env)
+        return ElectricityMapsProvider(
+            api_key or env_key, base_url=api_url or env_url, timeout_s=timeout_s, session=session
+        )
+    if name == "uk":
+        from resque_core.grid.ukgrid import DEFAULT_UK_URL, UKGridProvider
+
+        return UKGridProvider(postcode, base_url=api_url or DEFAULT_UK_URL, timeout_s=timeout_s, session=session)
+    if name == "csv":
+        from resque_core.grid.csvfile import CsvProvider
+
+        if csv is None:
+            raise ProviderFailure("csv", "bad-input", "the csv provider needs a file: pass --csv PATH or upload one.")
+        return CsvProvider(csv)
+    if name == "offline":
+        from resque_core.grid.offline import OfflineProvider
+
+        return OfflineProvider()
+    raise ProviderFailure(name, "bad-input", f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
+
+
+def make_chain(names: Sequence[str], *, ttl_s: float = 900.0, **settings: Any) -> FallbackChain:
+    """A cached fallback chain over the named providers, in that order (see ``make_provider``)."""
+    return FallbackChain([CachedProvider(make_provider(n, **settings), ttl_s=ttl_s) for n in names])

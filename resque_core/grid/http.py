@@ -1,0 +1,118 @@
+"""HTTP for the grid providers: one timeout-bound GET, and turning failures into messages.
+
+Every message is passed through ``redact`` so an API key can never reach a log, an error, a
+report or an export, even if a server echoes it back.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from resque_core.grid.base import ProviderFailure
+
+logger = logging.getLogger(__name__)
+
+_MAX_DETAIL_CHARS = 160
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
+    if secret:
+        text = text.replace(secret, "***")
+    return text
+
+
+def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
+    """The ``Retry-After`` header in seconds, when it is a number."""
+    if not headers:
+        return None
+    value = next((v for k, v in headers.items() if k.lower() == "retry-after"), None)
+    try:
+        return float(value) if value is not None else None
+    except ValueError:
+        return None
+
+
+def status_failure(
+    provider: str,
+    label: str,
+    status: int,
+    *,
+    headers: Mapping[str, str] | None = None,
+    body: str | None = None,
+    secret: str | None = None,
+) -> ProviderFailure:
+    """The failure for an HTTP error status, with a message saying what to do."""
+    detail = _server_message(body)
+    suffix = f" (server said: {detail})" if detail else ""
+    if status in (401, 403):
+        reason, text = "bad-key", f"{label}: HTTP {status}, the API key was refused or lacks access{suffix}. "
+        text += "Check the key (ELECTRICITYMAPS_API_KEY or Streamlit secrets) and the plan it belongs to."
+    elif status == 429:
+        wait = retry_after_s(headers)
+        after = f"retry after {wait:g} s" if wait is not None else "retry in a minute"
+        reason, text = "rate-limit", f"{label}: HTTP 429, rate limit reached; {after}{suffix}."
+        return ProviderFailure(provider, reason, redact(text, secret), retry_after_s=wait)
+    elif status >= 500:
+        reason, text = "server", f"{label}: HTTP {status}, the service is failing on its side{suffix}; try later."
+    elif status == 404:
+        reason, text = "empty", f"{label}: HTTP 404, no data for this zone{suffix}. Check the zone code."
+    else:
+        reason, text = "bad-input", f"{label}: HTTP {status}, the request was refused{suffix}. Check the zone code."
+    return ProviderFailure(provider, reason, redact(text, secret))
+
+
+def _server_message(body: str | None) -> str:
+    if not body:
+        return ""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return ""
+    message = parsed.get("message") or parsed.get("error") if isinstance(parsed, dict) else None
+    if isinstance(message, dict):
+        message = message.get("message")
+    return str(message)[:_MAX_DETAIL_CHARS] if message else ""
+
+
+def parse_json(provider: str, label: str, body: bytes | str, secret: str | None = None) -> Any:
+    """``body`` parsed as JSON, or a "malformed" failure."""
+    try:
+        return json.loads(body)
+    except ValueError as exc:
+        raise ProviderFailure(provider, "malformed", f"{label}: the answer is not valid JSON.") from exc
+
+
+def get_json(
+    provider: str,
+    label: str,
+    url: str,
+    *,
+    timeout_s: float,
+    session: Any = None,
+    params: Mapping[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
+    secret: str | None = None,
+) -> Any:
+    """GET ``url`` with a timeout and return its JSON body.
+
+    Raises:
+        ProviderFailure: On timeout, connection failure, an error status or a non-JSON body.
+    """
+    import requests  # lazy: only needed when a provider really calls out
+
+    getter = session if session is not None else requests
+    logger.info("%s: GET %s", label, redact(url, secret))
+    try:
+        resp = getter.get(url, params=params, headers=dict(headers or {}), timeout=timeout_s)
+    except requests.Timeout as exc:
+        raise ProviderFailure(provider, "timeout", f"{label}: no answer within {timeout_s:g} s; try later.") from exc
+    except requests.RequestException as exc:
+        text = f"{label}: cannot reach the service ({type(exc).__name__}); check the network or the base URL."
+        raise ProviderFailure(provider, "unreachable", redact(text, secret)) from exc
+    if resp.status_code >= 400:
+        raise status_failure(provider, label, resp.status_code, headers=resp.headers, body=resp.text, secret=secret)
+    return parse_json(provider, label, resp.content, secret)
