@@ -1,0 +1,293 @@
+"""Energy of a training job: measured with codecarbon, typed in, or modeled from a hardware profile.
+
+A meter is started and stopped around a piece of work and returns an ``EnergyReading``. Where
+codecarbon has no power counter (RAPL for the CPU, NVML for an NVIDIA GPU) it *estimates* CPU power
+from a TDP table times the CPU load and RAM power from a fixed wattage; the reading then says so.
+A ``probe`` runs a few training steps under a meter and extrapolates kWh and seconds per epoch.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from resque_core.errors import EnergyError
+
+logger = logging.getLogger(__name__)
+
+PROFILES_PATH = Path(__file__).resolve().parents[1] / "assets" / "hardware_profiles.json"
+_MEASURED_CPU_MODES = {"intel_rapl", "intel_power_gadget", "windows_emi"}
+_J_PER_KWH = 3.6e6
+
+
+@dataclass(frozen=True)
+class EnergyReading:
+    """What a meter saw between ``start()`` and ``stop()``.
+
+    Attributes:
+        energy_kwh: energy used, in kWh.
+        co2_kg: emissions, in kg CO2-eq (energy x the grid intensity the meter used).
+        duration_s: wall time between start and stop, in seconds.
+        source: "codecarbon-measured", "codecarbon-estimate", "manual" or "modeled".
+        estimated: True unless a hardware power counter measured the energy.
+        note: how the number was obtained, in words.
+        intensity_g_per_kwh: grid intensity used for ``co2_kg``, in g CO2-eq per kWh.
+        country_iso: ISO3 code of the grid the intensity belongs to (empty if typed in).
+    """
+
+    energy_kwh: float
+    co2_kg: float
+    duration_s: float
+    source: str
+    estimated: bool
+    note: str
+    intensity_g_per_kwh: float
+    country_iso: str = ""
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    """Energy and time per epoch on some hardware, probed or modeled.
+
+    Attributes:
+        kwh_per_epoch: energy of one training epoch, in kWh.
+        seconds_per_epoch: wall time of one training epoch, in seconds.
+        steps: training steps the probe ran (0 when modeled).
+        source: the meter's source ("codecarbon-estimate", ...) or "modeled".
+        estimated: True unless a hardware power counter measured the energy.
+        note: how the figures were obtained.
+        overhead_s: time the meter itself took to start and stop, in seconds (not in the figures).
+    """
+
+    kwh_per_epoch: float
+    seconds_per_epoch: float
+    steps: int
+    source: str
+    estimated: bool
+    note: str = ""
+    overhead_s: float = 0.0
+
+
+class EnergyMeter(ABC):
+    """Measures the energy of the work done between ``start()`` and ``stop()``.
+
+    Also a context manager: ``with meter: work()`` leaves the reading in ``meter.reading``.
+    """
+
+    reading: EnergyReading | None = None
+
+    @abstractmethod
+    def start(self) -> None:
+        """Begin measuring."""
+
+    @abstractmethod
+    def stop(self) -> EnergyReading:
+        """Stop measuring and return what was used since ``start()``."""
+
+    def __enter__(self) -> EnergyMeter:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.reading = self.stop()
+
+
+def country_intensity_g_per_kwh(country_iso_code: str) -> float:
+    """Annual average grid intensity of a country (ISO3), from codecarbon's bundled energy mix."""
+    try:
+        text = resources.files("codecarbon").joinpath("data/private_infra/global_energy_mix.json").read_text()
+    except (ModuleNotFoundError, FileNotFoundError) as exc:
+        raise EnergyError("codecarbon's country energy mix is not installed; pass intensity_g_per_kwh") from exc
+    mix = json.loads(text)
+    if country_iso_code not in mix:
+        raise EnergyError(f"no grid intensity for country {country_iso_code!r}; use an ISO3 code such as 'DEU'")
+    return float(mix[country_iso_code]["carbon_intensity"])
+
+
+class ManualPowerMeter(EnergyMeter):
+    """A typed-in average power (W) times wall time: for hardware no meter can read."""
+
+    def __init__(self, watts: float, intensity_g_per_kwh: float | None = None, country_iso_code: str = "DEU"):
+        if not (isinstance(watts, int | float) and math.isfinite(watts) and watts > 0):
+            raise EnergyError(f"power must be a positive number of watts, not {watts!r}")
+        self.watts = float(watts)
+        self.country_iso_code = country_iso_code if intensity_g_per_kwh is None else ""
+        self.intensity_g_per_kwh = (
+            country_intensity_g_per_kwh(country_iso_code) if intensity_g_per_kwh is None else float(intensity_g_per_kwh)
+        )
+        self._t0: float | None = None
+
+    def start(self) -> None:
+        self._t0 = time.perf_counter()
+
+    def stop(self) -> EnergyReading:
+        if self._t0 is None:
+            raise EnergyError("meter stopped before it was started")
+        duration_s, self._t0 = time.perf_counter() - self._t0, None
+        energy_kwh = self.watts * duration_s / _J_PER_KWH
+        return EnergyReading(
+            energy_kwh=energy_kwh,
+            co2_kg=energy_kwh * self.intensity_g_per_kwh / 1000.0,
+            duration_s=duration_s,
+            source="manual",
+            estimated=True,
+            note=f"typed-in average power {self.watts:g} W x wall time",
+            intensity_g_per_kwh=self.intensity_g_per_kwh,
+            country_iso=self.country_iso_code,
+        )
+
+
+class CodecarbonMeter(EnergyMeter):
+    """codecarbon's offline tracker for an explicit country; writes no files, logs only errors.
+
+    Args:
+        country_iso_code: ISO3 code of the grid whose annual intensity converts kWh to CO2.
+        tracking_mode: "machine" (everything on the machine) or "process" (this process's CPU
+            time and memory: fairer on a shared machine).
+    """
+
+    def __init__(self, country_iso_code: str = "DEU", tracking_mode: str = "machine"):
+        if tracking_mode not in ("machine", "process"):
+            raise EnergyError(f"tracking_mode must be 'machine' or 'process', not {tracking_mode!r}")
+        country_intensity_g_per_kwh(country_iso_code)  # codecarbon would silently fall back to a world average
+        self.country_iso_code = country_iso_code
+        self.tracking_mode = tracking_mode
+        self._tracker: Any = None
+
+    def start(self) -> None:
+        try:
+            from codecarbon import OfflineEmissionsTracker
+
+            logging.getLogger("codecarbon").setLevel(logging.ERROR)  # after import: codecarbon resets it
+            self._tracker = OfflineEmissionsTracker(
+                country_iso_code=self.country_iso_code,
+                save_to_file=False,
+                log_level="error",
+                tracking_mode=self.tracking_mode,
+            )
+            self._tracker.start()
+        except ImportError as exc:
+            raise EnergyError("codecarbon is not installed; use ManualPowerMeter or a hardware profile") from exc
+        except Exception as exc:  # codecarbon raises bare exceptions for bad countries, hardware...
+            raise EnergyError(f"codecarbon could not start ({exc}); check the country code") from exc
+
+    def stop(self) -> EnergyReading:
+        if self._tracker is None:
+            raise EnergyError("meter stopped before it was started")
+        tracker, self._tracker = self._tracker, None
+        tracker.stop()
+        data = tracker.final_emissions_data
+        if data is None:
+            raise EnergyError("codecarbon returned no data; was another tracker running in this process?")
+        estimated, note = describe_codecarbon_hardware(tracker)
+        energy_kwh, co2_kg = float(data.energy_consumed), float(data.emissions)
+        return EnergyReading(
+            energy_kwh=energy_kwh,
+            co2_kg=co2_kg,
+            duration_s=float(data.duration),
+            source="codecarbon-estimate" if estimated else "codecarbon-measured",
+            estimated=estimated,
+            note=note,
+            intensity_g_per_kwh=1000.0 * co2_kg / energy_kwh if energy_kwh > 0 else 0.0,
+            country_iso=self.country_iso_code,
+        )
+
+
+def describe_codecarbon_hardware(tracker: Any) -> tuple[bool, str]:
+    """Whether a stopped codecarbon tracker measured (RAPL/NVML/powermetrics) or estimated, in words."""
+    measured, estimated = [], []
+    for hw in getattr(tracker, "_hardware", []):
+        kind, mode = type(hw).__name__, getattr(hw, "_mode", None)
+        if kind == "GPU" or kind == "AppleSiliconChip" or mode in _MEASURED_CPU_MODES:
+            measured.append(f"{kind} ({mode or 'NVML'})")
+        elif kind == "CPU":
+            estimated.append(f"CPU from a TDP of {getattr(hw, '_tdp', '?')} W x load ({mode})")
+        elif kind == "RAM":
+            estimated.append("RAM at a fixed wattage")
+        else:
+            estimated.append(kind)
+    cpu_measured = any(m.startswith(("CPU", "GPU", "AppleSiliconChip")) for m in measured)
+    parts = [f"measured: {', '.join(measured)}"] if measured else []
+    parts += [f"estimated: {', '.join(estimated)}"] if estimated else []
+    prefix = "codecarbon measured" if cpu_measured else "codecarbon estimate (no RAPL/NVML)"
+    return not cpu_measured, f"{prefix}; " + "; ".join(parts)
+
+
+def load_hardware_profiles(path: Path | str | None = None) -> dict[str, dict]:
+    """Hardware profiles by name: ``{"name": {"label", "kind", "power_w", "source"}}``."""
+    path = Path(path) if path is not None else PROFILES_PATH
+    try:
+        profiles = json.loads(path.read_text())["profiles"]
+    except (OSError, ValueError, KeyError) as exc:
+        raise EnergyError(f"cannot read hardware profiles from {path}: {exc}") from exc
+    return {p["name"]: p for p in profiles}
+
+
+def modeled_kwh_per_epoch(
+    profile: str, seconds_per_epoch: float, utilization: float = 1.0, profiles: dict[str, dict] | None = None
+) -> ProbeResult:
+    """kWh per epoch on hardware you do not have: board power x utilization x seconds per epoch (modeled).
+
+    Args:
+        profile: a name from ``assets/hardware_profiles.json`` (e.g. "nvidia-h100-sxm").
+        seconds_per_epoch: how long one epoch takes *on that hardware*, in seconds.
+        utilization: fraction of the board power drawn on average (1.0: the upper bound).
+    """
+    profiles = profiles if profiles is not None else load_hardware_profiles()
+    if profile not in profiles:
+        raise EnergyError(f"unknown hardware profile {profile!r}; known profiles: {', '.join(sorted(profiles))}")
+    if not (math.isfinite(seconds_per_epoch) and seconds_per_epoch > 0):
+        raise EnergyError(f"seconds per epoch must be positive, not {seconds_per_epoch!r}")
+    if not 0 < utilization <= 1:
+        raise EnergyError(f"utilization must be in (0, 1], not {utilization!r}")
+    p = profiles[profile]
+    watts = float(p["power_w"]) * utilization
+    return ProbeResult(
+        kwh_per_epoch=watts * seconds_per_epoch / _J_PER_KWH,
+        seconds_per_epoch=float(seconds_per_epoch),
+        steps=0,
+        source="modeled",
+        estimated=True,
+        note=f"modeled: {p['label']} at {p['power_w']} W board power x {utilization:g} ({p['source']})",
+    )
+
+
+def probe(model: Any, train_set: Any, meter: EnergyMeter | None = None, steps: int = 20, **kwargs: Any) -> ProbeResult:
+    """Run ``steps`` training steps on a copy of ``model`` under ``meter``; extrapolate to one epoch.
+
+    Call it before retraining starts. The meter's own start/stop time is reported as ``overhead_s`` and
+    kept out of the figures: energy per epoch is the meter's average power times the pure training time
+    of an epoch (one warm-up step runs before the meter starts).
+
+    Args:
+        model: the model to probe (left untouched).
+        train_set: the new data, a dataset of ``(image, label)`` preprocessed for the model.
+        meter: defaults to ``CodecarbonMeter()``.
+        steps: training steps to run (batches repeat if an epoch has fewer).
+        **kwargs: ``batch_size``, ``lr``, ``seed``, ``device``, as in ``RetrainConfig``.
+    """
+    from resque_core.retrain import run_probe_steps
+
+    if steps < 1:
+        raise EnergyError(f"a probe needs at least one step, not {steps}")
+    meter = meter if meter is not None else CodecarbonMeter()
+    reading, train_s, done, steps_per_epoch, overhead_s = run_probe_steps(model, train_set, steps, meter, **kwargs)
+    seconds_per_epoch = train_s / done * steps_per_epoch
+    watts = reading.energy_kwh * _J_PER_KWH / reading.duration_s if reading.duration_s > 0 else 0.0
+    logger.info("probe: %d steps in %.3f s (meter overhead %.3f s), %.2f W", done, train_s, overhead_s, watts)
+    return ProbeResult(
+        kwh_per_epoch=watts * seconds_per_epoch / _J_PER_KWH,
+        seconds_per_epoch=seconds_per_epoch,
+        steps=done,
+        source=reading.source,
+        estimated=reading.estimated,
+        note=f"{done} steps probed, extrapolated to {steps_per_epoch} steps per epoch; {reading.note}",
+        overhead_s=overhead_s,
+    )
