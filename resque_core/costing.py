@@ -51,20 +51,25 @@ class Costing:
         if self.kwh_per_epoch is not None:
             source = replace(source, energy=self.kwh_per_epoch_source, energy_basis=self.kwh_per_epoch_basis)
         if self.intensity_g_per_kwh is not None:
-            source = replace(source, intensity=f"{self.intensity_source} ({self.intensity_g_per_kwh:g} g/kWh)")
-        return replace(
-            forecast, measures=self._price(forecast.measures), scratch=self._price(forecast.scratch), source=source
-        )
+            label = f"{self.intensity_source} ({self.intensity_g_per_kwh:g} g/kWh)"
+            source = replace(source, intensity=label, intensity_g_per_kwh=self.intensity_g_per_kwh)
+        intensity = source.intensity_g_per_kwh
+        measures, scratch = (self._price(m, intensity) for m in (forecast.measures, forecast.scratch))
+        return replace(forecast, measures=measures, scratch=scratch, source=source)
 
-    def _price(self, measures: dict[str, Interval]) -> dict[str, Interval]:
+    def _price(self, measures: dict[str, Interval], intensity_g_per_kwh: float | None) -> dict[str, Interval]:
+        """Recompute what these settings change; CO2 follows kWh whenever either changed."""
         out = dict(measures)
         epochs = out.get("epochs")
         if epochs is not None and self.kwh_per_epoch is not None:
             out["kwh"] = epochs.scaled(self.kwh_per_epoch)
         if epochs is not None and self.seconds_per_epoch is not None:
             out["seconds"] = epochs.scaled(self.seconds_per_epoch)
-        if "kwh" in out and self.intensity_g_per_kwh is not None:
-            out["co2_kg"] = out["kwh"].scaled(self.intensity_g_per_kwh / 1000.0)
+        changed = self.kwh_per_epoch is not None or self.intensity_g_per_kwh is not None
+        if changed and "kwh" in out and intensity_g_per_kwh is not None:
+            out["co2_kg"] = out["kwh"].scaled(intensity_g_per_kwh / 1000.0)
+        elif changed:
+            out.pop("co2_kg", None)  # no intensity to convert the new kWh with
         if "kwh" in out and self.price_per_kwh is not None:
             out["money"] = out["kwh"].scaled(self.price_per_kwh)
         if "seconds" in out and self.hourly_rate is not None:

@@ -52,12 +52,14 @@ class Source:
         energy: "measured", "estimated" (codecarbon without power counters) or "modeled".
         energy_basis: what kWh per epoch rests on: "records", "probe", "profile ..." or "given".
         intensity: where the grid intensity comes from: "records" or the label given to ``Costing``.
+        intensity_g_per_kwh: the intensity behind co2_kg, in g CO2-eq per kWh (None: unknown).
     """
 
     records: str
     energy: str
     energy_basis: str = "records"
     intensity: str = "records"
+    intensity_g_per_kwh: float | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -65,6 +67,7 @@ class Source:
             "energy": self.energy,
             "energy_basis": self.energy_basis,
             "intensity": self.intensity,
+            "intensity_g_per_kwh": self.intensity_g_per_kwh,
         }
 
 
@@ -189,6 +192,7 @@ class Forecaster:
         self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
         self.energy_label_ = _energy_label(usable["energy_source"])
+        self.intensity_g_per_kwh_ = _intensity(usable)
         self.n_records_ = len(usable)
         self.fit_report_ = self._report(runs, kinds, n_scratch=int((frame["run_kind"] == "scratch").sum()))
         return self
@@ -209,7 +213,7 @@ class Forecaster:
         for measure in MEASURES:
             have = rows[rows[measure].notna()]
             x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
-            if len(have) >= MIN_RECORDS:
+            if len(have) >= max(MIN_RECORDS, min_records(self.level)):
                 models[measure] = select_model(x, y, self.level, self.method, kinds)
             elif len(have) >= min_records(self.level):
                 models[measure] = JackknifePlus("constant", self.level, self.method).fit(x, y)
@@ -221,14 +225,15 @@ class Forecaster:
         from scipy.stats import spearmanr
 
         groups, scheme = heldout_groups(runs)
-        heldout = leave_group_out(
-            runs["index_value"].to_numpy(),
-            runs["epochs"].to_numpy(),
-            runs["censored"].to_numpy(),
-            groups,
-            lambda x, y: select_model(x, y, self.level, self.method, kinds),
-            scheme,
-        )
+        x, y, censored = (runs[c].to_numpy() for c in ("index_value", "epochs", "censored"))
+        try:
+            heldout = leave_group_out(
+                x, y, censored, groups, lambda a, b: select_model(a, b, self.level, self.method, kinds), scheme
+            )
+            mae, coverage = heldout.mae, heldout.coverage
+        except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
+            log.warning("no held-out check: %s", exc)
+            mae, coverage = float("nan"), float("nan")
         rho = spearmanr(runs["index_value"], runs["epochs"]).statistic if runs["index_value"].nunique() > 1 else 0.0
         return FitReport(
             n_records=self.n_records_,
@@ -238,8 +243,8 @@ class Forecaster:
             models={m: fit.kind for m, fit in self.models_.items()},
             loo_mae={m: fit.loo_mae_ for m, fit in self.models_.items()},
             heldout_scheme=scheme,
-            heldout_mae_epochs=heldout.mae,
-            heldout_coverage_epochs=heldout.coverage,
+            heldout_mae_epochs=mae,
+            heldout_coverage_epochs=coverage,
             level=self.level,
         )
 
@@ -268,7 +273,7 @@ class Forecaster:
                 level=self.level,
                 measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
                 scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
-                source=Source(self.source_, self.energy_label_),
+                source=Source(self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_),
                 n_records=self.n_records_,
                 extrapolated=bool(v < low or v > high),
             )
@@ -300,3 +305,11 @@ def _energy_label(sources: pd.Series) -> str:
         if label in labels:
             return label
     return "unknown"
+
+
+def _intensity(rows: pd.DataFrame) -> float | None:
+    """The records' median grid intensity (g/kWh), from the column or from co2_kg / kwh."""
+    values = rows["intensity_g_per_kwh"].dropna()
+    if values.empty:
+        values = (1000.0 * rows["co2_kg"] / rows["kwh"]).where(rows["kwh"] > 0).dropna()
+    return float(values.median()) if not values.empty else None

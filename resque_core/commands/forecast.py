@@ -1,0 +1,197 @@
+"""``python -m resque_core forecast``: retraining cost at an index value, with prediction intervals."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from typing import Any, NoReturn
+
+MEASURE_UNITS = {
+    "epochs": "epochs",
+    "grad_norm": "L2",
+    "param_change": "rms",
+    "seconds": "s",
+    "kwh": "kWh",
+    "co2_kg": "kg CO2",
+    "money": "currency",
+}
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "forecast",
+        help="forecast retraining cost (epochs, kWh, CO2, money) from a RESQUE index",
+        description="Fit the calibration records and forecast every retraining measure at one index value, "
+        "each with a jackknife+ prediction interval, beside the cost of training from scratch.",
+    )
+    parser.add_argument("--index", type=float, required=True, help="the RESQUE index value, e.g. 0.12")
+    parser.add_argument("--kind", choices=("dist", "task"), default="dist", help="index kind (default dist)")
+    parser.add_argument(
+        "--records",
+        default="default",
+        metavar="PATH|default|db",
+        help="calibration records: a CSV, 'default' (shipped) or 'db' (the local store at $RESQUE_DB)",
+    )
+    energy = parser.add_mutually_exclusive_group()
+    energy.add_argument("--kwh-per-epoch", type=float, metavar="X", help="kWh per epoch on your hardware (measured)")
+    energy.add_argument("--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe")
+    energy.add_argument("--profile", metavar="NAME", help="model kWh per epoch from a hardware profile (modeled)")
+    parser.add_argument("--seconds-per-epoch", type=float, metavar="S", help="seconds per epoch on your hardware")
+    parser.add_argument("--checkpoint", default="default", help="model for --probe (default: the shipped digits CNN)")
+    parser.add_argument(
+        "--trust-checkpoint", action="store_true", help="allow a pickled checkpoint for --probe (runs its code)"
+    )
+    parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
+    parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
+    parser.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh")
+    parser.add_argument("--price-per-kwh", type=float, metavar="X", help="electricity price per kWh")
+    parser.add_argument("--hourly-rate", type=float, metavar="X", help="machine price per hour (not with a kWh price)")
+    parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
+    parser.add_argument("--method", choices=("jackknife+", "cv+"), default="jackknife+", help="interval method")
+    parser.add_argument(
+        "--model", choices=("auto", "constant", "linear", "loglinear", "isotonic"), default="auto", help="curve family"
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    parser.set_defaults(func=run)
+    parser.error = _one_line_error  # type: ignore[method-assign]
+
+
+def _one_line_error(message: str) -> NoReturn:
+    print(f"error: forecast: {message} (see python -m resque_core forecast --help)", file=sys.stderr)
+    sys.exit(2)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resque_core.forecast import Forecaster
+
+    records, source = _load_records(args.records)
+    forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
+    forecaster.fit(records, index_kind=args.kind, source=source)
+    forecast = forecaster.predict(args.index, costing=_costing(args, records))
+    if args.json:
+        payload = forecast.to_dict()
+        payload["fit_report"] = _report_dict(forecaster.fit_report_)
+        print(json.dumps(_finite(payload), indent=2))
+    else:
+        print(_summary(forecast, forecaster.fit_report_, forecaster.index_range_))
+    return 0
+
+
+def _load_records(spec: str) -> tuple[Any, str]:
+    from resque_core.records import RecordStore, default_records, load_records_csv
+
+    if spec == "default":
+        return default_records(), "default"
+    if spec == "db":
+        return RecordStore().all(), "local store"
+    return load_records_csv(spec), "user history"
+
+
+def _costing(args: argparse.Namespace, records: Any):
+    from resque_core.costing import Costing
+
+    prices = {
+        "intensity_g_per_kwh": args.intensity,
+        "price_per_kwh": args.price_per_kwh,
+        "hourly_rate": args.hourly_rate,
+        "seconds_per_epoch": args.seconds_per_epoch,
+    }
+    if args.kwh_per_epoch is not None:
+        return Costing(kwh_per_epoch=args.kwh_per_epoch, kwh_per_epoch_source="measured", **prices)
+    if args.probe:
+        return _probe_costing(args, prices)
+    if args.profile:
+        return _profile_costing(args, records, prices)
+    return Costing(**prices)
+
+
+def _probe_costing(args: argparse.Namespace, prices: dict):
+    from resque_core.costing import Costing
+    from resque_core.errors import EnergyError
+
+    try:
+        from resque_core.checkpoint import load_checkpoint
+        from resque_core.data import Preprocessed, open_source
+        from resque_core.energy import probe
+    except ImportError as exc:
+        raise EnergyError(f"--probe needs the energy and checkpoint modules, which are missing here ({exc})") from exc
+    shipped = args.checkpoint in ("default", "default-0-4")  # our own assets
+    loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint or shipped)
+    result = probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
+    prices["seconds_per_epoch"] = prices["seconds_per_epoch"] or result.seconds_per_epoch
+    label = "estimated" if result.estimated else "measured"
+    basis = f"probe ({result.steps} steps on {args.data})"
+    return Costing(kwh_per_epoch=result.kwh_per_epoch, kwh_per_epoch_source=label, kwh_per_epoch_basis=basis, **prices)
+
+
+def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
+    from resque_core.costing import Costing
+    from resque_core.errors import EnergyError
+
+    try:
+        from resque_core.energy import modeled_kwh_per_epoch
+    except ImportError as exc:
+        raise EnergyError(f"--profile needs resque_core.energy, which is missing here ({exc})") from exc
+    seconds = prices["seconds_per_epoch"]
+    basis = f"profile {args.profile}"
+    if seconds is None:
+        per_epoch = (records["seconds"] / records["epochs"]).where(records["epochs"] > 0).dropna()
+        if per_epoch.empty:
+            raise EnergyError("--profile needs --seconds-per-epoch: the records carry no seconds to borrow")
+        seconds = float(per_epoch.median())
+        basis += f" at the records' {seconds:.3g} s/epoch"
+    result = modeled_kwh_per_epoch(args.profile, seconds)
+    return Costing(
+        kwh_per_epoch=result.kwh_per_epoch, kwh_per_epoch_source="modeled", kwh_per_epoch_basis=basis, **prices
+    )
+
+
+def _report_dict(report: Any) -> dict:
+    from dataclasses import asdict
+
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in asdict(report).items()}
+
+
+def _finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: they become null."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_finite(v) for v in value]
+    return value
+
+
+def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
+    low, high = index_range
+    where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
+    source = forecast.source
+    lines = [
+        f"RESQUE {forecast.index_kind} index {forecast.index:.4g} ({where} the calibrated range {low:.3g}-{high:.3g})",
+        f"{forecast.n_records} {source.records} records; energy {source.energy} ({source.energy_basis}); "
+        f"intensity: {source.intensity}"
+        + (
+            f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
+            if source.intensity == "records" and source.intensity_g_per_kwh
+            else ""
+        ),
+        "",
+        f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
+    ]
+    for measure, unit in MEASURE_UNITS.items():
+        if measure not in forecast.measures:
+            continue
+        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
+        interval = f"[{iv.low:.4g}, {iv.high:.4g}]"
+        extra = f"{scratch.point:.4g} [{scratch.low:.4g}, {scratch.high:.4g}]" if scratch else "-"
+        lines.append(f"{f'{measure} ({unit})':<22}{iv.point:>11.4g}  {interval:<26}{extra}")
+    lines += [
+        "",
+        f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
+        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
+        f"{report.n_censored} censored run(s) kept out of the curves",
+    ]
+    return "\n".join(lines)

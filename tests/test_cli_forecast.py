@@ -1,0 +1,139 @@
+"""``python -m resque_core forecast`` end to end, in a subprocess: JSON fields, values, errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+from resque_core.costing import Costing
+from resque_core.forecast import MEASURES, Forecaster
+from resque_core.records import load_records_csv
+from tests.records_fixtures import synthetic_records
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "resque_core", "forecast", *args],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="module")
+def records_csv(tmp_path_factory) -> pathlib.Path:
+    path = tmp_path_factory.mktemp("records") / "history.csv"
+    synthetic_records(30, n_scratch=8, n_censored=2).to_csv(path, index=False)
+    return path
+
+
+def test_json_has_the_documented_fields_and_matches_the_python_api(records_csv):
+    out = run_cli("--index", "0.05", "--records", str(records_csv), "--intensity", "250", "--price-per-kwh", "0.3",
+                  "--json")  # fmt: skip
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    expected = {*MEASURES, "money", "scratch", "source", "n_records", "level", "index", "kind", "extrapolated"}
+    assert expected <= set(data)
+    forecaster = Forecaster().fit(load_records_csv(records_csv), "dist", source="user history")
+    forecast = forecaster.predict(0.05, costing=Costing(intensity_g_per_kwh=250, price_per_kwh=0.3))
+    for measure in (*MEASURES, "money"):
+        iv = forecast.measures[measure]
+        assert data[measure] == pytest.approx({"point": iv.point, "low": iv.low, "high": iv.high}, rel=1e-12)
+        assert set(data["scratch"][measure]) == {"point", "low", "high"}
+    assert data["scratch"]["epochs"]["point"] == pytest.approx(forecast.scratch["epochs"].point)
+    assert data["n_records"] == 28 and data["level"] == 0.8 and data["extrapolated"] is False
+    assert data["source"]["records"] == "user history" and data["source"]["energy"] == "estimated"
+    assert data["co2_kg"]["point"] == pytest.approx(data["kwh"]["point"] * 0.25)
+    assert data["fit_report"]["n_censored"] == 2
+
+
+def test_kwh_per_epoch_is_labeled_measured_and_scales_epochs(records_csv):
+    out = run_cli("--index", "0.2", "--records", str(records_csv), "--kwh-per-epoch", "0.5", "--level", "0.9", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["kwh"]["high"] == pytest.approx(data["epochs"]["high"] * 0.5)
+    assert data["source"]["energy"] == "measured" and data["extrapolated"] is True and data["level"] == 0.9
+    assert "money" not in data
+
+
+def test_profile_is_labeled_modeled(records_csv):
+    pytest.importorskip("resque_core.energy")
+    out = run_cli("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["source"]["energy"] == "modeled"
+    # 72 W x 3 s per epoch (the records' seconds per epoch), in kWh
+    assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 72 * 3.0 / 3.6e6)
+
+
+def test_summary_is_readable(records_csv):
+    out = run_cli("--index", "0.05", "--records", str(records_csv))
+    assert out.returncode == 0, out.stderr
+    assert "RESQUE dist index 0.05 (inside the calibrated range" in out.stdout
+    assert "80% interval" in out.stdout and "from scratch" in out.stdout
+    assert "2 censored run(s)" in out.stdout
+
+
+def test_records_from_the_local_store(tmp_path, records_csv):
+    from resque_core.records import RecordStore
+
+    db = tmp_path / "r.sqlite"
+    RecordStore(db).import_csv(records_csv)
+    out = run_cli("--index", "0.05", "--records", "db", "--json", env={"RESQUE_DB": str(db)})
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["source"]["records"] == "local store"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--index", "abc"], "invalid float value"),
+        (["--index", "0.1", "--records", "{bad}"], "column epochs"),
+        (["--index", "0.1", "--records", "{csv}", "--kind", "task"], "got 0"),
+    ],
+)
+def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_path):
+    bad = tmp_path / "bad.csv"
+    bad.write_text("index_kind,index_value,epochs,censored,run_kind\ndist,0.1,lots,0,retrain\n")
+    out = run_cli(*[a.format(csv=records_csv, bad=bad) for a in args])
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], out.stderr
+    assert out.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--index", "nan", "--records", "{csv}"], "index must be finite"),
+        (["--index", "0.1", "--records", "/no/such.csv"], "cannot read records file"),
+        (["--index", "0.1", "--records", "{csv}", "--level", "1.5"], "level"),
+        (["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "-1"], "non-negative"),
+        (["--index", "0.1", "--records", "{csv}", "--price-per-kwh", "1", "--hourly-rate", "2"], "not both"),
+        (["--index", "0.1", "--records", "{csv}", "--profile", "no-such-gpu"], "profile"),
+        (["--index", "0.1", "--kwh-per-epoch", "1", "--profile", "x"], "not allowed with"),
+        (["--index", "0.1", "--kind", "shape"], "invalid choice"),
+        (["--records", "{csv}"], "--index"),
+    ],
+)
+def test_more_bad_input_in_process(args, message, records_csv, capsys):
+    from resque_core.cli import main
+
+    args = ["forecast", *(a.format(csv=records_csv) for a in args)]
+    try:
+        code = main(args)
+    except SystemExit as exc:  # argparse's errors
+        code = exc.code
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert code == 2 and captured.out == ""
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], captured.err
