@@ -326,8 +326,9 @@ def save_checkpoint(
     meta: dict | None = None,
 ) -> None:
     """Write a checkpoint in the project's own format (readable with ``weights_only=True``)."""
-    meta = dict(meta or {})
-    json.dumps(meta)  # only plain data: the file must load without unpickling objects
+    # Plain JSON data only (str subclasses such as torch.__version__ become str): the file must load
+    # with weights_only=True, which refuses every Python class.
+    meta = json.loads(json.dumps(dict(meta or {})))
     state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
     obj = {
         "format": FORMAT_TAG,

@@ -47,11 +47,16 @@ class EmbedStats:
 
 @dataclass(frozen=True)
 class ClassSums:
-    """Per-class sums of embeddings (float64, shape (K, D)) and counts (int64, shape (K,))."""
+    """Per-class sums of embeddings (float64, shape (K, D)) and counts (int64, shape (K,)).
+
+    ``kept`` holds the embeddings (float32, (M, D)) of the samples at the positions asked for with
+    ``keep`` (e.g. a bounded sample for a 2-D projection), else None.
+    """
 
     sums: np.ndarray
     counts: np.ndarray
     stats: EmbedStats
+    kept: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -188,10 +193,27 @@ def _drain(gen: Iterator, consume: Callable[[torch.Tensor, torch.Tensor], None])
         gen.close()  # removes the hook now, even when ``consume`` raised
 
 
-def class_sums(model: nn.Module, dataset, layer: str | None = None, num_classes: int | None = None, **kw) -> ClassSums:
-    """Per-class float64 sums and counts of the embeddings (keyword options as ``iter_embeddings``)."""
+def class_sums(
+    model: nn.Module,
+    dataset,
+    layer: str | None = None,
+    num_classes: int | None = None,
+    keep: np.ndarray | None = None,
+    **kw,
+) -> ClassSums:
+    """Per-class float64 sums and counts of the embeddings (keyword options as ``iter_embeddings``).
+
+    Args:
+        num_classes: K (default: ``len(dataset.class_names)``); labels must lie in 0..K-1.
+        keep: dataset positions whose embeddings are also returned (``ClassSums.kept``).
+    """
     k = num_classes if num_classes is not None else len(dataset.class_names)
     acc: dict[str, torch.Tensor] = {}
+    wanted = np.zeros(len(dataset), dtype=bool)
+    if keep is not None:
+        wanted[np.asarray(keep, dtype=np.int64)] = True
+    kept: list[torch.Tensor] = []
+    seen = [0]
 
     def consume(emb: torch.Tensor, labels: torch.Tensor) -> None:
         if labels.numel() and (labels.min() < 0 or labels.max() >= k):
@@ -201,11 +223,16 @@ def class_sums(model: nn.Module, dataset, layer: str | None = None, num_classes:
             acc["counts"] = torch.zeros(k, dtype=torch.int64)
         acc["sums"].index_add_(0, labels, emb.double())
         acc["counts"] += torch.bincount(labels, minlength=k)
+        mask = torch.from_numpy(wanted[seen[0] : seen[0] + len(labels)])
+        if mask.any():
+            kept.append(emb[mask])
+        seen[0] += len(labels)
 
     stats = _drain(iter_embeddings(model, dataset, layer, **kw), consume)
     if "sums" not in acc:
         raise EmbeddingError("the dataset is empty: nothing to embed")
-    return ClassSums(acc["sums"].numpy(), acc["counts"].numpy(), stats)
+    kept_x = torch.cat(kept).numpy() if kept else None
+    return ClassSums(acc["sums"].numpy(), acc["counts"].numpy(), stats, kept_x)
 
 
 def collect_embeddings(model: nn.Module, dataset, layer: str | None = None, **kw) -> Embeddings:

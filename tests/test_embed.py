@@ -163,3 +163,11 @@ def test_resolve_device():
     if not torch.cuda.is_available():
         with pytest.raises(EmbeddingError, match="no CUDA GPU"):
             resolve_device("cuda")
+
+
+def test_class_sums_keeps_the_embeddings_asked_for():
+    model, data = _model(), _data()
+    keep = np.array([0, 9, 10, 36])
+    result = class_sums(model, data, num_classes=3, keep=keep, batch_size=10, device="cpu")
+    assert np.allclose(result.kept, _penultimate(model, data.tensors[0][keep]).numpy(), atol=1e-6)
+    assert class_sums(model, data, num_classes=3, device="cpu").kept is None
