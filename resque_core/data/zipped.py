@@ -1,0 +1,136 @@
+"""A dataset from a ``.zip`` of a class-folder tree, extracted safely into a temp folder it owns.
+
+Safety: every entry name is checked before anything is written (no absolute paths, no ``..``);
+the total size is checked from the headers and again while streaming, since headers can lie;
+on any refusal the partial output is removed. Class folders may sit at the top of the zip or
+under one top folder. The temp folder is removed when the dataset is garbage-collected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import stat
+import tempfile
+import weakref
+import zipfile
+import zlib
+from pathlib import Path
+
+from resque_core.data.folder import FolderDataset, _hidden
+from resque_core.errors import DataError
+
+log = logging.getLogger(__name__)
+
+_CHUNK_BYTES = 1 << 20
+_DRIVE = re.compile(r"^[A-Za-z]:")
+
+
+class ZipDataset(FolderDataset):
+    """A zipped image-folder dataset.
+
+    Args:
+        path: the ``.zip`` file.
+        max_unzipped_bytes: refuse zips that expand past this many bytes (default 512 MiB).
+
+    Raises:
+        DataError: not a zip, an entry escaping the extraction folder, too large, or no readable images.
+    """
+
+    def __init__(self, path: str | Path, max_unzipped_bytes: int = 512 * 2**20) -> None:
+        path = Path(path)
+        workdir = Path(tempfile.mkdtemp(prefix="resque-zip-"))
+        self._cleanup = weakref.finalize(self, shutil.rmtree, str(workdir), True)
+        try:
+            notes = extract_zip(path, workdir, max_unzipped_bytes)
+            super().__init__(_dataset_root(workdir))
+        except BaseException:
+            self._cleanup()
+            raise
+        self.zip_path = path
+        self.workdir = workdir
+        self.name = path.stem
+        self.problems = notes + self.problems
+        for note in notes:
+            log.warning("%s: %s", path.name, note)
+
+    def close(self) -> None:
+        """Remove the extracted files now (otherwise done when the dataset is garbage-collected)."""
+        self._cleanup()
+
+
+def _dataset_root(workdir: Path) -> Path:
+    """The folder holding the class folders: the top, or a single top folder that has sub-folders."""
+    entries = [p for p in workdir.iterdir() if not _hidden(p, workdir)]
+    if len(entries) == 1 and entries[0].is_dir():
+        inner = [p for p in entries[0].iterdir() if p.is_dir() and not _hidden(p, entries[0])]
+        if inner:
+            return entries[0]
+    return workdir
+
+
+def _unsafe(name: str) -> bool:
+    """True for entry names that are absolute or climb out of the extraction folder."""
+    text = name.replace("\\", "/")
+    return text.startswith("/") or bool(_DRIVE.match(text)) or "\x00" in text or ".." in text.split("/")
+
+
+def _declared_bytes(infos: list[zipfile.ZipInfo]) -> int:
+    return sum(info.file_size for info in infos)
+
+
+def extract_zip(path: Path, dest: Path, max_unzipped_bytes: int) -> list[str]:
+    """Extract ``path`` into the empty folder ``dest``; return notes on skipped entries.
+
+    Raises:
+        DataError: not a zip, an unsafe entry name, or more than ``max_unzipped_bytes`` of content.
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DataError(f"{path.name} is not a readable zip file ({exc}); expected a .zip of class folders") from exc
+    with archive:
+        infos = archive.infolist()
+        unsafe = [info.filename for info in infos if _unsafe(info.filename)]
+        if unsafe:
+            names = ", ".join(repr(n) for n in unsafe[:5])
+            raise DataError(f"{path.name}: refused, entries would be written outside the extraction folder: {names}")
+        declared = _declared_bytes(infos)
+        if declared > max_unzipped_bytes:
+            raise DataError(_too_big(path, f"expands to {declared / 2**20:.1f} MiB", max_unzipped_bytes))
+        return _extract_entries(archive, infos, dest.resolve(), path, max_unzipped_bytes)
+
+
+def _too_big(path: Path, what: str, limit: int) -> str:
+    return f"{path.name} {what}, more than the {limit / 2**20:.1f} MiB limit; raise max_unzipped_bytes if you trust it"
+
+
+def _extract_entries(
+    archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo], dest: Path, path: Path, limit: int
+) -> list[str]:
+    notes, written = [], 0
+    for info in infos:
+        if info.is_dir():
+            continue
+        if stat.S_ISLNK(info.external_attr >> 16):
+            notes.append(f"skipped {info.filename}: a symbolic link")
+            continue
+        if info.flag_bits & 0x1:
+            notes.append(f"skipped {info.filename}: encrypted")
+            continue
+        target = (dest / info.filename.replace("\\", "/")).resolve()
+        if not target.is_relative_to(dest):  # a second guard, after symlinks and normalisation
+            raise DataError(f"{path.name}: refused, entry {info.filename!r} resolves outside the extraction folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with archive.open(info) as src, open(target, "wb") as out:
+                while chunk := src.read(_CHUNK_BYTES):
+                    written += len(chunk)
+                    if written > limit:
+                        raise DataError(_too_big(path, "holds more data than its headers declare", limit))
+                    out.write(chunk)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+            target.unlink(missing_ok=True)
+            notes.append(f"skipped {info.filename}: cannot be extracted ({exc})")
+    return notes

@@ -1,0 +1,131 @@
+from __future__ import annotations
+
+import io
+import tempfile
+import zipfile
+
+import pytest
+
+from resque_core.data import ZipDataset, open_source
+from resque_core.data import zipped as zipped_module
+from resque_core.errors import DataError
+
+from .images import grey, write_tree
+
+
+@pytest.fixture(autouse=True)
+def _private_tempdir(tmp_path, monkeypatch):
+    """Extraction folders go under tmp_path/tmp, so the tests can see what is left behind."""
+    (tmp_path / "tmp").mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+
+
+def _left_behind(tmp_path) -> list[str]:
+    return sorted(p.name for p in (tmp_path / "tmp").iterdir())
+
+
+def _png_bytes(value: int) -> bytes:
+    buffer = io.BytesIO()
+    grey(value).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _zip(path, entries: dict[str, bytes]):
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name, data in entries.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_zip_of_a_tree_under_one_top_folder(tmp_path):
+    tree = write_tree(tmp_path / "src" / "pets", {"cat": 10, "dog": 90}, per_class=2)
+    path = tmp_path / "pets.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for file in sorted(tree.rglob("*.png")):
+            zf.write(file, file.relative_to(tree.parent).as_posix())
+    ds = open_source(str(path))
+    assert isinstance(ds, ZipDataset) and ds.name == "pets"
+    assert ds.class_names == ["cat", "dog"] and ds.class_counts() == {"cat": 2, "dog": 2}
+    assert abs(float(ds.image(3)[0, 2, 2]) - 91 / 255) < 1e-6
+    assert ds.problems == []
+    workdir = ds.workdir
+    assert workdir.is_dir()
+    ds.close()
+    assert not workdir.exists()
+
+
+def test_zip_with_class_folders_at_the_top_and_bad_entries(tmp_path):
+    path = _zip(
+        tmp_path / "top.zip",
+        {
+            "a/0.png": _png_bytes(5),
+            "a/1.png": _png_bytes(6),
+            "b/0.png": _png_bytes(200),
+            "b/corrupt.png": b"\x89PNG garbage",
+            "b/readme.txt": b"text",
+            "__MACOSX/a/._0.png": b"resource fork",
+        },
+    )
+    ds = ZipDataset(path)
+    assert ds.class_names == ["a", "b"] and len(ds) == 3
+    text = "\n".join(ds.problems)
+    assert "skipped b/corrupt.png: cannot be read" in text and "skipped b/readme.txt: not an image" in text
+    assert "__MACOSX" not in text
+
+
+def test_single_class_folder_at_the_top_is_one_class(tmp_path):
+    ds = ZipDataset(_zip(tmp_path / "one.zip", {"only/0.png": _png_bytes(1), "only/1.png": _png_bytes(2)}))
+    assert ds.class_names == ["only"] and len(ds) == 2
+
+
+@pytest.mark.parametrize("evil", ["../escape.png", "a/../../escape.png", "/tmp/abs.png", "C:/win.png", "..\\win.png"])
+def test_entries_escaping_the_folder_are_refused_and_nothing_is_written(tmp_path, evil):
+    path = _zip(tmp_path / "evil.zip", {"a/0.png": _png_bytes(1), evil: _png_bytes(2)})
+    with pytest.raises(DataError, match="outside the extraction folder") as err:
+        ZipDataset(path)
+    assert repr(evil) in str(err.value)
+    assert _left_behind(tmp_path) == []
+    assert not (tmp_path / "escape.png").exists() and not (tmp_path.parent / "escape.png").exists()
+
+
+def test_size_limit_from_the_headers(tmp_path):
+    path = _zip(tmp_path / "big.zip", {"a/0.png": _png_bytes(1), "a/pad.bin": b"\0" * 200_000})
+    with pytest.raises(DataError, match="expands to 0.2 MiB, more than the 0.1 MiB limit"):
+        ZipDataset(path, max_unzipped_bytes=100_000)
+    assert _left_behind(tmp_path) == []
+
+
+def test_size_limit_while_streaming_when_headers_lie(tmp_path, monkeypatch):
+    path = _zip(tmp_path / "liar.zip", {"a/0.png": _png_bytes(1), "a/pad.bin": b"\0" * 3_000_000})
+    monkeypatch.setattr(zipped_module, "_declared_bytes", lambda infos: 0)  # headers claim nothing
+    with pytest.raises(DataError, match="more data than its headers declare"):
+        ZipDataset(path, max_unzipped_bytes=1_500_000)
+    assert _left_behind(tmp_path) == []  # the partial output is gone
+
+
+def test_not_a_zip_at_all(tmp_path):
+    path = tmp_path / "fake.zip"
+    path.write_text("I am a text file")
+    with pytest.raises(DataError, match="fake.zip is not a readable zip file"):
+        open_source(str(path))
+    assert _left_behind(tmp_path) == []
+
+
+def test_zip_with_no_readable_images(tmp_path):
+    path = _zip(tmp_path / "junk.zip", {"a/x.png": b"nope", "b/y.txt": b"nope"})
+    with pytest.raises(DataError, match="no readable image"):
+        ZipDataset(path)
+    assert _left_behind(tmp_path) == []
+
+
+def test_a_zip_entry_with_a_bad_crc_is_skipped(tmp_path):
+    path = _zip(tmp_path / "crc.zip", {"a/0.png": _png_bytes(1), "a/1.png": _png_bytes(2)})
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo("a/1.png")
+    data_start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[data_start + 5] ^= 0xFF  # corrupt the compressed bytes of the second image
+    path.write_bytes(bytes(raw))
+    ds = ZipDataset(path)
+    assert len(ds) == 1
+    assert any("a/1.png" in p for p in ds.problems)
