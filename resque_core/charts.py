@@ -19,7 +19,7 @@ MEASURE_TITLES = {
     "epochs": "Epochs",
     "seconds": "Time (s)",
     "hours": "Time (h)",
-    "energy_kwh": "Energy (kWh)",
+    "kwh": "Energy (kWh)",
     "co2_kg": "CO2 (kg)",
     "cost": "Cost",
 }

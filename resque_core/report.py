@@ -71,7 +71,7 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
     """A self-contained HTML page: summary, budget totals, charts and one section per scenario."""
     scenarios = list(_checked(scenarios))
     figures = [charts.compare_index(scenarios)]
-    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "energy_kwh", "co2_kg")]
+    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
     body = [
         f"<h1>{_e(title)}</h1>",
         f"<p class=muted>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by the RESQUE dashboard. "
@@ -164,8 +164,8 @@ def _schedule_html(sch: dict[str, Any]) -> str:
     rows = [
         ["provider / zone", f"{sch.get('provider')} / {sch.get('zone')}"],
         ["grid data", label],
-        ["best start (UTC)", sch.get("best_start")],
-        ["best end (UTC)", sch.get("best_end")],
+        ["best start", _when(sch.get("best_start"))],
+        ["best end", _when(sch.get("best_end"))],
         ["CO2 if started now (kg)", _f(sch.get("co2_now_kg"))],
         ["CO2 in the best window (kg)", _f(sch.get("co2_best_kg"))],
         ["CO2 saved (kg)", f"{_f(sch.get('co2_saved_kg'))} ({_f(sch.get('saved_pct'))} %)"],
@@ -213,6 +213,13 @@ def _f(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def _when(iso: Any) -> str:
+    """``2026-11-23 09:00 UTC`` from an ISO time (as the dashboard shows it)."""
+    if not isinstance(iso, str):
+        return _f(iso)
+    return f"{datetime.fromisoformat(iso).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _pct(cover: Any) -> str:

@@ -1,15 +1,17 @@
 """One what-if, gathered: the inputs a user chose and the index, forecast and schedule they gave.
 
 A ``Scenario`` holds plain JSON-able dicts (no tensors, no engine objects), so it round-trips
-through JSON exactly and a report can be rebuilt from a file long after the session ended. The
-``*_from_*`` adapters in ``resque_core.scenario_adapters`` turn engine results into these dicts.
+through JSON exactly and a report can be rebuilt from a file long after the session ended.
+``index_section``, ``forecast_section`` and ``schedule_section`` turn engine results into these dicts.
 
 Layouts (every figure carries its unit in its name, and ``basis`` says how it was obtained):
 
 - ``index``: ``kind`` ("dist"|"task"), ``value``, ``noise_floor``, ``per_class`` {class: value},
   ``n_original``, ``n_new``, ``layer``, ``device``, ``seconds``, ``images_per_s``.
 - ``forecast``: ``measures`` and ``scratch``, each {measure: {"point", "low", "high", "unit",
-  "basis"}}, plus ``interval`` (coverage, e.g. 0.9), ``source`` (calibration), ``hardware``.
+  "basis"}} with the forecaster's measure names (epochs, seconds, kwh, co2_kg, money...), plus
+  ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity``,
+  ``hardware``, ``extrapolated``.
 - ``schedule``: ``provider``, ``zone``, ``data_kind`` ("forecast"|"measured"|"modeled"|
   "illustrative"), ``label``, ``duration_s``, ``energy_kwh``, ``best_start``/``best_end`` (ISO UTC),
   ``best_intensity_g_per_kwh``, ``now_intensity_g_per_kwh``, ``co2_best_kg``, ``co2_now_kg``,
@@ -176,3 +178,94 @@ def _jsonable(obj: Any) -> Any:
     if hasattr(obj, "isoformat"):
         return obj.isoformat()
     raise ReportError(f"cannot store a {type(obj).__name__} in a scenario; convert it to plain values first")
+
+
+UNITS = {
+    "epochs": "epochs",
+    "seconds": "s",
+    "kwh": "kWh",
+    "co2_kg": "kg CO2",
+    "grad_norm": "L2 norm",
+    "param_change": "RMS",
+    "money": "currency",
+}
+
+
+def index_section(report: Any) -> dict[str, Any]:
+    """The ``index`` layout from a ``resque_core.pipeline.IndexReport``."""
+    fields = (
+        "kind",
+        "value",
+        "noise_floor",
+        "per_class",
+        "n_original",
+        "n_new",
+        "layer",
+        "device",
+        "seconds",
+        "images_per_s",
+    )
+    return _jsonable({name: getattr(report, name, None) for name in fields})
+
+
+def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, Any]:
+    """The ``forecast`` layout from a ``resque_core.forecast.Forecast`` (every figure labeled modeled)."""
+    source = forecast.source
+
+    def figures(measures: Any) -> dict[str, Any]:
+        out = {}
+        for name, iv in measures.items():
+            basis = "modeled"
+            if name in ("kwh", "co2_kg", "money") and source.energy != "measured":
+                basis = f"modeled; energy {source.energy}"
+            out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": UNITS.get(name, ""), "basis": basis}
+        return out
+
+    return _jsonable(
+        {
+            "measures": figures(forecast.measures),
+            "scratch": figures(forecast.scratch),
+            "interval": forecast.level,
+            "source": f"{source.records} ({forecast.n_records} runs)",
+            "energy": f"{source.energy} ({source.energy_basis})",
+            "intensity": source.intensity,
+            "hardware": hardware,
+            "extrapolated": forecast.extrapolated,
+        }
+    )
+
+
+def schedule_section(
+    plan: Any, series: Any, data_kind: str | None = None, label: str | None = None, top: int = 5
+) -> dict[str, Any]:
+    """The ``schedule`` layout from a ``resque_core.grid.schedule.SchedulePlan`` and its series."""
+    windows = sorted(plan.options, key=lambda o: (o.avg_g_per_kwh, o.start))[:top]
+    return _jsonable(
+        {
+            "provider": plan.provider,
+            "zone": plan.zone,
+            "data_kind": data_kind or plan.kind,
+            "label": label or plan.source,
+            "duration_s": plan.duration_s,
+            "energy_kwh": plan.energy_kwh,
+            "now": plan.now,
+            "best_start": plan.best_start,
+            "best_end": plan.best_end,
+            "best_intensity_g_per_kwh": plan.best_avg_g_per_kwh,
+            "now_intensity_g_per_kwh": plan.now_avg_g_per_kwh,
+            "co2_now_kg": plan.co2_kg_now,
+            "co2_best_kg": plan.co2_kg_best,
+            "co2_saved_kg": plan.saved_kg,
+            "saved_pct": plan.saved_pct,
+            "note": plan.note,
+            "notes": list(plan.notes),
+            "windows": [
+                {"start": o.start, "end": o.end, "intensity_g_per_kwh": o.avg_g_per_kwh, "co2_kg": o.co2_kg}
+                for o in windows
+            ],
+            "series": [
+                {"time": t, "intensity_g_per_kwh": v}
+                for t, v in zip(series.starts, series.values_g_per_kwh, strict=True)
+            ],
+        }
+    )

@@ -8,7 +8,7 @@ from resque_core.scenario import Scenario
 def make_scenario(name: str = "gaussian 3, DE", value: float = 0.042, epochs: float = 7.5) -> Scenario:
     measures = {
         "epochs": {"point": epochs, "low": epochs - 2, "high": epochs + 3, "unit": "epochs", "basis": "modeled"},
-        "energy_kwh": {"point": 0.5, "low": 0.3, "high": 0.8, "unit": "kWh", "basis": "modeled"},
+        "kwh": {"point": 0.5, "low": 0.3, "high": 0.8, "unit": "kWh", "basis": "modeled"},
         "co2_kg": {"point": 0.2, "low": 0.1, "high": 0.35, "unit": "kg", "basis": "modeled"},
     }
     series = [{"time": f"2026-11-23T{h:02d}:00:00+00:00", "intensity_g_per_kwh": 300.0 - 10 * h} for h in range(12)]

@@ -36,7 +36,7 @@ def test_json_reads_back(scenarios):
 def test_budget_totals_sum_points_and_bounds(scenarios):
     totals = budget_totals(scenarios)
     assert totals["epochs"]["point"] == pytest.approx(19.5)
-    assert totals["epochs"]["low"] == pytest.approx(15.5) and totals["energy_kwh"]["high"] == pytest.approx(1.6)
+    assert totals["epochs"]["low"] == pytest.approx(15.5) and totals["kwh"]["high"] == pytest.approx(1.6)
 
 
 def test_html_is_self_contained_and_offline(page):
@@ -47,7 +47,7 @@ def test_html_is_self_contained_and_offline(page):
 
 def test_html_labels_and_figures(page):
     assert "modeled" in page and "illustrative, not live data" in page
-    assert "0.042" in page and "7.5" in page and "2026-11-23T09:00:00+00:00" in page
+    assert "0.042" in page and "7.5" in page and "2026-11-23 09:00 UTC" in page
     assert "19.5" in page  # budget total of epochs
     assert "noise 3 &lt;DE&gt;" in page and "noise 3 <DE>" not in page  # names are escaped
 

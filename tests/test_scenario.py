@@ -36,7 +36,7 @@ def test_numpy_and_nan_become_plain_json():
 
 def test_summary_has_units_in_column_names():
     row = make_scenario().summary()
-    assert row["index"] == 0.042 and row["epochs"] == 7.5 and row["energy_kwh"] == 0.5
+    assert row["index"] == 0.042 and row["epochs"] == 7.5 and row["kwh"] == 0.5
     assert row["co2_kg"] == 0.2 and row["co2_saved_pct"] == 30.0 and row["schedule_best_start"].startswith("2026")
 
 

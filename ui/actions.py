@@ -1,0 +1,167 @@
+"""The pipeline's steps as the pages (and the one-click demo) run them: gather settings, call the
+engine through ``ui.cache``, store the result in session state. No figure is computed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, MutableMapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from resque_core.errors import ScheduleError
+from ui import cache
+from ui.state import result, set_result
+
+DEFAULT_DATA = {"original": "digits", "new": None, "shift": "gaussian_noise:3", "kind": "dist", "seed": 0}
+DEFAULT_MODEL = {"checkpoint": "default", "trust": False}
+DEFAULT_INDEX = {"layer": None, "device": "auto", "batch_size": 256}
+DEFAULT_FORECAST = {
+    "calibration": "default",
+    "level": 0.8,
+    "energy": "records",
+    "intensity": "offline",
+    "zone": "DE",
+    "price_per_kwh": None,
+    "hourly_rate": None,
+}
+DEFAULT_SCHEDULE = {
+    "provider": "illustrative",
+    "zone": "DE",
+    "horizon_h": 48,
+    "deadline_h": None,
+    "interruptible": False,
+}
+ILLUSTRATIVE_CSV = Path(__file__).with_name("illustrative_grid_48h.csv")
+ILLUSTRATIVE_LABEL = "illustrative, not live data: a bundled 48-h profile anchored at the current hour"
+Progress = Callable[[int, int], None]
+
+
+def load_data_and_model(state: MutableMapping, data_inputs: dict, model_inputs: dict) -> None:
+    """Load (and cache) the checkpoint and the data pair, then mark both stages done."""
+    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
+    cache.data_pair(data_inputs, tuple(loaded.class_names))
+    set_result(state, "model", model_inputs, model_inputs)
+    set_result(state, "data", data_inputs, data_inputs)
+
+
+def run_index(state: MutableMapping, settings: dict, progress: Progress | None = None) -> Any:
+    """Compute the index for the loaded data and model with ``settings`` (layer, device, batch size)."""
+    request = {**result(state, "data"), **result(state, "model"), **settings}
+    report = cache.index_report(request, _progress=progress)
+    set_result(state, "index", report, settings)
+    return report
+
+
+def costing(settings: dict, probe: Any = None) -> Any:
+    """The ``Costing`` for the forecast settings (energy basis, grid intensity, price)."""
+    from resque_core.costing import Costing
+    from resque_core.energy import modeled_kwh_per_epoch
+
+    kw: dict[str, Any] = {"price_per_kwh": settings.get("price_per_kwh"), "hourly_rate": settings.get("hourly_rate")}
+    energy = settings.get("energy", "records")
+    if energy in ("profile", "watts"):
+        profiles = None
+        name = settings.get("profile", "")
+        if energy == "watts":
+            name, profiles = (
+                "typed",
+                {"typed": {"label": "typed in", "power_w": settings["watts"], "source": "power typed by the user"}},
+            )
+        est = modeled_kwh_per_epoch(name, settings["seconds_per_epoch"], settings.get("utilization", 1.0), profiles)
+        kw |= {
+            "kwh_per_epoch": est.kwh_per_epoch,
+            "kwh_per_epoch_source": "modeled",
+            "kwh_per_epoch_basis": est.note,
+            "seconds_per_epoch": est.seconds_per_epoch,
+        }
+    elif energy == "probe" and probe is not None:
+        kw |= {
+            "kwh_per_epoch": probe.kwh_per_epoch,
+            "seconds_per_epoch": probe.seconds_per_epoch,
+            "kwh_per_epoch_source": "estimated" if probe.estimated else "measured",
+            "kwh_per_epoch_basis": "probe",
+        }
+    if settings.get("intensity") == "offline":
+        from resque_core.grid.offline import annual_intensity_g_per_kwh
+
+        value, country, year = annual_intensity_g_per_kwh(settings["zone"])
+        kw |= {"intensity_g_per_kwh": value, "intensity_source": f"annual average {country} {year or ''} (modeled)"}
+    elif settings.get("intensity") == "typed":
+        kw |= {"intensity_g_per_kwh": settings["intensity_g_per_kwh"], "intensity_source": "typed in"}
+    return Costing(**kw)
+
+
+def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None = None, probe: Any = None) -> Any:
+    """Forecast retraining cost at the current index with ``settings``."""
+    report = result(state, "index")
+    fitted = cache.forecaster(settings["calibration"], report.kind, settings["level"], csv_bytes)
+    forecast = fitted.predict(report.value, costing=costing(settings, probe))
+    set_result(state, "forecast", forecast, settings)
+    return forecast
+
+
+def intensity_series(settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None) -> Any:
+    """The grid series the schedule settings ask for (the illustrative profile is anchored at this hour)."""
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    if settings["provider"] == "illustrative":
+        from resque_core.grid.csvfile import CsvProvider
+
+        return CsvProvider(illustrative_csv(now), name="illustrative 48-h profile", kind="modeled").read(
+            settings["zone"]
+        )
+    client = cache.provider(
+        settings["provider"], api_key=api_key, postcode=settings.get("postcode"), csv_bytes=csv_bytes
+    )
+    return client.intensity(settings["zone"], now, now + timedelta(hours=settings["horizon_h"]))
+
+
+def illustrative_csv(start: datetime) -> bytes:
+    """The bundled profile (hour offsets) as the CSV provider's ``datetime,carbon_intensity`` from ``start``."""
+    rows = ["datetime,carbon_intensity"]
+    for line in ILLUSTRATIVE_CSV.read_text().splitlines()[1:]:
+        hour, value = line.split(",")
+        rows.append(f"{(start + timedelta(hours=int(hour))).isoformat()},{value}")
+    return "\n".join(rows).encode()
+
+
+def run_schedule(
+    state: MutableMapping, settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None
+) -> tuple[Any, Any]:
+    """Plan the forecast job (its time and energy) in the chosen grid series."""
+    from resque_core.grid.schedule import plan
+
+    forecast = result(state, "forecast")
+    missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
+    if missing:
+        raise ScheduleError(f"the forecast has no {' or '.join(missing)}: choose a hardware basis on the Forecast page")
+    series = intensity_series(settings, csv_bytes, api_key)
+    deadline = None
+    if settings.get("deadline_h"):
+        deadline = series.start + timedelta(hours=settings["deadline_h"])
+    schedule = plan(
+        series,
+        max(forecast.measures["seconds"].point, 1.0),
+        max(forecast.measures["kwh"].point, 0.0),
+        deadline=deadline,
+        interruptible=settings.get("interruptible", False),
+    )
+    set_result(state, "schedule", (schedule, series), {k: v for k, v in settings.items() if k != "api_key"})
+    return schedule, series
+
+
+def data_kind(settings: dict, series: Any) -> tuple[str, str]:
+    """(kind, label) of the grid data for display: illustrative, modeled average, forecast..."""
+    if settings["provider"] == "illustrative":
+        return "illustrative", ILLUSTRATIVE_LABEL
+    return series.kind, series.source
+
+
+def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
+    """The one-click demo: default data, model and calibration, illustrative grid profile."""
+    load_data_and_model(state, dict(DEFAULT_DATA), dict(DEFAULT_MODEL))
+    run_index(state, dict(DEFAULT_INDEX), progress)
+    run_forecast(state, dict(DEFAULT_FORECAST))
+    run_schedule(state, dict(DEFAULT_SCHEDULE))
+    state["scenario_name"] = "demo: digits, gaussian noise 3, DE"
+    state["demo_ran"] = True

@@ -1,0 +1,110 @@
+"""Cached wrappers around ``resque_core`` calls, so switching pages never recomputes.
+
+``st.cache_resource`` holds models and provider clients (shared, not copied); ``st.cache_data``
+holds datasets and results (keyed by the plain inputs that produced them). Every wrapper calls
+the engine and nothing else; a leading underscore keeps an argument (a progress callback) out of
+the cache key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import streamlit as st
+
+DATA_TTL_S = 3600
+GRID_TTL_S = 900
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
+def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
+    """``(original, new)`` exactly as ``resque_core.pipeline.compute_index`` assembles them, for display.
+
+    ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed);
+    ``model_classes`` (the checkpoint's classes) picks the unknown classes of a task shift.
+    """
+    from resque_core import data
+
+    base = data.open_source(inputs["original"])
+    new = data.open_source(inputs["new"]) if inputs.get("new") else None
+    seed = int(inputs.get("seed", 0))
+    if inputs.get("kind", "dist") == "dist":
+        original, target = data.paper_split(base, seed=seed) if new is None else (base, new)
+        data.check_class_alignment(base, target)
+    else:
+        unknown = [c for c in base.class_names if c not in model_classes]
+        known = [c for c in model_classes if c in base.class_names]
+        target = new if new is not None else data.ClassSubset(base, unknown or base.class_names)
+        original = data.ClassSubset(base, known) if known and len(known) < len(base.class_names) else base
+    if inputs.get("shift"):
+        target = data.Shifted(target, inputs["shift"], seed=seed)
+    return original, target
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def model(spec: str, trust: bool = False) -> Any:
+    """A ``LoadedModel`` (``resque_core.checkpoint.load_checkpoint``), shared across sessions."""
+    from resque_core.checkpoint import load_checkpoint
+
+    return load_checkpoint(spec, trust=trust)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def layers(spec: str, trust: bool = False) -> list[Any]:
+    """Embeddable layers with output shapes (``resque_core.checkpoint.list_layers``)."""
+    from resque_core.checkpoint import list_layers
+
+    return list_layers(model(spec, trust))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def index_report(request: dict[str, Any], _progress: Callable[[float, str], None] | None = None) -> Any:
+    """The ``IndexReport`` of ``resque_core.pipeline.compute_index`` for these inputs."""
+    from resque_core.pipeline import IndexRequest, compute_index
+
+    return compute_index(IndexRequest(**request), progress=_progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def records(source: str, csv_bytes: bytes | None = None) -> Any:
+    """Calibration records: the shipped default, or an uploaded history CSV."""
+    import io
+
+    from resque_core.records import default_records, load_records_csv
+
+    if source == "default":
+        return default_records()
+    return load_records_csv(io.StringIO((csv_bytes or b"").decode("utf-8", errors="replace")))
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def forecaster(source: str, index_kind: str, level: float, csv_bytes: bytes | None = None) -> Any:
+    """A fitted ``Forecaster`` on the chosen records (fitting is the slow part; predicting is cheap)."""
+    from resque_core.forecast import Forecaster
+
+    label = "default calibration" if source == "default" else "uploaded history"
+    return Forecaster(level=level).fit(records(source, csv_bytes), index_kind, source=label)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def provider(
+    name: str,
+    api_key: str | None = None,
+    api_url: str | None = None,
+    postcode: str | None = None,
+    csv_bytes: bytes | None = None,
+) -> Any:
+    """A carbon-intensity provider client (``resque_core.grid.factory.make_provider``)."""
+    from resque_core.grid.factory import make_provider
+
+    return make_provider(name, api_key=api_key, api_url=api_url, postcode=postcode, csv=csv_bytes)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def report_html(scenarios_json: tuple[str, ...]) -> str:
+    """The self-contained HTML report (``resque_core.report.to_html``) of these scenarios."""
+    from resque_core.report import to_html
+    from resque_core.scenario import Scenario
+
+    return to_html([Scenario.from_json(text) for text in scenarios_json])

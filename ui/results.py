@@ -1,0 +1,110 @@
+"""Render results that several pages show: the headline figures and the report download."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from datetime import datetime
+
+import streamlit as st
+
+from resque_core.scenario import Scenario, forecast_section, index_section, schedule_section
+from ui import actions
+from ui.state import result
+
+MEASURES = (
+    ("epochs", "Epochs", ""),
+    ("seconds", "Time", " s"),
+    ("kwh", "Energy", " kWh"),
+    ("co2_kg", "CO2", " kg"),
+    ("money", "Money", ""),
+)
+
+
+def num(value: float | None) -> str:
+    """Four significant digits, as the HTML report writes them."""
+    return "–" if value is None else f"{value:.4g}"
+
+
+def when(moment: datetime | str) -> str:
+    """A UTC time as the report writes it: ``2026-11-23 09:00 UTC``."""
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+def current_scenario(state: MutableMapping, name: str | None = None) -> Scenario:
+    """The session's current results as a ``Scenario`` (sections left None when not computed)."""
+    inputs = {
+        f"{stage}.{k}": v
+        for stage in ("data", "model", "index", "forecast", "schedule")
+        for k, v in (state["inputs"].get(stage) or {}).items()
+        if v is not None
+    }
+    report, forecast, planned = result(state, "index"), result(state, "forecast"), result(state, "schedule")
+    schedule = None
+    if planned is not None:
+        plan, series = planned
+        kind, label = actions.data_kind(state["inputs"]["schedule"], series)
+        schedule = schedule_section(plan, series, kind, label)
+    hardware = (state["inputs"].get("forecast") or {}).get("energy")
+    return Scenario(
+        name=name or state["scenario_name"],
+        inputs=inputs,
+        index=index_section(report) if report is not None else None,
+        forecast=forecast_section(forecast, hardware) if forecast is not None else None,
+        schedule=schedule,
+    )
+
+
+def index_metrics(report) -> None:
+    """The index beside its noise floor."""
+    left, right, third = st.columns(3)
+    left.metric(f"RESQUE_{report.kind}", num(report.value), help="Computed on this machine from the embeddings.")
+    right.metric("Noise floor", num(report.noise_floor), help="The same index with no shift.")
+    third.metric("Images / s", f"{report.images_per_s:.0f}", help=f"{report.device}, layer {report.layer}")
+
+
+def forecast_metrics(forecast) -> None:
+    """Each forecast measure with its interval (modeled)."""
+    shown = [(k, label, unit) for k, label, unit in MEASURES if k in forecast.measures]
+    for column, (key, label, unit) in zip(st.columns(len(shown)), shown, strict=True):
+        iv = forecast.measures[key]
+        column.metric(f"{label} (modeled)", f"{num(iv.point)}{unit}", help=f"{forecast.level:.0%} interval")
+        column.caption(f"{num(iv.low)} – {num(iv.high)}{unit}")
+
+
+def schedule_metrics(plan, label: str) -> None:
+    """The best window and the CO2 it saves against starting now."""
+    left, right = st.columns(2)
+    left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
+    right.metric("CO2 saved vs now", f"{num(plan.saved_kg)} kg", f"{num(plan.saved_pct)} %", delta_color="off")
+    st.caption(f"Grid data: {label}. {plan.note}")
+
+
+def headline(state: MutableMapping) -> None:
+    """Index, forecast and best window, with links to the pages that explain each."""
+    report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
+    _, label = actions.data_kind(state["inputs"]["schedule"], series)
+    st.subheader(f"Results: {state['scenario_name']}")
+    index_metrics(report)
+    st.page_link("pages/index.py", label="Index details", icon=":material/insights:")
+    forecast_metrics(forecast)
+    st.page_link("pages/forecast.py", label="Forecast details", icon=":material/query_stats:")
+    schedule_metrics(plan, label)
+    st.page_link("pages/schedule.py", label="Schedule details", icon=":material/schedule:")
+
+
+def report_download(state: MutableMapping, key: str, scenarios: list[Scenario] | None = None) -> None:
+    """A download button for the self-contained HTML report of ``scenarios`` (default: the current one)."""
+    from ui.cache import report_html
+
+    scenarios = scenarios or [current_scenario(state)]
+    html = report_html(tuple(s.to_json() for s in scenarios))
+    st.download_button(
+        "Download the HTML report",
+        html,
+        file_name="resque-report.html",
+        mime="text/html",
+        key=key,
+        icon=":material/download:",
+        on_click="ignore",
+    )
