@@ -272,8 +272,12 @@ def _import_sdk() -> Any:
 def _is_timeout(exc: BaseException) -> bool:
     import urllib3
 
-    reason = getattr(exc, "reason", None)
-    return isinstance(exc, urllib3.exceptions.TimeoutError) or isinstance(reason, urllib3.exceptions.TimeoutError)
+    errors = urllib3.exceptions
+    for err in (exc, getattr(exc, "reason", None)):
+        # NewConnectionError subclasses ConnectTimeoutError in urllib3 2.x: a refused connection is no timeout.
+        if isinstance(err, errors.TimeoutError) and not isinstance(err, errors.NewConnectionError):
+            return True
+    return False
 
 
 def _parse_time(text: str) -> datetime:

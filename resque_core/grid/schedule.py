@@ -44,11 +44,13 @@ class SchedulePlan:
 
     Attributes:
         options: Every feasible contiguous start, in time order; ``options[0]`` is the baseline ("now").
-        best: The cleanest contiguous window (the earliest among equals).
+            Empty only for an interruptible job that no unbroken window fits.
+        best: The cleanest contiguous window (the earliest among equals), or None when ``options`` is empty.
         slots: For an interruptible job, the cleanest set of run slots in time order; else empty.
         co2_kg_now: Emissions when starting now (or as soon as possible), kg CO2eq.
         co2_kg_best: Emissions of the recommendation (the slots if interruptible, else ``best``), kg.
         saved_kg, saved_pct: ``co2_kg_now - co2_kg_best``, and that as a percentage of ``co2_kg_now``.
+        now_avg_g_per_kwh, best_avg_g_per_kwh: Mean intensity now and for the recommendation, gCO2eq/kWh.
         note: One sentence on the saving; it says why when the saving is zero.
         notes: Caveats from the series and the planning (proxy data, "now" moved, ...).
     """
@@ -63,28 +65,16 @@ class SchedulePlan:
     deadline: datetime | None
     interruptible: bool
     options: tuple[StartOption, ...]
-    best: StartOption
+    best: StartOption | None
     slots: tuple[Slot, ...]
     co2_kg_now: float
     co2_kg_best: float
     saved_kg: float
     saved_pct: float
+    now_avg_g_per_kwh: float
+    best_avg_g_per_kwh: float
     note: str
     notes: tuple[str, ...]
-
-    @property
-    def now_avg_g_per_kwh(self) -> float:
-        """Mean intensity when starting now, gCO2eq/kWh."""
-        return self.options[0].avg_g_per_kwh
-
-    @property
-    def best_avg_g_per_kwh(self) -> float:
-        """Mean intensity of the recommendation, gCO2eq/kWh."""
-        if not self.slots:
-            return self.best.avg_g_per_kwh
-        if self.energy_kwh > 0:
-            return sum(s.co2_kg for s in self.slots) * 1000.0 / self.energy_kwh
-        return _slots_avg(self.slots)
 
     @property
     def best_start(self) -> datetime:
@@ -126,28 +116,23 @@ def plan(
     now_s, notes = _effective_now(line, series, now)
     deadline_utc = to_utc(deadline) if deadline is not None else None
     limit_s = _limit_s(line, series, now_s, duration_s, deadline_utc)
-    candidates = np.unique(np.concatenate(([now_s], line.starts_s[line.starts_s > now_s])))
-    feasible = candidates[line.fits(candidates, duration_s) & (candidates + duration_s <= limit_s + 1e-6)]
-    if feasible.size == 0:
-        raise ScheduleError(_no_window_message(line, now_s, duration_s, limit_s))
-    if feasible[0] > now_s:
-        first = line.moment(feasible[0])
-        notes.append(f"A hole in the series right after now: the baseline is the first possible start, {first:%H:%M}.")
-    means = line.window_mean(feasible, duration_s, weights)
-    options = tuple(
-        StartOption(line.moment(a), line.moment(a + duration_s), float(m), float(energy_kwh * m / 1000.0))
-        for a, m in zip(feasible, means, strict=True)
-    )
-    best = options[_first_min(means)]
+    options = _options(line, (now_s, limit_s), duration_s, energy_kwh, weights, interruptible)
+    best = options[_first_min(np.array([o.co2_kg for o in options]))] if options else None
+    if options and options[0].start > line.moment(now_s):
+        notes.append(f"A hole in the series right after now: the baseline is the first possible start, "
+                     f"{options[0].start:%H:%M}.")  # fmt: skip
     slots: tuple[Slot, ...] = ()
-    co2_best = best.co2_kg
     if interruptible:
         slots = best_slots(line, now_s, limit_s, duration_s, energy_kwh, weights)
-        if sum(s.co2_kg for s in slots) < co2_best:
-            co2_best = sum(s.co2_kg for s in slots)
-        else:  # pausing does not help (possible with a power profile): run the best window in one go
+        if best is not None and sum(s.co2_kg for s in slots) >= best.co2_kg * (1 - _REL_TOL):  # pausing: no gain
             slots = (Slot(best.start, best.end, best.avg_g_per_kwh, float(energy_kwh), best.co2_kg),)
-    co2_now = options[0].co2_kg
+    if options:
+        co2_now, now_avg = options[0].co2_kg, options[0].avg_g_per_kwh
+    else:  # holes everywhere: the baseline runs as soon as it can, pausing over the holes
+        asap = best_slots(line, now_s, limit_s, duration_s, energy_kwh, weights, earliest=True)
+        co2_now, now_avg = sum(s.co2_kg for s in asap), _slots_avg(asap, energy_kwh)
+        notes.append("No unbroken window fits the job; 'now' means running as soon as possible, pausing over holes.")
+    co2_best = sum(s.co2_kg for s in slots) if slots else best.co2_kg
     saved = co2_now - co2_best
     if saved <= _REL_TOL * max(1.0, abs(co2_now)):
         saved, co2_best = 0.0, co2_now
@@ -168,8 +153,24 @@ def plan(
         co2_kg_best=co2_best,
         saved_kg=saved,
         saved_pct=100.0 * saved / co2_now if co2_now > 0 else 0.0,
+        now_avg_g_per_kwh=now_avg,
+        best_avg_g_per_kwh=_slots_avg(slots, energy_kwh) if slots else best.avg_g_per_kwh,
         note=_saving_note(series, line, (now_s, limit_s), saved, slots or (best,), energy_kwh),
         notes=(*series.notes, *notes),
+    )
+
+
+def _options(line, span_s, duration_s, energy_kwh, weights, interruptible) -> tuple[StartOption, ...]:
+    """Every feasible contiguous start from now (plus now itself), scored."""
+    now_s, limit_s = span_s
+    candidates = np.unique(np.concatenate(([now_s], line.starts_s[line.starts_s > now_s])))
+    feasible = candidates[line.fits(candidates, duration_s) & (candidates + duration_s <= limit_s + 1e-6)]
+    if feasible.size == 0 and not interruptible:
+        raise ScheduleError(_no_window_message(line, now_s, duration_s, limit_s))
+    means = line.window_mean(feasible, duration_s, weights)
+    return tuple(
+        StartOption(line.moment(a), line.moment(a + duration_s), float(m), float(energy_kwh * m / 1000.0))
+        for a, m in zip(feasible, means, strict=True)
     )
 
 
@@ -264,7 +265,9 @@ def _saving_note(series, line, span_s, saved, runs, energy_kwh) -> str:
     return "No saving: starting now is already the cleanest start within the horizon and deadline."
 
 
-def _slots_avg(slots: Sequence[Slot]) -> float:
+def _slots_avg(slots: Sequence[Slot], energy_kwh: float) -> float:
+    if energy_kwh > 0:
+        return sum(s.co2_kg for s in slots) * 1000.0 / energy_kwh
     total_s = sum((s.end - s.start).total_seconds() for s in slots)
     return sum(s.avg_g_per_kwh * (s.end - s.start).total_seconds() for s in slots) / total_s
 

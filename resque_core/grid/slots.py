@@ -35,9 +35,18 @@ class Slot:
 
 
 def best_slots(
-    line: Timeline, now_s: float, limit_s: float, duration_s: float, energy_kwh: float, weights: np.ndarray
+    line: Timeline,
+    now_s: float,
+    limit_s: float,
+    duration_s: float,
+    energy_kwh: float,
+    weights: np.ndarray,
+    *,
+    earliest: bool = False,
 ) -> tuple[Slot, ...]:
     """The lowest-intensity pieces of ``[now_s, limit_s)`` covering ``duration_s``, merged when adjacent.
+
+    With ``earliest`` the first pieces instead: running as soon as possible, pausing over holes.
 
     Raises:
         ScheduleError: The series has less than ``duration_s`` of data before the limit.
@@ -54,7 +63,8 @@ def best_slots(
         )
     pieces = []
     remaining = duration_s
-    for i in np.lexsort((lo, values)):  # by value, then earliest first
+    order = np.argsort(lo, kind="stable") if earliest else np.lexsort((lo, values))  # by value, then earliest
+    for i in order:
         take = min(remaining, hi[i] - lo[i])
         pieces.append((lo[i], lo[i] + take, values[i]))
         remaining -= take

@@ -1,0 +1,32 @@
+"""Grid carbon intensity and low-carbon scheduling.
+
+Providers answer ``intensity(zone, start, end) -> IntensitySeries``; ``plan`` finds when to run a
+job. Build providers with ``make_provider``/``make_chain``; see docs/grid.md.
+"""
+
+from __future__ import annotations
+
+from resque_core.grid.base import IntensityProvider, IntensitySeries, ProviderFailure, build_series
+from resque_core.grid.cache import CachedProvider
+from resque_core.grid.chain import FallbackChain
+from resque_core.grid.factory import PROVIDERS, electricitymaps_settings, make_chain, make_provider
+from resque_core.grid.schedule import SchedulePlan, StartOption, in_timezone, plan
+from resque_core.grid.slots import Slot
+
+__all__ = [
+    "PROVIDERS",
+    "CachedProvider",
+    "FallbackChain",
+    "IntensityProvider",
+    "IntensitySeries",
+    "ProviderFailure",
+    "SchedulePlan",
+    "Slot",
+    "StartOption",
+    "build_series",
+    "electricitymaps_settings",
+    "in_timezone",
+    "make_chain",
+    "make_provider",
+    "plan",
+]

@@ -1,0 +1,15 @@
+"""Fixtures for the grid tests: a real local HTTP server standing in for the carbon-intensity APIs."""
+
+from __future__ import annotations
+
+import pytest
+from fake_grid_server import FakeGrid
+
+SECRET_KEY = "KEY-s3cr3t-4f9a1c77"  # recognisable, so a leak is easy to spot
+
+
+@pytest.fixture
+def grid():
+    server = FakeGrid().start()
+    yield server
+    server.stop()
