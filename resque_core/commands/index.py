@@ -1,0 +1,135 @@
+"""``python -m resque_core index``: compute RESQUE_dist or RESQUE_task and print it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import sys
+
+from resque_core.errors import DataError, ResqueError
+
+
+def register(subparsers) -> None:
+    """Add the ``index`` sub-command."""
+    p = subparsers.add_parser(
+        "index",
+        help="compute the RESQUE index of a model on new data",
+        description="Compute RESQUE_dist (distribution shift) or RESQUE_task (new classes) with one batched "
+        "forward pass of the old model. Without --new, the new data is simulated from the original: "
+        "the paper's 50/30/20 split (plus --shift), or for --kind task the classes the model does not know.",
+    )
+    add_checkpoint_arguments(p)
+    p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
+    p.add_argument("--new", help="new data (default: simulated from --original)")
+    p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
+    p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
+    p.add_argument(
+        "--variant",
+        choices=("centroids", "kmeans++", "flat"),
+        default="centroids",
+        help="task index variant: k-means from class centroids (default), k-means++, or flat C*H*W",
+    )
+    p.add_argument("--layer", help="layer to embed (default: input of the final linear; see `layers`)")
+    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda or mps")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and k-means")
+    p.add_argument("--allow-download", action="store_true", help="let torchvision:NAME sources download")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    p.set_defaults(func=run)
+
+
+def add_checkpoint_arguments(p: argparse.ArgumentParser) -> None:
+    """Options shared by ``index`` and ``layers``: which checkpoint, and how to read it."""
+    p.add_argument(
+        "--checkpoint",
+        default="default",
+        help="checkpoint file, or 'default' (digits 0-9) / 'default-0-4' (digits 0-4)",
+    )
+    p.add_argument(
+        "--trust-checkpoint",
+        action="store_true",
+        help="allow a pickled full model (unpickling can run code: only for files you trust)",
+    )
+    p.add_argument("--arch", help="architecture of a bare state_dict: a torchvision name (resnet18) or SmallCNN")
+    p.add_argument(
+        "--input-spec",
+        metavar="JSON|FILE",
+        help='input spec when the checkpoint has none: {"size": [H, W], "channels": C, "mean": [..], "std": [..]}',
+    )
+
+
+def parse_input_spec(text: str | None):
+    """An ``InputSpec`` from inline JSON or a JSON file, or None."""
+    if not text:
+        return None
+    from resque_core.data.base import InputSpec
+
+    path = pathlib.Path(text)
+    try:
+        raw = path.read_text() if not text.lstrip().startswith("{") and path.is_file() else text
+        return InputSpec.from_dict(json.loads(raw))
+    except json.JSONDecodeError as exc:
+        raise DataError(f"--input-spec is neither a JSON object nor a JSON file: {exc}") from exc
+
+
+def _progress_bar():
+    from tqdm import tqdm
+
+    bar = tqdm(file=sys.stderr, unit="img", desc="embedding", disable=None, leave=False)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    return bar, update
+
+
+def run(args: argparse.Namespace) -> int:
+    """Compute the index and print it (summary or JSON)."""
+    from resque_core.pipeline import IndexRequest, compute_index
+
+    if args.batch_size < 1:
+        raise ResqueError(f"--batch-size must be a positive integer; got {args.batch_size}")
+    if args.seed < 0:
+        raise ResqueError(f"--seed must be a non-negative integer; got {args.seed}")
+    request = IndexRequest(
+        checkpoint=args.checkpoint,
+        original=args.original,
+        new=args.new,
+        shift=args.shift,
+        kind=args.kind,
+        layer=args.layer,
+        batch_size=args.batch_size,
+        device=args.device,
+        seed=args.seed,
+        trust=args.trust_checkpoint,
+        arch=args.arch,
+        input_spec=parse_input_spec(args.input_spec),
+        task_variant=args.variant,
+        allow_download=args.allow_download,
+        max_points=0,
+    )
+    bar, update = _progress_bar()
+    try:
+        report = compute_index(request, progress=update)
+    finally:
+        bar.close()
+    print(json.dumps(report.to_dict()) if args.json else summary(report))
+    return 0
+
+
+def summary(report) -> str:
+    """A few readable lines about an ``IndexReport``."""
+    lines = [f"RESQUE_{report.kind} = {report.value:.4f}" + (f" ({report.variant})" if report.variant else "")]
+    if report.noise_floor is not None:
+        ratio = report.value / report.noise_floor if report.noise_floor > 0 else float("inf")
+        lines[0] += f"   noise floor {report.noise_floor:.4f} ({ratio:.1f}x)"
+    lines.append(f"shift {report.shift or 'none'} | layer {report.layer} | device {report.device}")
+    lines.append(
+        f"original {report.n_original} images, new {report.n_new} images | "
+        f"{report.seconds:.2f} s, {report.images_per_s:,.0f} images/s"
+    )
+    if report.per_class:
+        lines.append("per class: " + "  ".join(f"{k}: {v:.4f}" for k, v in report.per_class.items()))
+    return "\n".join(lines)
