@@ -3,12 +3,15 @@
 Safety: every entry name is checked before anything is written (no absolute paths, no ``..``);
 the total size is checked from the headers and again while streaming, since headers can lie;
 on any refusal the partial output is removed. Class folders may sit at the top of the zip or
-under one top folder. The temp folder is removed when the dataset is garbage-collected.
+under one top folder. The temp folder is removed when the dataset is garbage-collected, only by
+the process that made it (DataLoader workers forked from it leave it alone). A pickled copy
+(``st.cache_data``, spawned workers) re-extracts the zip into a folder of its own.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import stat
@@ -41,7 +44,7 @@ class ZipDataset(FolderDataset):
     def __init__(self, path: str | Path, max_unzipped_bytes: int = 512 * 2**20) -> None:
         path = Path(path)
         workdir = Path(tempfile.mkdtemp(prefix="resque-zip-"))
-        self._cleanup = weakref.finalize(self, shutil.rmtree, str(workdir), True)
+        self._cleanup = weakref.finalize(self, _remove, str(workdir), os.getpid())
         try:
             notes = extract_zip(path, workdir, max_unzipped_bytes)
             super().__init__(_dataset_root(workdir))
@@ -49,6 +52,7 @@ class ZipDataset(FolderDataset):
             self._cleanup()
             raise
         self.zip_path = path
+        self.max_unzipped_bytes = max_unzipped_bytes
         self.workdir = workdir
         self.name = path.stem
         self.problems = notes + self.problems
@@ -58,6 +62,14 @@ class ZipDataset(FolderDataset):
     def close(self) -> None:
         """Remove the extracted files now (otherwise done when the dataset is garbage-collected)."""
         self._cleanup()
+
+    def __reduce__(self):
+        return (type(self), (self.zip_path, self.max_unzipped_bytes))
+
+
+def _remove(workdir: str, owner_pid: int) -> None:
+    if os.getpid() == owner_pid:
+        shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _dataset_root(workdir: Path) -> Path:

@@ -129,3 +129,27 @@ def test_a_zip_entry_with_a_bad_crc_is_skipped(tmp_path):
     ds = ZipDataset(path)
     assert len(ds) == 1
     assert any("a/1.png" in p for p in ds.problems)
+
+
+def test_a_pickled_copy_owns_its_own_extraction(tmp_path):
+    import pickle
+
+    import torch
+
+    path = _zip(tmp_path / "p.zip", {"a/0.png": _png_bytes(1), "b/0.png": _png_bytes(2)})
+    ds = ZipDataset(path)
+    copy = pickle.loads(pickle.dumps(ds))
+    assert copy.workdir != ds.workdir and copy.class_names == ["a", "b"]
+    ds.close()
+    del ds
+    assert torch.equal(copy.image(1), ZipDataset(path).image(1))
+
+
+def test_forked_loader_workers_leave_the_extraction_in_place(tmp_path):
+    from torch.utils.data import DataLoader
+
+    path = _zip(tmp_path / "w.zip", {"a/0.png": _png_bytes(1), "b/0.png": _png_bytes(2)})
+    ds = ZipDataset(path)
+    labels = [int(y) for _, y in DataLoader(ds, batch_size=1, num_workers=1)]
+    assert labels == [0, 1]
+    assert (ds.workdir / "a" / "0.png").exists()
