@@ -64,7 +64,7 @@ def metric_ci(held: HeldOut, reps: int, rng: np.random.Generator) -> dict[str, l
 
 def held_out(runs: pd.DataFrame, column: str, measure: str, args: argparse.Namespace, kinds=MODEL_KINDS) -> HeldOut:
     rows = runs[runs[column].notna() & runs[measure].notna()]
-    fit = lambda x, y: select_model(x, y, args.level, args.method, kinds)  # noqa: E731
+    fit = lambda x, y, g: select_model(x, y, args.level, args.method, kinds, g)  # noqa: E731
     return leave_group_out(
         rows[column].to_numpy(),
         rows[measure].to_numpy(),
@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--records", default="default", help="records CSV, or 'default' (the shipped calibration)")
     parser.add_argument("--kind", choices=("dist", "task"), default="dist")
     parser.add_argument("--level", type=float, default=0.8)
-    parser.add_argument("--method", choices=("jackknife+", "cv+"), default="jackknife+")
+    parser.add_argument("--method", choices=("jackknife+", "cv+", "group-cv+"), default="jackknife+")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="end with one JSON object")

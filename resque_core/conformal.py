@@ -21,7 +21,7 @@ import numpy as np
 from resque_core.errors import RecordsError
 
 MODEL_KINDS: tuple[str, ...] = ("constant", "linear", "loglinear", "isotonic")  # simplest first
-METHODS: tuple[str, ...] = ("jackknife+", "cv+")
+METHODS: tuple[str, ...] = ("jackknife+", "cv+", "group-cv+")
 CV_FOLDS = 10
 Curve = Callable[[np.ndarray], np.ndarray]
 
@@ -88,7 +88,9 @@ class JackknifePlus:
     Args:
         kind: one of ``MODEL_KINDS``.
         level: nominal coverage of the intervals, in (0, 1).
-        method: ``"jackknife+"`` or ``"cv+"`` (10 folds, for larger record sets).
+        method: ``"jackknife+"``, ``"cv+"`` (10 folds, for larger record sets) or ``"group-cv+"``
+            (one fold per group, e.g. per shift type: the residuals then include what changes
+            between groups, so the intervals hold for a group the records have not seen).
     """
 
     def __init__(self, kind: str = "linear", level: float = 0.8, method: str = "jackknife+") -> None:
@@ -96,7 +98,8 @@ class JackknifePlus:
         self.level = level
         self.method = method
 
-    def fit(self, x: Sequence[float], y: Sequence[float]) -> JackknifePlus:
+    def fit(self, x: Sequence[float], y: Sequence[float], groups: Sequence | None = None) -> JackknifePlus:
+        """Fit the curve and its leave-out refits; ``groups`` (one label per run) for group-cv+."""
         x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
         n = len(x)
         _ranks(n, self.level)
@@ -106,7 +109,7 @@ class JackknifePlus:
         z = self.transform_.forward(y)
         self.increasing_ = bool(np.cov(x, z)[0, 1] >= 0) if n > 1 and np.ptp(x) > 0 else True
         self.curve_ = fit_curve(self.kind, x, z, self.increasing_)
-        self.fold_of_ = _folds(n, self.method)
+        self.fold_of_ = _folds(n, self.method, groups)
         self.fold_curves_ = [
             fit_curve(self.kind, x[self.fold_of_ != k], z[self.fold_of_ != k], self.increasing_)
             for k in range(int(self.fold_of_.max()) + 1)
@@ -133,23 +136,33 @@ class JackknifePlus:
         return point, np.minimum(low, point), np.maximum(high, point)
 
 
-def _folds(n: int, method: str) -> np.ndarray:
+def _folds(n: int, method: str, groups: Sequence | None) -> np.ndarray:
     if method == "jackknife+":
         return np.arange(n)
     if method == "cv+":
         return np.random.default_rng(0).permutation(n) % min(CV_FOLDS, n)
+    if method == "group-cv+":
+        labels = np.asarray(groups, dtype=object) if groups is not None else np.array([None] * n, dtype=object)
+        if len(labels) != n or any(g is None or g != g for g in labels) or len(set(labels)) < 3:
+            raise RecordsError("group-cv+ needs a group (shift_type) on every run and at least 3 groups")
+        return np.unique(labels.astype(str), return_inverse=True)[1]
     raise RecordsError(f"unknown interval method {method!r}; use one of {', '.join(METHODS)}")
 
 
 def select_model(
-    x: Sequence[float], y: Sequence[float], level: float, method: str, kinds: Sequence[str] = MODEL_KINDS
+    x: Sequence[float],
+    y: Sequence[float],
+    level: float,
+    method: str,
+    kinds: Sequence[str] = MODEL_KINDS,
+    groups: Sequence | None = None,
 ) -> JackknifePlus:
     """Fit each kind; keep the simplest whose leave-out MAE is within one standard error of the best.
 
     The one-standard-error rule (Breiman et al., 1984) stops a flexible curve (isotonic) from
     winning on noise when a line predicts as well. ``kinds`` must be ordered simplest first.
     """
-    fits = [JackknifePlus(kind, level, method).fit(x, y) for kind in kinds]
+    fits = [JackknifePlus(kind, level, method).fit(x, y, groups) for kind in kinds]
     best = min(fits, key=lambda fit: fit.loo_mae_)
     y = np.asarray(y, dtype=float)
     errors = np.abs(y - best.loo_prediction_)

@@ -72,10 +72,12 @@ def leave_group_out(
     y: np.ndarray,
     censored: np.ndarray,
     groups: np.ndarray,
-    fit: Callable[[np.ndarray, np.ndarray], IntervalModel],
+    fit: Callable[[np.ndarray, np.ndarray, np.ndarray], IntervalModel],
     scheme: str = "leave-one-group-out",
 ) -> HeldOut:
     """Fit on all groups but one (uncensored runs only), predict the left-out group, for each group.
+
+    ``fit(x, y, groups)`` gets the training runs and their group labels.
 
     Raises:
         RecordsError: leaving a group out leaves too few runs to fit.
@@ -87,7 +89,7 @@ def leave_group_out(
         out = groups == group
         train = ~out & ~censored & np.isfinite(y)
         try:
-            model = fit(x[train], y[train])
+            model = fit(x[train], y[train], groups[train])
         except RecordsError as exc:
             raise RecordsError(f"held-out check, leaving out {group!r}: {exc}") from exc
         point[out], low[out], high[out] = model.predict(x[out])

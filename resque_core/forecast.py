@@ -147,7 +147,8 @@ class Forecaster:
 
     Args:
         level: nominal coverage of the prediction intervals (default 80%).
-        method: "jackknife+" (leave-one-out, for 10-50 records) or "cv+" (10-fold, for more).
+        method: "jackknife+" (leave-one-out, for 10-50 records), "cv+" (10-fold, for more) or
+            "group-cv+" (one fold per shift type: intervals for a shift type the records lack).
         model: "auto" (pick per measure by leave-one-out error) or one of linear, loglinear,
             isotonic, constant.
     """
@@ -202,7 +203,8 @@ class Forecaster:
         for measure in MEASURES:
             have = rows[rows[measure].notna()]
             if len(have) >= minimum:
-                models[measure] = select_model(have["index_value"], have[measure], self.level, self.method, kinds)
+                x, y, groups = have["index_value"], have[measure], have["shift_type"].to_numpy(dtype=object)
+                models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have):
                 log.warning("only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
         return models
@@ -213,10 +215,12 @@ class Forecaster:
         for measure in MEASURES:
             have = rows[rows[measure].notna()]
             x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
+            groups = have["shift_type"].to_numpy(dtype=object)
+            method = self.method if self.method != "group-cv+" or have["shift_type"].nunique() >= 3 else "jackknife+"
             if len(have) >= max(MIN_RECORDS, min_records(self.level)):
-                models[measure] = select_model(x, y, self.level, self.method, kinds)
+                models[measure] = select_model(x, y, self.level, method, kinds, groups)
             elif len(have) >= min_records(self.level):
-                models[measure] = JackknifePlus("constant", self.level, self.method).fit(x, y)
+                models[measure] = JackknifePlus("constant", self.level, method).fit(x, y, groups)
             elif len(have):
                 models[measure] = _Range(y)
         return models
@@ -228,7 +232,7 @@ class Forecaster:
         x, y, censored = (runs[c].to_numpy() for c in ("index_value", "epochs", "censored"))
         try:
             heldout = leave_group_out(
-                x, y, censored, groups, lambda a, b: select_model(a, b, self.level, self.method, kinds), scheme
+                x, y, censored, groups, lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g), scheme
             )
             mae, coverage = heldout.mae, heldout.coverage
         except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit

@@ -193,3 +193,13 @@ def test_heldout_groups_fall_back_to_leave_one_out():
     records = synthetic_records(12)
     assert heldout_groups(records)[1] == "leave-one-shift-type-out"
     assert heldout_groups(records.drop(columns="shift_type"))[1] == "leave-one-out"
+
+
+def test_group_cv_plus_uses_one_fold_per_shift_type():
+    records = synthetic_records(40)
+    forecaster = Forecaster(method="group-cv+", model="linear").fit(records)
+    assert forecaster.models_["epochs"].fold_of_.max() == 3  # four shift types
+    forecast = forecaster.predict(0.05).measures["epochs"]
+    assert forecast.low < true_epochs(0.05) < forecast.high
+    with pytest.raises(RecordsError, match="at least 3 groups"):
+        Forecaster(method="group-cv+").fit(records.assign(shift_type="one"))

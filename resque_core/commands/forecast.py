@@ -49,7 +49,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--price-per-kwh", type=float, metavar="X", help="electricity price per kWh")
     parser.add_argument("--hourly-rate", type=float, metavar="X", help="machine price per hour (not with a kWh price)")
     parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
-    parser.add_argument("--method", choices=("jackknife+", "cv+"), default="jackknife+", help="interval method")
+    parser.add_argument(
+        "--method", choices=("jackknife+", "cv+", "group-cv+"), default="jackknife+", help="interval method"
+    )
     parser.add_argument(
         "--model", choices=("auto", "constant", "linear", "loglinear", "isotonic"), default="auto", help="curve family"
     )
