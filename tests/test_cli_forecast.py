@@ -65,32 +65,37 @@ def test_kwh_per_epoch_is_labeled_measured_and_scales_epochs(records_csv):
     assert "money" not in data
 
 
-def test_profile_is_labeled_modeled(records_csv):
+def run_in_process(capsys, *args: str) -> str:
+    from resque_core.cli import main
+
+    assert main(["forecast", *args]) == 0
+    return capsys.readouterr().out
+
+
+def test_profile_is_labeled_modeled(records_csv, capsys):
     pytest.importorskip("resque_core.energy")
-    out = run_cli("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+    args = ("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
+    data = json.loads(run_in_process(capsys, *args))
     assert data["source"]["energy"] == "modeled"
     # 72 W x 3 s per epoch (the records' seconds per epoch), in kWh
     assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 72 * 3.0 / 3.6e6)
 
 
-def test_summary_is_readable(records_csv):
-    out = run_cli("--index", "0.05", "--records", str(records_csv))
-    assert out.returncode == 0, out.stderr
-    assert "RESQUE dist index 0.05 (inside the calibrated range" in out.stdout
-    assert "80% interval" in out.stdout and "from scratch" in out.stdout
-    assert "2 censored run(s)" in out.stdout
+def test_summary_is_readable(records_csv, capsys):
+    out = run_in_process(capsys, "--index", "0.05", "--records", str(records_csv))
+    assert "RESQUE dist index 0.05 (inside the calibrated range" in out
+    assert "80% interval" in out and "from scratch" in out
+    assert "2 censored run(s)" in out
 
 
-def test_records_from_the_local_store(tmp_path, records_csv):
+def test_records_from_the_local_store(tmp_path, records_csv, capsys, monkeypatch):
     from resque_core.records import RecordStore
 
     db = tmp_path / "r.sqlite"
     RecordStore(db).import_csv(records_csv)
-    out = run_cli("--index", "0.05", "--records", "db", "--json", env={"RESQUE_DB": str(db)})
-    assert out.returncode == 0, out.stderr
-    assert json.loads(out.stdout)["source"]["records"] == "local store"
+    monkeypatch.setenv("RESQUE_DB", str(db))
+    out = run_in_process(capsys, "--index", "0.05", "--records", "db", "--json")
+    assert json.loads(out)["source"]["records"] == "local store"
 
 
 @pytest.mark.parametrize(
@@ -98,7 +103,6 @@ def test_records_from_the_local_store(tmp_path, records_csv):
     [
         (["--index", "abc"], "invalid float value"),
         (["--index", "0.1", "--records", "{bad}"], "column epochs"),
-        (["--index", "0.1", "--records", "{csv}", "--kind", "task"], "got 0"),
     ],
 )
 def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_path):
@@ -115,6 +119,7 @@ def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_
     "args, message",
     [
         (["--index", "nan", "--records", "{csv}"], "index must be finite"),
+        (["--index", "0.1", "--records", "{csv}", "--kind", "task"], "got 0"),
         (["--index", "0.1", "--records", "/no/such.csv"], "cannot read records file"),
         (["--index", "0.1", "--records", "{csv}", "--level", "1.5"], "level"),
         (["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "-1"], "non-negative"),
