@@ -1,5 +1,107 @@
-"""stub"""
+"""Scenarios & report: save what-ifs, compare them with budget totals, export CSV / JSON / HTML."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("scenarios")
+from resque_core import charts, report
+from resque_core.scenario import scenarios_from_json
+from ui.errors import guard
+from ui.results import current_scenario, num, report_download
+from ui.state import MISSING, status
+
+state = st.session_state
+
+
+def render() -> None:
+    """The scenarios page."""
+    st.title("Scenarios & report")
+    st.caption(
+        "Save the current what-if under a name, change an input (shift, zone, hardware, start time…), save "
+        "again, and compare. The report is one HTML file with the charts inside: it opens offline."
+    )
+
+    st.subheader("Save the current scenario")
+    if status(state, "index") == MISSING:
+        st.info("Nothing to save yet: run the demo on the start page, or compute an index.", icon=":material/info:")
+    else:
+        name = st.text_input("Name", state["scenario_name"], key="scenario_name_input")
+        if st.button("Save scenario", type="primary", key="save_scenario"):
+            with guard("saving the scenario") as g:
+                saved = current_scenario(state, name=name.strip())
+            if not g.failed:
+                state["scenarios"][saved.name] = saved
+                state["scenario_name"] = saved.name
+                st.success(f"Saved {saved.name!r}.", icon=":material/bookmark_added:")
+
+    with st.expander("Import scenarios (JSON exported from this page)"):
+        upload = st.file_uploader("Scenarios file", type=["json"], key="scenarios_upload")
+        if upload is not None and st.button("Import", key="import_scenarios"):
+            with guard("importing scenarios") as g:
+                imported = scenarios_from_json(upload.getvalue())
+            if not g.failed:
+                state["scenarios"].update({s.name: s for s in imported})
+                st.success(f"Imported {len(imported)} scenario(s).")
+
+    scenarios = list(state["scenarios"].values())
+    if not scenarios:
+        return
+    st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+    st.dataframe(pd.DataFrame([s.summary() for s in scenarios]).set_index("scenario"), width="stretch")
+    totals = report.budget_totals(scenarios)
+    if totals:
+        st.markdown("**Budget totals (sum of the modeled forecasts)**")
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    m: {
+                        "total": num(t["point"]),
+                        "interval sum": f"{num(t['low'])} – {num(t['high'])}",
+                        "unit": t["unit"],
+                    }
+                    for m, t in totals.items()
+                }
+            ).T,
+            width="stretch",
+        )
+    left, right = st.columns(2)
+    left.plotly_chart(charts.compare_index(scenarios), key="compare_index")
+    right.plotly_chart(charts.compare_measures(scenarios, "co2_kg"), key="compare_co2")
+    left.plotly_chart(charts.compare_measures(scenarios, "epochs"), key="compare_epochs")
+    right.plotly_chart(charts.compare_measures(scenarios, "kwh"), key="compare_kwh")
+
+    st.subheader("Export")
+    cols = st.columns(3)
+    with guard("building the exports"):
+        cols[0].download_button(
+            "CSV",
+            report.to_csv(scenarios),
+            "resque-scenarios.csv",
+            "text/csv",
+            key="export_csv",
+            on_click="ignore",
+            icon=":material/table:",
+        )
+        cols[1].download_button(
+            "JSON",
+            report.to_json(scenarios),
+            "resque-scenarios.json",
+            "application/json",
+            key="export_json",
+            on_click="ignore",
+            icon=":material/data_object:",
+        )
+        with cols[2]:
+            report_download(state, key="export_html", scenarios=scenarios)
+
+    def _remove() -> None:
+        for name in state["drop_scenarios"]:
+            state["scenarios"].pop(name, None)
+        state["drop_scenarios"] = []
+
+    st.multiselect("Remove scenarios", [s.name for s in scenarios], key="drop_scenarios")
+    st.button("Remove", key="remove_scenarios", on_click=_remove, disabled=not state["drop_scenarios"])
+
+
+render()

@@ -1,5 +1,133 @@
-"""stub"""
+"""Validate: really retrain here with live per-epoch progress and a cancel button; forecast vs measured."""
 
+from __future__ import annotations
+
+import pandas as pd
 import streamlit as st
 
-st.title("validate")
+from ui import cache, validate_job
+from ui.errors import guard, show_error
+from ui.results import num
+from ui.state import MISSING, result, status
+
+state = st.session_state
+
+
+def controls() -> None:
+    """Retraining settings and the start button (a run goes to a background thread)."""
+    report, model_inputs, data_inputs = result(state, "index"), result(state, "model"), result(state, "data")
+    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
+    left, mid, right = st.columns(3)
+    max_epochs = left.slider("Epoch cap", 1, 60, 10, key="val_max_epochs")
+    tolerance = mid.slider("Tolerance (accuracy points)", 0.0, 0.2, 0.02, 0.01, key="val_tolerance")
+    base_acc = right.number_input("Base accuracy", 0.0, 1.0, float(loaded.accuracy or 0.9), key="val_base_acc")
+    st.caption(f"Target: validation accuracy on the new data ≥ base − tolerance = {base_acc - tolerance:.3f}.")
+    job = state.get("validate_job")
+    if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):
+        with guard("starting the retraining"):
+            _, new_data = cache.data_pair(data_inputs, tuple(loaded.class_names))
+            settings = {
+                "max_epochs": max_epochs,
+                "tolerance": tolerance,
+                "base_acc": base_acc,
+                "val_fraction": 0.25,
+                "seed": 0,
+                "head": "new" if report.kind == "task" else "keep",
+            }
+            state["validate_job"] = validate_job.start(loaded, new_data, settings)
+
+
+def polling() -> float | None:
+    job = state.get("validate_job")
+    return 1.0 if job is not None and job.running else None
+
+
+def live() -> None:
+    """Poll the running job: per-epoch progress, cancel, then the comparison once it is done."""
+    job = state.get("validate_job")
+    if job is None:
+        return
+    done = len(job.epochs)
+    st.progress(min(done / job.settings["max_epochs"], 1.0), text=f"Epoch {done} / {job.settings['max_epochs']}")
+    if job.epochs:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "epoch": e.epoch,
+                        "val accuracy": round(e.val_acc, 4),
+                        "train loss": round(e.train_loss, 4),
+                        "seconds": round(e.seconds, 2),
+                    }
+                    for e in job.epochs
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    if job.running:
+        st.button("Cancel", key="cancel_validate", on_click=job.cancel, icon=":material/stop:")
+        return
+    if not job.settings.get("finished_seen"):  # one full rerun stops the polling
+        job.settings["finished_seen"] = True
+        st.rerun(scope="app")
+    if job.error is not None:
+        show_error(job.error, "retraining")
+    elif job.result is not None:
+        show_result(job)
+
+
+def show_result(job: validate_job.ValidateJob) -> None:
+    """Forecast vs measured, and the run added to the calibration history (once)."""
+    r = job.result
+    if r.cancelled:
+        st.warning(f"Cancelled after {num(r.epochs)} epochs: nothing was added to the history.")
+        return
+    forecast = result(state, "forecast")
+    rows = [("epochs", r.epochs), ("seconds", r.seconds), ("kwh", r.energy_kwh)]
+    table = [
+        {
+            "measure": m,
+            "measured": num(v),
+            "forecast (modeled)": num(forecast.measures[m].point) if forecast and m in forecast.measures else "–",
+            "interval": (
+                f"{num(forecast.measures[m].low)} – {num(forecast.measures[m].high)}"
+                if forecast and m in forecast.measures
+                else "–"
+            ),
+        }
+        for m, v in rows
+    ]
+    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    outcome = "reached the target" if r.reached else "hit the epoch cap (censored)"
+    st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
+    if not job.recorded:
+        with guard("adding the run to the calibration history") as g:
+            from resque_core.records import RecordStore
+
+            store = RecordStore()
+            row = validate_job.record_row(
+                job, result(state, "index"), result(state, "model")["checkpoint"], result(state, "data")["original"]
+            )
+            store.add([row])
+        job.recorded = not g.failed
+        if job.recorded:
+            st.success(f"Added to the calibration history ({store.path}).", icon=":material/history:")
+
+
+def render() -> None:
+    """The Validate page."""
+    st.title("Validate")
+    st.caption(
+        "Retrain the model on the new data on this machine until it recovers its accuracy, measure what it "
+        "took, compare with the forecast, and add the run to your calibration history."
+    )
+    if status(state, "index") == MISSING:
+        st.info("Compute the index first (the run is recorded against it).", icon=":material/info:")
+        st.page_link("pages/index.py", label="Index", icon=":material/insights:")
+        return
+    controls()
+    st.fragment(live, run_every=polling())()
+
+
+render()

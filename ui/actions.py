@@ -97,8 +97,34 @@ def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None 
     report = result(state, "index")
     fitted = cache.forecaster(settings["calibration"], report.kind, settings["level"], csv_bytes)
     forecast = fitted.predict(report.value, costing=costing(settings, probe))
+    state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     set_result(state, "forecast", forecast, settings)
     return forecast
+
+
+def probe(state: MutableMapping) -> Any:
+    """Probe energy and time per epoch for the loaded model on the new data (cached)."""
+    return cache.probe(result(state, "data"), result(state, "model"))
+
+
+def self_calibrate(
+    state: MutableMapping, shift_types: list[str], minutes: float, progress: Callable[[str], None] | None = None
+) -> bytes:
+    """Self-calibrate on the loaded model (each shift type at levels 1-5) and return the records as CSV."""
+    from resque_core.calibrate import SweepConfig, records_frame, self_calibrate
+
+    model_inputs, data_inputs = result(state, "model"), result(state, "data")
+    shifts = tuple(f"{kind}:{level}" for kind in shift_types for level in range(1, 6))
+    cfg = SweepConfig(shifts=shifts, seeds=(0,), max_minutes=float(minutes), max_epochs=15, scratch_epochs=10)
+    sweep = self_calibrate(
+        model_inputs["checkpoint"],
+        data_inputs["original"],
+        cfg,
+        meter=None,
+        progress=progress,
+        trust=model_inputs["trust"],
+    )
+    return records_frame(sweep).to_csv(index=False).encode()
 
 
 def intensity_series(settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None) -> Any:

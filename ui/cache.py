@@ -83,7 +83,7 @@ def forecaster(source: str, index_kind: str, level: float, csv_bytes: bytes | No
     """A fitted ``Forecaster`` on the chosen records (fitting is the slow part; predicting is cheap)."""
     from resque_core.forecast import Forecaster
 
-    label = "default calibration" if source == "default" else "uploaded history"
+    label = {"default": "default calibration", "upload": "uploaded history"}.get(source, source)
     return Forecaster(level=level).fit(records(source, csv_bytes), index_kind, source=label)
 
 
@@ -108,3 +108,22 @@ def report_html(scenarios_json: tuple[str, ...]) -> str:
     from resque_core.scenario import Scenario
 
     return to_html([Scenario.from_json(text) for text in scenarios_json])
+
+
+@st.cache_data(show_spinner=False)
+def hardware_profiles() -> dict[str, dict]:
+    """Hardware power profiles by name (``resque_core.energy.load_hardware_profiles``)."""
+    from resque_core.energy import load_hardware_profiles
+
+    return load_hardware_profiles()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int = 20) -> Any:
+    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.energy.probe``)."""
+    from resque_core.data import Preprocessed
+    from resque_core.energy import probe as run_probe
+
+    loaded = model(model_inputs["checkpoint"], model_inputs["trust"])
+    _, new = data_pair(data_inputs, tuple(loaded.class_names))
+    return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps)

@@ -70,3 +70,37 @@ def texts(at: AppTest) -> str:
 @pytest.fixture
 def app() -> AppTest:
     return fresh_app()
+
+
+@pytest.fixture(autouse=True)
+def _records(monkeypatch, tmp_path):
+    """The shipped default calibration when it exists, else the records tests' synthetic set; a private DB."""
+    import resque_core.records as records
+
+    monkeypatch.setenv("RESQUE_DB", str(tmp_path / "records.sqlite"))
+    if not records.DEFAULT_CSV.is_file():
+        from tests.records_fixtures import synthetic_records
+
+        path = tmp_path / "calibration_default.csv"
+        synthetic_records(n=40, n_scratch=10).to_csv(path, index=False)
+        monkeypatch.setattr(records, "DEFAULT_CSV", path)
+
+
+def demo_app() -> AppTest:
+    """A session in which the landing page's demo has run."""
+    at = fresh_app()
+    at.button(key="run_demo").click().run()
+    assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
+    return at
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    """The value of the first metric whose label starts with ``label_start``."""
+    for m in at.metric:
+        if m.label.startswith(label_start):
+            return m.value
+    raise AssertionError(f"no metric {label_start!r}; metrics: {[m.label for m in at.metric]}")
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error] + [e.value for e in at.exception]

@@ -1,10 +1,10 @@
-"""Every page renders on a fresh session without an exception and shows its title."""
+"""Every page renders without exception, on a fresh session and with the demo state."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import PAGES, goto
+from tests.app.conftest import PAGES, demo_app, errors, goto
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -14,3 +14,13 @@ def test_page_renders_on_a_fresh_session(app, page):
     assert app.title, f"{page} shows no title"
     sidebar = " ".join(m.value for m in app.sidebar.markdown)
     assert "Pipeline" in sidebar and "Active scenario" in sidebar
+
+
+def test_every_page_renders_with_the_demo_state():
+    at = demo_app()
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert sidebar.count(":green[done]") == 5 and "demo: digits" in sidebar
+    for page in PAGES[1:]:
+        goto(at, page)
+        assert not errors(at), (page, errors(at))
+        assert at.title
