@@ -186,7 +186,7 @@ class Forecaster:
             raise RecordsError(
                 f"the forecaster needs at least {needed} uncensored retraining runs with a {index_kind} index; "
                 f"got {len(usable)} ({int(runs['censored'].sum())} censored, {len(frame) - len(runs)} of another "
-                "kind or from scratch); add records or use --records default"
+                "kind or from scratch); add records, or use the default calibration"
             )
         self.models_ = self._fit_measures(usable, kinds, minimum=needed)
         self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
@@ -195,7 +195,8 @@ class Forecaster:
         self.energy_label_ = _energy_label(usable["energy_source"])
         self.intensity_g_per_kwh_ = _intensity(usable)
         self.n_records_ = len(usable)
-        self.fit_report_ = self._report(runs, kinds, n_scratch=int((frame["run_kind"] == "scratch").sum()))
+        scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
+        self.fit_report_ = self._report(runs, kinds, n_scratch=int(scratch.sum()))
         return self
 
     def _fit_measures(self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int) -> dict[str, JackknifePlus]:

@@ -203,3 +203,20 @@ def test_group_cv_plus_uses_one_fold_per_shift_type():
     assert forecast.low < true_epochs(0.05) < forecast.high
     with pytest.raises(RecordsError, match="at least 3 groups"):
         Forecaster(method="group-cv+").fit(records.assign(shift_type="one"))
+
+
+def test_heldout_counts_censored_runs_as_covered_only_when_high_reaches_the_cap():
+    from resque_core.fidelity import HeldOut
+
+    held = HeldOut(
+        "leave-one-out",
+        observed=np.array([10.0, 40.0, 40.0]),
+        point=np.array([12.0, 30.0, 30.0]),
+        low=np.array([8.0, 25.0, 25.0]),
+        high=np.array([15.0, 45.0, 35.0]),
+        censored=np.array([False, True, True]),
+    )
+    assert held.covered.tolist() == [True, True, False]
+    assert held.coverage == pytest.approx(2 / 3)
+    assert held.mae == 2.0  # censored runs stay out of the MAE
+    assert held.n_censored == 2
