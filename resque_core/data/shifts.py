@@ -29,6 +29,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import torch
@@ -128,14 +129,19 @@ def _salt_and_pepper(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> to
     return torch.where(hit, salt.expand_as(x), x)
 
 
-def _gaussian_blur(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
-    sigma32 = spec.severity
-    sigma = sigma32 * max(min(x.shape[1:]), 32) / 32
+@lru_cache(maxsize=64)
+def _gaussian_kernel(sigma: float) -> torch.Tensor:
+    """Normalised 1-D Gaussian kernel of radius ceil(3 sigma) (cached: do not modify)."""
     radius = max(1, math.ceil(3 * sigma))
     t = torch.arange(-radius, radius + 1, dtype=torch.float32)
     kernel = torch.exp(-(t**2) / (2 * sigma**2))
-    kernel /= kernel.sum()
-    c = x.shape[0]
+    return kernel / kernel.sum()
+
+
+def _gaussian_blur(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    sigma = spec.severity * max(min(x.shape[1:]), 32) / 32
+    kernel = _gaussian_kernel(sigma)
+    radius, c = len(kernel) // 2, x.shape[0]
     y = F.pad(x[None], (radius, radius, radius, radius), mode="replicate")
     y = F.conv2d(y, kernel.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
     y = F.conv2d(y, kernel.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
@@ -148,6 +154,7 @@ def _contrast(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Ten
     return (x - mean) * factor + mean
 
 
+@lru_cache(maxsize=64)
 def pixelate_sides(side: int) -> tuple[int, ...]:
     """Blocks per side at each level for an image side: at least one fewer per level (min 1)."""
     sides, previous = [], side
@@ -158,8 +165,12 @@ def pixelate_sides(side: int) -> tuple[int, ...]:
     return tuple(sides)
 
 
+@lru_cache(maxsize=64)
 def _block_mean(side: int, blocks: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """(blocks, side) averaging matrix over a partition into near-equal blocks, and each pixel's block."""
+    """(blocks, side) averaging matrix over a partition into near-equal blocks, and each pixel's block.
+
+    Cached: callers must not modify the returned tensors.
+    """
     block_of = torch.arange(side) * blocks // side
     matrix = torch.zeros(blocks, side)
     matrix[block_of, torch.arange(side)] = 1.0
