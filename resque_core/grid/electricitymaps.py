@@ -11,7 +11,7 @@ SDK quirks this module works around:
 * ``latest()`` and ``history()`` reject answers missing ``emissionFactorType``, ``isEstimated`` or a
   top-level ``temporalGranularity``; for those we take the raw answer from the SDK's transport
   (``*_without_preload_content``, same auth and timeout) and parse it ourselves.
-* It installs a top-level module named ``openapi``; we check it is the SDK's before using it.
+* It installs a top-level module named ``openapi``; ``emsdk.import_sdk`` checks it is the SDK's.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from resque_core.grid.base import IntensitySeries, ProviderFailure, build_series, to_utc
-from resque_core.grid.http import get_json, parse_json, redact, status_failure
+from resque_core.grid.emsdk import Secret, carbon_intensity_api, sdk_call
+from resque_core.grid.http import get_json, parse_json, status_failure
 
 logger = logging.getLogger(__name__)
 
@@ -31,20 +32,6 @@ DEFAULT_API_URL = "https://api.electricitymaps.com/v3"
 GRANULARITY_S = {"5_minutes": 300, "15_minutes": 900, "hourly": 3600}
 NAME = "electricitymaps"
 LABEL = "Electricity Maps"
-
-
-class _Secret:
-    """Holds the API key; prints as ``***`` wherever it ends up."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: str | None) -> None:
-        self.value = value or None
-
-    def __repr__(self) -> str:
-        return "***" if self.value else "None"
-
-    __str__ = __repr__
 
 
 class ElectricityMapsProvider:
@@ -77,7 +64,7 @@ class ElectricityMapsProvider:
             )
         if not timeout_s > 0:
             raise ProviderFailure(NAME, "bad-input", f"timeout_s must be positive, got {timeout_s!r}.")
-        self._key = _Secret(api_key)
+        self._key = Secret(api_key)
         self.base_url = base_url.rstrip("/")
         self.timeout_s = float(timeout_s)
         self.granularity = granularity
@@ -118,7 +105,7 @@ class ElectricityMapsProvider:
         """The zone's forecast, through the SDK's typed call."""
         from openapi.models.temporal_granularity import TemporalGranularity
 
-        api = self._api()
+        api = carbon_intensity_api(self.base_url, self._key.value)
         answer = self._call(
             "forecast",
             lambda: api.get_carbon_intensity_forecast(
@@ -203,18 +190,12 @@ class ElectricityMapsProvider:
                 NAME, "bad-key", f"{LABEL}: no API key. Set ELECTRICITYMAPS_API_KEY or add it to Streamlit secrets."
             )
 
-    def _api(self) -> Any:
-        openapi = _import_sdk()
-        from openapi.api.carbon_intensity_api import CarbonIntensityAPI
-
-        cfg = openapi.Configuration(host=self.base_url)
-        cfg.api_key["authToken"] = self._key.value
-        cfg.retries = 0  # one try: the fallback chain decides what comes next, a hung server costs one timeout
-        return CarbonIntensityAPI(openapi.ApiClient(cfg))
+    def _call(self, what: str, fn: Any) -> Any:
+        return sdk_call(fn, f"{LABEL} {what}", self.base_url, self.timeout_s, self._key.value)
 
     def _raw(self, what: str, method: str, zone: str) -> dict:
         self._require_key()
-        api = self._api()
+        api = carbon_intensity_api(self.base_url, self._key.value)
         resp = self._call(what, lambda: getattr(api, method)(zone_key=zone, _request_timeout=self.timeout_s))
         body_bytes = resp.data
         if resp.status >= 400:
@@ -226,58 +207,6 @@ class ElectricityMapsProvider:
         if not isinstance(body, dict):
             raise ProviderFailure(NAME, "malformed", f"{LABEL} {what}: the answer is not a JSON object.")
         return body
-
-    def _call(self, what: str, fn: Any) -> Any:
-        """Run one SDK call, turning its exceptions into ``ProviderFailure`` without the key."""
-        import urllib3
-        from openapi.exceptions import ApiException
-
-        label, secret = f"{LABEL} {what}", self._key.value
-        logger.info("%s: GET %s (zone from caller)", label, self.base_url)
-        try:
-            return fn()
-        except ApiException as exc:
-            if not exc.status:
-                raise ProviderFailure(NAME, "unreachable", f"{label}: cannot reach {self.base_url}.") from None
-            # ``from None``: the SDK's exception text includes response headers a server could echo the key in.
-            raise status_failure(NAME, label, exc.status, headers=exc.headers, body=exc.body, secret=secret) from None
-        except urllib3.exceptions.HTTPError as exc:
-            if _is_timeout(exc):
-                raise ProviderFailure(
-                    NAME, "timeout", f"{label}: no answer within {self.timeout_s:g} s; try later."
-                ) from exc
-            text = f"{label}: cannot reach {self.base_url} ({type(exc).__name__}); check the network or the base URL."
-            raise ProviderFailure(NAME, "unreachable", redact(text, secret)) from exc
-        except ValueError:  # json.JSONDecodeError and pydantic.ValidationError both are ValueErrors
-            raise ProviderFailure(NAME, "malformed", f"{label}: the answer does not have the expected shape.") from None
-
-
-def _import_sdk() -> Any:
-    try:
-        import electricitymaps.client  # noqa: F401  (proves the official SDK is the one installed)
-        import openapi
-    except ImportError as exc:
-        raise ProviderFailure(
-            NAME, "unreachable", "The electricitymaps SDK is not installed: pip install electricitymaps."
-        ) from exc
-    if not hasattr(openapi, "Configuration") or not hasattr(openapi, "ApiClient"):
-        raise ProviderFailure(
-            NAME,
-            "unreachable",
-            f"The module 'openapi' at {getattr(openapi, '__file__', '?')} is not the electricitymaps SDK's.",
-        )
-    return openapi
-
-
-def _is_timeout(exc: BaseException) -> bool:
-    import urllib3
-
-    errors = urllib3.exceptions
-    for err in (exc, getattr(exc, "reason", None)):
-        # NewConnectionError subclasses ConnectTimeoutError in urllib3 2.x: a refused connection is no timeout.
-        if isinstance(err, errors.TimeoutError) and not isinstance(err, errors.NewConnectionError):
-            return True
-    return False
 
 
 def _parse_time(text: str) -> datetime:

@@ -116,22 +116,11 @@ def plan(
     now_s, notes = _effective_now(line, series, now)
     deadline_utc = to_utc(deadline) if deadline is not None else None
     limit_s = _limit_s(line, series, now_s, duration_s, deadline_utc)
-    options = _options(line, (now_s, limit_s), duration_s, energy_kwh, weights, interruptible)
+    span_s, job = (now_s, limit_s), (duration_s, energy_kwh, weights)
+    options = _options(line, span_s, job, interruptible)
     best = options[_first_min(np.array([o.co2_kg for o in options]))] if options else None
-    if options and options[0].start > line.moment(now_s):
-        notes.append(f"A hole in the series right after now: the baseline is the first possible start, "
-                     f"{options[0].start:%H:%M}.")  # fmt: skip
-    slots: tuple[Slot, ...] = ()
-    if interruptible:
-        slots = best_slots(line, now_s, limit_s, duration_s, energy_kwh, weights)
-        if best is not None and sum(s.co2_kg for s in slots) >= best.co2_kg * (1 - _REL_TOL):  # pausing: no gain
-            slots = (Slot(best.start, best.end, best.avg_g_per_kwh, float(energy_kwh), best.co2_kg),)
-    if options:
-        co2_now, now_avg = options[0].co2_kg, options[0].avg_g_per_kwh
-    else:  # holes everywhere: the baseline runs as soon as it can, pausing over the holes
-        asap = best_slots(line, now_s, limit_s, duration_s, energy_kwh, weights, earliest=True)
-        co2_now, now_avg = sum(s.co2_kg for s in asap), _slots_avg(asap, energy_kwh)
-        notes.append("No unbroken window fits the job; 'now' means running as soon as possible, pausing over holes.")
+    slots = _slots(line, span_s, job, best) if interruptible else ()
+    co2_now, now_avg = _baseline(line, span_s, job, options, notes)
     co2_best = sum(s.co2_kg for s in slots) if slots else best.co2_kg
     saved = co2_now - co2_best
     if saved <= _REL_TOL * max(1.0, abs(co2_now)):
@@ -155,14 +144,14 @@ def plan(
         saved_pct=100.0 * saved / co2_now if co2_now > 0 else 0.0,
         now_avg_g_per_kwh=now_avg,
         best_avg_g_per_kwh=_slots_avg(slots, energy_kwh) if slots else best.avg_g_per_kwh,
-        note=_saving_note(series, line, (now_s, limit_s), saved, slots or (best,), energy_kwh),
+        note=_saving_note(series, line, span_s, saved, slots or (best,), energy_kwh),
         notes=(*series.notes, *notes),
     )
 
 
-def _options(line, span_s, duration_s, energy_kwh, weights, interruptible) -> tuple[StartOption, ...]:
+def _options(line: Timeline, span_s: tuple, job: tuple, interruptible: bool) -> tuple[StartOption, ...]:
     """Every feasible contiguous start from now (plus now itself), scored."""
-    now_s, limit_s = span_s
+    (now_s, limit_s), (duration_s, energy_kwh, weights) = span_s, job
     candidates = np.unique(np.concatenate(([now_s], line.starts_s[line.starts_s > now_s])))
     feasible = candidates[line.fits(candidates, duration_s) & (candidates + duration_s <= limit_s + 1e-6)]
     if feasible.size == 0 and not interruptible:
@@ -172,6 +161,26 @@ def _options(line, span_s, duration_s, energy_kwh, weights, interruptible) -> tu
         StartOption(line.moment(a), line.moment(a + duration_s), float(m), float(energy_kwh * m / 1000.0))
         for a, m in zip(feasible, means, strict=True)
     )
+
+
+def _slots(line: Timeline, span_s: tuple, job: tuple, best: StartOption | None) -> tuple[Slot, ...]:
+    """The cleanest slots; the best window as one slot when pausing gains nothing."""
+    slots = best_slots(line, *span_s, *job)
+    if best is not None and sum(s.co2_kg for s in slots) >= best.co2_kg * (1 - _REL_TOL):
+        return (Slot(best.start, best.end, best.avg_g_per_kwh, float(job[1]), best.co2_kg),)
+    return slots
+
+
+def _baseline(line: Timeline, span_s: tuple, job: tuple, options: tuple, notes: list[str]) -> tuple[float, float]:
+    """(kg CO2, mean g/kWh) of starting now, or as soon as possible."""
+    if options and options[0].start > line.moment(span_s[0]):
+        notes.append(f"A hole in the series right after now: the baseline is the first possible start, "
+                     f"{options[0].start:%H:%M}.")  # fmt: skip
+    if options:
+        return options[0].co2_kg, options[0].avg_g_per_kwh
+    asap = best_slots(line, *span_s, *job, earliest=True)  # holes everywhere: run ASAP, pausing over them
+    notes.append("No unbroken window fits the job; 'now' means running as soon as possible, pausing over holes.")
+    return sum(s.co2_kg for s in asap), _slots_avg(asap, job[1])
 
 
 def in_timezone(moment: datetime, tz_name: str) -> datetime:

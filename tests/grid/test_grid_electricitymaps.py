@@ -76,6 +76,13 @@ def test_history_without_sdk_required_fields_is_still_read(grid):
     assert series.kind == "history-proxy" and len(series) >= 23
 
 
+def test_zone_without_forecast_uses_history(grid):
+    grid.set(FORECAST, Answer(404, {"status": "error", "message": "No forecast for zone"}))
+    grid.set(HISTORY, em_history("SE-SE3", floor(datetime.now(UTC), 3600), 3600, [20.0] * 24))
+    series = provider(grid).intensity("SE-SE3", *now_range(24))
+    assert series.kind == "history-proxy" and any("no forecast for this zone" in n for n in series.notes)
+
+
 def test_bad_key_on_forecast_and_history_says_so(grid):
     grid.set(FORECAST, Answer(401, {"status": "error", "message": "Invalid auth-token"}))
     grid.set(HISTORY, Answer(401, {"status": "error", "message": "Invalid auth-token"}))
@@ -95,6 +102,16 @@ def test_latest_tolerates_missing_fields_the_sdk_requires(grid):
 def test_zones_listed_from_the_api(grid):
     grid.set("/v3/zones", EM_ZONES)
     assert provider(grid).zones() == {"DE": "Germany", "FR": "France", "GB": "Great Britain"}
+
+
+def test_zones_failures(grid):
+    grid.set("/v3/zones", Answer(200, raw=b"[]"))
+    with pytest.raises(ProviderFailure, match="not a table of zones"):
+        provider(grid).zones()
+    grid.set("/v3/zones", Answer(503, {"message": "maintenance"}))
+    with pytest.raises(ProviderFailure, match="HTTP 503.*maintenance") as info:
+        provider(grid).zones()
+    assert info.value.reason == "server"
 
 
 def test_no_key_is_a_clear_failure_without_a_request(grid):

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fake_grid_server import Answer, floor, uk_national, uk_regional
 
+from resque_core.errors import ScheduleError
 from resque_core.grid.base import ProviderFailure
 from resque_core.grid.schedule import plan
 from resque_core.grid.ukgrid import UKGridProvider, outcode_of
@@ -51,7 +52,7 @@ def test_forecast_that_ends_early_is_noted_and_limits_the_job(grid):
     assert any("ends early" in note for note in series.notes)
     result = plan(series, 3600, 1.0, now=start)
     assert result.best.start == start + timedelta(minutes=60) and result.saved_pct > 0
-    with pytest.raises(Exception, match="longer than"):
+    with pytest.raises(ScheduleError, match="longer than"):
         plan(series, 3 * 3600, 1.0, now=start)
 
 
