@@ -72,8 +72,9 @@ class ShiftSpec:
     def __post_init__(self) -> None:
         if self.kind not in SHIFT_TYPES:
             raise ShiftError(f"unknown shift type {self.kind!r}; valid types: {', '.join(SHIFT_TYPES)}")
-        if isinstance(self.level, bool) or not isinstance(self.level, int) or self.level not in _LEVELS:
+        if isinstance(self.level, bool) or not isinstance(self.level, (int, np.integer)) or self.level not in _LEVELS:
             raise ShiftError(f"shift level must be an integer 1..5; got {self.level!r} for {self.kind}")
+        object.__setattr__(self, "level", int(self.level))  # a numpy integer becomes a plain int
 
     @classmethod
     def parse(cls, text: str) -> ShiftSpec:

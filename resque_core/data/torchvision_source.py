@@ -51,8 +51,9 @@ def _construct(name: str, root: Path, allow_download: bool, train: bool):
     except RuntimeError as exc:
         if not allow_download:
             raise DataError(
-                f"torchvision dataset {name} is not in {root}; allow the download (about {_DOWNLOAD_MB[name]} MB) "
-                "with allow_download=True (CLI: --allow-download), or copy the dataset there"
+                f"torchvision dataset {name} is not in {root} (or is incomplete); allow the download "
+                f"(about {_DOWNLOAD_MB[name]} MB) with allow_download=True (CLI: --allow-download), "
+                "or copy the dataset there"
             ) from exc
     log.info("downloading torchvision dataset %s into %s", name, root)
     try:

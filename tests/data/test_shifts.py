@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import numpy as np
 import pytest
 import torch
 
@@ -99,6 +100,7 @@ def test_parse_and_str_round_trip():
     assert spec == ShiftSpec("gaussian_noise", 3) and str(spec) == "gaussian_noise:3"
     assert spec.severity == 0.18
     assert ShiftSpec.parse(" jpeg:1 ").severity == 25
+    assert ShiftSpec("jpeg", np.int64(2)) == ShiftSpec("jpeg", 2) and type(ShiftSpec("jpeg", np.int64(2)).level) is int
 
 
 @pytest.mark.parametrize("text", ["frost:2", "gaussian_noise:0", "gaussian_noise:6", "gaussian_noise", "jpeg:x", ""])
