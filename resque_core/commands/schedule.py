@@ -50,7 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--interruptible", action="store_true", help="the job can pause: find the cleanest slots")
     p.add_argument("--csv", help="CSV with columns datetime, carbon_intensity (gCO2eq/kWh)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--api-url", help="base URL of the service (default: ELECTRICITYMAPS_API_URL or the public one)")
+    p.add_argument("--api-url", help="base URL of the first provider's service (Electricity Maps default: "
+                   "ELECTRICITYMAPS_API_URL or the public v3 URL)")  # fmt: skip
     p.add_argument("--postcode", help="UK postcode or outward code for the regional UK forecast")
     p.add_argument("--horizon", default="24h", help="how far ahead to look (default 24h)")
     p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV")
@@ -75,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
     horizon_s = parse_duration_s(args.horizon)
     now = parse_time(args.now, "--now") if args.now else datetime.now(UTC).replace(second=0, microsecond=0)
     deadline = parse_time(args.deadline, "--deadline") if args.deadline else None
-    chain = make_chain(names, api_url=args.api_url, postcode=args.postcode, csv=args.csv, timeout_s=args.timeout)
+    urls = {names[0]: args.api_url} if args.api_url else {}
+    chain = make_chain(names, api_urls=urls, postcode=args.postcode, csv=args.csv, timeout_s=args.timeout)
     end = max(now + timedelta(seconds=horizon_s), deadline or now)
     series = chain.intensity(zone, now - timedelta(hours=1), end)
     result = plan(series, duration_s, args.energy_kwh, now=now, deadline=deadline, interruptible=args.interruptible)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from resque_core.grid.base import IntensityProvider, IntensitySeries, ProviderFailure, build_series
 from resque_core.grid.cache import CachedProvider
 from resque_core.grid.chain import FallbackChain
-from resque_core.grid.factory import PROVIDERS, electricitymaps_settings, make_chain, make_provider
+from resque_core.grid.factory import PROVIDERS, electricitymaps_settings, list_zones, make_chain, make_provider
 from resque_core.grid.schedule import SchedulePlan, StartOption, in_timezone, plan
 from resque_core.grid.slots import Slot
 
@@ -26,6 +26,7 @@ __all__ = [
     "build_series",
     "electricitymaps_settings",
     "in_timezone",
+    "list_zones",
     "make_chain",
     "make_provider",
     "plan",

@@ -84,7 +84,7 @@ class ElectricityMapsProvider:
             self.base_url,
             self.granularity,
             str(self.history_fallback),
-            "key" if self._key.value else "nokey",
+            self._key.fingerprint(),
         )
 
     def intensity(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:
@@ -166,9 +166,10 @@ class ElectricityMapsProvider:
             session=self.session, headers=headers, secret=self._key.value,
         )  # fmt: skip
         table = body.get("zones", body) if isinstance(body, dict) else None
-        if not isinstance(table, dict) or not table:
+        zones = {c: _zone_name(c, i) for c, i in sorted(table.items()) if isinstance(i, dict)} if table else {}
+        if not zones:
             raise ProviderFailure(NAME, "malformed", f"{LABEL} zones: the answer is not a table of zones.")
-        return {code: _zone_name(code, info) for code, info in sorted(table.items())}
+        return zones
 
     def _proxy_after(self, zone: str, forecast_failure: ProviderFailure) -> IntensitySeries:
         try:
@@ -230,7 +231,5 @@ def _points(body: dict, key: str, zone: str) -> list[tuple[datetime, float]]:
     return points
 
 
-def _zone_name(code: str, info: Any) -> str:
-    if isinstance(info, dict):
-        return str(info.get("zoneName") or info.get("displayName") or info.get("countryName") or code)
-    return code
+def _zone_name(code: str, info: dict) -> str:
+    return str(info.get("zoneName") or info.get("displayName") or info.get("countryName") or code)

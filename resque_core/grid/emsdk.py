@@ -7,7 +7,10 @@ text never holds the key.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +20,7 @@ from resque_core.grid.http import redact, status_failure
 logger = logging.getLogger(__name__)
 
 NAME = "electricitymaps"
+_SALT = secrets.token_bytes(16)  # fresh each process: fingerprints mean nothing outside it
 
 
 class Secret:
@@ -29,6 +33,12 @@ class Secret:
 
     def __repr__(self) -> str:
         return "***" if self.value else "None"
+
+    def fingerprint(self) -> str:
+        """A per-process keyed hash: tells keys apart in a cache without holding or revealing them."""
+        if not self.value:
+            return "no-key"
+        return hmac.new(_SALT, self.value.encode(), hashlib.sha256).hexdigest()[:16]
 
     __str__ = __repr__
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
@@ -10,6 +11,8 @@ from typing import IO, Any
 from resque_core.grid.base import IntensityProvider, ProviderFailure
 from resque_core.grid.cache import CachedProvider
 from resque_core.grid.chain import FallbackChain
+
+logger = logging.getLogger(__name__)
 
 PROVIDERS = ("electricitymaps", "uk", "csv", "offline")
 KEY_ENV = "ELECTRICITYMAPS_API_KEY"
@@ -70,6 +73,34 @@ def make_provider(
     raise ProviderFailure(name, "bad-input", f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
 
 
-def make_chain(names: Sequence[str], *, ttl_s: float = 900.0, **settings: Any) -> FallbackChain:
-    """A cached fallback chain over the named providers, in that order (see ``make_provider``)."""
-    return FallbackChain([CachedProvider(make_provider(n, **settings), ttl_s=ttl_s) for n in names])
+def make_chain(
+    names: Sequence[str], *, api_urls: Mapping[str, str] | None = None, ttl_s: float = 900.0, **settings: Any
+) -> FallbackChain:
+    """A cached fallback chain over the named providers, in that order.
+
+    Args:
+        names: Provider names, most preferred first.
+        api_urls: Base URL per provider name (each service has its own), e.g. ``{"uk": "http://proxy"}``.
+        ttl_s: How long answers stay cached, seconds.
+        **settings: Passed to every ``make_provider`` call (api_key, postcode, csv, timeout_s, session, env).
+    """
+    urls = dict(api_urls or {})
+    return FallbackChain(
+        [CachedProvider(make_provider(n, api_url=urls.get(n), **settings), ttl_s=ttl_s) for n in names]
+    )
+
+
+def list_zones(provider: Any = None) -> tuple[dict[str, str], str]:
+    """(zone code -> name, where the list came from) for a zone picker.
+
+    Asks ``provider.zones()`` (an ``ElectricityMapsProvider``) when given and reachable, else
+    lists the countries the offline averages cover, by ISO alpha-2 code.
+    """
+    if provider is not None:
+        try:
+            return provider.zones(), "Electricity Maps /zones"
+        except ProviderFailure as exc:
+            logger.info("zones from the API unavailable (%s); using the offline country list", exc.reason)
+    from resque_core.grid.offline import country_zones
+
+    return country_zones(), "codecarbon country list (offline)"

@@ -51,6 +51,18 @@ def iso3_of(zone: str) -> str:
     )
 
 
+def country_zones() -> dict[str, str]:
+    """ISO alpha-2 code -> country name, for every country with an annual average."""
+    import pycountry
+
+    out = {}
+    for iso3, row in _energy_mix().items():
+        country = pycountry.countries.get(alpha_3=iso3)
+        if country is not None and isinstance(row.get("carbon_intensity"), int | float):
+            out[country.alpha_2] = str(row.get("country_name") or country.name)
+    return dict(sorted(out.items()))
+
+
 def annual_intensity_g_per_kwh(zone: str) -> tuple[float, str, int | None]:
     """(intensity gCO2eq/kWh, country name, data year) for ``zone``."""
     row = _energy_mix()[iso3_of(zone)]

@@ -169,3 +169,26 @@ def test_factory_builds_each_provider_and_refuses_unknown_names():
         make_provider("watttime")
     chain = make_chain(["uk", "offline"], ttl_s=10)
     assert [p.name for p in chain.providers] == ["uk", "offline"]
+
+
+def test_zone_list_from_the_api_or_offline(grid):
+    from conftest import SECRET_KEY
+    from fake_grid_server import EM_ZONES
+
+    from resque_core.grid.factory import list_zones
+
+    em = make_provider("electricitymaps", api_key=SECRET_KEY, api_url=f"{grid.url}/v3", timeout_s=1, env={})
+    grid.set("/v3/zones", EM_ZONES)
+    zones, source = list_zones(em)
+    assert zones["DE"] == "Germany" and "/zones" in source
+    grid.set("/v3/zones", {"status": "error"})
+    zones, source = list_zones(em)
+    assert zones["DE"] == "Germany" and zones["FR"] == "France" and "offline" in source and len(zones) > 100
+
+
+def test_cache_tells_keys_apart_without_holding_them():
+    one = make_provider("electricitymaps", api_key="KEY-one-1111", env={})
+    two = make_provider("electricitymaps", api_key="KEY-two-2222", env={})
+    assert one.cache_identity != two.cache_identity
+    assert one.cache_identity == make_provider("electricitymaps", api_key="KEY-one-1111", env={}).cache_identity
+    assert not any("KEY-one" in part for part in one.cache_identity)
