@@ -30,7 +30,7 @@ from torch.utils.data import TensorDataset
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.embed import _autocast, class_sums, resolve_device  # noqa: E402
+from resque_core.embed import autocast_for, class_sums, resolve_device  # noqa: E402
 from resque_core.indices import resque_dist  # noqa: E402
 
 CLASSES = 10
@@ -64,7 +64,7 @@ def time_index(model: nn.Module, halves, batch: int, device: str) -> float:
 def time_bare(trunk: nn.Module, batches: list[torch.Tensor], device: torch.device) -> float:
     sync(device)
     start = time.perf_counter()
-    with torch.inference_mode(), _autocast(device, True):
+    with torch.inference_mode(), autocast_for(device, True):
         for x in batches:
             trunk(x.to(device, non_blocking=True))
     sync(device)

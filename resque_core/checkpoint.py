@@ -35,6 +35,7 @@ DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_dig
 ASSETS_DIR = pathlib.Path(__file__).resolve().parents[1] / "assets"
 IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 INPUT_SUFFIX = ":input"
+OUTPUT = "output"  # the model's own output (logits): the only layer of a TorchScript model
 _SHOW = 5  # how many offending keys an error message names
 
 
@@ -344,7 +345,9 @@ def save_checkpoint(
 
 
 def default_layer(model: nn.Module) -> str:
-    """The input of the last ``nn.Linear`` in module order, as ``"NAME:input"``."""
+    """The input of the last ``nn.Linear`` in module order, as ``"NAME:input"`` ("output" for TorchScript)."""
+    if isinstance(model, torch.jit.ScriptModule):
+        return OUTPUT
     linears = [name for name, m in model.named_modules() if isinstance(m, nn.Linear)]
     if not linears:
         raise LayerError("the model has no nn.Linear classifier: choose a layer (see `layers`)")
@@ -354,12 +357,14 @@ def default_layer(model: nn.Module) -> str:
 def resolve_layer(model: nn.Module, layer: str | None) -> tuple[str, nn.Module, bool]:
     """``(name, module, is_input)`` for a layer name (None means the default layer)."""
     layer = layer or default_layer(model)
+    if layer == OUTPUT:
+        return OUTPUT, model, False
     base = layer.removesuffix(INPUT_SUFFIX)
     modules = dict(model.named_modules())
     if not base or base not in modules:
         valid = [n for n in modules if n]
         shown = ", ".join(valid[:40]) + (" ..." if len(valid) > 40 else "")
-        raise LayerError(f"layer {layer!r} does not exist; valid layers: {shown} (or NAME:input)")
+        raise LayerError(f"layer {layer!r} does not exist; valid layers: {shown} (or NAME:input, or output)")
     return layer, modules[base], layer.endswith(INPUT_SUFFIX)
 
 
@@ -370,8 +375,10 @@ def list_layers(loaded: LoadedModel) -> list[LayerInfo]:
     module called several times per forward reports its first call (the one embedding uses).
     """
     model, spec = loaded.model, loaded.input_spec
-    if isinstance(model, torch.jit.ScriptModule):
-        raise LayerError("TorchScript models cannot be hooked: only their output can be used")
+    if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only the output can be read
+        with torch.inference_mode():
+            out = model(torch.zeros(2, spec.channels, *spec.size))
+        return [LayerInfo(OUTPUT, "TorchScript output", tuple(out.shape[1:]))]
     default = default_layer(model) if any(isinstance(m, nn.Linear) for m in model.modules()) else None
     shapes: dict[str, tuple[int, ...] | None] = {}
     handles = []

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from resque_core.checkpoint import resolve_layer
+from resque_core.checkpoint import OUTPUT, resolve_layer
 from resque_core.errors import EmbeddingError, LayerError
 
 log = logging.getLogger(__name__)
@@ -101,8 +101,11 @@ def pool(output: torch.Tensor, flatten: bool = False) -> torch.Tensor:
 @contextlib.contextmanager
 def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[dict]:
     """Hook ``layer`` for the duration of the block; its first value per forward lands in ``box["out"]``."""
-    if isinstance(model, torch.jit.ScriptModule):
-        raise LayerError("TorchScript models cannot be hooked; load a state_dict or our format to embed a layer")
+    if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only its output can be read
+        if layer not in (None, OUTPUT):
+            raise LayerError(f"a TorchScript model cannot be hooked at {layer!r}; only its {OUTPUT!r} can be used")
+        yield {"name": OUTPUT, "direct": True}
+        return
     name, module, as_input = resolve_layer(model, layer)
     box: dict = {"name": name}
 
@@ -125,6 +128,8 @@ def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[
 
 def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> torch.Tensor:
     box.pop("out", None)
+    if box.get("direct"):
+        return model(images)
     with contextlib.suppress(_StopForward):
         model(images)
     if "out" not in box:
@@ -132,7 +137,8 @@ def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> torch.Tensor:
     return box["out"]
 
 
-def _autocast(device: torch.device, amp: bool):
+def autocast_for(device: torch.device, amp: bool):
+    """bf16 autocast on CUDA (fp16 where bf16 is unsupported) when ``amp``; otherwise nothing."""
     if not (amp and device.type == "cuda"):
         return contextlib.nullcontext()
     dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
@@ -168,9 +174,9 @@ def iter_embeddings(
     with capture(model, layer, stop=True) as box, torch.inference_mode():
         for images, labels in loader:
             images = images.to(dev, non_blocking=True)
-            with _autocast(dev, amp):
+            with autocast_for(dev, amp):
                 out = _forward(model, images, box)
-            emb = pool(out, flatten).float()
+            emb = pool(out.float(), flatten)
             if not torch.isfinite(emb).all():
                 raise EmbeddingError(f"layer {box['name']!r} produced NaN or inf activations; check the model/data")
             done += len(labels)

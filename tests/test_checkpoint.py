@@ -60,6 +60,8 @@ def test_torchscript_detected_by_contents_not_extension(tmp_path):
     assert loaded.format == "torchscript"
     assert loaded.class_names == ["0", "1", "2"]  # inferred from the output width
     assert torch.allclose(_logits(loaded.model), _logits(model))
+    assert default_layer(loaded.model) == "output"
+    assert [(i.name, i.output_shape) for i in list_layers(loaded)] == [("output", (3,))]
 
 
 def test_torchscript_without_spec_says_how_to_give_one(tmp_path):
@@ -199,5 +201,6 @@ def test_layers_and_default_layer(tmp_path):
 def test_unknown_layer_lists_valid_names():
     with pytest.raises(LayerError, match="does not exist; valid layers: features, features.0"):
         resolve_layer(_model(), "nope")
+    assert resolve_layer(_model(), "output")[0] == "output"
     with pytest.raises(LayerError, match="no nn.Linear"):
         default_layer(nn.Sequential(nn.Conv2d(1, 2, 3)))

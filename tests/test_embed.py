@@ -171,3 +171,15 @@ def test_class_sums_keeps_the_embeddings_asked_for():
     result = class_sums(model, data, num_classes=3, keep=keep, batch_size=10, device="cpu")
     assert np.allclose(result.kept, _penultimate(model, data.tensors[0][keep]).numpy(), atol=1e-6)
     assert class_sums(model, data, num_classes=3, device="cpu").kept is None
+
+
+@pytest.mark.filterwarnings("ignore::FutureWarning")
+def test_torchscript_model_embeds_its_output_only():
+    model, data = _model(), _data(6)
+    scripted = torch.jit.script(model)
+    emb = collect_embeddings(scripted, data, device="cpu")
+    with torch.no_grad():
+        assert np.allclose(emb.x, model(data.tensors[0]).numpy(), atol=1e-5)
+    assert emb.stats.layer == "output"
+    with pytest.raises(LayerError, match="only its 'output'"):
+        collect_embeddings(scripted, data, "relu", device="cpu")
