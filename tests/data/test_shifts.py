@@ -3,6 +3,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from resque_core.data import SEVERITIES, SHIFT_TYPES, Shifted, ShiftSpec, apply_shift
 from resque_core.data.shifts import pixelate_sides
@@ -121,3 +123,20 @@ def test_unknown_type_lists_every_valid_type():
 def test_shifted_refuses_a_negative_seed(digits):
     with pytest.raises(ShiftError, match="non-negative"):
         Shifted(digits, "contrast:1", seed=-1)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(SHIFT_TYPES),
+    level=st.integers(1, 5),
+    channels=st.sampled_from([1, 3]),
+    height=st.integers(1, 20),
+    width=st.integers(1, 20),
+    seed=st.integers(0, 2**32),
+)
+def test_any_image_size_stays_in_range_and_shape(kind, level, channels, height, width, seed):
+    g = torch.Generator().manual_seed(seed)
+    image = torch.rand(channels, height, width, generator=g)
+    out = apply_shift(image, ShiftSpec(kind, level), g)
+    assert out.shape == image.shape and out.dtype == torch.float32
+    assert bool(torch.isfinite(out).all()) and float(out.min()) >= 0.0 and float(out.max()) <= 1.0
