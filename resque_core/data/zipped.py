@@ -47,7 +47,9 @@ class ZipDataset(FolderDataset):
         self._cleanup = weakref.finalize(self, _remove, str(workdir), os.getpid())
         try:
             notes = extract_zip(path, workdir, max_unzipped_bytes)
-            super().__init__(_dataset_root(workdir))
+            root, loose = _dataset_root(workdir)
+            notes += loose
+            super().__init__(root)
         except BaseException:
             self._cleanup()
             raise
@@ -72,14 +74,18 @@ def _remove(workdir: str, owner_pid: int) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _dataset_root(workdir: Path) -> Path:
-    """The folder holding the class folders: the top, or a single top folder that has sub-folders."""
+def _dataset_root(workdir: Path) -> tuple[Path, list[str]]:
+    """The folder holding the class folders, and notes on loose files left out.
+
+    That is the top of the zip, or its single top folder when that folder has sub-folders
+    (files beside it, such as a README, are then skipped).
+    """
     entries = [p for p in workdir.iterdir() if not _hidden(p, workdir)]
-    if len(entries) == 1 and entries[0].is_dir():
-        inner = [p for p in entries[0].iterdir() if p.is_dir() and not _hidden(p, entries[0])]
-        if inner:
-            return entries[0]
-    return workdir
+    dirs = [p for p in entries if p.is_dir()]
+    if len(dirs) == 1 and any(p.is_dir() and not _hidden(p, dirs[0]) for p in dirs[0].iterdir()):
+        loose = sorted(p.name for p in entries if not p.is_dir())
+        return dirs[0], [f"skipped {name}: a file outside the class folders" for name in loose]
+    return workdir, []
 
 
 def _unsafe(name: str) -> bool:

@@ -73,6 +73,13 @@ def test_zip_with_class_folders_at_the_top_and_bad_entries(tmp_path):
     assert "__MACOSX" not in text
 
 
+def test_one_top_folder_beside_a_readme(tmp_path):
+    entries = {"pets/cat/0.png": _png_bytes(1), "pets/dog/0.png": _png_bytes(2), "README.txt": b"about"}
+    ds = ZipDataset(_zip(tmp_path / "r.zip", entries))
+    assert ds.class_names == ["cat", "dog"]
+    assert ds.problems == ["skipped README.txt: a file outside the class folders"]
+
+
 def test_single_class_folder_at_the_top_is_one_class(tmp_path):
     ds = ZipDataset(_zip(tmp_path / "one.zip", {"only/0.png": _png_bytes(1), "only/1.png": _png_bytes(2)}))
     assert ds.class_names == ["only"] and len(ds) == 2
