@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 from fake_grid_server import FakeGrid
 
-SECRET_KEY = "KEY-s3cr3t-4f9a1c77"  # recognisable, so a leak is easy to spot
-
 
 @pytest.fixture
 def grid():

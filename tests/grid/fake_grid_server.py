@@ -14,6 +14,8 @@ from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
+SECRET_KEY = "KEY-s3cr3t-4f9a1c77"  # recognisable, so a leak is easy to spot
+
 
 @dataclass
 class Answer:

@@ -6,8 +6,7 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import SECRET_KEY
-from fake_grid_server import Answer, em_forecast, floor, uk_national
+from fake_grid_server import SECRET_KEY, Answer, em_forecast, floor, uk_national
 
 from resque_core.cli import main
 from resque_core.commands.schedule import parse_duration_s

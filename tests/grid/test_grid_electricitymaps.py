@@ -7,8 +7,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import SECRET_KEY
-from fake_grid_server import EM_ZONES, Answer, em_forecast, em_history, em_point, floor
+from fake_grid_server import EM_ZONES, SECRET_KEY, Answer, em_forecast, em_history, em_point, floor
 
 from resque_core.grid.base import ProviderFailure
 from resque_core.grid.chain import FallbackChain

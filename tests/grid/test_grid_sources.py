@@ -6,12 +6,13 @@ import io
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fake_grid_server import EM_ZONES, SECRET_KEY
 
 from resque_core.grid.base import IntensitySeries, ProviderFailure, build_series
 from resque_core.grid.cache import CachedProvider
 from resque_core.grid.chain import FallbackChain
 from resque_core.grid.csvfile import CsvProvider
-from resque_core.grid.factory import make_chain, make_provider
+from resque_core.grid.factory import list_zones, make_chain, make_provider
 from resque_core.grid.offline import OfflineProvider, annual_intensity_g_per_kwh, iso3_of
 
 T0 = datetime(2026, 11, 23, tzinfo=UTC)
@@ -137,8 +138,8 @@ def test_cache_never_keeps_failures_nor_the_key():
         with pytest.raises(ProviderFailure):
             cached.intensity("DE", T0, T0 + timedelta(hours=1))
     assert inner.calls == 2
-    em = CachedProvider(make_provider("electricitymaps", api_key="KEY-s3cr3t-4f9a1c77", env={}))
-    assert "KEY-s3cr3t" not in repr(em) and "KEY-s3cr3t" not in repr(em.cache_identity)
+    em = CachedProvider(make_provider("electricitymaps", api_key=SECRET_KEY, env={}))
+    assert SECRET_KEY not in repr(em) and SECRET_KEY not in repr(em.cache_identity)
 
 
 def test_chain_falls_back_and_keeps_each_reason():
@@ -172,11 +173,6 @@ def test_factory_builds_each_provider_and_refuses_unknown_names():
 
 
 def test_zone_list_from_the_api_or_offline(grid):
-    from conftest import SECRET_KEY
-    from fake_grid_server import EM_ZONES
-
-    from resque_core.grid.factory import list_zones
-
     em = make_provider("electricitymaps", api_key=SECRET_KEY, api_url=f"{grid.url}/v3", timeout_s=1, env={})
     grid.set("/v3/zones", EM_ZONES)
     zones, source = list_zones(em)
