@@ -31,16 +31,20 @@ def _hidden(path: Path, root: Path) -> bool:
 class FolderDataset(ImageDataset):
     """Images in ``root/<class>/...`` (class folders sorted by name; nested folders are searched).
 
+    Args:
+        path: the folder.
+        name: the dataset's name (default: the folder's name).
+
     Raises:
         DataError: no class sub-folders, a class with no readable image, or nothing readable at all.
     """
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, name: str | None = None) -> None:
         root = Path(path)
         if not root.is_dir():
             raise DataError(f"{str(root)!r} is not a folder; expected a folder of class sub-folders of images")
         self.root = root
-        self.name = root.name
+        self.name = name or root.name
         self.problems: list[str] = []
         class_dirs = self._class_dirs(root)
         files, targets, modes, sizes = [], [], [], []
@@ -53,7 +57,7 @@ class FolderDataset(ImageDataset):
         self.class_names = [d.name for d in class_dirs]
         self.files = files
         self.targets = np.asarray(targets, dtype=np.int64)
-        self._check_classes(root)
+        self._check_classes()
         self.grey = all(m in _GREY_MODES for m in modes)
         self._note_conversions(modes, sizes)
         for note in self.problems:
@@ -65,9 +69,7 @@ class FolderDataset(ImageDataset):
         loose = [p for p in entries if not p.is_dir()]
         if not dirs:
             hint = " (its images sit at the top: move them into one sub-folder per class)" if loose else ""
-            raise DataError(
-                f"folder {root.name!r} has no class sub-folders{hint}; expected {root.name}/<class>/<image>.png"
-            )
+            raise DataError(f"{self.name!r} has no class sub-folders{hint}; expected {self.name}/<class>/<image>.png")
         self.problems += [f"skipped {p.name}: a file outside the class folders" for p in loose]
         return dirs
 
@@ -86,14 +88,14 @@ class FolderDataset(ImageDataset):
             found.append((file, mode, size))
         return found
 
-    def _check_classes(self, root: Path) -> None:
+    def _check_classes(self) -> None:
         if len(self.files) == 0:
-            raise DataError(f"no readable image in {root.name!r}: " + "; ".join(self.problems[:5] or ["it is empty"]))
+            raise DataError(f"no readable image in {self.name!r}: " + "; ".join(self.problems[:5] or ["it is empty"]))
         empty = [name for name, n in self.class_counts().items() if n == 0]
         if empty:
             names = ", ".join(f"'{n}'" for n in empty)
             raise DataError(
-                f"class folder(s) {names} in {root.name!r} contain no readable image; add images or remove them"
+                f"class folder(s) {names} in {self.name!r} contain no readable image; add images or remove them"
             )
 
     def _note_conversions(self, modes: list[str], sizes: list[tuple[int, int]]) -> None:

@@ -49,14 +49,13 @@ class ZipDataset(FolderDataset):
             notes = extract_zip(path, workdir, max_unzipped_bytes)
             root, loose = _dataset_root(workdir)
             notes += loose
-            super().__init__(root)
+            super().__init__(root, name=path.stem)
         except BaseException:
             self._cleanup()
             raise
         self.zip_path = path
         self.max_unzipped_bytes = max_unzipped_bytes
         self.workdir = workdir
-        self.name = path.stem
         self.problems = notes + self.problems
         for note in notes:
             log.warning("%s: %s", path.name, note)

@@ -120,7 +120,7 @@ def test_not_a_zip_at_all(tmp_path):
 
 def test_zip_with_no_readable_images(tmp_path):
     path = _zip(tmp_path / "junk.zip", {"a/x.png": b"nope", "b/y.txt": b"nope"})
-    with pytest.raises(DataError, match="no readable image"):
+    with pytest.raises(DataError, match="no readable image in .junk."):
         ZipDataset(path)
     assert _left_behind(tmp_path) == []
 
@@ -160,3 +160,9 @@ def test_forked_loader_workers_leave_the_extraction_in_place(tmp_path):
     labels = [int(y) for _, y in DataLoader(ds, batch_size=1, num_workers=1)]
     assert labels == [0, 1]
     assert (ds.workdir / "a" / "0.png").exists()
+
+
+def test_zip_without_class_folders_names_the_zip(tmp_path):
+    with pytest.raises(DataError, match="'flat' has no class sub-folders .*move them into one sub-folder per class"):
+        ZipDataset(_zip(tmp_path / "flat.zip", {"0.png": _png_bytes(1), "1.png": _png_bytes(2)}))
+    assert _left_behind(tmp_path) == []
