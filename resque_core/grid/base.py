@@ -18,9 +18,7 @@ from resque_core.errors import ProviderError
 
 Kind = Literal["measured", "forecast", "modeled", "history-proxy"]
 KINDS: tuple[str, ...] = ("measured", "forecast", "modeled", "history-proxy")
-FailureReason = Literal[
-    "bad-key", "no-access", "rate-limit", "server", "timeout", "unreachable", "malformed", "empty", "bad-input"
-]
+FailureReason = Literal["bad-key", "rate-limit", "server", "timeout", "unreachable", "malformed", "empty", "bad-input"]
 
 
 class ProviderFailure(ProviderError):
