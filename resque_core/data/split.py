@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from resque_core.data.base import ImageDataset
-from resque_core.data.views import ClassSubset, Subset, _class_numbers
+from resque_core.data.views import ClassSubset, Subset, resolve_classes
 from resque_core.errors import DataError, ShiftError
 
 
@@ -94,7 +94,7 @@ def task_split(
     Raises:
         ShiftError: an unknown class, or a class in both tasks.
     """
-    old, new = _class_numbers(dataset, old_classes), _class_numbers(dataset, new_classes)
+    old, new = resolve_classes(dataset, old_classes), resolve_classes(dataset, new_classes)
     shared = sorted(set(old) & set(new))
     if shared:
         names = ", ".join(f"'{dataset.class_names[c]}'" for c in shared)

@@ -51,7 +51,7 @@ class ClassSubset(ImageDataset):
     """
 
     def __init__(self, base: ImageDataset, keep: Sequence[str] | Sequence[int]) -> None:
-        labels = _class_numbers(base, keep)
+        labels = resolve_classes(base, keep)
         remap = np.full(len(base.class_names), -1, dtype=np.int64)
         remap[labels] = np.arange(len(labels))
         base_targets = np.asarray(base.targets, dtype=np.int64)
@@ -66,7 +66,7 @@ class ClassSubset(ImageDataset):
         return self.base.image(int(self.indices[i]))
 
 
-def _class_numbers(base: ImageDataset, keep: Sequence[str] | Sequence[int]) -> list[int]:
+def resolve_classes(base: ImageDataset, keep: Sequence[str] | Sequence[int]) -> list[int]:
     """Resolve class names or numbers to ``base``'s class numbers, refusing unknown or repeated ones."""
     names = list(base.class_names)
     keep = list(keep)
