@@ -188,3 +188,17 @@ def test_cache_tells_keys_apart_without_holding_them():
     assert one.cache_identity != two.cache_identity
     assert one.cache_identity == make_provider("electricitymaps", api_key="KEY-one-1111", env={}).cache_identity
     assert not any("KEY-one" in part for part in one.cache_identity)
+
+
+def test_importing_grid_touches_no_network_library_or_package_data():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, resque_core.grid, resque_core.commands.schedule; "
+        "print(sorted(m for m in ('requests', 'openapi', 'electricitymaps', 'codecarbon', 'pycountry', 'streamlit') "
+        "if m in sys.modules))"
+    )
+    root = __import__("pathlib").Path(__file__).resolve().parents[2]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    assert out.stdout.strip() == "[]"
