@@ -95,7 +95,7 @@ class ElectricityMapsProvider:
         try:
             series = self.forecast(zone, horizon_h)
         except ProviderFailure as exc:
-            if not (self.history_fallback and exc.reason in ("bad-key", "empty")):
+            if not (self.history_fallback and exc.reason in ("bad-key", "empty", "bad-input")):
                 raise
             logger.info("%s: no forecast for %s (%s); using the past 24 h as a proxy", LABEL, zone, exc.reason)
             series = self._proxy_after(zone, exc)
@@ -177,10 +177,10 @@ class ElectricityMapsProvider:
         except ProviderFailure as exc:
             message = f"{forecast_failure} The past-24 h fallback also failed: {exc}"
             raise ProviderFailure(NAME, exc.reason, message, exc.retry_after_s) from exc
-        if forecast_failure.reason == "bad-key":
-            why = "this key has no forecast access (free keys get none)"
-        else:
+        if forecast_failure.reason == "empty":
             why = "there is no forecast for this zone"
+        else:  # 401/403 (or 400): the forecast endpoint refused this key
+            why = "this key has no forecast access (free keys get none)"
         note = f"{LABEL}: {why}; the past 24 h shifted by +24 h stands in for tomorrow (not a forecast)."
         return replace(series, notes=(*series.notes, note))
 

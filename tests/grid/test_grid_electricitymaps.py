@@ -48,8 +48,9 @@ def test_forecast_at_each_granularity_goes_through_the_sdk(grid, granularity, st
     assert seen.query["horizonHours"] == ["23"]
 
 
-def test_free_key_falls_back_to_history_shifted_one_day(grid):
-    grid.set(FORECAST, Answer(401, {"status": "error", "message": "Forecast is not available for your plan"}))
+@pytest.mark.parametrize("status", [400, 401, 403])
+def test_free_key_falls_back_to_history_shifted_one_day(grid, status):
+    grid.set(FORECAST, Answer(status, {"status": "error", "message": "Forecast is not available for your plan"}))
     last = floor(datetime.now(UTC), 3600)
     values = list(range(300, 324))
     grid.set(HISTORY, em_history("DE", last, 3600, values))
