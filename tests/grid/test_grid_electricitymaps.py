@@ -179,3 +179,23 @@ def test_bad_settings_are_refused():
         ElectricityMapsProvider("k", granularity="daily")
     with pytest.raises(ProviderFailure, match="timeout_s"):
         ElectricityMapsProvider("k", timeout_s=0)
+
+
+def test_the_sdk_quirks_worked_around_are_real(grid):
+    """If the SDK fixes these, the raw-answer workarounds in electricitymaps.py can go."""
+    import openapi
+    from electricitymaps.client import ElectricityMapsClient
+
+    cfg = openapi.Configuration(host=f"{grid.url}/v3")
+    cfg.api_key["authToken"] = SECRET_KEY
+    client = ElectricityMapsClient(openapi.ApiClient(cfg))
+    with pytest.raises(RecursionError):
+        _ = client.no_such_attribute
+    moment = floor(datetime.now(UTC), 3600)
+    grid.set(LATEST, em_point("DE", moment, 287, full=False))
+    with pytest.raises(ValueError):  # pydantic ValidationError: emissionFactorType, isEstimated missing
+        client.carbon_intensity.latest(zone_key="DE")
+    grid.set(HISTORY, em_history("DE", moment, 3600, [300.0] * 24))  # the recorded shape, no temporalGranularity
+    with pytest.raises(ValueError):
+        client.carbon_intensity.history(zone_key="DE")
+    assert provider(grid).history_proxy("DE").values_g_per_kwh[0] == 300.0
