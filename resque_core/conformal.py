@@ -71,7 +71,7 @@ def _isotonic(x: np.ndarray, z: np.ndarray, increasing: bool) -> Curve:
 
 @dataclass(frozen=True)
 class LogTransform:
-    """``z = log(y + offset)`` (or the identity when ``offset`` is None)."""
+    """``z = log(y + offset)`` (or the identity when ``offset`` is None); the offset keeps zeros finite."""
 
     offset: float | None = None
 
@@ -104,7 +104,7 @@ class JackknifePlus:
         n = len(x)
         _ranks(n, self.level)
         positive = y[y > 0]
-        offset = 0.05 * float(np.median(positive)) if len(positive) else 1.0
+        offset = float(np.median(positive)) if len(positive) else 1.0
         self.transform_ = LogTransform(offset if self.kind == "loglinear" else None)
         z = self.transform_.forward(y)
         self.increasing_ = bool(np.cov(x, z)[0, 1] >= 0) if n > 1 and np.ptp(x) > 0 else True
