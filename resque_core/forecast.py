@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MEASURES: tuple[str, ...] = ("epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg")
 MIN_RECORDS = 8
+PER_STEP_MEASURES = frozenset({"grad_norm"})  # undefined for a run that met its target without training
 ENERGY_LABELS = {"codecarbon-measured": "measured", "codecarbon-estimate": "estimated", "modeled": "modeled"}
 
 
@@ -202,7 +203,7 @@ class Forecaster:
     def _fit_measures(self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int) -> dict[str, JackknifePlus]:
         models = {}
         for measure in MEASURES:
-            have = rows[rows[measure].notna()]
+            have = _carrying(rows, measure)
             if len(have) >= minimum:
                 x, y, groups = have["index_value"], have[measure], have["shift_type"].to_numpy(dtype=object)
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
@@ -214,7 +215,7 @@ class Forecaster:
         rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch") & (frame["censored"] == 0)]
         models: dict = {}
         for measure in MEASURES:
-            have = rows[rows[measure].notna()]
+            have = _carrying(rows, measure)
             x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
             groups = have["shift_type"].to_numpy(dtype=object)
             method = self.method if self.method != "group-cv+" or have["shift_type"].nunique() >= 3 else "jackknife+"
@@ -291,6 +292,12 @@ class Forecaster:
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):
             raise RecordsError("this Forecaster is not fitted yet: call fit(records) before predict")
+
+
+def _carrying(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """Runs that carry ``measure``; a mean over training steps needs at least one step (epochs > 0)."""
+    have = rows[rows[measure].notna()]
+    return have[have["epochs"] > 0] if measure in PER_STEP_MEASURES else have
 
 
 def _as_index(index: float | Sequence[float]) -> np.ndarray:

@@ -220,3 +220,12 @@ def test_heldout_counts_censored_runs_as_covered_only_when_high_reaches_the_cap(
     assert held.coverage == pytest.approx(2 / 3)
     assert held.mae == 2.0  # censored runs stay out of the MAE
     assert held.n_censored == 2
+
+
+def test_grad_norm_ignores_runs_that_needed_no_training():
+    records = synthetic_records(30)
+    records.loc[:9, ["epochs", "grad_norm", "seconds", "kwh", "co2_kg"]] = 0.0  # target met before training
+    forecaster = Forecaster().fit(records)
+    assert forecaster.models_["grad_norm"].n_ == 20
+    assert forecaster.models_["epochs"].n_ == 30
+    assert forecaster.predict(0.05).measures["grad_norm"].low > 0.5
