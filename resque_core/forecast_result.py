@@ -1,0 +1,114 @@
+"""What a forecast says: intervals per measure, where the numbers come from, how well the fit holds.
+
+Units: epochs in (fractional) epochs, grad_norm as the mean global L2 gradient norm, param_change as
+||theta - theta_0|| / sqrt(n), seconds, kwh in kWh, co2_kg in kg CO2-eq, money in the price's currency.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+MEASURES: tuple[str, ...] = ("epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg")
+
+
+@dataclass(frozen=True)
+class Interval:
+    """A point forecast and its prediction interval, in the measure's units."""
+
+    point: float
+    low: float
+    high: float
+
+    def scaled(self, factor: float) -> Interval:
+        return Interval(self.point * factor, self.low * factor, self.high * factor)
+
+    def to_dict(self) -> dict[str, float]:
+        return {"point": self.point, "low": self.low, "high": self.high}
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a forecast's numbers come from.
+
+    Attributes:
+        records: "default", "user history", "self-calibration" or another label given to ``fit``.
+        energy: "measured", "estimated" (codecarbon without power counters) or "modeled".
+        energy_basis: what kWh per epoch rests on: "records", "probe", "profile ..." or "given".
+        intensity: where the grid intensity comes from: "records" or the label given to ``Costing``.
+        intensity_g_per_kwh: the intensity behind co2_kg, in g CO2-eq per kWh (None: unknown).
+    """
+
+    records: str
+    energy: str
+    energy_basis: str = "records"
+    intensity: str = "records"
+    intensity_g_per_kwh: float | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {
+            "records": self.records,
+            "energy": self.energy,
+            "energy_basis": self.energy_basis,
+            "intensity": self.intensity,
+            "intensity_g_per_kwh": self.intensity_g_per_kwh,
+        }
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What retraining at one index value will cost.
+
+    Attributes:
+        index: the RESQUE index value asked about; index_kind: "dist" or "task"; level: nominal coverage.
+        measures: ``Interval`` per measure: epochs, grad_norm (mean L2 norm), param_change
+            (||theta - theta_0|| / sqrt(n)), seconds, kwh, co2_kg, and money (price currency) when priced.
+            A measure the records do not carry is absent.
+        scratch: the same for training from scratch (empty when the records have no scratch runs).
+        n_records: uncensored retraining runs behind the epochs curve.
+        extrapolated: the index lies outside the fitted range of indices.
+    """
+
+    index: float
+    index_kind: str
+    level: float
+    measures: Mapping[str, Interval]
+    scratch: Mapping[str, Interval]
+    source: Source
+    n_records: int
+    extrapolated: bool
+
+    def to_dict(self) -> dict:
+        """The CLI's JSON: every measure as ``{point, low, high}`` or null."""
+        names = MEASURES + (("money",) if "money" in self.measures else ())
+        out: dict = {"index": self.index, "kind": self.index_kind, "level": self.level}
+        out.update({m: self.measures[m].to_dict() if m in self.measures else None for m in names})
+        scratch = {m: self.scratch[m].to_dict() if m in self.scratch else None for m in names}
+        out["scratch"] = scratch if self.scratch else None
+        out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
+        return out
+
+
+@dataclass(frozen=True)
+class FitReport:
+    """How well the forecaster fits its own records.
+
+    Attributes:
+        n_records: uncensored retraining runs; n_censored: runs that hit the cap; n_scratch: scratch runs.
+        spearman_epochs: Spearman rank correlation of index and epochs over all retraining runs
+            (censored runs at their lower bound).
+        models: the curve family chosen per measure; loo_mae: its leave-one-out MAE (measure units).
+        heldout_scheme: "leave-one-shift-type-out" (3+ types) or "leave-one-out".
+        heldout_mae_epochs, heldout_coverage_epochs: held-out error and interval coverage for epochs.
+    """
+
+    n_records: int
+    n_censored: int
+    n_scratch: int
+    spearman_epochs: float
+    models: Mapping[str, str]
+    loo_mae: Mapping[str, float]
+    heldout_scheme: str
+    heldout_mae_epochs: float
+    heldout_coverage_epochs: float
+    level: float = field(default=0.8)
