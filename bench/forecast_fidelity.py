@@ -30,7 +30,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from resque_core.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.errors import ResqueError  # noqa: E402
-from resque_core.fidelity import HeldOut, leave_group_out  # noqa: E402
+from resque_core.fidelity import HeldOut, heldout_groups, leave_group_out  # noqa: E402
 from resque_core.records import default_records, load_records_csv  # noqa: E402
 
 PREDICTORS = {"index": "index_value", "level": "shift_level", "accgap": "acc_gap"}
@@ -65,14 +65,9 @@ def metric_ci(held: HeldOut, reps: int, rng: np.random.Generator) -> dict[str, l
 def held_out(runs: pd.DataFrame, column: str, measure: str, args: argparse.Namespace, kinds=MODEL_KINDS) -> HeldOut:
     rows = runs[runs[column].notna() & runs[measure].notna()]
     fit = lambda x, y, g: select_model(x, y, args.level, args.method, kinds, g)  # noqa: E731
-    return leave_group_out(
-        rows[column].to_numpy(),
-        rows[measure].to_numpy(),
-        rows["censored"].to_numpy(),
-        rows["shift_type"].to_numpy(dtype=object),
-        fit,
-        "leave-one-shift-type-out",
-    )
+    groups, scheme = heldout_groups(rows)
+    x, y, censored = rows[column].to_numpy(), rows[measure].to_numpy(), rows["censored"].to_numpy()
+    return leave_group_out(x, y, censored, groups, fit, scheme)
 
 
 def per_type(runs: pd.DataFrame, held: HeldOut) -> list[dict]:
@@ -119,11 +114,12 @@ def scratch_vs_retrain(frame: pd.DataFrame, kind: str) -> dict | None:
 
 def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     runs = frame[(frame["run_kind"] == "retrain") & (frame["index_kind"] == args.kind)].reset_index(drop=True)
-    if runs["shift_type"].isna().any() or runs["shift_type"].nunique() < 3:
-        raise ResqueError("leave-one-shift-type-out needs a shift_type on every run and at least 3 types")
+    if heldout_groups(runs)[1] == "leave-one-out":
+        raise ResqueError("the held-out check needs a shift_type (or shift) on every run, with at least 3 of them")
     rng = np.random.default_rng(args.seed)
     result: dict = {"n_runs": len(runs), "n_censored": int(runs["censored"].sum()), "kind": args.kind}
     result["n_shift_types"] = int(runs["shift_type"].nunique())
+    result["scheme"] = heldout_groups(runs)[1]
     for measure in ("epochs", "kwh"):
         have = runs[runs[measure].notna()]
         rho, low, high = spearman_ci(have["index_value"].to_numpy(), have[measure].to_numpy(), args.bootstrap, rng)
@@ -169,7 +165,7 @@ def summary(r: dict) -> str:
             lines.append(
                 f"Spearman({name} baseline, epochs) {r[f'spearman_epochs_{name}_baseline']:.3f} [{lo:.3f}, {hi:.3f}]"
             )
-    lines.append(f"held-out (leave one shift type out), {r['level']:.0%} intervals:")
+    lines.append(f"held-out ({r['scheme']}), {r['level']:.0%} intervals:")
     lines.append(f"  {'predictor':<10}{'MAE epochs':>12}  {'95% CI':<18}{'coverage':>9}  95% CI")
     for label, key, cov, cikey in (
         ("index", "mae_epochs", "coverage_80", "epochs"),

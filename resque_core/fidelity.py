@@ -60,10 +60,11 @@ class HeldOut:
 
 
 def heldout_groups(frame: pd.DataFrame) -> tuple[np.ndarray, str]:
-    """Leave one shift type out when there are at least three types, else leave one run out."""
-    types = frame["shift_type"] if "shift_type" in frame else pd.Series([None] * len(frame))
-    if types.notna().all() and types.nunique() >= 3:
-        return types.to_numpy(dtype=object), "leave-one-shift-type-out"
+    """Leave one shift type out (3+ types), else one shift out (3+ shifts, seeds kept together), else one run."""
+    for column, scheme in (("shift_type", "leave-one-shift-type-out"), ("shift", "leave-one-shift-out")):
+        values = frame[column] if column in frame else pd.Series([None] * len(frame), dtype=object)
+        if values.notna().all() and values.nunique() >= 3:
+            return values.to_numpy(dtype=object), scheme
     return np.arange(len(frame)), "leave-one-out"
 
 

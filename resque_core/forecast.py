@@ -48,7 +48,8 @@ class Forecaster:
     Args:
         level: nominal coverage of the prediction intervals (default 80%).
         method: "jackknife+" (leave-one-out, for 10-50 records), "cv+" (10-fold, for more) or
-            "group-cv+" (one fold per shift type: intervals for a shift type the records lack).
+            "group-cv+" (one fold per shift type, else per shift, else per run: intervals for a
+            shift type the records lack).
         model: "auto" (pick per measure by leave-one-out error) or one of linear, loglinear,
             isotonic, constant.
     """
@@ -104,7 +105,7 @@ class Forecaster:
         for measure in MEASURES:
             have = _carrying(rows, measure)
             if len(have) >= minimum:
-                x, y, groups = have["index_value"], have[measure], have["shift_type"].to_numpy(dtype=object)
+                x, y, groups = have["index_value"], have[measure], heldout_groups(have)[0]
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have):
                 log.warning("only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
@@ -116,12 +117,11 @@ class Forecaster:
         for measure in MEASURES:
             have = _carrying(rows, measure)
             x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
-            groups = have["shift_type"].to_numpy(dtype=object)
-            method = self.method if self.method != "group-cv+" or have["shift_type"].nunique() >= 3 else "jackknife+"
+            groups = heldout_groups(have)[0]
             if len(have) >= max(MIN_RECORDS, min_records(self.level)):
-                models[measure] = select_model(x, y, self.level, method, kinds, groups)
+                models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have) >= min_records(self.level):
-                models[measure] = JackknifePlus("constant", self.level, method).fit(x, y, groups)
+                models[measure] = JackknifePlus("constant", self.level, self.method).fit(x, y, groups)
             elif len(have):
                 models[measure] = _Range(y)
         return models

@@ -192,7 +192,8 @@ def test_loglinear_is_chosen_for_exponential_costs():
 def test_heldout_groups_fall_back_to_leave_one_out():
     records = synthetic_records(12)
     assert heldout_groups(records)[1] == "leave-one-shift-type-out"
-    assert heldout_groups(records.drop(columns="shift_type"))[1] == "leave-one-out"
+    assert heldout_groups(records.drop(columns="shift_type"))[1] == "leave-one-shift-out"
+    assert heldout_groups(records.drop(columns=["shift_type", "shift"]))[1] == "leave-one-out"
 
 
 def test_group_cv_plus_uses_one_fold_per_shift_type():
@@ -201,8 +202,10 @@ def test_group_cv_plus_uses_one_fold_per_shift_type():
     assert forecaster.models_["epochs"].fold_of_.max() == 3  # four shift types
     forecast = forecaster.predict(0.05).measures["epochs"]
     assert forecast.low < true_epochs(0.05) < forecast.high
+    one_type = Forecaster(method="group-cv+", model="linear").fit(records.assign(shift_type="one"))
+    assert one_type.models_["epochs"].fold_of_.max() + 1 == records["shift"].nunique()  # one fold per shift
     with pytest.raises(RecordsError, match="at least 3 groups"):
-        Forecaster(method="group-cv+").fit(records.assign(shift_type="one"))
+        JackknifePlus("linear", method="group-cv+").fit(records["index_value"], records["epochs"], ["a", "b"] * 20)
 
 
 def test_heldout_counts_censored_runs_as_covered_only_when_high_reaches_the_cap():
