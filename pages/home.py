@@ -27,11 +27,9 @@ if st.button("Run the demo", type="primary", key="run_demo", icon=":material/pla
     def progress(done: int, total: int) -> None:
         bar.progress(min(done / max(total, 1), 1.0), text=f"Embedding {done} / {total} images")
 
-    with guard("running the demo") as g:
+    with guard("running the demo"):
         actions.run_demo(state, progress)
     bar.empty()
-    if not g.failed:
-        st.toast("Demo complete: index, forecast and schedule are ready.", icon=":material/check:")
 
 if all(s == DONE for s in pipeline_status(state).values()):
     headline(state)

@@ -48,7 +48,7 @@ def load_data_and_model(state: MutableMapping, data_inputs: dict, model_inputs: 
 def run_index(state: MutableMapping, settings: dict, progress: Progress | None = None) -> Any:
     """Compute the index for the loaded data and model with ``settings`` (layer, device, batch size)."""
     request = {**result(state, "data"), **result(state, "model"), **settings}
-    report = cache.index_report(request, _progress=progress)
+    report = cache.index_report(request, progress)
     set_result(state, "index", report, settings)
     return report
 

@@ -8,6 +8,8 @@ the cache key.
 
 from __future__ import annotations
 
+import json
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -58,12 +60,30 @@ def layers(spec: str, trust: bool = False) -> list[Any]:
     return list_layers(model(spec, trust))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
-def index_report(request: dict[str, Any], _progress: Callable[[float, str], None] | None = None) -> Any:
-    """The ``IndexReport`` of ``resque_core.pipeline.compute_index`` for these inputs."""
+INDEX_ENTRIES = 16
+
+
+@st.cache_resource(show_spinner=False)
+def _index_store() -> OrderedDict:
+    return OrderedDict()
+
+
+def index_report(request: dict[str, Any], progress: Callable[[int, int], None] | None = None) -> Any:
+    """The ``IndexReport`` of ``resque_core.pipeline.compute_index`` for these inputs, computed once.
+
+    Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
+    it. Reports are immutable, so one bounded store shared by every session is safe.
+    """
     from resque_core.pipeline import IndexRequest, compute_index
 
-    return compute_index(IndexRequest(**request), progress=_progress)
+    key = json.dumps(request, sort_keys=True, default=str)
+    store = _index_store()
+    if key not in store:
+        store[key] = compute_index(IndexRequest(**request), progress=progress)
+        while len(store) > INDEX_ENTRIES:
+            store.popitem(last=False)
+    store.move_to_end(key)
+    return store[key]
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

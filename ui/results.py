@@ -12,11 +12,11 @@ from ui import actions
 from ui.state import result
 
 MEASURES = (
-    ("epochs", "Epochs", ""),
-    ("seconds", "Time", " s"),
-    ("kwh", "Energy", " kWh"),
-    ("co2_kg", "CO2", " kg"),
-    ("money", "Money", ""),
+    ("epochs", "Epochs (modeled)", ""),
+    ("seconds", "Time (s, modeled)", " s"),
+    ("kwh", "Energy (kWh, modeled)", " kWh"),
+    ("co2_kg", "CO2 (kg, modeled)", " kg"),
+    ("money", "Money (modeled)", ""),
 )
 
 
@@ -68,15 +68,23 @@ def forecast_metrics(forecast) -> None:
     shown = [(k, label, unit) for k, label, unit in MEASURES if k in forecast.measures]
     for column, (key, label, unit) in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(f"{label} (modeled)", f"{num(iv.point)}{unit}", help=f"{forecast.level:.0%} interval")
-        column.caption(f"{num(iv.low)} – {num(iv.high)}{unit}")
+        column.metric(
+            label, num(iv.point), help=f"Forecast from the calibration curve; {forecast.level:.0%} interval below."
+        )
+        column.caption(f"{forecast.level:.0%} interval: {num(iv.low)} – {num(iv.high)}{unit}")
 
 
 def schedule_metrics(plan, label: str) -> None:
     """The best window and the CO2 it saves against starting now."""
     left, right = st.columns(2)
     left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
-    right.metric("CO2 saved vs now", f"{num(plan.saved_kg)} kg", f"{num(plan.saved_pct)} %", delta_color="off")
+    right.metric(
+        "CO2 saved vs starting now (kg)",
+        num(plan.saved_kg),
+        f"{num(plan.saved_pct)} % less",
+        delta_color="green",
+        delta_arrow="down",
+    )
     st.caption(f"Grid data: {label}. {plan.note}")
 
 

@@ -72,18 +72,20 @@ def app() -> AppTest:
     return fresh_app()
 
 
-@pytest.fixture(autouse=True)
-def _records(monkeypatch, tmp_path):
+@pytest.fixture(autouse=True, scope="session")
+def _records(tmp_path_factory):
     """The shipped default calibration when it exists, else the records tests' synthetic set; a private DB."""
     import resque_core.records as records
 
-    monkeypatch.setenv("RESQUE_DB", str(tmp_path / "records.sqlite"))
-    if not records.DEFAULT_CSV.is_file():
-        from tests.records_fixtures import synthetic_records
+    tmp = tmp_path_factory.mktemp("records")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RESQUE_DB", str(tmp / "records.sqlite"))
+        if not records.DEFAULT_CSV.is_file():
+            from tests.records_fixtures import synthetic_records
 
-        path = tmp_path / "calibration_default.csv"
-        synthetic_records(n=40, n_scratch=10).to_csv(path, index=False)
-        monkeypatch.setattr(records, "DEFAULT_CSV", path)
+            synthetic_records(n=40, n_scratch=10).to_csv(tmp / "calibration_default.csv", index=False)
+            mp.setattr(records, "DEFAULT_CSV", tmp / "calibration_default.csv")
+        yield
 
 
 def demo_app() -> AppTest:

@@ -1,17 +1,65 @@
-"""The three-click demo path in a real headless browser."""
+"""The three-click demo path in a real headless browser: run, read, download the report, screenshot."""
 
 from __future__ import annotations
 
+import pathlib
+
 import pytest
 
-from tests.e2e.conftest import new_page
+from resque_core.records import DEFAULT_CSV
+from tests.e2e.conftest import ROOT, new_page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(
+        not DEFAULT_CSV.is_file(),
+        reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.records.default_records)",
+    ),
+]
+SHOTS = ROOT / "docs" / "screenshots"
+DEMO_TIMEOUT_MS = 120_000
 
 
-def test_landing_page_loads(browser, server_url):
-    page = new_page(browser)
+def _metrics(page) -> dict[str, str]:
+    """Label -> value of every metric on the page."""
+    out = {}
+    for card in page.locator("[data-testid=stMetric]").all():
+        label = card.locator("[data-testid=stMetricLabel]").inner_text().strip()
+        out[label] = card.locator("[data-testid=stMetricValue]").inner_text().strip()
+    return out
+
+
+def _run_demo(page, server_url: str) -> dict[str, str]:
     page.goto(server_url)
-    page.get_by_role("heading", name="home").wait_for(timeout=30_000)
-    assert "Pipeline" in page.locator("[data-testid=stSidebar]").inner_text()
+    page.get_by_role("button", name="Run the demo").click()  # click 1
+    error = page.locator("[data-testid=stAlertContentError]")
+    page.get_by_text("Best start").or_(error).first.wait_for(timeout=DEMO_TIMEOUT_MS)
+    if error.count():
+        pytest.fail(f"the demo failed on the page: {error.first.inner_text()}")
+    page.wait_for_timeout(500)  # let the charts and toasts settle
+    return _metrics(page)
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
+    page = new_page(browser, theme)
+    metrics = _run_demo(page, server_url)
+    index, epochs, best = metrics["RESQUE_dist"], metrics["Epochs (modeled)"], metrics["Best start"]
+    assert 0 < float(index) < 1 and float(epochs) > 0 and best.endswith("UTC")
+    assert "illustrative, not live data" in page.content()
+    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
+    assert sidebar.count("done") == 5
+    page.screenshot(path=str(SHOTS / f"demo-{theme}.png"))
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the HTML report").click()  # click 2
+    html = pathlib.Path(download.value.path()).read_text(encoding="utf-8")
+    assert index in html and epochs in html and best in html
+    assert "illustrative, not live data" in html and "modeled" in html and "Plotly.newPlot" in html
+
+    page.get_by_role("link", name="Schedule details").click()  # optional third click: the details
+    page.get_by_text("Top windows").wait_for(timeout=30_000)
+    page.wait_for_timeout(800)
+    assert best in page.content()
+    page.screenshot(path=str(SHOTS / f"schedule-{theme}.png"))
     page.context.close()

@@ -1,0 +1,86 @@
+"""Data & model: uploads that work, and malformed ones that show a clear message and keep the previous state."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+
+from tests.app.conftest import errors, fresh_app, goto
+
+
+def _npz(**arrays) -> bytes:
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return buf.getvalue()
+
+
+def _checkpoint(obj) -> bytes:
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def loaded_app():
+    """The Data & model page after loading the defaults (digits, gaussian_noise:3, default model)."""
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.button(key="apply_data").click().run()
+    assert not errors(at) and at.session_state["results"]["data"]["original"] == "digits"
+    return at
+
+
+def _upload_original(at, name: str, data: bytes):
+    at.radio(key="orig_source").set_value("Upload (.zip / .npz)").run()
+    at.file_uploader(key="orig_upload").set_value((name, data, "application/octet-stream")).run()
+    at.button(key="apply_data").click().run()
+    return at
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("broken.zip", b"PK\x03\x04 this is not a zip archive", "broken.zip"),
+        ("wrong.npz", _npz(images=np.zeros((4, 8, 8)), labels=np.arange(4)), "needs arrays 'x' (images) and 'y'"),
+        ("single.npz", b"\x93NUMPY not really", "single.npz"),
+    ],
+)
+def test_malformed_data_upload_keeps_the_previous_state(loaded_app, name, data, message):
+    before = dict(loaded_app.session_state["results"]["data"])
+    at = _upload_original(loaded_app, name, data)
+    shown = " ".join(errors(at))
+    assert "Loading the data failed" in shown and message in shown
+    assert not at.exception  # a message, never a traceback
+    assert at.session_state["results"]["data"] == before
+
+
+def test_non_model_checkpoint_keeps_the_previous_state(loaded_app):
+    before = dict(loaded_app.session_state["results"]["model"])
+    at = loaded_app
+    at.radio(key="ckpt_source").set_value("Upload").run()
+    at.file_uploader(key="ckpt_upload").set_value(
+        ("notes.pt", _checkpoint({"hello": [1, 2, 3]}), "application/octet-stream")
+    ).run()
+    at.button(key="apply_data").click().run()
+    shown = " ".join(errors(at))
+    assert "Loading the checkpoint failed" in shown and not at.exception
+    assert at.session_state["results"]["model"] == before
+
+
+def test_valid_npz_upload_shows_its_class_counts(loaded_app):
+    rng = np.random.default_rng(0)
+    x, y = rng.random((60, 8, 8)).astype("float32"), np.repeat(np.arange(10), 6)
+    at = _upload_original(loaded_app, "mine.npz", _npz(x=x, y=y))
+    assert not errors(at), errors(at)
+    assert at.session_state["results"]["data"]["original"].endswith("mine.npz")
+    counts = at.dataframe[0].value
+    assert int(counts.loc["original"].sum()) + int(counts.loc["new"].sum()) > 60  # overlapping split parts
+    assert list(counts.columns) == [str(c) for c in range(10)]
+
+
+def test_upload_limit_is_stated():
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.radio(key="orig_source").set_value("Upload (.zip / .npz)").run()
+    assert "200 MB" in at.file_uploader(key="orig_upload").help
