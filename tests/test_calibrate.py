@@ -1,0 +1,161 @@
+"""Calibration sweeps on the embedded digits and default models, at a tiny budget."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from resque_core.calibrate import (
+    Labels,
+    SweepConfig,
+    TaskCases,
+    class_label,
+    cost_at,
+    records_frame,
+    run_case,
+    run_sweep,
+    stratified_split,
+    summarize,
+)
+from resque_core.checkpoint import load_checkpoint
+from resque_core.cli import main
+from resque_core.data import DigitsDataset
+from resque_core.errors import RetrainError
+from resque_core.records import RECORD_COLUMNS, RecordStore, load_records_csv
+from resque_core.retrain import EpochRecord, RetrainResult
+
+TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
+    out = tmp_path / "cal.csv"
+    argv = ["calibrate", "--demo", "--types", "gaussian_noise", "--levels", "5", "--no-tasks", *TINY]
+    assert main([*argv, "--out", str(out), "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert summary["runs"] == 2 and summary["retrain_runs"] == 1 and summary["scratch_runs"] == 1
+    assert list(pd.read_csv(out).columns) == list(RECORD_COLUMNS)
+    frame = load_records_csv(out)
+    assert sorted(frame.run_kind) == ["retrain", "scratch"]
+    assert (frame.index_kind == "dist").all() and (frame["shift"] == "gaussian_noise:5").all()
+    assert (frame.shift_level == 5).all() and (frame.seed == 0).all() and (frame.max_epochs == 2).all()
+    assert frame.index_value.between(0.01, 1).all() and frame.noise_floor.between(0, 0.05).all()
+    assert (frame.index_value > frame.noise_floor).all()
+    assert frame.target_rule.iloc[0] == "min(base-2pt, 0.97*scratch)"
+    assert np.allclose(frame.acc_gap, frame.target_acc - frame.start_acc)
+    assert (frame.energy_source.str.startswith("codecarbon")).all() and (frame.country_iso == "DEU").all()
+    scratch, retrained = frame[frame.run_kind == "scratch"].iloc[0], frame[frame.run_kind == "retrain"].iloc[0]
+    assert scratch.kwh > 0 and scratch.co2_kg > 0 and scratch.seconds > 0 and scratch.kwh_per_epoch > 0
+    assert retrained.kwh >= 0 and (retrained.epochs == 0) == (retrained.kwh == 0)
+    assert scratch.intensity_g_per_kwh == pytest.approx(380.95, rel=1e-3)
+    assert frame.versions.iloc[0].startswith("torch ") and "codecarbon" in frame.versions.iloc[0]
+    assert frame.model.iloc[0] == "SmallCNN digits 0-9" and frame.hardware.iloc[0].startswith("cpu: ")
+    prov = json.loads(out.with_suffix(".json").read_text())
+    assert prov["command"].startswith(("python -m resque_core calibrate --demo", "called from Python"))
+    assert prov["wall_s"] > 0 and prov["machine"]["cpus"] >= 1 and "ESTIMATES" in prov["energy"]
+    assert prov["versions"] == frame.versions.iloc[0] and prov["stopped_by_budget"] is False
+
+
+def test_task_case_uses_a_new_head_and_the_task_index():
+    cfg = SweepConfig(max_epochs=2, scratch_epochs=2)
+    cases = TaskCases(load_checkpoint("default-0-4"), DigitsDataset(), cfg)
+    model, case = cases.case(((0, 1, 2, 3, 4), (8, 9)), seed=0)
+    assert case.shift == "task:0-4->8,9" and case.head == "new" and case.start_acc == 0.5
+    assert 0 <= case.index_value <= 2 and case.base_acc == pytest.approx(0.9921, abs=1e-3)
+    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
+    assert all(r["index_kind"] == "task" and r["shift_level"] is None and r["kwh"] is None for r in rows)
+    assert case.scratch_acc is not None and rows[0]["target_acc"] == rows[1]["target_acc"]
+
+
+def test_budget_stops_cleanly_and_an_empty_sweep_is_refused():
+    def never():
+        raise AssertionError("no case may start once the budget is spent")
+
+    cfg = SweepConfig(max_minutes=1e-9)
+    result = run_sweep([(never, 0, Labels("m", "d", "p", None))], cfg)
+    assert result.stopped_by_budget and result.runs_done == 0 and result.rows == ()
+    assert "budget" in result.notes[0]
+    with pytest.raises(RetrainError, match="no records"):
+        records_frame(result)
+
+
+def _result(history: list[EpochRecord], energy: float | None) -> RetrainResult:
+    return RetrainResult(
+        epochs=2.0, reached=False, censored=True, cancelled=False, target_rule="fixed(1)", target_acc=1.0,
+        start_acc=0.1, best_val_acc=0.9, final_val_acc=0.9, max_epochs=2, steps=20, steps_per_epoch=10,
+        grad_norm=2.0, param_change=0.2, seconds=sum(h.seconds for h in history), energy_kwh=energy, co2_kg=energy,
+        energy_source="manual", history=tuple(history), evals=(), from_scratch=True, head="keep",
+    )  # fmt: skip
+
+
+def test_cost_at_prorates_a_run_that_trained_past_its_target():
+    hist = [EpochRecord(1, 1.0, 1, 0.5, 1, 0.5, 1.0, 0.1, 10.0), EpochRecord(2, 1.0, 1, 0.5, 1, 0.5, 3.0, 0.2, 10.0)]
+    cost = cost_at(_result(hist, 4.0), 1.5)
+    assert cost["seconds"] == pytest.approx(15.0) and cost["kwh"] == pytest.approx(3.0)
+    assert cost["grad_norm"] == pytest.approx((1.0 * 1 + 3.0 * 0.5) / 1.5) and cost["param_change"] == 0.2
+    assert cost_at(_result(hist, None), 0.0) == {
+        "seconds": 0.0, "kwh": None, "co2_kg": None, "grad_norm": 0.0, "param_change": 0.0,
+    }  # fmt: skip
+
+
+def test_helpers():
+    assert class_label((0, 1, 2, 3, 4)) == "0-4" and class_label((8, 9)) == "8,9" and class_label((0, 2)) == "0,2"
+    targets = np.repeat(np.arange(3), 10)
+    rest, part = stratified_split(targets, 0.2, seed=0)
+    assert len(part) == 6 and sorted(np.bincount(targets[part])) == [2, 2, 2]
+    assert set(rest) | set(part) == set(range(30)) and not set(rest) & set(part)
+
+
+def test_summarize_compares_scratch_with_retraining():
+    rows = [
+        {"run_kind": "retrain", "shift": "a:1", "shift_type": "a", "index_value": 0.1, "epochs": 1.0, "kwh": 1.0},
+        {"run_kind": "retrain", "shift": "a:1", "shift_type": "a", "index_value": 0.2, "epochs": 3.0, "kwh": 3.0},
+        {"run_kind": "scratch", "shift": "a:1", "shift_type": "a", "index_value": 0.1, "epochs": 5.0, "kwh": 5.0},
+    ]
+    frame = pd.DataFrame([{**r, "censored": 0} for r in rows])
+    s = summarize(frame)
+    assert s["per_type"]["a"] == {"runs": 2, "censored": 0, "index": [0.1, 0.2], "epochs": [1.0, 3.0]}
+    assert s["scratch_costlier"] == "1 of 1 shifts" and s["scratch_not_costlier"] == []
+
+
+def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
+    db, out = tmp_path / "r.sqlite", tmp_path / "self.csv"
+    argv = ["calibrate", "--checkpoint", "assets/default_digits_0-9.pt", "--original", "digits"]
+    opts = ["--shifts", "gaussian_blur:4", "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
+    assert main([*argv, *opts, *TINY]) == 0
+    assert "2 records" in capsys.readouterr().out
+    stored = RecordStore(db).all()
+    assert len(stored) == 2 and set(stored.run_kind) == {"retrain", "scratch"}
+    assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()
+    assert stored.kwh.isna().all() and (stored["shift"] == "gaussian_blur:4").all()
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--demo", "--checkpoint", "x.pt"], "either --demo"),
+        ([], "either --demo"),
+        (["--checkpoint", "x.pt"], "both --checkpoint"),
+        (["--demo", "--levels", "one"], "--levels"),
+        (["--demo", "--types", "fog"], "unknown shift type"),
+        (["--demo", "--levels", "0-2"], "level"),
+        (["--demo", "--seeds", "0"], "--seeds"),
+        (["--demo", "--max-minutes", "0"], "--max-minutes"),
+        (["--checkpoint", "x.pt", "--original", "digits", "--shifts", "blur"], "TYPE:LEVEL"),
+        (["--checkpoint", "missing.pt", "--original", "digits", "--db", "IGNORED"], "does not exist"),
+    ],
+)
+def test_bad_arguments_fail_with_one_line(argv, message, capsys, tmp_path):
+    argv = [a if a != "IGNORED" else str(tmp_path / "db") for a in argv]
+    assert main(["calibrate", *argv]) == 2
+    err = capsys.readouterr().err
+    assert message in err and err.startswith("error: ")
