@@ -375,16 +375,16 @@ class DistCases:
         x, y = materialize(Preprocessed(Shifted(self.new_clean, spec, seed), self.loaded.input_spec))
         train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
         case = Case(
-            "dist",
-            str(spec),
-            spec.kind,
-            spec.level,
-            self._index(x, y),
-            self.noise_floor,
-            self.base_acc,
-            train,
-            val,
-            old_accuracy(self.loaded.model, val),
+            index_kind="dist",
+            shift=str(spec),
+            shift_type=spec.kind,
+            shift_level=spec.level,
+            index_value=self._index(x, y),
+            noise_floor=self.noise_floor,
+            base_acc=self.base_acc,
+            train=train,
+            val=val,
+            start_acc=old_accuracy(self.loaded.model, val),
             scratch_cache=self.scratch,
         )
         return self.loaded.model, case
@@ -399,32 +399,42 @@ class TaskCases:
         self.loaded, self.dataset, self.cfg, self.scratch = loaded, dataset, cfg, {}
         self.base_acc = float(base_acc if base_acc is not None else loaded.accuracy)
         self.indices: dict[str, float] = {}
+        self.floors: dict[tuple[int, ...], float] = {}
 
     def case(self, split: tuple[tuple[int, ...], tuple[int, ...]], seed: int) -> tuple[torch.nn.Module, Case]:
-        """The new classes' data, relabelled 0..k-1; RESQUE_task of the old model on it."""
-        from resque_core.data import ClassSubset, Preprocessed
+        """The new classes' data, relabelled 0..k-1; RESQUE_task of the old model on it.
 
+        Its noise floor is the index of the old task's own classes (as ``pipeline.compute_index``
+        reports it); the start accuracy is chance, 1/k, since the old head cannot name new classes.
+        """
         old, new = split
         shift = f"task:{class_label(old)}->{class_label(new)}"
-        x, y = materialize(Preprocessed(ClassSubset(self.dataset, list(new)), self.loaded.input_spec))
+        x, y = self._data(new)
         if shift not in self.indices:
             self.indices[shift] = self._index(x, y)
+        if old not in self.floors:
+            self.floors[old] = self._index(*self._data(old))
         train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
         case = Case(
-            "task",
-            shift,
-            "task",
-            None,
-            self.indices[shift],
-            None,
-            self.base_acc,
-            train,
-            val,
-            1.0 / len(new),
+            index_kind="task",
+            shift=shift,
+            shift_type="task",
+            shift_level=None,
+            index_value=self.indices[shift],
+            noise_floor=self.floors[old],
+            base_acc=self.base_acc,
+            train=train,
+            val=val,
+            start_acc=1.0 / len(new),
             head="new",
             scratch_cache=self.scratch,
         )
         return self.loaded.model, case
+
+    def _data(self, classes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        from resque_core.data import ClassSubset, Preprocessed
+
+        return materialize(Preprocessed(ClassSubset(self.dataset, list(classes)), self.loaded.input_spec))
 
     def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
         from resque_core.embed import collect_embeddings
