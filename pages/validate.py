@@ -110,9 +110,10 @@ def show_result(job: validate_job.ValidateJob) -> None:
                 job, result(state, "index"), result(state, "model")["checkpoint"], result(state, "data")["original"]
             )
             store.add([row])
+            job.settings["history_path"] = str(store.path)
         job.recorded = not g.failed
-        if job.recorded:
-            st.success(f"Added to the calibration history ({store.path}).", icon=":material/history:")
+    if job.recorded:
+        st.success(f"Added to the calibration history ({job.settings['history_path']}).", icon=":material/history:")
 
 
 def render() -> None:

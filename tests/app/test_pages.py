@@ -1,0 +1,163 @@
+"""Interaction tests: set widgets by key, assert the page shows what ``resque_core`` computes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from resque_core.costing import Costing
+from resque_core.forecast import Forecaster
+from resque_core.pipeline import IndexRequest, compute_index
+from resque_core.records import default_records
+from resque_core.scenario import scenarios_from_json
+from tests.app.conftest import demo_app, errors, fresh_app, goto, metric
+from ui import actions
+
+
+@pytest.fixture(scope="module")
+def demo():
+    return demo_app()
+
+
+def test_index_on_another_layer_equals_the_engine():
+    at = goto(fresh_app(), "pages/index.py")
+    at.button(key="index_defaults").click().run()
+    layer = "fc1"
+    assert any(o.startswith(f"{layer}  ·  Linear") for o in at.selectbox(key="index_layer").options)
+    at.selectbox(key="index_layer").set_value(layer).run()
+    at.button(key="compute_index").click().run()
+    assert not errors(at), errors(at)
+    expected = compute_index(IndexRequest(**actions.DEFAULT_DATA, **actions.DEFAULT_MODEL, layer=layer))
+    assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"
+    assert at.session_state["results"]["index"].layer == layer
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert "Index: :green[done]" in sidebar and "Forecast: :gray[missing]" in sidebar
+
+
+def test_new_data_marks_index_and_forecast_stale(demo):
+    at = goto(demo, "pages/data_model.py")
+    at.slider(key="shift_level").set_value(5).run()
+    at.button(key="apply_data").click().run()
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)
+    assert (
+        "Data: :green[done]" in sidebar and "Index: :orange[stale" in sidebar and "Schedule: :orange[stale" in sidebar
+    )
+    goto(at, "pages/index.py")
+    assert any("compute it again" in w.value for w in at.warning)
+    at.button(key="compute_index").click().run()
+    assert "Index: :green[done]" in " ".join(m.value for m in at.sidebar.markdown)
+
+
+def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
+    at = goto(demo, "pages/forecast.py")
+    at.radio(key="fc_energy").set_value("Type watts").run()
+    at.number_input(key="fc_watts").set_value(250.0)
+    at.number_input(key="fc_sec_epoch").set_value(30.0)
+    at.slider(key="fc_util").set_value(0.5)
+    at.radio(key="fc_grid").set_value("Type gCO2/kWh").run()
+    at.number_input(key="fc_intensity").set_value(400.0)
+    at.radio(key="fc_price").set_value("Per kWh").run()
+    at.number_input(key="fc_price_kwh").set_value(0.25)
+    at.slider(key="fc_level").set_value(0.9)
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    report = at.session_state["results"]["index"]
+    costing = Costing(
+        kwh_per_epoch=250 * 0.5 * 30 / 3.6e6,
+        kwh_per_epoch_source="modeled",
+        seconds_per_epoch=30.0,
+        intensity_g_per_kwh=400.0,
+        price_per_kwh=0.25,
+    )
+    expected = Forecaster(level=0.9).fit(default_records(), "dist").predict(report.value, costing=costing)
+    for label, measure in [("Epochs", "epochs"), ("Energy", "kwh"), ("CO2", "co2_kg"), ("Money", "money")]:
+        assert metric(at, label) == f"{expected.measures[measure].point:.4g}", measure
+    assert any("90% interval" in c.value for c in at.main.caption)
+    assert len(at.get("plotly_chart")) == 1  # the calibration curve
+
+
+def test_offline_schedule_is_flat_and_says_so(demo):
+    at = goto(demo, "pages/schedule.py")
+    at.selectbox(key="sch_provider").set_value("offline").run()
+    at.button(key="run_schedule").click().run()
+    assert not errors(at), errors(at)
+    assert metric(at, "CO2 saved") == "0"
+    shown = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.main.caption)
+    assert "modeled" in shown.lower() or "average" in shown.lower()
+
+
+def test_malformed_grid_csv_shows_a_message_and_keeps_the_schedule(demo):
+    at = goto(demo, "pages/schedule.py")
+    before = at.session_state["results"]["schedule"][0].best_start
+    at.selectbox(key="sch_provider").set_value("csv").run()
+    at.file_uploader(key="sch_upload").set_value(("grid.csv", b"time,value\n2026-11-23T00:00Z,300\n", "text/csv")).run()
+    at.button(key="run_schedule").click().run()
+    shown = " ".join(errors(at))
+    assert "Scheduling failed" in shown and "expected columns" in shown and not at.exception
+    assert at.session_state["results"]["schedule"][0].best_start == before
+
+
+def test_save_compare_and_export_scenarios(demo):
+    at = goto(demo, "pages/scenarios.py")
+    at.text_input(key="scenario_name_input").set_value("noise 3").run()
+    at.button(key="save_scenario").click().run()
+    at.text_input(key="scenario_name_input").set_value("noise 3 again").run()
+    at.button(key="save_scenario").click().run()
+    assert not errors(at), errors(at)
+    table = at.dataframe[0].value
+    assert list(table.index) == ["noise 3", "noise 3 again"]
+    index_value = at.session_state["results"]["index"].value
+    assert table.loc["noise 3", "index"] == pytest.approx(index_value)
+    assert {b.label for b in at.download_button} >= {"CSV", "JSON", "Download the HTML report"}
+    saved = list(at.session_state["scenarios"].values())
+    from resque_core.report import to_json
+
+    again = scenarios_from_json(to_json(saved))
+    assert [s.name for s in again] == ["noise 3", "noise 3 again"]
+    assert json.loads(again[0].to_json())["index"]["value"] == pytest.approx(index_value)
+
+
+def test_import_of_a_malformed_scenarios_file(demo):
+    at = goto(demo, "pages/scenarios.py")
+    at.file_uploader(key="scenarios_upload").set_value(("bad.json", b"{oops", "application/json")).run()
+    at.button(key="import_scenarios").click().run()
+    assert any("not valid JSON" in e for e in errors(at)) and not at.exception
+
+
+def _wait_for_job(at, timeout_s: float = 60.0):
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while at.session_state["validate_job"].running and time.monotonic() < deadline:
+        time.sleep(0.2)
+    at.run()
+    return at.session_state["validate_job"]
+
+
+def test_validate_retrains_and_records_the_run(demo):
+    from resque_core.records import RecordStore
+
+    at = goto(demo, "pages/validate.py")
+    at.slider(key="val_max_epochs").set_value(1).run()
+    at.button(key="start_validate").click().run()
+    job = _wait_for_job(at)
+    assert job.error is None and job.result is not None and len(job.epochs) == 1
+    at.run()
+    table = at.dataframe[-1].value
+    assert table.loc[0, "measure"] == "epochs" and table.loc[0, "measured"] == f"{job.result.epochs:.4g}"
+    assert any("Added to the calibration history" in s.value for s in at.success)
+    rows = RecordStore().all()
+    assert len(rows) >= 1 and rows["epochs"].iloc[-1] == pytest.approx(job.result.epochs)
+
+
+def test_validate_cancel_stops_the_run(demo):
+    at = goto(demo, "pages/validate.py")
+    at.slider(key="val_max_epochs").set_value(60).run()
+    at.slider(key="val_tolerance").set_value(0.0).run()
+    at.number_input(key="val_base_acc").set_value(1.0).run()  # unreachable: only the cancel can stop it
+    at.button(key="start_validate").click().run()
+    at.button(key="cancel_validate").click().run()
+    job = _wait_for_job(at)
+    assert job.result is not None and job.result.cancelled
+    assert any("Cancelled" in w.value for w in at.warning)
