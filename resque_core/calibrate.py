@@ -130,7 +130,8 @@ def hardware_label(device: str = "cpu") -> str:
     """e.g. "cpu: AMD EPYC (2 threads)" or "cuda: NVIDIA H100 80GB HBM3"."""
     if device.startswith("cuda") and torch.cuda.is_available():
         return f"cuda: {torch.cuda.get_device_name(0)}"
-    return f"cpu: {cpu_model()} ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"cpu: {cpu_model()} ({threads} thread{'s' if threads != 1 else ''})"
 
 
 def cpu_model() -> str:
@@ -281,7 +282,8 @@ def cost_at(result: RetrainResult, epochs: float) -> dict:
 
     A run that stopped at its target is costed by its totals; a from-scratch run that trained past the
     target is costed pro rata over the epochs it needed (grad norm averaged over them, parameter
-    change at the end of the epoch in which the target fell).
+    change at the end of the epoch in which the target fell). A run that needed no training has no
+    grad norm (None) and no parameter change.
     """
     history = result.history
     trained = sum(h.fraction for h in history)
@@ -290,7 +292,7 @@ def cost_at(result: RetrainResult, epochs: float) -> dict:
             "seconds": 0.0,
             "kwh": 0.0 if result.energy_kwh is not None else None,
             "co2_kg": 0.0 if result.co2_kg is not None else None,
-            "grad_norm": 0.0,
+            "grad_norm": None,  # no step taken: no gradient to report
             "param_change": 0.0,
         }
     share = min(epochs / trained, 1.0)
