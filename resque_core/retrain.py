@@ -242,7 +242,10 @@ def retrain(
     net = prepare_model(model, config, _num_classes(config, train_set, y_tr, y_val)).to(device)
     _check_labels(net, y_tr, y_val)
     run = _Run(net, config, target_acc, (x_tr, y_tr), (x_val, y_val), device, meter)
-    run.evals.append(run.evaluate(0.0))
+    try:
+        run.evals.append(run.evaluate(0.0))
+    except RuntimeError as exc:
+        raise RetrainError(f"the model cannot run on this data ({exc}); check its input size and channels") from exc
     run.check_stop()
     epoch = 0
     while run.status is None and epoch < config.max_epochs:
@@ -276,13 +279,15 @@ class _Run:
         """Train one epoch (or until the rule is met or cancelled), evaluating every few steps."""
         if self.meter is not None:
             self.meter.start()
-        t0, eval_s0, first_step = time.perf_counter(), self.eval_s, self.step
-        sums = self.train_until_stop(first_step, should_stop)
-        if self.evals[-1].epoch != self.step / self.steps_per_epoch:
-            self.evals.append(self.evaluate(self.step / self.steps_per_epoch))
-        eval_s = self.eval_s - eval_s0
-        train_s = time.perf_counter() - t0 - eval_s
-        reading = self.meter.stop() if self.meter is not None else None
+        try:
+            t0, eval_s0, first_step = time.perf_counter(), self.eval_s, self.step
+            sums = self.train_until_stop(first_step, should_stop)
+            if self.evals[-1].epoch != self.step / self.steps_per_epoch:
+                self.evals.append(self.evaluate(self.step / self.steps_per_epoch))
+            eval_s = self.eval_s - eval_s0
+            train_s = time.perf_counter() - t0 - eval_s
+        finally:  # never leave a tracker running, even when training fails
+            reading = self.meter.stop() if self.meter is not None else None
         share = train_s / (train_s + eval_s)  # energy of the measuring evaluations is left out
         if reading is not None:
             self.readings.append(reading)

@@ -185,3 +185,9 @@ def test_bad_config(digits, config, message):
 def test_empty_dataset_is_refused(digits):
     with pytest.raises(RetrainError, match="empty"):
         retrain(_model(), Subset(DigitsDataset(), []), digits[1], RetrainConfig(base_acc=0.9))
+
+
+def test_data_the_model_cannot_take_is_refused(digits):
+    rgb = TensorDataset(torch.rand(40, 3, 16, 16), torch.randint(0, 10, (40,)))
+    with pytest.raises(RetrainError, match="input size and channels"):
+        retrain(_model(), rgb, rgb, RetrainConfig(base_acc=0.9))
