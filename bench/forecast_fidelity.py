@@ -108,7 +108,8 @@ def scratch_vs_retrain(frame: pd.DataFrame, kind: str) -> dict | None:
         "n_shifts": len(both),
         "scratch_more_epochs": int((both["epochs_scratch"] > both["epochs_retrain"]).sum()),
         "scratch_more_kwh": int((both["kwh_scratch"] > both["kwh_retrain"]).sum()),
-        "median_epochs_ratio": float((both["epochs_scratch"] / both["epochs_retrain"].clip(lower=1e-9)).median()),
+        "median_epochs_scratch": float(both["epochs_scratch"].median()),
+        "median_epochs_retrain": float(both["epochs_retrain"].median()),
     }
 
 
@@ -194,8 +195,8 @@ def summary(r: dict) -> str:
     if s:
         lines.append(
             f"from scratch vs retraining: scratch took more epochs for {s['scratch_more_epochs']}/{s['n_shifts']} "
-            f"shifts, more kWh for {s['scratch_more_kwh']}/{s['n_shifts']} (median epochs ratio "
-            f"{s['median_epochs_ratio']:.2f})"
+            f"shifts, more kWh for {s['scratch_more_kwh']}/{s['n_shifts']} (median epochs: scratch "
+            f"{s['median_epochs_scratch']:.2f}, retraining {s['median_epochs_retrain']:.2f})"
         )
     return "\n".join(lines)
 

@@ -54,7 +54,9 @@ def fit_curve(kind: str, x: np.ndarray, z: np.ndarray, increasing: bool) -> Curv
         slope = float(np.dot(x - x_mean, z - z_mean) / np.dot(x - x_mean, x - x_mean))
         if (slope < 0) == increasing and slope != 0:
             slope = 0.0  # the data disagrees with the direction: the best monotone line is flat
-        return lambda new: z_mean + slope * (np.asarray(new, dtype=float) - x_mean)
+        low, high = float(np.min(x)), float(np.max(x))
+        # Flat beyond the fitted indices, as isotonic is: a trend is not extended past the data.
+        return lambda new: z_mean + slope * (np.clip(np.asarray(new, dtype=float), low, high) - x_mean)
     if kind == "isotonic":
         return _isotonic(x, z, increasing)
     raise RecordsError(f"unknown model {kind!r}; use one of {', '.join(MODEL_KINDS)}")

@@ -68,11 +68,13 @@ def test_predict_before_fit_is_a_clear_error():
         Forecaster().predict(0.1)
 
 
-def test_extrapolation_is_flagged():
-    forecaster = Forecaster().fit(synthetic_records(20))
+def test_extrapolation_is_flagged_and_the_curve_stays_flat_beyond_the_data():
+    forecaster = Forecaster(model="linear").fit(synthetic_records(20))
     low, high = forecaster.index_range_
     assert not forecaster.predict((low + high) / 2).extrapolated
-    assert forecaster.predict(high * 2).extrapolated
+    beyond, edge = forecaster.predict(high * 2), forecaster.predict(high)
+    assert beyond.extrapolated and not edge.extrapolated
+    assert beyond.measures["epochs"].point == pytest.approx(edge.measures["epochs"].point)
     assert forecaster.predict(low / 2).extrapolated
 
 
