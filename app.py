@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.routing import routed
 from ui.sidebar import render_sidebar
 from ui.state import init_state
 
@@ -29,7 +30,8 @@ init_state(st.session_state)
 page = st.navigation(PAGES)
 status_slot = st.sidebar.container()
 try:
-    page.run()
+    with routed():
+        page.run()
 finally:
     with status_slot:
         render_sidebar(st.session_state)

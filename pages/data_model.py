@@ -8,8 +8,11 @@ import streamlit as st
 from resque_core.data import SHIFT_TYPES
 from ui import cache
 from ui.errors import guard
+from ui.routing import ensure_routed
 from ui.state import result, set_result
 from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_problems
+
+ensure_routed()
 
 state = st.session_state
 st.title("Data & model")

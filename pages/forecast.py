@@ -10,8 +10,11 @@ from resque_core import charts
 from ui import actions, cache
 from ui.errors import guard
 from ui.results import forecast_metrics, num
+from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb
+
+ensure_routed()
 
 state = st.session_state
 

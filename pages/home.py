@@ -7,7 +7,10 @@ import streamlit as st
 from ui import actions
 from ui.errors import guard
 from ui.results import headline, report_download
+from ui.routing import ensure_routed
 from ui.state import DONE, pipeline_status
+
+ensure_routed()
 
 state = st.session_state
 st.title("RESQUE: what will retraining cost, and when should it run?")

@@ -10,7 +10,10 @@ from resque_core import charts
 from ui import actions, cache
 from ui.errors import guard
 from ui.results import index_metrics
+from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
+
+ensure_routed()
 
 state = st.session_state
 

@@ -9,7 +9,10 @@ from resque_core import charts, report
 from resque_core.scenario import scenarios_from_json
 from ui.errors import guard
 from ui.results import current_scenario, num, report_download
+from ui.routing import ensure_routed
 from ui.state import MISSING, status
+
+ensure_routed()
 
 state = st.session_state
 

@@ -10,8 +10,12 @@ from resque_core.scenario import schedule_section
 from ui import actions
 from ui.errors import guard
 from ui.results import num, schedule_metrics, when
+from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb
+from ui.widgets import secret
+
+ensure_routed()
 
 PROVIDERS = {
     "illustrative": "Illustrative 48-h profile (offline, not live data)",
@@ -43,10 +47,11 @@ def render() -> None:
         settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", "DE", key="sch_zone")
         api_key, csv_bytes = None, None
         if settings["provider"] == "electricitymaps":
-            api_key = st.text_input("API key (never shown again or stored)", type="password", key="sch_key") or None
+            typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
+            api_key = typed or secret("ELECTRICITYMAPS_API_KEY")
             st.caption(
-                "Or set ELECTRICITYMAPS_API_KEY on the server. Free keys get history only: the schedule then "
-                "uses the last 24 h as a proxy for the next, and says so."
+                "Or set ELECTRICITYMAPS_API_KEY in the environment or in .streamlit/secrets.toml. Free keys get "
+                "history only: the schedule then uses the last 24 h as a proxy for the next, and says so."
             )
         elif settings["provider"] == "uk":
             settings["postcode"] = (

@@ -8,7 +8,10 @@ import streamlit as st
 from ui import cache, validate_job
 from ui.errors import guard, show_error
 from ui.results import num
+from ui.routing import ensure_routed
 from ui.state import MISSING, result, status
+
+ensure_routed()
 
 state = st.session_state
 

@@ -2,8 +2,8 @@
 
 ``st.cache_resource`` holds models and provider clients (shared, not copied); ``st.cache_data``
 holds datasets and results (keyed by the plain inputs that produced them). Every wrapper calls
-the engine and nothing else; a leading underscore keeps an argument (a progress callback) out of
-the cache key.
+the engine and nothing else. The index, whose computation reports progress to a bar drawn outside
+it, is kept in a small bounded store instead (see ``index_report``).
 """
 
 from __future__ import annotations

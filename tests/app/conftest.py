@@ -27,8 +27,8 @@ def _one_thread():
     torch.set_num_threads(1)
 
 
-@pytest.fixture(autouse=True)
-def _navigation_only(monkeypatch):
+@pytest.fixture(autouse=True, scope="session")
+def _navigation_only():
     """Route every AppTest run through app.py's ``st.navigation``, as a running server does.
 
     A server flags a ``pages/`` folder as legacy multipage only until ``st.navigation`` first runs;
@@ -42,7 +42,9 @@ def _navigation_only(monkeypatch):
         original(self, *args, **kwargs)
         pages_manager.PagesManager.uses_pages_directory = False
 
-    monkeypatch.setattr(pages_manager.PagesManager, "__init__", init)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pages_manager.PagesManager, "__init__", init)
+        yield
 
 
 def fresh_app() -> AppTest:

@@ -161,3 +161,14 @@ def test_validate_cancel_stops_the_run(demo):
     job = _wait_for_job(at)
     assert job.result is not None and job.result.cancelled
     assert any("Cancelled" in w.value for w in at.warning)
+
+
+def test_forecast_with_a_probe_is_labeled_estimated(demo):
+    at = goto(demo, "pages/forecast.py")
+    at.radio(key="fc_energy").set_value("Measure a probe here").run()
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    forecast = at.session_state["results"]["forecast"]
+    assert forecast.source.energy_basis == "probe" and forecast.source.energy in ("estimated", "measured")
+    assert metric(at, "Energy") == f"{forecast.measures['kwh'].point:.4g}"
+    assert any("Energy: estimated (probe)" in c.value or "Energy: measured (probe)" in c.value for c in at.main.caption)

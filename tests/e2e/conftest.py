@@ -6,6 +6,7 @@ Never downloads a browser. Without /usr/bin/chromium the tests skip, unless RESQ
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pathlib
 import socket
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 
 import pytest
 
@@ -52,12 +54,10 @@ def _wait_healthy(url: str, proc: subprocess.Popen) -> None:
     raise RuntimeError(f"streamlit was not healthy within {START_TIMEOUT_S} s")
 
 
-@pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
-    """Base URL of a dashboard server started for this test session."""
-    _require_browser()
+@contextlib.contextmanager
+def dashboard_server(log_path: pathlib.Path) -> Iterator[str]:
+    """A fresh ``streamlit run app.py`` on a free local port; yields its base URL once healthy."""
     port = _free_port()
-    log = (tmp_path_factory.mktemp("streamlit") / "server.log").open("w")
     cmd = [
         sys.executable,
         "-m",
@@ -72,20 +72,30 @@ def server_url(tmp_path_factory):
         str(port),
         "--browser.gatherUsageStats",
         "false",
+        "--server.fileWatcherType",
+        "none",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_healthy(url, proc)
-        yield url
-    finally:
-        proc.terminate()
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
+        url = f"http://127.0.0.1:{port}"
         try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+            _wait_healthy(url, proc)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory):
+    """Base URL of a dashboard server started for this test session."""
+    _require_browser()
+    with dashboard_server(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -9,13 +9,11 @@ import pytest
 from resque_core.records import DEFAULT_CSV
 from tests.e2e.conftest import ROOT, new_page
 
-pytestmark = [
-    pytest.mark.e2e,
-    pytest.mark.skipif(
-        not DEFAULT_CSV.is_file(),
-        reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.records.default_records)",
-    ),
-]
+pytestmark = pytest.mark.e2e
+needs_calibration = pytest.mark.skipif(
+    not DEFAULT_CSV.is_file(),
+    reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.records.default_records)",
+)
 SHOTS = ROOT / "docs" / "screenshots"
 DEMO_TIMEOUT_MS = 120_000
 
@@ -40,6 +38,7 @@ def _run_demo(page, server_url: str) -> dict[str, str]:
     return _metrics(page)
 
 
+@needs_calibration
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     page = new_page(browser, theme)
@@ -63,3 +62,16 @@ def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     assert best in page.content()
     page.screenshot(path=str(SHOTS / f"schedule-{theme}.png"))
     page.context.close()
+
+
+def test_a_deep_link_on_a_fresh_server_lands_on_the_dashboard(browser, tmp_path):
+    """The first request of a new server may name a page: it must not run that page outside app.py."""
+    from tests.e2e.conftest import dashboard_server
+
+    with dashboard_server(tmp_path / "server.log") as url:
+        page = new_page(browser)
+        page.goto(f"{url}/forecast")
+        page.get_by_role("button", name="Run the demo").wait_for(timeout=30_000)
+        assert "Pipeline" in page.locator("[data-testid=stSidebar]").inner_text()
+        assert page.locator("[data-testid=stException]").count() == 0
+        page.context.close()
