@@ -15,79 +15,96 @@ from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_pr
 ensure_routed()
 
 state = st.session_state
-st.title("Data & model")
-st.caption(
-    "Pick what the model was trained on, what it must now handle, and the checkpoint. Files stay on this "
-    "server; nothing is sent anywhere."
-)
+MODES = ("Simulated shift", "New classes (task shift)", "Another dataset")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Original data")
-    original = dataset_picker("orig", "Source of the original data")
-with right:
-    st.subheader("New data")
-    mode = st.radio(
-        "New data", ("Simulated shift", "New classes (task shift)", "Another dataset"), key="new_mode", horizontal=True
-    )
-    inputs: dict = {"original": original, "new": None, "shift": None, "kind": "dist", "seed": 0}
-    if mode == "Another dataset":
+
+def new_data(inputs: dict) -> str:
+    """The new data's widgets; fills the request's new/shift/kind/seed and returns the mode chosen."""
+    mode = st.radio("New data", MODES, key="new_mode", horizontal=True)
+    if mode == MODES[2]:
         inputs["new"] = dataset_picker("new", "Source of the new data")
         inputs["kind"] = "task" if st.toggle("It has new classes (task shift)", key="new_is_task") else "dist"
-    elif mode.startswith("New classes"):
+    elif mode == MODES[1]:
         inputs["kind"] = "task"
         st.caption(
             "The new data is the original data's classes the model does not know (for the digits 0-4 "
             "model: digits 5-9). Pick that checkpoint below."
         )
-    if mode == "Simulated shift" or st.toggle("Also corrupt the new data", key="extra_shift"):
+    if mode == MODES[0] or st.toggle("Also corrupt the new data", key="extra_shift"):
         kind = st.selectbox("Shift type", SHIFT_TYPES, key="shift_type")
-        level = st.slider("Level", 1, 5, 3, key="shift_level")
-        inputs["shift"] = f"{kind}:{level}"
+        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, 3, key='shift_level')}"
     inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="shift_seed"))
-    if mode == "Simulated shift":
+    if mode == MODES[0]:
         st.caption(
             "The original and new sets are two class-stratified splits of the original data that overlap "
             "(50/30/20), the new one corrupted by the shift: the paper's setup."
         )
+    return mode
 
-st.subheader("Checkpoint")
-ckpt, trust = checkpoint_picker()
 
-ready = original is not None and (mode != "Another dataset" or inputs["new"] is not None) and ckpt is not None
-if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
+def apply(inputs: dict, ckpt: str, trust: bool) -> None:
+    """Load the checkpoint, then the data; store both only when both load (else keep the previous state)."""
     with guard("loading the checkpoint") as g_model:
         loaded = cache.model(ckpt, trust)
-    if not g_model.failed:
-        with guard("loading the data") as g_data:
-            cache.data_pair(inputs, tuple(loaded.class_names))
-        if not g_data.failed:
-            set_result(state, "model", {"checkpoint": ckpt, "trust": trust}, {"checkpoint": ckpt, "trust": trust})
-            set_result(state, "data", inputs, inputs)
-            st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
-if not ready:
-    st.caption("Choose every source above to continue.")
+    if g_model.failed:
+        return
+    with guard("loading the data") as g_data:
+        cache.data_pair(inputs, tuple(loaded.class_names))
+    if not g_data.failed:
+        set_result(state, "model", {"checkpoint": ckpt, "trust": trust}, {"checkpoint": ckpt, "trust": trust})
+        set_result(state, "data", inputs, inputs)
+        st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
 
-data_inputs, model_inputs = result(state, "data"), result(state, "model")
-if data_inputs is not None and model_inputs is not None:
-    with guard("showing the data"):
-        loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
-        orig_ds, new_ds = cache.data_pair(data_inputs, tuple(loaded.class_names))
-        st.subheader("What is loaded")
-        shift = f", shift {data_inputs['shift']}" if data_inputs.get("shift") else ""
-        st.markdown(f"**RESQUE_{data_inputs['kind']}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
-        counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
-        st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
-        show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
-        show_problems(list(getattr(new_ds, "problems", [])), "New data")
-        columns = st.columns(2)
-        for column, dataset, title in zip(columns, (orig_ds, new_ds), ("Original samples", "New samples"), strict=True):
-            samples = class_samples(dataset, per_class=2)
-            column.image([s[0] for s in samples], caption=[s[1] for s in samples], width=48)
-            column.caption(title)
-        acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
-        spec = loaded.input_spec
-        st.markdown(
-            f"Model: **{loaded.format}** checkpoint ({model_inputs['checkpoint']}), {len(loaded.class_names)} "
-            f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
-        )
+
+def show_loaded(data_inputs: dict, model_inputs: dict) -> None:
+    """Class counts side by side, sample thumbnails, validation notes and the model's description."""
+    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
+    orig_ds, new_ds = cache.data_pair(data_inputs, tuple(loaded.class_names))
+    st.subheader("What is loaded")
+    shift = f", shift {data_inputs['shift']}" if data_inputs.get("shift") else ""
+    st.markdown(f"**RESQUE_{data_inputs['kind']}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
+    counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
+    st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
+    show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
+    show_problems(list(getattr(new_ds, "problems", [])), "New data")
+    for column, dataset, title in zip(st.columns(2), (orig_ds, new_ds), ("Original", "New"), strict=True):
+        samples = class_samples(dataset, per_class=2)
+        column.image([s[0] for s in samples], caption=[s[1] for s in samples], width=48, clamp=True)
+        column.caption(f"{title} samples, two per class")
+    acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
+    spec = loaded.input_spec
+    st.markdown(
+        f"Model: **{loaded.format}** checkpoint ({model_inputs['checkpoint']}), {len(loaded.class_names)} "
+        f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
+    )
+
+
+def render() -> None:
+    """The Data & model page."""
+    st.title("Data & model")
+    st.caption(
+        "Pick what the model was trained on, what it must now handle, and the checkpoint. Files stay on "
+        "this server; nothing is sent anywhere."
+    )
+    inputs: dict = {"original": None, "new": None, "shift": None, "kind": "dist", "seed": 0}
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Original data")
+        inputs["original"] = dataset_picker("orig", "Source of the original data")
+    with right:
+        st.subheader("New data")
+        mode = new_data(inputs)
+    st.subheader("Checkpoint")
+    ckpt, trust = checkpoint_picker()
+    ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and ckpt is not None
+    if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
+        apply(inputs, ckpt, trust)
+    if not ready:
+        st.caption("Choose every source above to continue.")
+    data_inputs, model_inputs = result(state, "data"), result(state, "model")
+    if data_inputs is not None and model_inputs is not None:
+        with guard("showing the data"):
+            show_loaded(data_inputs, model_inputs)
+
+
+render()

@@ -18,75 +18,66 @@ ensure_routed()
 state = st.session_state
 
 
-def render() -> None:
-    """The index page."""
-    st.title("Index")
-    st.caption(
-        "One forward pass of the old model over the original and the new data, batched, on the GPU when there "
-        "is one. The index measures how far the new data moved in the model's representation."
+def ask_for_inputs() -> None:
+    """No data or model yet: offer the defaults, or the Data & model page."""
+    st.info(
+        "No data or model chosen yet: use the defaults (digits with Gaussian noise 3, the shipped model) or "
+        "pick your own on **Data & model**.",
+        icon=":material/info:",
     )
+    if st.button("Use the defaults", key="index_defaults"):
+        with guard("loading the default data and model"):
+            actions.load_data_and_model(state, dict(actions.DEFAULT_DATA), dict(actions.DEFAULT_MODEL))
+            st.rerun()
+    st.page_link("pages/data_model.py", label="Data & model", icon=":material/dataset:")
 
-    if status(state, "data") == MISSING or status(state, "model") == MISSING:
-        st.info(
-            "No data or model chosen yet: use the defaults (digits with Gaussian noise 3, the shipped model) or "
-            "pick your own on **Data & model**.",
-            icon=":material/info:",
-        )
-        if st.button("Use the defaults", key="index_defaults"):
-            with guard("loading the default data and model"):
-                actions.load_data_and_model(state, dict(actions.DEFAULT_DATA), dict(actions.DEFAULT_MODEL))
-                st.rerun()
-        st.page_link("pages/data_model.py", label="Data & model", icon=":material/dataset:")
-        return
 
+def settings_row() -> dict:
+    """Layer (default pre-selected, with output shapes), device and batch size."""
     model_inputs = result(state, "model")
     layers = []
     with guard("listing the model's layers"):
         layers = cache.layers(model_inputs["checkpoint"], model_inputs["trust"])
-    names = [layer.name for layer in layers]
+    shown = {layer.name: f"{layer.name}  ·  {layer.type}  ·  {layer.output_shape}" for layer in layers}
     default = next((i for i, layer in enumerate(layers) if layer.name.endswith(":input")), 0)
     left, mid, right = st.columns([3, 1, 1])
     layer = left.selectbox(
         "Layer (default: the input of the final classifier)",
-        names or [None],
-        index=default if names else 0,
+        list(shown) or [None],
+        index=default,
         key="index_layer",
-        format_func=lambda n: (
-            n if n is None else f"{n}  ·  {layers[names.index(n)].type}  ·  {layers[names.index(n)].output_shape}"
-        ),
+        format_func=lambda n: shown.get(n, str(n)),
     )
     device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
     batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
-    settings = {"layer": layer, "device": device, "batch_size": int(batch)}
+    return {"layer": layer, "device": device, "batch_size": int(batch)}
 
-    if st.button("Compute the index", type="primary", key="compute_index"):
-        bar, started = st.progress(0.0, text="Starting…"), time.perf_counter()
 
-        def progress(done: int, total: int) -> None:
-            rate = done / max(time.perf_counter() - started, 1e-9)
-            bar.progress(min(done / max(total, 1), 1.0), text=f"{done} / {total} images, {rate:.0f} images/s")
+def compute(settings: dict) -> None:
+    """Run the index with a progress bar that shows images per second."""
+    bar, started = st.progress(0.0, text="Starting…"), time.perf_counter()
 
-        with guard("computing the index"):
-            actions.run_index(state, settings, progress)
-        bar.empty()
+    def progress(done: int, total: int) -> None:
+        rate = done / max(time.perf_counter() - started, 1e-9)
+        bar.progress(min(done / max(total, 1), 1.0), text=f"{done} / {total} images, {rate:.0f} images/s")
 
-    report = result(state, "index")
-    if report is None:
-        return
+    with guard("computing the index"):
+        actions.run_index(state, settings, progress)
+    bar.empty()
+
+
+def show_report(report) -> None:
+    """The index against its noise floor, per-class angles and the PCA projection."""
     if status(state, "index") == STALE:
         st.warning(
             "The data or model changed since this index was computed: compute it again.", icon=":material/update:"
         )
     index_metrics(report)
     above = report.noise_floor is None or report.value > report.noise_floor
+    verdict = "above the noise floor." if above else "within the noise floor: retraining may not be needed."
     st.caption(
-        f"{report.n_original} original and {report.n_new} new images, layer `{report.layer}` on {report.device}, "
-        f"{report.seconds:.2f} s. "
-        + (
-            "The shift is above the noise floor."
-            if above
-            else "The shift is within the noise floor: retraining may not be needed."
-        )
+        f"{report.n_original} original and {report.n_new} new images, layer `{report.layer}` on "
+        f"{report.device}, {report.seconds:.2f} s. The shift is {verdict}"
     )
     left, right = st.columns(2)
     if report.per_class:
@@ -97,7 +88,25 @@ def render() -> None:
         fig = charts.projection_scatter(proj.xy.tolist(), list(proj.label), origin)
         fig.update_layout(xaxis_title=f"PC 1 ({proj.explained[0]:.0%})", yaxis_title=f"PC 2 ({proj.explained[1]:.0%})")
         right.plotly_chart(fig, key="projection_chart")
-    st.page_link("pages/forecast.py", label="Next: the forecast", icon=":material/arrow_forward:")
+
+
+def render() -> None:
+    """The Index page."""
+    st.title("Index")
+    st.caption(
+        "One forward pass of the old model over the original and the new data, batched, on the GPU when "
+        "there is one. The index measures how far the new data moved in the model's representation."
+    )
+    if status(state, "data") == MISSING or status(state, "model") == MISSING:
+        ask_for_inputs()
+        return
+    settings = settings_row()
+    if st.button("Compute the index", type="primary", key="compute_index"):
+        compute(settings)
+    report = result(state, "index")
+    if report is not None:
+        show_report(report)
+        st.page_link("pages/forecast.py", label="Next: the forecast", icon=":material/arrow_forward:")
 
 
 render()

@@ -17,27 +17,24 @@ ensure_routed()
 state = st.session_state
 
 
-def render() -> None:
-    """The scenarios page."""
-    st.title("Scenarios & report")
-    st.caption(
-        "Save the current what-if under a name, change an input (shift, zone, hardware, start time…), save "
-        "again, and compare. The report is one HTML file with the charts inside: it opens offline."
-    )
-
+def save_current() -> None:
+    """Save the session's results under a name (the active scenario takes that name)."""
     st.subheader("Save the current scenario")
     if status(state, "index") == MISSING:
         st.info("Nothing to save yet: run the demo on the start page, or compute an index.", icon=":material/info:")
-    else:
-        name = st.text_input("Name", state["scenario_name"], key="scenario_name_input")
-        if st.button("Save scenario", type="primary", key="save_scenario"):
-            with guard("saving the scenario") as g:
-                saved = current_scenario(state, name=name.strip())
-            if not g.failed:
-                state["scenarios"][saved.name] = saved
-                state["scenario_name"] = saved.name
-                st.success(f"Saved {saved.name!r}.", icon=":material/bookmark_added:")
+        return
+    name = st.text_input("Name", state["scenario_name"], key="scenario_name_input")
+    if st.button("Save scenario", type="primary", key="save_scenario"):
+        with guard("saving the scenario") as g:
+            saved = current_scenario(state, name=name.strip())
+        if not g.failed:
+            state["scenarios"][saved.name] = saved
+            state["scenario_name"] = saved.name
+            st.success(f"Saved {saved.name!r}.", icon=":material/bookmark_added:")
 
+
+def import_file() -> None:
+    """Merge scenarios from a JSON file exported earlier."""
     with st.expander("Import scenarios (JSON exported from this page)"):
         upload = st.file_uploader("Scenarios file", type=["json"], key="scenarios_upload")
         if upload is not None and st.button("Import", key="import_scenarios"):
@@ -47,33 +44,28 @@ def render() -> None:
                 state["scenarios"].update({s.name: s for s in imported})
                 st.success(f"Imported {len(imported)} scenario(s).")
 
-    scenarios = list(state["scenarios"].values())
-    if not scenarios:
-        return
+
+def compare(scenarios: list) -> None:
+    """One table, budget totals and four charts across the saved scenarios."""
     st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
     st.dataframe(pd.DataFrame([s.summary() for s in scenarios]).set_index("scenario"), width="stretch")
     totals = report.budget_totals(scenarios)
     if totals:
-        st.markdown("**Budget totals (sum of the modeled forecasts)**")
-        st.dataframe(
-            pd.DataFrame(
-                {
-                    m: {
-                        "total": num(t["point"]),
-                        "interval sum": f"{num(t['low'])} – {num(t['high'])}",
-                        "unit": t["unit"],
-                    }
-                    for m, t in totals.items()
-                }
-            ).T,
-            width="stretch",
-        )
+        st.markdown("**Budget totals (sums of the modeled forecasts)**")
+        rows = {
+            m: {"total": num(t["point"]), "interval sum": f"{num(t['low'])} – {num(t['high'])}", "unit": t["unit"]}
+            for m, t in totals.items()
+        }
+        st.dataframe(pd.DataFrame(rows).T, width="stretch")
     left, right = st.columns(2)
     left.plotly_chart(charts.compare_index(scenarios), key="compare_index")
     right.plotly_chart(charts.compare_measures(scenarios, "co2_kg"), key="compare_co2")
     left.plotly_chart(charts.compare_measures(scenarios, "epochs"), key="compare_epochs")
     right.plotly_chart(charts.compare_measures(scenarios, "kwh"), key="compare_kwh")
 
+
+def export(scenarios: list) -> None:
+    """CSV, JSON and the self-contained HTML report; removing scenarios."""
     st.subheader("Export")
     cols = st.columns(3)
     with guard("building the exports"):
@@ -97,14 +89,29 @@ def render() -> None:
         )
         with cols[2]:
             report_download(state, key="export_html", scenarios=scenarios)
-
-    def _remove() -> None:
-        for name in state["drop_scenarios"]:
-            state["scenarios"].pop(name, None)
-        state["drop_scenarios"] = []
-
     st.multiselect("Remove scenarios", [s.name for s in scenarios], key="drop_scenarios")
     st.button("Remove", key="remove_scenarios", on_click=_remove, disabled=not state["drop_scenarios"])
+
+
+def _remove() -> None:
+    for name in state["drop_scenarios"]:
+        state["scenarios"].pop(name, None)
+    state["drop_scenarios"] = []
+
+
+def render() -> None:
+    """The Scenarios & report page."""
+    st.title("Scenarios & report")
+    st.caption(
+        "Save the current what-if under a name, change an input (shift, zone, hardware, start time…), "
+        "save again, and compare. The report is one HTML file with the charts inside: it opens offline."
+    )
+    save_current()
+    import_file()
+    scenarios = list(state["scenarios"].values())
+    if scenarios:
+        compare(scenarios)
+        export(scenarios)
 
 
 render()

@@ -24,63 +24,45 @@ PROVIDERS = {
     "electricitymaps": "Electricity Maps (API key)",
     "csv": "Upload a CSV",
 }
-
 state = st.session_state
 
 
-def render() -> None:
-    """The schedule page."""
-    st.title("Schedule")
-    st.caption(
-        "When should the retraining run? The forecast job (its time and energy) is placed in the grid's "
-        "carbon-intensity series at every feasible start; the cleanest window wins."
-    )
-    if status(state, "forecast") == MISSING:
-        st.info("Make a forecast first: the schedule needs the job's duration and energy.", icon=":material/info:")
-        st.page_link("pages/forecast.py", label="Forecast", icon=":material/query_stats:")
-        return
+def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
+    """Provider, zone and what the provider needs; returns (CSV bytes, API key)."""
+    settings["provider"] = st.selectbox("Grid data", list(PROVIDERS), format_func=PROVIDERS.get, key="sch_provider")
+    settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", "DE", key="sch_zone")
+    if settings["provider"] == "electricitymaps":
+        typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
+        st.caption(
+            "Or set ELECTRICITYMAPS_API_KEY in the environment or in .streamlit/secrets.toml. Free keys get "
+            "history only: the schedule then uses the last 24 h as a proxy for the next, and says so."
+        )
+        return None, typed or secret("ELECTRICITYMAPS_API_KEY")
+    if settings["provider"] == "uk":
+        settings["postcode"] = st.text_input("Postcode outward code (optional, e.g. SW1A)", key="sch_postcode") or None
+    if settings["provider"] == "csv":
+        upload = st.file_uploader(
+            "CSV with columns datetime, carbon_intensity (gCO2/kWh)",
+            type=["csv"],
+            key="sch_upload",
+            help=f"Up to {limit_mb()} MB.",
+        )
+        return (upload.getvalue() if upload is not None else None), None
+    return None, None
 
-    settings: dict = dict(actions.DEFAULT_SCHEDULE)
-    left, right = st.columns(2)
-    with left:
-        settings["provider"] = st.selectbox("Grid data", list(PROVIDERS), format_func=PROVIDERS.get, key="sch_provider")
-        settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", "DE", key="sch_zone")
-        api_key, csv_bytes = None, None
-        if settings["provider"] == "electricitymaps":
-            typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
-            api_key = typed or secret("ELECTRICITYMAPS_API_KEY")
-            st.caption(
-                "Or set ELECTRICITYMAPS_API_KEY in the environment or in .streamlit/secrets.toml. Free keys get "
-                "history only: the schedule then uses the last 24 h as a proxy for the next, and says so."
-            )
-        elif settings["provider"] == "uk":
-            settings["postcode"] = (
-                st.text_input("Postcode outward code (optional, e.g. SW1A)", key="sch_postcode") or None
-            )
-        elif settings["provider"] == "csv":
-            upload = st.file_uploader(
-                "CSV with columns datetime, carbon_intensity (gCO2/kWh)",
-                type=["csv"],
-                key="sch_upload",
-                help=f"Up to {limit_mb()} MB.",
-            )
-            csv_bytes = upload.getvalue() if upload is not None else None
-    with right:
-        settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, 48, key="sch_horizon")
-        if st.toggle("Set a deadline", key="sch_has_deadline"):
-            settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, 24, key="sch_deadline")
-        settings["interruptible"] = st.toggle("The job can pause and resume", key="sch_interruptible")
 
-    if st.button("Find the best window", type="primary", key="run_schedule"):
-        with guard("scheduling"):
-            actions.run_schedule(state, settings, csv_bytes, api_key)
+def job_inputs(settings: dict) -> None:
+    """Horizon, deadline and whether the job can pause."""
+    settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, 48, key="sch_horizon")
+    if st.toggle("Set a deadline", key="sch_has_deadline"):
+        settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, 24, key="sch_deadline")
+    settings["interruptible"] = st.toggle("The job can pause and resume", key="sch_interruptible")
 
-    planned = result(state, "schedule")
-    if planned is None:
-        return
+
+def show_plan(plan, series) -> None:
+    """Best window, CO2 saved, the series with the window shaded, the top windows and the caveats."""
     if status(state, "schedule") == STALE:
         st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
-    plan, series = planned
     kind, label = actions.data_kind(state["inputs"]["schedule"], series)
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {label}.", icon=":material/info:")
@@ -92,20 +74,53 @@ def render() -> None:
         f"Now: {num(plan.now_avg_g_per_kwh)} g/kWh, {num(plan.co2_kg_now)} kg CO2; best: "
         f"{num(plan.best_avg_g_per_kwh)} g/kWh, {num(plan.co2_kg_best)} kg CO2."
     )
-    top = pd.DataFrame(
-        [
-            {"start": when(w["start"]), "mean gCO2/kWh": num(w["intensity_g_per_kwh"]), "kg CO2": num(w["co2_kg"])}
-            for w in section["windows"]
-        ]
-    )
     st.markdown("**Top windows**")
-    st.dataframe(top, width="stretch", hide_index=True)
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {"start": when(w["start"]), "mean gCO2/kWh": num(w["intensity_g_per_kwh"]), "kg CO2": num(w["co2_kg"])}
+                for w in section["windows"]
+            ]
+        ),
+        width="stretch",
+        hide_index=True,
+    )
     if plan.slots:
         st.markdown("**Run slots (pausing between them)**")
         st.dataframe(pd.DataFrame([{"start": when(s.start), "end": when(s.end)} for s in plan.slots]), hide_index=True)
     for note in plan.notes:
         st.caption(note)
-    st.page_link("pages/scenarios.py", label="Next: save and compare scenarios", icon=":material/arrow_forward:")
+
+
+def render() -> None:
+    """The Schedule page: results on top, settings below."""
+    st.title("Schedule")
+    st.caption(
+        "When should the retraining run? The forecast job (its time and energy) is placed in the grid's "
+        "carbon-intensity series at every feasible start; the cleanest window wins."
+    )
+    if status(state, "forecast") == MISSING:
+        st.info("Make a forecast first: the schedule needs the job's duration and energy.", icon=":material/info:")
+        st.page_link("pages/forecast.py", label="Forecast", icon=":material/query_stats:")
+        return
+    results = st.container()
+    settings: dict = dict(actions.DEFAULT_SCHEDULE)
+    with st.expander("Settings: grid data, zone, horizon, deadline", expanded=result(state, "schedule") is None):
+        left, right = st.columns(2)
+        with left:
+            csv_bytes, api_key = provider_inputs(settings)
+        with right:
+            job_inputs(settings)
+        if st.button("Find the best window", type="primary", key="run_schedule"):
+            with guard("scheduling"):
+                actions.run_schedule(state, settings, csv_bytes, api_key)
+    planned = result(state, "schedule")
+    if planned is not None:
+        with results:
+            show_plan(*planned)
+            st.page_link(
+                "pages/scenarios.py", label="Next: save and compare scenarios", icon=":material/arrow_forward:"
+            )
 
 
 render()
