@@ -21,7 +21,7 @@ st.markdown(
 )
 st.markdown(
     "**Try it now**, no upload and no network: the demo uses the embedded handwritten digits with Gaussian "
-    "noise (level 3), the shipped model and calibration, and an illustrative grid profile."
+    "noise (level 5), the shipped model and calibration, and an illustrative grid profile."
 )
 
 if st.button("Run the demo", type="primary", key="run_demo", icon=":material/play_arrow:"):

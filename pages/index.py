@@ -21,7 +21,7 @@ state = st.session_state
 def ask_for_inputs() -> None:
     """No data or model yet: offer the defaults, or the Data & model page."""
     st.info(
-        "No data or model chosen yet: use the defaults (digits with Gaussian noise 3, the shipped model) or "
+        "No data or model chosen yet: use the defaults (digits with Gaussian noise 5, the shipped model) or "
         "pick your own on **Data & model**.",
         icon=":material/info:",
     )

@@ -66,7 +66,10 @@ def show_plan(plan, series) -> None:
     kind, label = actions.data_kind(state["inputs"]["schedule"], series)
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {label}.", icon=":material/info:")
-    st.markdown(f"Job: **{num(plan.duration_s)} s**, **{num(plan.energy_kwh)} kWh** (from the forecast, modeled).")
+    st.markdown(
+        f"Job: **{num(plan.duration_s)} s**, **{num(plan.energy_kwh)} kWh**: the forecast's point values "
+        "(modeled; planned as at least 1 s)."
+    )
     schedule_metrics(plan, label)
     section = schedule_section(plan, series, kind, label)
     st.plotly_chart(charts.intensity_series(section), key="intensity_chart")

@@ -123,11 +123,14 @@ def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figu
         )
     )
     if schedule.get("best_start") and schedule.get("best_end"):
+        start, end = _time(schedule["best_start"]), _time(schedule["best_end"])
+        if len(times) > 1 and end - start < times[1] - times[0]:  # a short job: shade its whole step
+            end = start + (times[1] - times[0])
         fig.add_vrect(
-            x0=_time(schedule["best_start"]),
-            x1=_time(schedule["best_end"]),
+            x0=start,
+            x1=end,
             fillcolor="green",
-            opacity=0.2,
+            opacity=0.25,
             line_width=0,
             annotation_text="best window",
             annotation_position="top left",

@@ -13,7 +13,7 @@ from resque_core.errors import ScheduleError
 from ui import cache
 from ui.state import result, set_result
 
-DEFAULT_DATA = {"original": "digits", "new": None, "shift": "gaussian_noise:3", "kind": "dist", "seed": 0}
+DEFAULT_DATA = {"original": "digits", "new": None, "shift": "gaussian_noise:5", "kind": "dist", "seed": 0}
 DEFAULT_MODEL = {"checkpoint": "default", "trust": False}
 DEFAULT_INDEX = {"layer": None, "device": "auto", "batch_size": 256}
 DEFAULT_FORECAST = {
@@ -189,5 +189,5 @@ def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
     run_index(state, dict(DEFAULT_INDEX), progress)
     run_forecast(state, dict(DEFAULT_FORECAST))
     run_schedule(state, dict(DEFAULT_SCHEDULE))
-    state["scenario_name"] = "demo: digits, gaussian noise 3, DE"
+    state["scenario_name"] = "demo: digits, gaussian noise 5, DE"
     state["demo_ran"] = True

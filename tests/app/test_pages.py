@@ -37,7 +37,7 @@ def test_index_on_another_layer_equals_the_engine():
 
 def test_new_data_marks_index_and_forecast_stale(demo):
     at = goto(demo, "pages/data_model.py")
-    at.slider(key="shift_level").set_value(5).run()
+    at.slider(key="shift_level").set_value(4).run()
     at.button(key="apply_data").click().run()
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
     assert (
