@@ -172,3 +172,18 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
     assert forecast.source.energy_basis == "probe" and forecast.source.energy in ("estimated", "measured")
     assert metric(at, "Energy") == f"{forecast.measures['kwh'].point:.4g}"
     assert any("Energy: estimated (probe)" in c.value or "Energy: measured (probe)" in c.value for c in at.main.caption)
+
+
+def test_self_calibration_feeds_the_forecast(demo):
+    """Self-calibrate on the default model (two shift types x five levels), then forecast from those runs."""
+    at = goto(demo, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
+    at.slider(key="fc_budget").set_value(1)
+    at.multiselect(key="fc_shifts").set_value(["gaussian_noise", "gaussian_blur"]).run()
+    at.button(key="fc_selfcal").click().run()
+    assert not errors(at), errors(at)
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    forecast = at.session_state["results"]["forecast"]
+    assert forecast.source.records == "self-calibration" and forecast.n_records == 10
+    assert any("self-calibration (10 runs)" in c.value for c in at.main.caption)
