@@ -160,8 +160,16 @@ class CodecarbonMeter(EnergyMeter):
         self.country_iso_code = country_iso_code
         self.tracking_mode = tracking_mode
         self._tracker: Any = None
+        self._warmed = False
 
     def start(self) -> None:
+        if not self._warmed:  # the first tracker of a process detects the hardware and under-reads the load
+            self._new_tracker().start()
+            self._tracker.stop()
+            self._warmed = True
+        self._new_tracker().start()
+
+    def _new_tracker(self) -> Any:
         try:
             from codecarbon import OfflineEmissionsTracker
 
@@ -172,11 +180,11 @@ class CodecarbonMeter(EnergyMeter):
                 log_level="error",
                 tracking_mode=self.tracking_mode,
             )
-            self._tracker.start()
         except ImportError as exc:
             raise EnergyError("codecarbon is not installed; use ManualPowerMeter or a hardware profile") from exc
         except Exception as exc:  # codecarbon raises bare exceptions for bad countries, hardware...
             raise EnergyError(f"codecarbon could not start ({exc}); check the country code") from exc
+        return self._tracker
 
     def stop(self) -> EnergyReading:
         if self._tracker is None:
