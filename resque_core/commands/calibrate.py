@@ -72,8 +72,10 @@ def _config(args: argparse.Namespace):
     else:
         shifts = [str(ShiftSpec.parse(s)) for s in (args.shifts or SELF_SHIFTS).split(",") if s.strip()]
         tasks, seeds = (), 1 if args.seeds is None else args.seeds
-    if seeds < 1 or args.max_epochs < 1 or args.scratch_epochs < 1 or not 0 < args.data_fraction <= 1:
-        raise RetrainError("--seeds, --max-epochs and --scratch-epochs must be >= 1 and --data-fraction in (0, 1]")
+    if min(seeds, args.max_epochs, args.scratch_epochs, args.threads) < 1 or not 0 < args.data_fraction <= 1:
+        raise RetrainError(
+            "--seeds, --max-epochs, --scratch-epochs and --threads must be >= 1 and --data-fraction in (0, 1]"
+        )
     if args.max_minutes is not None and args.max_minutes <= 0:
         raise RetrainError("--max-minutes must be positive")
     return SweepConfig(
