@@ -22,12 +22,12 @@ PAGES = [
 TIMEOUT_S = 120
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def _one_thread():
     torch.set_num_threads(1)
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def _navigation_only():
     """Route every AppTest run through app.py's ``st.navigation``, as a running server does.
 
@@ -74,7 +74,7 @@ def app() -> AppTest:
     return fresh_app()
 
 
-@pytest.fixture(autouse=True, scope="session")
+@pytest.fixture(autouse=True, scope="module")
 def _records(tmp_path_factory):
     """The shipped default calibration when it exists, else the records tests' synthetic set; a private DB."""
     import resque_core.records as records
