@@ -175,7 +175,10 @@ def _pickle_globals(path: pathlib.Path) -> list[str]:
 
 
 def _describe_bytes(path: pathlib.Path) -> str:
-    head = path.read_bytes()[:64]
+    if zipfile.is_zipfile(path):
+        return "it is a zip archive without a PyTorch model in it"
+    with path.open("rb") as f:
+        head = f.read(64)
     try:
         text = head.decode("utf-8")
     except UnicodeDecodeError:

@@ -213,54 +213,62 @@ def _run_dist(request: IndexRequest, loaded, original, new, progress: Progress |
     shifted = Shifted(target, request.shift, seed=request.seed) if request.shift else target
     second_pass = new is not None or request.shift is not None
     tracker = _Progress(progress, len(original) + (len(shifted) if second_pass else 0))
-    names, spec, half = list(original.class_names), loaded.input_spec, request.max_points // 2
-
-    # One pass over the original data, summed per (class, part): part 0 = split part 1 (original
-    # only), 1 = part 2 (new only), 2 = part 3 (shared).
+    names, half = list(original.class_names), request.max_points // 2
     in_o = np.isin(np.arange(len(original)), orig_part.indices)
     in_n = np.isin(np.arange(len(original)), new_part.indices)
-    part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))
     keep_o = _sample(np.flatnonzero(in_o if new is None else np.ones_like(in_o)), half, request.seed)
-    keep_n = _sample(np.flatnonzero(in_n), half, request.seed + 1) if not second_pass else np.array([], int)
-    keep = np.union1d(keep_o, keep_n)
-    first = class_sums(
-        loaded.model,
-        _Relabelled(Preprocessed(original, spec), original.targets * 3 + part),
-        request.layer,
-        num_classes=3 * len(names),
-        keep=keep if half else None,
-        progress=tracker.pass_callback(len(original)),
-        **_embed_kwargs(request),
+    keep_n = _sample(np.flatnonzero(in_n) if not second_pass else np.arange(len(shifted)), half, request.seed + 1)
+    parts, first = _embed_parts(
+        request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
     )
-    s = first.sums.reshape(len(names), 3, -1)
-    floor = resque_dist(s[:, 0] + s[:, 2], s[:, 1] + s[:, 2], names)
-    original_sums = s[:, 0] + s[:, 2] if new is None else s.sum(axis=1)
-    stats = [first.stats]
+    floor = resque_dist(parts[:, 0] + parts[:, 2], parts[:, 1] + parts[:, 2], names)
+    result, stats, kept_o, kept_n = floor, [first.stats], first.kept, first.kept
     if second_pass:
-        keep_n = _sample(np.arange(len(shifted)), half, request.seed + 1)
         second = class_sums(
             loaded.model,
-            Preprocessed(shifted, spec),
+            Preprocessed(shifted, loaded.input_spec),
             request.layer,
             keep=keep_n if half else None,
             progress=tracker.pass_callback(len(shifted)),
             **_embed_kwargs(request),
         )
-        result, stats = resque_dist(original_sums, second.sums, names), [*stats, second.stats]
-        new_x = second.kept
-    else:
-        result = floor
-        new_x = first.kept[np.isin(keep, keep_n)] if first.kept is not None else None
+        original_sums = parts[:, 0] + parts[:, 2] if new is None else parts.sum(axis=1)
+        result, stats, kept_n = resque_dist(original_sums, second.sums, names), [*stats, second.stats], second.kept
+    elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
+        union = np.union1d(keep_o, keep_n)
+        kept_o, kept_n = kept_o[np.isin(union, keep_o)], kept_n[np.isin(union, keep_n)]
     projection = None
-    if half and first.kept is not None and new_x is not None:
-        orig_x = first.kept[np.isin(keep, keep_o)]
-        labels_o = [names[t] for t in original.targets[keep_o]]
-        labels_n = [names[t] for t in (shifted.targets[keep_n] if second_pass else original.targets[keep_n])]
-        projection = project_2d(orig_x, labels_o, new_x, labels_n)
+    if half and kept_o is not None and kept_n is not None:
+        labels_n = (shifted.targets if second_pass else original.targets)[keep_n]
+        projection = project_2d(
+            kept_o, [names[t] for t in original.targets[keep_o]], kept_n, [names[t] for t in labels_n]
+        )
     n_original = len(orig_part) if new is None else len(original)
     return _report(
         "dist", result.value, result.per_class, floor.value, n_original, len(shifted), stats, request, projection
     )
+
+
+def _embed_parts(request, loaded, original, in_o: np.ndarray, in_n: np.ndarray, keep: np.ndarray, tracker: _Progress):
+    """One pass over the original data, summed per (class, split part): (K, 3, D) and the ClassSums.
+
+    Part 0 is split part 1 (original only), part 1 is split part 2 (new only), part 2 is the shared part 3.
+    """
+    from resque_core.data import Preprocessed
+    from resque_core.embed import class_sums
+
+    part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))
+    k = len(original.class_names)
+    result = class_sums(
+        loaded.model,
+        _Relabelled(Preprocessed(original, loaded.input_spec), original.targets * 3 + part),
+        request.layer,
+        num_classes=3 * k,
+        keep=keep if request.max_points > 1 else None,
+        progress=tracker.pass_callback(len(original)),
+        **_embed_kwargs(request),
+    )
+    return result.sums.reshape(k, 3, -1), result
 
 
 def _run_task(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:

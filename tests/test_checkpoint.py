@@ -167,6 +167,16 @@ def test_non_checkpoint_files(tmp_path, content, match):
         load_checkpoint(str(path))
 
 
+def test_zip_that_is_not_a_model(tmp_path):
+    import zipfile
+
+    path = tmp_path / "x.pt"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    with pytest.raises(CheckpointError, match="zip archive without a PyTorch model"):
+        load_checkpoint(str(path))
+
+
 def test_dict_without_weights_and_tensor(tmp_path):
     path = tmp_path / "d.pt"
     torch.save({"epoch": 3, "lr": 0.1}, path)
