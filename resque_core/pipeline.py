@@ -176,7 +176,7 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
     loaded = load_checkpoint(request.checkpoint, trust=request.trust, arch=request.arch, input_spec=request.input_spec)
     original = _open(request.original, request.allow_download)
-    new = _open(request.new, request.allow_download) if request.new is not None else None
+    new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
     run = _run_dist if request.kind == "dist" else _run_task
     report = run(request, loaded, original, new, progress)
     seconds = time.perf_counter() - start

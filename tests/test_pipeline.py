@@ -63,6 +63,7 @@ def test_no_shift_gives_the_noise_floor_and_a_bounded_projection():
     seen = []
     report = compute_index(IndexRequest(device="cpu", max_points=300), progress=lambda d, t: seen.append((d, t)))
     assert report.value == report.noise_floor
+    assert compute_index(IndexRequest(new="", device="cpu", max_points=0)).value == report.value  # "" = not given
     assert 0 < report.value < 0.02
     assert seen[-1] == (1797, 1797) and all(a[0] <= b[0] for a, b in zip(seen, seen[1:], strict=False))
     proj = report.projection
