@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from resque_core import charts
-from resque_core.scenario import schedule_section
 from ui import actions
 from ui.errors import guard
 from ui.results import num, schedule_metrics, when
@@ -71,7 +70,7 @@ def show_plan(plan, series) -> None:
         "(modeled; planned as at least 1 s)."
     )
     schedule_metrics(plan, label)
-    section = schedule_section(plan, series, kind, label)
+    section = actions.schedule_of(state)
     st.plotly_chart(charts.intensity_series(section), key="intensity_chart")
     st.markdown(
         f"Now: {num(plan.now_avg_g_per_kwh)} g/kWh, {num(plan.co2_kg_now)} kg CO2; best: "

@@ -32,7 +32,7 @@ color:#1d2330;background:#fff}
 h1{margin-bottom:0}.muted{color:#5b6270}table{border-collapse:collapse;margin:.6em 0 1.2em}
 th,td{border:1px solid #d6d9de;padding:.3em .6em;text-align:left}th{background:#f2f4f6}
 .tag{font-size:.8em;padding:.1em .4em;border-radius:.3em;background:#fff3d6;color:#6b4b00}
-section{border-top:2px solid #2e7d5b;margin-top:2em;padding-top:.5em}
+.wide{overflow-x:auto}section{border-top:2px solid #2e7d5b;margin-top:2em;padding-top:.5em}
 """
 
 
@@ -54,12 +54,15 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
     return scenarios_to_json(list(_checked(scenarios)))
 
 
+BUDGET_MEASURES = ("epochs", "seconds", "kwh", "co2_kg", "money")
+
+
 def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
-    """Sum of each forecast measure's point, low and high over the scenarios that have it."""
+    """Sum of each budget measure's point, low and high over the scenarios that have it."""
     totals: dict[str, dict[str, float]] = {}
     for sc in scenarios:
         for measure, fig in ((sc.forecast or {}).get("measures") or {}).items():
-            if fig.get("point") is None:
+            if measure not in BUDGET_MEASURES or fig.get("point") is None:
                 continue
             tot = totals.setdefault(measure, {"point": 0.0, "low": 0.0, "high": 0.0, "unit": fig.get("unit", "")})
             for key in ("point", "low", "high"):
@@ -180,23 +183,37 @@ def _totals_table(totals: dict[str, dict[str, float]]) -> str:
     return _table(["measure", "total (modeled)", "sum of interval bounds"], rows)
 
 
-def _summary_columns(scenarios: Sequence[Scenario]) -> list[str]:
-    cols: list[str] = []
-    for sc in scenarios:
-        cols += [c for c in sc.summary() if c != "scenario" and not c.endswith(("_low", "_high")) and c not in cols]
-    return cols
+COMPARED = {
+    "index": "RESQUE index",
+    "index_noise_floor": "noise floor",
+    "epochs": "epochs",
+    "seconds": "time (s)",
+    "kwh": "energy (kWh)",
+    "co2_kg": "CO2 (kg)",
+    "money": "money",
+    "schedule_zone": "zone",
+    "schedule_best_start": "best start",
+    "co2_saved_kg": "CO2 saved (kg)",
+    "co2_saved_pct": "saved (%)",
+}
 
 
 def _comparison_table(scenarios: Sequence[Scenario]) -> str:
-    columns = _summary_columns(scenarios)
-    rows = [[sc.name] + [_f(sc.summary().get(c)) for c in columns] for sc in scenarios]
-    return _table(["scenario", *columns], rows)
+    """Headline figures side by side (the CSV export has every column)."""
+    rows = [sc.summary() for sc in scenarios]
+    columns = [c for c in COMPARED if any(row.get(c) is not None for row in rows)]
+    cells = [
+        [row["scenario"]] + [_when(row.get(c)) if c.endswith("start") else _f(row.get(c)) for c in columns]
+        for row in rows
+    ]
+    return "<div class=wide>" + _table(["scenario", *(COMPARED[c] for c in columns)], cells) + "</div>"
 
 
 def _figures_html(figures: list, first: bool = False) -> list[str]:
     out = []
     for i, fig in enumerate(figures):
         js = first and i == 0
+        fig.update_layout(template="plotly_white")  # not the host app's theme: the page is standalone
         out.append(fig.to_html(full_html=False, include_plotlyjs=js, config={"displaylogo": False}))
     return out
 

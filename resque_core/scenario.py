@@ -236,13 +236,22 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
 
 
 def schedule_section(
-    plan: Any, series: Any, data_kind: str | None = None, label: str | None = None, top: int = 5
+    plan: Any,
+    series: Any,
+    data_kind: str | None = None,
+    label: str | None = None,
+    top: int = 5,
+    provider: str | None = None,
 ) -> dict[str, Any]:
-    """The ``schedule`` layout from a ``resque_core.grid.schedule.SchedulePlan`` and its series."""
+    """The ``schedule`` layout from a ``resque_core.grid.schedule.SchedulePlan`` and its series.
+
+    ``data_kind``, ``label`` and ``provider`` override the plan's own (e.g. an illustrative profile
+    read through the CSV provider).
+    """
     windows = sorted(plan.options, key=lambda o: (o.avg_g_per_kwh, o.start))[:top]
     return _jsonable(
         {
-            "provider": plan.provider,
+            "provider": provider or plan.provider,
             "zone": plan.zone,
             "data_kind": data_kind or plan.kind,
             "label": label or plan.source,

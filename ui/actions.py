@@ -183,6 +183,16 @@ def data_kind(settings: dict, series: Any) -> tuple[str, str]:
     return series.kind, series.source
 
 
+def schedule_of(state: MutableMapping) -> dict[str, Any]:
+    """The stored schedule as a scenario section, labeled by the provider the user chose."""
+    from resque_core.scenario import schedule_section
+
+    plan, series = result(state, "schedule")
+    settings = state["inputs"]["schedule"]
+    kind, label = data_kind(settings, series)
+    return schedule_section(plan, series, kind, label, provider=settings["provider"])
+
+
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
     """The one-click demo: default data, model and calibration, illustrative grid profile."""
     load_data_and_model(state, dict(DEFAULT_DATA), dict(DEFAULT_MODEL))

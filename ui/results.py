@@ -7,7 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from resque_core.scenario import Scenario, forecast_section, index_section, schedule_section
+from resque_core.scenario import Scenario, forecast_section, index_section
 from ui import actions
 from ui.state import result
 
@@ -40,11 +40,7 @@ def current_scenario(state: MutableMapping, name: str | None = None) -> Scenario
         if v is not None
     }
     report, forecast, planned = result(state, "index"), result(state, "forecast"), result(state, "schedule")
-    schedule = None
-    if planned is not None:
-        plan, series = planned
-        kind, label = actions.data_kind(state["inputs"]["schedule"], series)
-        schedule = schedule_section(plan, series, kind, label)
+    schedule = actions.schedule_of(state) if planned is not None else None
     hardware = (state["inputs"].get("forecast") or {}).get("energy")
     return Scenario(
         name=name or state["scenario_name"],

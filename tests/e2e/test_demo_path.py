@@ -38,6 +38,18 @@ def _run_demo(page, server_url: str) -> dict[str, str]:
     return _metrics(page)
 
 
+def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
+    """The downloaded report draws its charts with the network off (plotly.js is inlined)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=theme, offline=True)
+    report = context.new_page()
+    report.goto(path.as_uri())
+    report.locator(".plotly .main-svg").first.wait_for(timeout=30_000)
+    assert report.locator(".js-plotly-plot").count() >= 4
+    if theme == "light":
+        report.screenshot(path=str(SHOTS / "report.png"))
+    context.close()
+
+
 @needs_calibration
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
@@ -52,9 +64,14 @@ def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
 
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the HTML report").click()  # click 2
-    html = pathlib.Path(download.value.path()).read_text(encoding="utf-8")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.suffix == ".html"
+    html = saved.read_text(encoding="utf-8")
     assert index in html and epochs in html and best in html
     assert "illustrative, not live data" in html and "modeled" in html and "Plotly.newPlot" in html
+
+    _check_report_offline(browser, saved, theme)
 
     page.get_by_role("link", name="Schedule details").click()  # optional third click: the details
     page.get_by_text("Top windows").wait_for(timeout=30_000)
