@@ -28,6 +28,11 @@ lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+bench: $(VENV)/.runtime
+	$(PY) bench/embed.py --threads 1 --json
+	$(PY) bench/forecast_fidelity.py --json
+	$(PY) bench/schedule.py
+
 assets: $(VENV)/.runtime
 	$(PY) scripts/train_default_models.py
 

@@ -1,8 +1,66 @@
-"""RESQUE: estimate the cost of retraining a model on shifted data, from its representations."""
+"""RESQUE: estimate the cost of retraining a model on shifted data, from its representations.
+
+The public API is re-exported here and imported lazily on first use, so ``import resque_core``
+stays cheap (no torch, no pandas) until a function is actually needed::
+
+    from resque_core import IndexRequest, compute_index, Forecaster, default_records
+
+    report = compute_index(IndexRequest(checkpoint="default", shift="gaussian_noise:3"))
+    forecast = Forecaster(level=0.8).fit(default_records(), index_kind="dist").predict(report.value)
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
 
 from resque_core.errors import ResqueError
 
 __version__ = "0.1.0"
-__all__ = ["ResqueError", "__version__"]
+
+_LAZY = {
+    # data sources and shifts
+    "open_source": "resque_core.data",
+    "ShiftSpec": "resque_core.data",
+    "SHIFT_TYPES": "resque_core.data",
+    "paper_split": "resque_core.data",
+    "task_split": "resque_core.data",
+    # checkpoints and the index
+    "load_checkpoint": "resque_core.checkpoint",
+    "save_checkpoint": "resque_core.checkpoint",
+    "list_layers": "resque_core.checkpoint",
+    "resque_dist": "resque_core.indices",
+    "resque_task": "resque_core.indices",
+    "IndexRequest": "resque_core.pipeline",
+    "IndexReport": "resque_core.pipeline",
+    "compute_index": "resque_core.pipeline",
+    # retraining, energy, calibration records and the forecaster
+    "RetrainConfig": "resque_core.retrain",
+    "retrain": "resque_core.retrain",
+    "CodecarbonMeter": "resque_core.energy",
+    "probe": "resque_core.energy",
+    "load_records_csv": "resque_core.records",
+    "default_records": "resque_core.records",
+    "RecordStore": "resque_core.records",
+    "Forecaster": "resque_core.forecast",
+    # grid intensity and scheduling
+    "make_provider": "resque_core.grid",
+    "plan": "resque_core.grid",
+    # scenarios and reports
+    "Scenario": "resque_core.scenario",
+    "write_report": "resque_core.report",
+}
+
+__all__ = ["ResqueError", "__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'resque_core' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_LAZY[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -36,3 +36,11 @@ def test_cli_help_lists_commands():
         [sys.executable, "-m", "resque_core", "--help"], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert "RESQUE" in out.stdout
+
+
+def test_every_public_name_resolves():
+    import resque_core
+
+    missing = [name for name in resque_core.__all__ if getattr(resque_core, name, None) is None]
+    assert missing == []
+    assert callable(resque_core.compute_index) and callable(resque_core.Forecaster)
