@@ -187,3 +187,18 @@ def test_self_calibration_feeds_the_forecast(demo):
     forecast = at.session_state["results"]["forecast"]
     assert forecast.source.records == "self-calibration" and forecast.n_records == 10
     assert any("self-calibration (10 runs)" in c.value for c in at.main.caption)
+
+
+def test_task_shift_with_the_0_4_model_equals_the_engine():
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.radio(key="new_mode").set_value("New classes (task shift)").run()
+    at.radio(key="ckpt_source").set_value("Default: digits 0-4").run()
+    at.button(key="apply_data").click().run()
+    assert not errors(at), errors(at)
+    counts = at.dataframe[0].value
+    assert int(counts.loc["original", "0"]) > 0 and int(counts.loc["new", "9"]) > 0
+    goto(at, "pages/index.py")
+    at.button(key="compute_index").click().run()
+    assert not errors(at), errors(at)
+    expected = compute_index(IndexRequest(checkpoint="default-0-4", kind="task"))
+    assert metric(at, "RESQUE_task") == f"{expected.value:.4g}"
