@@ -65,3 +65,35 @@ def test_missing_file(tmp_path):
 def test_unstorable_value():
     with pytest.raises(ReportError, match="cannot store a object"):
         Scenario(name="x", inputs={"model": object()}).to_dict()
+
+
+def test_sections_from_real_engine_results():
+    from datetime import UTC, datetime, timedelta
+
+    from resque_core.costing import Costing
+    from resque_core.forecast import Forecaster
+    from resque_core.grid.csvfile import CsvProvider
+    from resque_core.grid.schedule import plan
+    from resque_core.scenario import forecast_section, schedule_section
+    from tests.records_fixtures import synthetic_records
+
+    forecast = Forecaster().fit(synthetic_records(40)).predict(0.05, costing=Costing(intensity_g_per_kwh=400.0))
+    fc = forecast_section(forecast, hardware="records")
+    epochs = forecast.measures["epochs"]
+    assert fc["measures"]["epochs"] == {
+        "point": epochs.point,
+        "low": epochs.low,
+        "high": epochs.high,
+        "unit": "epochs",
+        "basis": "modeled",
+    }
+    assert fc["measures"]["kwh"]["basis"] == "modeled; energy estimated" and fc["interval"] == 0.8
+    start = datetime(2026, 11, 23, tzinfo=UTC)
+    rows = "\n".join(f"{(start + timedelta(hours=h)).isoformat()},{300 - 10 * h}" for h in range(6))
+    series = CsvProvider(f"datetime,carbon_intensity\n{rows}".encode(), kind="modeled").read("DE")
+    planned = plan(series, 3600.0, 1.0, now=start)
+    sch = schedule_section(planned, series, "illustrative", "illustrative, not live data", provider="illustrative")
+    assert sch["best_start"] == "2026-11-23T05:00:00+00:00" and sch["co2_now_kg"] == pytest.approx(0.3)
+    assert sch["saved_pct"] == pytest.approx(100 * (0.3 - 0.25) / 0.3)
+    assert sch["provider"] == "illustrative" and len(sch["series"]) == 6 and sch["windows"][0]["co2_kg"] == 0.25
+    assert Scenario.from_json(Scenario(name="x", forecast=fc, schedule=sch).to_json()).schedule == sch
