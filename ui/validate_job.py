@@ -48,7 +48,7 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
             data = Preprocessed(new_data, loaded.input_spec)
             train_idx, val_idx = stratified_split(data.targets, settings["val_fraction"], settings["seed"])
             config = RetrainConfig(
-                target_rule="base-minus",
+                target_rule=settings.get("rule", "base-minus"),
                 base_acc=settings["base_acc"],
                 tolerance=settings["tolerance"],
                 max_epochs=settings["max_epochs"],

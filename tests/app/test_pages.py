@@ -153,6 +153,7 @@ def test_validate_retrains_and_records_the_run(demo):
 
 def test_validate_cancel_stops_the_run(demo):
     at = goto(demo, "pages/validate.py")
+    at.radio(key="val_rule").set_value("base-minus").run()
     at.slider(key="val_max_epochs").set_value(60).run()
     at.slider(key="val_tolerance").set_value(0.0).run()
     at.number_input(key="val_base_acc").set_value(1.0).run()  # unreachable: only the cancel can stop it
