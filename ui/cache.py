@@ -1,7 +1,8 @@
 """Cached wrappers around ``resque_core`` calls, so switching pages never recomputes.
 
-``st.cache_resource`` holds models and provider clients (shared, not copied); ``st.cache_data``
-holds datasets and results (keyed by the plain inputs that produced them). Every wrapper calls
+``st.cache_resource`` holds models, provider clients and the read-only dataset views (shared, not
+copied); ``st.cache_data`` holds records, layer lists, probes and reports (keyed by the plain
+inputs that produced them). Every wrapper calls
 the engine and nothing else. The index, whose computation reports progress to a bar drawn outside
 it, is kept in a small bounded store instead (see ``index_report``).
 """
@@ -19,12 +20,14 @@ DATA_TTL_S = 3600
 GRID_TTL_S = 900
 
 
-@st.cache_data(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
+@st.cache_resource(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
 def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """``(original, new)`` exactly as ``resque_core.pipeline.compute_index`` assembles them, for display.
 
     ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed);
     ``model_classes`` (the checkpoint's classes) picks the unknown classes of a task shift.
+    A resource, not ``st.cache_data``: the datasets are read-only views (a large one would be
+    pickled and copied on every rerun), shared safely like a model.
     """
     from resque_core import data
 
