@@ -84,3 +84,27 @@ def test_upload_limit_is_stated():
     at = goto(fresh_app(), "pages/data_model.py")
     at.radio(key="orig_source").set_value("Upload (.zip / .npz)").run()
     assert "200 MB" in at.file_uploader(key="orig_upload").help
+
+
+def _zip_of_class_folders(per_class: int = 6) -> bytes:
+    import zipfile
+
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        for name in ("cat", "dog"):
+            for i in range(per_class):
+                png = io.BytesIO()
+                Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(png, format="PNG")
+                zf.writestr(f"pets/{name}/{i}.png", png.getvalue())
+    return buf.getvalue()
+
+
+def test_valid_zip_upload_shows_its_classes(loaded_app):
+    at = _upload_original(loaded_app, "pets.zip", _zip_of_class_folders())
+    assert not errors(at), errors(at)
+    counts = at.dataframe[0].value
+    assert list(counts.columns) == ["cat", "dog"]
+    assert at.session_state["results"]["data"]["original"].endswith("pets.zip")
