@@ -28,7 +28,7 @@ _LAZY = {
     # checkpoints and the index
     "load_checkpoint": "resque_core.checkpoint",
     "save_checkpoint": "resque_core.checkpoint",
-    "list_layers": "resque_core.checkpoint",
+    "list_layers": "resque_core.layers",
     "resque_dist": "resque_core.indices",
     "resque_task": "resque_core.indices",
     "IndexRequest": "resque_core.pipeline",

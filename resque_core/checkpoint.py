@@ -1,13 +1,10 @@
-"""Loading checkpoints safely, saving ours, and discovering a model's layers.
+"""Loading checkpoints safely and saving ours.
 
 Four formats are understood: the project's own dict (``save_checkpoint``), TorchScript, a bare
 ``state_dict`` plus an architecture name, and a pickled ``nn.Module`` (only with ``trust=True``,
-because unpickling arbitrary objects can run code). Everything except the last is read with
-``torch.load(weights_only=True)`` or ``torch.jit.load``, which never execute code from the file.
-
-Layers are named as in ``model.named_modules()``. ``"NAME:input"`` names the *input* of module
-NAME; the default layer is the input of the model's last ``nn.Linear`` (the penultimate
-representation), e.g. ``"classifier:input"`` for ``SmallCNN`` or ``"fc:input"`` for a ResNet.
+because unpickling arbitrary objects can run code; see ``pickle_guard``). Everything except the last
+is read with ``torch.load(weights_only=True)`` or ``torch.jit.load``, which never execute code from
+the file. Naming and listing a model's layers is in ``layers``.
 """
 
 from __future__ import annotations
@@ -15,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import pathlib
-import pickletools
 import warnings
 import zipfile
 from dataclasses import dataclass, field
@@ -25,7 +21,9 @@ import torch
 from torch import nn
 
 from resque_core.data.base import InputSpec
-from resque_core.errors import CheckpointError, LayerError
+from resque_core.errors import CheckpointError
+from resque_core.layers import list_layers  # noqa: F401  re-exported: ui/cache.py imports it from here
+from resque_core.pickle_guard import guarded_load
 
 log = logging.getLogger(__name__)
 
@@ -34,8 +32,6 @@ FORMAT_VERSION = 1
 DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_digits_0-4.pt"}
 ASSETS_DIR = pathlib.Path(__file__).resolve().parents[1] / "assets"
 IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
-INPUT_SUFFIX = ":input"
-OUTPUT = "output"  # the model's own output (logits): the only layer of a TorchScript model
 _SHOW = 5  # how many offending keys an error message names
 
 
@@ -62,15 +58,6 @@ class LoadedModel:
     source: str
     format: str
     meta: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LayerInfo:
-    """One embeddable layer: its name, module type and per-sample output shape (no batch dim)."""
-
-    name: str
-    type: str
-    output_shape: tuple[int, ...] | None
 
 
 def resolve_path(path_or_name: str) -> pathlib.Path:
@@ -108,7 +95,7 @@ def load_checkpoint(
     if _is_torchscript(path):
         loaded = _load_torchscript(path, input_spec, class_names)
     else:
-        obj = _load_weights_only(path, trust)
+        obj = guarded_load(path, trust)
         loaded = _from_object(obj, path, arch, input_spec, class_names)
     loaded.model.eval()
     log.info("loaded %s checkpoint %s (%d classes)", loaded.format, path, len(loaded.class_names))
@@ -121,69 +108,6 @@ def _is_torchscript(path: pathlib.Path) -> bool:
     with zipfile.ZipFile(path) as zf:
         names = zf.namelist()
     return any(n.endswith("/constants.pkl") or "/code/" in n for n in names)
-
-
-def _load_weights_only(path: pathlib.Path, trust: bool) -> Any:
-    try:
-        with warnings.catch_warnings():  # "unusual pickle protocol" noise on foreign files
-            warnings.simplefilter("ignore", UserWarning)
-            return torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises many types for foreign files
-        found = _pickle_globals(path)
-        if not found:
-            raise CheckpointError(f"{path.name} is not a PyTorch checkpoint: {_describe_bytes(path)}") from exc
-        if not trust:
-            raise CheckpointError(
-                f"{path.name} contains pickled Python objects ({', '.join(found[:_SHOW])}); loading them can run "
-                "arbitrary code, so it was refused. If you trust where the file comes from, allow it with "
-                "--trust-checkpoint (trust=True), or re-save it as a state_dict."
-            ) from exc
-    log.warning("unpickling %s with trust=True: this can execute code from the file", path)
-    try:
-        return torch.load(path, map_location="cpu", weights_only=False)
-    except Exception as exc:
-        raise CheckpointError(f"{path.name} could not be unpickled even with trust: {exc}") from exc
-
-
-def _pickle_globals(path: pathlib.Path) -> list[str]:
-    """Names of the Python objects a pickle would import, found without executing it."""
-    try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as zf:
-                pkl = next((n for n in zf.namelist() if n.endswith("data.pkl")), None)
-                data = zf.read(pkl) if pkl else b""
-        else:
-            data = path.read_bytes()
-        found, strings, pos = [], [], 0
-        while pos < len(data):  # legacy torch files hold several pickles back to back
-            for op, arg, at in pickletools.genops(data[pos:]):
-                if op.name == "GLOBAL":
-                    found.append(str(arg).replace(" ", "."))
-                elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
-                    found.append(f"{strings[-2]}.{strings[-1]}")
-                elif isinstance(arg, str):
-                    strings.append(arg)
-                if op.name == "STOP":
-                    pos += at + 1
-                    break
-            else:
-                break
-    except Exception:  # not a pickle at all
-        return []
-    unique = list(dict.fromkeys(found))
-    return sorted(unique, key=lambda g: g.startswith(("torch.", "collections.")))  # foreign names first
-
-
-def _describe_bytes(path: pathlib.Path) -> str:
-    if zipfile.is_zipfile(path):
-        return "it is a zip archive without a PyTorch model in it"
-    with path.open("rb") as f:
-        head = f.read(64)
-    try:
-        text = head.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"unrecognised binary content (first bytes {head[:8].hex()})"
-    return f"it looks like a text file starting with {text[:30]!r}"
 
 
 def _from_object(
@@ -345,69 +269,3 @@ def save_checkpoint(
         "meta": meta,
     }
     torch.save(obj, path)
-
-
-def default_layer(model: nn.Module) -> str:
-    """The input of the last ``nn.Linear`` in module order, as ``"NAME:input"`` ("output" for TorchScript)."""
-    if isinstance(model, torch.jit.ScriptModule):
-        return OUTPUT
-    linears = [name for name, m in model.named_modules() if isinstance(m, nn.Linear)]
-    if not linears:
-        raise LayerError("the model has no nn.Linear classifier: choose a layer (see `layers`)")
-    return linears[-1] + INPUT_SUFFIX
-
-
-def resolve_layer(model: nn.Module, layer: str | None) -> tuple[str, nn.Module, bool]:
-    """``(name, module, is_input)`` for a layer name (None means the default layer)."""
-    layer = layer or default_layer(model)
-    if layer == OUTPUT:
-        return OUTPUT, model, False
-    base = layer.removesuffix(INPUT_SUFFIX)
-    modules = dict(model.named_modules())
-    if not base or base not in modules:
-        valid = [n for n in modules if n]
-        shown = ", ".join(valid[:40]) + (" ..." if len(valid) > 40 else "")
-        raise LayerError(f"layer {layer!r} does not exist; valid layers: {shown} (or NAME:input, or output)")
-    return layer, modules[base], layer.endswith(INPUT_SUFFIX)
-
-
-def list_layers(loaded: LoadedModel) -> list[LayerInfo]:
-    """Every named module with its output shape, from one dry run on a zero batch.
-
-    The default layer (``NAME:input`` of the final linear) is listed just before that linear. A
-    module called several times per forward reports its first call (the one embedding uses).
-    """
-    model, spec = loaded.model, loaded.input_spec
-    if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only the output can be read
-        with torch.inference_mode():
-            out = model(torch.zeros(2, spec.channels, *spec.size))
-        return [LayerInfo(OUTPUT, "TorchScript output", tuple(out.shape[1:]))]
-    default = default_layer(model) if any(isinstance(m, nn.Linear) for m in model.modules()) else None
-    shapes: dict[str, tuple[int, ...] | None] = {}
-    handles = []
-
-    def make_hook(name: str, as_input: bool):
-        def hook(_module, inputs, output=None):
-            value = inputs[0] if as_input else output
-            if name not in shapes:
-                shapes[name] = tuple(value.shape[1:]) if isinstance(value, torch.Tensor) else None
-
-        return hook
-
-    named = [(n, m) for n, m in model.named_modules() if n]
-    try:
-        for name, module in named:
-            if default and name + INPUT_SUFFIX == default:
-                handles.append(module.register_forward_pre_hook(make_hook(default, True)))
-            handles.append(module.register_forward_hook(make_hook(name, False)))
-        with torch.inference_mode():
-            model(torch.zeros(2, spec.channels, *spec.size))
-    finally:
-        for h in handles:
-            h.remove()
-    rows = []
-    for name, module in named:
-        if default and name + INPUT_SUFFIX == default:
-            rows.append(LayerInfo(default, f"input of {type(module).__name__}", shapes.get(default)))
-        rows.append(LayerInfo(name, type(module).__name__, shapes.get(name)))
-    return rows

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from resque_core.checkpoint import OUTPUT, resolve_layer
 from resque_core.errors import EmbeddingError, LayerError
+from resque_core.layers import OUTPUT, resolve_layer
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,104 @@
+"""RESQUE_dist for a request, with the paper's split protocol and its noise floor.
+
+For a distribution shift with no ``new`` dataset given, the paper's protocol is applied to the
+original data: each class split 50/30/20 (seeded); original = parts 1+3, new = parts 2+3, shifted.
+The original data is embedded once with per-(class, part) sums, which yields the original sums, the
+clean new sums and so the *noise floor* (the index of the unshifted split) at no extra cost.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from torch.utils.data import Dataset
+
+from resque_core.index_report import IndexReport, build_report
+from resque_core.index_request import IndexRequest, embed_kwargs
+from resque_core.pass_progress import PassProgress, Progress
+from resque_core.projection import project_2d, sample_positions
+
+
+class _Relabelled(Dataset):
+    """``base`` with other integer labels (e.g. class * 3 + part), images untouched."""
+
+    def __init__(self, base, labels: np.ndarray) -> None:
+        self.base, self.labels = base, np.asarray(labels, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i: int):
+        return self.base[i][0], int(self.labels[i])
+
+
+def run_dist(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:
+    """RESQUE_dist of ``new`` (or of the split's new part) against ``original``, and its noise floor."""
+    from resque_core.data import Preprocessed, Shifted, check_class_alignment, paper_split
+    from resque_core.embed import class_sums
+    from resque_core.indices import resque_dist
+
+    orig_part, new_part = paper_split(original, seed=request.seed)
+    target = new if new is not None else new_part
+    check_class_alignment(original, target)  # names the missing or empty class, before any embedding
+    shifted = Shifted(target, request.shift, seed=request.seed) if request.shift else target
+    second_pass = new is not None or request.shift is not None
+    tracker = PassProgress(progress, len(original) + (len(shifted) if second_pass else 0))
+    names, half = list(original.class_names), request.max_points // 2
+    in_o = np.isin(np.arange(len(original)), orig_part.indices)
+    in_n = np.isin(np.arange(len(original)), new_part.indices)
+    keep_o = sample_positions(np.flatnonzero(in_o if new is None else np.ones_like(in_o)), half, request.seed)
+    keep_n = sample_positions(
+        np.flatnonzero(in_n) if not second_pass else np.arange(len(shifted)), half, request.seed + 1
+    )
+    parts, first = _embed_parts(
+        request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
+    )
+    floor = resque_dist(parts[:, 0] + parts[:, 2], parts[:, 1] + parts[:, 2], names)
+    result, stats, kept_o, kept_n = floor, [first.stats], first.kept, first.kept
+    if second_pass:
+        second = class_sums(
+            loaded.model,
+            Preprocessed(shifted, loaded.input_spec),
+            request.layer,
+            keep=keep_n if half else None,
+            progress=tracker.pass_callback(len(shifted)),
+            **embed_kwargs(request),
+        )
+        original_sums = parts[:, 0] + parts[:, 2] if new is None else parts.sum(axis=1)
+        result, stats, kept_n = resque_dist(original_sums, second.sums, names), [*stats, second.stats], second.kept
+    elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
+        union = np.union1d(keep_o, keep_n)
+        kept_o, kept_n = kept_o[np.isin(union, keep_o)], kept_n[np.isin(union, keep_n)]
+    projection = None
+    if half and kept_o is not None and kept_n is not None:
+        labels_n = (shifted.targets if second_pass else original.targets)[keep_n]
+        projection = project_2d(
+            kept_o, [names[t] for t in original.targets[keep_o]], kept_n, [names[t] for t in labels_n]
+        )
+    n_original = len(orig_part) if new is None else len(original)
+    return build_report(
+        "dist", result.value, result.per_class, floor.value, n_original, len(shifted), stats, request, projection
+    )
+
+
+def _embed_parts(
+    request, loaded, original, in_o: np.ndarray, in_n: np.ndarray, keep: np.ndarray, tracker: PassProgress
+):
+    """One pass over the original data, summed per (class, split part): (K, 3, D) and the ClassSums.
+
+    Part 0 is split part 1 (original only), part 1 is split part 2 (new only), part 2 is the shared part 3.
+    """
+    from resque_core.data import Preprocessed
+    from resque_core.embed import class_sums
+
+    part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))
+    k = len(original.class_names)
+    result = class_sums(
+        loaded.model,
+        _Relabelled(Preprocessed(original, loaded.input_spec), original.targets * 3 + part),
+        request.layer,
+        num_classes=3 * k,
+        keep=keep if request.max_points > 1 else None,
+        progress=tracker.pass_callback(len(original)),
+        **embed_kwargs(request),
+    )
+    return result.sums.reshape(k, 3, -1), result

@@ -1,0 +1,49 @@
+"""What ``compute_index`` is asked to compute: the ``IndexRequest`` and the choices it accepts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resque_core.data.base import ImageDataset, InputSpec
+
+KINDS = ("dist", "task")
+TASK_VARIANTS = ("centroids", "kmeans++", "flat")
+
+
+@dataclass(frozen=True)
+class IndexRequest:
+    """What to compute. Sources are ``open_source`` specs ("digits", a path, "torchvision:NAME") or
+    already opened ``ImageDataset`` objects.
+
+    Attributes:
+        checkpoint: a path, "default" (digits 0-9) or "default-0-4".
+        original: the data the model was trained on.
+        new: the new data; None = simulate it from ``original`` (split protocol, or for ``task``
+            the classes the model does not know, e.g. digits 5-9 for the 0-4 model).
+        shift: "TYPE:LEVEL" applied to the new data, or None.
+        kind: "dist" (distribution shift) or "task" (new classes).
+        layer: layer to embed (None = input of the final linear classifier).
+        task_variant: "centroids" (headline), "kmeans++" or "flat" (non-averaged C*H*W).
+        max_points: cap on the points of the 2-D projection (0 = no projection).
+    """
+
+    checkpoint: str = "default"
+    original: str | ImageDataset = "digits"
+    new: str | ImageDataset | None = None
+    shift: str | None = None
+    kind: str = "dist"
+    layer: str | None = None
+    batch_size: int = 256
+    device: str = "auto"
+    seed: int = 0
+    trust: bool = False
+    arch: str | None = None
+    input_spec: InputSpec | None = None
+    task_variant: str = "centroids"
+    allow_download: bool = False
+    max_points: int = 1000
+
+
+def embed_kwargs(request: IndexRequest) -> dict:
+    """The keyword arguments every embedding pass of this request shares."""
+    return {"batch_size": request.batch_size, "device": request.device}
