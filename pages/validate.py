@@ -54,6 +54,7 @@ def controls() -> None:
                 "head": "new" if report.kind == "task" else "keep",
             }
             state["validate_job"] = validate_job.start(loaded, new_data, settings)
+            st.rerun()  # redraw with the start button disabled and the live view polling
 
 
 def polling() -> float | None:
