@@ -42,6 +42,7 @@ def test_demo_shows_the_engine_numbers(engine):
     assert metric(at, "Energy") == f"{forecast.measures['kwh'].point:.4g}"
     assert metric(at, "CO2 (kg") == f"{forecast.measures['co2_kg'].point:.4g}"
     assert metric(at, "Best start") == when(planned.best_start)
+    assert metric(at, "CO2 saved") == f"{planned.saved_kg:.4g}"
     assert planned.saved_kg > 0  # the illustrative profile has a cleaner window than now
     captions = " ".join(c.value for c in at.main.caption)
     assert "illustrative, not live data" in captions
