@@ -65,6 +65,19 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
     assert prov["versions"] == frame.versions.iloc[0] and prov["stopped_by_budget"] is False
 
 
+def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
+    from resque_core.cli import build_parser
+    from resque_core.commands.calibrate import _config
+
+    parse = build_parser().parse_args
+    assert _config(parse(["calibrate", "--demo"])).max_minutes == 28.0
+    assert _config(parse(["calibrate", "--demo", "--max-minutes", "5"])).max_minutes == 5.0
+    demo = _config(parse(["calibrate", "--demo"]))
+    assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
+    own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
+    assert own.max_minutes is None and own.seeds == (0,) and len(own.shifts) == 6
+
+
 def test_task_case_uses_a_new_head_and_the_task_index():
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2)
     cases = TaskCases(load_checkpoint("default-0-4"), DigitsDataset(), cfg)

@@ -85,7 +85,7 @@ def _config(args: argparse.Namespace):
         max_epochs=args.max_epochs,
         scratch_epochs=args.scratch_epochs,
         data_fraction=args.data_fraction,
-        max_minutes=args.max_minutes,
+        max_minutes=args.max_minutes if args.max_minutes is not None else (DEMO_MINUTES if args.demo else None),
     )
 
 
