@@ -70,6 +70,37 @@ def held_out(runs: pd.DataFrame, column: str, measure: str, args: argparse.Names
     return leave_group_out(x, y, censored, groups, fit, scheme)
 
 
+def known_type(runs: pd.DataFrame, args: argparse.Namespace) -> dict | None:
+    """A new level of a known shift type: that type's own curve vs the pooled curve vs the type's levels.
+
+    Each (type, level) is left out with its seeds; the type's curve is fitted on its other levels,
+    the pooled curve on every other run (other types included).
+    """
+    runs = runs[runs["shift_level"].notna()].reset_index(drop=True)
+    if runs.empty or runs.groupby("shift_type")["shift_level"].nunique().min() < 4:
+        return None
+    fit = lambda x, y, g: select_model(x, y, args.level, args.method, MODEL_KINDS, g)  # noqa: E731
+    scheme = "leave-one-level-out"
+    own, levels = [], []
+    for _, part in runs.groupby("shift_type", sort=True):
+        groups, censored = part["shift"].to_numpy(dtype=object), part["censored"].to_numpy()
+        own.append(leave_group_out(part["index_value"], part["epochs"], censored, groups, fit, scheme))
+        levels.append(leave_group_out(part["shift_level"], part["epochs"], censored, groups, fit, scheme))
+    order = np.argsort(runs.groupby("shift_type", sort=True).ngroup().to_numpy(), kind="stable")
+    groups = runs["shift"].to_numpy(dtype=object)[order]
+    x, y, censored = (runs[c].to_numpy()[order] for c in ("index_value", "epochs", "censored"))
+    pooled = leave_group_out(x, y, censored, groups, fit, "leave-one-shift-out")
+    result = {}
+    for name, held in (("index_own_type", _concat(own)), ("index_pooled", pooled), ("level_own_type", _concat(levels))):
+        result[f"mae_epochs_{name}"], result[f"coverage_80_{name}"] = held.mae, held.coverage
+    return result
+
+
+def _concat(parts: list[HeldOut]) -> HeldOut:
+    fields = ("observed", "point", "low", "high", "censored")
+    return HeldOut(parts[0].scheme, *(np.concatenate([getattr(p, f) for p in parts]) for f in fields))
+
+
 def per_type(runs: pd.DataFrame, held: HeldOut) -> list[dict]:
     """Within-type Spearman and held-out scores of the index forecast of epochs, type by type."""
     rows = runs[runs["epochs"].notna()].reset_index(drop=True)
@@ -147,6 +178,7 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
         kind: held_out(runs, "index_value", "epochs", args, kinds=(kind,)).mae for kind in MODEL_KINDS
     }
     result["per_type"] = per_type(runs, index_epochs)
+    result["known_type"] = known_type(runs, args)
     result["scratch_vs_retrain"] = scratch_vs_retrain(frame, args.kind)
     result["level"] = args.level
     return result
@@ -191,6 +223,11 @@ def summary(r: dict) -> str:
             f"{t['index_range'][1]:.3f}  epochs {t['epochs_range'][0]:.2f}-{t['epochs_range'][1]:.2f}  "
             f"rho_within {rho}  MAE {t['mae_epochs']:.2f}  coverage {t['coverage']:.0%}"
         )
+    k = r["known_type"]
+    if k:
+        lines.append("a new level of a known type (leave one level out, seeds together), MAE epochs / coverage:")
+        for name in ("index_own_type", "index_pooled", "level_own_type"):
+            lines.append(f"  {name:<16}{k[f'mae_epochs_{name}']:>8.3f}  {k[f'coverage_80_{name}']:>7.1%}")
     s = r["scratch_vs_retrain"]
     if s:
         lines.append(
