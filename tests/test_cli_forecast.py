@@ -158,3 +158,19 @@ def test_fidelity_bench_ends_with_the_documented_json(records_csv, capsys):
     assert data["n_runs"] == 30 and data["spearman_epochs"] > 0.8
     assert data["mae_epochs"] < data["mae_epochs_level_baseline"]
     assert data["scratch_vs_retrain"] is not None
+
+
+def test_default_calibration_forecasts_with_its_provenance(capsys):
+    from resque_core.errors import RecordsError
+    from resque_core.records import default_records
+
+    try:
+        records = default_records()
+    except RecordsError:  # built by `calibrate --demo`
+        pytest.skip("assets/calibration_default.csv is not there")
+    data = json.loads(run_in_process(capsys, "--index", "0.05", "--json"))
+    usable = records[(records.run_kind == "retrain") & (records.index_kind == "dist") & (records.censored == 0)]
+    assert data["source"]["records"] == "default" and data["n_records"] == len(usable)
+    assert data["source"]["energy"] == "estimated"  # codecarbon without RAPL on the calibration machine
+    assert data["epochs"]["low"] <= data["epochs"]["point"] <= data["epochs"]["high"]
+    assert data["scratch"]["epochs"]["point"] > data["epochs"]["point"]
