@@ -17,7 +17,7 @@ from ui.uploads import limit_mb
 ensure_routed()
 
 state = st.session_state
-SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model")
+SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
 ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Measure a probe here")
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
 SHIFTS = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
@@ -45,6 +45,14 @@ def calibration(settings: dict) -> bytes | None:
             box.update(label="Self-calibration finished", state="complete")
         settings["calibration"] = "self-calibration"
         return state.get("selfcal_csv")
+    if source == SOURCES[3]:
+        st.caption(
+            "The runs recorded on this machine (Validate adds one per run), from $RESQUE_DB or the user "
+            "data folder. The forecaster needs at least 8 uncensored runs."
+        )
+        settings["calibration"] = "recorded runs"
+        with guard("reading the recorded runs"):
+            return actions.recorded_runs_csv()
     return None
 
 

@@ -102,6 +102,13 @@ def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None 
     return forecast
 
 
+def recorded_runs_csv() -> bytes:
+    """The local calibration history (``RecordStore``) as CSV, read now (it grows with each validation)."""
+    from resque_core.records import RecordStore
+
+    return RecordStore().all().to_csv(index=False).encode()
+
+
 def probe(state: MutableMapping) -> Any:
     """Probe energy and time per epoch for the loaded model on the new data (cached)."""
     return cache.probe(result(state, "data"), result(state, "model"))

@@ -91,14 +91,16 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def records(source: str, csv_bytes: bytes | None = None) -> Any:
-    """Calibration records: the shipped default, or an uploaded history CSV."""
-    import io
+    """Calibration records: the shipped default, or CSV bytes (an upload, a self-calibration, the local history).
 
+    The bytes are saved under a file named after the source, so an engine message names it.
+    """
     from resque_core.records import default_records, load_records_csv
+    from ui.uploads import save_upload
 
     if source == "default":
         return default_records()
-    return load_records_csv(io.StringIO((csv_bytes or b"").decode("utf-8", errors="replace")))
+    return load_records_csv(save_upload(f"{source.replace(' ', '-')}.csv", csv_bytes or b""))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)

@@ -203,3 +203,15 @@ def test_task_shift_with_the_0_4_model_equals_the_engine():
     assert not errors(at), errors(at)
     expected = compute_index(IndexRequest(checkpoint="default-0-4", kind="task"))
     assert metric(at, "RESQUE_task") == f"{expected.value:.4g}"
+
+
+def test_forecast_from_recorded_runs_with_too_few_runs_says_so(demo):
+    """Empty (or nearly empty) local history: a clear message, and the previous forecast is kept."""
+    at = goto(demo, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("My recorded runs").run()
+    before = at.session_state["results"]["forecast"]
+    at.button(key="run_forecast").click().run()
+    shown = " ".join(errors(at))
+    assert "Forecasting failed" in shown and ("recorded-runs.csv" in shown or "at least 8" in shown)
+    assert not at.exception
+    assert at.session_state["results"]["forecast"] is before
