@@ -43,7 +43,8 @@ def per_class_bars(per_class: dict[str, float], noise_floor: float | None = None
     go = _go()
     fig = go.Figure(go.Bar(x=[str(k) for k in per_class], y=list(per_class.values()), name="per class"))
     if noise_floor is not None:
-        fig.add_hline(y=noise_floor, line_dash="dash", annotation_text="noise floor")
+        fig.add_hline(y=noise_floor, line_dash="dash", line_color="#e45756", annotation_text="noise floor")
+    fig.update_xaxes(type="category")  # one tick per class name
     return _layout(fig, "Per-class shift", "class", "angle / π")
 
 
