@@ -1,0 +1,88 @@
+"""One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from resque_core.retrain_results import RetrainResult
+from resque_core.run_labels import Labels
+from resque_core.shift_cases import Case
+
+
+def make_row(
+    labels: Labels,
+    case: Case,
+    seed: int,
+    run_kind: str,
+    result: RetrainResult,
+    epochs: float,
+    censored: bool,
+    target: tuple[float, str] | None = None,
+) -> dict:
+    """One calibration record (the schema of ``resque_core.records``) for a run, costed at ``epochs``."""
+    target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
+    cost = cost_at(result, epochs)
+    kwh = cost["kwh"]
+    return {
+        "run_id": f"{labels.run_prefix}-{run_kind}-{case.shift}-s{seed}",
+        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "run_kind": run_kind,
+        "index_kind": case.index_kind,
+        "index_value": case.index_value,
+        "noise_floor": case.noise_floor,
+        "shift": case.shift,
+        "shift_type": case.shift_type,
+        "shift_level": case.shift_level,
+        "seed": seed,
+        "model": labels.model,
+        "dataset": labels.dataset,
+        "hardware": labels.hardware,
+        "target_rule": rule,
+        "target_acc": target_acc,
+        "start_acc": case.start_acc,
+        "acc_gap": target_acc - case.start_acc,
+        "epochs": epochs,
+        "censored": int(censored),
+        "max_epochs": result.max_epochs,
+        "grad_norm": cost["grad_norm"],
+        "param_change": cost["param_change"],
+        "seconds": cost["seconds"],
+        "kwh": kwh,
+        "co2_kg": cost["co2_kg"],
+        "kwh_per_epoch": result.kwh_per_epoch,
+        "energy_source": result.energy_source or None,
+        "country_iso": labels.country_iso or None,
+        "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
+        "versions": labels.versions,
+    }
+
+
+def cost_at(result: RetrainResult, epochs: float) -> dict:
+    """Seconds, kWh, CO2, mean grad norm and parameter change of ``result`` up to ``epochs`` epochs.
+
+    A run that stopped at its target is costed by its totals; a from-scratch run that trained past the
+    target is costed pro rata over the epochs it needed (grad norm averaged over them, parameter
+    change at the end of the epoch in which the target fell). A run that needed no training has no
+    grad norm (None) and no parameter change.
+    """
+    history = result.history
+    trained = sum(h.fraction for h in history)
+    if not history or epochs <= 0:
+        return {
+            "seconds": 0.0,
+            "kwh": 0.0 if result.energy_kwh is not None else None,
+            "co2_kg": 0.0 if result.co2_kg is not None else None,
+            "grad_norm": None,  # no step taken: no gradient to report
+            "param_change": 0.0,
+        }
+    share = min(epochs / trained, 1.0)
+    used = history[: max(1, math.ceil(epochs - 1e-9))]
+    weights = [min(h.fraction, max(epochs - i, 0.0)) for i, h in enumerate(used)]
+    return {
+        "seconds": result.seconds * share,
+        "kwh": result.energy_kwh * share if result.energy_kwh is not None else None,
+        "co2_kg": result.co2_kg * share if result.co2_kg is not None else None,
+        "grad_norm": sum(w * h.grad_norm for w, h in zip(weights, used, strict=True)) / max(sum(weights), 1e-12),
+        "param_change": used[-1].param_change,
+    }

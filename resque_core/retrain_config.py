@@ -1,0 +1,75 @@
+"""How to retrain and when to stop: the settings of one retraining run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resque_core.errors import RetrainError
+from resque_core.targets import resolve_target
+
+
+@dataclass(frozen=True)
+class RetrainConfig:
+    """How to retrain and when to stop.
+
+    Attributes:
+        target_rule: "base-minus" (``base_acc - tolerance``), "reachable" (``min(base_acc - tolerance,
+            scratch_frac * scratch_acc)``: what the new data allows), "plateau" (val accuracy stays
+            within ``plateau_delta`` for ``plateau_patience`` evaluations) or "fixed" (``target_acc``).
+        base_acc: the old model's accuracy on the original validation data, 0..1.
+        tolerance: accuracy points (0..1) below ``base_acc`` that count as recovered.
+        scratch_acc: accuracy a from-scratch model reaches on the new data ("reachable" rule).
+        scratch_frac: fraction of ``scratch_acc`` the "reachable" rule asks for.
+        target_acc: the "fixed" rule's target.
+        plateau_delta: accuracy band (0..1) for the "plateau" rule.
+        plateau_patience: evaluations that must stay in the band.
+        max_epochs: the cap; reaching it first marks the run censored.
+        eval_every_steps: steps between evaluations (None: four per epoch).
+        lr: Adam learning rate.
+        batch_size: training batch size.
+        seed: seeds the data order and any fresh weights.
+        head: "keep" the classifier, or a "new" one (task shift; the whole network is trained).
+        from_scratch: re-initialise every layer (seeded): the cost of training from scratch.
+        num_classes: classes of a new head (default: from the training set).
+        device: "cpu", "cuda" or "auto".
+    """
+
+    target_rule: str = "base-minus"
+    base_acc: float | None = None
+    tolerance: float = 0.02
+    scratch_acc: float | None = None
+    scratch_frac: float = 0.97
+    target_acc: float | None = None
+    plateau_delta: float = 0.01
+    plateau_patience: int = 6
+    max_epochs: int = 30
+    eval_every_steps: int | None = None
+    lr: float = 1e-3
+    batch_size: int = 32
+    seed: int = 0
+    head: str = "keep"
+    from_scratch: bool = False
+    num_classes: int | None = None
+    device: str = "cpu"
+
+    def resolve_target(self) -> tuple[float | None, str]:
+        """The target accuracy (None for "plateau") and a short label of the rule that set it."""
+        return resolve_target(self)
+
+    def validate(self) -> None:
+        """Raise RetrainError on a setting that cannot work."""
+        checks = {
+            "max_epochs must be >= 1": self.max_epochs >= 1,
+            "batch_size must be >= 1": self.batch_size >= 1,
+            "lr must be positive": self.lr > 0,
+            "eval_every_steps must be >= 1": self.eval_every_steps is None or self.eval_every_steps >= 1,
+            "head must be 'keep' or 'new'": self.head in ("keep", "new"),
+            "tolerance must be in [0, 1)": 0 <= self.tolerance < 1,
+            "scratch_frac must be in (0, 1]": 0 < self.scratch_frac <= 1,
+            "plateau_patience must be >= 2": self.plateau_patience >= 2,
+            "device must be 'cpu', 'cuda' or 'auto'": self.device in ("cpu", "cuda", "auto"),
+        }
+        bad = [msg for msg, ok in checks.items() if not ok]
+        if bad:
+            raise RetrainError("; ".join(bad))
+        self.resolve_target()

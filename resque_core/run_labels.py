@@ -1,0 +1,54 @@
+"""What every calibration record of a sweep shares: model, dataset, hardware and software versions."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass, field
+
+import torch
+
+from resque_core.energy import EnergyMeter
+
+
+@dataclass
+class Labels:
+    """What every record of a sweep shares (model, dataset, hardware, versions, energy meter)."""
+
+    model: str
+    dataset: str
+    run_prefix: str
+    meter: EnergyMeter | None
+    country_iso: str = ""
+    hardware: str = field(default_factory=lambda: hardware_label())
+    versions: str = field(default_factory=lambda: versions_label())
+
+
+def hardware_label(device: str = "cpu") -> str:
+    """e.g. "cpu: AMD EPYC (2 threads)" or "cuda: NVIDIA H100 80GB HBM3"."""
+    if device.startswith("cuda") and torch.cuda.is_available():
+        return f"cuda: {torch.cuda.get_device_name(0)}"
+    threads = torch.get_num_threads()
+    return f"cpu: {cpu_model()} ({threads} thread{'s' if threads != 1 else ''})"
+
+
+def cpu_model() -> str:
+    """The CPU's model name from /proc/cpuinfo (Linux), else the platform's processor string."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def versions_label() -> str:
+    """e.g. "torch 2.14.1; codecarbon 3.3.2"."""
+    try:
+        from importlib.metadata import version
+
+        cc = version("codecarbon")
+    except Exception:  # noqa: BLE001 (codecarbon is optional here)
+        cc = "absent"
+    return f"torch {torch.__version__.split('+')[0]}; codecarbon {cc}"

@@ -1,0 +1,197 @@
+"""The shifts a calibration sweep retrains on: distribution-shift and task-shift *cases*.
+
+A distribution-shift case is a shift (type and level) of the paper split's new part, scored with
+RESQUE_dist; a task case is a class split learned with a new head, scored with RESQUE_task. Each case
+carries its index, noise floor, the shifted data split into training data and a stratified
+validation slice, and the old model's accuracy on that slice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import torch
+from torch.utils.data import TensorDataset
+
+from resque_core.errors import RetrainError
+from resque_core.training import evaluate, materialize
+
+if TYPE_CHECKING:
+    from resque_core.sweep import SweepConfig
+
+logger = logging.getLogger(__name__)
+
+DEMO_TASK_SPLITS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
+    ((0, 1, 2, 3, 4), (5, 6, 7, 8, 9)),
+    ((0, 1, 2, 3, 4), (5, 6, 7)),
+    ((0, 1, 2, 3, 4), (8, 9)),
+    ((0, 1, 2, 3, 4), (3, 4, 5, 6, 7)),
+    ((0, 1, 2, 3, 4), (0, 2, 4, 6, 8)),
+    ((0, 1, 2, 3, 4), (1, 2, 3, 4)),
+)
+
+
+@dataclass
+class Case:
+    """One shift to calibrate on: its index and data (tensors already preprocessed for the model)."""
+
+    index_kind: str
+    shift: str
+    shift_type: str
+    shift_level: int | None
+    index_value: float
+    noise_floor: float | None
+    base_acc: float
+    train: TensorDataset
+    val: TensorDataset
+    start_acc: float
+    head: str = "keep"
+    scratch_cache: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def scratch_acc(self) -> float | None:
+        """Best accuracy of this shift's from-scratch run (shared by its seeds), once it has run."""
+        return self.scratch_cache.get(self.shift)
+
+
+def stratified_split(targets: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (rest, part) with ``fraction`` of every class (at least one sample) in ``part``."""
+    rng = np.random.default_rng(seed)
+    rest, part = [], []
+    for c in np.unique(targets):
+        members = rng.permutation(np.flatnonzero(targets == c))
+        k = min(len(members) - 1, max(1, round(fraction * len(members))))
+        part.append(members[:k])
+        rest.append(members[k:])
+    return np.sort(np.concatenate(rest)), np.sort(np.concatenate(part))
+
+
+def split_tensors(x: torch.Tensor, y: torch.Tensor, val_fraction: float, seed: int) -> tuple[TensorDataset, ...]:
+    """(train, val) TensorDatasets, the validation slice stratified by class."""
+    train_idx, val_idx = stratified_split(y.numpy(), val_fraction, seed)
+    return TensorDataset(x[train_idx], y[train_idx]), TensorDataset(x[val_idx], y[val_idx])
+
+
+def old_accuracy(model: torch.nn.Module, data: TensorDataset) -> float:
+    """The old model's accuracy on a TensorDataset."""
+    return evaluate(model, *data.tensors, torch.device("cpu"))[1]
+
+
+class DistCases:
+    """Distribution-shift cases of one model on one dataset: the paper split, shifted new part."""
+
+    def __init__(self, loaded: Any, dataset: Any, cfg: SweepConfig, base_acc: float | None = None):
+        from resque_core.data import Preprocessed, paper_split
+
+        self.loaded, self.cfg, self.scratch = loaded, cfg, {}
+        self.names = list(loaded.class_names)
+        original, self.new_clean = paper_split(dataset, cfg.split_seed)
+        x_orig, y_orig = materialize(Preprocessed(original, loaded.input_spec))
+        self.orig_sums = self._sums(x_orig, y_orig)
+        self.noise_floor = self._index(*materialize(Preprocessed(self.new_clean, loaded.input_spec)))
+        self.base_acc = base_acc if base_acc is not None else _base_accuracy(loaded, x_orig, y_orig)
+
+    def _sums(self, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+        from resque_core.embed import class_sums
+
+        data = TensorDataset(x, y)
+        return class_sums(self.loaded.model, data, num_classes=len(self.names), device="cpu").sums
+
+    def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        from resque_core.indices import resque_dist
+
+        return resque_dist(self.orig_sums, self._sums(x, y), self.names).value
+
+    def case(self, shift: str, seed: int) -> tuple[torch.nn.Module, Case]:
+        """The shifted new part for ``seed``: index, train/val tensors, old model's accuracy."""
+        from resque_core.data import Preprocessed, Shifted, ShiftSpec
+
+        spec = ShiftSpec.parse(shift)
+        x, y = materialize(Preprocessed(Shifted(self.new_clean, spec, seed), self.loaded.input_spec))
+        train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
+        case = Case(
+            index_kind="dist",
+            shift=str(spec),
+            shift_type=spec.kind,
+            shift_level=spec.level,
+            index_value=self._index(x, y),
+            noise_floor=self.noise_floor,
+            base_acc=self.base_acc,
+            train=train,
+            val=val,
+            start_acc=old_accuracy(self.loaded.model, val),
+            scratch_cache=self.scratch,
+        )
+        return self.loaded.model, case
+
+
+class TaskCases:
+    """Task-shift cases of one model: a class subset of the dataset, learned with a new head."""
+
+    def __init__(self, loaded: Any, dataset: Any, cfg: SweepConfig, base_acc: float | None = None):
+        if base_acc is None and loaded.accuracy is None:
+            raise RetrainError("the task model's checkpoint records no accuracy; pass base_acc")
+        self.loaded, self.dataset, self.cfg, self.scratch = loaded, dataset, cfg, {}
+        self.base_acc = float(base_acc if base_acc is not None else loaded.accuracy)
+        self.indices: dict[str, float] = {}
+        self.floors: dict[tuple[int, ...], float] = {}
+
+    def case(self, split: tuple[tuple[int, ...], tuple[int, ...]], seed: int) -> tuple[torch.nn.Module, Case]:
+        """The new classes' data, relabelled 0..k-1; RESQUE_task of the old model on it.
+
+        Its noise floor is the index of the old task's own classes (as ``pipeline.compute_index``
+        reports it); the start accuracy is chance, 1/k, since the old head cannot name new classes.
+        """
+        old, new = split
+        shift = f"task:{class_label(old)}->{class_label(new)}"
+        x, y = self._data(new)
+        if shift not in self.indices:
+            self.indices[shift] = self._index(x, y)
+        if old not in self.floors:
+            self.floors[old] = self._index(*self._data(old))
+        train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
+        case = Case(
+            index_kind="task",
+            shift=shift,
+            shift_type="task",
+            shift_level=None,
+            index_value=self.indices[shift],
+            noise_floor=self.floors[old],
+            base_acc=self.base_acc,
+            train=train,
+            val=val,
+            start_acc=1.0 / len(new),
+            head="new",
+            scratch_cache=self.scratch,
+        )
+        return self.loaded.model, case
+
+    def _data(self, classes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:
+        from resque_core.data import ClassSubset, Preprocessed
+
+        return materialize(Preprocessed(ClassSubset(self.dataset, list(classes)), self.loaded.input_spec))
+
+    def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
+        from resque_core.embed import collect_embeddings
+        from resque_core.indices import resque_task
+
+        emb = collect_embeddings(self.loaded.model, TensorDataset(x, y), device="cpu")
+        return resque_task(emb.x, emb.labels, seed=0).value
+
+
+def class_label(classes: tuple[int, ...]) -> str:
+    """ "0-4" for a contiguous run of classes, else "0,2,4"."""
+    c = list(classes)
+    if len(c) > 2 and c == list(range(c[0], c[-1] + 1)):
+        return f"{c[0]}-{c[-1]}"
+    return ",".join(str(i) for i in c)
+
+
+def _base_accuracy(loaded: Any, x: torch.Tensor, y: torch.Tensor) -> float:
+    if loaded.accuracy is not None:
+        return float(loaded.accuracy)
+    logger.warning("checkpoint records no accuracy: using the old model's accuracy on the original part")
+    return old_accuracy(loaded.model, TensorDataset(x, y))

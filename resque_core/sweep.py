@@ -1,0 +1,176 @@
+"""Calibration sweeps: simulate shifts, compute each index, really retrain, measure, write records.
+
+One sweep runs *cases*. A distribution-shift case is a shift (type and level) of the paper split's new
+part; a task case is a class split with a new head. For each case the old model's index is computed,
+the shifted data is split into a training part and a held-out validation slice, and the model is
+retrained to the "reachable" target ``min(base - tolerance, scratch_frac x scratch)``, where
+*scratch* is the best accuracy a from-scratch model reached on the same data in a fixed budget
+(one from-scratch run per case, on the first seed; its own epochs to that target give a "scratch"
+record). Seeds vary the shift's noise, the validation slice and the training order; the split
+itself stays at ``split_seed`` (the default models were trained on its original part).
+Cases run first seed first, so a budget that runs out still covers every shift.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import torch
+
+from resque_core.calibration_rows import make_row
+from resque_core.errors import RetrainError
+from resque_core.retrain import retrain
+from resque_core.retrain_config import RetrainConfig
+from resque_core.run_labels import Labels
+from resque_core.shift_cases import Case
+
+
+@dataclass(frozen=True)
+class SweepConfig:
+    """What a calibration sweep runs, and its budget.
+
+    Attributes:
+        shifts: distribution shifts as "TYPE:LEVEL" strings.
+        task_splits: (old classes, new classes) pairs, run with ``task_model`` and a new head.
+        seeds: repetitions of every case.
+        max_epochs: cap of a retraining run (reaching it marks the record censored).
+        scratch_epochs: fixed budget of each from-scratch run.
+        val_fraction: share of the shifted new data held out for validation (stratified).
+        data_fraction: share of the source data used (stratified), for large user datasets.
+        tolerance: points below the base accuracy that count as recovered.
+        scratch_frac: fraction of the from-scratch accuracy the target asks for.
+        split_seed: seed of the paper split (keep the one the model was trained with).
+        max_minutes: wall-clock budget; the sweep stops cleanly between (or inside) runs.
+        lr, batch_size: training settings (Adam).
+    """
+
+    shifts: tuple[str, ...] = ()
+    task_splits: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = ()
+    seeds: tuple[int, ...] = (0, 1, 2)
+    max_epochs: int = 30
+    scratch_epochs: int = 30
+    val_fraction: float = 0.25
+    data_fraction: float = 1.0
+    tolerance: float = 0.02
+    scratch_frac: float = 0.97
+    split_seed: int = 0
+    max_minutes: float | None = None
+    lr: float = 1e-3
+    batch_size: int = 32
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """The records of a sweep and how it went (``wall_s`` in seconds)."""
+
+    rows: tuple[dict, ...]
+    runs_planned: int
+    runs_done: int
+    stopped_by_budget: bool
+    wall_s: float
+    notes: tuple[str, ...] = ()
+
+
+def run_case(
+    model: torch.nn.Module, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop: Callable[[], bool]
+) -> list[dict]:
+    """Retrain on one case (and first run its from-scratch reference if it has none); its records."""
+    rows = []
+    if case.scratch_acc is None:
+        scratch = _scratch_run(model, case, seed, cfg, labels, should_stop)
+        if scratch is None:
+            return rows
+        rows.append(scratch)
+    config = _config(case, seed, cfg, target_rule="reachable", max_epochs=cfg.max_epochs)
+    result = retrain(model, case.train, case.val, config, meter=labels.meter, should_stop=should_stop)
+    if result.cancelled:
+        return rows
+    rows.append(make_row(labels, case, seed, "retrain", result, result.epochs, result.censored))
+    return rows
+
+
+def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig:
+    return RetrainConfig(
+        base_acc=case.base_acc,
+        scratch_acc=case.scratch_acc,
+        tolerance=cfg.tolerance,
+        scratch_frac=cfg.scratch_frac,
+        lr=cfg.lr,
+        batch_size=cfg.batch_size,
+        seed=seed,
+        head=case.head,
+        **kw,
+    )
+
+
+def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop) -> dict | None:
+    """Train from scratch for ``scratch_epochs``; set the case's scratch accuracy; its record at the target."""
+    config = _config(case, seed, cfg, target_rule="fixed", target_acc=1.0, max_epochs=cfg.scratch_epochs)
+    result = retrain(
+        model, case.train, case.val, replace(config, from_scratch=True), meter=labels.meter, should_stop=should_stop
+    )
+    if result.cancelled:
+        return None
+    case.scratch_cache[case.shift] = result.best_val_acc
+    target, rule = _config(case, seed, cfg, target_rule="reachable").resolve_target()
+    epochs = result.epochs_to(target)
+    censored = epochs is None
+    return make_row(
+        labels, case, seed, "scratch", result, result.epochs if censored else epochs, censored, target=(target, rule)
+    )
+
+
+def run_sweep(
+    jobs: list[tuple[Callable[[], tuple[torch.nn.Module, Case]], int, Labels]],
+    cfg: SweepConfig,
+    progress: Callable[[str], None] | None = None,
+) -> SweepResult:
+    """Run ``(make_case, seed, labels)`` jobs in order within ``cfg.max_minutes``; every finished record."""
+    t0 = time.monotonic()
+    deadline = t0 + 60 * cfg.max_minutes if cfg.max_minutes else math.inf
+    over = lambda: time.monotonic() > deadline  # noqa: E731
+    rows, done, notes = [], 0, []
+    for make_case, seed, labels in jobs:
+        if over():
+            break
+        model, case = make_case()
+        try:
+            new_rows = run_case(model, case, seed, cfg, labels, over)
+        except RetrainError as exc:
+            notes.append(f"{case.shift} seed {seed} skipped: {exc}")
+            continue
+        rows += new_rows
+        done += bool(new_rows) and new_rows[-1]["run_kind"] == "retrain"
+        if progress is not None:
+            progress(f"[{done}/{len(jobs)}] {case.shift} seed {seed}: {_describe(new_rows)}")
+    stopped = done + len(notes) < len(jobs)
+    if stopped:
+        notes.append(f"time budget of {cfg.max_minutes:g} min reached after {done} of {len(jobs)} cases; stopped")
+    return SweepResult(tuple(rows), len(jobs), done, stopped, time.monotonic() - t0, tuple(notes))
+
+
+def _describe(rows: list[dict]) -> str:
+    parts = [
+        f"{r['run_kind']} index={r['index_value']:.4f} epochs={r['epochs']:.2f}{' (censored)' if r['censored'] else ''}"
+        for r in rows
+    ]
+    return "; ".join(parts) or "dropped (budget)"
+
+
+def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, Labels]]) -> list:
+    """Jobs ``(make_case, seed, labels)`` from ``(case builder, items, labels)`` groups, seed by seed.
+
+    Every item runs at the first seed before any runs at the next, so a budget that runs out early
+    still covers every shift once.
+    """
+    return [
+        (functools.partial(builder.case, item, seed), seed, labels)
+        for seed in seeds
+        for builder, items, labels in groups
+        for item in items
+    ]

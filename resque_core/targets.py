@@ -1,0 +1,64 @@
+"""Target rules: when a retraining run counts as done, and the epoch at which it got there.
+
+"base-minus" (the old model's accuracy minus a tolerance), "reachable" (the lower of that and a
+fraction of what a from-scratch model reaches on the same data), "plateau" (validation accuracy stays
+within a band for a number of evaluations: the paper's cut-off) and "fixed" (a given accuracy).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from resque_core.errors import RetrainError
+
+if TYPE_CHECKING:
+    from resque_core.retrain_config import RetrainConfig
+    from resque_core.retrain_results import EvalPoint
+
+TARGET_RULES = ("base-minus", "reachable", "plateau", "fixed")
+
+
+def resolve_target(config: RetrainConfig) -> tuple[float | None, str]:
+    """The target accuracy (None for "plateau") and a short label of the rule that set it."""
+    tol = f"base-{100 * config.tolerance:g}pt"
+    if config.target_rule == "plateau":
+        return None, f"plateau({config.plateau_delta:g}x{config.plateau_patience})"
+    if config.target_rule == "fixed":
+        return _accuracy("target_acc", config.target_acc), f"fixed({config.target_acc:g})"
+    base = _accuracy("base_acc", config.base_acc)
+    if config.target_rule == "base-minus":
+        return base - config.tolerance, tol
+    if config.target_rule == "reachable":
+        scratch = _accuracy("scratch_acc", config.scratch_acc)
+        return min(
+            base - config.tolerance, config.scratch_frac * scratch
+        ), f"min({tol}, {config.scratch_frac:g}*scratch)"
+    raise RetrainError(f"unknown target rule {config.target_rule!r}; use one of {', '.join(TARGET_RULES)}")
+
+
+def _accuracy(name: str, value: float | None) -> float:
+    if value is None or not 0 <= value <= 1:
+        raise RetrainError(f"{name} must be an accuracy in [0, 1] for this target rule, not {value!r}")
+    return float(value)
+
+
+def threshold_epoch(evals: tuple[EvalPoint, ...] | list[EvalPoint], target_acc: float) -> float | None:
+    """First epoch at which val accuracy reaches ``target_acc``, linearly interpolated between evaluations."""
+    for i, point in enumerate(evals):
+        if point.val_acc >= target_acc:
+            if i == 0:
+                return point.epoch
+            prev = evals[i - 1]
+            share = (target_acc - prev.val_acc) / (point.val_acc - prev.val_acc)
+            return prev.epoch + min(max(share, 0.0), 1.0) * (point.epoch - prev.epoch)
+    return None
+
+
+def plateau_epoch(evals: list[EvalPoint], delta: float, patience: int) -> tuple[float, float] | None:
+    """(epoch, accuracy) where the last ``patience`` evaluations began to stay within ``delta``, if they do."""
+    if len(evals) < patience:
+        return None
+    window = [p.val_acc for p in evals[-patience:]]
+    if max(window) - min(window) > delta:
+        return None
+    return evals[-patience].epoch, sum(window) / patience
