@@ -40,6 +40,11 @@ def controls() -> None:
             f"Target: validation accuracy on the new data ≥ {base_acc - tolerance:.3f}. Strong shifts may "
             "never get there: the run then stops at the cap and is recorded as censored."
         )
+    measure = st.toggle(
+        "Measure energy with codecarbon (an estimate where the machine has no power counters)",
+        value=True,
+        key="val_energy",
+    )
     job = state.get("validate_job")
     if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):
         with guard("starting the retraining"):
@@ -52,6 +57,7 @@ def controls() -> None:
                 "val_fraction": 0.25,
                 "seed": 0,
                 "head": "new" if report.kind == "task" else "keep",
+                "measure_energy": measure,
             }
             state["validate_job"] = validate_job.start(loaded, new_data, settings)
             st.rerun()  # redraw with the start button disabled and the live view polling
@@ -119,6 +125,11 @@ def show_result(job: validate_job.ValidateJob) -> None:
         for m, v in rows
     ]
     st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    energy = {
+        "codecarbon-estimate": "estimated by codecarbon (no power counters)",
+        "codecarbon-measured": "measured by codecarbon",
+    }.get(r.energy_source, r.energy_source or "not measured")
+    st.caption(f"Measured on this machine; energy {energy}.")
     outcome = "reached the target" if r.reached else "hit the epoch cap (censored)"
     st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
     if not job.recorded:

@@ -56,11 +56,17 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
                 head=settings["head"],
                 device="auto",
             )
+            meter = None
+            if settings.get("measure_energy"):
+                from resque_core.energy import CodecarbonMeter
+
+                meter = CodecarbonMeter(country_iso_code=settings.get("country_iso", "DEU"), tracking_mode="process")
             job.result = retrain(
                 loaded.model,
                 Subset(data, train_idx),
                 Subset(data, val_idx),
                 config,
+                meter=meter,
                 progress=job.epochs.append,
                 should_stop=job.stop.is_set,
             )

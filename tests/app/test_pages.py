@@ -146,6 +146,10 @@ def test_validate_retrains_and_records_the_run(demo):
     at.run()
     table = at.dataframe[-1].value
     assert table.loc[0, "measure"] == "epochs" and table.loc[0, "measured"] == f"{job.result.epochs:.4g}"
+    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == f"{job.result.energy_kwh:.4g}"
+    assert any(
+        "energy estimated by codecarbon" in c.value or "measured by codecarbon" in c.value for c in at.main.caption
+    )
     assert any("Added to the calibration history" in s.value for s in at.success)
     rows = RecordStore().all()
     assert len(rows) >= 1 and rows["epochs"].iloc[-1] == pytest.approx(job.result.epochs)
