@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import pathlib
 
 import pytest
@@ -14,7 +15,8 @@ needs_calibration = pytest.mark.skipif(
     not DEFAULT_CSV.is_file(),
     reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.records.default_records)",
 )
-SHOTS = ROOT / "docs" / "screenshots"
+# Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
+SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
 DEMO_TIMEOUT_MS = 120_000
 
 
