@@ -41,7 +41,7 @@ def make_row(
         "target_rule": rule,
         "target_acc": target_acc,
         "start_acc": case.start_acc,
-        "acc_gap": target_acc - case.start_acc,
+        "acc_gap": target_acc - case.start_acc if target_acc is not None else None,
         "epochs": epochs,
         "censored": int(censored),
         "max_epochs": result.max_epochs,

@@ -23,7 +23,7 @@ from resque_core.energy import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
 from resque_core.retrain_config import RetrainConfig
 from resque_core.retrain_results import EpochRecord, EvalPoint, RetrainResult
-from resque_core.targets import TARGET_RULES, plateau_epoch, threshold_epoch
+from resque_core.targets import TARGET_RULES, noise_band, plateau_epoch, plateau_onset, threshold_epoch
 from resque_core.training import (
     check_labels,
     class_count,
@@ -43,7 +43,9 @@ __all__ = [
     "RetrainResult",
     "evaluate",
     "materialize",
+    "noise_band",
     "plateau_epoch",
+    "plateau_onset",
     "prepare_model",
     "retrain",
     "run_probe_steps",
@@ -103,6 +105,7 @@ class _Run:
         self.net, self.config, self.target_acc, self.device, self.meter = net, config, target_acc, device, meter
         self.x, self.y = train
         self.x_val, self.y_val = val
+        self.chance = 1.0 / len(torch.unique(self.y_val))  # accuracy of a constant guess on balanced classes
         self.steps_per_epoch = math.ceil(len(self.y) / config.batch_size)
         self.eval_every = config.eval_every_steps or max(1, self.steps_per_epoch // 4)
         self.optimizer = torch.optim.Adam(net.parameters(), lr=config.lr)
@@ -168,7 +171,10 @@ class _Run:
     def check_stop(self) -> bool:
         """Apply the target rule to the evaluations so far; True (and status "reached") when it is met."""
         if self.config.target_rule == "plateau":
-            hit = plateau_epoch(self.evals, self.config.plateau_delta, self.config.plateau_patience)
+            cfg = self.config
+            hit = plateau_epoch(
+                self.evals, cfg.plateau_delta, cfg.plateau_patience, n_val=len(self.y_val), chance=self.chance
+            )
             if hit is not None:
                 self.reached_epoch, self.target_acc = hit
         elif self.evals[-1].val_acc >= self.target_acc:

@@ -21,7 +21,8 @@ class RetrainConfig:
         scratch_acc: accuracy a from-scratch model reaches on the new data ("reachable" rule).
         scratch_frac: fraction of ``scratch_acc`` the "reachable" rule asks for.
         target_acc: the "fixed" rule's target.
-        plateau_delta: accuracy band (0..1) for the "plateau" rule.
+        plateau_delta: accuracy band (0..1) for the "plateau" rule; None: two standard errors of the
+            window's mean accuracy on the validation slice (``targets.noise_band``).
         plateau_patience: evaluations that must stay in the band.
         max_epochs: the cap; reaching it first marks the run censored.
         eval_every_steps: steps between evaluations (None: four per epoch).
@@ -40,7 +41,7 @@ class RetrainConfig:
     scratch_acc: float | None = None
     scratch_frac: float = 0.97
     target_acc: float | None = None
-    plateau_delta: float = 0.01
+    plateau_delta: float | None = 0.01
     plateau_patience: int = 6
     max_epochs: int = 30
     eval_every_steps: int | None = None
@@ -67,6 +68,7 @@ class RetrainConfig:
             "tolerance must be in [0, 1)": 0 <= self.tolerance < 1,
             "scratch_frac must be in (0, 1]": 0 < self.scratch_frac <= 1,
             "plateau_patience must be >= 2": self.plateau_patience >= 2,
+            "plateau_delta must be None or in (0, 1]": self.plateau_delta is None or 0 < self.plateau_delta <= 1,
             "device must be 'cpu', 'cuda' or 'auto'": self.device in ("cpu", "cuda", "auto"),
         }
         bad = [msg for msg, ok in checks.items() if not ok]

@@ -28,6 +28,10 @@ from resque_core.retrain import retrain
 from resque_core.retrain_config import RetrainConfig
 from resque_core.run_labels import Labels
 from resque_core.shift_cases import Case
+from resque_core.targets import plateau_onset
+
+SWEEP_RULES = ("reachable", "plateau", "base-minus")
+PLATEAU_PATIENCE = 8
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,10 @@ class SweepConfig:
         data_fraction: share of the source data used (stratified), for large user datasets.
         tolerance: points below the base accuracy that count as recovered.
         scratch_frac: fraction of the from-scratch accuracy the target asks for.
+        target_rule: the retraining runs' target rule ("reachable", "plateau" or "base-minus"; see
+            ``resque_core.targets``); the from-scratch record is costed at the epoch the same rule is met.
+        plateau_delta, plateau_patience: the "plateau" rule's band (None: two standard errors of the
+            validation accuracy) and the evaluations that must stay in it.
         split_seed: seed of the paper split (keep the one the model was trained with).
         max_minutes: wall-clock budget; the sweep stops cleanly between (or inside) runs.
         lr, batch_size: training settings (Adam).
@@ -58,6 +66,9 @@ class SweepConfig:
     data_fraction: float = 1.0
     tolerance: float = 0.02
     scratch_frac: float = 0.97
+    target_rule: str = "reachable"
+    plateau_delta: float | None = None
+    plateau_patience: int = PLATEAU_PATIENCE
     split_seed: int = 0
     max_minutes: float | None = None
     lr: float = 1e-3
@@ -86,7 +97,7 @@ def run_case(
         if scratch is None:
             return rows
         rows.append(scratch)
-    config = _config(case, seed, cfg, target_rule="reachable", max_epochs=cfg.max_epochs)
+    config = _config(case, seed, cfg, target_rule=cfg.target_rule, max_epochs=cfg.max_epochs)
     result = retrain(model, case.train, case.val, config, meter=labels.meter, should_stop=should_stop)
     if result.cancelled:
         return rows
@@ -100,6 +111,8 @@ def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig
         scratch_acc=case.scratch_acc,
         tolerance=cfg.tolerance,
         scratch_frac=cfg.scratch_frac,
+        plateau_delta=cfg.plateau_delta,
+        plateau_patience=cfg.plateau_patience,
         lr=cfg.lr,
         batch_size=cfg.batch_size,
         seed=seed,
@@ -117,8 +130,13 @@ def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels,
     if result.cancelled:
         return None
     case.scratch_cache[case.shift] = result.best_val_acc
-    target, rule = _config(case, seed, cfg, target_rule="reachable").resolve_target()
-    epochs = result.epochs_to(target)
+    target, rule = _config(case, seed, cfg, target_rule=cfg.target_rule).resolve_target()
+    if cfg.target_rule == "plateau":
+        chance = 1.0 / len(case.val.tensors[1].unique())
+        hit = plateau_onset(result.evals, cfg.plateau_delta, cfg.plateau_patience, len(case.val), chance)
+        epochs, target = hit if hit is not None else (None, None)
+    else:
+        epochs = result.epochs_to(target)
     censored = epochs is None
     return make_row(
         labels, case, seed, "scratch", result, result.epochs if censored else epochs, censored, target=(target, rule)

@@ -22,7 +22,8 @@ def resolve_target(config: RetrainConfig) -> tuple[float | None, str]:
     """The target accuracy (None for "plateau") and a short label of the rule that set it."""
     tol = f"base-{100 * config.tolerance:g}pt"
     if config.target_rule == "plateau":
-        return None, f"plateau({config.plateau_delta:g}x{config.plateau_patience})"
+        band = "2se" if config.plateau_delta is None else f"{config.plateau_delta:g}"
+        return None, f"plateau({band}x{config.plateau_patience})"
     if config.target_rule == "fixed":
         return _accuracy("target_acc", config.target_acc), f"fixed({config.target_acc:g})"
     base = _accuracy("base_acc", config.base_acc)
@@ -54,11 +55,49 @@ def threshold_epoch(evals: tuple[EvalPoint, ...] | list[EvalPoint], target_acc: 
     return None
 
 
-def plateau_epoch(evals: list[EvalPoint], delta: float, patience: int) -> tuple[float, float] | None:
-    """(epoch, accuracy) where the last ``patience`` evaluations began to stay within ``delta``, if they do."""
+def plateau_epoch(
+    evals: list[EvalPoint], delta: float | None, patience: int, n_val: int | None = None, chance: float | None = None
+) -> tuple[float, float] | None:
+    """(epoch, accuracy) where the last ``patience`` evaluations began to stay within ``delta``, if they do.
+
+    ``delta`` None: the band is the validation slice's resolution, ``noise_band(mean accuracy, n_val)``.
+    ``chance``: a window whose mean accuracy is not above chance (by more than the slice's noise) is a
+    model that has not started learning, not one that has converged, so it does not count.
+    """
     if len(evals) < patience:
         return None
     window = [p.val_acc for p in evals[-patience:]]
-    if max(window) - min(window) > delta:
+    mean = sum(window) / patience
+    band = delta if delta is not None else noise_band(mean, n_val)
+    if max(window) - min(window) > band:
         return None
-    return evals[-patience].epoch, sum(window) / patience
+    if chance is not None and mean <= chance + (noise_band(chance, n_val) if n_val else 0.0):
+        return None
+    return evals[-patience].epoch, mean
+
+
+def plateau_onset(
+    evals: list[EvalPoint] | tuple[EvalPoint, ...],
+    delta: float | None,
+    patience: int,
+    n_val: int | None = None,
+    chance: float | None = None,
+) -> tuple[float, float] | None:
+    """The first plateau in a finished run's evaluations (what the "plateau" rule would have stopped at)."""
+    for end in range(patience, len(evals) + 1):
+        hit = plateau_epoch(list(evals[:end]), delta, patience, n_val, chance)
+        if hit is not None:
+            return hit
+    return None
+
+
+def noise_band(accuracy: float, n_val: int | None, z: float = 2.0) -> float:
+    """``z`` standard errors of an accuracy measured on ``n_val`` samples (at least one sample, 1/n_val).
+
+    Changes smaller than this are within what the validation slice can resolve, so they do not count
+    as progress.
+    """
+    if not n_val:
+        raise RetrainError("a noise-aware plateau band needs the validation size")
+    p = min(max(accuracy, 0.0), 1.0)
+    return max(z * (p * (1 - p) / n_val) ** 0.5, 1.0 / n_val)

@@ -10,6 +10,7 @@ import pytest
 import torch
 
 from resque_core.calibrate import (
+    DistCases,
     Labels,
     SweepConfig,
     TaskCases,
@@ -76,6 +77,43 @@ def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
     assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
     own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
     assert own.max_minutes is None and own.seeds == (0,) and len(own.shifts) == 6
+
+
+def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
+    from resque_core.cli import build_parser
+    from resque_core.commands.calibrate import _config
+
+    parse = build_parser().parse_args
+    default = _config(parse(["calibrate", "--demo"]))
+    assert (default.target_rule, default.plateau_delta, default.plateau_patience) == ("reachable", None, 8)
+    plateau = _config(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
+    assert plateau.target_rule == "plateau" and plateau.plateau_delta == 0.03
+    assert _config(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
+    assert main(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "wide"]) == 2
+    assert "--plateau-delta" in capsys.readouterr().err
+    assert main(["calibrate", "--demo", "--plateau-patience", "1"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("rule", "label"),
+    [("plateau", "plateau(2sex8)"), ("base-minus", "base-2pt"), ("reachable", "min(base-2pt, 0.97*scratch)")],
+)
+def test_each_target_rule_labels_its_records(rule, label):
+    cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
+    cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
+    model, case = cases.case("gaussian_noise:5", seed=0)
+    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
+    assert all(r["target_rule"] == label for r in rows)
+    retrained = rows[1]
+    if rule == "base-minus":
+        assert retrained["target_acc"] == pytest.approx(case.base_acc - 0.02)
+    if retrained["censored"]:
+        assert retrained["epochs"] == pytest.approx(3.0)
+    else:
+        assert 0 <= retrained["epochs"] < 3 and retrained["acc_gap"] == pytest.approx(
+            retrained["target_acc"] - case.start_acc
+        )
 
 
 def test_task_case_uses_a_new_head_and_the_task_index():

@@ -17,7 +17,9 @@ from resque_core.retrain import (
     EvalPoint,
     RetrainConfig,
     materialize,
+    noise_band,
     plateau_epoch,
+    plateau_onset,
     prepare_model,
     retrain,
     threshold_epoch,
@@ -146,8 +148,25 @@ def test_plateau_rule_stops_when_accuracy_settles(digits):
     train, val = digits
     cfg = RetrainConfig(target_rule="plateau", plateau_delta=1.0, plateau_patience=3, max_epochs=5)
     r = retrain(_model(), train, val, cfg)
-    assert r.reached and r.target_rule == "plateau(1x3)" and r.epochs == 0.0  # the first three evaluations
-    assert r.target_acc == pytest.approx(sum(p.val_acc for p in r.evals[:3]) / 3)
+    # any band holds, but a window at chance (the untrained start) is not convergence
+    chance_band = 0.1 + 2 * math.sqrt(0.1 * 0.9 / len(val))
+    first = next(i for i in range(len(r.evals) - 2) if sum(p.val_acc for p in r.evals[i : i + 3]) / 3 > chance_band)
+    assert r.reached and r.target_rule == "plateau(1x3)" and r.epochs == r.evals[first].epoch > 0
+    assert r.target_acc == pytest.approx(sum(p.val_acc for p in r.evals[first : first + 3]) / 3)
+    noisy = RetrainConfig(target_rule="plateau", plateau_delta=None, plateau_patience=8, max_epochs=1)
+    assert noisy.resolve_target() == (None, "plateau(2sex8)")
+
+
+def test_noise_band_and_plateau_onset():
+    assert noise_band(0.95, 225) == pytest.approx(2 * math.sqrt(0.95 * 0.05 / 225))
+    assert noise_band(1.0, 200) == pytest.approx(1 / 200)  # never below one sample
+    flat_at_chance = [EvalPoint(i / 4, 0.1, 2.3) for i in range(4)]
+    learned = [EvalPoint(1 + i / 4, a, 1.0) for i, a in enumerate((0.5, 0.8, 0.9, 0.91, 0.9, 0.905))]
+    evals = flat_at_chance + learned
+    assert plateau_onset(evals, 0.02, 3) == (0.0, pytest.approx(0.1))  # without a chance floor
+    assert plateau_onset(evals, 0.02, 3, n_val=225, chance=0.1) == (1.5, pytest.approx(0.9033, abs=1e-3))
+    assert plateau_onset(evals, None, 3, n_val=225, chance=0.1)[0] == 1.5  # 2 s.e. at 0.9 is 0.04
+    assert plateau_onset(evals[:6], 0.02, 3, n_val=225, chance=0.1) is None
 
 
 def test_threshold_and_plateau_helpers():

@@ -41,6 +41,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--max-epochs", type=int, default=30, help="cap per retraining run (censored beyond)")
     p.add_argument("--scratch-epochs", type=int, default=30, help="budget of each from-scratch run")
     p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops cleanly (demo: 28)")
+    p.add_argument(
+        "--target-rule",
+        default="reachable",
+        choices=("reachable", "plateau", "base-minus"),
+        help="when a retraining run counts as done (default reachable: min(base-2pt, 0.97*scratch))",
+    )
+    p.add_argument(
+        "--plateau-delta",
+        default="2se",
+        help="plateau band in accuracy (0..1), or 2se: two standard errors of the validation accuracy (default)",
+    )
+    p.add_argument("--plateau-patience", type=int, default=8, help="evaluations that must stay in the band (default 8)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for the small CNN)")
     p.add_argument("--country", default="DEU", help="ISO3 grid for codecarbon's CO2 (annual average)")
     p.add_argument("--tracking-mode", default="process", choices=("process", "machine"), help="codecarbon mode")
@@ -78,6 +90,8 @@ def _config(args: argparse.Namespace):
         )
     if args.max_minutes is not None and args.max_minutes <= 0:
         raise RetrainError("--max-minutes must be positive")
+    if args.plateau_patience < 2:
+        raise RetrainError("--plateau-patience must be >= 2")
     return SweepConfig(
         shifts=tuple(shifts),
         task_splits=tuple(tasks),
@@ -85,8 +99,24 @@ def _config(args: argparse.Namespace):
         max_epochs=args.max_epochs,
         scratch_epochs=args.scratch_epochs,
         data_fraction=args.data_fraction,
+        target_rule=args.target_rule,
+        plateau_delta=_plateau_delta(args.plateau_delta),
+        plateau_patience=args.plateau_patience,
         max_minutes=args.max_minutes if args.max_minutes is not None else (DEMO_MINUTES if args.demo else None),
     )
+
+
+def _plateau_delta(text: str) -> float | None:
+    """None for "2se" (the noise-aware band), else an accuracy band in (0, 1)."""
+    if text.strip().lower() == "2se":
+        return None
+    try:
+        delta = float(text)
+    except ValueError as exc:
+        raise RetrainError(f"--plateau-delta must be 2se or an accuracy band like 0.02, not {text!r}") from exc
+    if not 0 < delta < 1:
+        raise RetrainError(f"--plateau-delta must be in (0, 1), not {delta:g}")
+    return delta
 
 
 def run(args: argparse.Namespace) -> int:
