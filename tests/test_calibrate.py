@@ -64,6 +64,7 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
     assert prov["command"].startswith(("python -m resque_core calibrate --demo", "called from Python"))
     assert prov["wall_s"] > 0 and prov["machine"]["cpus"] >= 1 and "ESTIMATES" in prov["energy"]
     assert prov["versions"] == frame.versions.iloc[0] and prov["stopped_by_budget"] is False
+    assert prov["target_rule"] == ["min(base-2pt, 0.97*scratch)"] and prov["sweep"]["target_rule"] == "reachable"
 
 
 def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():

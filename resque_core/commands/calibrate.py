@@ -144,6 +144,7 @@ def run(args: argparse.Namespace) -> int:
     if out is not None:
         _write_csv(frame, out)
         prov = _provenance(args, cfg, result, summary, started, load0, meter)
+        prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
         out.with_suffix(".json").write_text(json.dumps(prov, indent=2) + "\n")
     if args.db or not args.demo:
         from resque_core.records import RecordStore
