@@ -3,11 +3,12 @@
 One sweep runs *cases*. A distribution-shift case is a shift (type and level) of the paper split's new
 part; a task case is a class split with a new head. For each case the old model's index is computed,
 the shifted data is split into a training part and a held-out validation slice, and the model is
-retrained to the "reachable" target ``min(base - tolerance, scratch_frac x scratch)``, where
-*scratch* is the best accuracy a from-scratch model reached on the same data in a fixed budget
-(one from-scratch run per case, on the first seed; its own epochs to that target give a "scratch"
-record). Seeds vary the shift's noise, the validation slice and the training order; the split
-itself stays at ``split_seed`` (the default models were trained on its original part).
+retrained until ``SweepConfig.target_rule`` is met: by default the "reachable" target
+``min(base - tolerance, scratch_frac x scratch)``, where *scratch* is the best accuracy a
+from-scratch model reached on the same data in a fixed budget (one from-scratch run per case, on
+the first seed; the epoch at which the same rule is met in it gives a "scratch" record).
+Seeds vary the shift's noise, the validation slice and the training order; the split itself stays
+at ``split_seed`` (the default models were trained on its original part).
 Cases run first seed first, so a budget that runs out still covers every shift.
 """
 
