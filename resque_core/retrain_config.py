@@ -14,12 +14,15 @@ class RetrainConfig:
 
     Attributes:
         target_rule: "base-minus" (``base_acc - tolerance``), "reachable" (``min(base_acc - tolerance,
-            scratch_frac * scratch_acc)``: what the new data allows), "plateau" (val accuracy stays
+            scratch_frac * max(scratch_acc, finetune_acc))``: what the new data allows; with no
+            ``finetune_acc``, ``scratch_frac * scratch_acc`` alone, labeled so), "plateau" (val accuracy stays
             within ``plateau_delta`` for ``plateau_patience`` evaluations) or "fixed" (``target_acc``).
         base_acc: the old model's accuracy on the original validation data, 0..1.
         tolerance: accuracy points (0..1) below ``base_acc`` that count as recovered.
         scratch_acc: accuracy a from-scratch model reaches on the new data ("reachable" rule).
-        scratch_frac: fraction of ``scratch_acc`` the "reachable" rule asks for.
+        finetune_acc: best accuracy the old model, fine-tuned, reaches on the new data within the cap
+            ("reachable" rule; the calibration sweep measures it with a run to the cap).
+        scratch_frac: fraction of the reference accuracy the "reachable" rule asks for.
         target_acc: the "fixed" rule's target.
         plateau_delta: accuracy band (0..1) for the "plateau" rule; None: two standard errors of the
             window's mean accuracy on the validation slice (``targets.noise_band``).
@@ -39,6 +42,7 @@ class RetrainConfig:
     base_acc: float | None = None
     tolerance: float = 0.02
     scratch_acc: float | None = None
+    finetune_acc: float | None = None
     scratch_frac: float = 0.97
     target_acc: float | None = None
     plateau_delta: float | None = 0.01

@@ -1,8 +1,9 @@
 """Target rules: when a retraining run counts as done, and the epoch at which it got there.
 
 "base-minus" (the old model's accuracy minus a tolerance), "reachable" (the lower of that and a
-fraction of what a from-scratch model reaches on the same data), "plateau" (validation accuracy stays
-within a band for a number of evaluations: the paper's cut-off) and "fixed" (a given accuracy).
+fraction of what the same new data allows: the better of the best accuracy a from-scratch model and
+the best a fine-tuned old model reach on it within their budgets), "plateau" (validation accuracy
+stays within a band for a number of evaluations: the paper's cut-off) and "fixed" (a given accuracy).
 """
 
 from __future__ import annotations
@@ -31,10 +32,22 @@ def resolve_target(config: RetrainConfig) -> tuple[float | None, str]:
         return base - config.tolerance, tol
     if config.target_rule == "reachable":
         scratch = _accuracy("scratch_acc", config.scratch_acc)
+        if config.finetune_acc is None:  # only the from-scratch reference is known (a single run)
+            label = f"min({tol}, {config.scratch_frac:g}*scratch)"
+            return min(base - config.tolerance, config.scratch_frac * scratch), label
+        reference = max(scratch, _accuracy("finetune_acc", config.finetune_acc))
         return min(
-            base - config.tolerance, config.scratch_frac * scratch
-        ), f"min({tol}, {config.scratch_frac:g}*scratch)"
+            base - config.tolerance, config.scratch_frac * reference
+        ), f"min({tol}, {config.scratch_frac:g}*max(scratch, finetune))"
     raise RetrainError(f"unknown target rule {config.target_rule!r}; use one of {', '.join(TARGET_RULES)}")
+
+
+def reachable_settled_acc(base_acc: float, tolerance: float, scratch_frac: float) -> float:
+    """A reference accuracy at or above which the "reachable" target is ``base_acc - tolerance`` whatever else.
+
+    A fine-tuning run whose best accuracy reaches this can stop: training further cannot change its target.
+    """
+    return min(1.0, (base_acc - tolerance) / scratch_frac)
 
 
 def _accuracy(name: str, value: float | None) -> float:

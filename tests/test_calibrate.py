@@ -30,6 +30,7 @@ from resque_core.records import RECORD_COLUMNS, RecordStore, load_records_csv
 from resque_core.retrain import EpochRecord, RetrainResult
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
+REACHABLE = "min(base-2pt, 0.97*max(scratch, finetune))"
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +51,7 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
     assert (frame.shift_level == 5).all() and (frame.seed == 0).all() and (frame.max_epochs == 2).all()
     assert frame.index_value.between(0.01, 1).all() and frame.noise_floor.between(0, 0.05).all()
     assert (frame.index_value > frame.noise_floor).all()
-    assert frame.target_rule.iloc[0] == "min(base-2pt, 0.97*scratch)"
+    assert frame.target_rule.iloc[0] == REACHABLE
     assert np.allclose(frame.acc_gap, frame.target_acc - frame.start_acc)
     assert (frame.energy_source.str.startswith("codecarbon")).all() and (frame.country_iso == "DEU").all()
     scratch, retrained = frame[frame.run_kind == "scratch"].iloc[0], frame[frame.run_kind == "retrain"].iloc[0]
@@ -64,7 +65,7 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
     assert prov["command"].startswith(("python -m resque_core calibrate --demo", "called from Python"))
     assert prov["wall_s"] > 0 and prov["machine"]["cpus"] >= 1 and "ESTIMATES" in prov["energy"]
     assert prov["versions"] == frame.versions.iloc[0] and prov["stopped_by_budget"] is False
-    assert prov["target_rule"] == ["min(base-2pt, 0.97*scratch)"] and prov["sweep"]["target_rule"] == "reachable"
+    assert prov["target_rule"] == [REACHABLE] and prov["sweep"]["target_rule"] == "reachable"
 
 
 def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
@@ -97,7 +98,7 @@ def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
 
 @pytest.mark.parametrize(
     ("rule", "label"),
-    [("plateau", "plateau(2sex8)"), ("base-minus", "base-2pt"), ("reachable", "min(base-2pt, 0.97*scratch)")],
+    [("plateau", "plateau(2sex8)"), ("base-minus", "base-2pt"), ("reachable", REACHABLE)],
 )
 def test_each_target_rule_labels_its_records(rule, label):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
@@ -115,6 +116,45 @@ def test_each_target_rule_labels_its_records(rule, label):
         assert 0 <= retrained["epochs"] < 3 and retrained["acc_gap"] == pytest.approx(
             retrained["target_acc"] - case.start_acc
         )
+
+
+def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(monkeypatch):
+    """contrast:5's bug: from scratch reaches 0.18, so 0.97 x 0.18 would make any shift look free."""
+    import resque_core.sweep as sweep
+
+    runs = []
+    real = sweep.retrain
+    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    cfg = SweepConfig(max_epochs=2, scratch_epochs=2)
+    model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
+    case.scratch_cache[case.shift] = 0.18  # the from-scratch reference failed
+    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    (finetune,) = runs  # no from-scratch run (cached), one fine-tuning run: no extra run for the reference
+    assert [r["run_kind"] for r in rows] == ["retrain"] and rows[0]["target_rule"] == REACHABLE
+    assert finetune.best_val_acc > 0.5  # fine-tuning does much better than the failed scratch run
+    target = min(case.base_acc - 0.02, 0.97 * max(0.18, finetune.best_val_acc))
+    assert target == pytest.approx(0.97 * finetune.best_val_acc) and rows[0]["target_acc"] == pytest.approx(target)
+    assert rows[0]["target_acc"] > 0.97 * 0.18 + 0.3 and not rows[0]["censored"]
+    # trained to the cap (its best did not settle the target at base - 2pt); epochs read from its evaluations
+    assert finetune.epochs == pytest.approx(2.0) and finetune.best_val_acc < (case.base_acc - 0.02) / 0.97
+    assert rows[0]["epochs"] == pytest.approx(finetune.epochs_to(target)) and rows[0]["epochs"] <= 2.0
+    assert rows[0]["seconds"] == pytest.approx(cost_at(finetune, rows[0]["epochs"])["seconds"])
+    assert rows[0]["seconds"] <= finetune.seconds  # costed up to the target, not to the cap
+
+
+def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
+    import resque_core.sweep as sweep
+
+    runs = []
+    real = sweep.retrain
+    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    cfg = SweepConfig(max_epochs=3, scratch_epochs=3)
+    model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
+    case.scratch_cache[case.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
+    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    assert rows[0]["target_acc"] == pytest.approx(case.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
+    assert runs[0].epochs < 3 and runs[0].reached  # stopped once the target could not change any more
+    assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.base_acc - 0.02))
 
 
 def test_task_case_uses_a_new_head_and_the_task_index():

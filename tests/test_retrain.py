@@ -72,6 +72,26 @@ def test_retrain_reaches_a_reachable_target_and_records_every_field(digits):
     assert r.history[-1].val_acc >= r.target_acc  # stopped at the evaluation that reached it
 
 
+def test_reachable_reference_is_the_better_of_scratch_and_fine_tuned():
+    from resque_core.targets import reachable_settled_acc
+
+    failed = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18, finetune_acc=0.75)
+    target, label = failed.resolve_target()
+    assert target == pytest.approx(0.97 * 0.75) and label == "min(base-2pt, 0.97*max(scratch, finetune))"
+    good = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.90, finetune_acc=0.75)
+    assert good.resolve_target()[0] == pytest.approx(0.97 * 0.90)
+    both = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.99, finetune_acc=0.99)
+    assert both.resolve_target()[0] == pytest.approx(0.944)
+    assert RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18).resolve_target() == (
+        pytest.approx(0.97 * 0.18),
+        "min(base-2pt, 0.97*scratch)",
+    )  # a single run that knows only the from-scratch reference says so
+    assert reachable_settled_acc(0.964, 0.02, 0.97) == pytest.approx(0.944 / 0.97)
+    assert reachable_settled_acc(0.999, 0.0, 0.97) == 1.0
+    with pytest.raises(RetrainError, match="finetune_acc"):
+        RetrainConfig(target_rule="reachable", base_acc=0.9, scratch_acc=0.5, finetune_acc=1.5).validate()
+
+
 def test_unreachable_target_is_censored_at_the_cap(digits):
     train, val = digits
     cfg = RetrainConfig(target_rule="fixed", target_acc=1.0, max_epochs=1, eval_every_steps=5)

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--target-rule",
         default="reachable",
         choices=("reachable", "plateau", "base-minus"),
-        help="when a retraining run counts as done (default reachable: min(base-2pt, 0.97*scratch))",
+        help="when a retraining run counts as done (default reachable: min(base-2pt, 0.97*max(scratch, finetune)))",
     )
     p.add_argument(
         "--plateau-delta",
