@@ -90,6 +90,7 @@ class Forecaster:
                 "kind or from scratch); add records, or use the default calibration"
             )
         self.models_ = self._fit_measures(usable, kinds, minimum=needed)
+        self.type_models_, self.type_ranges_ = self._fit_types(usable, kinds, minimum=needed)
         self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
         self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
@@ -100,7 +101,9 @@ class Forecaster:
         self.fit_report_ = self._report(runs, kinds, n_scratch=int(scratch.sum()))
         return self
 
-    def _fit_measures(self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int) -> dict[str, JackknifePlus]:
+    def _fit_measures(
+        self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int, level: int = logging.WARNING
+    ) -> dict[str, JackknifePlus]:
         models = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
@@ -108,8 +111,17 @@ class Forecaster:
                 x, y, groups = have["index_value"], have[measure], heldout_groups(have)[0]
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have):
-                log.warning("only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
+                log.log(level, "only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
         return models
+
+    def _fit_types(self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int) -> tuple[dict, dict]:
+        """Curves of each shift type with enough runs, for when the caller knows the type."""
+        models, ranges = {}, {}
+        for shift_type, part in rows.groupby("shift_type", sort=True):
+            if len(part) >= minimum and part["index_value"].nunique() > 1:
+                models[shift_type] = self._fit_measures(part, kinds, minimum, level=logging.DEBUG)
+                ranges[shift_type] = (float(part["index_value"].min()), float(part["index_value"].max()))
+        return models, ranges
 
     def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str]) -> dict:
         rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch") & (frame["censored"] == 0)]
@@ -160,17 +172,22 @@ class Forecaster:
             raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(self.models_)}")
         return self.models_[measure].predict(_as_index(index))
 
-    def predict(self, index: float | Sequence[float], costing=None) -> Forecast | list[Forecast]:
+    def predict(
+        self, index: float | Sequence[float], costing=None, shift_type: str | None = None
+    ) -> Forecast | list[Forecast]:
         """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
 
         Args:
             costing: an optional ``resque_core.costing.Costing`` for kWh per epoch, intensity and price.
+            shift_type: when the kind of shift is known (a simulated shift), use that type's own
+                curves (measures it lacks come from the pooled ones); None pools every type.
         """
         self._check_fitted()
         values = _as_index(index)
-        fitted = {m: model.predict(values) for m, model in self.models_.items()}
+        models, (low, high), curves = self._curves(shift_type)
+        fitted = {m: model.predict(values) for m, model in models.items()}
         scratch = {m: model.predict(values) for m, model in self.scratch_models_.items()}
-        low, high = self.index_range_
+        source = Source(self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=curves)
         forecasts = [
             Forecast(
                 index=float(v),
@@ -178,7 +195,7 @@ class Forecaster:
                 level=self.level,
                 measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
                 scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
-                source=Source(self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_),
+                source=source,
                 n_records=self.n_records_,
                 extrapolated=bool(v < low or v > high),
             )
@@ -187,6 +204,19 @@ class Forecaster:
         if costing is not None:
             forecasts = [costing.apply(f) for f in forecasts]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def _curves(self, shift_type: str | None) -> tuple[dict, tuple[float, float], str]:
+        """The curves, their index range and their label, pooled or of one shift type."""
+        if shift_type is None:
+            return self.models_, self.index_range_, "pooled over all shift types"
+        if shift_type not in self.type_models_:
+            known = ", ".join(self.type_models_) or "none"
+            raise RecordsError(
+                f"no curves for shift type {shift_type!r} (types with enough runs: {known}); "
+                "leave the shift type out for the pooled forecast"
+            )
+        models = {**self.models_, **self.type_models_[shift_type]}
+        return models, self.type_ranges_[shift_type], f"shift type {shift_type}"
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):

@@ -37,6 +37,7 @@ class Source:
         energy_basis: what kWh per epoch rests on: "records", "probe", "profile ..." or "given".
         intensity: where the grid intensity comes from: "records" or the label given to ``Costing``.
         intensity_g_per_kwh: the intensity behind co2_kg, in g CO2-eq per kWh (None: unknown).
+        curves: "pooled over all shift types" or "shift type NAME" (that type's runs only).
     """
 
     records: str
@@ -44,6 +45,7 @@ class Source:
     energy_basis: str = "records"
     intensity: str = "records"
     intensity_g_per_kwh: float | None = None
+    curves: str = "pooled over all shift types"
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -52,6 +54,7 @@ class Source:
             "energy_basis": self.energy_basis,
             "intensity": self.intensity,
             "intensity_g_per_kwh": self.intensity_g_per_kwh,
+            "curves": self.curves,
         }
 
 

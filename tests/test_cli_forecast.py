@@ -174,3 +174,6 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
     assert data["source"]["energy"] == "estimated"  # codecarbon without RAPL on the calibration machine
     assert data["epochs"]["low"] <= data["epochs"]["point"] <= data["epochs"]["high"]
     assert data["scratch"]["epochs"]["point"] > data["epochs"]["point"]
+    typed = json.loads(run_in_process(capsys, "--index", "0.05", "--shift-type", "gaussian_noise", "--json"))
+    assert typed["source"]["curves"] == "shift type gaussian_noise"
+    assert data["source"]["curves"] == "pooled over all shift types"

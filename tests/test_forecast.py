@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from resque_core.conformal import JackknifePlus, min_records, select_model
@@ -234,3 +235,23 @@ def test_grad_norm_ignores_runs_that_needed_no_training():
     assert forecaster.models_["grad_norm"].n_ == 20
     assert forecaster.models_["epochs"].n_ == 30
     assert forecaster.predict(0.05).measures["grad_norm"].low > 0.5
+
+
+def test_known_shift_type_uses_its_own_curve():
+    rng = np.random.default_rng(7)
+    parts = []
+    for shift_type, slope in (("steep", 400.0), ("flat", 50.0), ("mid", 200.0)):
+        part = synthetic_records(15, seed=int(slope)).assign(shift_type=shift_type)
+        part["epochs"] = 1.0 + slope * part["index_value"] + rng.normal(0, 0.5, 15)
+        part["run_id"] = part["run_id"] + shift_type
+        parts.append(part)
+    forecaster = Forecaster(model="linear").fit(pd.concat(parts, ignore_index=True))
+    assert set(forecaster.type_models_) == {"steep", "flat", "mid"}
+    steep = forecaster.predict(0.08, shift_type="steep")
+    flat = forecaster.predict(0.08, shift_type="flat")
+    assert steep.measures["epochs"].point == pytest.approx(1 + 400 * 0.08, abs=2.0)
+    assert flat.measures["epochs"].point == pytest.approx(1 + 50 * 0.08, abs=1.0)
+    assert flat.source.curves == "shift type flat"
+    assert forecaster.predict(0.08).source.curves == "pooled over all shift types"
+    with pytest.raises(RecordsError, match="no curves for shift type 'frost'"):
+        forecaster.predict(0.08, shift_type="frost")

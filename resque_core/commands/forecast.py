@@ -28,6 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--index", type=float, required=True, help="the RESQUE index value, e.g. 0.12")
     parser.add_argument("--kind", choices=("dist", "task"), default="dist", help="index kind (default dist)")
+    parser.add_argument("--shift-type", metavar="NAME", help="use that shift type's own curves (a known kind of shift)")
     parser.add_argument(
         "--records",
         default="default",
@@ -71,13 +72,14 @@ def run(args: argparse.Namespace) -> int:
     records, source = _load_records(args.records)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
-    forecast = forecaster.predict(args.index, costing=_costing(args, records))
+    forecast = forecaster.predict(args.index, costing=_costing(args, records), shift_type=args.shift_type)
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
         print(json.dumps(_finite(payload), indent=2))
     else:
-        print(_summary(forecast, forecaster.fit_report_, forecaster.index_range_))
+        index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
+        print(_summary(forecast, forecaster.fit_report_, index_range))
     return 0
 
 
@@ -173,7 +175,8 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
     source = forecast.source
     lines = [
         f"RESQUE {forecast.index_kind} index {forecast.index:.4g} ({where} the calibrated range {low:.3g}-{high:.3g})",
-        f"{forecast.n_records} {source.records} records; energy {source.energy} ({source.energy_basis}); "
+        f"{forecast.n_records} {source.records} records, curves {source.curves}; "
+        f"energy {source.energy} ({source.energy_basis}); "
         f"intensity: {source.intensity}"
         + (
             f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
