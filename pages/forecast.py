@@ -122,6 +122,8 @@ def show_forecast(forecast) -> None:
         for m, iv in forecast.measures.items()
     }
     st.dataframe(pd.DataFrame(rows).T, width="stretch")
+    if forecast.scratch_note():
+        st.caption(f"From scratch: {forecast.scratch_note()}.")
     with guard("drawing the calibration curve"):
         st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
 

@@ -124,7 +124,9 @@ class Forecaster:
         return models, ranges
 
     def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str]) -> dict:
-        rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch") & (frame["censored"] == 0)]
+        # Capped runs stay in at their cap: dropping them would keep only the fastest scratch runs.
+        rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch")]
+        self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
         models: dict = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
@@ -198,6 +200,7 @@ class Forecaster:
                 source=source,
                 n_records=self.n_records_,
                 extrapolated=bool(v < low or v > high),
+                scratch_capped_share=self.scratch_capped_share_,
             )
             for i, v in enumerate(values)
         ]

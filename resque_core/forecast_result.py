@@ -70,6 +70,9 @@ class Forecast:
         scratch: the same for training from scratch (empty when the records have no scratch runs).
         n_records: uncensored retraining runs behind the epochs curve.
         extrapolated: the index lies outside the fitted range of indices.
+        scratch_capped_share: share of the from-scratch runs that hit their epoch cap before the
+            target; those enter the scratch figures at the cap, so a share above 0 makes the scratch
+            figures lower bounds.
     """
 
     index: float
@@ -80,6 +83,16 @@ class Forecast:
     source: Source
     n_records: int
     extrapolated: bool
+    scratch_capped_share: float = 0.0
+
+    def scratch_note(self) -> str:
+        """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
+        if self.scratch_capped_share <= 0:
+            return ""
+        return (
+            f"lower bound: {self.scratch_capped_share:.0%} of the from-scratch runs hit their epoch cap "
+            "before the target"
+        )
 
     def to_dict(self) -> dict:
         """The CLI's JSON: every measure as ``{point, low, high}`` or null."""
@@ -88,6 +101,7 @@ class Forecast:
         out.update({m: self.measures[m].to_dict() if m in self.measures else None for m in names})
         scratch = {m: self.scratch[m].to_dict() if m in self.scratch else None for m in names}
         out["scratch"] = scratch if self.scratch else None
+        out["scratch_capped_share"] = self.scratch_capped_share
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 

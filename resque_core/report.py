@@ -158,7 +158,8 @@ def _forecast_html(fc: dict[str, Any]) -> str:
     source = (
         f"<p class=muted>calibration: {_e(fc.get('source', 'unknown'))}; hardware: {_e(fc.get('hardware', '-'))}</p>"
     )
-    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + _table(head, rows)
+    note = f"<p class=muted>from scratch: {_e(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
+    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + _table(head, rows) + note
 
 
 def _schedule_html(sch: dict[str, Any]) -> str:

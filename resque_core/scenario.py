@@ -225,6 +225,7 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
         {
             "measures": figures(forecast.measures),
             "scratch": figures(forecast.scratch),
+            "scratch_note": forecast.scratch_note(),
             "interval": forecast.level,
             "source": f"{source.records} ({forecast.n_records} runs)",
             "energy": f"{source.energy} ({source.energy_basis})",

@@ -122,6 +122,20 @@ def test_censored_runs_are_kept_out_of_the_fit_and_counted():
     assert point[0] == pytest.approx(true_epochs(0.05), abs=2.0)  # the cap did not drag the line down
 
 
+def test_capped_scratch_runs_count_at_their_cap_and_make_a_lower_bound():
+    records = synthetic_records(30, n_scratch=10)
+    scratch = records["run_kind"] == "scratch"
+    capped = records.index[scratch][:6]  # six of ten scratch runs stopped at a cap of 40 epochs
+    records.loc[capped, ["epochs", "censored"]] = [40.0, 1]
+    forecast = Forecaster().fit(records).predict(0.05)
+    assert forecast.scratch_capped_share == pytest.approx(0.6)
+    assert forecast.scratch["epochs"].point >= 35  # the capped runs are not dropped in favour of the fast ones
+    assert "60%" in forecast.scratch_note() and "lower bound" in forecast.scratch_note()
+    assert forecast.to_dict()["scratch_capped_share"] == pytest.approx(0.6)
+    clean = Forecaster().fit(synthetic_records(30, n_scratch=10)).predict(0.05)
+    assert clean.scratch_capped_share == 0 and clean.scratch_note() == ""
+
+
 def test_scratch_cost_comes_with_an_interval():
     forecast = Forecaster().fit(synthetic_records(30, n_scratch=10)).predict(0.05)
     scratch = forecast.scratch["epochs"]

@@ -112,17 +112,12 @@ def _costing(args: argparse.Namespace, records: Any):
 
 
 def _probe_costing(args: argparse.Namespace, prices: dict):
+    from resque_core.checkpoint import load_checkpoint
     from resque_core.costing import Costing
-    from resque_core.errors import EnergyError
+    from resque_core.data import Preprocessed, open_source
+    from resque_core.energy import probe
 
-    try:
-        from resque_core.checkpoint import load_checkpoint
-        from resque_core.data import Preprocessed, open_source
-        from resque_core.energy import probe
-    except ImportError as exc:
-        raise EnergyError(f"--probe needs the energy and checkpoint modules, which are missing here ({exc})") from exc
-    shipped = args.checkpoint in ("default", "default-0-4")  # our own assets
-    loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint or shipped)
+    loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint)
     result = probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
     prices["seconds_per_epoch"] = prices["seconds_per_epoch"] or result.seconds_per_epoch
     label = "estimated" if result.estimated else "measured"
@@ -132,12 +127,9 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
 
 def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
     from resque_core.costing import Costing
+    from resque_core.energy import modeled_kwh_per_epoch
     from resque_core.errors import EnergyError
 
-    try:
-        from resque_core.energy import modeled_kwh_per_epoch
-    except ImportError as exc:
-        raise EnergyError(f"--profile needs resque_core.energy, which is missing here ({exc})") from exc
     seconds = prices["seconds_per_epoch"]
     basis = f"profile {args.profile}"
     if seconds is None:
@@ -199,4 +191,6 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
         f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
         f"{report.n_censored} censored run(s) kept out of the curves",
     ]
+    if forecast.scratch_note():
+        lines.append(f"from scratch: {forecast.scratch_note()}")
     return "\n".join(lines)
