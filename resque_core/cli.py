@@ -16,8 +16,15 @@ from resque_core.errors import ResqueError
 COMMANDS = ("index", "layers", "forecast", "calibrate", "schedule", "report")
 
 
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr, like every other error."""
+
+    def error(self, message: str):
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m resque_core",
         description="RESQUE: estimate what retraining a model on shifted data will cost, and when to run it.",
     )

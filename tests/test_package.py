@@ -44,3 +44,10 @@ def test_every_public_name_resolves():
     missing = [name for name in resque_core.__all__ if getattr(resque_core, name, None) is None]
     assert missing == []
     assert callable(resque_core.compute_index) and callable(resque_core.Forecaster)
+
+
+def test_usage_errors_are_one_line_on_stderr():
+    for argv in (["index", "--bogus"], [], ["schedule", "--duration"]):
+        out = subprocess.run([sys.executable, "-m", "resque_core", *argv], capture_output=True, text=True, cwd=ROOT)
+        assert out.returncode == 2, argv
+        assert out.stderr.startswith("error: ") and len(out.stderr.strip().splitlines()) == 1, out.stderr
