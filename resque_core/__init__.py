@@ -42,12 +42,18 @@ _LAZY = {
     "load_records_csv": "resque_core.records",
     "default_records": "resque_core.records",
     "RecordStore": "resque_core.records",
+    "RECORD_COLUMNS": "resque_core.records",
     "Forecaster": "resque_core.forecast",
+    "Forecast": "resque_core.forecast_result",
+    "Interval": "resque_core.forecast_result",
+    "Costing": "resque_core.costing",
+    "self_calibrate": "resque_core.calibrate",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",
     "plan": "resque_core.grid",
     # scenarios and reports
     "Scenario": "resque_core.scenario",
+    "load_scenarios": "resque_core.scenario",
     "write_report": "resque_core.report",
 }
 
