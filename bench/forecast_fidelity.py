@@ -28,6 +28,7 @@ from scipy.stats import spearmanr
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
+from resque_core.commands.forecast import json_safe  # noqa: E402
 from resque_core.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.errors import ResqueError  # noqa: E402
 from resque_core.fidelity import HeldOut, heldout_groups, leave_group_out  # noqa: E402
@@ -238,16 +239,6 @@ def summary(r: dict) -> str:
     return "\n".join(lines)
 
 
-def _finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    return value
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--records", default="default", help="records CSV, or 'default' (the shipped calibration)")
@@ -266,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(summary(result))
     if args.json:
-        print(json.dumps(_finite(result)))
+        print(json.dumps(json_safe(result)))
     return 0
 
 

@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
-        print(json.dumps(_finite(payload), indent=2))
+        print(json.dumps(json_safe(payload), indent=2))
     else:
         index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
         print(_summary(forecast, forecaster.fit_report_, index_range))
@@ -150,14 +150,14 @@ def _report_dict(report: Any) -> dict:
     return {k: dict(v) if isinstance(v, dict) else v for k, v in asdict(report).items()}
 
 
-def _finite(value: Any) -> Any:
+def json_safe(value: Any) -> Any:
     """JSON has no NaN or infinity: they become null."""
     if isinstance(value, float) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
+        return {k: json_safe(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_finite(v) for v in value]
+        return [json_safe(v) for v in value]
     return value
 
 
