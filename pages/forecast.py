@@ -111,7 +111,7 @@ def show_forecast(forecast) -> None:
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
     st.caption(
         f"Calibration: {src.records} ({forecast.n_records} runs). Energy: {src.energy} ({src.energy_basis}). "
-        f"Grid intensity: {src.intensity}.{extrapolated}"
+        f"Grid intensity: {src.intensity}. Curves: {src.curves}.{extrapolated}"
     )
     rows = {
         m: {

@@ -167,6 +167,16 @@ class Forecaster:
             level=self.level,
         )
 
+    def shift_type_for(self, shift: str | None) -> str | None:
+        """The type of ``shift`` ("gaussian_noise:3") when the records carry that type's own curves, else None.
+
+        Pass it to ``predict(shift_type=...)``: a known type's own curve forecasts a new level of it
+        better than the curve pooled over every type (bench/RESULTS.md).
+        """
+        self._check_fitted()
+        kind = (shift or "").split(":", 1)[0]
+        return kind if kind in self.type_models_ else None
+
     def predict_measure(self, measure: str, index: float | Sequence[float]) -> tuple[np.ndarray, ...]:
         """Point, low and high arrays of one measure at each index value."""
         self._check_fitted()

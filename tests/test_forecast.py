@@ -269,3 +269,12 @@ def test_known_shift_type_uses_its_own_curve():
     assert forecaster.predict(0.08).source.curves == "pooled over all shift types"
     with pytest.raises(RecordsError, match="no curves for shift type 'frost'"):
         forecaster.predict(0.08, shift_type="frost")
+
+
+def test_shift_type_for_names_only_types_with_their_own_curves():
+    fitted = Forecaster().fit(synthetic_records(60))
+    assert fitted.shift_type_for("gaussian_noise:3") == "gaussian_noise"
+    assert fitted.shift_type_for("jpeg:2") is None  # not in these records: pooled curves
+    assert fitted.shift_type_for(None) is None
+    own = fitted.predict(0.05, shift_type="gaussian_noise")
+    assert own.source.curves != fitted.predict(0.05).source.curves

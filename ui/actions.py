@@ -96,7 +96,8 @@ def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None 
     """Forecast retraining cost at the current index with ``settings``."""
     report = result(state, "index")
     fitted = cache.forecaster(settings["calibration"], report.kind, settings["level"], csv_bytes)
-    forecast = fitted.predict(report.value, costing=costing(settings, probe))
+    shift_type = fitted.shift_type_for(report.shift)
+    forecast = fitted.predict(report.value, costing=costing(settings, probe), shift_type=shift_type)
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     set_result(state, "forecast", forecast, settings)
     return forecast

@@ -26,7 +26,7 @@ def engine():
     value, country, year = annual_intensity_g_per_kwh("DE")
     costing = Costing(intensity_g_per_kwh=value, intensity_source=f"annual average {country} {year or ''} (modeled)")
     fitted = Forecaster(level=0.8).fit(default_records(), "dist", source="default calibration")
-    forecast = fitted.predict(report.value, costing=costing)
+    forecast = fitted.predict(report.value, costing=costing, shift_type="gaussian_noise")
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     series = CsvProvider(actions.illustrative_csv(hour), kind="modeled").read("DE")
     planned = plan(series, forecast.measures["seconds"].point, forecast.measures["kwh"].point)

@@ -70,7 +70,8 @@ def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
         intensity_g_per_kwh=400.0,
         price_per_kwh=0.25,
     )
-    expected = Forecaster(level=0.9).fit(default_records(), "dist").predict(report.value, costing=costing)
+    fitted = Forecaster(level=0.9).fit(default_records(), "dist")
+    expected = fitted.predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
     for label, measure in [("Epochs", "epochs"), ("Energy", "kwh"), ("CO2", "co2_kg"), ("Money", "money")]:
         assert metric(at, label) == f"{expected.measures[measure].point:.4g}", measure
     assert any("90% interval" in c.value for c in at.main.caption)
