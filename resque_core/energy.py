@@ -1,4 +1,4 @@
-"""Energy of a training job: measured with codecarbon, typed in, or modeled from a hardware profile.
+"""Energy of a training job: measured with codecarbon or typed in (hardware profiles: ``hardware.py``).
 
 A meter is started and stopped around a piece of work and returns an ``EnergyReading``. Where
 codecarbon has no power counter (RAPL for the CPU, NVML for an NVIDIA GPU) it *estimates* CPU power
@@ -15,14 +15,12 @@ import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from resque_core.errors import EnergyError
 
 logger = logging.getLogger(__name__)
 
-PROFILES_PATH = Path(__file__).resolve().parents[1] / "assets" / "hardware_profiles.json"
 _MEASURED_CPU_MODES = {"intel_rapl", "intel_power_gadget", "windows_emi"}
 _J_PER_KWH = 3.6e6
 
@@ -226,45 +224,6 @@ def describe_codecarbon_hardware(tracker: Any) -> tuple[bool, str]:
     parts += [f"estimated: {', '.join(estimated)}"] if estimated else []
     prefix = "codecarbon measured" if cpu_measured else "codecarbon estimate (no RAPL/NVML)"
     return not cpu_measured, f"{prefix}; " + "; ".join(parts)
-
-
-def load_hardware_profiles(path: Path | str | None = None) -> dict[str, dict]:
-    """Hardware profiles by name: ``{"name": {"label", "kind", "power_w", "source"}}``."""
-    path = Path(path) if path is not None else PROFILES_PATH
-    try:
-        profiles = json.loads(path.read_text())["profiles"]
-    except (OSError, ValueError, KeyError) as exc:
-        raise EnergyError(f"cannot read hardware profiles from {path}: {exc}") from exc
-    return {p["name"]: p for p in profiles}
-
-
-def modeled_kwh_per_epoch(
-    profile: str, seconds_per_epoch: float, utilization: float = 1.0, profiles: dict[str, dict] | None = None
-) -> ProbeResult:
-    """kWh per epoch on hardware you do not have: board power x utilization x seconds per epoch (modeled).
-
-    Args:
-        profile: a name from ``assets/hardware_profiles.json`` (e.g. "nvidia-h100-sxm").
-        seconds_per_epoch: how long one epoch takes *on that hardware*, in seconds.
-        utilization: fraction of the board power drawn on average (1.0: the upper bound).
-    """
-    profiles = profiles if profiles is not None else load_hardware_profiles()
-    if profile not in profiles:
-        raise EnergyError(f"unknown hardware profile {profile!r}; known profiles: {', '.join(sorted(profiles))}")
-    if not (math.isfinite(seconds_per_epoch) and seconds_per_epoch > 0):
-        raise EnergyError(f"seconds per epoch must be positive, not {seconds_per_epoch!r}")
-    if not 0 < utilization <= 1:
-        raise EnergyError(f"utilization must be in (0, 1], not {utilization!r}")
-    p = profiles[profile]
-    watts = float(p["power_w"]) * utilization
-    return ProbeResult(
-        kwh_per_epoch=watts * seconds_per_epoch / _J_PER_KWH,
-        seconds_per_epoch=float(seconds_per_epoch),
-        steps=0,
-        source="modeled",
-        estimated=True,
-        note=f"modeled: {p['label']} at {p['power_w']} W board power x {utilization:g} ({p['source']})",
-    )
 
 
 def probe(model: Any, train_set: Any, meter: EnergyMeter | None = None, steps: int = 20, **kwargs: Any) -> ProbeResult:

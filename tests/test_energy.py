@@ -11,16 +11,14 @@ import torch
 from torch.utils.data import TensorDataset
 
 from resque_core.energy import (
-    PROFILES_PATH,
     CodecarbonMeter,
     ManualPowerMeter,
     country_intensity_g_per_kwh,
     describe_codecarbon_hardware,
-    load_hardware_profiles,
-    modeled_kwh_per_epoch,
     probe,
 )
 from resque_core.errors import EnergyError
+from resque_core.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
 from resque_core.models import SmallCNN
 
 

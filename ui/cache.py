@@ -137,8 +137,8 @@ def report_html(scenarios_json: tuple[str, ...]) -> str:
 
 @st.cache_data(show_spinner=False)
 def hardware_profiles() -> dict[str, dict]:
-    """Hardware power profiles by name (``resque_core.energy.load_hardware_profiles``)."""
-    from resque_core.energy import load_hardware_profiles
+    """Hardware power profiles by name (``resque_core.hardware.load_hardware_profiles``)."""
+    from resque_core.hardware import load_hardware_profiles
 
     return load_hardware_profiles()
 

@@ -127,8 +127,8 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
 
 def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
     from resque_core.costing import Costing
-    from resque_core.energy import modeled_kwh_per_epoch
     from resque_core.errors import EnergyError
+    from resque_core.hardware import modeled_kwh_per_epoch
 
     seconds = prices["seconds_per_epoch"]
     basis = f"profile {args.profile}"
