@@ -8,21 +8,28 @@ from datetime import datetime
 import streamlit as st
 
 from resque_core.scenario import Scenario, forecast_section, index_section
+from resque_core.units import co2_text, energy_text
 from ui import actions
 from ui.state import result
 
 MEASURES = (
     ("epochs", "Epochs (modeled)", ""),
     ("seconds", "Time (s, modeled)", " s"),
-    ("kwh", "Energy (kWh, modeled)", " kWh"),
-    ("co2_kg", "CO2 (kg, modeled)", " kg"),
+    ("kwh", "Energy (modeled)", ""),
+    ("co2_kg", "CO2 (modeled)", ""),
     ("money", "Money (modeled)", ""),
 )
+UNIT_TEXT = {"kwh": energy_text, "co2_kg": co2_text}  # values with their own SI unit
 
 
 def num(value: float | None) -> str:
     """Four significant digits, as the HTML report writes them."""
     return "–" if value is None else f"{value:.4g}"
+
+
+def measure_text(measure: str, value: float | None) -> str:
+    """A forecast figure as shown: energy and CO2 with the unit that suits them, the rest as ``num``."""
+    return UNIT_TEXT[measure](value) if measure in UNIT_TEXT else num(value)
 
 
 def when(moment: datetime | str) -> str:
@@ -62,12 +69,12 @@ def index_metrics(report) -> None:
 def forecast_metrics(forecast) -> None:
     """Each forecast measure with its interval (modeled)."""
     shown = [(k, label, unit) for k, label, unit in MEASURES if k in forecast.measures]
+    helptext = f"Forecast from the calibration curve; {forecast.level:.0%} interval below."
     for column, (key, label, unit) in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(
-            label, num(iv.point), help=f"Forecast from the calibration curve; {forecast.level:.0%} interval below."
-        )
-        column.caption(f"{forecast.level:.0%} interval: {num(iv.low)} – {num(iv.high)}{unit}")
+        column.metric(label, measure_text(key, iv.point), help=helptext)
+        low, high = measure_text(key, iv.low), measure_text(key, iv.high)
+        column.caption(f"{forecast.level:.0%} interval: {low} – {high}{unit}")
 
 
 def schedule_metrics(plan, label: str) -> None:
@@ -75,8 +82,8 @@ def schedule_metrics(plan, label: str) -> None:
     left, right = st.columns(2)
     left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
     right.metric(
-        "CO2 saved vs starting now (kg)",
-        num(plan.saved_kg),
+        "CO2 saved vs starting now",
+        co2_text(plan.saved_kg),
         f"{num(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",

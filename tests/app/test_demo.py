@@ -14,6 +14,7 @@ from resque_core.grid.schedule import plan
 from resque_core.pipeline import IndexRequest, compute_index
 from resque_core.records import default_records
 from resque_core.report import to_html
+from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, metric
 from ui import actions
 from ui.results import current_scenario, when
@@ -39,10 +40,10 @@ def test_demo_shows_the_engine_numbers(engine):
     assert metric(at, "RESQUE_dist") == f"{report.value:.4g}"
     assert metric(at, "Noise floor") == f"{report.noise_floor:.4g}"
     assert metric(at, "Epochs") == f"{forecast.measures['epochs'].point:.4g}"
-    assert metric(at, "Energy") == f"{forecast.measures['kwh'].point:.4g}"
-    assert metric(at, "CO2 (kg") == f"{forecast.measures['co2_kg'].point:.4g}"
+    assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
+    assert metric(at, "CO2 (modeled") == co2_text(forecast.measures["co2_kg"].point)
     assert metric(at, "Best start") == when(planned.best_start)
-    assert metric(at, "CO2 saved") == f"{planned.saved_kg:.4g}"
+    assert metric(at, "CO2 saved") == co2_text(planned.saved_kg)
     assert planned.saved_kg > 0  # the illustrative profile has a cleaner window than now
     captions = " ".join(c.value for c in at.main.caption)
     assert "illustrative, not live data" in captions

@@ -11,6 +11,7 @@ from resque_core.forecast import Forecaster
 from resque_core.pipeline import IndexRequest, compute_index
 from resque_core.records import default_records
 from resque_core.scenario import scenarios_from_json
+from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, errors, fresh_app, goto, metric
 from ui import actions
 
@@ -72,8 +73,10 @@ def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
     )
     fitted = Forecaster(level=0.9).fit(default_records(), "dist")
     expected = fitted.predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
-    for label, measure in [("Epochs", "epochs"), ("Energy", "kwh"), ("CO2", "co2_kg"), ("Money", "money")]:
+    for label, measure in [("Epochs", "epochs"), ("Money", "money")]:
         assert metric(at, label) == f"{expected.measures[measure].point:.4g}", measure
+    assert metric(at, "Energy") == energy_text(expected.measures["kwh"].point)
+    assert metric(at, "CO2 (modeled") == co2_text(expected.measures["co2_kg"].point)
     assert any("90% interval" in c.value for c in at.main.caption)
     assert len(at.get("plotly_chart")) == 1  # the calibration curve
 
@@ -83,7 +86,7 @@ def test_offline_schedule_is_flat_and_says_so(demo):
     at.selectbox(key="sch_provider").set_value("offline").run()
     at.button(key="run_schedule").click().run()
     assert not errors(at), errors(at)
-    assert metric(at, "CO2 saved") == "0"
+    assert metric(at, "CO2 saved") == "0 kg"
     shown = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.main.caption)
     assert "modeled" in shown.lower() or "average" in shown.lower()
 
@@ -176,7 +179,7 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
     assert forecast.source.energy_basis == "probe" and forecast.source.energy in ("estimated", "measured")
-    assert metric(at, "Energy") == f"{forecast.measures['kwh'].point:.4g}"
+    assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
     assert any("Energy: estimated (probe)" in c.value or "Energy: measured (probe)" in c.value for c in at.main.caption)
 
 
