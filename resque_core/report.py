@@ -19,6 +19,7 @@ from typing import Any
 from resque_core import charts
 from resque_core.errors import ReportError
 from resque_core.scenario import Scenario, scenarios_to_json
+from resque_core.units import co2_text, energy_text
 
 DATA_KIND_LABELS = {
     "forecast": "grid operator forecast",
@@ -148,10 +149,10 @@ def _forecast_html(fc: dict[str, Any]) -> str:
         other = scratch.get(measure) or {}
         rows.append(
             [
-                f"{measure} ({fig.get('unit', '')})",
-                _f(fig.get("point")),
-                f"{_f(fig.get('low'))} – {_f(fig.get('high'))}",
-                _f(other.get("point")),
+                _measure_label(measure, fig.get("unit", "")),
+                _cell(measure, fig.get("point")),
+                f"{_cell(measure, fig.get('low'))} – {_cell(measure, fig.get('high'))}",
+                _cell(measure, other.get("point")),
                 fig.get("basis", "modeled"),
             ]
         )
@@ -178,7 +179,10 @@ def _schedule_html(sch: dict[str, Any]) -> str:
 
 
 def _totals_table(totals: dict[str, dict[str, float]]) -> str:
-    rows = [[f"{m} ({t['unit']})", _f(t["point"]), f"{_f(t['low'])} – {_f(t['high'])}"] for m, t in totals.items()]
+    rows = [
+        [_measure_label(m, t["unit"]), _cell(m, t["point"]), f"{_cell(m, t['low'])} – {_cell(m, t['high'])}"]
+        for m, t in totals.items()
+    ]
     if not rows:
         return "<p class=muted>No forecast in these scenarios yet.</p>"
     return _table(["measure", "total (modeled)", "sum of interval bounds"], rows)
@@ -189,12 +193,12 @@ COMPARED = {
     "index_noise_floor": "noise floor",
     "epochs": "epochs",
     "seconds": "time (s)",
-    "kwh": "energy (kWh)",
-    "co2_kg": "CO2 (kg)",
+    "kwh": "energy",
+    "co2_kg": "CO2",
     "money": "money",
     "schedule_zone": "zone",
     "schedule_best_start": "best start",
-    "co2_saved_kg": "CO2 saved (kg)",
+    "co2_saved_kg": "CO2 saved",
     "co2_saved_pct": "saved (%)",
 }
 
@@ -204,7 +208,7 @@ def _comparison_table(scenarios: Sequence[Scenario]) -> str:
     rows = [sc.summary() for sc in scenarios]
     columns = [c for c in COMPARED if any(row.get(c) is not None for row in rows)]
     cells = [
-        [row["scenario"]] + [_when(row.get(c)) if c.endswith("start") else _f(row.get(c)) for c in columns]
+        [row["scenario"]] + [_when(row.get(c)) if c.endswith("start") else _cell(c, row.get(c)) for c in columns]
         for row in rows
     ]
     return "<div class=wide>" + _table(["scenario", *(COMPARED[c] for c in columns)], cells) + "</div>"
@@ -223,6 +227,18 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
     th = "".join(f"<th>{_e(h)}</th>" for h in head)
     trs = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
     return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
+
+
+_UNIT_TEXT = {"kwh": energy_text, "co2_kg": co2_text, "co2_saved_kg": co2_text}  # cells that carry their unit
+
+
+def _cell(key: str, value: Any) -> str:
+    """A figure for a person: energy and CO2 with the unit that suits the value, the rest as ``_f``."""
+    return _UNIT_TEXT[key](value) if key in _UNIT_TEXT and isinstance(value, int | float) else _f(value)
+
+
+def _measure_label(measure: str, unit: str) -> str:
+    return measure if measure in _UNIT_TEXT else f"{measure} ({unit})"
 
 
 def _f(value: Any) -> str:

@@ -79,3 +79,10 @@ def test_cli_report(tmp_path, scenarios, capsys):
     assert main(["report", "--scenarios", str(tmp_path / "missing.json"), "--html", str(tmp_path / "x.html")]) == 2
     assert main(["report", "--scenarios", str(src)]) == 2
     assert "--csv OUT.csv" in capsys.readouterr().err
+
+
+def test_energy_and_co2_carry_the_unit_that_suits_them():
+    scenario = make_scenario()
+    scenario.forecast["measures"]["kwh"] |= {"point": 5.261e-07, "low": 2.7e-07, "high": 6.4e-07}
+    html = to_html([scenario])
+    assert "526.1 µWh" in html and "200 g" in html  # 5.261e-07 kWh and 0.2 kg CO2
