@@ -22,13 +22,13 @@ Layouts (every figure carries its unit in its name, and ``basis`` says how it wa
 from __future__ import annotations
 
 import json
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from resque_core.errors import ReportError
+from resque_core.jsonable import jsonable
 
 FORMAT = "resque-scenarios"
 FORMAT_VERSION = 1
@@ -68,7 +68,7 @@ class Scenario:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict, JSON-able (non-finite floats become None)."""
-        return _jsonable(
+        return _scenario_json(
             {
                 "name": self.name,
                 "created_utc": self.created_utc,
@@ -159,25 +159,8 @@ def _parse(text: str | bytes, what: str) -> Any:
         raise ReportError(f"the {what} is not valid JSON: {exc}") from exc
 
 
-def _jsonable(obj: Any) -> Any:
-    """Recursively turn numpy scalars/arrays, datetimes and paths into JSON values."""
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, bool) or obj is None or isinstance(obj, str | int):
-        return obj
-    if isinstance(obj, float):
-        return obj if math.isfinite(obj) else None
-    if isinstance(obj, datetime):
-        return obj.isoformat()
-    if isinstance(obj, Path):
-        return str(obj)
-    if hasattr(obj, "tolist"):  # numpy scalars and arrays
-        return _jsonable(obj.tolist())
-    if hasattr(obj, "isoformat"):
-        return obj.isoformat()
-    raise ReportError(f"cannot store a {type(obj).__name__} in a scenario; convert it to plain values first")
+def _scenario_json(obj: Any) -> Any:
+    return jsonable(obj, "a scenario")
 
 
 UNITS = {
@@ -205,7 +188,7 @@ def index_section(report: Any) -> dict[str, Any]:
         "seconds",
         "images_per_s",
     )
-    return _jsonable({name: getattr(report, name, None) for name in fields})
+    return _scenario_json({name: getattr(report, name, None) for name in fields})
 
 
 def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, Any]:
@@ -221,7 +204,7 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": UNITS.get(name, ""), "basis": basis}
         return out
 
-    return _jsonable(
+    return _scenario_json(
         {
             "measures": figures(forecast.measures),
             "scratch": figures(forecast.scratch),
@@ -250,7 +233,7 @@ def schedule_section(
     read through the CSV provider).
     """
     windows = sorted(plan.options, key=lambda o: (o.avg_g_per_kwh, o.start))[:top]
-    return _jsonable(
+    return _scenario_json(
         {
             "provider": provider or plan.provider,
             "zone": plan.zone,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from typing import Any, NoReturn
 
@@ -68,6 +67,7 @@ def _one_line_error(message: str) -> NoReturn:
 
 def run(args: argparse.Namespace) -> int:
     from resque_core.forecast import Forecaster
+    from resque_core.jsonable import jsonable
 
     records, source = _load_records(args.records)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
-        print(json.dumps(json_safe(payload), indent=2))
+        print(json.dumps(jsonable(payload), indent=2))
     else:
         index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
         print(_summary(forecast, forecaster.fit_report_, index_range))
@@ -148,17 +148,6 @@ def _report_dict(report: Any) -> dict:
     from dataclasses import asdict
 
     return {k: dict(v) if isinstance(v, dict) else v for k, v in asdict(report).items()}
-
-
-def json_safe(value: Any) -> Any:
-    """JSON has no NaN or infinity: they become null."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: json_safe(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [json_safe(v) for v in value]
-    return value
 
 
 def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
