@@ -76,11 +76,6 @@ def show_problems(problems: list[str], what: str) -> None:
         st.warning(f"{what}: " + "; ".join(problems), icon=":material/info:")
 
 
-def fmt(value: float | None, digits: int = 3) -> str:
-    """A number for display with ``digits`` significant digits (an en dash when missing)."""
-    return "–" if value is None else f"{value:.{digits}g}"
-
-
 def secret(name: str) -> str | None:
     """A value from ``.streamlit/secrets.toml``, or None when there is no such secret (or no file)."""
     try:
