@@ -26,9 +26,9 @@ _LAZY = {
     "paper_split": "resque_core.data",
     "task_split": "resque_core.data",
     # checkpoints and the index
-    "load_checkpoint": "resque_core.checkpoint",
-    "save_checkpoint": "resque_core.checkpoint",
-    "list_layers": "resque_core.layers",
+    "load_checkpoint": "resque_core.model.checkpoint",
+    "save_checkpoint": "resque_core.model.checkpoint",
+    "list_layers": "resque_core.model.layers",
     "resque_dist": "resque_core.indices",
     "resque_task": "resque_core.indices",
     "IndexRequest": "resque_core.pipeline",

@@ -63,7 +63,7 @@ def demo_sweep(
     cfg: SweepConfig, meter: EnergyMeter | None, progress: Callable[[str], None] | None = None
 ) -> SweepResult:
     """The default calibration: the embedded digits, the 0-9 model (shifts) and the 0-4 model (tasks)."""
-    from resque_core.checkpoint import load_checkpoint
+    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import DigitsDataset
 
     digits = DigitsDataset()
@@ -86,7 +86,7 @@ def self_calibrate(
     trust: bool = False,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``cfg.shifts`` of its original data and retrain on each."""
-    from resque_core.checkpoint import load_checkpoint
+    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import Subset, open_source
 
     loaded = load_checkpoint(checkpoint, trust=trust)

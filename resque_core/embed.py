@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from resque_core.errors import EmbeddingError, LayerError
-from resque_core.layers import OUTPUT, resolve_layer
+from resque_core.model.layers import OUTPUT, resolve_layer
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
-    from resque_core.checkpoint import load_checkpoint
+    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import ShiftSpec
 
     start = time.perf_counter()

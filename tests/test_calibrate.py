@@ -22,7 +22,7 @@ from resque_core.calibrate import (
     stratified_split,
     summarize,
 )
-from resque_core.checkpoint import load_checkpoint
+from resque_core.model.checkpoint import load_checkpoint
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError

@@ -10,7 +10,7 @@ from torch.utils.data import TensorDataset
 
 from resque_core.embed import class_sums, collect_embeddings, iter_embeddings, pool, resolve_device
 from resque_core.errors import EmbeddingError, LayerError
-from resque_core.models import SmallCNN
+from resque_core.model.architectures import SmallCNN
 
 torch.set_num_threads(1)
 

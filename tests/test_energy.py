@@ -19,7 +19,7 @@ from resque_core.energy import (
 )
 from resque_core.errors import EnergyError
 from resque_core.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
-from resque_core.models import SmallCNN
+from resque_core.model.architectures import SmallCNN
 
 
 @pytest.fixture(autouse=True)

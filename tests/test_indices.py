@@ -12,7 +12,7 @@ from resque_core.data import DigitsDataset, InputSpec, Preprocessed, Shifted, pa
 from resque_core.embed import class_sums
 from resque_core.errors import EmbeddingError
 from resque_core.indices import resque_dist, resque_task
-from resque_core.models import SmallCNN
+from resque_core.model.architectures import SmallCNN
 
 torch.set_num_threads(1)
 SPEC = InputSpec((16, 16), 1, (0.3,), (0.4,))

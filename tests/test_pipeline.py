@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from resque_core.checkpoint import load_checkpoint
+from resque_core.model.checkpoint import load_checkpoint
 from resque_core.data import SHIFT_TYPES, ClassSubset, DigitsDataset, Preprocessed, Shifted, paper_split
 from resque_core.embed import class_sums
 from resque_core.errors import DataError, EmbeddingError, ResqueError, ShiftError

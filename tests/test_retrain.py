@@ -12,7 +12,7 @@ from resque_core.data import DigitsDataset, Preprocessed, Subset
 from resque_core.data.base import InputSpec
 from resque_core.energy import ManualPowerMeter
 from resque_core.errors import RetrainError
-from resque_core.models import SmallCNN
+from resque_core.model.architectures import SmallCNN
 from resque_core.retrain import (
     EvalPoint,
     RetrainConfig,

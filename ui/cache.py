@@ -49,16 +49,16 @@ def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tu
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def model(spec: str, trust: bool = False) -> Any:
-    """A ``LoadedModel`` (``resque_core.checkpoint.load_checkpoint``), shared across sessions."""
-    from resque_core.checkpoint import load_checkpoint
+    """A ``LoadedModel`` (``resque_core.model.checkpoint.load_checkpoint``), shared across sessions."""
+    from resque_core.model.checkpoint import load_checkpoint
 
     return load_checkpoint(spec, trust=trust)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def layers(spec: str, trust: bool = False) -> list[Any]:
-    """Embeddable layers with output shapes (``resque_core.checkpoint.list_layers``)."""
-    from resque_core.checkpoint import list_layers
+    """Embeddable layers with output shapes (``resque_core.model.checkpoint.list_layers``)."""
+    from resque_core.model.checkpoint import list_layers
 
     return list_layers(model(spec, trust))
 

@@ -112,7 +112,7 @@ def _costing(args: argparse.Namespace, records: Any):
 
 
 def _probe_costing(args: argparse.Namespace, prices: dict):
-    from resque_core.checkpoint import load_checkpoint
+    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.costing import Costing
     from resque_core.data import Preprocessed, open_source
     from resque_core.energy import probe

@@ -23,8 +23,8 @@ def register(subparsers) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Load the checkpoint and print its layers."""
-    from resque_core.checkpoint import load_checkpoint
-    from resque_core.layers import default_layer, list_layers
+    from resque_core.model.checkpoint import load_checkpoint
+    from resque_core.model.layers import default_layer, list_layers
 
     loaded = load_checkpoint(
         args.checkpoint, trust=args.trust_checkpoint, arch=args.arch, input_spec=parse_input_spec(args.input_spec)

@@ -22,15 +22,15 @@ from torch import nn
 
 from resque_core.data.base import InputSpec
 from resque_core.errors import CheckpointError
-from resque_core.layers import list_layers  # noqa: F401  re-exported: ui/cache.py imports it from here
-from resque_core.pickle_guard import guarded_load
+from resque_core.model.layers import list_layers  # noqa: F401  re-exported: ui/cache.py imports it from here
+from resque_core.model.pickle_guard import guarded_load
 
 log = logging.getLogger(__name__)
 
 FORMAT_TAG = "resque-checkpoint"
 FORMAT_VERSION = 1
 DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_digits_0-4.pt"}
-ASSETS_DIR = pathlib.Path(__file__).resolve().parents[1] / "assets"
+ASSETS_DIR = pathlib.Path(__file__).resolve().parents[2] / "assets"
 IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 _SHOW = 5  # how many offending keys an error message names
 
@@ -137,7 +137,7 @@ def _find_state_dict(obj: dict) -> dict | None:
 
 
 def _load_ours(obj: dict, path: pathlib.Path, spec: InputSpec | None, names: list[str] | None) -> LoadedModel:
-    from resque_core.models import build_model
+    from resque_core.model.architectures import build_model
 
     if obj.get("version") != FORMAT_VERSION:
         raise CheckpointError(f"{path.name} is resque-checkpoint version {obj.get('version')}; this reads 1")
@@ -155,7 +155,7 @@ def _load_ours(obj: dict, path: pathlib.Path, spec: InputSpec | None, names: lis
 def _load_bare(
     state: dict, path: pathlib.Path, arch_name: str | None, spec: InputSpec | None, names: list[str] | None
 ) -> LoadedModel:
-    from resque_core.models import build_model
+    from resque_core.model.architectures import build_model
 
     if not arch_name:
         raise CheckpointError(

@@ -17,7 +17,7 @@ from torch import nn
 from resque_core.errors import LayerError
 
 if TYPE_CHECKING:
-    from resque_core.checkpoint import LoadedModel
+    from resque_core.model.checkpoint import LoadedModel
 
 INPUT_SUFFIX = ":input"
 OUTPUT = "output"  # the model's own output (logits): the only layer of a TorchScript model

@@ -1,0 +1,1 @@
+"""Models: loading checkpoints safely, the shipped architectures and layer discovery."""
