@@ -29,8 +29,8 @@ from torch.utils.data import TensorDataset
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.embed import autocast_for, class_sums, resolve_device  # noqa: E402
-from resque_core.indices import resque_dist  # noqa: E402
+from resque_core.index.embed import autocast_for, class_sums, resolve_device  # noqa: E402
+from resque_core.index.indices import resque_dist  # noqa: E402
 
 CLASSES = 10
 LAYER = "fc:input"

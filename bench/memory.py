@@ -27,7 +27,7 @@ def measure(n: int, mode: str) -> dict:
     import torchvision
 
     from resque_core.data.base import ImageDataset
-    from resque_core.embed import class_sums, collect_embeddings
+    from resque_core.index.embed import class_sums, collect_embeddings
 
     class Generated(ImageDataset):
         name = "generated"

@@ -175,7 +175,7 @@ UNITS = {
 
 
 def index_section(report: Any) -> dict[str, Any]:
-    """The ``index`` layout from a ``resque_core.pipeline.IndexReport``."""
+    """The ``index`` layout from a ``resque_core.index.compute.IndexReport``."""
     fields = (
         "kind",
         "value",

@@ -95,13 +95,13 @@ class DistCases:
         self.base_acc = base_acc if base_acc is not None else _base_accuracy(loaded, x_orig, y_orig)
 
     def _sums(self, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
-        from resque_core.embed import class_sums
+        from resque_core.index.embed import class_sums
 
         data = TensorDataset(x, y)
         return class_sums(self.loaded.model, data, num_classes=len(self.names), device="cpu").sums
 
     def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        from resque_core.indices import resque_dist
+        from resque_core.index.indices import resque_dist
 
         return resque_dist(self.orig_sums, self._sums(x, y), self.names).value
 
@@ -175,8 +175,8 @@ class TaskCases:
         return materialize(Preprocessed(ClassSubset(self.dataset, list(classes)), self.loaded.input_spec))
 
     def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
-        from resque_core.embed import collect_embeddings
-        from resque_core.indices import resque_task
+        from resque_core.index.embed import collect_embeddings
+        from resque_core.index.indices import resque_task
 
         emb = collect_embeddings(self.loaded.model, TensorDataset(x, y), device="cpu")
         return resque_task(emb.x, emb.labels, seed=0).value

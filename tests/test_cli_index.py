@@ -13,7 +13,7 @@ import pytest
 import torch
 
 from resque_core.cli import main
-from resque_core.pipeline import IndexRequest, compute_index
+from resque_core.index.compute import IndexRequest, compute_index
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 torch.set_num_threads(1)

@@ -8,7 +8,7 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from resque_core.embed import class_sums, collect_embeddings, iter_embeddings, pool, resolve_device
+from resque_core.index.embed import class_sums, collect_embeddings, iter_embeddings, pool, resolve_device
 from resque_core.errors import EmbeddingError, LayerError
 from resque_core.model.architectures import SmallCNN
 

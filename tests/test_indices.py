@@ -9,9 +9,9 @@ import pytest
 import torch
 
 from resque_core.data import DigitsDataset, InputSpec, Preprocessed, Shifted, paper_split
-from resque_core.embed import class_sums
+from resque_core.index.embed import class_sums
 from resque_core.errors import EmbeddingError
-from resque_core.indices import resque_dist, resque_task
+from resque_core.index.indices import resque_dist, resque_task
 from resque_core.model.architectures import SmallCNN
 
 torch.set_num_threads(1)

@@ -8,10 +8,10 @@ import torch
 
 from resque_core.model.checkpoint import load_checkpoint
 from resque_core.data import SHIFT_TYPES, ClassSubset, DigitsDataset, Preprocessed, Shifted, paper_split
-from resque_core.embed import class_sums
+from resque_core.index.embed import class_sums
 from resque_core.errors import DataError, EmbeddingError, ResqueError, ShiftError
-from resque_core.indices import resque_dist
-from resque_core.pipeline import IndexRequest, compute_index
+from resque_core.index.indices import resque_dist
+from resque_core.index.compute import IndexRequest, compute_index
 
 torch.set_num_threads(1)
 

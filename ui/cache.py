@@ -22,7 +22,7 @@ GRID_TTL_S = 900
 
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
 def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    """``(original, new)`` exactly as ``resque_core.pipeline.compute_index`` assembles them, for display.
+    """``(original, new)`` exactly as ``resque_core.index.compute.compute_index`` assembles them, for display.
 
     ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed);
     ``model_classes`` (the checkpoint's classes) picks the unknown classes of a task shift.
@@ -72,12 +72,12 @@ def _index_store() -> OrderedDict:
 
 
 def index_report(request: dict[str, Any], progress: Callable[[int, int], None] | None = None) -> Any:
-    """The ``IndexReport`` of ``resque_core.pipeline.compute_index`` for these inputs, computed once.
+    """The ``IndexReport`` of ``resque_core.index.compute.compute_index`` for these inputs, computed once.
 
     Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
     it. Reports are immutable, so one bounded store shared by every session is safe.
     """
-    from resque_core.pipeline import IndexRequest, compute_index
+    from resque_core.index.compute import IndexRequest, compute_index
 
     key = json.dumps(request, sort_keys=True, default=str)
     store = _index_store()

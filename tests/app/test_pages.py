@@ -8,7 +8,7 @@ import pytest
 
 from resque_core.costing import Costing
 from resque_core.forecast import Forecaster
-from resque_core.pipeline import IndexRequest, compute_index
+from resque_core.index.compute import IndexRequest, compute_index
 from resque_core.records import default_records
 from resque_core.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text

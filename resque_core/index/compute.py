@@ -11,13 +11,13 @@ import logging
 import time
 from dataclasses import replace
 
-from resque_core.dist_pipeline import run_dist
+from resque_core.index.dist import run_dist
 from resque_core.errors import ResqueError
-from resque_core.index_report import IndexReport
-from resque_core.index_request import KINDS, TASK_VARIANTS, IndexRequest
-from resque_core.pass_progress import Progress
-from resque_core.projection import Projection
-from resque_core.task_pipeline import run_task
+from resque_core.index.result import IndexReport
+from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
+from resque_core.index.progress import Progress
+from resque_core.index.projection import Projection
+from resque_core.index.task import run_task
 
 __all__ = ["IndexReport", "IndexRequest", "Progress", "Projection", "compute_index"]
 

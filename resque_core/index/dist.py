@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from torch.utils.data import Dataset
 
-from resque_core.index_report import IndexReport, build_report
-from resque_core.index_request import IndexRequest, embed_kwargs
-from resque_core.pass_progress import PassProgress, Progress
-from resque_core.projection import project_2d, sample_positions
+from resque_core.index.result import IndexReport, build_report
+from resque_core.index.request import IndexRequest, embed_kwargs
+from resque_core.index.progress import PassProgress, Progress
+from resque_core.index.projection import project_2d, sample_positions
 
 
 class _Relabelled(Dataset):
@@ -33,8 +33,8 @@ class _Relabelled(Dataset):
 def run_dist(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:
     """RESQUE_dist of ``new`` (or of the split's new part) against ``original``, and its noise floor."""
     from resque_core.data import Preprocessed, Shifted, check_class_alignment, paper_split
-    from resque_core.embed import class_sums
-    from resque_core.indices import resque_dist
+    from resque_core.index.embed import class_sums
+    from resque_core.index.indices import resque_dist
 
     orig_part, new_part = paper_split(original, seed=request.seed)
     target = new if new is not None else new_part
@@ -88,7 +88,7 @@ def _embed_parts(
     Part 0 is split part 1 (original only), part 1 is split part 2 (new only), part 2 is the shared part 3.
     """
     from resque_core.data import Preprocessed
-    from resque_core.embed import class_sums
+    from resque_core.index.embed import class_sums
 
     part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))
     k = len(original.class_names)

@@ -1,0 +1,1 @@
+"""The RESQUE indices: embedding passes, RESQUE_dist and RESQUE_task, and the request-to-report pipeline."""
