@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from resque_core.calibration_rows import cost_at, make_row
-from resque_core.energy import EnergyMeter
+from resque_core.retraining.meters import EnergyMeter
 from resque_core.errors import RetrainError
 from resque_core.run_labels import Labels, cpu_model, hardware_label, versions_label
 from resque_core.shift_cases import (

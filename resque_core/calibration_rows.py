@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from resque_core.retrain_results import RetrainResult
+from resque_core.retraining.results import RetrainResult
 from resque_core.run_labels import Labels
 from resque_core.shift_cases import Case
 

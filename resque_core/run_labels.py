@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from resque_core.energy import EnergyMeter
+from resque_core.retraining.meters import EnergyMeter
 
 
 @dataclass

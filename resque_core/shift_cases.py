@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from resque_core.errors import RetrainError
-from resque_core.training import evaluate, materialize
+from resque_core.retraining.steps import evaluate, materialize
 
 if TYPE_CHECKING:
     from resque_core.sweep import SweepConfig

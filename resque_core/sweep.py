@@ -28,11 +28,11 @@ import torch
 
 from resque_core.calibration_rows import make_row
 from resque_core.errors import RetrainError
-from resque_core.retrain import retrain
-from resque_core.retrain_config import RetrainConfig
+from resque_core.retraining.loop import retrain
+from resque_core.retraining.config import RetrainConfig
 from resque_core.run_labels import Labels
 from resque_core.shift_cases import Case
-from resque_core.targets import plateau_onset, reachable_settled_acc
+from resque_core.retraining.targets import plateau_onset, reachable_settled_acc
 
 SWEEP_RULES = ("reachable", "plateau", "base-minus")
 PLATEAU_PATIENCE = 8
@@ -54,7 +54,7 @@ class SweepConfig:
         scratch_frac: fraction of the reference accuracy (the better of from scratch and fine-tuned) the
             "reachable" target asks for.
         target_rule: the retraining runs' target rule ("reachable", "plateau" or "base-minus"; see
-            ``resque_core.targets``); the from-scratch record is costed at the epoch the same rule is met.
+            ``resque_core.retraining.targets``); the from-scratch record is costed at the epoch the same rule is met.
         plateau_delta, plateau_patience: the "plateau" rule's band (None: two standard errors of the
             validation accuracy) and the evaluations that must stay in it.
         split_seed: seed of the paper split (keep the one the model was trained with).

@@ -27,7 +27,7 @@ from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
 from resque_core.records import RECORD_COLUMNS, RecordStore, load_records_csv
-from resque_core.retrain import EpochRecord, RetrainResult
+from resque_core.retraining.loop import EpochRecord, RetrainResult
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
 REACHABLE = "min(base-2pt, 0.97*max(scratch, finetune))"

@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
-from resque_core.energy import (
+from resque_core.retraining.meters import (
     CodecarbonMeter,
     ManualPowerMeter,
     country_intensity_g_per_kwh,
@@ -18,7 +18,7 @@ from resque_core.energy import (
     probe,
 )
 from resque_core.errors import EnergyError
-from resque_core.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
+from resque_core.retraining.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
 from resque_core.model.architectures import SmallCNN
 
 

@@ -10,10 +10,10 @@ from torch.utils.data import TensorDataset
 
 from resque_core.data import DigitsDataset, Preprocessed, Subset
 from resque_core.data.base import InputSpec
-from resque_core.energy import ManualPowerMeter
+from resque_core.retraining.meters import ManualPowerMeter
 from resque_core.errors import RetrainError
 from resque_core.model.architectures import SmallCNN
-from resque_core.retrain import (
+from resque_core.retraining.loop import (
     EvalPoint,
     RetrainConfig,
     materialize,
@@ -73,7 +73,7 @@ def test_retrain_reaches_a_reachable_target_and_records_every_field(digits):
 
 
 def test_reachable_reference_is_the_better_of_scratch_and_fine_tuned():
-    from resque_core.targets import reachable_settled_acc
+    from resque_core.retraining.targets import reachable_settled_acc
 
     failed = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18, finetune_acc=0.75)
     target, label = failed.resolve_target()

@@ -56,7 +56,7 @@ def run_index(state: MutableMapping, settings: dict, progress: Progress | None =
 def costing(settings: dict, probe: Any = None) -> Any:
     """The ``Costing`` for the forecast settings (energy basis, grid intensity, price)."""
     from resque_core.costing import Costing
-    from resque_core.hardware import modeled_kwh_per_epoch
+    from resque_core.retraining.hardware import modeled_kwh_per_epoch
 
     kw: dict[str, Any] = {"price_per_kwh": settings.get("price_per_kwh"), "hourly_rate": settings.get("hourly_rate")}
     energy = settings.get("energy", "records")

@@ -137,17 +137,17 @@ def report_html(scenarios_json: tuple[str, ...]) -> str:
 
 @st.cache_data(show_spinner=False)
 def hardware_profiles() -> dict[str, dict]:
-    """Hardware power profiles by name (``resque_core.hardware.load_hardware_profiles``)."""
-    from resque_core.hardware import load_hardware_profiles
+    """Hardware power profiles by name (``resque_core.retraining.hardware.load_hardware_profiles``)."""
+    from resque_core.retraining.hardware import load_hardware_profiles
 
     return load_hardware_profiles()
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int = 20) -> Any:
-    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.energy.probe``)."""
+    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.retraining.meters.probe``)."""
     from resque_core.data import Preprocessed
-    from resque_core.energy import probe as run_probe
+    from resque_core.retraining.meters import probe as run_probe
 
     loaded = model(model_inputs["checkpoint"], model_inputs["trust"])
     _, new = data_pair(data_inputs, tuple(loaded.class_names))

@@ -1,6 +1,6 @@
 """A real retraining run in a background thread, so the page stays live and can cancel it.
 
-The thread calls ``resque_core.retrain.retrain`` with a progress callback that appends each epoch
+The thread calls ``resque_core.retraining.loop.retrain`` with a progress callback that appends each epoch
 and a ``should_stop`` that reads a cancel flag; the page polls the job from a fragment.
 """
 
@@ -41,7 +41,7 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
 
         from resque_core.calibrate import stratified_split
         from resque_core.data import Preprocessed, Subset
-        from resque_core.retrain import RetrainConfig, retrain
+        from resque_core.retraining.loop import RetrainConfig, retrain
 
         torch.set_num_threads(1)
         try:
@@ -58,7 +58,7 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
             )
             meter = None
             if settings.get("measure_energy"):
-                from resque_core.energy import CodecarbonMeter
+                from resque_core.retraining.meters import CodecarbonMeter
 
                 meter = CodecarbonMeter(country_iso_code=settings.get("country_iso", "DEU"), tracking_mode="process")
             job.result = retrain(

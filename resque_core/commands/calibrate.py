@@ -123,7 +123,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from resque_core import calibrate
-    from resque_core.energy import CodecarbonMeter
+    from resque_core.retraining.meters import CodecarbonMeter
 
     if args.demo == bool(args.checkpoint or args.original):
         raise RetrainError("use either --demo, or --checkpoint PATH with --original SOURCE")

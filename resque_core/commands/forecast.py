@@ -115,7 +115,7 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
     from resque_core.model.checkpoint import load_checkpoint
     from resque_core.costing import Costing
     from resque_core.data import Preprocessed, open_source
-    from resque_core.energy import probe
+    from resque_core.retraining.meters import probe
 
     loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint)
     result = probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
@@ -128,7 +128,7 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
 def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
     from resque_core.costing import Costing
     from resque_core.errors import EnergyError
-    from resque_core.hardware import modeled_kwh_per_epoch
+    from resque_core.retraining.hardware import modeled_kwh_per_epoch
 
     seconds = prices["seconds_per_epoch"]
     basis = f"profile {args.profile}"

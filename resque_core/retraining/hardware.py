@@ -6,10 +6,10 @@ import json
 import math
 from pathlib import Path
 
-from resque_core.energy import _J_PER_KWH, ProbeResult
+from resque_core.retraining.meters import _J_PER_KWH, ProbeResult
 from resque_core.errors import EnergyError
 
-PROFILES_PATH = Path(__file__).resolve().parents[1] / "assets" / "hardware_profiles.json"
+PROFILES_PATH = Path(__file__).resolve().parents[2] / "assets" / "hardware_profiles.json"
 
 
 def load_hardware_profiles(path: Path | str | None = None) -> dict[str, dict]:

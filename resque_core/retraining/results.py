@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from resque_core.targets import threshold_epoch
+from resque_core.retraining.targets import threshold_epoch
 
 
 @dataclass(frozen=True)

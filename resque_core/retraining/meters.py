@@ -240,7 +240,7 @@ def probe(model: Any, train_set: Any, meter: EnergyMeter | None = None, steps: i
         steps: training steps to run (batches repeat if an epoch has fewer).
         **kwargs: ``batch_size``, ``lr``, ``seed``, ``device``, as in ``RetrainConfig``.
     """
-    from resque_core.retrain import run_probe_steps
+    from resque_core.retraining.loop import run_probe_steps
 
     if steps < 1:
         raise EnergyError(f"a probe needs at least one step, not {steps}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resque_core.errors import RetrainError
-from resque_core.targets import resolve_target
+from resque_core.retraining.targets import resolve_target
 
 
 @dataclass(frozen=True)

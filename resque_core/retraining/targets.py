@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 from resque_core.errors import RetrainError
 
 if TYPE_CHECKING:
-    from resque_core.retrain_config import RetrainConfig
-    from resque_core.retrain_results import EvalPoint
+    from resque_core.retraining.config import RetrainConfig
+    from resque_core.retraining.results import EvalPoint
 
 TARGET_RULES = ("base-minus", "reachable", "plateau", "fixed")
 

@@ -19,12 +19,12 @@ from typing import Any
 import torch
 from torch import nn
 
-from resque_core.energy import EnergyMeter, EnergyReading
+from resque_core.retraining.meters import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
-from resque_core.retrain_config import RetrainConfig
-from resque_core.retrain_results import EpochRecord, EvalPoint, RetrainResult
-from resque_core.targets import TARGET_RULES, noise_band, plateau_epoch, plateau_onset, threshold_epoch
-from resque_core.training import (
+from resque_core.retraining.config import RetrainConfig
+from resque_core.retraining.results import EpochRecord, EvalPoint, RetrainResult
+from resque_core.retraining.targets import TARGET_RULES, noise_band, plateau_epoch, plateau_onset, threshold_epoch
+from resque_core.retraining.steps import (
     check_labels,
     class_count,
     evaluate,

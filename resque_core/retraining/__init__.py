@@ -1,0 +1,1 @@
+"""Retraining: the real retraining loop, its targets and results, energy meters and hardware profiles."""
