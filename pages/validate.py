@@ -134,7 +134,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
     st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
     if not job.recorded:
         with guard("adding the run to the calibration history") as g:
-            from resque_core.records import RecordStore
+            from resque_core.forecast.records import RecordStore
 
             store = RecordStore()
             row = validate_job.record_row(

@@ -107,7 +107,7 @@ def self_calibrate(
 
 def records_frame(result: SweepResult) -> Any:
     """The sweep's records as a validated DataFrame in the schema's column order."""
-    from resque_core.records import validate_records
+    from resque_core.forecast.records import validate_records
 
     if not result.rows:
         raise RetrainError("the sweep produced no records; give it more time (--max-minutes) or fewer cases")

@@ -20,7 +20,7 @@ def make_row(
     censored: bool,
     target: tuple[float, str] | None = None,
 ) -> dict:
-    """One calibration record (the schema of ``resque_core.records``) for a run, costed at ``epochs``."""
+    """One calibration record (the schema of ``resque_core.forecast.records``) for a run, costed at ``epochs``."""
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
     kwh = cost["kwh"]

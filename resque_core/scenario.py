@@ -192,7 +192,7 @@ def index_section(report: Any) -> dict[str, Any]:
 
 
 def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, Any]:
-    """The ``forecast`` layout from a ``resque_core.forecast.Forecast`` (every figure labeled modeled)."""
+    """The ``forecast`` layout from a ``resque_core.forecast.forecaster.Forecast`` (every figure labeled modeled)."""
     source = forecast.source
 
     def figures(measures: Any) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from resque_core.records import RECORD_COLUMNS
+from resque_core.forecast.records import RECORD_COLUMNS
 
 SHIFT_TYPES = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
 KWH_PER_EPOCH = 2e-4

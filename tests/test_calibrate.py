@@ -26,7 +26,7 @@ from resque_core.model.checkpoint import load_checkpoint
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
-from resque_core.records import RECORD_COLUMNS, RecordStore, load_records_csv
+from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, load_records_csv
 from resque_core.retraining.loop import EpochRecord, RetrainResult
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]

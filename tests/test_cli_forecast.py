@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from resque_core.costing import Costing
-from resque_core.forecast import MEASURES, Forecaster
-from resque_core.records import load_records_csv
+from resque_core.forecast.costing import Costing
+from resque_core.forecast.forecaster import MEASURES, Forecaster
+from resque_core.forecast.records import load_records_csv
 from tests.records_fixtures import synthetic_records
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -89,7 +89,7 @@ def test_summary_is_readable(records_csv, capsys):
 
 
 def test_records_from_the_local_store(tmp_path, records_csv, capsys, monkeypatch):
-    from resque_core.records import RecordStore
+    from resque_core.forecast.records import RecordStore
 
     db = tmp_path / "r.sqlite"
     RecordStore(db).import_csv(records_csv)
@@ -162,7 +162,7 @@ def test_fidelity_bench_ends_with_the_documented_json(records_csv, capsys):
 
 def test_default_calibration_forecasts_with_its_provenance(capsys):
     from resque_core.errors import RecordsError
-    from resque_core.records import default_records
+    from resque_core.forecast.records import default_records
 
     try:
         records = default_records()

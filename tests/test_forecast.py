@@ -6,11 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from resque_core.conformal import JackknifePlus, min_records, select_model
-from resque_core.costing import Costing
+from resque_core.forecast.conformal import JackknifePlus, min_records, select_model
+from resque_core.forecast.costing import Costing
 from resque_core.errors import EnergyError, RecordsError
-from resque_core.fidelity import heldout_groups
-from resque_core.forecast import Forecaster, Interval
+from resque_core.forecast.fidelity import heldout_groups
+from resque_core.forecast.forecaster import Forecaster, Interval
 from tests.records_fixtures import KWH_PER_EPOCH, synthetic_records, true_epochs
 
 
@@ -226,7 +226,7 @@ def test_group_cv_plus_uses_one_fold_per_shift_type():
 
 
 def test_heldout_counts_censored_runs_as_covered_only_when_high_reaches_the_cap():
-    from resque_core.fidelity import HeldOut
+    from resque_core.forecast.fidelity import HeldOut
 
     held = HeldOut(
         "leave-one-out",

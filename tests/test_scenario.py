@@ -70,8 +70,8 @@ def test_unstorable_value():
 def test_sections_from_real_engine_results():
     from datetime import UTC, datetime, timedelta
 
-    from resque_core.costing import Costing
-    from resque_core.forecast import Forecaster
+    from resque_core.forecast.costing import Costing
+    from resque_core.forecast.forecaster import Forecaster
     from resque_core.grid.csvfile import CsvProvider
     from resque_core.grid.schedule import plan
     from resque_core.scenario import forecast_section, schedule_section

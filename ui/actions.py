@@ -55,7 +55,7 @@ def run_index(state: MutableMapping, settings: dict, progress: Progress | None =
 
 def costing(settings: dict, probe: Any = None) -> Any:
     """The ``Costing`` for the forecast settings (energy basis, grid intensity, price)."""
-    from resque_core.costing import Costing
+    from resque_core.forecast.costing import Costing
     from resque_core.retraining.hardware import modeled_kwh_per_epoch
 
     kw: dict[str, Any] = {"price_per_kwh": settings.get("price_per_kwh"), "hourly_rate": settings.get("hourly_rate")}
@@ -105,7 +105,7 @@ def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None 
 
 def recorded_runs_csv() -> bytes:
     """The local calibration history (``RecordStore``) as CSV, read now (it grows with each validation)."""
-    from resque_core.records import RecordStore
+    from resque_core.forecast.records import RecordStore
 
     return RecordStore().all().to_csv(index=False).encode()
 

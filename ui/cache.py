@@ -95,7 +95,7 @@ def records(source: str, csv_bytes: bytes | None = None) -> Any:
 
     The bytes are saved under a file named after the source, so an engine message names it.
     """
-    from resque_core.records import default_records, load_records_csv
+    from resque_core.forecast.records import default_records, load_records_csv
     from ui.uploads import save_upload
 
     if source == "default":
@@ -106,7 +106,7 @@ def records(source: str, csv_bytes: bytes | None = None) -> Any:
 @st.cache_resource(show_spinner=False, max_entries=8)
 def forecaster(source: str, index_kind: str, level: float, csv_bytes: bytes | None = None) -> Any:
     """A fitted ``Forecaster`` on the chosen records (fitting is the slow part; predicting is cheap)."""
-    from resque_core.forecast import Forecaster
+    from resque_core.forecast.forecaster import Forecaster
 
     label = {"default": "default calibration", "upload": "uploaded history"}.get(source, source)
     return Forecaster(level=level).fit(records(source, csv_bytes), index_kind, source=label)

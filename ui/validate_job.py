@@ -79,7 +79,7 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
 
 
 def record_row(job: ValidateJob, report: Any, model_name: str, dataset: str) -> dict:
-    """The measured run as one calibration record (``resque_core.records`` schema)."""
+    """The measured run as one calibration record (``resque_core.forecast.records`` schema)."""
     r = job.result
     return {
         "run_id": f"validate-{datetime.now(UTC):%Y%m%dT%H%M%S}",

@@ -147,7 +147,7 @@ def run(args: argparse.Namespace) -> int:
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
         out.with_suffix(".json").write_text(json.dumps(prov, indent=2) + "\n")
     if args.db or not args.demo:
-        from resque_core.records import RecordStore
+        from resque_core.forecast.records import RecordStore
 
         store = RecordStore(args.db)
         store.add(frame)

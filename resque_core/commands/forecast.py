@@ -66,7 +66,7 @@ def _one_line_error(message: str) -> NoReturn:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resque_core.forecast import Forecaster
+    from resque_core.forecast.forecaster import Forecaster
     from resque_core.jsonable import jsonable
 
     records, source = _load_records(args.records)
@@ -84,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _load_records(spec: str) -> tuple[Any, str]:
-    from resque_core.records import RecordStore, default_records, load_records_csv
+    from resque_core.forecast.records import RecordStore, default_records, load_records_csv
 
     if spec == "default":
         return default_records(), "default"
@@ -94,7 +94,7 @@ def _load_records(spec: str) -> tuple[Any, str]:
 
 
 def _costing(args: argparse.Namespace, records: Any):
-    from resque_core.costing import Costing
+    from resque_core.forecast.costing import Costing
 
     prices = {
         "intensity_g_per_kwh": args.intensity,
@@ -113,7 +113,7 @@ def _costing(args: argparse.Namespace, records: Any):
 
 def _probe_costing(args: argparse.Namespace, prices: dict):
     from resque_core.model.checkpoint import load_checkpoint
-    from resque_core.costing import Costing
+    from resque_core.forecast.costing import Costing
     from resque_core.data import Preprocessed, open_source
     from resque_core.retraining.meters import probe
 
@@ -126,7 +126,7 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
 
 
 def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
-    from resque_core.costing import Costing
+    from resque_core.forecast.costing import Costing
     from resque_core.errors import EnergyError
     from resque_core.retraining.hardware import modeled_kwh_per_epoch
 

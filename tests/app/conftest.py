@@ -77,7 +77,7 @@ def app() -> AppTest:
 @pytest.fixture(autouse=True, scope="module")
 def _records(tmp_path_factory):
     """The shipped default calibration when it exists, else the records tests' synthetic set; a private DB."""
-    import resque_core.records as records
+    import resque_core.forecast.records as records
 
     tmp = tmp_path_factory.mktemp("records")
     with pytest.MonkeyPatch.context() as mp:

@@ -6,10 +6,10 @@ import json
 
 import pytest
 
-from resque_core.costing import Costing
-from resque_core.forecast import Forecaster
+from resque_core.forecast.costing import Costing
+from resque_core.forecast.forecaster import Forecaster
 from resque_core.index.compute import IndexRequest, compute_index
-from resque_core.records import default_records
+from resque_core.forecast.records import default_records
 from resque_core.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, errors, fresh_app, goto, metric
@@ -140,7 +140,7 @@ def _wait_for_job(at, timeout_s: float = 60.0):
 
 
 def test_validate_retrains_and_records_the_run(demo):
-    from resque_core.records import RecordStore
+    from resque_core.forecast.records import RecordStore
 
     at = goto(demo, "pages/validate.py")
     at.slider(key="val_max_epochs").set_value(1).run()

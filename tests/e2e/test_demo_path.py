@@ -7,13 +7,13 @@ import pathlib
 
 import pytest
 
-from resque_core.records import DEFAULT_CSV
+from resque_core.forecast.records import DEFAULT_CSV
 from tests.e2e.conftest import ROOT, new_page
 
 pytestmark = pytest.mark.e2e
 needs_calibration = pytest.mark.skipif(
     not DEFAULT_CSV.is_file(),
-    reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.records.default_records)",
+    reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.forecast.records.default_records)",
 )
 # Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
 SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"

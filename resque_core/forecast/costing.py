@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass, replace
 
 from resque_core.errors import EnergyError
-from resque_core.forecast_result import Forecast, Interval
+from resque_core.forecast.result import Forecast, Interval
 
 ENERGY_LABELS = ("measured", "estimated", "modeled")
 

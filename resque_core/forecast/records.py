@@ -39,7 +39,7 @@ RUN_KINDS: tuple[str, ...] = ("retrain", "scratch")
 NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
     "epochs", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
 )  # fmt: skip
-DEFAULT_CSV = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
+DEFAULT_CSV = pathlib.Path(__file__).resolve().parents[2] / "assets" / "calibration_default.csv"
 
 
 def load_records_csv(path_or_buffer: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:

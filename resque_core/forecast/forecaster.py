@@ -3,8 +3,8 @@
 For every measure the records carry, a monotone curve of the measure against the index is
 fitted on the uncensored retraining runs (the curve family, linear, log-linear, isotonic or
 constant, is picked per measure by leave-one-out error), with jackknife+ intervals (see
-``resque_core.conformal``). Runs that hit the epoch cap only bound the cost from below: they
-are kept out of the curves and counted in the held-out coverage (see ``resque_core.fidelity``).
+``resque_core.forecast.conformal``). Runs that hit the epoch cap only bound the cost from below: they
+are kept out of the curves and counted in the held-out coverage (see ``resque_core.forecast.fidelity``).
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from resque_core.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
+from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.errors import RecordsError
-from resque_core.fidelity import heldout_groups, leave_group_out
-from resque_core.forecast_result import MEASURES, FitReport, Forecast, Interval, Source
-from resque_core.records import INDEX_KINDS, validate_records
+from resque_core.forecast.fidelity import heldout_groups, leave_group_out
+from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval, Source
+from resque_core.forecast.records import INDEX_KINDS, validate_records
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +190,7 @@ class Forecaster:
         """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
 
         Args:
-            costing: an optional ``resque_core.costing.Costing`` for kWh per epoch, intensity and price.
+            costing: an optional ``resque_core.forecast.costing.Costing`` for kWh per epoch, intensity and price.
             shift_type: when the kind of shift is known (a simulated shift), use that type's own
                 curves (measures it lacks come from the pooled ones); None pools every type.
         """

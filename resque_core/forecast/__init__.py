@@ -1,0 +1,1 @@
+"""The forecast: calibration records, the forecaster with calibrated intervals, its fidelity, and costing."""
