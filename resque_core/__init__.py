@@ -47,7 +47,7 @@ _LAZY = {
     "Forecast": "resque_core.forecast.result",
     "Interval": "resque_core.forecast.result",
     "Costing": "resque_core.forecast.costing",
-    "self_calibrate": "resque_core.calibrate",
+    "self_calibrate": "resque_core.calibration.campaigns",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",
     "plan": "resque_core.grid",

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import torch
 
-from resque_core.calibrate import (
+from resque_core.calibration.campaigns import (
     DistCases,
     Labels,
     SweepConfig,
@@ -120,7 +120,7 @@ def test_each_target_rule_labels_its_records(rule, label):
 
 def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(monkeypatch):
     """contrast:5's bug: from scratch reaches 0.18, so 0.97 x 0.18 would make any shift look free."""
-    import resque_core.sweep as sweep
+    import resque_core.calibration.sweep as sweep
 
     runs = []
     real = sweep.retrain
@@ -143,7 +143,7 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
 
 
 def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
-    import resque_core.sweep as sweep
+    import resque_core.calibration.sweep as sweep
 
     runs = []
     real = sweep.retrain

@@ -39,7 +39,7 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
     def work() -> None:
         import torch
 
-        from resque_core.calibrate import stratified_split
+        from resque_core.calibration.campaigns import stratified_split
         from resque_core.data import Preprocessed, Subset
         from resque_core.retraining.loop import RetrainConfig, retrain
 

@@ -74,7 +74,7 @@ def _levels(text: str) -> list[int]:
 
 
 def _config(args: argparse.Namespace):
-    from resque_core.calibrate import DEMO_TASK_SPLITS, SweepConfig
+    from resque_core.calibration.campaigns import DEMO_TASK_SPLITS, SweepConfig
     from resque_core.data import SHIFT_TYPES, ShiftSpec
 
     if args.demo:
@@ -122,7 +122,7 @@ def _plateau_delta(text: str) -> float | None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from resque_core import calibrate
+    from resque_core.calibration import campaigns as calibrate
     from resque_core.retraining.meters import CodecarbonMeter
 
     if args.demo == bool(args.checkpoint or args.original):
@@ -167,7 +167,7 @@ def _write_csv(frame, path: pathlib.Path) -> None:
 def _provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:
     import torch
 
-    from resque_core.calibrate import cpu_model, versions_label
+    from resque_core.calibration.campaigns import cpu_model, versions_label
 
     return {
         "what": "default calibration records (one row per retraining run)" if args.demo else "self-calibration",

@@ -3,7 +3,7 @@
 The work is split by idea: ``shift_cases`` (the shifts and their index), ``sweep`` (retraining each
 case to its target within a budget), ``calibration_rows`` (one record per run) and ``run_labels``
 (hardware and versions). This module runs the two sweeps the product offers and summarises their
-records; the names below are re-exported so ``from resque_core.calibrate import ...`` keeps working.
+records; the names below are re-exported so ``from resque_core.calibration.campaigns import ...`` keeps working.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
-from resque_core.calibration_rows import cost_at, make_row
+from resque_core.calibration.rows import cost_at, make_row
 from resque_core.retraining.meters import EnergyMeter
 from resque_core.errors import RetrainError
-from resque_core.run_labels import Labels, cpu_model, hardware_label, versions_label
-from resque_core.shift_cases import (
+from resque_core.calibration.labels import Labels, cpu_model, hardware_label, versions_label
+from resque_core.calibration.cases import (
     DEMO_TASK_SPLITS,
     Case,
     DistCases,
@@ -30,7 +30,7 @@ from resque_core.shift_cases import (
     split_tensors,
     stratified_split,
 )
-from resque_core.sweep import SweepConfig, SweepResult, interleave, run_case, run_sweep
+from resque_core.calibration.sweep import SweepConfig, SweepResult, interleave, run_case, run_sweep
 
 __all__ = [
     "DEMO_TASK_SPLITS",

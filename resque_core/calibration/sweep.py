@@ -26,12 +26,12 @@ from typing import Any
 
 import torch
 
-from resque_core.calibration_rows import make_row
+from resque_core.calibration.rows import make_row
 from resque_core.errors import RetrainError
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.config import RetrainConfig
-from resque_core.run_labels import Labels
-from resque_core.shift_cases import Case
+from resque_core.calibration.labels import Labels
+from resque_core.calibration.cases import Case
 from resque_core.retraining.targets import plateau_onset, reachable_settled_acc
 
 SWEEP_RULES = ("reachable", "plateau", "base-minus")

@@ -20,7 +20,7 @@ from resque_core.errors import RetrainError
 from resque_core.retraining.steps import evaluate, materialize
 
 if TYPE_CHECKING:
-    from resque_core.sweep import SweepConfig
+    from resque_core.calibration.sweep import SweepConfig
 
 logger = logging.getLogger(__name__)
 

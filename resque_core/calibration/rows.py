@@ -6,8 +6,8 @@ import datetime as dt
 import math
 
 from resque_core.retraining.results import RetrainResult
-from resque_core.run_labels import Labels
-from resque_core.shift_cases import Case
+from resque_core.calibration.labels import Labels
+from resque_core.calibration.cases import Case
 
 
 def make_row(
