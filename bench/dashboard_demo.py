@@ -34,7 +34,7 @@ def main() -> None:
         elapsed = time.perf_counter() - start
         assert not at.exception and not at.error, [e.value for e in (*at.exception, *at.error)]
         print(f"demo {label}: {elapsed:.2f} s")
-    from resque_core.report import to_html
+    from resque_core.reporting.export import to_html
     from ui.results import current_scenario
 
     start = time.perf_counter()

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from resque_core import charts
+from resque_core.reporting import charts
 from ui import actions, cache
 from ui.errors import guard
 from ui.results import index_metrics

@@ -5,8 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resque_core import charts, report
-from resque_core.scenario import scenarios_from_json
+from resque_core.reporting import charts
+from resque_core.reporting import export as report
+from resque_core.reporting.scenario import scenarios_from_json
 from ui.errors import guard
 from ui.results import current_scenario, num, report_download
 from ui.routing import ensure_routed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resque_core import charts
+from resque_core.reporting import charts
 from ui import actions
 from ui.errors import guard
 from ui.results import num, schedule_metrics, when

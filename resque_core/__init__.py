@@ -52,9 +52,9 @@ _LAZY = {
     "make_provider": "resque_core.grid",
     "plan": "resque_core.grid",
     # scenarios and reports
-    "Scenario": "resque_core.scenario",
-    "load_scenarios": "resque_core.scenario",
-    "write_report": "resque_core.report",
+    "Scenario": "resque_core.reporting.scenario",
+    "load_scenarios": "resque_core.reporting.scenario",
+    "write_report": "resque_core.reporting.export",
 }
 
 __all__ = ["ResqueError", "__version__", *_LAZY]

@@ -1,8 +1,8 @@
-"""Hand-written scenarios in the layout ``resque_core.scenario`` documents (shared by report tests)."""
+"""Hand-written scenarios in the layout ``resque_core.reporting.scenario`` documents (shared by report tests)."""
 
 from __future__ import annotations
 
-from resque_core.scenario import Scenario
+from resque_core.reporting.scenario import Scenario
 
 
 def make_scenario(name: str = "gaussian 3, DE", value: float = 0.042, epochs: float = 7.5) -> Scenario:

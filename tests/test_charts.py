@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from resque_core import charts
+from resque_core.reporting import charts
 from tests.report_fixtures import make_scenario
 
 

@@ -8,8 +8,8 @@ import io
 import pytest
 
 from resque_core.errors import ReportError
-from resque_core.report import budget_totals, to_csv, to_html, to_json, write_report
-from resque_core.scenario import scenarios_from_json
+from resque_core.reporting.export import budget_totals, to_csv, to_html, to_json, write_report
+from resque_core.reporting.scenario import scenarios_from_json
 from tests.report_fixtures import make_scenario
 
 
@@ -67,7 +67,7 @@ def test_no_scenarios():
 
 def test_cli_report(tmp_path, scenarios, capsys):
     from resque_core.cli import main
-    from resque_core.scenario import scenarios_to_json
+    from resque_core.reporting.scenario import scenarios_to_json
 
     src = tmp_path / "s.json"
     src.write_text(scenarios_to_json(scenarios))

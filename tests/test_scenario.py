@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from resque_core.errors import ReportError
-from resque_core.scenario import Scenario, load_scenarios, scenarios_from_json, scenarios_to_json
+from resque_core.reporting.scenario import Scenario, load_scenarios, scenarios_from_json, scenarios_to_json
 from tests.report_fixtures import make_scenario
 
 
@@ -74,7 +74,7 @@ def test_sections_from_real_engine_results():
     from resque_core.forecast.forecaster import Forecaster
     from resque_core.grid.csvfile import CsvProvider
     from resque_core.grid.schedule import plan
-    from resque_core.scenario import forecast_section, schedule_section
+    from resque_core.reporting.scenario import forecast_section, schedule_section
     from tests.records_fixtures import synthetic_records
 
     forecast = Forecaster().fit(synthetic_records(40)).predict(0.05, costing=Costing(intensity_g_per_kwh=400.0))

@@ -193,7 +193,7 @@ def data_kind(settings: dict, series: Any) -> tuple[str, str]:
 
 def schedule_of(state: MutableMapping) -> dict[str, Any]:
     """The stored schedule as a scenario section, labeled by the provider the user chose."""
-    from resque_core.scenario import schedule_section
+    from resque_core.reporting.scenario import schedule_section
 
     plan, series = result(state, "schedule")
     settings = state["inputs"]["schedule"]

@@ -128,9 +128,9 @@ def provider(
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def report_html(scenarios_json: tuple[str, ...]) -> str:
-    """The self-contained HTML report (``resque_core.report.to_html``) of these scenarios."""
-    from resque_core.report import to_html
-    from resque_core.scenario import Scenario
+    """The self-contained HTML report (``resque_core.reporting.export.to_html``) of these scenarios."""
+    from resque_core.reporting.export import to_html
+    from resque_core.reporting.scenario import Scenario
 
     return to_html([Scenario.from_json(text) for text in scenarios_json])
 

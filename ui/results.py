@@ -7,7 +7,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from resque_core.scenario import Scenario, forecast_section, index_section
+from resque_core.reporting.scenario import Scenario, forecast_section, index_section
 from resque_core.units import co2_text, energy_text
 from ui import actions
 from ui.state import result

@@ -29,7 +29,7 @@ DEFAULTS: dict[str, Any] = {
     "deps": {},  # stage -> {upstream stage: its signature when this stage was computed}
     "inputs": {},  # stage -> plain dict of the inputs the user chose (goes into scenarios)
     "scenario_name": "untitled",
-    "scenarios": {},  # name -> resque_core.scenario.Scenario
+    "scenarios": {},  # name -> resque_core.reporting.scenario.Scenario
     "demo_ran": False,
 }
 

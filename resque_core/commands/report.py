@@ -22,8 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resque_core.report import write_report
-    from resque_core.scenario import load_scenarios
+    from resque_core.reporting.export import write_report
+    from resque_core.reporting.scenario import load_scenarios
 
     outputs = [path for path in (args.html, args.csv, args.json) if path]
     if not outputs:

@@ -10,7 +10,7 @@ from resque_core.forecast.costing import Costing
 from resque_core.forecast.forecaster import Forecaster
 from resque_core.index.compute import IndexRequest, compute_index
 from resque_core.forecast.records import default_records
-from resque_core.scenario import scenarios_from_json
+from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, errors, fresh_app, goto, metric
 from ui import actions
@@ -115,7 +115,7 @@ def test_save_compare_and_export_scenarios(demo):
     assert table.loc["noise 3", "index"] == pytest.approx(index_value)
     assert {b.label for b in at.download_button} >= {"CSV", "JSON", "Download the HTML report"}
     saved = list(at.session_state["scenarios"].values())
-    from resque_core.report import to_json
+    from resque_core.reporting.export import to_json
 
     again = scenarios_from_json(to_json(saved))
     assert [s.name for s in again] == ["noise 3", "noise 3 again"]

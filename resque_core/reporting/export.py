@@ -16,9 +16,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from resque_core import charts
+from resque_core.reporting import charts
 from resque_core.errors import ReportError
-from resque_core.scenario import Scenario, scenarios_to_json
+from resque_core.reporting.scenario import Scenario, scenarios_to_json
 from resque_core.units import co2_text, energy_text
 
 DATA_KIND_LABELS = {
@@ -51,7 +51,7 @@ def to_csv(scenarios: Sequence[Scenario]) -> str:
 
 
 def to_json(scenarios: Sequence[Scenario]) -> str:
-    """The scenarios file format (``resque_core.scenario.scenarios_from_json`` reads it back)."""
+    """The scenarios file format (``resque_core.reporting.scenario.scenarios_from_json`` reads it back)."""
     return scenarios_to_json(list(_checked(scenarios)))
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
 
-    from resque_core.scenario import Scenario
+    from resque_core.reporting.scenario import Scenario
 
 MEASURE_TITLES = {
     "epochs": "Epochs",
