@@ -1,4 +1,4 @@
-"""Train the two embedded default models (digits 0-9 and digits 0-4) and write them to assets/.
+"""Train the two embedded default models (digits 0-9 and digits 0-4) and write them to resque_core/assets/.
 
 Seeded and reproducible on the CPU (one thread): a ``SmallCNN`` at 16x16, 1 channel, normalised with
 the training images' mean/std, trained with Adam (lr 1e-3, batch 32) on the *original* part of the
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=30)
-    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "assets")
+    parser.add_argument("--out", type=pathlib.Path, default=ROOT / "resque_core" / "assets")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)

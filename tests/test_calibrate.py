@@ -224,7 +224,7 @@ def test_summarize_compares_scratch_with_retraining():
 
 def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     db, out = tmp_path / "r.sqlite", tmp_path / "self.csv"
-    argv = ["calibrate", "--checkpoint", "assets/default_digits_0-9.pt", "--original", "digits"]
+    argv = ["calibrate", "--checkpoint", "resque_core/assets/default_digits_0-9.pt", "--original", "digits"]
     opts = ["--shifts", "gaussian_blur:4", "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
     assert main([*argv, *opts, *TINY]) == 0
     assert "2 records" in capsys.readouterr().out

@@ -167,7 +167,7 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
     try:
         records = default_records()
     except RecordsError:  # built by `calibrate --demo`
-        pytest.skip("assets/calibration_default.csv is not there")
+        pytest.skip("resque_core/assets/calibration_default.csv is not there")
     data = json.loads(run_in_process(capsys, "--index", "0.05", "--json"))
     usable = records[(records.run_kind == "retrain") & (records.index_kind == "dist") & (records.censored == 0)]
     assert data["source"]["records"] == "default" and data["n_records"] == len(usable)

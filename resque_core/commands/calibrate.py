@@ -14,7 +14,7 @@ import time
 
 from resque_core.errors import RetrainError
 
-DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[2] / "assets" / "calibration_default.csv"
+DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
 DEMO_MINUTES = 28.0  # the demo must finish within 30 minutes on a 2-core machine
 SELF_SHIFTS = "gaussian_noise:1,gaussian_noise:3,gaussian_noise:5,gaussian_blur:2,gaussian_blur:4,contrast:3"
 
@@ -57,7 +57,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--country", default="DEU", help="ISO3 grid for codecarbon's CO2 (annual average)")
     p.add_argument("--tracking-mode", default="process", choices=("process", "machine"), help="codecarbon mode")
     p.add_argument("--no-energy", action="store_true", help="do not measure energy")
-    p.add_argument("--out", metavar="PATH.csv", help="records CSV (demo default: assets/calibration_default.csv)")
+    p.add_argument("--out", metavar="PATH.csv", help="records CSV (demo default: resque_core/assets/calibration_default.csv)")
     p.add_argument("--db", metavar="PATH", help="also store the records in this SQLite records database")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)

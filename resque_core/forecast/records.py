@@ -18,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping
 
 import pandas as pd
 
+from resque_core.assets import asset_path
 from resque_core.errors import RecordsError
 
 log = logging.getLogger(__name__)
@@ -39,7 +40,7 @@ RUN_KINDS: tuple[str, ...] = ("retrain", "scratch")
 NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
     "epochs", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
 )  # fmt: skip
-DEFAULT_CSV = pathlib.Path(__file__).resolve().parents[2] / "assets" / "calibration_default.csv"
+DEFAULT_CSV = asset_path("calibration_default.csv")
 
 
 def load_records_csv(path_or_buffer: str | os.PathLike | io.TextIOBase) -> pd.DataFrame:
@@ -147,7 +148,7 @@ def _check_choice(frame: pd.DataFrame, column: str, allowed: tuple[str, ...], na
 
 
 def default_records() -> pd.DataFrame:
-    """The shipped default calibration (``assets/calibration_default.csv``), read at call time.
+    """The shipped default calibration (``resque_core/assets/calibration_default.csv``), read at call time.
 
     Raises:
         RecordsError: the file is not there (run ``python -m resque_core calibrate --demo``).

@@ -20,6 +20,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from resque_core.assets import asset_path
 from resque_core.data.base import InputSpec
 from resque_core.errors import CheckpointError
 from resque_core.model.layers import list_layers  # noqa: F401  re-exported: ui/cache.py imports it from here
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 FORMAT_TAG = "resque-checkpoint"
 FORMAT_VERSION = 1
 DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_digits_0-4.pt"}
-ASSETS_DIR = pathlib.Path(__file__).resolve().parents[2] / "assets"
 IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 _SHOW = 5  # how many offending keys an error message names
 
@@ -63,7 +63,7 @@ class LoadedModel:
 def resolve_path(path_or_name: str) -> pathlib.Path:
     """Map "default"/"default-0-4" to the shipped assets; anything else is a file path."""
     if path_or_name in DEFAULT_NAMES:
-        return ASSETS_DIR / DEFAULT_NAMES[path_or_name]
+        return asset_path(DEFAULT_NAMES[path_or_name])
     return pathlib.Path(path_or_name).expanduser()
 
 

@@ -7,9 +7,10 @@ import math
 from pathlib import Path
 
 from resque_core.retraining.meters import _J_PER_KWH, ProbeResult
+from resque_core.assets import asset_path
 from resque_core.errors import EnergyError
 
-PROFILES_PATH = Path(__file__).resolve().parents[2] / "assets" / "hardware_profiles.json"
+PROFILES_PATH = asset_path("hardware_profiles.json")
 
 
 def load_hardware_profiles(path: Path | str | None = None) -> dict[str, dict]:
@@ -28,7 +29,7 @@ def modeled_kwh_per_epoch(
     """kWh per epoch on hardware you do not have: board power x utilization x seconds per epoch (modeled).
 
     Args:
-        profile: a name from ``assets/hardware_profiles.json`` (e.g. "nvidia-h100-sxm").
+        profile: a name from ``resque_core/assets/hardware_profiles.json`` (e.g. "nvidia-h100-sxm").
         seconds_per_epoch: how long one epoch takes *on that hardware*, in seconds.
         utilization: fraction of the board power drawn on average (1.0: the upper bound).
     """
