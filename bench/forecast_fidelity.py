@@ -28,11 +28,11 @@ from scipy.stats import spearmanr
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.errors import ResqueError  # noqa: E402
+from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out  # noqa: E402
-from resque_core.jsonable import jsonable  # noqa: E402
 from resque_core.forecast.records import default_records, load_records_csv  # noqa: E402
+from resque_core.jsonable import jsonable  # noqa: E402
 
 PREDICTORS = {"index": "index_value", "level": "shift_level", "accgap": "acc_gap"}
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 
+J_PER_KWH = 3.6e6  # joules in one kilowatt-hour
 _ENERGY_KWH = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1e-6, "mWh"), (1e-9, "µWh"))
 _MASS_KG = ((1e3, "t"), (1.0, "kg"), (1e-3, "g"), (1e-6, "mg"), (1e-9, "µg"))
 

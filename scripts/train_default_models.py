@@ -27,9 +27,9 @@ from torch import nn
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from resque_core.model.checkpoint import save_checkpoint  # noqa: E402
 from resque_core.data import ClassSubset, DigitsDataset, InputSpec, Preprocessed, paper_split  # noqa: E402
 from resque_core.model.architectures import SmallCNN  # noqa: E402
+from resque_core.model.checkpoint import save_checkpoint  # noqa: E402
 
 SIZE = (16, 16)
 MODELS = {"default_digits_0-9.pt": list(range(10)), "default_digits_0-4.pt": list(range(5))}

@@ -119,7 +119,8 @@ def self_calibrate(
     state: MutableMapping, shift_types: list[str], minutes: float, progress: Callable[[str], None] | None = None
 ) -> bytes:
     """Self-calibrate on the loaded model (each shift type at levels 1-5) and return the records as CSV."""
-    from resque_core.calibration.campaigns import SweepConfig, records_frame, self_calibrate
+    from resque_core.calibration.campaigns import records_frame, self_calibrate
+    from resque_core.calibration.config import SweepConfig
 
     model_inputs, data_inputs = result(state, "model"), result(state, "data")
     shifts = tuple(f"{kind}:{level}" for kind in shift_types for level in range(1, 6))

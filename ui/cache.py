@@ -57,8 +57,8 @@ def model(spec: str, trust: bool = False) -> Any:
 
 @st.cache_data(show_spinner=False, max_entries=8)
 def layers(spec: str, trust: bool = False) -> list[Any]:
-    """Embeddable layers with output shapes (``resque_core.model.checkpoint.list_layers``)."""
-    from resque_core.model.checkpoint import list_layers
+    """Embeddable layers with output shapes (``resque_core.model.layers.list_layers``)."""
+    from resque_core.model.layers import list_layers
 
     return list_layers(model(spec, trust))
 
@@ -77,7 +77,8 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
     Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
     it. Reports are immutable, so one bounded store shared by every session is safe.
     """
-    from resque_core.index.compute import IndexRequest, compute_index
+    from resque_core.index.compute import compute_index
+    from resque_core.index.request import IndexRequest
 
     key = json.dumps(request, sort_keys=True, default=str)
     store = _index_store()
@@ -145,9 +146,9 @@ def hardware_profiles() -> dict[str, dict]:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int = 20) -> Any:
-    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.retraining.meters.probe``)."""
+    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.retraining.probe``)."""
     from resque_core.data import Preprocessed
-    from resque_core.retraining.meters import probe as run_probe
+    from resque_core.retraining.probe import probe as run_probe
 
     loaded = model(model_inputs["checkpoint"], model_inputs["trust"])
     _, new = data_pair(data_inputs, tuple(loaded.class_names))

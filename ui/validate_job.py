@@ -39,9 +39,10 @@ def start(loaded: Any, new_data: Any, settings: dict) -> ValidateJob:
     def work() -> None:
         import torch
 
-        from resque_core.calibration.campaigns import stratified_split
+        from resque_core.calibration.cases import stratified_split
         from resque_core.data import Preprocessed, Subset
-        from resque_core.retraining.loop import RetrainConfig, retrain
+        from resque_core.retraining.config import RetrainConfig
+        from resque_core.retraining.loop import retrain
 
         torch.set_num_threads(1)
         try:

@@ -16,55 +16,26 @@ from typing import Any
 
 import numpy as np
 
-from resque_core.calibration.rows import cost_at, make_row
-from resque_core.retraining.meters import EnergyMeter
-from resque_core.errors import RetrainError
-from resque_core.calibration.labels import Labels, cpu_model, hardware_label, versions_label
 from resque_core.calibration.cases import (
-    DEMO_TASK_SPLITS,
-    Case,
     DistCases,
     TaskCases,
-    class_label,
-    old_accuracy,
-    split_tensors,
     stratified_split,
 )
-from resque_core.calibration.sweep import SweepConfig, SweepResult, interleave, run_case, run_sweep
+from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.labels import Labels
+from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
+from resque_core.errors import RetrainError
+from resque_core.retraining.meters import EnergyMeter
 
-__all__ = [
-    "DEMO_TASK_SPLITS",
-    "Case",
-    "DistCases",
-    "Labels",
-    "SweepConfig",
-    "SweepResult",
-    "TaskCases",
-    "class_label",
-    "cost_at",
-    "cpu_model",
-    "demo_sweep",
-    "hardware_label",
-    "interleave",
-    "make_row",
-    "old_accuracy",
-    "records_frame",
-    "run_case",
-    "run_sweep",
-    "self_calibrate",
-    "split_tensors",
-    "stratified_split",
-    "summarize",
-    "versions_label",
-]
+__all__ = ["demo_sweep", "records_frame", "self_calibrate", "summarize"]
 
 
 def demo_sweep(
     cfg: SweepConfig, meter: EnergyMeter | None, progress: Callable[[str], None] | None = None
 ) -> SweepResult:
     """The default calibration: the embedded digits, the 0-9 model (shifts) and the 0-4 model (tasks)."""
-    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import DigitsDataset
+    from resque_core.model.checkpoint import load_checkpoint
 
     digits = DigitsDataset()
     labels = Labels("SmallCNN digits 0-9", "digits", "demo", meter, getattr(meter, "country_iso_code", ""))
@@ -86,8 +57,8 @@ def self_calibrate(
     trust: bool = False,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``cfg.shifts`` of its original data and retrain on each."""
-    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import Subset, open_source
+    from resque_core.model.checkpoint import load_checkpoint
 
     loaded = load_checkpoint(checkpoint, trust=trust)
     data = open_source(original)

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 import torch
 from torch.utils.data import TensorDataset
 
+from resque_core.calibration.config import SweepConfig
 from resque_core.errors import RetrainError
 from resque_core.retraining.steps import evaluate, materialize
-
-if TYPE_CHECKING:
-    from resque_core.calibration.sweep import SweepConfig
 
 logger = logging.getLogger(__name__)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 
-from resque_core.retraining.results import RetrainResult
-from resque_core.calibration.labels import Labels
 from resque_core.calibration.cases import Case
+from resque_core.calibration.labels import Labels
+from resque_core.retraining.results import RetrainResult
 
 
 def make_row(

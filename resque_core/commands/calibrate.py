@@ -57,7 +57,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--country", default="DEU", help="ISO3 grid for codecarbon's CO2 (annual average)")
     p.add_argument("--tracking-mode", default="process", choices=("process", "machine"), help="codecarbon mode")
     p.add_argument("--no-energy", action="store_true", help="do not measure energy")
-    p.add_argument("--out", metavar="PATH.csv", help="records CSV (demo default: resque_core/assets/calibration_default.csv)")
+    p.add_argument(
+        "--out", metavar="PATH.csv", help="records CSV (demo default: resque_core/assets/calibration_default.csv)"
+    )
     p.add_argument("--db", metavar="PATH", help="also store the records in this SQLite records database")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=run)
@@ -74,7 +76,8 @@ def _levels(text: str) -> list[int]:
 
 
 def _config(args: argparse.Namespace):
-    from resque_core.calibration.campaigns import DEMO_TASK_SPLITS, SweepConfig
+    from resque_core.calibration.cases import DEMO_TASK_SPLITS
+    from resque_core.calibration.config import SweepConfig
     from resque_core.data import SHIFT_TYPES, ShiftSpec
 
     if args.demo:
@@ -167,7 +170,7 @@ def _write_csv(frame, path: pathlib.Path) -> None:
 def _provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:
     import torch
 
-    from resque_core.calibration.campaigns import cpu_model, versions_label
+    from resque_core.calibration.labels import cpu_model, versions_label
 
     return {
         "what": "default calibration records (one row per retraining run)" if args.demo else "self-calibration",

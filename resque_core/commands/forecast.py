@@ -112,10 +112,10 @@ def _costing(args: argparse.Namespace, records: Any):
 
 
 def _probe_costing(args: argparse.Namespace, prices: dict):
-    from resque_core.model.checkpoint import load_checkpoint
-    from resque_core.forecast.costing import Costing
     from resque_core.data import Preprocessed, open_source
-    from resque_core.retraining.meters import probe
+    from resque_core.forecast.costing import Costing
+    from resque_core.model.checkpoint import load_checkpoint
+    from resque_core.retraining.probe import probe
 
     loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint)
     result = probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
@@ -126,8 +126,8 @@ def _probe_costing(args: argparse.Namespace, prices: dict):
 
 
 def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
-    from resque_core.forecast.costing import Costing
     from resque_core.errors import EnergyError
+    from resque_core.forecast.costing import Costing
     from resque_core.retraining.hardware import modeled_kwh_per_epoch
 
     seconds = prices["seconds_per_epoch"]

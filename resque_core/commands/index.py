@@ -87,7 +87,8 @@ def _progress_bar():
 
 def run(args: argparse.Namespace) -> int:
     """Compute the index and print it (summary or JSON)."""
-    from resque_core.index.compute import IndexRequest, compute_index
+    from resque_core.index.compute import compute_index
+    from resque_core.index.request import IndexRequest
 
     if args.batch_size < 1:
         raise ResqueError(f"--batch-size must be a positive integer; got {args.batch_size}")

@@ -1,1 +1,30 @@
-"""The forecast: calibration records, the forecaster with calibrated intervals, its fidelity, and costing."""
+"""The forecast: calibration records, the forecaster with calibrated intervals, its measured fidelity,
+and costing (kWh, CO2 and money from epochs). See docs/forecast.md.
+"""
+
+from __future__ import annotations
+
+from resque_core.forecast.costing import Costing
+from resque_core.forecast.forecaster import Forecaster
+from resque_core.forecast.records import (
+    RECORD_COLUMNS,
+    RecordStore,
+    default_records,
+    load_records_csv,
+    validate_records,
+)
+from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval
+
+__all__ = [
+    "MEASURES",
+    "RECORD_COLUMNS",
+    "Costing",
+    "FitReport",
+    "Forecast",
+    "Forecaster",
+    "Interval",
+    "RecordStore",
+    "default_records",
+    "load_records_csv",
+    "validate_records",
+]

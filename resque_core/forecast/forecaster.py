@@ -15,15 +15,15 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.errors import RecordsError
+from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.fidelity import heldout_groups, leave_group_out
-from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval, Source
 from resque_core.forecast.records import INDEX_KINDS, validate_records
+from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval, Source
 
 log = logging.getLogger(__name__)
 
-__all__ = ["MEASURES", "FitReport", "Forecast", "Forecaster", "Interval", "Source"]
+__all__ = ["Forecaster"]
 
 MIN_RECORDS = 8
 PER_STEP_MEASURES = frozenset({"grad_norm"})  # undefined for a run that met its target without training

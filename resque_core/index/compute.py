@@ -11,15 +11,14 @@ import logging
 import time
 from dataclasses import replace
 
-from resque_core.index.dist import run_dist
 from resque_core.errors import ResqueError
-from resque_core.index.result import IndexReport
-from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
+from resque_core.index.dist import run_dist
 from resque_core.index.progress import Progress
-from resque_core.index.projection import Projection
+from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
+from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 
-__all__ = ["IndexReport", "IndexRequest", "Progress", "Projection", "compute_index"]
+__all__ = ["compute_index"]
 
 log = logging.getLogger(__name__)
 
@@ -38,8 +37,8 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
-    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.data import ShiftSpec
+    from resque_core.model.checkpoint import load_checkpoint
 
     start = time.perf_counter()
     if request.shift:

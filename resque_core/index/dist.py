@@ -11,10 +11,10 @@ from __future__ import annotations
 import numpy as np
 from torch.utils.data import Dataset
 
-from resque_core.index.result import IndexReport, build_report
-from resque_core.index.request import IndexRequest, embed_kwargs
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
+from resque_core.index.request import IndexRequest, embed_kwargs
+from resque_core.index.result import IndexReport, build_report
 
 
 class _Relabelled(Dataset):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from resque_core.index.request import IndexRequest
 from resque_core.index.projection import Projection
+from resque_core.index.request import IndexRequest
 
 
 @dataclass(frozen=True)

@@ -8,17 +8,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from resque_core.index.result import IndexReport, build_report
-from resque_core.index.request import IndexRequest, embed_kwargs
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
+from resque_core.index.request import IndexRequest, embed_kwargs
+from resque_core.index.result import IndexReport, build_report
 
 
 def run_task(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:
     """RESQUE_task of ``new`` (or of the unknown classes of ``original``), and its noise floor."""
     from resque_core.data import ClassSubset, Preprocessed, Shifted
-    from resque_core.index.embed import collect_embeddings
     from resque_core.errors import EmbeddingError, ShiftError
+    from resque_core.index.embed import collect_embeddings
     from resque_core.index.indices import resque_task
 
     known = [c for c in loaded.class_names if c in original.class_names]

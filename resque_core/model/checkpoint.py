@@ -14,7 +14,6 @@ import logging
 import pathlib
 import warnings
 import zipfile
-from dataclasses import dataclass, field
 from typing import Any
 
 import torch
@@ -23,7 +22,7 @@ from torch import nn
 from resque_core.assets import asset_path
 from resque_core.data.base import InputSpec
 from resque_core.errors import CheckpointError
-from resque_core.model.layers import list_layers  # noqa: F401  re-exported: ui/cache.py imports it from here
+from resque_core.model.loaded import LoadedModel
 from resque_core.model.pickle_guard import guarded_load
 
 log = logging.getLogger(__name__)
@@ -33,31 +32,6 @@ FORMAT_VERSION = 1
 DEFAULT_NAMES = {"default": "default_digits_0-9.pt", "default-0-4": "default_digits_0-4.pt"}
 IMAGENET_SPEC = InputSpec((224, 224), 3, (0.485, 0.456, 0.406), (0.229, 0.224, 0.225))
 _SHOW = 5  # how many offending keys an error message names
-
-
-@dataclass(frozen=True, eq=False)
-class LoadedModel:
-    """A model ready to embed with: in eval mode, on the CPU, with what it expects as input.
-
-    Attributes:
-        model: the network, in eval mode.
-        input_spec: image size, channels and normalisation the model was trained with.
-        class_names: one name per output of the classifier.
-        arch: ``{"kind", "name", "kwargs"}`` when known (our format, bare state_dict), else None.
-        accuracy: accuracy on a held-out split in [0, 1], when the checkpoint records it.
-        source: the path it was loaded from.
-        format: "resque", "torchscript", "state_dict" or "pickle".
-        meta: free-form provenance (seed, versions, date, command...).
-    """
-
-    model: nn.Module
-    input_spec: InputSpec
-    class_names: list[str]
-    arch: dict | None
-    accuracy: float | None
-    source: str
-    format: str
-    meta: dict = field(default_factory=dict)
 
 
 def resolve_path(path_or_name: str) -> pathlib.Path:

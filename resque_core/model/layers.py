@@ -9,15 +9,12 @@ A TorchScript model cannot be hooked: its only layer is ``"output"``, the logits
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 from torch import nn
 
 from resque_core.errors import LayerError
-
-if TYPE_CHECKING:
-    from resque_core.model.checkpoint import LoadedModel
+from resque_core.model.loaded import LoadedModel
 
 INPUT_SUFFIX = ":input"
 OUTPUT = "output"  # the model's own output (logits): the only layer of a TorchScript model

@@ -1,1 +1,20 @@
-"""Reporting: scenarios, the charts the pages and reports share, and CSV/JSON/HTML export."""
+"""Reporting: scenarios (one saved what-if), the charts pages and reports share, and CSV/JSON/HTML export.
+See docs/dashboard.md.
+"""
+
+from __future__ import annotations
+
+from resque_core.reporting.export import budget_totals, to_csv, to_html, to_json, write_report
+from resque_core.reporting.scenario import Scenario, load_scenarios, scenarios_from_json, scenarios_to_json
+
+__all__ = [
+    "Scenario",
+    "budget_totals",
+    "load_scenarios",
+    "scenarios_from_json",
+    "scenarios_to_json",
+    "to_csv",
+    "to_html",
+    "to_json",
+    "write_report",
+]

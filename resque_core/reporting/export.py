@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from resque_core.reporting import charts
+import resque_core.reporting.charts as charts
 from resque_core.errors import ReportError
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
 from resque_core.units import co2_text, energy_text

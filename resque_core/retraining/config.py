@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resque_core.errors import RetrainError
-from resque_core.retraining.targets import resolve_target
+from resque_core.retraining.targets import TARGET_RULES, checked_accuracy
 
 
 @dataclass(frozen=True)
@@ -59,7 +59,25 @@ class RetrainConfig:
 
     def resolve_target(self) -> tuple[float | None, str]:
         """The target accuracy (None for "plateau") and a short label of the rule that set it."""
-        return resolve_target(self)
+        tol = f"base-{100 * self.tolerance:g}pt"
+        if self.target_rule == "plateau":
+            band = "2se" if self.plateau_delta is None else f"{self.plateau_delta:g}"
+            return None, f"plateau({band}x{self.plateau_patience})"
+        if self.target_rule == "fixed":
+            return checked_accuracy("target_acc", self.target_acc), f"fixed({self.target_acc:g})"
+        base = checked_accuracy("base_acc", self.base_acc)
+        if self.target_rule == "base-minus":
+            return base - self.tolerance, tol
+        if self.target_rule == "reachable":
+            scratch = checked_accuracy("scratch_acc", self.scratch_acc)
+            if self.finetune_acc is None:  # only the from-scratch reference is known (a single run)
+                label = f"min({tol}, {self.scratch_frac:g}*scratch)"
+                return min(base - self.tolerance, self.scratch_frac * scratch), label
+            reference = max(scratch, checked_accuracy("finetune_acc", self.finetune_acc))
+            return min(
+                base - self.tolerance, self.scratch_frac * reference
+            ), f"min({tol}, {self.scratch_frac:g}*max(scratch, finetune))"
+        raise RetrainError(f"unknown target rule {self.target_rule!r}; use one of {', '.join(TARGET_RULES)}")
 
     def validate(self) -> None:
         """Raise RetrainError on a setting that cannot work."""

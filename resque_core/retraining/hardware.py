@@ -6,9 +6,10 @@ import json
 import math
 from pathlib import Path
 
-from resque_core.retraining.meters import _J_PER_KWH, ProbeResult
 from resque_core.assets import asset_path
 from resque_core.errors import EnergyError
+from resque_core.retraining.probe import ProbeResult
+from resque_core.units import J_PER_KWH
 
 PROFILES_PATH = asset_path("hardware_profiles.json")
 
@@ -43,7 +44,7 @@ def modeled_kwh_per_epoch(
     p = profiles[profile]
     watts = float(p["power_w"]) * utilization
     return ProbeResult(
-        kwh_per_epoch=watts * seconds_per_epoch / _J_PER_KWH,
+        kwh_per_epoch=watts * seconds_per_epoch / J_PER_KWH,
         seconds_per_epoch=float(seconds_per_epoch),
         steps=0,
         source="modeled",

@@ -19,39 +19,26 @@ from typing import Any
 import torch
 from torch import nn
 
-from resque_core.retraining.meters import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
-from resque_core.retraining.results import EpochRecord, EvalPoint, RetrainResult
-from resque_core.retraining.targets import TARGET_RULES, noise_band, plateau_epoch, plateau_onset, threshold_epoch
+from resque_core.retraining.meters import EnergyMeter, EnergyReading
+from resque_core.retraining.results import EpochRecord, RetrainResult
 from resque_core.retraining.steps import (
     check_labels,
     class_count,
     evaluate,
     materialize,
     prepare_model,
-    run_probe_steps,
     train_step,
     training_device,
 )
+from resque_core.retraining.targets import (
+    EvalPoint,
+    plateau_epoch,
+    threshold_epoch,
+)
 
-__all__ = [
-    "TARGET_RULES",
-    "EpochRecord",
-    "EvalPoint",
-    "RetrainConfig",
-    "RetrainResult",
-    "evaluate",
-    "materialize",
-    "noise_band",
-    "plateau_epoch",
-    "plateau_onset",
-    "prepare_model",
-    "retrain",
-    "run_probe_steps",
-    "threshold_epoch",
-    "train_step",
-]
+__all__ = ["retrain"]
 
 logger = logging.getLogger(__name__)
 

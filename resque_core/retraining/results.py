@@ -6,16 +6,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
-from resque_core.retraining.targets import threshold_epoch
-
-
-@dataclass(frozen=True)
-class EvalPoint:
-    """One validation pass: ``epoch`` (fractional epochs trained), ``val_acc`` (0..1), ``val_loss`` (nats)."""
-
-    epoch: float
-    val_acc: float
-    val_loss: float
+from resque_core.retraining.targets import EvalPoint, threshold_epoch
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from typing import Any
 import torch
 from torch import nn
 
-from resque_core.retraining.meters import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
+from resque_core.retraining.meters import EnergyMeter, EnergyReading
 
 _MAX_BYTES = 2 * 1024**3
 

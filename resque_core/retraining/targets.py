@@ -8,38 +8,20 @@ stays within a band for a number of evaluations: the paper's cut-off) and "fixed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from resque_core.errors import RetrainError
-
-if TYPE_CHECKING:
-    from resque_core.retraining.config import RetrainConfig
-    from resque_core.retraining.results import EvalPoint
 
 TARGET_RULES = ("base-minus", "reachable", "plateau", "fixed")
 
 
-def resolve_target(config: RetrainConfig) -> tuple[float | None, str]:
-    """The target accuracy (None for "plateau") and a short label of the rule that set it."""
-    tol = f"base-{100 * config.tolerance:g}pt"
-    if config.target_rule == "plateau":
-        band = "2se" if config.plateau_delta is None else f"{config.plateau_delta:g}"
-        return None, f"plateau({band}x{config.plateau_patience})"
-    if config.target_rule == "fixed":
-        return _accuracy("target_acc", config.target_acc), f"fixed({config.target_acc:g})"
-    base = _accuracy("base_acc", config.base_acc)
-    if config.target_rule == "base-minus":
-        return base - config.tolerance, tol
-    if config.target_rule == "reachable":
-        scratch = _accuracy("scratch_acc", config.scratch_acc)
-        if config.finetune_acc is None:  # only the from-scratch reference is known (a single run)
-            label = f"min({tol}, {config.scratch_frac:g}*scratch)"
-            return min(base - config.tolerance, config.scratch_frac * scratch), label
-        reference = max(scratch, _accuracy("finetune_acc", config.finetune_acc))
-        return min(
-            base - config.tolerance, config.scratch_frac * reference
-        ), f"min({tol}, {config.scratch_frac:g}*max(scratch, finetune))"
-    raise RetrainError(f"unknown target rule {config.target_rule!r}; use one of {', '.join(TARGET_RULES)}")
+@dataclass(frozen=True)
+class EvalPoint:
+    """One validation pass: ``epoch`` (fractional epochs trained), ``val_acc`` (0..1), ``val_loss`` (nats)."""
+
+    epoch: float
+    val_acc: float
+    val_loss: float
 
 
 def reachable_settled_acc(base_acc: float, tolerance: float, scratch_frac: float) -> float:
@@ -50,7 +32,8 @@ def reachable_settled_acc(base_acc: float, tolerance: float, scratch_frac: float
     return min(1.0, (base_acc - tolerance) / scratch_frac)
 
 
-def _accuracy(name: str, value: float | None) -> float:
+def checked_accuracy(name: str, value: float | None) -> float:
+    """``value`` as a float, or a RetrainError naming ``name`` when it is not an accuracy in [0, 1]."""
     if value is None or not 0 <= value <= 1:
         raise RetrainError(f"{name} must be an accuracy in [0, 1] for this target rule, not {value!r}")
     return float(value)

@@ -8,11 +8,12 @@ import pytest
 
 from resque_core.forecast.costing import Costing
 from resque_core.forecast.forecaster import Forecaster
+from resque_core.forecast.records import default_records
 from resque_core.grid.csvfile import CsvProvider
 from resque_core.grid.offline import annual_intensity_g_per_kwh
 from resque_core.grid.schedule import plan
-from resque_core.index.compute import IndexRequest, compute_index
-from resque_core.forecast.records import default_records
+from resque_core.index.compute import compute_index
+from resque_core.index.request import IndexRequest
 from resque_core.reporting.export import to_html
 from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, metric

@@ -8,8 +8,9 @@ import pytest
 
 from resque_core.forecast.costing import Costing
 from resque_core.forecast.forecaster import Forecaster
-from resque_core.index.compute import IndexRequest, compute_index
 from resque_core.forecast.records import default_records
+from resque_core.index.compute import compute_index
+from resque_core.index.request import IndexRequest
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
 from tests.app.conftest import demo_app, errors, fresh_app, goto, metric

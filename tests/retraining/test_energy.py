@@ -10,16 +10,16 @@ import pytest
 import torch
 from torch.utils.data import TensorDataset
 
+from resque_core.errors import EnergyError
+from resque_core.model.architectures import SmallCNN
+from resque_core.retraining.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
 from resque_core.retraining.meters import (
     CodecarbonMeter,
     ManualPowerMeter,
     country_intensity_g_per_kwh,
     describe_codecarbon_hardware,
-    probe,
 )
-from resque_core.errors import EnergyError
-from resque_core.retraining.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
-from resque_core.model.architectures import SmallCNN
+from resque_core.retraining.probe import probe
 
 
 @pytest.fixture(autouse=True)

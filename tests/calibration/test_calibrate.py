@@ -9,25 +9,18 @@ import pandas as pd
 import pytest
 import torch
 
-from resque_core.calibration.campaigns import (
-    DistCases,
-    Labels,
-    SweepConfig,
-    TaskCases,
-    class_label,
-    cost_at,
-    records_frame,
-    run_case,
-    run_sweep,
-    stratified_split,
-    summarize,
-)
-from resque_core.model.checkpoint import load_checkpoint
+from resque_core.calibration.campaigns import records_frame, summarize
+from resque_core.calibration.cases import DistCases, TaskCases, class_label, stratified_split
+from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.labels import Labels
+from resque_core.calibration.rows import cost_at
+from resque_core.calibration.sweep import run_case, run_sweep
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, load_records_csv
-from resque_core.retraining.loop import EpochRecord, RetrainResult
+from resque_core.model.checkpoint import load_checkpoint
+from resque_core.retraining.results import EpochRecord, RetrainResult
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
 REACHABLE = "min(base-2pt, 0.97*max(scratch, finetune))"

@@ -6,12 +6,13 @@ import numpy as np
 import pytest
 import torch
 
-from resque_core.model.checkpoint import load_checkpoint
 from resque_core.data import SHIFT_TYPES, ClassSubset, DigitsDataset, Preprocessed, Shifted, paper_split
-from resque_core.index.embed import class_sums
 from resque_core.errors import DataError, EmbeddingError, ResqueError, ShiftError
+from resque_core.index.compute import compute_index
+from resque_core.index.embed import class_sums
 from resque_core.index.indices import resque_dist
-from resque_core.index.compute import IndexRequest, compute_index
+from resque_core.index.request import IndexRequest
+from resque_core.model.checkpoint import load_checkpoint
 
 torch.set_num_threads(1)
 

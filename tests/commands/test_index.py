@@ -13,9 +13,10 @@ import pytest
 import torch
 
 from resque_core.cli import main
-from resque_core.index.compute import IndexRequest, compute_index
+from resque_core.index.compute import compute_index
+from resque_core.index.request import IndexRequest
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 torch.set_num_threads(1)
 JSON_KEYS = {"kind", "resque", "per_class", "noise_floor", "n_original", "n_new", "layer", "device", "seconds",
              "images_per_s"}  # fmt: skip

@@ -11,11 +11,12 @@ import sys
 import pytest
 
 from resque_core.forecast.costing import Costing
-from resque_core.forecast.forecaster import MEASURES, Forecaster
+from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import load_records_csv
+from resque_core.forecast.result import MEASURES
 from tests.records_fixtures import synthetic_records
 
-ROOT = pathlib.Path(__file__).resolve().parents[1]
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 
 
 def run_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:

@@ -8,9 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from resque_core import records as records_module
 from resque_core.errors import RecordsError
-from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, default_records, load_records_csv, validate_records
+from resque_core.forecast import records as records_module
+from resque_core.forecast.records import (
+    RECORD_COLUMNS,
+    RecordStore,
+    default_records,
+    load_records_csv,
+    validate_records,
+)
 from tests.records_fixtures import synthetic_records
 
 MINIMAL = "index_kind,index_value,epochs,censored,run_kind\ndist,0.02,3.5,0,retrain\ndist,0.05,9.0,1,retrain\n"

@@ -6,11 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from resque_core.errors import EnergyError, RecordsError
 from resque_core.forecast.conformal import JackknifePlus, min_records, select_model
 from resque_core.forecast.costing import Costing
-from resque_core.errors import EnergyError, RecordsError
 from resque_core.forecast.fidelity import heldout_groups
-from resque_core.forecast.forecaster import Forecaster, Interval
+from resque_core.forecast.forecaster import Forecaster
+from resque_core.forecast.result import Interval
 from tests.records_fixtures import KWH_PER_EPOCH, synthetic_records, true_epochs
 
 

@@ -6,11 +6,11 @@ import pytest
 import torch
 from torch import nn
 
-from resque_core.model.checkpoint import load_checkpoint, save_checkpoint
 from resque_core.data.base import InputSpec
 from resque_core.errors import LayerError
-from resque_core.model.layers import default_layer, list_layers, resolve_layer
 from resque_core.model.architectures import SmallCNN
+from resque_core.model.checkpoint import load_checkpoint, save_checkpoint
+from resque_core.model.layers import default_layer, list_layers, resolve_layer
 
 torch.set_num_threads(1)
 SPEC = InputSpec((16, 16), 1, (0.5,), (0.25,))

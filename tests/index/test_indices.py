@@ -9,8 +9,8 @@ import pytest
 import torch
 
 from resque_core.data import DigitsDataset, InputSpec, Preprocessed, Shifted, paper_split
-from resque_core.index.embed import class_sums
 from resque_core.errors import EmbeddingError
+from resque_core.index.embed import class_sums
 from resque_core.index.indices import resque_dist, resque_task
 from resque_core.model.architectures import SmallCNN
 

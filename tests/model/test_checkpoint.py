@@ -9,11 +9,11 @@ import pytest
 import torch
 from torch import nn
 
-from resque_core.model.checkpoint import load_checkpoint, save_checkpoint
 from resque_core.data.base import InputSpec
 from resque_core.errors import CheckpointError
-from resque_core.model.layers import default_layer, list_layers
 from resque_core.model.architectures import SmallCNN
+from resque_core.model.checkpoint import load_checkpoint, save_checkpoint
+from resque_core.model.layers import default_layer, list_layers
 
 torch.set_num_threads(1)
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script` is deprecated:FutureWarning")
