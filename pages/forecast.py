@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
+from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.reporting import charts
 from ui import actions, cache
 from ui.errors import guard
@@ -20,7 +22,8 @@ state = st.session_state
 SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
 ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Measure a probe here")
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
-SHIFTS = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
+SHIFT_TYPES = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
+LEVELS = (1, 2, 3, 4, 5)
 
 
 def calibration(settings: dict) -> bytes | None:
@@ -36,15 +39,9 @@ def calibration(settings: dict) -> bytes | None:
         settings["calibration"] = "upload"
         return upload.getvalue() if upload is not None else None
     if source == SOURCES[2]:
-        minutes = st.slider("Budget (minutes)", 1, 30, 3, key="fc_budget")
-        shifts = st.multiselect("Shifts to simulate (levels 1-5 each)", SHIFTS, default=SHIFTS[:2], key="fc_shifts")
-        if st.button("Run self-calibration", key="fc_selfcal"):
-            box = st.status("Self-calibrating: simulating shifts and retraining…", expanded=True)
-            with guard("self-calibrating"):
-                state["selfcal_csv"] = actions.self_calibrate(state, shifts, minutes, box.write)
-            box.update(label="Self-calibration finished", state="complete")
+        state["selfcal_csv"] = self_calibration(state.get("selfcal_csv"))
         settings["calibration"] = "self-calibration"
-        return state.get("selfcal_csv")
+        return state["selfcal_csv"]
     if source == SOURCES[3]:
         st.caption(
             "The runs recorded on this machine (Validate adds one per run), from $RESQUE_DB or the user "
@@ -54,6 +51,38 @@ def calibration(settings: dict) -> bytes | None:
         with guard("reading the recorded runs"):
             return actions.recorded_runs_csv()
     return None
+
+
+def self_calibration(previous: bytes | None) -> bytes | None:
+    """Self-calibration's controls (``SelfCalibration``: the CLI's defaults, changed only where set here)."""
+    defaults = SelfCalibration()
+    types = st.multiselect("Shift types to simulate", SHIFT_TYPES, default=SHIFT_TYPES[:2], key="fc_shifts")
+    levels = st.multiselect("Levels", LEVELS, default=list(LEVELS), key="fc_levels")
+    left, mid, right = st.columns(3)
+    minutes = left.number_input("Time budget (minutes)", 1, 600, 10, key="fc_budget")
+    cases = mid.number_input("At most this many cases", 1, 500, max(1, len(types) * len(levels)), key="fc_cases")
+    cap = right.number_input("Epoch cap per run", 1, 200, defaults.max_epochs, key="fc_selfcal_epochs")
+    measure = st.toggle("Measure energy with codecarbon (an estimate without power counters)", True, key="fc_meter")
+    if not st.button("Run self-calibration", key="fc_selfcal"):
+        return previous
+    box = st.status("Self-calibrating: simulating shifts and retraining…", expanded=True)
+    with guard("self-calibrating") as g:
+        settings = replace(
+            defaults,
+            shifts=shifts_of(types, levels),
+            max_minutes=float(minutes),
+            max_cases=int(cases),
+            max_epochs=int(cap),
+            scratch_epochs=int(cap),
+            measure_energy=measure,
+        )
+        state["selfcal_settings"] = settings  # what ran, as the CLI would build it
+        previous = actions.self_calibrate(state, settings, box.write)
+    box.update(
+        label="Self-calibration failed" if g.failed else "Self-calibration finished",
+        state="error" if g.failed else "complete",
+    )
+    return previous
 
 
 def energy_basis(settings: dict) -> None:
@@ -129,16 +158,12 @@ def show_forecast(forecast) -> None:
 
 
 def calibration_figure(forecast):
-    """Records, fitted epochs curve with its band, and this scenario's point."""
-    inputs = state["inputs"]["forecast"]
-    fitted = cache.forecaster(inputs["calibration"], forecast.index_kind, inputs["level"], state.get("fc_csv"))
-    lo, hi = fitted.index_range_
-    xs = np.linspace(min(lo, forecast.index), max(hi, forecast.index), 60)
-    point, low, high = fitted.predict_measure("epochs", xs)
-    recs = cache.records(inputs["calibration"], state.get("fc_csv"))
-    recs = recs[(recs["index_kind"] == forecast.index_kind) & (recs["run_kind"] == "retrain")]
+    """Records, the fitted epochs curve the forecast used with its band, and this scenario's point."""
+    curve = actions.calibration_curve(state, "epochs")
     here = (forecast.index, forecast.measures["epochs"].point)
-    return charts.calibration_curve(recs["index_value"], recs["epochs"], xs, point, low, high, here)
+    return charts.calibration_curve(
+        curve.records_index, curve.records_value, curve.index, curve.point, curve.low, curve.high, here
+    )
 
 
 def render() -> None:

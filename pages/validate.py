@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ui import cache, validate_job
+from resque_core.calibration.validation import ValidationSettings
+from ui import actions, cache, validate_job
 from ui.errors import guard, show_error
 from ui.results import num
 from ui.routing import ensure_routed
@@ -24,7 +25,7 @@ RULES = {
 
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
-    report, model_inputs, data_inputs = result(state, "index"), result(state, "model"), result(state, "data")
+    report, model_inputs = result(state, "index"), result(state, "model")
     loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
     rule = st.radio("Retrain", list(RULES), format_func=RULES.get, key="val_rule")
     left, mid, right = st.columns(3)
@@ -48,18 +49,15 @@ def controls() -> None:
     job = state.get("validate_job")
     if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):
         with guard("starting the retraining"):
-            _, new_data = cache.data_pair(data_inputs, tuple(loaded.class_names))
-            settings = {
-                "rule": rule,
-                "max_epochs": max_epochs,
-                "tolerance": tolerance,
-                "base_acc": base_acc,
-                "val_fraction": 0.25,
-                "seed": 0,
-                "head": "new" if report.kind == "task" else "keep",
-                "measure_energy": measure,
-            }
-            state["validate_job"] = validate_job.start(loaded, new_data, settings)
+            settings = ValidationSettings(
+                target_rule=rule,
+                max_epochs=max_epochs,
+                tolerance=tolerance,
+                base_acc=base_acc,
+                head="new" if report.kind == "task" else "keep",
+                measure_energy=measure,
+            )
+            actions.start_validation(state, settings)
             st.rerun()  # redraw with the start button disabled and the live view polling
 
 
@@ -74,7 +72,8 @@ def live() -> None:
     if job is None:
         return
     done = len(job.epochs)
-    st.progress(min(done / job.settings["max_epochs"], 1.0), text=f"Epoch {done} / {job.settings['max_epochs']}")
+    cap = job.settings.max_epochs
+    st.progress(min(done / cap, 1.0), text=f"Epoch {done} / {cap}")
     if job.epochs:
         st.dataframe(
             pd.DataFrame(
@@ -94,8 +93,8 @@ def live() -> None:
     if job.running:
         st.button("Cancel", key="cancel_validate", on_click=job.cancel, icon=":material/stop:")
         return
-    if not job.settings.get("finished_seen"):  # one full rerun stops the polling
-        job.settings["finished_seen"] = True
+    if not job.finished_seen:  # one full rerun stops the polling
+        job.finished_seen = True
         st.rerun(scope="app")
     if job.error is not None:
         show_error(job.error, "retraining")
@@ -132,19 +131,11 @@ def show_result(job: validate_job.ValidateJob) -> None:
     st.caption(f"Measured on this machine; energy {energy}.")
     outcome = "reached the target" if r.reached else "hit the epoch cap (censored)"
     st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
-    if not job.recorded:
-        with guard("adding the run to the calibration history") as g:
-            from resque_core.forecast.records import RecordStore
-
-            store = RecordStore()
-            row = validate_job.record_row(
-                job, result(state, "index"), result(state, "model")["checkpoint"], result(state, "data")["original"]
-            )
-            store.add([row])
-            job.settings["history_path"] = str(store.path)
-        job.recorded = not g.failed
-    if job.recorded:
-        st.success(f"Added to the calibration history ({job.settings['history_path']}).", icon=":material/history:")
+    path = None
+    with guard("adding the run to the calibration history"):
+        path = actions.record_validation(state, job)
+    if path:
+        st.success(f"Added to the calibration history ({path}).", icon=":material/history:")
 
 
 def render() -> None:

@@ -103,6 +103,14 @@ def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None 
     return forecast
 
 
+def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
+    """The curve the current forecast used for ``measure`` (``Forecaster.curve``), with its records."""
+    forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
+    report = result(state, "index")
+    fitted = cache.forecaster(settings["calibration"], forecast.index_kind, settings["level"], state.get("fc_csv"))
+    return fitted.curve(measure, shift_type=fitted.shift_type_for(report.shift), around=forecast.index)
+
+
 def recorded_runs_csv() -> bytes:
     """The local calibration history (``RecordStore``) as CSV, read now (it grows with each validation)."""
     from resque_core.forecast.records import RecordStore
@@ -115,25 +123,45 @@ def probe(state: MutableMapping) -> Any:
     return cache.probe(result(state, "data"), result(state, "model"))
 
 
-def self_calibrate(
-    state: MutableMapping, shift_types: list[str], minutes: float, progress: Callable[[str], None] | None = None
-) -> bytes:
-    """Self-calibrate on the loaded model (each shift type at levels 1-5) and return the records as CSV."""
+def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:
+    """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``); the records as CSV."""
     from resque_core.calibration.campaigns import records_frame, self_calibrate
-    from resque_core.calibration.config import SweepConfig
 
     model_inputs, data_inputs = result(state, "model"), result(state, "data")
-    shifts = tuple(f"{kind}:{level}" for kind in shift_types for level in range(1, 6))
-    cfg = SweepConfig(shifts=shifts, seeds=(0,), max_minutes=float(minutes), max_epochs=15, scratch_epochs=10)
     sweep = self_calibrate(
-        model_inputs["checkpoint"],
-        data_inputs["original"],
-        cfg,
-        meter=None,
-        progress=progress,
-        trust=model_inputs["trust"],
+        model_inputs["checkpoint"], data_inputs["original"], settings, progress=progress, trust=model_inputs["trust"]
     )
     return records_frame(sweep).to_csv(index=False).encode()
+
+
+def start_validation(state: MutableMapping, settings: Any) -> Any:
+    """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread."""
+    from ui import validate_job
+
+    model_inputs, data_inputs = result(state, "model"), result(state, "data")
+    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
+    _, new_data = cache.data_pair(data_inputs, tuple(loaded.class_names))
+    state["validate_job"] = validate_job.start(loaded, new_data, settings)
+    return state["validate_job"]
+
+
+def record_validation(state: MutableMapping, job: Any) -> str:
+    """Add a finished validation run to the local calibration history (once); the history's path."""
+    from resque_core.calibration.validation import validation_record
+    from resque_core.forecast.records import RecordStore
+
+    if job.recorded_path is None:
+        row = validation_record(
+            job.result,
+            result(state, "index"),
+            job.settings,
+            model=str(result(state, "model")["checkpoint"]),
+            dataset=str(result(state, "data")["original"]),
+        )
+        store = RecordStore()
+        store.add([row])
+        job.recorded_path = str(store.path)
+    return job.recorded_path
 
 
 def intensity_series(settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None) -> Any:

@@ -21,7 +21,7 @@ from resque_core.calibration.cases import (
     TaskCases,
     stratified_split,
 )
-from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
 from resque_core.errors import RetrainError
@@ -51,15 +51,15 @@ def demo_sweep(
 def self_calibrate(
     checkpoint: str,
     original: str,
-    cfg: SweepConfig,
-    meter: EnergyMeter | None,
+    settings: SelfCalibration,
     progress: Callable[[str], None] | None = None,
     trust: bool = False,
 ) -> SweepResult:
-    """Calibrate on the user's model: simulate ``cfg.shifts`` of its original data and retrain on each."""
+    """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each."""
     from resque_core.data import Subset, open_source
     from resque_core.model.checkpoint import load_checkpoint
 
+    cfg, meter = settings.sweep_config(), settings.meter()
     loaded = load_checkpoint(checkpoint, trust=trust)
     data = open_source(original)
     if cfg.data_fraction < 1:
@@ -71,7 +71,7 @@ def self_calibrate(
         getattr(data, "name", original),
         f"self-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
         meter,
-        getattr(meter, "country_iso_code", ""),
+        settings.country_iso if meter is not None else "",
     )
     return run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress)
 

@@ -1,10 +1,26 @@
-"""What a calibration sweep runs and its budget: one settings object for the default, the CLI and the page."""
+"""What a calibration sweep runs and its budget (``SweepConfig``), and self-calibration's settings
+(``SelfCalibration``): the one object the dashboard and ``python -m resque_core calibrate`` both build,
+so they differ only where the user sets something.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["PLATEAU_PATIENCE", "SWEEP_RULES", "SweepConfig"]
+from resque_core.data import ShiftSpec
+from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
+
+__all__ = ["PLATEAU_PATIENCE", "SELF_CALIBRATION_SHIFTS", "SWEEP_RULES", "SelfCalibration", "SweepConfig", "shifts_of"]
+
+SELF_CALIBRATION_SHIFTS = (
+    "gaussian_noise:1",
+    "gaussian_noise:3",
+    "gaussian_noise:5",
+    "gaussian_blur:2",
+    "gaussian_blur:4",
+    "contrast:3",
+)
 
 SWEEP_RULES = ("reachable", "plateau", "base-minus")
 PLATEAU_PATIENCE = 8
@@ -31,6 +47,7 @@ class SweepConfig:
             validation accuracy) and the evaluations that must stay in it.
         split_seed: seed of the paper split (keep the one the model was trained with).
         max_minutes: wall-clock budget; the sweep stops cleanly between (or inside) runs.
+        max_cases: count budget: the sweep stops after this many cases have a retraining record.
         lr, batch_size: training settings (Adam).
     """
 
@@ -48,5 +65,63 @@ class SweepConfig:
     plateau_patience: int = PLATEAU_PATIENCE
     split_seed: int = 0
     max_minutes: float | None = None
+    max_cases: int | None = None
     lr: float = 1e-3
     batch_size: int = 32
+
+
+def shifts_of(types: Iterable[str], levels: Iterable[int] = range(1, 6)) -> tuple[str, ...]:
+    """Every ``TYPE:LEVEL`` of these shift types at these levels, checked (``ShiftError`` on a bad one)."""
+    return tuple(str(ShiftSpec(kind, level)) for kind in types for level in levels)
+
+
+@dataclass(frozen=True)
+class SelfCalibration:
+    """Self-calibration on a user's model: the shifts it simulates, its budgets, and its energy meter.
+
+    Attributes:
+        shifts: distribution shifts as "TYPE:LEVEL" strings, each one case.
+        seeds: repetitions of every case.
+        max_epochs: cap of a retraining run (reaching it marks the record censored).
+        scratch_epochs: budget of each from-scratch run.
+        max_minutes: wall-clock budget (None: none); the sweep stops cleanly.
+        max_cases: count budget (None: every case); the sweep stops after this many cases.
+        data_fraction: share of the original data used (stratified), for large datasets.
+        target_rule, plateau_delta, plateau_patience: when a retraining run counts as done (``SweepConfig``).
+        measure_energy: meter every run with codecarbon (an estimate without power counters).
+        country_iso: ISO3 code of the grid whose annual intensity turns kWh into CO2.
+        tracking_mode: codecarbon's "process" (this process's share) or "machine".
+    """
+
+    shifts: tuple[str, ...] = SELF_CALIBRATION_SHIFTS
+    seeds: int = 1
+    max_epochs: int = 30
+    scratch_epochs: int = 30
+    max_minutes: float | None = None
+    max_cases: int | None = None
+    data_fraction: float = 1.0
+    target_rule: str = "reachable"
+    plateau_delta: float | None = None
+    plateau_patience: int = PLATEAU_PATIENCE
+    measure_energy: bool = True
+    country_iso: str = "DEU"
+    tracking_mode: str = "process"
+
+    def sweep_config(self) -> SweepConfig:
+        """The sweep these settings run."""
+        return SweepConfig(
+            shifts=tuple(str(ShiftSpec.parse(s)) for s in self.shifts),
+            seeds=tuple(range(self.seeds)),
+            max_epochs=self.max_epochs,
+            scratch_epochs=self.scratch_epochs,
+            data_fraction=self.data_fraction,
+            target_rule=self.target_rule,
+            plateau_delta=self.plateau_delta,
+            plateau_patience=self.plateau_patience,
+            max_minutes=self.max_minutes,
+            max_cases=self.max_cases,
+        )
+
+    def meter(self) -> EnergyMeter | None:
+        """codecarbon on ``country_iso``'s grid, or None when energy is not measured."""
+        return CodecarbonMeter(self.country_iso, tracking_mode=self.tracking_mode) if self.measure_energy else None

@@ -1,18 +1,36 @@
-"""One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch."""
+"""One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch.
+
+Every record, from a calibration sweep or from a Validate run in the dashboard, is made here, so
+they all carry the same columns (shift type and level, seed, kWh per epoch...).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
+from typing import Protocol
 
-from resque_core.calibration.cases import Case
 from resque_core.calibration.labels import Labels
 from resque_core.retraining.results import RetrainResult
+
+__all__ = ["ShiftFacts", "cost_at", "make_row"]
+
+
+class ShiftFacts(Protocol):
+    """What a record says about the shift a run retrained on (a sweep's ``Case``, or a ``ValidatedShift``)."""
+
+    index_kind: str
+    index_value: float
+    noise_floor: float | None
+    shift: str
+    shift_type: str
+    shift_level: int | None
+    start_acc: float
 
 
 def make_row(
     labels: Labels,
-    case: Case,
+    case: ShiftFacts,
     seed: int,
     run_kind: str,
     result: RetrainResult,
@@ -25,7 +43,7 @@ def make_row(
     cost = cost_at(result, epochs)
     kwh = cost["kwh"]
     return {
-        "run_id": f"{labels.run_prefix}-{run_kind}-{case.shift}-s{seed}",
+        "run_id": f"{labels.run_prefix}-{run_kind}-{case.shift or 'data'}-s{seed}",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "run_kind": run_kind,
         "index_kind": case.index_kind,

@@ -152,27 +152,37 @@ def run_sweep(
     cfg: SweepConfig,
     progress: Callable[[str], None] | None = None,
 ) -> SweepResult:
-    """Run ``(make_case, seed, labels)`` jobs in order within ``cfg.max_minutes``; every finished record."""
+    """Run ``(make_case, seed, labels)`` jobs in order within ``cfg.max_minutes`` and ``cfg.max_cases``.
+
+    Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
+    """
     t0 = time.monotonic()
     deadline = t0 + 60 * cfg.max_minutes if cfg.max_minutes else math.inf
     over = lambda: time.monotonic() > deadline  # noqa: E731
-    rows, done, notes = [], 0, []
+    planned = len(jobs) if cfg.max_cases is None else min(len(jobs), cfg.max_cases)
+    rows, done, skipped, notes = [], 0, 0, []
     for make_case, seed, labels in jobs:
-        if over():
+        if over() or done >= planned:
             break
         model, case = make_case()
         try:
             new_rows = run_case(model, case, seed, cfg, labels, over)
         except RetrainError as exc:
             notes.append(f"{case.shift} seed {seed} skipped: {exc}")
+            skipped += 1
             continue
         rows += new_rows
         done += bool(new_rows) and new_rows[-1]["run_kind"] == "retrain"
         if progress is not None:
-            progress(f"[{done}/{len(jobs)}] {case.shift} seed {seed}: {_describe(new_rows)}")
-    stopped = done + len(notes) < len(jobs)
-    if stopped:
-        notes.append(f"time budget of {cfg.max_minutes:g} min reached after {done} of {len(jobs)} cases; stopped")
+            progress(f"[{done}/{planned}] {case.shift} seed {seed}: {_describe(new_rows)}")
+    if done + skipped < len(jobs):
+        budget = (
+            f"count budget of {cfg.max_cases} cases"
+            if cfg.max_cases is not None and done >= cfg.max_cases
+            else f"time budget of {cfg.max_minutes:g} min"
+        )
+        notes.append(f"{budget} reached after {done} of {len(jobs)} cases; stopped")
+    stopped = done + skipped < len(jobs)
     return SweepResult(tuple(rows), len(jobs), done, stopped, time.monotonic() - t0, tuple(notes))
 
 

@@ -16,7 +16,6 @@ from resque_core.errors import RetrainError
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
 DEMO_MINUTES = 28.0  # the demo must finish within 30 minutes on a 2-core machine
-SELF_SHIFTS = "gaussian_noise:1,gaussian_noise:3,gaussian_noise:5,gaussian_blur:2,gaussian_blur:4,contrast:3"
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -32,15 +31,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--original", metavar="SOURCE", help="its original data: digits, a folder, .zip, .npz, torchvision:NAME"
     )
     p.add_argument("--trust", action="store_true", help="allow unpickling a full model from --checkpoint")
-    p.add_argument("--shifts", default=None, help=f"TYPE:LEVEL list (self-calibration; default {SELF_SHIFTS})")
+    p.add_argument(
+        "--shifts",
+        default=None,
+        help="TYPE:LEVEL list (self-calibration; default gaussian_noise:1,3,5, gaussian_blur:2,4, contrast:3)",
+    )
     p.add_argument("--types", nargs="+", default=None, help="demo shift types (default: all)")
     p.add_argument("--levels", default="1-5", help="demo levels, e.g. 1-5 or 1,3,5")
     p.add_argument("--no-tasks", action="store_true", help="demo without the task splits")
     p.add_argument("--seeds", type=int, default=None, help="repetitions per case (demo 3, self-calibration 1)")
     p.add_argument("--data-fraction", type=float, default=1.0, help="share of the original data to use")
-    p.add_argument("--max-epochs", type=int, default=30, help="cap per retraining run (censored beyond)")
-    p.add_argument("--scratch-epochs", type=int, default=30, help="budget of each from-scratch run")
+    p.add_argument("--max-epochs", type=int, default=30, help="cap per retraining run (censored beyond; default 30)")
+    p.add_argument("--scratch-epochs", type=int, default=30, help="budget of each from-scratch run (default 30)")
     p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops cleanly (demo: 28)")
+    p.add_argument("--max-cases", type=int, default=None, help="count budget: stop after this many cases (default all)")
     p.add_argument(
         "--target-rule",
         default="reachable",
@@ -76,37 +80,67 @@ def _levels(text: str) -> list[int]:
 
 
 def _config(args: argparse.Namespace):
+    """The sweep the arguments ask for (the demo's, or self-calibration's from ``_settings``)."""
     from resque_core.calibration.cases import DEMO_TASK_SPLITS
     from resque_core.calibration.config import SweepConfig
     from resque_core.data import SHIFT_TYPES, ShiftSpec
 
-    if args.demo:
-        types = args.types or list(SHIFT_TYPES)
-        shifts = [str(ShiftSpec(t, lv)) for t in types for lv in _levels(args.levels)]
-        tasks, seeds = (() if args.no_tasks else DEMO_TASK_SPLITS), 3 if args.seeds is None else args.seeds
-    else:
-        shifts = [str(ShiftSpec.parse(s)) for s in (args.shifts or SELF_SHIFTS).split(",") if s.strip()]
-        tasks, seeds = (), 1 if args.seeds is None else args.seeds
-    if min(seeds, args.max_epochs, args.scratch_epochs, args.threads) < 1 or not 0 < args.data_fraction <= 1:
-        raise RetrainError(
-            "--seeds, --max-epochs, --scratch-epochs and --threads must be >= 1 and --data-fraction in (0, 1]"
-        )
-    if args.max_minutes is not None and args.max_minutes <= 0:
-        raise RetrainError("--max-minutes must be positive")
-    if args.plateau_patience < 2:
-        raise RetrainError("--plateau-patience must be >= 2")
+    _check_budgets(args)
+    if not args.demo:
+        return _settings(args).sweep_config()
+    types = args.types or list(SHIFT_TYPES)
     return SweepConfig(
-        shifts=tuple(shifts),
-        task_splits=tuple(tasks),
-        seeds=tuple(range(seeds)),
+        shifts=tuple(str(ShiftSpec(t, lv)) for t in types for lv in _levels(args.levels)),
+        task_splits=() if args.no_tasks else DEMO_TASK_SPLITS,
+        seeds=tuple(range(3 if args.seeds is None else args.seeds)),
         max_epochs=args.max_epochs,
         scratch_epochs=args.scratch_epochs,
         data_fraction=args.data_fraction,
         target_rule=args.target_rule,
         plateau_delta=_plateau_delta(args.plateau_delta),
         plateau_patience=args.plateau_patience,
-        max_minutes=args.max_minutes if args.max_minutes is not None else (DEMO_MINUTES if args.demo else None),
+        max_minutes=args.max_minutes if args.max_minutes is not None else DEMO_MINUTES,
+        max_cases=args.max_cases,
     )
+
+
+def _settings(args: argparse.Namespace):
+    """Self-calibration's settings: ``SelfCalibration``'s defaults, with what the arguments set."""
+    from resque_core.calibration.config import SelfCalibration
+    from resque_core.data import ShiftSpec
+
+    _check_budgets(args)
+    given = {
+        "seeds": args.seeds,
+        "max_epochs": args.max_epochs,
+        "scratch_epochs": args.scratch_epochs,
+        "max_minutes": args.max_minutes,
+        "max_cases": args.max_cases,
+        "data_fraction": args.data_fraction,
+        "target_rule": args.target_rule,
+        "plateau_delta": _plateau_delta(args.plateau_delta),
+        "plateau_patience": args.plateau_patience,
+        "measure_energy": not args.no_energy,
+        "country_iso": args.country,
+        "tracking_mode": args.tracking_mode,
+    }
+    if args.shifts:
+        given["shifts"] = tuple(str(ShiftSpec.parse(s)) for s in args.shifts.split(",") if s.strip())
+    return SelfCalibration(**{k: v for k, v in given.items() if v is not None})
+
+
+def _check_budgets(args: argparse.Namespace) -> None:
+    seeds = 1 if args.seeds is None else args.seeds
+    if min(seeds, args.max_epochs, args.scratch_epochs, args.threads) < 1 or not 0 < args.data_fraction <= 1:
+        raise RetrainError(
+            "--seeds, --max-epochs, --scratch-epochs and --threads must be >= 1 and --data-fraction in (0, 1]"
+        )
+    if args.max_minutes is not None and args.max_minutes <= 0:
+        raise RetrainError("--max-minutes must be positive")
+    if args.max_cases is not None and args.max_cases < 1:
+        raise RetrainError("--max-cases must be >= 1")
+    if args.plateau_patience < 2:
+        raise RetrainError("--plateau-patience must be >= 2")
 
 
 def _plateau_delta(text: str) -> float | None:
@@ -134,13 +168,15 @@ def run(args: argparse.Namespace) -> int:
         raise RetrainError("self-calibration needs both --checkpoint PATH and --original SOURCE")
     cfg = _config(args)
     torch.set_num_threads(args.threads)
-    meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
     say = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else None
     started, load0 = time.time(), os.getloadavg()
     if args.demo:
+        meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
         result = calibrate.demo_sweep(cfg, meter, say)
     else:
-        result = calibrate.self_calibrate(args.checkpoint, args.original, cfg, meter, say, trust=args.trust)
+        settings = _settings(args)
+        meter = settings.meter()
+        result = calibrate.self_calibrate(args.checkpoint, args.original, settings, say, trust=args.trust)
     frame = calibrate.records_frame(result)
     summary = calibrate.summarize(frame)
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo else None)

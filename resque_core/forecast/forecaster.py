@@ -19,7 +19,7 @@ from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.fidelity import heldout_groups, leave_group_out
 from resque_core.forecast.records import INDEX_KINDS, validate_records
-from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval, Source
+from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class Forecaster:
         self.energy_label_ = _energy_label(usable["energy_source"])
         self.intensity_g_per_kwh_ = _intensity(usable)
         self.n_records_ = len(usable)
+        self.runs_ = usable
         scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
         self.fit_report_ = self._report(runs, kinds, n_scratch=int(scratch.sum()))
         return self
@@ -217,6 +218,29 @@ class Forecaster:
         if costing is not None:
             forecasts = [costing.apply(f) for f in forecasts]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def curve(
+        self, measure: str = "epochs", shift_type: str | None = None, around: float | None = None, points: int = 60
+    ) -> CalibrationCurve:
+        """The curve ``predict`` uses for ``measure`` (pooled, or ``shift_type``'s own), over the calibrated
+        index range widened to include ``around`` (the index being forecast), with the runs behind it.
+        """
+        self._check_fitted()
+        models, (low, high), curves = self._curves(shift_type)
+        if measure not in models:
+            raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(models)}")
+        if around is not None:
+            low, high = min(low, around), max(high, around)
+        xs = np.linspace(low, high, points)
+        point, lo, hi = models[measure].predict(xs)
+        runs = _carrying(self.runs_, measure)
+        if shift_type is not None and measure in self.type_models_[shift_type]:
+            runs = runs[runs["shift_type"] == shift_type]
+        as_tuple = lambda values: tuple(float(v) for v in values)  # noqa: E731
+        return CalibrationCurve(
+            measure, as_tuple(xs), as_tuple(point), as_tuple(lo), as_tuple(hi),
+            as_tuple(runs["index_value"]), as_tuple(runs[measure]), curves,
+        )  # fmt: skip
 
     def _curves(self, shift_type: str | None) -> tuple[dict, tuple[float, float], str]:
         """The curves, their index range and their label, pooled or of one shift type."""

@@ -129,3 +129,25 @@ class FitReport:
     heldout_mae_epochs: float
     heldout_coverage_epochs: float
     level: float = field(default=0.8)
+
+
+@dataclass(frozen=True)
+class CalibrationCurve:
+    """One measure's fitted curve against the index, with its interval band and the records it was fitted on.
+
+    Attributes:
+        measure: the measure's name (its unit in ``resque_core.units``).
+        index: the index values the curve is drawn at.
+        point, low, high: the forecast and its interval at each of them.
+        records_index, records_value: the calibration runs behind the curve.
+        curves: which curves ("pooled over all shift types", "shift type gaussian_noise").
+    """
+
+    measure: str
+    index: tuple[float, ...]
+    point: tuple[float, ...]
+    low: tuple[float, ...]
+    high: tuple[float, ...]
+    records_index: tuple[float, ...]
+    records_value: tuple[float, ...]
+    curves: str

@@ -158,6 +158,12 @@ def test_validate_retrains_and_records_the_run(demo):
     assert any("Added to the calibration history" in s.value for s in at.success)
     rows = RecordStore().all()
     assert len(rows) >= 1 and rows["epochs"].iloc[-1] == pytest.approx(job.result.epochs)
+    row = rows.iloc[-1]  # the same columns a calibration sweep writes: it feeds the per-type curves
+    assert (row["shift_type"], int(row["shift_level"]), int(row["seed"])) == ("gaussian_noise", 5, 0)
+    assert row["kwh_per_epoch"] == pytest.approx(job.result.kwh_per_epoch)
+    assert row["run_id"].startswith("validate-") and row["index_value"] == pytest.approx(
+        at.session_state["results"]["index"].value
+    )
 
 
 def test_validate_cancel_stops_the_run(demo):
@@ -185,13 +191,26 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
 
 
 def test_self_calibration_feeds_the_forecast(demo):
-    """Self-calibrate on the default model (two shift types x five levels), then forecast from those runs."""
+    """Self-calibrate on the default model (two shift types x five levels), then forecast from those runs.
+
+    The budget is a count of cases (10), not wall time, so a loaded machine gives the same records.
+    """
+    from resque_core.cli import build_parser
+    from resque_core.commands.calibrate import _settings
+
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
-    at.slider(key="fc_budget").set_value(1)
     at.multiselect(key="fc_shifts").set_value(["gaussian_noise", "gaussian_blur"]).run()
-    at.button(key="fc_selfcal").click().run()
+    at.number_input(key="fc_budget").set_value(120)
+    at.number_input(key="fc_cases").set_value(10)
+    at.number_input(key="fc_selfcal_epochs").set_value(15)
+    at.toggle(key="fc_meter").set_value(False).run()
+    at.button(key="fc_selfcal").click().run(timeout=900)  # ten real retrainings: generous on a loaded machine
     assert not errors(at), errors(at)
+    shifts = ",".join(f"{kind}:{level}" for kind in ("gaussian_noise", "gaussian_blur") for level in range(1, 6))
+    argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--shifts", shifts, "--max-minutes", "120"]
+    argv += ["--max-cases", "10", "--max-epochs", "15", "--scratch-epochs", "15", "--no-energy"]
+    assert at.session_state["selfcal_settings"] == _settings(build_parser().parse_args(argv))
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]

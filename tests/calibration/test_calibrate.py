@@ -11,7 +11,7 @@ import torch
 
 from resque_core.calibration.campaigns import records_frame, summarize
 from resque_core.calibration.cases import DistCases, TaskCases, class_label, stratified_split
-from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.rows import cost_at
 from resque_core.calibration.sweep import run_case, run_sweep
@@ -72,6 +72,7 @@ def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
     assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
     own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
     assert own.max_minutes is None and own.seeds == (0,) and len(own.shifts) == 6
+    assert own == SelfCalibration().sweep_config()  # the CLI's defaults are the settings object's (the page's too)
 
 
 def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
@@ -218,9 +219,11 @@ def test_summarize_compares_scratch_with_retraining():
 def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     db, out = tmp_path / "r.sqlite", tmp_path / "self.csv"
     argv = ["calibrate", "--checkpoint", "resque_core/assets/default_digits_0-9.pt", "--original", "digits"]
-    opts = ["--shifts", "gaussian_blur:4", "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
-    assert main([*argv, *opts, *TINY]) == 0
-    assert "2 records" in capsys.readouterr().out
+    shifts = "gaussian_blur:4,gaussian_noise:2,contrast:3"
+    opts = ["--shifts", shifts, "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
+    assert main([*argv, *opts, "--max-cases", "1", *TINY]) == 0  # a count budget: one case of three
+    printed = capsys.readouterr().out
+    assert "2 records" in printed and "count budget of 1 cases reached after 1 of 3 cases" in printed
     stored = RecordStore(db).all()
     assert len(stored) == 2 and set(stored.run_kind) == {"retrain", "scratch"}
     assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()
@@ -238,6 +241,7 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
         (["--demo", "--levels", "0-2"], "level"),
         (["--demo", "--seeds", "0"], "--seeds"),
         (["--demo", "--max-minutes", "0"], "--max-minutes"),
+        (["--demo", "--max-cases", "0"], "--max-cases"),
         (["--demo", "--threads", "0"], "--threads"),
         (["--demo", "--data-fraction", "1.5"], "--data-fraction"),
         (["--demo", "--types", "jpeg", "--levels", "1", "--country", "Germany", "--out", "IGNORED"], "ISO3"),
