@@ -199,7 +199,7 @@ def schedule_of(state: MutableMapping) -> dict[str, Any]:
     plan, series = result(state, "schedule")
     settings = state["inputs"]["schedule"]
     kind, label = data_kind(settings, series)
-    return schedule_section(plan, series, kind, label, provider=settings["provider"])
+    return {**schedule_section(plan, series), "provider": settings["provider"], "kind": kind, "source": label}
 
 
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:

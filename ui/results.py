@@ -83,7 +83,7 @@ def schedule_metrics(plan, label: str) -> None:
     left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
     right.metric(
         "CO2 saved vs starting now",
-        co2_text(plan.saved_kg),
+        co2_text(plan.co2_saved_kg),
         f"{num(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",

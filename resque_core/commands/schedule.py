@@ -81,49 +81,8 @@ def run(args: argparse.Namespace) -> int:
     end = max(now + timedelta(seconds=horizon_s), deadline or now)
     series = chain.intensity(zone, now - timedelta(hours=1), end)
     result = plan(series, duration_s, args.energy_kwh, now=now, deadline=deadline, interruptible=args.interruptible)
-    print(json.dumps(plan_to_dict(result), indent=2) if args.json else plan_to_text(result, args.tz))
+    print(json.dumps(result.to_dict(), indent=2) if args.json else plan_to_text(result, args.tz))
     return 0
-
-
-def plan_to_dict(result) -> dict:
-    """The plan as JSON-ready data (times ISO 8601 UTC)."""
-    iso = _iso
-    out = {
-        "provider": result.provider,
-        "zone": result.zone,
-        "kind": result.kind,
-        "source": result.source,
-        "duration_s": result.duration_s,
-        "energy_kwh": result.energy_kwh,
-        "now": iso(result.now),
-        "deadline": iso(result.deadline) if result.deadline else None,
-        "interruptible": result.interruptible,
-        "best_start": iso(result.best_start),
-        "best_end": iso(result.best_end),
-        "best_avg_g_per_kwh": result.best_avg_g_per_kwh,
-        "now_avg_g_per_kwh": result.now_avg_g_per_kwh,
-        "co2_kg_best": result.co2_kg_best,
-        "co2_kg_now": result.co2_kg_now,
-        "saved_kg": result.saved_kg,
-        "saved_pct": result.saved_pct,
-        "note": result.note,
-        "notes": list(result.notes),
-        "slots": [
-            {
-                "start": iso(s.start),
-                "end": iso(s.end),
-                "avg_g_per_kwh": s.avg_g_per_kwh,
-                "energy_kwh": s.energy_kwh,
-                "co2_kg": s.co2_kg,
-            }
-            for s in result.slots
-        ],  # fmt: skip
-        "series": [
-            {"start": iso(o.start), "end": iso(o.end), "avg_g_per_kwh": o.avg_g_per_kwh, "co2_kg": o.co2_kg}
-            for o in result.options
-        ],
-    }
-    return out
 
 
 def plan_to_text(result, tz_name: str = "UTC") -> str:
@@ -136,15 +95,12 @@ def plan_to_text(result, tz_name: str = "UTC") -> str:
     lines = [
         f"Source: {result.source} [{result.kind}], zone {result.zone}",
         f"Job:    {result.duration_s / 3600:.2f} h, {result.energy_kwh:g} kWh",
-        f"Now:    {show(result.now)}  {result.now_avg_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_kg_now:.4f} kg CO2eq",
-        f"Best:   {show(result.best_start)} to {show(result.best_end)}  {result.best_avg_g_per_kwh:.0f} gCO2eq/kWh  "
-        f"{result.co2_kg_best:.4f} kg CO2eq",
+        f"Now:    {show(result.now)}  {result.now_intensity_g_per_kwh:.0f} gCO2eq/kWh  "
+        f"{result.co2_now_kg:.4f} kg CO2eq",
+        f"Best:   {show(result.best_start)} to {show(result.best_end)}  "
+        f"{result.best_intensity_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_best_kg:.4f} kg CO2eq",
     ]
-    lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.avg_g_per_kwh:.0f} g/kWh" for s in result.slots]
-    lines += [f"Saved:  {result.saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
+    lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.intensity_g_per_kwh:.0f} g/kWh" for s in result.slots]
+    lines += [f"Saved:  {result.co2_saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
     lines += [f"Note:   {n}" for n in result.notes]
     return "\n".join(lines)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

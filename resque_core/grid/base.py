@@ -127,6 +127,11 @@ def to_utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
 
 
+def iso_utc(moment: datetime) -> str:
+    """``moment`` as ISO 8601 in UTC with a ``Z``, e.g. "2026-11-23T09:00:00Z" (how JSON output writes times)."""
+    return to_utc(moment).isoformat().replace("+00:00", "Z")
+
+
 def build_series(
     *,
     zone: str,

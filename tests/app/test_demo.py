@@ -44,8 +44,8 @@ def test_demo_shows_the_engine_numbers(engine):
     assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
     assert metric(at, "CO2 (modeled") == co2_text(forecast.measures["co2_kg"].point)
     assert metric(at, "Best start") == when(planned.best_start)
-    assert metric(at, "CO2 saved") == co2_text(planned.saved_kg)
-    assert planned.saved_kg > 0  # the illustrative profile has a cleaner window than now
+    assert metric(at, "CO2 saved") == co2_text(planned.co2_saved_kg)
+    assert planned.co2_saved_kg > 0  # the illustrative profile has a cleaner window than now
     captions = " ".join(c.value for c in at.main.caption)
     assert "illustrative, not live data" in captions
     assert len(at.download_button) == 1
