@@ -62,7 +62,7 @@ def show_plan(plan, series) -> None:
     """Best window, CO2 saved, the series with the window shaded, the top windows and the caveats."""
     if status(state, "schedule") == STALE:
         st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
-    kind, label = actions.data_kind(state["inputs"]["schedule"], series)
+    kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {label}.", icon=":material/info:")
     st.markdown(

@@ -94,7 +94,7 @@ def schedule_metrics(plan, label: str) -> None:
 def headline(state: MutableMapping) -> None:
     """Index, forecast and best window, with links to the pages that explain each."""
     report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
-    _, label = actions.data_kind(state["inputs"]["schedule"], series)
+    label = series.source
     st.subheader(f"Results: {state['scenario_name']}")
     index_metrics(report)
     st.page_link("pages/index.py", label="Index details", icon=":material/insights:")
