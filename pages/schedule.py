@@ -62,7 +62,7 @@ def show_plan(plan, series) -> None:
     """Best window, CO2 saved, the series with the window shaded, the top windows and the caveats."""
     if status(state, "schedule") == STALE:
         st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
-    kind, label = actions.data_kind(state["inputs"]["schedule"], series)
+    kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {label}.", icon=":material/info:")
     st.markdown(
@@ -73,8 +73,8 @@ def show_plan(plan, series) -> None:
     section = actions.schedule_of(state)
     st.plotly_chart(charts.intensity_series(section), key="intensity_chart")
     st.markdown(
-        f"Now: {num(plan.now_avg_g_per_kwh)} g/kWh, {num(plan.co2_kg_now)} kg CO2; best: "
-        f"{num(plan.best_avg_g_per_kwh)} g/kWh, {num(plan.co2_kg_best)} kg CO2."
+        f"Now: {num(plan.now_intensity_g_per_kwh)} g/kWh, {num(plan.co2_now_kg)} kg CO2; best: "
+        f"{num(plan.best_intensity_g_per_kwh)} g/kWh, {num(plan.co2_best_kg)} kg CO2."
     )
     st.markdown("**Top windows**")
     st.dataframe(

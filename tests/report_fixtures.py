@@ -34,8 +34,8 @@ def make_scenario(name: str = "gaussian 3, DE", value: float = 0.042, epochs: fl
         schedule={
             "provider": "illustrative",
             "zone": "DE",
-            "data_kind": "illustrative",
-            "label": "illustrative, not live data",
+            "kind": "illustrative",
+            "source": "illustrative, not live data",
             "best_start": "2026-11-23T09:00:00+00:00",
             "best_end": "2026-11-23T11:00:00+00:00",
             "co2_now_kg": 0.15,

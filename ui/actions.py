@@ -5,8 +5,7 @@ engine through ``ui.cache``, store the result in session state. No figure is com
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import datetime, timedelta
 from typing import Any
 
 from resque_core.errors import ScheduleError
@@ -32,8 +31,6 @@ DEFAULT_SCHEDULE = {
     "deadline_h": None,
     "interruptible": False,
 }
-ILLUSTRATIVE_CSV = Path(__file__).with_name("illustrative_grid_48h.csv")
-ILLUSTRATIVE_LABEL = "illustrative, not live data: a bundled 48-h profile anchored at the current hour"
 Progress = Callable[[int, int], None]
 
 
@@ -164,48 +161,36 @@ def record_validation(state: MutableMapping, job: Any) -> str:
     return job.recorded_path
 
 
-def intensity_series(settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None) -> Any:
-    """The grid series the schedule settings ask for (the illustrative profile is anchored at this hour)."""
-    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
-    if settings["provider"] == "illustrative":
-        from resque_core.grid.csvfile import CsvProvider
-
-        return CsvProvider(illustrative_csv(now), name="illustrative 48-h profile", kind="modeled").read(
-            settings["zone"]
-        )
-    client = cache.provider(
-        settings["provider"], api_key=api_key, postcode=settings.get("postcode"), csv_bytes=csv_bytes
-    )
-    return client.intensity(settings["zone"], now, now + timedelta(hours=settings["horizon_h"]))
-
-
-def illustrative_csv(start: datetime) -> bytes:
-    """The bundled profile (hour offsets) as the CSV provider's ``datetime,carbon_intensity`` from ``start``."""
-    rows = ["datetime,carbon_intensity"]
-    for line in ILLUSTRATIVE_CSV.read_text().splitlines()[1:]:
-        hour, value = line.split(",")
-        rows.append(f"{(start + timedelta(hours=int(hour))).isoformat()},{value}")
-    return "\n".join(rows).encode()
-
-
 def run_schedule(
-    state: MutableMapping, settings: dict, csv_bytes: bytes | None = None, api_key: str | None = None
+    state: MutableMapping,
+    settings: dict,
+    csv_bytes: bytes | None = None,
+    api_key: str | None = None,
+    now: datetime | None = None,
 ) -> tuple[Any, Any]:
-    """Plan the forecast job (its time and energy) in the chosen grid series."""
-    from resque_core.grid.schedule import plan
+    """Plan the forecast job (its time and energy) in the chosen grid data, as ``schedule`` in the CLI does.
+
+    ``now`` defaults to the clock, to the minute; it also pins where the illustrative profile starts.
+    """
+    from resque_core.grid.base import minute_now
+    from resque_core.grid.job import schedule_job
 
     forecast = result(state, "forecast")
     missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
     if missing:
         raise ScheduleError(f"the forecast has no {' or '.join(missing)}: choose a hardware basis on the Forecast page")
-    series = intensity_series(settings, csv_bytes, api_key)
-    deadline = None
-    if settings.get("deadline_h"):
-        deadline = series.start + timedelta(hours=settings["deadline_h"])
-    schedule = plan(
-        series,
+    now = now or minute_now()
+    client = cache.provider(
+        settings["provider"], api_key=api_key, postcode=settings.get("postcode"), csv_bytes=csv_bytes, now=now
+    )
+    deadline = now + timedelta(hours=settings["deadline_h"]) if settings.get("deadline_h") else None
+    schedule, series = schedule_job(
+        client,
+        settings["zone"],
         max(forecast.measures["seconds"].point, 1.0),
         max(forecast.measures["kwh"].point, 0.0),
+        now=now,
+        horizon_s=settings["horizon_h"] * 3600.0,
         deadline=deadline,
         interruptible=settings.get("interruptible", False),
     )
@@ -213,21 +198,11 @@ def run_schedule(
     return schedule, series
 
 
-def data_kind(settings: dict, series: Any) -> tuple[str, str]:
-    """(kind, label) of the grid data for display: illustrative, modeled average, forecast..."""
-    if settings["provider"] == "illustrative":
-        return "illustrative", ILLUSTRATIVE_LABEL
-    return series.kind, series.source
-
-
 def schedule_of(state: MutableMapping) -> dict[str, Any]:
-    """The stored schedule as a scenario section, labeled by the provider the user chose."""
+    """The stored schedule as a scenario section (``SchedulePlan.to_dict`` names)."""
     from resque_core.reporting.scenario import schedule_section
 
-    plan, series = result(state, "schedule")
-    settings = state["inputs"]["schedule"]
-    kind, label = data_kind(settings, series)
-    return schedule_section(plan, series, kind, label, provider=settings["provider"])
+    return schedule_section(*result(state, "schedule"))
 
 
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:

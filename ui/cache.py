@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import streamlit as st
@@ -120,11 +121,15 @@ def provider(
     api_url: str | None = None,
     postcode: str | None = None,
     csv_bytes: bytes | None = None,
+    now: datetime | None = None,
 ) -> Any:
-    """A carbon-intensity provider client (``resque_core.grid.factory.make_provider``)."""
+    """A carbon-intensity provider client (``resque_core.grid.factory.make_provider``).
+
+    ``now`` pins the hour the illustrative profile starts at; the other providers ignore it.
+    """
     from resque_core.grid.factory import make_provider
 
-    return make_provider(name, api_key=api_key, api_url=api_url, postcode=postcode, csv=csv_bytes)
+    return make_provider(name, api_key=api_key, api_url=api_url, postcode=postcode, csv=csv_bytes, now=now)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

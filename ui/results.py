@@ -83,7 +83,7 @@ def schedule_metrics(plan, label: str) -> None:
     left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
     right.metric(
         "CO2 saved vs starting now",
-        co2_text(plan.saved_kg),
+        co2_text(plan.co2_saved_kg),
         f"{num(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",
@@ -94,7 +94,7 @@ def schedule_metrics(plan, label: str) -> None:
 def headline(state: MutableMapping) -> None:
     """Index, forecast and best window, with links to the pages that explain each."""
     report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
-    _, label = actions.data_kind(state["inputs"]["schedule"], series)
+    label = series.source
     st.subheader(f"Results: {state['scenario_name']}")
     index_metrics(report)
     st.page_link("pages/index.py", label="Index details", icon=":material/insights:")

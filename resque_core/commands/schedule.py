@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from resque_core.errors import ScheduleError
 
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Find the start time (or, for an interruptible job, the slots) with the least CO2 "
         "in a grid carbon-intensity forecast, and what that saves against starting now.",
     )
-    p.add_argument("--provider", required=True, help="electricitymaps|uk|csv|offline, or several "
+    p.add_argument("--provider", required=True, help="electricitymaps|uk|csv|offline|illustrative, or several "
                    "comma-separated to fall back in order (e.g. electricitymaps,offline)")  # fmt: skip
     p.add_argument("--zone", help="zone: Electricity Maps zone or country code (DE, FR, GB...); 'GB' for uk")
     p.add_argument("--duration", required=True, help="job length, e.g. 3h, 90m, 1h30m, 45s")
@@ -54,7 +54,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "ELECTRICITYMAPS_API_URL or the public v3 URL)")  # fmt: skip
     p.add_argument("--postcode", help="UK postcode or outward code for the regional UK forecast")
     p.add_argument("--horizon", default="24h", help="how far ahead to look (default 24h)")
-    p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV")
+    p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV or pin the "
+                   "illustrative profile, which starts at the hour that holds now")  # fmt: skip
     p.add_argument("--tz", default="UTC", help="time zone for the text output, e.g. Europe/Berlin")
     p.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout per call, seconds (default 10)")
     p.set_defaults(func=run)
@@ -62,8 +63,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Fetch the intensity, plan the job, print the result."""
+    from resque_core.grid.base import minute_now
     from resque_core.grid.factory import PROVIDERS, make_chain
-    from resque_core.grid.schedule import plan
+    from resque_core.grid.job import schedule_job
 
     names = [n.strip() for n in args.provider.split(",") if n.strip()]
     unknown = [n for n in names if n not in PROVIDERS]
@@ -74,56 +76,16 @@ def run(args: argparse.Namespace) -> int:
         raise ScheduleError(f"--zone is required with --provider {names[0]} (e.g. --zone DE).")
     duration_s = parse_duration_s(args.duration)
     horizon_s = parse_duration_s(args.horizon)
-    now = parse_time(args.now, "--now") if args.now else datetime.now(UTC).replace(second=0, microsecond=0)
+    now = parse_time(args.now, "--now") if args.now else minute_now()
     deadline = parse_time(args.deadline, "--deadline") if args.deadline else None
     urls = {names[0]: args.api_url} if args.api_url else {}
-    chain = make_chain(names, api_urls=urls, postcode=args.postcode, csv=args.csv, timeout_s=args.timeout)
-    end = max(now + timedelta(seconds=horizon_s), deadline or now)
-    series = chain.intensity(zone, now - timedelta(hours=1), end)
-    result = plan(series, duration_s, args.energy_kwh, now=now, deadline=deadline, interruptible=args.interruptible)
-    print(json.dumps(plan_to_dict(result), indent=2) if args.json else plan_to_text(result, args.tz))
+    chain = make_chain(names, api_urls=urls, postcode=args.postcode, csv=args.csv, timeout_s=args.timeout, now=now)
+    result, _ = schedule_job(
+        chain, zone, duration_s, args.energy_kwh,
+        now=now, horizon_s=horizon_s, deadline=deadline, interruptible=args.interruptible,
+    )  # fmt: skip
+    print(json.dumps(result.to_dict(), indent=2) if args.json else plan_to_text(result, args.tz))
     return 0
-
-
-def plan_to_dict(result) -> dict:
-    """The plan as JSON-ready data (times ISO 8601 UTC)."""
-    iso = _iso
-    out = {
-        "provider": result.provider,
-        "zone": result.zone,
-        "kind": result.kind,
-        "source": result.source,
-        "duration_s": result.duration_s,
-        "energy_kwh": result.energy_kwh,
-        "now": iso(result.now),
-        "deadline": iso(result.deadline) if result.deadline else None,
-        "interruptible": result.interruptible,
-        "best_start": iso(result.best_start),
-        "best_end": iso(result.best_end),
-        "best_avg_g_per_kwh": result.best_avg_g_per_kwh,
-        "now_avg_g_per_kwh": result.now_avg_g_per_kwh,
-        "co2_kg_best": result.co2_kg_best,
-        "co2_kg_now": result.co2_kg_now,
-        "saved_kg": result.saved_kg,
-        "saved_pct": result.saved_pct,
-        "note": result.note,
-        "notes": list(result.notes),
-        "slots": [
-            {
-                "start": iso(s.start),
-                "end": iso(s.end),
-                "avg_g_per_kwh": s.avg_g_per_kwh,
-                "energy_kwh": s.energy_kwh,
-                "co2_kg": s.co2_kg,
-            }
-            for s in result.slots
-        ],  # fmt: skip
-        "series": [
-            {"start": iso(o.start), "end": iso(o.end), "avg_g_per_kwh": o.avg_g_per_kwh, "co2_kg": o.co2_kg}
-            for o in result.options
-        ],
-    }
-    return out
 
 
 def plan_to_text(result, tz_name: str = "UTC") -> str:
@@ -136,15 +98,12 @@ def plan_to_text(result, tz_name: str = "UTC") -> str:
     lines = [
         f"Source: {result.source} [{result.kind}], zone {result.zone}",
         f"Job:    {result.duration_s / 3600:.2f} h, {result.energy_kwh:g} kWh",
-        f"Now:    {show(result.now)}  {result.now_avg_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_kg_now:.4f} kg CO2eq",
-        f"Best:   {show(result.best_start)} to {show(result.best_end)}  {result.best_avg_g_per_kwh:.0f} gCO2eq/kWh  "
-        f"{result.co2_kg_best:.4f} kg CO2eq",
+        f"Now:    {show(result.now)}  {result.now_intensity_g_per_kwh:.0f} gCO2eq/kWh  "
+        f"{result.co2_now_kg:.4f} kg CO2eq",
+        f"Best:   {show(result.best_start)} to {show(result.best_end)}  "
+        f"{result.best_intensity_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_best_kg:.4f} kg CO2eq",
     ]
-    lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.avg_g_per_kwh:.0f} g/kWh" for s in result.slots]
-    lines += [f"Saved:  {result.saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
+    lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.intensity_g_per_kwh:.0f} g/kWh" for s in result.slots]
+    lines += [f"Saved:  {result.co2_saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
     lines += [f"Note:   {n}" for n in result.notes]
     return "\n".join(lines)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")

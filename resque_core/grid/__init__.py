@@ -1,7 +1,8 @@
 """Grid carbon intensity and low-carbon scheduling.
 
 Providers answer ``intensity(zone, start, end) -> IntensitySeries``; ``plan`` finds when to run a
-job. Build providers with ``make_provider``/``make_chain``; see docs/grid.md.
+job, and ``schedule_job`` fetches the window a job needs and plans it (the CLI and the dashboard
+both call it). Build providers with ``make_provider``/``make_chain``; see docs/grid.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from resque_core.grid.base import IntensityProvider, IntensitySeries, ProviderFa
 from resque_core.grid.cache import CachedProvider
 from resque_core.grid.chain import FallbackChain
 from resque_core.grid.factory import PROVIDERS, electricitymaps_settings, list_zones, make_chain, make_provider
+from resque_core.grid.illustrative import IllustrativeProvider
+from resque_core.grid.job import schedule_job
 from resque_core.grid.schedule import SchedulePlan, StartOption, in_timezone, plan
 from resque_core.grid.slots import Slot
 
@@ -17,6 +20,7 @@ __all__ = [
     "PROVIDERS",
     "CachedProvider",
     "FallbackChain",
+    "IllustrativeProvider",
     "IntensityProvider",
     "IntensitySeries",
     "ProviderFailure",
@@ -30,4 +34,5 @@ __all__ = [
     "make_chain",
     "make_provider",
     "plan",
+    "schedule_job",
 ]

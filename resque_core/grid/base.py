@@ -16,8 +16,8 @@ from typing import Literal, Protocol, runtime_checkable
 
 from resque_core.errors import ProviderError
 
-Kind = Literal["measured", "forecast", "modeled", "history-proxy"]
-KINDS: tuple[str, ...] = ("measured", "forecast", "modeled", "history-proxy")
+Kind = Literal["measured", "forecast", "modeled", "history-proxy", "illustrative"]
+KINDS: tuple[str, ...] = ("measured", "forecast", "modeled", "history-proxy", "illustrative")
 FailureReason = Literal["bad-key", "rate-limit", "server", "timeout", "unreachable", "malformed", "empty", "bad-input"]
 
 
@@ -43,12 +43,12 @@ class IntensitySeries:
 
     Attributes:
         zone: The zone asked for (e.g. "DE", "GB", "GB-SW1A").
-        provider: Provider name ("electricitymaps", "uk", "csv", "offline").
+        provider: Provider name ("electricitymaps", "uk", "csv", "offline", "illustrative").
         source: Human text saying where the numbers come from.
         starts: UTC tz-aware start of each point, strictly increasing.
         ends: UTC tz-aware end of each point (> start, <= next start).
         values_g_per_kwh: Carbon intensity of each point, gCO2eq/kWh.
-        kinds: Per point: "measured", "forecast", "modeled" or "history-proxy".
+        kinds: Per point: "measured", "forecast", "modeled", "history-proxy" or "illustrative".
         step_s: Nominal step (median point length), seconds.
         notes: Caveats the user should read (naive times taken as UTC, forecast ended early...).
     """
@@ -87,7 +87,7 @@ class IntensitySeries:
     def kind(self) -> str:
         """The series' kind: the single kind of its points, or the forecast-most of a mix."""
         kinds = set(self.kinds)
-        for kind in ("history-proxy", "modeled", "forecast", "measured"):
+        for kind in ("illustrative", "history-proxy", "modeled", "forecast", "measured"):
             if kind in kinds:
                 return kind
         return "measured"
@@ -125,6 +125,16 @@ def to_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def minute_now() -> datetime:
+    """The clock's time in UTC to the minute: what "now" is when the CLI or the dashboard plans a job."""
+    return datetime.now(UTC).replace(second=0, microsecond=0)
+
+
+def iso_utc(moment: datetime) -> str:
+    """``moment`` as ISO 8601 in UTC with a ``Z``, e.g. "2026-11-23T09:00:00Z" (how JSON output writes times)."""
+    return to_utc(moment).isoformat().replace("+00:00", "Z")
 
 
 def build_series(

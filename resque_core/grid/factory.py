@@ -6,6 +6,7 @@ import logging
 import os
 import pathlib
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import IO, Any
 
 from resque_core.grid.base import IntensityProvider, ProviderFailure
@@ -14,7 +15,7 @@ from resque_core.grid.chain import FallbackChain
 
 logger = logging.getLogger(__name__)
 
-PROVIDERS = ("electricitymaps", "uk", "csv", "offline")
+PROVIDERS = ("electricitymaps", "uk", "csv", "offline", "illustrative")
 KEY_ENV = "ELECTRICITYMAPS_API_KEY"
 URL_ENV = "ELECTRICITYMAPS_API_URL"
 
@@ -37,8 +38,9 @@ def make_provider(
     timeout_s: float = 10.0,
     session: Any = None,
     env: Mapping[str, str] | None = None,
+    now: datetime | None = None,
 ) -> IntensityProvider:
-    """One provider by name ("electricitymaps", "uk", "csv", "offline").
+    """One provider by name ("electricitymaps", "uk", "csv", "offline", "illustrative").
 
     Args:
         api_key: Electricity Maps key; default ``ELECTRICITYMAPS_API_KEY`` (the dashboard passes ``st.secrets``).
@@ -48,6 +50,7 @@ def make_provider(
         timeout_s: Limit for every HTTP call, seconds.
         session: Optional ``requests.Session``.
         env: Environment to read instead of ``os.environ`` (tests).
+        now: Pins "now" for "illustrative", whose profile starts at that hour; default the clock at each call.
     """
     if name == "electricitymaps":
         from resque_core.grid.electricitymaps import ElectricityMapsProvider
@@ -70,6 +73,10 @@ def make_provider(
         from resque_core.grid.offline import OfflineProvider
 
         return OfflineProvider()
+    if name == "illustrative":
+        from resque_core.grid.illustrative import IllustrativeProvider
+
+        return IllustrativeProvider(now=now)
     raise ProviderFailure(name, "bad-input", f"unknown provider {name!r}: use one of {', '.join(PROVIDERS)}.")
 
 
@@ -82,7 +89,7 @@ def make_chain(
         names: Provider names, most preferred first.
         api_urls: Base URL per provider name (each service has its own), e.g. ``{"uk": "http://proxy"}``.
         ttl_s: How long answers stay cached, seconds.
-        **settings: Passed to every ``make_provider`` call (api_key, postcode, csv, timeout_s, session, env).
+        **settings: Passed to every ``make_provider`` call (api_key, postcode, csv, timeout_s, session, env, now).
     """
     urls = dict(api_urls or {})
     return FallbackChain(

@@ -10,17 +10,23 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 import numpy as np
 
 from resque_core.errors import ScheduleError
-from resque_core.grid.base import IntensitySeries, to_utc
+from resque_core.grid.base import IntensitySeries, iso_utc, to_utc
 from resque_core.grid.slots import Slot, best_slots
 from resque_core.grid.timeline import Timeline
 
 _REL_TOL = 1e-9
+_DICT_KEYS = (
+    *("provider", "zone", "kind", "source", "duration_s", "energy_kwh", "now", "deadline", "interruptible"),
+    *("best_start", "best_end", "best_intensity_g_per_kwh", "now_intensity_g_per_kwh"),
+    *("co2_best_kg", "co2_now_kg", "co2_saved_kg", "saved_pct", "note", "notes", "slots", "options"),
+)
 
 
 @dataclass(frozen=True)
@@ -28,13 +34,13 @@ class StartOption:
     """One feasible start: the job runs over ``[start, end)`` (UTC).
 
     Attributes:
-        avg_g_per_kwh: Energy-weighted mean carbon intensity over the job, gCO2eq/kWh.
+        intensity_g_per_kwh: Energy-weighted mean carbon intensity over the job, gCO2eq/kWh.
         co2_kg: Emissions of the job started here, kg CO2eq.
     """
 
     start: datetime
     end: datetime
-    avg_g_per_kwh: float
+    intensity_g_per_kwh: float
     co2_kg: float
 
 
@@ -47,10 +53,10 @@ class SchedulePlan:
             Empty only for an interruptible job that no unbroken window fits.
         best: The cleanest contiguous window (the earliest among equals), or None when ``options`` is empty.
         slots: For an interruptible job, the cleanest set of run slots in time order; else empty.
-        co2_kg_now: Emissions when starting now (or as soon as possible), kg CO2eq.
-        co2_kg_best: Emissions of the recommendation (the slots if interruptible, else ``best``), kg.
-        saved_kg, saved_pct: ``co2_kg_now - co2_kg_best``, and that as a percentage of ``co2_kg_now``.
-        now_avg_g_per_kwh, best_avg_g_per_kwh: Mean intensity now and for the recommendation, gCO2eq/kWh.
+        co2_now_kg: Emissions when starting now (or as soon as possible), kg CO2eq.
+        co2_best_kg: Emissions of the recommendation (the slots if interruptible, else ``best``), kg.
+        co2_saved_kg, saved_pct: ``co2_now_kg - co2_best_kg``, and that as a percentage of ``co2_now_kg``.
+        now_intensity_g_per_kwh, best_intensity_g_per_kwh: Mean intensity now and for the recommendation, gCO2eq/kWh.
         note: One sentence on the saving; it says why when the saving is zero.
         notes: Caveats from the series and the planning (proxy data, "now" moved, ...).
     """
@@ -67,12 +73,12 @@ class SchedulePlan:
     options: tuple[StartOption, ...]
     best: StartOption | None
     slots: tuple[Slot, ...]
-    co2_kg_now: float
-    co2_kg_best: float
-    saved_kg: float
+    co2_now_kg: float
+    co2_best_kg: float
+    co2_saved_kg: float
     saved_pct: float
-    now_avg_g_per_kwh: float
-    best_avg_g_per_kwh: float
+    now_intensity_g_per_kwh: float
+    best_intensity_g_per_kwh: float
     note: str
     notes: tuple[str, ...]
 
@@ -85,6 +91,15 @@ class SchedulePlan:
     def best_end(self) -> datetime:
         """When the recommendation ends (UTC)."""
         return self.slots[-1].end if self.slots else self.best.end
+
+    def to_dict(self) -> dict[str, Any]:
+        """The plan as JSON-ready data, in the one set of names the CLI's ``--json`` and scenarios share.
+
+        Keys are the attribute names (units in them); ``best_start``/``best_end`` are added, ``best`` is
+        left out (it is ``options``' cleanest entry). Times are ISO 8601 UTC ("...Z"); ``slots`` and
+        ``options`` are lists of dicts with their dataclass's field names.
+        """
+        return {key: _plain(getattr(self, key)) for key in _DICT_KEYS}
 
 
 def plan(
@@ -138,12 +153,12 @@ def plan(
         options=options,
         best=best,
         slots=slots,
-        co2_kg_now=co2_now,
-        co2_kg_best=co2_best,
-        saved_kg=saved,
+        co2_now_kg=co2_now,
+        co2_best_kg=co2_best,
+        co2_saved_kg=saved,
         saved_pct=100.0 * saved / co2_now if co2_now > 0 else 0.0,
-        now_avg_g_per_kwh=now_avg,
-        best_avg_g_per_kwh=_slots_avg(slots, energy_kwh) if slots else best.avg_g_per_kwh,
+        now_intensity_g_per_kwh=now_avg,
+        best_intensity_g_per_kwh=_slots_avg(slots, energy_kwh) if slots else best.intensity_g_per_kwh,
         note=_saving_note(series, line, span_s, saved, slots or (best,), energy_kwh),
         notes=(*series.notes, *notes),
     )
@@ -167,7 +182,7 @@ def _slots(line: Timeline, span_s: tuple, job: tuple, best: StartOption | None) 
     """The cleanest slots; the best window as one slot when pausing gains nothing."""
     slots = best_slots(line, *span_s, *job)
     if best is not None and sum(s.co2_kg for s in slots) >= best.co2_kg * (1 - _REL_TOL):
-        return (Slot(best.start, best.end, best.avg_g_per_kwh, float(job[1]), best.co2_kg),)
+        return (Slot(best.start, best.end, best.intensity_g_per_kwh, float(job[1]), best.co2_kg),)
     return slots
 
 
@@ -177,10 +192,21 @@ def _baseline(line: Timeline, span_s: tuple, job: tuple, options: tuple, notes: 
         notes.append(f"A hole in the series right after now: the baseline is the first possible start, "
                      f"{options[0].start:%H:%M}.")  # fmt: skip
     if options:
-        return options[0].co2_kg, options[0].avg_g_per_kwh
+        return options[0].co2_kg, options[0].intensity_g_per_kwh
     asap = best_slots(line, *span_s, *job, earliest=True)  # holes everywhere: run ASAP, pausing over them
     notes.append("No unbroken window fits the job; 'now' means running as soon as possible, pausing over holes.")
     return sum(s.co2_kg for s in asap), _slots_avg(asap, job[1])
+
+
+def _plain(value: Any) -> Any:
+    """Datetimes as ISO UTC text, dataclasses as dicts, tuples as lists; other values as they are."""
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
 
 
 def in_timezone(moment: datetime, tz_name: str) -> datetime:
@@ -278,7 +304,7 @@ def _slots_avg(slots: Sequence[Slot], energy_kwh: float) -> float:
     if energy_kwh > 0:
         return sum(s.co2_kg for s in slots) * 1000.0 / energy_kwh
     total_s = sum((s.end - s.start).total_seconds() for s in slots)
-    return sum(s.avg_g_per_kwh * (s.end - s.start).total_seconds() for s in slots) / total_s
+    return sum(s.intensity_g_per_kwh * (s.end - s.start).total_seconds() for s in slots) / total_s
 
 
 def _hm(seconds: float) -> str:

@@ -22,14 +22,14 @@ class Slot:
     """One stretch during which the job runs, ``[start, end)`` (UTC).
 
     Attributes:
-        avg_g_per_kwh: Energy-weighted mean intensity in the slot, gCO2eq/kWh.
+        intensity_g_per_kwh: Energy-weighted mean intensity in the slot, gCO2eq/kWh.
         energy_kwh: Energy the job draws in the slot, kWh.
         co2_kg: Emissions in the slot, kg CO2eq.
     """
 
     start: datetime
     end: datetime
-    avg_g_per_kwh: float
+    intensity_g_per_kwh: float
     energy_kwh: float
     co2_kg: float
 

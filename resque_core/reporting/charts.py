@@ -136,10 +136,11 @@ def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figu
             annotation_text="best window",
             annotation_position="top left",
         )
-    if times:
-        fig.add_vline(x=times[0], line_dash="dot", line_color="gray")
-        fig.add_annotation(x=times[0], yref="paper", y=1.0, text="now", showarrow=False, xanchor="left")
-    label = schedule.get("label") or schedule.get("data_kind") or ""
+    now = _time(schedule["now"]) if schedule.get("now") else (times[0] if times else None)
+    if now is not None:
+        fig.add_vline(x=now, line_dash="dot", line_color="gray")
+        fig.add_annotation(x=now, yref="paper", y=1.0, text="now", showarrow=False, xanchor="left")
+    label = schedule.get("source") or schedule.get("kind") or ""
     return _layout(fig, title or f"Grid carbon intensity ({label})", "time (UTC)", "gCO2/kWh")
 
 

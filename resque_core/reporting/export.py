@@ -164,8 +164,8 @@ def _forecast_html(fc: dict[str, Any]) -> str:
 
 
 def _schedule_html(sch: dict[str, Any]) -> str:
-    kind = sch.get("data_kind", "")
-    label = sch.get("label") or DATA_KIND_LABELS.get(kind, kind)
+    kind = sch.get("kind", "")
+    label = sch.get("source") or DATA_KIND_LABELS.get(kind, kind)
     rows = [
         ["provider / zone", f"{sch.get('provider')} / {sch.get('zone')}"],
         ["grid data", label],

@@ -12,11 +12,14 @@ Layouts (every figure carries its unit in its name, and ``basis`` says how it wa
   "basis"}} with the forecaster's measure names (epochs, seconds, kwh, co2_kg, money...), plus
   ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity``,
   ``hardware``, ``extrapolated``.
-- ``schedule``: ``provider``, ``zone``, ``data_kind`` ("forecast"|"measured"|"modeled"|
-  "illustrative"), ``label``, ``duration_s``, ``energy_kwh``, ``best_start``/``best_end`` (ISO UTC),
-  ``best_intensity_g_per_kwh``, ``now_intensity_g_per_kwh``, ``co2_best_kg``, ``co2_now_kg``,
-  ``co2_saved_kg``, ``saved_pct``, ``windows`` [{"start", "intensity_g_per_kwh"}], ``series``
-  [{"time", "intensity_g_per_kwh"}].
+- ``schedule``: ``SchedulePlan.to_dict()`` (the names the CLI's ``schedule --json`` prints):
+  ``provider``, ``zone``, ``kind`` ("forecast"|"measured"|"modeled"|"history-proxy"|"illustrative"),
+  ``source`` (what the grid data is, in words), ``duration_s``, ``energy_kwh``, ``now``,
+  ``best_start``/``best_end`` (ISO UTC), ``best_intensity_g_per_kwh``, ``now_intensity_g_per_kwh``,
+  ``co2_best_kg``, ``co2_now_kg``, ``co2_saved_kg``, ``saved_pct``, ``note``, ``notes``, ``slots``;
+  instead of every option, ``windows`` (the cleanest starts, [{"start", "end", "intensity_g_per_kwh",
+  "co2_kg"}]), and ``series`` [{"time", "intensity_g_per_kwh"}]. Files saved before said ``data_kind``
+  and ``label`` for ``kind`` and ``source``; ``Scenario.from_dict`` reads them as today's names.
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from pathlib import Path
 from typing import Any
 
 from resque_core.errors import ReportError
+from resque_core.grid.base import iso_utc
 from resque_core.jsonable import jsonable
 
 FORMAT = "resque-scenarios"
 FORMAT_VERSION = 1
 SECTIONS = ("index", "forecast", "schedule", "validation")
+_OLD_SCHEDULE_KEYS = {"data_kind": "kind", "label": "source"}  # scenario files saved before SchedulePlan.to_dict
 
 
 def _now_utc() -> str:
@@ -85,10 +90,12 @@ class Scenario:
         for key in ("inputs", *SECTIONS):
             if d.get(key) is not None and not isinstance(d[key], dict):
                 raise ReportError(f"scenario {d['name']!r}: '{key}' must be an object or null")
+        sections = {section: d.get(section) for section in SECTIONS}
+        sections["schedule"] = upgraded_schedule(sections["schedule"])
         return cls(
             name=str(d["name"]),
             inputs=dict(d.get("inputs") or {}),
-            **{section: d.get(section) for section in SECTIONS},
+            **sections,
             created_utc=str(d.get("created_utc") or _now_utc()),
         )
 
@@ -112,7 +119,7 @@ class Scenario:
             row[f"{measure}_low"] = figure.get("low")
             row[f"{measure}_high"] = figure.get("high")
         if self.schedule:
-            for key in ("provider", "zone", "data_kind", "best_start", "co2_now_kg", "co2_best_kg"):
+            for key in ("provider", "zone", "kind", "best_start", "co2_now_kg", "co2_best_kg"):
                 row[f"schedule_{key}" if not key.startswith("co2") else key] = self.schedule.get(key)
             row["co2_saved_kg"] = self.schedule.get("co2_saved_kg")
             row["co2_saved_pct"] = self.schedule.get("saved_pct")
@@ -219,46 +226,31 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
     )
 
 
-def schedule_section(
-    plan: Any,
-    series: Any,
-    data_kind: str | None = None,
-    label: str | None = None,
-    top: int = 5,
-    provider: str | None = None,
-) -> dict[str, Any]:
-    """The ``schedule`` layout from a ``resque_core.grid.schedule.SchedulePlan`` and its series.
+def schedule_section(plan: Any, series: Any, top: int = 5) -> dict[str, Any]:
+    """The ``schedule`` layout: ``SchedulePlan.to_dict()`` with its ``top`` cleanest windows, and the series.
 
-    ``data_kind``, ``label`` and ``provider`` override the plan's own (e.g. an illustrative profile
-    read through the CSV provider).
+    Every feasible start (``options``) is left out: ``windows`` keeps the ``top`` cleanest, and
+    ``series`` the intensity points the plan was made from (``IntensitySeries``).
     """
-    windows = sorted(plan.options, key=lambda o: (o.avg_g_per_kwh, o.start))[:top]
-    return _scenario_json(
-        {
-            "provider": provider or plan.provider,
-            "zone": plan.zone,
-            "data_kind": data_kind or plan.kind,
-            "label": label or plan.source,
-            "duration_s": plan.duration_s,
-            "energy_kwh": plan.energy_kwh,
-            "now": plan.now,
-            "best_start": plan.best_start,
-            "best_end": plan.best_end,
-            "best_intensity_g_per_kwh": plan.best_avg_g_per_kwh,
-            "now_intensity_g_per_kwh": plan.now_avg_g_per_kwh,
-            "co2_now_kg": plan.co2_kg_now,
-            "co2_best_kg": plan.co2_kg_best,
-            "co2_saved_kg": plan.saved_kg,
-            "saved_pct": plan.saved_pct,
-            "note": plan.note,
-            "notes": list(plan.notes),
-            "windows": [
-                {"start": o.start, "end": o.end, "intensity_g_per_kwh": o.avg_g_per_kwh, "co2_kg": o.co2_kg}
-                for o in windows
-            ],
-            "series": [
-                {"time": t, "intensity_g_per_kwh": v}
-                for t, v in zip(series.starts, series.values_g_per_kwh, strict=True)
-            ],
-        }
-    )
+    section = plan.to_dict()
+    options = section.pop("options")
+    section["windows"] = sorted(options, key=lambda o: (o["intensity_g_per_kwh"], o["start"]))[:top]
+    section["series"] = [
+        {"time": iso_utc(t), "intensity_g_per_kwh": v}
+        for t, v in zip(series.starts, series.values_g_per_kwh, strict=True)
+    ]
+    return _scenario_json(section)
+
+
+def upgraded_schedule(section: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A schedule section in today's names (``kind``, ``source``), whatever version saved it.
+
+    Files saved before ``SchedulePlan.to_dict`` wrote ``data_kind`` and ``label`` for those two.
+    """
+    if not section:
+        return section
+    out = dict(section)
+    for old, new in _OLD_SCHEDULE_KEYS.items():
+        if old in out:
+            out.setdefault(new, out.pop(old))
+    return out

@@ -8,16 +8,15 @@ A ``probe`` runs a few training steps under a meter and extrapolates kWh and sec
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 from resque_core.errors import EnergyError
+from resque_core.grid.offline import annual_intensity_g_per_kwh, iso3_of
 from resque_core.units import J_PER_KWH
 
 logger = logging.getLogger(__name__)
@@ -74,29 +73,27 @@ class EnergyMeter(ABC):
         self.reading = self.stop()
 
 
-def country_intensity_g_per_kwh(country_iso_code: str) -> float:
-    """Annual average grid intensity of a country (ISO3), from codecarbon's bundled energy mix."""
-    try:
-        text = resources.files("codecarbon").joinpath("data/private_infra/global_energy_mix.json").read_text()
-    except (ModuleNotFoundError, FileNotFoundError) as exc:
-        raise EnergyError("codecarbon's country energy mix is not installed; pass intensity_g_per_kwh") from exc
-    mix = json.loads(text)
-    if country_iso_code not in mix:
-        raise EnergyError(f"no grid intensity for country {country_iso_code!r}; use an ISO3 code such as 'DEU'")
-    return float(mix[country_iso_code]["carbon_intensity"])
-
-
 class ManualPowerMeter(EnergyMeter):
-    """A typed-in average power (W) times wall time: for hardware no meter can read."""
+    """A typed-in average power (W) times wall time: for hardware no meter can read.
+
+    Args:
+        watts: Average power, W.
+        intensity_g_per_kwh: Grid intensity for CO2, gCO2eq/kWh; default the country's annual average.
+        country_iso_code: The country of that annual average, ISO2 ("DE") or ISO3 ("DEU").
+
+    Raises:
+        ProviderFailure: No annual average for ``country_iso_code`` (``resque_core.grid.offline``).
+    """
 
     def __init__(self, watts: float, intensity_g_per_kwh: float | None = None, country_iso_code: str = "DEU"):
         if not (isinstance(watts, int | float) and math.isfinite(watts) and watts > 0):
             raise EnergyError(f"power must be a positive number of watts, not {watts!r}")
         self.watts = float(watts)
-        self.country_iso_code = country_iso_code if intensity_g_per_kwh is None else ""
-        self.intensity_g_per_kwh = (
-            country_intensity_g_per_kwh(country_iso_code) if intensity_g_per_kwh is None else float(intensity_g_per_kwh)
-        )
+        if intensity_g_per_kwh is None:
+            self.country_iso_code = iso3_of(country_iso_code)
+            self.intensity_g_per_kwh = annual_intensity_g_per_kwh(self.country_iso_code)[0]
+        else:
+            self.country_iso_code, self.intensity_g_per_kwh = "", float(intensity_g_per_kwh)
         self._t0: float | None = None
 
     def start(self) -> None:
@@ -123,16 +120,19 @@ class CodecarbonMeter(EnergyMeter):
     """codecarbon's offline tracker for an explicit country; writes no files, logs only errors.
 
     Args:
-        country_iso_code: ISO3 code of the grid whose annual intensity converts kWh to CO2.
+        country_iso_code: The grid whose annual intensity converts kWh to CO2, ISO2 ("DE") or ISO3 ("DEU");
+            codecarbon is given its ISO3 code.
         tracking_mode: "machine" (everything on the machine) or "process" (this process's CPU
             time and memory: fairer on a shared machine).
+
+    Raises:
+        ProviderFailure: No annual average for ``country_iso_code`` (``resque_core.grid.offline``).
     """
 
     def __init__(self, country_iso_code: str = "DEU", tracking_mode: str = "machine"):
         if tracking_mode not in ("machine", "process"):
             raise EnergyError(f"tracking_mode must be 'machine' or 'process', not {tracking_mode!r}")
-        country_intensity_g_per_kwh(country_iso_code)  # codecarbon would silently fall back to a world average
-        self.country_iso_code = country_iso_code
+        self.country_iso_code = iso3_of(country_iso_code)  # codecarbon would silently fall back to a world average
         self.tracking_mode = tracking_mode
         self._tracker: Any = None
         self._warmed = False

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import pathlib
 
 import pytest
@@ -108,3 +109,19 @@ def metric(at: AppTest, label_start: str) -> str:
 
 def errors(at: AppTest) -> list[str]:
     return [e.value for e in at.error] + [e.value for e in at.exception]
+
+
+def cli_plan(capsys, plan, horizon: str) -> dict:
+    """``schedule --provider illustrative --json`` for the job, zone, minute and deadline a page planned."""
+    from resque_core.cli import main
+    from resque_core.grid.base import iso_utc
+
+    argv = ["schedule", "--provider", "illustrative", "--zone", plan.zone, "--horizon", horizon, "--json"]
+    argv += ["--duration", f"{plan.duration_s!r}s", "--energy-kwh", repr(plan.energy_kwh), "--now", iso_utc(plan.now)]
+    if plan.deadline is not None:
+        argv += ["--deadline", iso_utc(plan.deadline)]
+    if plan.interruptible:
+        argv += ["--interruptible"]
+    capsys.readouterr()
+    assert main(argv) == 0
+    return json.loads(capsys.readouterr().out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,8 +14,9 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
-from tests.app.conftest import demo_app, errors, fresh_app, goto, metric
+from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
+from ui.results import when
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +92,46 @@ def test_offline_schedule_is_flat_and_says_so(demo):
     assert metric(at, "CO2 saved") == "0 kg"
     shown = " ".join(w.value for w in at.warning) + " ".join(c.value for c in at.main.caption)
     assert "modeled" in shown.lower() or "average" in shown.lower()
+
+
+def test_illustrative_schedule_with_a_deadline_equals_the_cli(demo, capsys):
+    at = goto(demo, "pages/schedule.py")
+    at.selectbox(key="sch_provider").set_value("illustrative").run()
+    at.slider(key="sch_horizon").set_value(24)
+    at.toggle(key="sch_has_deadline").set_value(True).run()
+    at.slider(key="sch_deadline").set_value(20)
+    at.toggle(key="sch_interruptible").set_value(True)
+    at.button(key="run_schedule").click().run()
+    assert not errors(at), errors(at)
+    page = at.session_state["results"]["schedule"][0]
+    assert page.kind == "illustrative" and page.deadline == page.now + timedelta(hours=20) and page.interruptible
+    cli = cli_plan(capsys, page, "24h")
+    assert cli == page.to_dict()
+    assert metric(at, "Best start") == when(datetime.fromisoformat(cli["best_start"]))
+    assert metric(at, "CO2 saved") == co2_text(cli["co2_saved_kg"])
+    assert any("illustrative, not live data" in w.value for w in at.warning)
+
+
+def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
+    """The page's action with a plain dict as session state, at a fixed minute: the CLI's plan, to the bit."""
+    from resque_core.forecast.costing import Costing
+    from ui.state import init_state, set_result
+
+    state: dict = {}
+    init_state(state)
+    costing = Costing(kwh_per_epoch=0.05, kwh_per_epoch_source="modeled", seconds_per_epoch=900.0)
+    forecast = Forecaster().fit(default_records(), "dist").predict(0.05, costing=costing)
+    set_result(state, "forecast", forecast, {})
+    now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
+    page, series = actions.run_schedule(state, dict(actions.DEFAULT_SCHEDULE), now=now)
+    assert series.start == datetime(2026, 11, 23, 10, tzinfo=UTC) and len(series) == 48
+    assert page.now == now and page.duration_s == forecast.measures["seconds"].point > 3600
+    assert page.energy_kwh == forecast.measures["kwh"].point
+    cli = cli_plan(capsys, page, "48h")
+    assert cli == page.to_dict() and cli["best_start"] == actions.schedule_of(state)["best_start"]
+    later, _ = actions.run_schedule(state, dict(actions.DEFAULT_SCHEDULE), now=now + timedelta(hours=1))
+    assert later.best_start == page.best_start + timedelta(hours=1)  # the profile starts at now's hour
+    assert later.co2_best_kg == pytest.approx(page.co2_best_kg) and later.co2_now_kg == pytest.approx(page.co2_now_kg)
 
 
 def test_malformed_grid_csv_shows_a_message_and_keeps_the_schedule(demo):

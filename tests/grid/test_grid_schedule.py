@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -31,18 +32,42 @@ def at(hours):
 def test_hand_worked_hourly_example():
     result = plan(hourly([300, 200, 100, 100, 400, 50]), 2 * H, 2.0, now=T0)
     assert [o.start for o in result.options] == [at(h) for h in range(5)]
-    assert [o.avg_g_per_kwh for o in result.options] == [250, 150, 100, 250, 225]
+    assert [o.intensity_g_per_kwh for o in result.options] == [250, 150, 100, 250, 225]
     assert result.best.start == at(2) and result.best_end == at(4)
-    assert result.co2_kg_now == pytest.approx(0.5) and result.co2_kg_best == pytest.approx(0.2)
-    assert result.saved_kg == pytest.approx(0.3) and result.saved_pct == pytest.approx(60.0)
-    assert result.now_avg_g_per_kwh == 250 and result.best_avg_g_per_kwh == 100
+    assert result.co2_now_kg == pytest.approx(0.5) and result.co2_best_kg == pytest.approx(0.2)
+    assert result.co2_saved_kg == pytest.approx(0.3) and result.saved_pct == pytest.approx(60.0)
+    assert result.now_intensity_g_per_kwh == 250 and result.best_intensity_g_per_kwh == 100
     assert "02:00" in result.note
+
+
+def test_to_dict_has_one_set_of_names_with_units_and_utc_times():
+    result = plan(hourly([300, 200, 100, 100, 400, 50]), 2 * H, 2.0, now=T0 + timedelta(minutes=30), interruptible=True)
+    d = result.to_dict()
+    assert list(d) == ["provider", "zone", "kind", "source", "duration_s", "energy_kwh", "now", "deadline",
+                       "interruptible", "best_start", "best_end", "best_intensity_g_per_kwh", "now_intensity_g_per_kwh",
+                       "co2_best_kg", "co2_now_kg", "co2_saved_kg", "saved_pct", "note", "notes", "slots",
+                       "options"]  # fmt: skip
+    assert d["now"] == "2026-11-23T00:30:00Z" and d["deadline"] is None and d["interruptible"] is True
+    assert d["best_start"] == "2026-11-23T02:00:00Z" and d["best_end"] == "2026-11-23T06:00:00Z"  # two slots
+    assert d["co2_best_kg"] == result.co2_best_kg == pytest.approx(0.15) and d["saved_pct"] == pytest.approx(62.5)
+    assert d["co2_now_kg"] == result.co2_now_kg == 0.4 and d["co2_saved_kg"] == result.co2_saved_kg
+    assert d["best_intensity_g_per_kwh"] == pytest.approx(75.0) and d["now_intensity_g_per_kwh"] == 200.0
+    assert d["slots"] == [
+        {"start": "2026-11-23T02:00:00Z", "end": "2026-11-23T03:00:00Z", "intensity_g_per_kwh": 100.0,
+         "energy_kwh": 1.0, "co2_kg": pytest.approx(0.1)},
+        {"start": "2026-11-23T05:00:00Z", "end": "2026-11-23T06:00:00Z", "intensity_g_per_kwh": 50.0,
+         "energy_kwh": 1.0, "co2_kg": pytest.approx(0.05)},
+    ]  # fmt: skip
+    assert d["options"][0] == {"start": "2026-11-23T00:30:00Z", "end": "2026-11-23T02:30:00Z",
+                               "intensity_g_per_kwh": 200.0, "co2_kg": pytest.approx(0.4)}  # fmt: skip
+    assert len(d["options"]) == len(result.options) == 5
+    assert json.loads(json.dumps(d)) == d
 
 
 def test_partial_steps_from_a_now_inside_a_step():
     result = plan(hourly([300, 200, 100, 100]), 1 * H, 1.0, now=at(0.5))
     assert result.options[0].start == at(0.5)
-    assert result.options[0].avg_g_per_kwh == pytest.approx(250.0)  # half an hour at 300, half at 200
+    assert result.options[0].intensity_g_per_kwh == pytest.approx(250.0)  # half an hour at 300, half at 200
     assert [o.start for o in result.options[1:]] == [at(1), at(2), at(3)]
     assert result.best.start == at(2) and result.best.co2_kg == pytest.approx(0.1)
 
@@ -55,7 +80,7 @@ def test_irregular_steps_are_time_weighted():
     result = plan(series, 1800, 1.0, now=T0)
     assert [o.start for o in result.options] == starts[:3]
     # 10 min at 400 + 20 at 100; 20 at 100 + 10 at 200; 15 at 200 + 15 at 300
-    assert [o.avg_g_per_kwh for o in result.options] == pytest.approx([200.0, 400 / 3, 250.0])
+    assert [o.intensity_g_per_kwh for o in result.options] == pytest.approx([200.0, 400 / 3, 250.0])
     assert result.best.start == starts[1]
 
 
@@ -66,7 +91,7 @@ def test_no_window_across_a_hole_longer_than_one_step():
     assert series.ends[2] == at(3)  # hole from 03:00 to 06:00
     result = plan(series, 2 * H, 1.0, now=T0)
     assert [o.start for o in result.options] == [at(0), at(1), at(6), at(7)]
-    assert result.best.start == at(1) and result.best.avg_g_per_kwh == pytest.approx(10.0)
+    assert result.best.start == at(1) and result.best.intensity_g_per_kwh == pytest.approx(10.0)
 
 
 def test_a_hole_of_one_step_is_bridged():
@@ -74,7 +99,7 @@ def test_a_hole_of_one_step_is_bridged():
                           values_g_per_kwh=[100, 200, 300], kinds="forecast", step_s=H)  # fmt: skip
     assert series.ends == (at(1), at(3), at(4))
     result = plan(series, 3 * H, 3.0, now=T0)
-    assert result.options[0].avg_g_per_kwh == pytest.approx((100 + 200 + 200) / 3)
+    assert result.options[0].intensity_g_per_kwh == pytest.approx((100 + 200 + 200) / 3)
 
 
 def test_deadline_limits_the_starts():
@@ -87,7 +112,7 @@ def test_interruptible_takes_the_cleanest_slots():
     result = plan(hourly([300, 200, 100, 100, 400, 50]), 2 * H, 2.0, now=at(0.5), interruptible=True)
     assert [(s.start, s.end) for s in result.slots] == [(at(2), at(3)), (at(5), at(6))]
     assert [s.energy_kwh for s in result.slots] == pytest.approx([1.0, 1.0])
-    assert result.co2_kg_best == pytest.approx(0.15) and result.best_avg_g_per_kwh == pytest.approx(75.0)
+    assert result.co2_best_kg == pytest.approx(0.15) and result.best_intensity_g_per_kwh == pytest.approx(75.0)
     assert result.best_start == at(2) and result.best_end == at(6)
     assert result.best.start == at(2)  # the contiguous best is still reported
     assert "2 slots" in result.note
@@ -96,21 +121,21 @@ def test_interruptible_takes_the_cleanest_slots():
 def test_interruptible_respects_the_deadline_and_merges_adjacent_slots():
     result = plan(hourly([300, 200, 100, 100, 400, 50]), 2 * H, 2.0, now=T0, deadline=at(4), interruptible=True)
     assert [(s.start, s.end) for s in result.slots] == [(at(2), at(4))]
-    assert result.co2_kg_best == pytest.approx(0.2)
+    assert result.co2_best_kg == pytest.approx(0.2)
 
 
 def test_power_profile_weights_the_phases():
     # 2 h job over [100, 300]; first hour draws 3/4 of the energy.
     result = plan(hourly([100, 300, 300]), 2 * H, 4.0, now=T0, power_profile=[3, 1])
     assert result.options[0].co2_kg == pytest.approx((3 * 100 + 1 * 300) / 1000)
-    assert result.options[0].avg_g_per_kwh == pytest.approx(150.0)
+    assert result.options[0].intensity_g_per_kwh == pytest.approx(150.0)
 
 
 def test_offline_gives_zero_saving_and_says_why():
     series = OfflineProvider().intensity("DE", T0, at(24))
     result = plan(series, 3 * H, 1.2, now=T0)
-    assert result.saved_kg == 0.0 and result.saved_pct == 0.0
-    assert result.co2_kg_best == result.co2_kg_now == pytest.approx(1.2 * series.values_g_per_kwh[0] / 1000)
+    assert result.co2_saved_kg == 0.0 and result.saved_pct == 0.0
+    assert result.co2_best_kg == result.co2_now_kg == pytest.approx(1.2 * series.values_g_per_kwh[0] / 1000)
     assert "flat annual average" in result.note and result.kind == "modeled"
     assert result.best.start == T0
 
@@ -122,7 +147,7 @@ def test_now_already_best_says_so():
 
 def test_zero_energy_saves_nothing():
     result = plan(hourly([300, 100]), 1 * H, 0.0, now=T0)
-    assert result.co2_kg_now == 0.0 and "no energy" in result.note
+    assert result.co2_now_kg == 0.0 and "no energy" in result.note
 
 
 def test_now_before_the_series_moves_to_its_start():
@@ -166,7 +191,7 @@ def test_holes_everywhere_explain_the_longest_stretch():
     result = plan(series, 2 * H, 2.0, now=T0, interruptible=True)  # pausing over the holes
     assert result.options == () and result.best is None
     assert [(s.start, s.end) for s in result.slots] == [(at(0), at(1)), (at(3), at(4))]
-    assert result.co2_kg_now == result.co2_kg_best == pytest.approx(0.003) and result.saved_kg == 0.0
+    assert result.co2_now_kg == result.co2_best_kg == pytest.approx(0.003) and result.co2_saved_kg == 0.0
     assert any("as soon as possible" in n for n in result.notes)
 
 
@@ -252,7 +277,7 @@ def test_agrees_with_minute_by_minute_integration(case):
     for a, co2 in expected.items():
         assert got[a] == pytest.approx(co2, rel=1e-9, abs=1e-12)
     assert result.best.co2_kg == pytest.approx(min(expected.values()), rel=1e-9, abs=1e-12)
-    assert result.co2_kg_now == pytest.approx(expected[min(expected)], rel=1e-9, abs=1e-12)
+    assert result.co2_now_kg == pytest.approx(expected[min(expected)], rel=1e-9, abs=1e-12)
 
 
 @settings(max_examples=100, deadline=None)
@@ -271,10 +296,10 @@ def test_interruptible_slots_match_the_cheapest_minutes(case):
         return
     result = plan(series, duration * 60.0, 2.0, interruptible=True, **kwargs)
     assert sum(s.co2_kg for s in result.slots) == pytest.approx(slots_co2, rel=1e-9, abs=1e-12)
-    assert result.co2_kg_best == pytest.approx(slots_co2, rel=1e-9, abs=1e-12)
+    assert result.co2_best_kg == pytest.approx(slots_co2, rel=1e-9, abs=1e-12)
     assert sum((s.end - s.start).total_seconds() for s in result.slots) == pytest.approx(duration * 60.0)
     baseline = expected[min(expected)] if expected else asap_co2
-    assert result.co2_kg_now == pytest.approx(baseline, rel=1e-9, abs=1e-12)
-    assert result.saved_kg == pytest.approx(baseline - slots_co2, rel=1e-6, abs=1e-9)
+    assert result.co2_now_kg == pytest.approx(baseline, rel=1e-9, abs=1e-12)
+    assert result.co2_saved_kg == pytest.approx(baseline - slots_co2, rel=1e-6, abs=1e-9)
     limit = minute(min(ends[-1], deadline) if deadline is not None else ends[-1])
     assert all(minute(now) <= s.start < s.end <= limit for s in result.slots)

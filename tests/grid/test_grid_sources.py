@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import json
+import pathlib
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -75,6 +77,21 @@ def test_csv_outside_the_range_and_missing_file(tmp_path):
                                             ("UK", "GBR"), ("US-CAL-CISO", "USA"), ("DK-DK1", "DNK")])  # fmt: skip
 def test_offline_accepts_iso2_iso3_and_zones(zone, iso3):
     assert iso3_of(zone) == iso3
+
+
+def test_annual_reader_reads_codecarbon_by_iso2_or_iso3():
+    import codecarbon
+
+    mix_path = pathlib.Path(codecarbon.__file__).parent / "data" / "private_infra" / "global_energy_mix.json"
+    mix = json.loads(mix_path.read_text())
+    assert annual_intensity_g_per_kwh("DE") == annual_intensity_g_per_kwh("DEU") == annual_intensity_g_per_kwh("deu")
+    value, country, year = annual_intensity_g_per_kwh("DE")
+    assert value == float(mix["DEU"]["carbon_intensity"]) and country == mix["DEU"]["country_name"]
+    assert year == mix["DEU"].get("year")
+    for unknown in ("ZZ", "XXX", "Germany", ""):
+        with pytest.raises(ProviderFailure, match=f"no annual average for zone {unknown!r}") as err:
+            annual_intensity_g_per_kwh(unknown)
+        assert err.value.reason == "bad-input"
 
 
 def test_offline_is_flat_and_modeled():

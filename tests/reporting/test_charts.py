@@ -34,3 +34,13 @@ def test_projection_colours_by_class_and_marks_new_points():
     fig = charts.projection_scatter([[0, 0], [1, 1], [2, 2]], ["a", "b", "a"], ["original", "new", "new"])
     assert [t.name for t in fig.data] == ["original", "new"]
     assert list(fig.data[1].marker.color) == [1, 0] and fig.data[1].marker.symbol == "x"
+
+
+def test_now_is_marked_where_the_plan_started_not_where_the_series_does():
+    schedule = dict(make_scenario().schedule, now="2026-11-23T02:20:00Z")
+    fig = charts.intensity_series(schedule)
+    line = [s for s in fig.layout.shapes if s.type == "line"][0]
+    assert datetime.fromisoformat(str(line.x0)) == datetime.fromisoformat("2026-11-23T02:20:00+00:00")
+    older = charts.intensity_series(make_scenario().schedule)  # no "now" saved: the series' first point
+    line = [s for s in older.layout.shapes if s.type == "line"][0]
+    assert datetime.fromisoformat(str(line.x0)) == datetime.fromisoformat("2026-11-23T00:00:00+00:00")

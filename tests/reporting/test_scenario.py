@@ -92,8 +92,61 @@ def test_sections_from_real_engine_results():
     rows = "\n".join(f"{(start + timedelta(hours=h)).isoformat()},{300 - 10 * h}" for h in range(6))
     series = CsvProvider(f"datetime,carbon_intensity\n{rows}".encode(), kind="modeled").read("DE")
     planned = plan(series, 3600.0, 1.0, now=start)
-    sch = schedule_section(planned, series, "illustrative", "illustrative, not live data", provider="illustrative")
-    assert sch["best_start"] == "2026-11-23T05:00:00+00:00" and sch["co2_now_kg"] == pytest.approx(0.3)
+    sch = schedule_section(planned, series)
+    assert sch["best_start"] == "2026-11-23T05:00:00Z" and sch["co2_now_kg"] == pytest.approx(0.3)
     assert sch["saved_pct"] == pytest.approx(100 * (0.3 - 0.25) / 0.3)
-    assert sch["provider"] == "illustrative" and len(sch["series"]) == 6 and sch["windows"][0]["co2_kg"] == 0.25
+    assert sch["provider"] == "csv" and sch["kind"] == "modeled" and sch["source"] == series.source
+    assert len(sch["series"]) == 6 and sch["series"][1] == {"time": "2026-11-23T01:00:00Z", "intensity_g_per_kwh": 290}
+    assert sch["windows"][0] == {"start": "2026-11-23T05:00:00Z", "end": "2026-11-23T06:00:00Z",
+                                 "intensity_g_per_kwh": 250.0, "co2_kg": 0.25}  # fmt: skip
+    same = {key: value for key, value in planned.to_dict().items() if key != "options"}
+    assert {key: sch[key] for key in same} == same  # the plan's own names and values, as the CLI prints them
     assert Scenario.from_json(Scenario(name="x", forecast=fc, schedule=sch).to_json()).schedule == sch
+
+
+OLD_SCHEDULE = {  # a schedule section as scenario files saved it before SchedulePlan.to_dict
+    "provider": "illustrative",
+    "zone": "DE",
+    "data_kind": "illustrative",
+    "label": "illustrative, not live data: a bundled 48-h profile anchored at the current hour",
+    "duration_s": 3600.0,
+    "energy_kwh": 1.0,
+    "now": "2026-11-23T00:10:00+00:00",
+    "best_start": "2026-11-23T05:00:00+00:00",
+    "best_end": "2026-11-23T06:00:00+00:00",
+    "best_intensity_g_per_kwh": 250.0,
+    "now_intensity_g_per_kwh": 300.0,
+    "co2_now_kg": 0.3,
+    "co2_best_kg": 0.25,
+    "co2_saved_kg": 0.05,
+    "saved_pct": 16.7,
+    "note": "Starting at 2026-11-23 05:00 UTC instead of now saves 0.05 kg CO2eq.",
+    "notes": [],
+    "windows": [
+        {
+            "start": "2026-11-23T05:00:00+00:00",
+            "end": "2026-11-23T06:00:00+00:00",
+            "intensity_g_per_kwh": 250.0,
+            "co2_kg": 0.25,
+        }
+    ],
+    "series": [{"time": f"2026-11-23T0{h}:00:00+00:00", "intensity_g_per_kwh": 300.0 - 10 * h} for h in range(6)],
+}
+
+
+def test_a_scenarios_file_saved_before_to_dict_still_loads():
+    from resque_core.reporting import charts
+    from resque_core.reporting.export import to_html
+
+    doc = {"format": "resque-scenarios", "version": 1, "scenarios": [{"name": "old", "schedule": OLD_SCHEDULE}]}
+    (old,) = scenarios_from_json(json.dumps(doc))
+    assert old.schedule["kind"] == "illustrative" and old.schedule["source"] == OLD_SCHEDULE["label"]
+    assert "data_kind" not in old.schedule and "label" not in old.schedule
+    assert {k: v for k, v in old.schedule.items() if k not in ("kind", "source")} == {
+        k: v for k, v in OLD_SCHEDULE.items() if k not in ("data_kind", "label")
+    }
+    row = old.summary()
+    assert row["schedule_kind"] == "illustrative" and row["co2_saved_kg"] == 0.05 and row["co2_best_kg"] == 0.25
+    assert "illustrative, not live data" in to_html([old]) and "2026-11-23 05:00 UTC" in to_html([old])
+    assert "illustrative, not live data" in charts.intensity_series(old.schedule).layout.title.text
+    assert Scenario.from_json(old.to_json()) == old  # saved again in today's names

@@ -11,12 +11,13 @@ import torch
 from torch.utils.data import TensorDataset
 
 from resque_core.errors import EnergyError
+from resque_core.grid.base import ProviderFailure
+from resque_core.grid.offline import annual_intensity_g_per_kwh
 from resque_core.model.architectures import SmallCNN
 from resque_core.retraining.hardware import PROFILES_PATH, load_hardware_profiles, modeled_kwh_per_epoch
 from resque_core.retraining.meters import (
     CodecarbonMeter,
     ManualPowerMeter,
-    country_intensity_g_per_kwh,
     describe_codecarbon_hardware,
 )
 from resque_core.retraining.probe import probe
@@ -46,7 +47,7 @@ def test_codecarbon_meter_positive_energy_and_says_estimate():
     assert r.energy_kwh > 0 and r.co2_kg > 0
     assert 0.35 < r.duration_s < 5
     # CO2 is kWh x Germany's annual intensity from codecarbon's bundled data.
-    assert r.intensity_g_per_kwh == pytest.approx(country_intensity_g_per_kwh("DEU"), rel=1e-3)
+    assert r.intensity_g_per_kwh == pytest.approx(annual_intensity_g_per_kwh("DEU")[0], rel=1e-3)
     assert r.country_iso == "DEU"
     assert r.estimated == (r.source == "codecarbon-estimate")
     if not _has_power_counter():
@@ -58,7 +59,8 @@ def test_codecarbon_meter_positive_energy_and_says_estimate():
 
 
 def test_codecarbon_meter_refuses_unknown_country_and_mode():
-    with pytest.raises(EnergyError, match="ISO3"):
+    assert CodecarbonMeter("DE").country_iso_code == "DEU"  # codecarbon gets the ISO3 code
+    with pytest.raises(ProviderFailure, match="no annual average for zone 'XXX'"):
         CodecarbonMeter("XXX")
     with pytest.raises(EnergyError, match="tracking_mode"):
         CodecarbonMeter("DEU", tracking_mode="gpu")
@@ -78,11 +80,14 @@ def test_manual_meter_is_power_times_time():
 
 
 def test_manual_meter_country_intensity_and_bad_inputs():
-    assert ManualPowerMeter(10, country_iso_code="FRA").intensity_g_per_kwh == country_intensity_g_per_kwh("FRA")
+    france = annual_intensity_g_per_kwh("FRA")[0]
+    for code in ("FRA", "FR"):  # the grid's one annual reader: ISO3 or ISO2
+        meter = ManualPowerMeter(10, country_iso_code=code)
+        assert meter.intensity_g_per_kwh == france and meter.country_iso_code == "FRA"
     for bad in (0, -5, float("nan"), float("inf"), "10"):
         with pytest.raises(EnergyError, match="positive number of watts"):
             ManualPowerMeter(bad)
-    with pytest.raises(EnergyError, match="ISO3"):
+    with pytest.raises(ProviderFailure, match="no annual average for zone 'Germany'"):
         ManualPowerMeter(10, country_iso_code="Germany")
     with pytest.raises(EnergyError, match="before it was started"):
         ManualPowerMeter(10, 300).stop()
