@@ -58,7 +58,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--plateau-patience", type=int, default=8, help="evaluations that must stay in the band (default 8)")
     p.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 is fastest for the small CNN)")
-    p.add_argument("--country", default="DEU", help="ISO3 grid for codecarbon's CO2 (annual average)")
+    p.add_argument(
+        "--country", default="DEU", help="country code (ISO2 or ISO3) of the grid for CO2 (annual average; default DEU)"
+    )
     p.add_argument("--tracking-mode", default="process", choices=("process", "machine"), help="codecarbon mode")
     p.add_argument("--no-energy", action="store_true", help="do not measure energy")
     p.add_argument(

@@ -201,7 +201,8 @@ def test_validate_retrains_and_records_the_run(demo):
     rows = RecordStore().all()
     assert len(rows) >= 1 and rows["epochs"].iloc[-1] == pytest.approx(job.result.epochs)
     row = rows.iloc[-1]  # the same columns a calibration sweep writes: it feeds the per-type curves
-    assert (row["shift_type"], int(row["shift_level"]), int(row["seed"])) == ("gaussian_noise", 5, 0)
+    kind, level = at.session_state["results"]["index"].shift.split(":")
+    assert (row["shift_type"], int(row["shift_level"]), int(row["seed"])) == (kind, int(level), 0)
     assert row["kwh_per_epoch"] == pytest.approx(job.result.kwh_per_epoch)
     assert row["run_id"].startswith("validate-") and row["index_value"] == pytest.approx(
         at.session_state["results"]["index"].value

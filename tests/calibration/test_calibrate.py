@@ -244,7 +244,10 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
         (["--demo", "--max-cases", "0"], "--max-cases"),
         (["--demo", "--threads", "0"], "--threads"),
         (["--demo", "--data-fraction", "1.5"], "--data-fraction"),
-        (["--demo", "--types", "jpeg", "--levels", "1", "--country", "Germany", "--out", "IGNORED"], "ISO3"),
+        (
+            ["--demo", "--types", "jpeg", "--levels", "1", "--country", "Germany", "--out", "IGNORED"],
+            "ISO country code",
+        ),
         (["--checkpoint", "x.pt", "--original", "digits", "--shifts", "blur"], "TYPE:LEVEL"),
         (["--checkpoint", "missing.pt", "--original", "digits", "--db", "IGNORED"], "does not exist"),
     ],
