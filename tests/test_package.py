@@ -51,3 +51,18 @@ def test_usage_errors_are_one_line_on_stderr():
         out = subprocess.run([sys.executable, "-m", "resque_core", *argv], capture_output=True, text=True, cwd=ROOT)
         assert out.returncode == 2, argv
         assert out.stderr.startswith("error: ") and len(out.stderr.strip().splitlines()) == 1, out.stderr
+
+
+def test_shipped_assets_are_package_data():
+    """``pip install .`` ships every asset: each matches a package-data pattern and is found by ``asset_path``."""
+    import fnmatch
+    import tomllib
+
+    from resque_core.assets import asset_path
+
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]
+    shipped = [p for p in (ROOT / "resque_core" / "assets").iterdir() if p.suffix != ".py" and p.is_file()]
+    assert len(shipped) >= 6
+    for path in shipped:
+        assert any(fnmatch.fnmatch(path.name, pat) for pat in patterns["resque_core.assets"]), path.name
+        assert asset_path(path.name) == path
