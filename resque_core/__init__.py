@@ -24,6 +24,7 @@ _LAZY = {
     "ShiftSpec": "resque_core.data",
     "SHIFT_TYPES": "resque_core.data",
     "paper_split": "resque_core.data",
+    "build_pair": "resque_core.data",
     "task_split": "resque_core.data",
     # checkpoints and the index
     "load_checkpoint": "resque_core.model",
