@@ -48,6 +48,8 @@ _LAZY = {
     "Forecast": "resque_core.forecast",
     "Interval": "resque_core.forecast",
     "Costing": "resque_core.forecast",
+    "CostSettings": "resque_core.forecast",
+    "build_costing": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",
