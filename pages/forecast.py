@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.calibration.config import SelfCalibration, shifts_of
+from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.reporting import charts
 from ui import actions, cache
 from ui.errors import guard
@@ -85,49 +86,59 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     return previous
 
 
-def energy_basis(settings: dict) -> None:
-    """Energy per epoch: the records, a hardware profile, typed watts, or a probe run here."""
+def energy_basis() -> dict:
+    """Energy per epoch (``CostSettings`` fields): the records, a hardware profile, typed watts, or a probe."""
     energy = st.radio("Energy per epoch", ENERGY, key="fc_energy")
+    fields: dict = {"energy": "records"}
     if energy == ENERGY[1]:
         profiles = cache.hardware_profiles()
-        settings |= {
+        fields = {
             "energy": "profile",
             "profile": st.selectbox(
                 "Profile", list(profiles), key="fc_profile", format_func=lambda n: profiles[n]["label"]
             ),
         }
     elif energy == ENERGY[2]:
-        settings |= {"energy": "watts", "watts": st.number_input("Average power (W)", 1.0, 1e4, 300.0, key="fc_watts")}
+        watts = st.number_input("Power at full load (W)", 1.0, 1e4, 300.0, key="fc_watts")
+        fields = {"energy": "watts", "watts": watts}
     elif energy == ENERGY[3]:
-        settings["energy"] = "probe"
+        fields = {"energy": "probe"}
         st.caption(
             "A few training steps of your model on the new data under codecarbon (an estimate without "
             "power counters), extrapolated to one epoch."
         )
-    if settings["energy"] in ("profile", "watts"):
-        settings["seconds_per_epoch"] = st.number_input(
+    if fields["energy"] in ("profile", "watts"):
+        fields["seconds_per_epoch"] = st.number_input(
             "Seconds per epoch on that hardware", 0.1, 1e6, 60.0, key="fc_sec_epoch"
         )
-        settings["utilization"] = st.slider("Average utilization", 0.1, 1.0, 0.7, key="fc_util")
+        fields["utilization"] = st.slider(
+            "Average utilization",
+            0.1,
+            1.0,
+            DEFAULT_UTILIZATION,
+            key="fc_util",
+            help="Share of that power drawn on average (1 = the upper bound). Energy here is modeled.",
+        )
+    return fields
 
 
-def grid_and_price(settings: dict) -> None:
-    """Grid intensity (a zone's annual average, typed, or the records') and the price."""
+def grid_and_price() -> dict:
+    """Grid intensity (a zone's annual average, typed, or the records') and the price, as ``CostSettings`` fields."""
     grid = st.radio("Grid intensity", GRID, key="fc_grid")
+    fields: dict = {"intensity": "records"}
     if grid == GRID[0]:
-        settings |= {"intensity": "offline", "zone": st.text_input("Zone (country code)", "DE", key="fc_zone")}
+        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", "DE", key="fc_zone")}
     elif grid == GRID[1]:
-        settings |= {
+        fields = {
             "intensity": "typed",
             "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, 300.0, key="fc_intensity"),
         }
-    else:
-        settings["intensity"] = "records"
     price = st.radio("Price", ("None", "Per kWh", "Per GPU-hour"), key="fc_price", horizontal=True)
     if price == "Per kWh":
-        settings["price_per_kwh"] = st.number_input("Price per kWh", 0.0, 100.0, 0.30, key="fc_price_kwh")
+        fields["price_per_kwh"] = st.number_input("Price per kWh", 0.0, 100.0, 0.30, key="fc_price_kwh")
     elif price == "Per GPU-hour":
-        settings["hourly_rate"] = st.number_input("Price per hour", 0.0, 1000.0, 2.0, key="fc_price_hour")
+        fields["hourly_rate"] = st.number_input("Price per hour", 0.0, 1000.0, 2.0, key="fc_price_hour")
+    return fields
 
 
 def show_forecast(forecast) -> None:
@@ -184,13 +195,14 @@ def render() -> None:
         settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
         left, right = st.columns(2)
         with left:
-            energy_basis(settings)
+            energy = energy_basis()
         with right:
-            grid_and_price(settings)
+            grid = grid_and_price()
         if st.button("Forecast", type="primary", key="run_forecast"):
             with guard("forecasting"):
-                probe = actions.probe(state) if settings["energy"] == "probe" else None
-                actions.run_forecast(state, settings, csv_bytes, probe)
+                cost = CostSettings(**energy, **grid)
+                probe = actions.probe(state) if cost.energy == "probe" else None
+                actions.run_forecast(state, settings, cost, csv_bytes, probe)
     forecast = result(state, "forecast")
     if forecast is not None:
         with results:

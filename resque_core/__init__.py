@@ -24,6 +24,7 @@ _LAZY = {
     "ShiftSpec": "resque_core.data",
     "SHIFT_TYPES": "resque_core.data",
     "paper_split": "resque_core.data",
+    "build_pair": "resque_core.data",
     "task_split": "resque_core.data",
     # checkpoints and the index
     "load_checkpoint": "resque_core.model",
@@ -47,6 +48,8 @@ _LAZY = {
     "Forecast": "resque_core.forecast",
     "Interval": "resque_core.forecast",
     "Costing": "resque_core.forecast",
+    "CostSettings": "resque_core.forecast",
+    "build_costing": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",

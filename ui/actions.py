@@ -15,15 +15,8 @@ from ui.state import result, set_result
 DEFAULT_DATA = {"original": "digits", "new": None, "shift": "gaussian_noise:5", "kind": "dist", "seed": 0}
 DEFAULT_MODEL = {"checkpoint": "default", "trust": False}
 DEFAULT_INDEX = {"layer": None, "device": "auto", "batch_size": 256}
-DEFAULT_FORECAST = {
-    "calibration": "default",
-    "level": 0.8,
-    "energy": "records",
-    "intensity": "offline",
-    "zone": "DE",
-    "price_per_kwh": None,
-    "hourly_rate": None,
-}
+DEFAULT_FORECAST = {"calibration": "default", "level": 0.8}
+DEFAULT_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
 DEFAULT_SCHEDULE = {
     "provider": "illustrative",
     "zone": "DE",
@@ -50,53 +43,26 @@ def run_index(state: MutableMapping, settings: dict, progress: Progress | None =
     return report
 
 
-def costing(settings: dict, probe: Any = None) -> Any:
-    """The ``Costing`` for the forecast settings (energy basis, grid intensity, price)."""
-    from resque_core.forecast.costing import Costing
-    from resque_core.retraining.hardware import modeled_kwh_per_epoch
+def run_forecast(
+    state: MutableMapping, settings: dict, cost: Any = None, csv_bytes: bytes | None = None, probe: Any = None
+) -> Any:
+    """Forecast retraining cost at the current index with ``settings`` (calibration, level), priced by ``cost``.
 
-    kw: dict[str, Any] = {"price_per_kwh": settings.get("price_per_kwh"), "hourly_rate": settings.get("hourly_rate")}
-    energy = settings.get("energy", "records")
-    if energy in ("profile", "watts"):
-        profiles = None
-        name = settings.get("profile", "")
-        if energy == "watts":
-            name, profiles = (
-                "typed",
-                {"typed": {"label": "typed in", "power_w": settings["watts"], "source": "power typed by the user"}},
-            )
-        est = modeled_kwh_per_epoch(name, settings["seconds_per_epoch"], settings.get("utilization", 1.0), profiles)
-        kw |= {
-            "kwh_per_epoch": est.kwh_per_epoch,
-            "kwh_per_epoch_source": "modeled",
-            "kwh_per_epoch_basis": est.note,
-            "seconds_per_epoch": est.seconds_per_epoch,
-        }
-    elif energy == "probe" and probe is not None:
-        kw |= {
-            "kwh_per_epoch": probe.kwh_per_epoch,
-            "seconds_per_epoch": probe.seconds_per_epoch,
-            "kwh_per_epoch_source": "estimated" if probe.estimated else "measured",
-            "kwh_per_epoch_basis": "probe",
-        }
-    if settings.get("intensity") == "offline":
-        from resque_core.grid.offline import annual_intensity_g_per_kwh
+    ``cost`` is a ``CostSettings`` (None: ``DEFAULT_COST``), priced by ``build_costing`` exactly as the
+    ``forecast`` command prices its flags; ``probe`` is the probe result its "probe" basis needs.
+    """
+    from dataclasses import asdict
 
-        value, country, year = annual_intensity_g_per_kwh(settings["zone"])
-        kw |= {"intensity_g_per_kwh": value, "intensity_source": f"annual average {country} {year or ''} (modeled)"}
-    elif settings.get("intensity") == "typed":
-        kw |= {"intensity_g_per_kwh": settings["intensity_g_per_kwh"], "intensity_source": "typed in"}
-    return Costing(**kw)
+    from resque_core.forecast.costing import CostSettings, build_costing
 
-
-def run_forecast(state: MutableMapping, settings: dict, csv_bytes: bytes | None = None, probe: Any = None) -> Any:
-    """Forecast retraining cost at the current index with ``settings``."""
+    cost = cost if cost is not None else CostSettings(**DEFAULT_COST)
     report = result(state, "index")
+    records = cache.records(settings["calibration"], csv_bytes)
     fitted = cache.forecaster(settings["calibration"], report.kind, settings["level"], csv_bytes)
-    shift_type = fitted.shift_type_for(report.shift)
-    forecast = fitted.predict(report.value, costing=costing(settings, probe), shift_type=shift_type)
+    costing = build_costing(cost, probe=probe, records=records)
+    forecast = fitted.predict(report.value, costing=costing, shift_type=fitted.shift_type_for(report.shift))
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
-    set_result(state, "forecast", forecast, settings)
+    set_result(state, "forecast", forecast, {**settings, **asdict(cost)})
     return forecast
 
 

@@ -23,29 +23,25 @@ GRID_TTL_S = 900
 
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
 def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    """``(original, new)`` exactly as ``resque_core.index.compute.compute_index`` assembles them, for display.
+    """``(original, new)`` of ``resque_core.data.build_pair``, the pair ``compute_index`` embeds, for display.
 
     ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed);
-    ``model_classes`` (the checkpoint's classes) picks the unknown classes of a task shift.
+    ``model_classes`` (the checkpoint's classes) picks the known and unknown classes of a task shift.
     A resource, not ``st.cache_data``: the datasets are read-only views (a large one would be
     pickled and copied on every rerun), shared safely like a model.
     """
-    from resque_core import data
+    from resque_core.data import build_pair, open_source
 
-    base = data.open_source(inputs["original"])
-    new = data.open_source(inputs["new"]) if inputs.get("new") else None
-    seed = int(inputs.get("seed", 0))
-    if inputs.get("kind", "dist") == "dist":
-        original, target = data.paper_split(base, seed=seed) if new is None else (base, new)
-        data.check_class_alignment(base, target)
-    else:
-        unknown = [c for c in base.class_names if c not in model_classes]
-        known = [c for c in model_classes if c in base.class_names]
-        target = new if new is not None else data.ClassSubset(base, unknown or base.class_names)
-        original = data.ClassSubset(base, known) if known and len(known) < len(base.class_names) else base
-    if inputs.get("shift"):
-        target = data.Shifted(target, inputs["shift"], seed=seed)
-    return original, target
+    new = open_source(inputs["new"]) if inputs.get("new") else None
+    pair = build_pair(
+        open_source(inputs["original"]),
+        new,
+        kind=inputs.get("kind", "dist"),
+        shift=inputs.get("shift"),
+        seed=int(inputs.get("seed", 0)),
+        model_classes=model_classes,
+    )
+    return pair.original, pair.new
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

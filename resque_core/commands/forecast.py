@@ -37,15 +37,44 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     energy = parser.add_mutually_exclusive_group()
     energy.add_argument("--kwh-per-epoch", type=float, metavar="X", help="kWh per epoch on your hardware (measured)")
     energy.add_argument("--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe")
-    energy.add_argument("--profile", metavar="NAME", help="model kWh per epoch from a hardware profile (modeled)")
-    parser.add_argument("--seconds-per-epoch", type=float, metavar="S", help="seconds per epoch on your hardware")
+    energy.add_argument(
+        "--profile",
+        metavar="NAME",
+        help="model kWh per epoch from a hardware profile's board power x --utilization (modeled); "
+        "names in resque_core/assets/hardware_profiles.json, e.g. nvidia-a100-sxm",
+    )
+    energy.add_argument(
+        "--watts",
+        type=float,
+        metavar="W",
+        help="model kWh per epoch from your hardware's power at full load, in W, x --utilization (modeled)",
+    )
+    parser.add_argument(
+        "--utilization",
+        type=float,
+        metavar="U",
+        help="share of the --profile or --watts power drawn on average, in (0, 1] "
+        "(default 0.7, as on the dashboard; 1 = the upper bound)",
+    )
+    parser.add_argument(
+        "--seconds-per-epoch",
+        type=float,
+        metavar="S",
+        help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
+    )
     parser.add_argument("--checkpoint", default="default", help="model for --probe (default: the shipped digits CNN)")
     parser.add_argument(
         "--trust-checkpoint", action="store_true", help="allow a pickled checkpoint for --probe (runs its code)"
     )
     parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
     parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
-    parser.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh")
+    grid = parser.add_mutually_exclusive_group()
+    grid.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh (given)")
+    grid.add_argument(
+        "--zone",
+        metavar="CODE",
+        help="grid intensity: the country's annual average from codecarbon's data (modeled), e.g. DE, FRA, GB",
+    )
     parser.add_argument("--price-per-kwh", type=float, metavar="X", help="electricity price per kWh")
     parser.add_argument("--hourly-rate", type=float, metavar="X", help="machine price per hour (not with a kWh price)")
     parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
@@ -66,13 +95,17 @@ def _one_line_error(message: str) -> NoReturn:
 
 
 def run(args: argparse.Namespace) -> int:
+    from resque_core.forecast.costing import build_costing
     from resque_core.forecast.forecaster import Forecaster
     from resque_core.jsonable import jsonable
 
+    settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
     records, source = _load_records(args.records)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
-    forecast = forecaster.predict(args.index, costing=_costing(args, records), shift_type=args.shift_type)
+    probe = _probe(args) if settings.energy == "probe" else None
+    costing = build_costing(settings, probe=probe, records=records)
+    forecast = forecaster.predict(args.index, costing=costing, shift_type=args.shift_type)
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
@@ -81,6 +114,37 @@ def run(args: argparse.Namespace) -> int:
         index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
         print(_summary(forecast, forecaster.fit_report_, index_range))
     return 0
+
+
+def cost_settings(args: argparse.Namespace) -> Any:
+    """The ``CostSettings`` these flags ask for (the dashboard's Forecast page builds the same object)."""
+    from resque_core.errors import EnergyError
+    from resque_core.forecast.costing import CostSettings
+
+    if args.utilization is not None and args.profile is None and args.watts is None:
+        raise EnergyError("--utilization scales a modeled power: give it with --profile or --watts")
+    given = {
+        "kwh-per-epoch": args.kwh_per_epoch is not None,
+        "probe": args.probe,
+        "profile": args.profile is not None,
+        "watts": args.watts is not None,
+    }
+    energy = next((basis for basis, chosen in given.items() if chosen), "records")  # argparse allows one at most
+    intensity = "zone" if args.zone is not None else "typed" if args.intensity is not None else "records"
+    utilization = {} if args.utilization is None else {"utilization": args.utilization}
+    return CostSettings(
+        energy=energy,
+        kwh_per_epoch=args.kwh_per_epoch,
+        profile=args.profile,
+        watts=args.watts,
+        seconds_per_epoch=args.seconds_per_epoch,
+        intensity=intensity,
+        zone=args.zone,
+        intensity_g_per_kwh=args.intensity,
+        price_per_kwh=args.price_per_kwh,
+        hourly_rate=args.hourly_rate,
+        **utilization,
+    )
 
 
 def _load_records(spec: str) -> tuple[Any, str]:
@@ -93,55 +157,14 @@ def _load_records(spec: str) -> tuple[Any, str]:
     return load_records_csv(spec), "user history"
 
 
-def _costing(args: argparse.Namespace, records: Any):
-    from resque_core.forecast.costing import Costing
-
-    prices = {
-        "intensity_g_per_kwh": args.intensity,
-        "price_per_kwh": args.price_per_kwh,
-        "hourly_rate": args.hourly_rate,
-        "seconds_per_epoch": args.seconds_per_epoch,
-    }
-    if args.kwh_per_epoch is not None:
-        return Costing(kwh_per_epoch=args.kwh_per_epoch, kwh_per_epoch_source="measured", **prices)
-    if args.probe:
-        return _probe_costing(args, prices)
-    if args.profile:
-        return _profile_costing(args, records, prices)
-    return Costing(**prices)
-
-
-def _probe_costing(args: argparse.Namespace, prices: dict):
+def _probe(args: argparse.Namespace) -> Any:
+    """kWh and seconds per epoch from a short training probe of ``--checkpoint`` on ``--data``."""
     from resque_core.data import Preprocessed, open_source
-    from resque_core.forecast.costing import Costing
     from resque_core.model.checkpoint import load_checkpoint
     from resque_core.retraining.probe import probe
 
     loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint)
-    result = probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
-    prices["seconds_per_epoch"] = prices["seconds_per_epoch"] or result.seconds_per_epoch
-    label = "estimated" if result.estimated else "measured"
-    basis = f"probe ({result.steps} steps on {args.data})"
-    return Costing(kwh_per_epoch=result.kwh_per_epoch, kwh_per_epoch_source=label, kwh_per_epoch_basis=basis, **prices)
-
-
-def _profile_costing(args: argparse.Namespace, records: Any, prices: dict):
-    from resque_core.errors import EnergyError
-    from resque_core.forecast.costing import Costing
-    from resque_core.retraining.hardware import modeled_kwh_per_epoch
-
-    seconds = prices["seconds_per_epoch"]
-    basis = f"profile {args.profile}"
-    if seconds is None:
-        per_epoch = (records["seconds"] / records["epochs"]).where(records["epochs"] > 0).dropna()
-        if per_epoch.empty:
-            raise EnergyError("--profile needs --seconds-per-epoch: the records carry no seconds to borrow")
-        seconds = float(per_epoch.median())
-        basis += f" at the records' {seconds:.3g} s/epoch"
-    result = modeled_kwh_per_epoch(args.profile, seconds)
-    return Costing(
-        kwh_per_epoch=result.kwh_per_epoch, kwh_per_epoch_source="modeled", kwh_per_epoch_basis=basis, **prices
-    )
+    return probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
 
 
 def _report_dict(report: Any) -> dict:

@@ -1,4 +1,4 @@
-"""Data sources, views, shift simulation and the split protocol.
+"""Data sources, views, shift simulation, the split protocol and the (original, new) pair an index compares.
 
 Every dataset is an ``ImageDataset`` of float32 (C, H, W) images in [0, 1] with ``name``,
 ``class_names``, ``targets`` and ``problems`` (notes on what was skipped or converted).
@@ -12,6 +12,7 @@ from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.data.digits import DigitsDataset
 from resque_core.data.folder import FolderDataset
 from resque_core.data.npz import NpzDataset
+from resque_core.data.pair import DataPair, build_pair
 from resque_core.data.shifts import SEVERITIES, SHIFT_TYPES, ShiftSpec, apply_shift
 from resque_core.data.sources import open_source
 from resque_core.data.split import check_class_alignment, paper_split, task_split
@@ -25,6 +26,7 @@ __all__ = [
     "SHIFT_TYPES",
     "ArrayDataset",
     "ClassSubset",
+    "DataPair",
     "DigitsDataset",
     "FolderDataset",
     "ImageDataset",
@@ -37,6 +39,7 @@ __all__ = [
     "TorchvisionDataset",
     "ZipDataset",
     "apply_shift",
+    "build_pair",
     "check_class_alignment",
     "open_source",
     "paper_split",

@@ -4,7 +4,7 @@ and costing (kWh, CO2 and money from epochs). See docs/forecast.md.
 
 from __future__ import annotations
 
-from resque_core.forecast.costing import Costing
+from resque_core.forecast.costing import DEFAULT_UTILIZATION, Costing, CostSettings, build_costing
 from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import (
     RECORD_COLUMNS,
@@ -16,14 +16,17 @@ from resque_core.forecast.records import (
 from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval
 
 __all__ = [
+    "DEFAULT_UTILIZATION",
     "MEASURES",
     "RECORD_COLUMNS",
+    "CostSettings",
     "Costing",
     "FitReport",
     "Forecast",
     "Forecaster",
     "Interval",
     "RecordStore",
+    "build_costing",
     "default_records",
     "load_records_csv",
     "validate_records",

@@ -1,14 +1,27 @@
-"""From forecast epochs to kWh, kg CO2 and money on the user's side, each with its provenance."""
+"""From forecast epochs to kWh, kg CO2 and money on the user's side, each with its provenance.
+
+``CostSettings`` is what the user chose (the dashboard's Forecast page and the ``forecast`` command
+build the same object); ``build_costing`` turns it into the ``Costing`` a forecast is priced with.
+"""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
 
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
 
+if TYPE_CHECKING:
+    from resque_core.retraining.probe import ProbeResult
+
+__all__ = ["DEFAULT_UTILIZATION", "ENERGY_BASES", "INTENSITY_BASES", "CostSettings", "Costing", "build_costing"]
+
 ENERGY_LABELS = ("measured", "estimated", "modeled")
+ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts")
+INTENSITY_BASES = ("records", "zone", "typed")
+DEFAULT_UTILIZATION = 0.7  # share of the board power a training job draws on average, when modeled
 
 
 @dataclass(frozen=True)
@@ -75,3 +88,154 @@ class Costing:
         if "seconds" in out and self.hourly_rate is not None:
             out["money"] = out["seconds"].scaled(self.hourly_rate / 3600.0)
         return out
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """How the user wants a forecast priced; ``build_costing`` turns it into a ``Costing``.
+
+    Attributes:
+        energy: where kWh per epoch comes from: "records" (the records' own kWh curve),
+            "kwh-per-epoch" (given, measured), "probe" (a short training probe, passed to
+            ``build_costing``), "profile" (a hardware profile, modeled) or "watts" (typed power, modeled).
+        kwh_per_epoch: kWh of one epoch, for "kwh-per-epoch".
+        profile: a name from ``resque_core/assets/hardware_profiles.json``, for "profile".
+        watts: the hardware's power at full load, in W, for "watts".
+        utilization: share of the profile's or typed power drawn on average, in (0, 1] (1: the upper bound).
+        seconds_per_epoch: one epoch's wall time on the target hardware, in s. None keeps the records'
+            time (a modeled energy then borrows their median seconds per epoch; a probe uses its own).
+        intensity: grid intensity from "records" (their median), "zone" (the zone's annual average,
+            modeled) or "typed".
+        zone: a country code ("DE", "FRA", "GB"), for "zone".
+        intensity_g_per_kwh: g CO2-eq per kWh, for "typed".
+        price_per_kwh: electricity price per kWh; hourly_rate: machine price per hour (not both).
+    """
+
+    energy: str = "records"
+    kwh_per_epoch: float | None = None
+    profile: str | None = None
+    watts: float | None = None
+    utilization: float = DEFAULT_UTILIZATION
+    seconds_per_epoch: float | None = None
+    intensity: str = "records"
+    zone: str | None = None
+    intensity_g_per_kwh: float | None = None
+    price_per_kwh: float | None = None
+    hourly_rate: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.energy not in ENERGY_BASES:
+            raise EnergyError(f"unknown energy basis {self.energy!r}; use one of {', '.join(ENERGY_BASES)}")
+        if self.intensity not in INTENSITY_BASES:
+            raise EnergyError(f"unknown intensity basis {self.intensity!r}; use one of {', '.join(INTENSITY_BASES)}")
+        _check_fields(self.energy, {"kwh-per-epoch": "kwh_per_epoch", "profile": "profile", "watts": "watts"}, self)
+        _check_fields(self.intensity, {"zone": "zone", "typed": "intensity_g_per_kwh"}, self)
+        numbers = ("kwh_per_epoch", "watts", "seconds_per_epoch", "intensity_g_per_kwh", "price_per_kwh", "hourly_rate")
+        for name in numbers:
+            value = getattr(self, name)
+            if value is not None and not (isinstance(value, int | float) and math.isfinite(value) and value >= 0):
+                raise EnergyError(f"{name} must be a non-negative number, not {value!r}")
+        for name in ("watts", "seconds_per_epoch"):
+            if getattr(self, name) == 0:
+                raise EnergyError(f"{name} must be positive, not 0")
+        if not (isinstance(self.utilization, int | float) and 0 < self.utilization <= 1):
+            raise EnergyError(f"utilization must be in (0, 1], not {self.utilization!r}")
+        if self.price_per_kwh is not None and self.hourly_rate is not None:
+            raise EnergyError("give either a price per kWh or an hourly rate, not both")
+
+
+def _check_fields(basis: str, needs: dict[str, str], settings: CostSettings) -> None:
+    """The field a basis needs is set; the fields of the other bases are not (nothing is ignored silently)."""
+    for other, name in needs.items():
+        value = getattr(settings, name)
+        if other == basis and value in (None, ""):
+            raise EnergyError(f"the {basis!r} basis needs {name}")
+        if other != basis and value is not None:
+            raise EnergyError(f"{name} applies to the {other!r} basis only, not to {basis!r}")
+
+
+def build_costing(settings: CostSettings, probe: ProbeResult | None = None, records: Any = None) -> Costing:
+    """The ``Costing`` for these settings: the one place the page and the CLI price a forecast.
+
+    Args:
+        settings: what the user chose.
+        probe: the probe's result, for the "probe" energy basis.
+        records: the calibration records (a DataFrame); a modeled energy without ``seconds_per_epoch``
+            borrows their median seconds per epoch.
+
+    Raises:
+        EnergyError: a probe basis without a probe, an unknown profile, no seconds per epoch to model with.
+        ProviderError: a zone with no annual average.
+    """
+    return Costing(
+        **_energy(settings, probe, records),
+        **_intensity(settings),
+        price_per_kwh=settings.price_per_kwh,
+        hourly_rate=settings.hourly_rate,
+    )
+
+
+def _energy(settings: CostSettings, probe: ProbeResult | None, records: Any) -> dict[str, Any]:
+    seconds = settings.seconds_per_epoch
+    if settings.energy == "kwh-per-epoch":
+        return {
+            "kwh_per_epoch": settings.kwh_per_epoch,
+            "kwh_per_epoch_source": "measured",
+            "seconds_per_epoch": seconds,
+        }
+    if settings.energy == "probe":
+        if probe is None:
+            raise EnergyError("the probe energy basis needs a probe: run it first")
+        return {
+            "kwh_per_epoch": probe.kwh_per_epoch,
+            "kwh_per_epoch_source": "estimated" if probe.estimated else "measured",
+            "kwh_per_epoch_basis": f"probe ({probe.steps} steps)",
+            "seconds_per_epoch": seconds if seconds is not None else probe.seconds_per_epoch,
+        }
+    if settings.energy in ("profile", "watts"):
+        return _modeled(settings, records)
+    return {"seconds_per_epoch": seconds}
+
+
+def _modeled(settings: CostSettings, records: Any) -> dict[str, Any]:
+    """kWh per epoch = power x utilization x seconds per epoch, labeled modeled."""
+    from resque_core.retraining.hardware import modeled_kwh_per_epoch
+
+    seconds, borrowed = settings.seconds_per_epoch, ""
+    if seconds is None:
+        seconds = _records_seconds_per_epoch(records)
+        borrowed = f" at the records' {seconds:.3g} s/epoch"
+    name, profiles = settings.profile, None
+    if settings.energy == "watts":
+        typed = {"label": "typed power", "power_w": settings.watts, "source": "typed by the user"}
+        name, profiles = "typed", {"typed": typed}
+    modeled = modeled_kwh_per_epoch(name, seconds, settings.utilization, profiles)
+    return {
+        "kwh_per_epoch": modeled.kwh_per_epoch,
+        "kwh_per_epoch_source": "modeled",
+        "kwh_per_epoch_basis": modeled.note + borrowed,
+        "seconds_per_epoch": settings.seconds_per_epoch,
+    }
+
+
+def _records_seconds_per_epoch(records: Any) -> float:
+    if records is not None and {"seconds", "epochs"} <= set(records.columns):
+        per_epoch = (records["seconds"] / records["epochs"]).where(records["epochs"] > 0).dropna()
+        if not per_epoch.empty:
+            return float(per_epoch.median())
+    raise EnergyError(
+        "a modeled energy needs the seconds per epoch on that hardware (--seconds-per-epoch): "
+        "the records carry no seconds to borrow"
+    )
+
+
+def _intensity(settings: CostSettings) -> dict[str, Any]:
+    if settings.intensity == "zone":
+        from resque_core.grid.offline import annual_intensity_g_per_kwh
+
+        value, country, year = annual_intensity_g_per_kwh(settings.zone)
+        year_text = f" {year}" if year else ""
+        return {"intensity_g_per_kwh": value, "intensity_source": f"annual average {country}{year_text} (modeled)"}
+    if settings.intensity == "typed":
+        return {"intensity_g_per_kwh": settings.intensity_g_per_kwh, "intensity_source": "given"}
+    return {}

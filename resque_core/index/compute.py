@@ -1,8 +1,9 @@
 """One call from a request (checkpoint, data, shift, kind) to a RESQUE index report.
 
 The CLI (``python -m resque_core index``) and the dashboard both call ``compute_index``. It checks
-the request, loads the checkpoint and the data, and hands them to ``dist_pipeline.run_dist`` (the
-paper's split protocol) or ``task_pipeline.run_task`` (new classes).
+the request, loads the checkpoint and the data, builds the (original, new) pair with
+``resque_core.data.build_pair`` (the same builder the dashboard shows), and hands it to ``dist.run_dist``
+(the paper's split protocol) or ``task.run_task`` (new classes).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
-    from resque_core.data import ShiftSpec
+    from resque_core.data import ShiftSpec, build_pair
     from resque_core.model.checkpoint import load_checkpoint
 
     start = time.perf_counter()
@@ -46,8 +47,16 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     loaded = load_checkpoint(request.checkpoint, trust=request.trust, arch=request.arch, input_spec=request.input_spec)
     original = _open(request.original, request.allow_download)
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
+    pair = build_pair(
+        original,
+        new,
+        kind=request.kind,
+        shift=request.shift,
+        seed=request.seed,
+        model_classes=loaded.class_names,
+    )
     run = run_dist if request.kind == "dist" else run_task
-    report = run(request, loaded, original, new, progress)
+    report = run(request, loaded, pair, progress)
     seconds = time.perf_counter() - start
     log.info("RESQUE_%s = %.4f (noise floor %s, %.1f s)", request.kind, report.value, report.noise_floor, seconds)
     return replace(report, seconds=seconds)

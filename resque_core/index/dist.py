@@ -1,9 +1,10 @@
 """RESQUE_dist for a request, with the paper's split protocol and its noise floor.
 
-For a distribution shift with no ``new`` dataset given, the paper's protocol is applied to the
-original data: each class split 50/30/20 (seeded); original = parts 1+3, new = parts 2+3, shifted.
-The original data is embedded once with per-(class, part) sums, which yields the original sums, the
-clean new sums and so the *noise floor* (the index of the unshifted split) at no extra cost.
+The pair comes from ``resque_core.data.build_pair``: with no ``new`` dataset given, the paper's
+protocol splits each class of the original data 50/30/20 (seeded); original = parts 1+3, new =
+parts 2+3, shifted. The original data is embedded once with per-(class, part) sums, which yields the
+original sums, the clean new sums and so the *noise floor* (the index of the unshifted split) at no
+extra cost.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from torch.utils.data import Dataset
 
+from resque_core.data import DataPair, Preprocessed
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
@@ -30,22 +32,19 @@ class _Relabelled(Dataset):
         return self.base[i][0], int(self.labels[i])
 
 
-def run_dist(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:
-    """RESQUE_dist of ``new`` (or of the split's new part) against ``original``, and its noise floor."""
-    from resque_core.data import Preprocessed, Shifted, check_class_alignment, paper_split
+def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
+    """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split."""
     from resque_core.index.embed import class_sums
     from resque_core.index.indices import resque_dist
 
-    orig_part, new_part = paper_split(original, seed=request.seed)
-    target = new if new is not None else new_part
-    check_class_alignment(original, target)  # names the missing or empty class, before any embedding
-    shifted = Shifted(target, request.shift, seed=request.seed) if request.shift else target
-    second_pass = new is not None or request.shift is not None
+    original, shifted = pair.source, pair.new
+    orig_part, new_part = pair.split
+    second_pass = not pair.simulated or pair.shift is not None
     tracker = PassProgress(progress, len(original) + (len(shifted) if second_pass else 0))
     names, half = list(original.class_names), request.max_points // 2
     in_o = np.isin(np.arange(len(original)), orig_part.indices)
     in_n = np.isin(np.arange(len(original)), new_part.indices)
-    keep_o = sample_positions(np.flatnonzero(in_o if new is None else np.ones_like(in_o)), half, request.seed)
+    keep_o = sample_positions(np.flatnonzero(in_o if pair.simulated else np.ones_like(in_o)), half, request.seed)
     keep_n = sample_positions(
         np.flatnonzero(in_n) if not second_pass else np.arange(len(shifted)), half, request.seed + 1
     )
@@ -63,7 +62,7 @@ def run_dist(request: IndexRequest, loaded, original, new, progress: Progress | 
             progress=tracker.pass_callback(len(shifted)),
             **embed_kwargs(request),
         )
-        original_sums = parts[:, 0] + parts[:, 2] if new is None else parts.sum(axis=1)
+        original_sums = parts[:, 0] + parts[:, 2] if pair.simulated else parts.sum(axis=1)
         result, stats, kept_n = resque_dist(original_sums, second.sums, names), [*stats, second.stats], second.kept
     elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
         union = np.union1d(keep_o, keep_n)
@@ -74,9 +73,9 @@ def run_dist(request: IndexRequest, loaded, original, new, progress: Progress | 
         projection = project_2d(
             kept_o, [names[t] for t in original.targets[keep_o]], kept_n, [names[t] for t in labels_n]
         )
-    n_original = len(orig_part) if new is None else len(original)
+    n_original, n_new = len(pair.original), len(shifted)
     return build_report(
-        "dist", result.value, result.per_class, floor.value, n_original, len(shifted), stats, request, projection
+        "dist", result.value, result.per_class, floor.value, n_original, n_new, stats, request, projection
     )
 
 
@@ -87,7 +86,6 @@ def _embed_parts(
 
     Part 0 is split part 1 (original only), part 1 is split part 2 (new only), part 2 is the shared part 3.
     """
-    from resque_core.data import Preprocessed
     from resque_core.index.embed import class_sums
 
     part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))

@@ -1,42 +1,27 @@
 """RESQUE_task for a request: how well the old model's features cluster the new task's classes.
 
-With no ``new`` dataset given, the new task is the original data's classes the model does not know
-(e.g. digits 5-9 for the 0-4 model). The noise floor is the same index on the classes it does know.
+The pair comes from ``resque_core.data.build_pair``: with no ``new`` dataset given, the new task is
+the original data's classes the model does not know (e.g. digits 5-9 for the 0-4 model). The noise
+floor is the same index on the classes it does know.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from resque_core.data import DataPair, Preprocessed
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
 from resque_core.index.result import IndexReport, build_report
 
 
-def run_task(request: IndexRequest, loaded, original, new, progress: Progress | None) -> IndexReport:
-    """RESQUE_task of ``new`` (or of the unknown classes of ``original``), and its noise floor."""
-    from resque_core.data import ClassSubset, Preprocessed, Shifted
-    from resque_core.errors import EmbeddingError, ShiftError
+def run_task(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
+    """RESQUE_task of the pair's new classes, and its noise floor on the classes the model knows."""
     from resque_core.index.embed import collect_embeddings
     from resque_core.index.indices import resque_task
 
-    known = [c for c in loaded.class_names if c in original.class_names]
-    if new is None:
-        unknown = [c for c in original.class_names if c not in loaded.class_names]
-        if not unknown:
-            raise ShiftError(
-                f"the model already knows every class of {original.name!r}: give the new task's data "
-                "(--new), or use a model trained on some of the classes (e.g. default-0-4)"
-            )
-        new = ClassSubset(original, unknown)
-    old = ClassSubset(original, known) if known and len(known) < len(original.class_names) else original
-    target = Shifted(new, request.shift, seed=request.seed) if request.shift else new
-    present = [n for n, k in target.class_counts().items() if k > 0]
-    if len(present) < 2:
-        raise EmbeddingError(
-            f"RESQUE_task needs at least two classes with samples in the new data; {target.name!r} has {present}"
-        )
+    old, target = pair.original, pair.new
     tracker = PassProgress(progress, len(target) + len(old))
     init = "k-means++" if request.task_variant == "kmeans++" else "centroids"
     kw = {**embed_kwargs(request), "flatten": request.task_variant == "flat"}

@@ -108,3 +108,66 @@ def test_valid_zip_upload_shows_its_classes(loaded_app):
     counts = at.dataframe[0].value
     assert list(counts.columns) == ["cat", "dog"]
     assert at.session_state["results"]["data"]["original"].endswith("pets.zip")
+
+
+def _engine_pair(inputs: dict, checkpoint: str):
+    """The pair and index the engine computes for the page's stored inputs."""
+    from resque_core.data import build_pair, open_source
+    from resque_core.index.compute import compute_index
+    from resque_core.index.request import IndexRequest
+    from resque_core.model.checkpoint import load_checkpoint
+
+    fields = {k: inputs[k] for k in ("original", "new", "shift", "kind", "seed")}
+    pair = build_pair(
+        open_source(fields["original"]),
+        kind=fields["kind"],
+        shift=fields["shift"],
+        seed=fields["seed"],
+        model_classes=load_checkpoint(checkpoint).class_names,
+    )
+    report = compute_index(IndexRequest(checkpoint=checkpoint, device="cpu", max_points=0, **fields))
+    return pair, report
+
+
+def _shown_counts(at) -> tuple[dict, dict]:
+    counts = at.dataframe[0].value
+    return ({c: int(n) for c, n in counts.loc[row].items() if n} for row in ("original", "new"))
+
+
+@pytest.mark.parametrize(
+    ("mode", "checkpoint_choice", "checkpoint"),
+    [("Simulated shift", None, "default"), ("New classes (task shift)", "Default: digits 0-4", "default-0-4")],
+)
+def test_page_shows_the_pair_the_engine_embeds(mode, checkpoint_choice, checkpoint):
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.radio(key="new_mode").set_value(mode).run()
+    if checkpoint_choice:
+        at.radio(key="ckpt_source").set_value(checkpoint_choice).run()
+    at.button(key="apply_data").click().run()
+    assert not errors(at), errors(at)
+    inputs = at.session_state["results"]["data"]
+    pair, report = _engine_pair(inputs, checkpoint)
+    original, new = _shown_counts(at)
+    assert original == pair.original.class_counts() and new == pair.new.class_counts()
+    assert (report.n_original, report.n_new) == (len(pair.original), len(pair.new))
+    if inputs["kind"] == "task":
+        assert (sorted(original), sorted(new)) == (list("01234"), list("56789"))  # 901 and 896 samples
+        assert (len(pair.original), len(pair.new)) == (901, 896)
+    else:
+        assert (len(pair.original), len(pair.new)) == (1258, 898)
+
+
+def test_task_shift_with_no_new_classes_fails_like_the_engine():
+    """The digits 0-9 model knows every digit: no silent fallback to all classes, the engine's message."""
+    from resque_core.errors import ShiftError
+    from resque_core.index.compute import compute_index
+    from resque_core.index.request import IndexRequest
+
+    with pytest.raises(ShiftError) as raised:
+        compute_index(IndexRequest(checkpoint="default", kind="task", device="cpu"))
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.radio(key="new_mode").set_value("New classes (task shift)").run()
+    at.button(key="apply_data").click().run()
+    assert errors(at) == [f"Loading the data failed: {raised.value}"]
+    assert "the model already knows every class of 'digits'" in str(raised.value)
+    assert "data" not in at.session_state["results"]  # nothing half-loaded

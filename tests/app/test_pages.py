@@ -228,9 +228,9 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
-    assert forecast.source.energy_basis == "probe" and forecast.source.energy in ("estimated", "measured")
+    assert forecast.source.energy_basis == "probe (20 steps)" and forecast.source.energy in ("estimated", "measured")
     assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
-    assert any("Energy: estimated (probe)" in c.value or "Energy: measured (probe)" in c.value for c in at.main.caption)
+    assert any(f"Energy: {forecast.source.energy} (probe (20 steps))" in c.value for c in at.main.caption)
 
 
 def test_self_calibration_feeds_the_forecast(demo):

@@ -78,8 +78,47 @@ def test_profile_is_labeled_modeled(records_csv, capsys):
     args = ("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
     data = json.loads(run_in_process(capsys, *args))
     assert data["source"]["energy"] == "modeled"
-    # 72 W x 3 s per epoch (the records' seconds per epoch), in kWh
-    assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 72 * 3.0 / 3.6e6)
+    # 72 W x the default utilization 0.7 (the dashboard's) x 3 s per epoch (the records' seconds per epoch), in kWh
+    assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 72 * 0.7 * 3.0 / 3.6e6)
+    assert "at the records' 3 s/epoch" in data["source"]["energy_basis"]
+
+
+def test_utilization_watts_and_zone_price_as_build_costing_does(records_csv, capsys):
+    from resque_core.forecast.costing import CostSettings, build_costing
+    from resque_core.grid.offline import annual_intensity_g_per_kwh
+
+    args = ("--index", "0.05", "--records", str(records_csv), "--json")
+    modeled = ("--seconds-per-epoch", "30", "--utilization", "0.5", "--zone", "FR", "--price-per-kwh", "0.25")
+    profile = json.loads(run_in_process(capsys, *args, "--profile", "nvidia-a100-sxm", *modeled))
+    watts = json.loads(run_in_process(capsys, *args, "--watts", "400", *modeled))
+    settings = CostSettings(energy="watts", watts=400.0, utilization=0.5, seconds_per_epoch=30.0, intensity="zone",
+                            zone="FR", price_per_kwh=0.25)  # fmt: skip
+    forecaster = Forecaster().fit(load_records_csv(records_csv), "dist")
+    expected = forecaster.predict(0.05, costing=build_costing(settings))
+    intensity, country, _ = annual_intensity_g_per_kwh("FR")
+    for data in (profile, watts):  # the A100 profile is 400 W: the same kWh as 400 typed watts
+        for measure in ("kwh", "co2_kg", "money", "seconds"):
+            assert data[measure] == pytest.approx(expected.measures[measure].to_dict(), rel=1e-12), measure
+        assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 400 * 0.5 * 30 / 3.6e6)
+        assert data["co2_kg"]["point"] == pytest.approx(data["kwh"]["point"] * intensity / 1000)
+        assert data["source"]["energy"] == "modeled" and data["source"]["intensity_g_per_kwh"] == intensity
+        assert (
+            data["source"]["intensity"].startswith(f"annual average {country}")
+            and "(modeled)" in data["source"]["intensity"]
+        )
+    assert "NVIDIA A100" in profile["source"]["energy_basis"] and "typed power" in watts["source"]["energy_basis"]
+
+
+def test_help_lists_the_costing_flags_and_the_shared_default(capsys):
+    from resque_core.cli import main
+    from resque_core.forecast.costing import DEFAULT_UTILIZATION
+
+    with pytest.raises(SystemExit):
+        main(["forecast", "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    for flag in ("--utilization U", "--watts W", "--zone CODE", "--profile NAME", "--intensity G_PER_KWH"):
+        assert flag in text, flag
+    assert f"(default {DEFAULT_UTILIZATION:g}, as on the dashboard" in text and "(modeled)" in text
 
 
 def test_summary_is_readable(records_csv, capsys):
@@ -127,6 +166,16 @@ def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_
         (["--index", "0.1", "--records", "{csv}", "--price-per-kwh", "1", "--hourly-rate", "2"], "not both"),
         (["--index", "0.1", "--records", "{csv}", "--profile", "no-such-gpu"], "profile"),
         (["--index", "0.1", "--kwh-per-epoch", "1", "--profile", "x"], "not allowed with"),
+        (["--index", "0.1", "--watts", "300", "--profile", "nvidia-l4"], "not allowed with"),
+        (["--index", "0.1", "--zone", "DE", "--intensity", "300"], "not allowed with"),
+        (["--index", "0.1", "--records", "{csv}", "--utilization", "0.5"], "--utilization scales a modeled power"),
+        (
+            ["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "1", "--utilization", "0.5"],
+            "--profile or --watts",
+        ),
+        (["--index", "0.1", "--records", "{csv}", "--watts", "300", "--utilization", "1.5"], "utilization must be in"),
+        (["--index", "0.1", "--records", "{csv}", "--watts", "0"], "watts must be positive"),
+        (["--index", "0.1", "--records", "{csv}", "--zone", "Atlantis"], "no annual average for zone 'Atlantis'"),
         (["--index", "0.1", "--kind", "shape"], "invalid choice"),
         (["--records", "{csv}"], "--index"),
     ],

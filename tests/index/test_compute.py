@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from resque_core.data import SHIFT_TYPES, ClassSubset, DigitsDataset, Preprocessed, Shifted, paper_split
-from resque_core.errors import DataError, EmbeddingError, ResqueError, ShiftError
+from resque_core.errors import DataError, ResqueError, ShiftError
 from resque_core.index.compute import compute_index
 from resque_core.index.embed import class_sums
 from resque_core.index.indices import resque_dist
@@ -104,7 +104,7 @@ def test_task_bad_input():
     with pytest.raises(ShiftError, match="already knows every class"):
         compute_index(IndexRequest(kind="task", device="cpu"))
     single = ClassSubset(DigitsDataset(), ["5"])
-    with pytest.raises(EmbeddingError, match="at least two classes"):
+    with pytest.raises(ShiftError, match="at least two classes"):
         compute_index(IndexRequest(checkpoint="default-0-4", kind="task", new=single, device="cpu"))
     with pytest.raises(ResqueError, match="unknown index kind"):
         compute_index(IndexRequest(kind="both"))
