@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from resque_core.units import number_text as num
 from ui import cache, validate_job
 from ui.errors import guard, show_error
-from ui.results import num
 from ui.routing import ensure_routed
 from ui.state import MISSING, result, status
 
