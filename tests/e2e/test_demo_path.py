@@ -56,6 +56,7 @@ def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
     context.close()
 
 
+@pytest.mark.slow  # about 15-30 s: a real browser drives the whole demo
 @needs_calibration
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
