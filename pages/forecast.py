@@ -10,9 +10,10 @@ import streamlit as st
 from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.reporting import charts
+from resque_core.units import measure_label, measure_text, number_text
 from ui import actions, cache
 from ui.errors import guard
-from ui.results import forecast_metrics, num
+from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb
@@ -145,7 +146,7 @@ def show_forecast(forecast) -> None:
     """Every measure with its interval, retraining vs from scratch, and the calibration curve."""
     if status(state, "forecast") == STALE:
         st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
-    st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {num(forecast.index)}")
+    st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
@@ -154,10 +155,10 @@ def show_forecast(forecast) -> None:
         f"Grid intensity: {src.intensity}. Curves: {src.curves}.{extrapolated}"
     )
     rows = {
-        m: {
-            "retraining (modeled)": num(iv.point),
-            "interval": f"{num(iv.low)} – {num(iv.high)}",
-            "from scratch (modeled)": num(forecast.scratch[m].point) if m in forecast.scratch else "–",
+        measure_label(m): {
+            "retraining (modeled)": measure_text(m, iv.point),
+            "interval": f"{measure_text(m, iv.low)} – {measure_text(m, iv.high)}",
+            "from scratch (modeled)": measure_text(m, forecast.scratch[m].point if m in forecast.scratch else None),
         }
         for m, iv in forecast.measures.items()
     }

@@ -8,8 +8,9 @@ import streamlit as st
 from resque_core.reporting import charts
 from resque_core.reporting import export as report
 from resque_core.reporting.scenario import scenarios_from_json
+from resque_core.units import measure_label, measure_text
 from ui.errors import guard
-from ui.results import current_scenario, num, report_download
+from ui.results import current_scenario, report_download
 from ui.routing import ensure_routed
 from ui.state import MISSING, status
 
@@ -54,7 +55,10 @@ def compare(scenarios: list) -> None:
     if totals:
         st.markdown("**Budget totals (sums of the modeled forecasts)**")
         rows = {
-            m: {"total": num(t["point"]), "interval sum": f"{num(t['low'])} – {num(t['high'])}", "unit": t["unit"]}
+            measure_label(m): {
+                "total": measure_text(m, t["point"]),
+                "interval sum": f"{measure_text(m, t['low'])} – {measure_text(m, t['high'])}",
+            }
             for m, t in totals.items()
         }
         st.dataframe(pd.DataFrame(rows).T, width="stretch")

@@ -6,9 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.reporting import charts
+from resque_core.units import datetime_text as when
+from resque_core.units import number_text as num
 from ui import actions
 from ui.errors import guard
-from ui.results import num, schedule_metrics, when
+from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb

@@ -6,9 +6,9 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.calibration.validation import ValidationSettings
+from resque_core.units import number_text as num
 from ui import actions, cache, validate_job
 from ui.errors import guard, show_error
-from ui.results import num
 from ui.routing import ensure_routed
 from ui.state import MISSING, result, status
 

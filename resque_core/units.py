@@ -1,32 +1,132 @@
-"""Quantities for people: energy and CO2 mass with the SI prefix that suits the value.
+"""Measures and quantities for people: the one table of measure units, and how figures are written.
 
-A small model retrains for micro-watt-hours, a large one for mega-watt-hours; ``526.1 µWh`` reads
-better than ``5.261e-07 kWh`` on a dashboard, and the number behind it is unchanged.
+The page, the HTML report, the charts and the CLI all name a measure and write its figures through
+this module, so the same figure reads the same everywhere. A small model retrains for
+micro-watt-hours, a large one for mega-watt-hours; ``526.1 µWh`` reads better than ``5.261e-07 kWh``
+on a dashboard, and the number behind it is unchanged.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
 
 J_PER_KWH = 3.6e6  # joules in one kilowatt-hour
+DIGITS = 4  # significant digits of every figure shown
+MISSING = "–"  # what a missing or non-finite figure reads as
+
+# (scale, prefix) from the largest down; the value is divided by the first scale it reaches.
 _ENERGY_KWH = ((1e3, "MWh"), (1.0, "kWh"), (1e-3, "Wh"), (1e-6, "mWh"), (1e-9, "µWh"))
 _MASS_KG = ((1e3, "t"), (1.0, "kg"), (1e-3, "g"), (1e-6, "mg"), (1e-9, "µg"))
+_DURATION_S = ((86400.0, "d"), (3600.0, "h"), (60.0, "min"), (1.0, "s"), (1e-3, "ms"))
 
 
-def _scaled(value: float | None, units: tuple[tuple[float, str], ...], digits: int) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
+def _real(value: object) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _scaled(value: float | None, units: tuple[tuple[float, str], ...], base: str, digits: int) -> str:
+    if not _real(value):
+        return MISSING
     if value == 0:
-        return f"0 {units[1][1]}"
+        return f"0 {base}"
     scale, unit = next(((s, u) for s, u in units if abs(value) >= s), units[-1])
     return f"{value / scale:.{digits}g} {unit}"
 
 
-def energy_text(energy_kwh: float | None, digits: int = 4) -> str:
+def number_text(value: float | None, digits: int = DIGITS) -> str:
+    """A number to ``digits`` significant digits (integers exactly): ``0.0421337`` -> ``"0.04213"``."""
+    if not _real(value):
+        return MISSING
+    if isinstance(value, numbers.Integral):
+        return str(int(value))
+    return f"{value:.{digits}g}"
+
+
+def percent_text(fraction: float | None) -> str:
+    """A fraction as a whole percentage: ``0.9`` -> ``"90%"``."""
+    return f"{fraction:.0%}" if _real(fraction) else MISSING
+
+
+def energy_text(energy_kwh: float | None, digits: int = DIGITS) -> str:
     """``energy_kwh`` with a fitting unit, e.g. ``5.261e-07`` -> ``"526.1 µWh"``."""
-    return _scaled(energy_kwh, _ENERGY_KWH, digits)
+    return _scaled(energy_kwh, _ENERGY_KWH, "kWh", digits)
 
 
-def co2_text(co2_kg: float | None, digits: int = 4) -> str:
+def co2_text(co2_kg: float | None, digits: int = DIGITS) -> str:
     """``co2_kg`` (kg CO2-eq) with a fitting unit, e.g. ``2.004e-07`` -> ``"200.4 µg"``."""
-    return _scaled(co2_kg, _MASS_KG, digits)
+    return _scaled(co2_kg, _MASS_KG, "kg", digits)
+
+
+def duration_text(duration_s: float | None, digits: int = DIGITS) -> str:
+    """``duration_s`` with a fitting unit, e.g. ``42.5`` -> ``"42.5 s"``, ``5400`` -> ``"1.5 h"``."""
+    return _scaled(duration_s, _DURATION_S, "s", digits)
+
+
+def datetime_text(moment: datetime | str | None) -> str:
+    """A time in UTC to the minute: ``"2026-11-23 09:00 UTC"`` (a naive time or ISO string is taken as UTC)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    if not isinstance(moment, datetime):
+        return MISSING
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"
+
+
+@dataclass(frozen=True)
+class MeasureUnit:
+    """How one measure is named and written.
+
+    Attributes:
+        label: the name shown beside a figure written by ``text`` ("Energy", "Gradient norm (L2 norm)").
+        unit: the unit of the stored number ("kWh"); scenario files, chart axes and the CLI give it.
+        text: writes a value for people; energy, CO2 and time pick the prefix that suits the value.
+    """
+
+    label: str
+    unit: str
+    text: Callable[[float | None], str] = number_text
+
+    @property
+    def axis_label(self) -> str:
+        """The name beside the bare number in ``unit`` (chart axes): ``"Energy (kWh)"``, ``"Epochs"``."""
+        return self.label if self.unit.lower() in self.label.lower() else f"{self.label} ({self.unit})"
+
+
+MEASURE_UNITS: Mapping[str, MeasureUnit] = MappingProxyType(
+    {
+        "epochs": MeasureUnit("Epochs", "epochs"),
+        "grad_norm": MeasureUnit("Gradient norm (L2 norm)", "L2 norm"),
+        "param_change": MeasureUnit("Parameter change (RMS)", "RMS"),
+        "seconds": MeasureUnit("Time", "s", duration_text),
+        "kwh": MeasureUnit("Energy", "kWh", energy_text),
+        "co2_kg": MeasureUnit("CO2", "kg CO2", co2_text),
+        "money": MeasureUnit("Money", "currency"),  # in the currency of the price per kWh or hour
+    }
+)
+# What a retraining costs: shown on the page's headline and totalled across scenarios in the report.
+BUDGET_MEASURES: tuple[str, ...] = ("epochs", "seconds", "kwh", "co2_kg", "money")
+
+
+def unit_of(measure: str) -> str:
+    """The unit of ``measure``'s stored number (``""`` for a measure the table does not know)."""
+    return MEASURE_UNITS[measure].unit if measure in MEASURE_UNITS else ""
+
+
+def measure_label(measure: str) -> str:
+    """The name shown beside ``measure_text(measure, ...)`` (the measure's key when it is unknown)."""
+    return MEASURE_UNITS[measure].label if measure in MEASURE_UNITS else measure
+
+
+def axis_label(measure: str) -> str:
+    """The name beside a bare number of ``measure`` in its unit: ``"Energy (kWh)"``."""
+    return MEASURE_UNITS[measure].axis_label if measure in MEASURE_UNITS else measure
+
+
+def measure_text(measure: str, value: float | None) -> str:
+    """A figure of ``measure`` for people: ``measure_text("kwh", 5.261e-07)`` -> ``"526.1 µWh"``."""
+    return MEASURE_UNITS[measure].text(value) if measure in MEASURE_UNITS else number_text(value)

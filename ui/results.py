@@ -3,39 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from datetime import datetime
 
 import streamlit as st
 
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
-from resque_core.units import co2_text, energy_text
+from resque_core.units import (
+    BUDGET_MEASURES,
+    co2_text,
+    datetime_text,
+    measure_label,
+    measure_text,
+    number_text,
+    percent_text,
+)
 from ui import actions
 from ui.state import result
-
-MEASURES = (
-    ("epochs", "Epochs (modeled)", ""),
-    ("seconds", "Time (s, modeled)", " s"),
-    ("kwh", "Energy (modeled)", ""),
-    ("co2_kg", "CO2 (modeled)", ""),
-    ("money", "Money (modeled)", ""),
-)
-UNIT_TEXT = {"kwh": energy_text, "co2_kg": co2_text}  # values with their own SI unit
-
-
-def num(value: float | None) -> str:
-    """Four significant digits, as the HTML report writes them."""
-    return "–" if value is None else f"{value:.4g}"
-
-
-def measure_text(measure: str, value: float | None) -> str:
-    """A forecast figure as shown: energy and CO2 with the unit that suits them, the rest as ``num``."""
-    return UNIT_TEXT[measure](value) if measure in UNIT_TEXT else num(value)
-
-
-def when(moment: datetime | str) -> str:
-    """A UTC time as the report writes it: ``2026-11-23 09:00 UTC``."""
-    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
 
 
 def current_scenario(state: MutableMapping, name: str | None = None) -> Scenario:
@@ -61,30 +43,32 @@ def current_scenario(state: MutableMapping, name: str | None = None) -> Scenario
 def index_metrics(report) -> None:
     """The index beside its noise floor."""
     left, right, third = st.columns(3)
-    left.metric(f"RESQUE_{report.kind}", num(report.value), help="Computed on this machine from the embeddings.")
-    right.metric("Noise floor", num(report.noise_floor), help="The same index with no shift.")
+    left.metric(
+        f"RESQUE_{report.kind}", number_text(report.value), help="Computed on this machine from the embeddings."
+    )
+    right.metric("Noise floor", number_text(report.noise_floor), help="The same index with no shift.")
     third.metric("Images / s", f"{report.images_per_s:.0f}", help=f"{report.device}, layer {report.layer}")
 
 
 def forecast_metrics(forecast) -> None:
     """Each forecast measure with its interval (modeled)."""
-    shown = [(k, label, unit) for k, label, unit in MEASURES if k in forecast.measures]
-    helptext = f"Forecast from the calibration curve; {forecast.level:.0%} interval below."
-    for column, (key, label, unit) in zip(st.columns(len(shown)), shown, strict=True):
+    shown = [key for key in BUDGET_MEASURES if key in forecast.measures]
+    level = percent_text(forecast.level)
+    helptext = f"Forecast from the calibration curve; {level} interval below."
+    for column, key in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(label, measure_text(key, iv.point), help=helptext)
-        low, high = measure_text(key, iv.low), measure_text(key, iv.high)
-        column.caption(f"{forecast.level:.0%} interval: {low} – {high}{unit}")
+        column.metric(f"{measure_label(key)} (modeled)", measure_text(key, iv.point), help=helptext)
+        column.caption(f"{level} interval: {measure_text(key, iv.low)} – {measure_text(key, iv.high)}")
 
 
 def schedule_metrics(plan, label: str) -> None:
     """The best window and the CO2 it saves against starting now."""
     left, right = st.columns(2)
-    left.metric("Best start", when(plan.best_start), help=f"ends {when(plan.best_end)}")
+    left.metric("Best start", datetime_text(plan.best_start), help=f"ends {datetime_text(plan.best_end)}")
     right.metric(
         "CO2 saved vs starting now",
         co2_text(plan.co2_saved_kg),
-        f"{num(plan.saved_pct)} % less",
+        f"{number_text(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",
     )

@@ -7,15 +7,7 @@ import json
 import sys
 from typing import Any, NoReturn
 
-MEASURE_UNITS = {
-    "epochs": "epochs",
-    "grad_norm": "L2",
-    "param_change": "rms",
-    "seconds": "s",
-    "kwh": "kWh",
-    "co2_kg": "kg CO2",
-    "money": "currency",
-}
+from resque_core.units import MEASURE_UNITS, number_text, unit_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -190,13 +182,17 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
         "",
         f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
     ]
-    for measure, unit in MEASURE_UNITS.items():
+    for measure in MEASURE_UNITS:
         if measure not in forecast.measures:
             continue
         iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
-        interval = f"[{iv.low:.4g}, {iv.high:.4g}]"
-        extra = f"{scratch.point:.4g} [{scratch.low:.4g}, {scratch.high:.4g}]" if scratch else "-"
-        lines.append(f"{f'{measure} ({unit})':<22}{iv.point:>11.4g}  {interval:<26}{extra}")
+        interval = f"[{number_text(iv.low)}, {number_text(iv.high)}]"
+        extra = (
+            f"{number_text(scratch.point)} [{number_text(scratch.low)}, {number_text(scratch.high)}]"
+            if scratch
+            else "-"
+        )
+        lines.append(f"{f'{measure} ({unit_of(measure)})':<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
     lines += [
         "",
         f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "

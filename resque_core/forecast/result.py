@@ -1,7 +1,8 @@
 """What a forecast says: intervals per measure, where the numbers come from, how well the fit holds.
 
 Units: epochs in (fractional) epochs, grad_norm as the mean global L2 gradient norm, param_change as
-||theta - theta_0|| / sqrt(n), seconds, kwh in kWh, co2_kg in kg CO2-eq, money in the price's currency.
+||theta - theta_0|| / sqrt(n), seconds, kwh in kWh, co2_kg in kg CO2-eq, money in the price's currency;
+``resque_core.units.MEASURE_UNITS`` is the table every page, report and CLI line labels them from.
 """
 
 from __future__ import annotations

@@ -10,19 +10,12 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from resque_core.units import axis_label, measure_label
+
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
 
     from resque_core.reporting.scenario import Scenario
-
-MEASURE_TITLES = {
-    "epochs": "Epochs",
-    "seconds": "Time (s)",
-    "hours": "Time (h)",
-    "kwh": "Energy (kWh)",
-    "co2_kg": "CO2 (kg)",
-    "cost": "Cost",
-}
 
 
 def _go():
@@ -148,19 +141,17 @@ def compare_measures(scenarios: Sequence[Scenario], measure: str) -> Figure:
     """One forecast measure across scenarios: point with its interval as error bars."""
     go = _go()
     names, points, plus, minus = [], [], [], []
-    unit = ""
     for sc in scenarios:
         figure = ((sc.forecast or {}).get("measures") or {}).get(measure)
         if not figure or figure.get("point") is None:
             continue
-        unit = figure.get("unit") or unit
         names.append(sc.name)
         points.append(figure["point"])
         plus.append(max(0.0, (figure.get("high") or figure["point"]) - figure["point"]))
         minus.append(max(0.0, figure["point"] - (figure.get("low") or figure["point"])))
     fig = go.Figure(go.Bar(x=names, y=points, error_y={"type": "data", "array": plus, "arrayminus": minus}))
-    title = MEASURE_TITLES.get(measure, measure)
-    return _layout(fig, f"{title} by scenario (forecast, modeled; bars = interval)", "scenario", unit or title)
+    title = f"{measure_label(measure)} by scenario (forecast, modeled; bars = interval)"
+    return _layout(fig, title, "scenario", axis_label(measure))
 
 
 def compare_index(scenarios: Sequence[Scenario]) -> Figure:

@@ -19,7 +19,15 @@ from typing import Any
 import resque_core.reporting.charts as charts
 from resque_core.errors import ReportError
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
-from resque_core.units import co2_text, energy_text
+from resque_core.units import (
+    BUDGET_MEASURES,
+    co2_text,
+    datetime_text,
+    measure_label,
+    measure_text,
+    number_text,
+    percent_text,
+)
 
 DATA_KIND_LABELS = {
     "forecast": "grid operator forecast",
@@ -55,9 +63,6 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
     return scenarios_to_json(list(_checked(scenarios)))
 
 
-BUDGET_MEASURES = ("epochs", "seconds", "kwh", "co2_kg", "money")
-
-
 def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
     """Sum of each budget measure's point, low and high over the scenarios that have it."""
     totals: dict[str, dict[str, float]] = {}
@@ -78,7 +83,7 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
     figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
     body = [
         f"<h1>{_e(title)}</h1>",
-        f"<p class=muted>Generated {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by the RESQUE dashboard. "
+        f"<p class=muted>Generated {datetime_text(datetime.now(UTC))} by the RESQUE dashboard. "
         "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
         "<h2>Budget totals</h2>",
@@ -142,17 +147,17 @@ def _scenario_section(sc: Scenario) -> str:
 
 def _forecast_html(fc: dict[str, Any]) -> str:
     cover = fc.get("interval")
-    head = ["measure", "retraining", f"interval ({_pct(cover)})", "from scratch", "basis"]
+    head = ["measure", "retraining", f"interval ({percent_text(cover)})", "from scratch", "basis"]
     scratch = fc.get("scratch") or {}
     rows = []
     for measure, fig in (fc.get("measures") or {}).items():
         other = scratch.get(measure) or {}
         rows.append(
             [
-                _measure_label(measure, fig.get("unit", "")),
-                _cell(measure, fig.get("point")),
-                f"{_cell(measure, fig.get('low'))} – {_cell(measure, fig.get('high'))}",
-                _cell(measure, other.get("point")),
+                measure_label(measure),
+                measure_text(measure, fig.get("point")),
+                f"{measure_text(measure, fig.get('low'))} – {measure_text(measure, fig.get('high'))}",
+                measure_text(measure, other.get("point")),
                 fig.get("basis", "modeled"),
             ]
         )
@@ -169,18 +174,18 @@ def _schedule_html(sch: dict[str, Any]) -> str:
     rows = [
         ["provider / zone", f"{sch.get('provider')} / {sch.get('zone')}"],
         ["grid data", label],
-        ["best start", _when(sch.get("best_start"))],
-        ["best end", _when(sch.get("best_end"))],
-        ["CO2 if started now (kg)", _f(sch.get("co2_now_kg"))],
-        ["CO2 in the best window (kg)", _f(sch.get("co2_best_kg"))],
-        ["CO2 saved (kg)", f"{_f(sch.get('co2_saved_kg'))} ({_f(sch.get('saved_pct'))} %)"],
+        ["best start", datetime_text(sch.get("best_start"))],
+        ["best end", datetime_text(sch.get("best_end"))],
+        ["CO2 if started now", co2_text(sch.get("co2_now_kg"))],
+        ["CO2 in the best window", co2_text(sch.get("co2_best_kg"))],
+        ["CO2 saved", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
     ]
     return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
 
 
 def _totals_table(totals: dict[str, dict[str, float]]) -> str:
     rows = [
-        [_measure_label(m, t["unit"]), _cell(m, t["point"]), f"{_cell(m, t['low'])} – {_cell(m, t['high'])}"]
+        [measure_label(m), measure_text(m, t["point"]), f"{measure_text(m, t['low'])} – {measure_text(m, t['high'])}"]
         for m, t in totals.items()
     ]
     if not rows:
@@ -191,11 +196,7 @@ def _totals_table(totals: dict[str, dict[str, float]]) -> str:
 COMPARED = {
     "index": "RESQUE index",
     "index_noise_floor": "noise floor",
-    "epochs": "epochs",
-    "seconds": "time (s)",
-    "kwh": "energy",
-    "co2_kg": "CO2",
-    "money": "money",
+    **{measure: measure_label(measure) for measure in BUDGET_MEASURES},
     "schedule_zone": "zone",
     "schedule_best_start": "best start",
     "co2_saved_kg": "CO2 saved",
@@ -208,7 +209,8 @@ def _comparison_table(scenarios: Sequence[Scenario]) -> str:
     rows = [sc.summary() for sc in scenarios]
     columns = [c for c in COMPARED if any(row.get(c) is not None for row in rows)]
     cells = [
-        [row["scenario"]] + [_when(row.get(c)) if c.endswith("start") else _cell(c, row.get(c)) for c in columns]
+        [row["scenario"]]
+        + [datetime_text(row.get(c)) if c.endswith("start") else _cell(c, row.get(c)) for c in columns]
         for row in rows
     ]
     return "<div class=wide>" + _table(["scenario", *(COMPARED[c] for c in columns)], cells) + "</div>"
@@ -229,35 +231,18 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
 
-_UNIT_TEXT = {"kwh": energy_text, "co2_kg": co2_text, "co2_saved_kg": co2_text}  # cells that carry their unit
-
-
 def _cell(key: str, value: Any) -> str:
-    """A figure for a person: energy and CO2 with the unit that suits the value, the rest as ``_f``."""
-    return _UNIT_TEXT[key](value) if key in _UNIT_TEXT and isinstance(value, int | float) else _f(value)
-
-
-def _measure_label(measure: str, unit: str) -> str:
-    return measure if measure in _UNIT_TEXT else f"{measure} ({unit})"
+    """A comparison cell: measures as ``measure_text`` writes them, CO2 saved with its unit, the rest as ``_f``."""
+    if key == "co2_saved_kg":
+        return co2_text(value)
+    return measure_text(key, value) if key in BUDGET_MEASURES else _f(value)
 
 
 def _f(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:.4g}"
+    """A table cell: numbers as ``number_text`` writes them, anything else as its text."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return number_text(value)
     return str(value)
-
-
-def _when(iso: Any) -> str:
-    """``2026-11-23 09:00 UTC`` from an ISO time (as the dashboard shows it)."""
-    if not isinstance(iso, str):
-        return _f(iso)
-    return f"{datetime.fromisoformat(iso).astimezone(UTC):%Y-%m-%d %H:%M} UTC"
-
-
-def _pct(cover: Any) -> str:
-    return f"{cover:.0%}" if isinstance(cover, float) else "interval"
 
 
 def _e(value: Any) -> str:

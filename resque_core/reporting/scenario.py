@@ -33,6 +33,7 @@ from typing import Any
 from resque_core.errors import ReportError
 from resque_core.grid.base import iso_utc
 from resque_core.jsonable import jsonable
+from resque_core.units import unit_of
 
 FORMAT = "resque-scenarios"
 FORMAT_VERSION = 1
@@ -170,17 +171,6 @@ def _scenario_json(obj: Any) -> Any:
     return jsonable(obj, "a scenario")
 
 
-UNITS = {
-    "epochs": "epochs",
-    "seconds": "s",
-    "kwh": "kWh",
-    "co2_kg": "kg CO2",
-    "grad_norm": "L2 norm",
-    "param_change": "RMS",
-    "money": "currency",
-}
-
-
 def index_section(report: Any) -> dict[str, Any]:
     """The ``index`` layout from a ``resque_core.index.compute.IndexReport``."""
     fields = (
@@ -208,7 +198,7 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             basis = "modeled"
             if name in ("kwh", "co2_kg", "money") and source.energy != "measured":
                 basis = f"modeled; energy {source.energy}"
-            out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": UNITS.get(name, ""), "basis": basis}
+            out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": unit_of(name), "basis": basis}
         return out
 
     return _scenario_json(

@@ -14,10 +14,10 @@ from resque_core.grid.offline import annual_intensity_g_per_kwh
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.reporting.export import to_html
-from resque_core.units import co2_text, energy_text
+from resque_core.units import co2_text, datetime_text, energy_text
 from tests.app.conftest import cli_plan, demo_app, metric
 from ui import actions
-from ui.results import current_scenario, when
+from ui.results import current_scenario
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_demo_shows_the_engine_numbers(demo, engine):
     assert metric(at, "Epochs") == f"{forecast.measures['epochs'].point:.4g}"
     assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
     assert metric(at, "CO2 (modeled") == co2_text(forecast.measures["co2_kg"].point)
-    assert metric(at, "Best start") == when(planned.best_start)
+    assert metric(at, "Best start") == datetime_text(planned.best_start)
     assert metric(at, "CO2 saved") == co2_text(planned.co2_saved_kg)
     assert planned.co2_saved_kg > 0  # the illustrative profile has a cleaner window than now
     assert at.session_state["results"]["schedule"][0] == planned
@@ -77,4 +77,4 @@ def test_demo_report_contains_the_figures(demo, engine):
     report, forecast, planned = engine
     html = to_html([current_scenario(demo.session_state)])
     assert f"{report.value:.4g}" in html and f"{forecast.measures['epochs'].point:.4g}" in html
-    assert when(planned.best_start) in html and "illustrative, not live data" in html
+    assert datetime_text(planned.best_start) in html and "illustrative, not live data" in html

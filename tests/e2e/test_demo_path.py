@@ -6,6 +6,7 @@ import os
 import pathlib
 
 import pytest
+from playwright.sync_api import expect
 
 from resque_core.forecast.records import DEFAULT_CSV
 from tests.e2e.conftest import ROOT, new_page
@@ -18,6 +19,8 @@ needs_calibration = pytest.mark.skipif(
 # Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
 SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
 DEMO_TIMEOUT_MS = 120_000
+SETTLE_TIMEOUT_MS = 30_000  # a ceiling for text already on its way, not a pause: each wait ends when its text shows
+STAGES = 5  # data, model, index, forecast, schedule
 
 
 def _metrics(page) -> dict[str, str]:
@@ -36,7 +39,8 @@ def _run_demo(page, server_url: str) -> dict[str, str]:
     page.get_by_text("Best start").or_(error).first.wait_for(timeout=DEMO_TIMEOUT_MS)
     if error.count():
         pytest.fail(f"the demo failed on the page: {error.first.inner_text()}")
-    page.wait_for_timeout(500)  # let the charts and toasts settle
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_text("done", exact=True)).to_have_count(STAGES, timeout=SETTLE_TIMEOUT_MS)
     return _metrics(page)
 
 
@@ -52,6 +56,7 @@ def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
     context.close()
 
 
+@pytest.mark.slow  # about 15-30 s: a real browser drives the whole demo
 @needs_calibration
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
@@ -60,8 +65,7 @@ def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     index, epochs, best = metrics["RESQUE_dist"], metrics["Epochs (modeled)"], metrics["Best start"]
     assert 0 < float(index) < 1 and float(epochs) > 0 and best.endswith("UTC")
     assert "illustrative, not live data" in page.content()
-    sidebar = page.locator("[data-testid=stSidebar]").inner_text()
-    assert sidebar.count("done") == 5
+    assert page.locator("[data-testid=stSidebar]").inner_text().count("done") == STAGES
     page.screenshot(path=str(SHOTS / f"demo-{theme}.png"))
 
     with page.expect_download() as download:
@@ -76,9 +80,9 @@ def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     _check_report_offline(browser, saved, theme)
 
     page.get_by_role("link", name="Schedule details").click()  # optional third click: the details
-    page.get_by_text("Top windows").wait_for(timeout=30_000)
-    page.wait_for_timeout(800)
-    assert best in page.content()
+    page.get_by_text("Top windows").wait_for(timeout=SETTLE_TIMEOUT_MS)
+    expect(page.locator("[data-testid=stMetricValue]").filter(has_text=best)).to_be_visible(timeout=SETTLE_TIMEOUT_MS)
+    page.locator(".js-plotly-plot .main-svg").first.wait_for(timeout=SETTLE_TIMEOUT_MS)  # the chart is drawn
     page.screenshot(path=str(SHOTS / f"schedule-{theme}.png"))
     page.context.close()
 

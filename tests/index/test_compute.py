@@ -26,6 +26,7 @@ def _sums(loaded, dataset) -> np.ndarray:
     return class_sums(loaded.model, Preprocessed(dataset, loaded.input_spec), device="cpu").sums
 
 
+@pytest.mark.slow  # about 35-50 s on 2 cores: every shift level of the default model
 def test_mean_dist_rises_with_every_shift_level_and_floor_is_below_level_one(default):
     """The whole sweep in one test: 8 types x 5 levels x 3 seeds on the default model (~20 s)."""
     digits = DigitsDataset()

@@ -41,11 +41,13 @@ def _has_power_counter() -> bool:
 
 def test_codecarbon_meter_positive_energy_and_says_estimate():
     meter = CodecarbonMeter("DEU")
+    began = time.perf_counter()
     with meter:
         _busy(0.4)
+    elapsed_s = time.perf_counter() - began
     r = meter.reading
     assert r.energy_kwh > 0 and r.co2_kg > 0
-    assert 0.35 < r.duration_s < 5
+    assert 0.35 < r.duration_s <= elapsed_s  # the meter's span lies inside the block's, however loaded the machine
     # CO2 is kWh x Germany's annual intensity from codecarbon's bundled data.
     assert r.intensity_g_per_kwh == pytest.approx(annual_intensity_g_per_kwh("DEU")[0], rel=1e-3)
     assert r.country_iso == "DEU"
@@ -70,13 +72,15 @@ def test_codecarbon_meter_refuses_unknown_country_and_mode():
 
 def test_manual_meter_is_power_times_time():
     meter = ManualPowerMeter(360.0, intensity_g_per_kwh=500.0)
+    began = time.perf_counter()
     with meter:
-        time.sleep(0.1)
+        _busy(0.1)
+    elapsed_s = time.perf_counter() - began
     r = meter.reading
     assert r.energy_kwh == pytest.approx(360.0 * r.duration_s / 3.6e6)
     assert r.co2_kg == pytest.approx(r.energy_kwh * 0.5)
     assert r.source == "manual" and r.estimated and r.country_iso == ""
-    assert 0.09 < r.duration_s < 1.0
+    assert 0.09 < r.duration_s <= elapsed_s
 
 
 def test_manual_meter_country_intensity_and_bad_inputs():
