@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.data import SHIFT_TYPES
-from ui import cache
+from ui import actions
 from ui.errors import guard
 from ui.routing import ensure_routed
-from ui.state import result, set_result
+from ui.settings import DataChoice, ModelChoice
+from ui.state import result
 from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_problems
 
 ensure_routed()
@@ -42,27 +43,25 @@ def new_data(inputs: dict) -> str:
     return mode
 
 
-def apply(inputs: dict, ckpt: str, trust: bool) -> None:
+def apply(data: DataChoice, model: ModelChoice) -> None:
     """Load the checkpoint, then the data; store both only when both load (else keep the previous state)."""
     with guard("loading the checkpoint") as g_model:
-        loaded = cache.model(ckpt, trust)
+        actions.loaded_model(model)
     if g_model.failed:
         return
     with guard("loading the data") as g_data:
-        cache.data_pair(inputs, tuple(loaded.class_names))
+        actions.load_data_and_model(state, data, model)
     if not g_data.failed:
-        set_result(state, "model", {"checkpoint": ckpt, "trust": trust}, {"checkpoint": ckpt, "trust": trust})
-        set_result(state, "data", inputs, inputs)
         st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
 
 
-def show_loaded(data_inputs: dict, model_inputs: dict) -> None:
+def show_loaded(data: DataChoice, model: ModelChoice) -> None:
     """Class counts side by side, sample thumbnails, validation notes and the model's description."""
-    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
-    orig_ds, new_ds = cache.data_pair(data_inputs, tuple(loaded.class_names))
+    loaded = actions.loaded_model(model)
+    orig_ds, new_ds = actions.data_pair(data, model)
     st.subheader("What is loaded")
-    shift = f", shift {data_inputs['shift']}" if data_inputs.get("shift") else ""
-    st.markdown(f"**RESQUE_{data_inputs['kind']}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
+    shift = f", shift {data.shift}" if data.shift else ""
+    st.markdown(f"**RESQUE_{data.kind}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
     counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
     st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
     show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
@@ -74,7 +73,7 @@ def show_loaded(data_inputs: dict, model_inputs: dict) -> None:
     acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
     spec = loaded.input_spec
     st.markdown(
-        f"Model: **{loaded.format}** checkpoint ({model_inputs['checkpoint']}), {len(loaded.class_names)} "
+        f"Model: **{loaded.format}** checkpoint ({model.checkpoint}), {len(loaded.class_names)} "
         f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
     )
 
@@ -98,13 +97,13 @@ def render() -> None:
     ckpt, trust = checkpoint_picker()
     ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and ckpt is not None
     if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
-        apply(inputs, ckpt, trust)
+        apply(DataChoice(**inputs), ModelChoice(ckpt, trust))
     if not ready:
         st.caption("Choose every source above to continue.")
-    data_inputs, model_inputs = result(state, "data"), result(state, "model")
-    if data_inputs is not None and model_inputs is not None:
+    data, model = result(state, "data"), result(state, "model")
+    if data is not None and model is not None:
         with guard("showing the data"):
-            show_loaded(data_inputs, model_inputs)
+            show_loaded(data, model)
 
 
 render()

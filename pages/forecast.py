@@ -11,10 +11,11 @@ from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.reporting import charts
 from resque_core.units import measure_label, measure_text, number_text
-from ui import actions, cache
+from ui import actions
 from ui.errors import guard
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
+from ui.settings import ForecastSettings
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb
 
@@ -92,7 +93,7 @@ def energy_basis() -> dict:
     energy = st.radio("Energy per epoch", ENERGY, key="fc_energy")
     fields: dict = {"energy": "records"}
     if energy == ENERGY[1]:
-        profiles = cache.hardware_profiles()
+        profiles = actions.hardware_profiles()
         fields = {
             "energy": "profile",
             "profile": st.selectbox(
@@ -190,7 +191,7 @@ def render() -> None:
         st.page_link("pages/index.py", label="Index", icon=":material/insights:")
         return
     results = st.container()
-    settings: dict = dict(actions.DEFAULT_FORECAST)
+    settings: dict = {}
     with st.expander("Settings: calibration, hardware, grid and price", expanded=result(state, "forecast") is None):
         csv_bytes = calibration(settings)
         settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
@@ -203,7 +204,7 @@ def render() -> None:
             with guard("forecasting"):
                 cost = CostSettings(**energy, **grid)
                 probe = actions.probe(state) if cost.energy == "probe" else None
-                actions.run_forecast(state, settings, cost, csv_bytes, probe)
+                actions.run_forecast(state, ForecastSettings(**settings), cost, csv_bytes, probe)
     forecast = result(state, "forecast")
     if forecast is not None:
         with results:

@@ -7,10 +7,11 @@ import time
 import streamlit as st
 
 from resque_core.reporting import charts
-from ui import actions, cache
+from ui import actions
 from ui.errors import guard
 from ui.results import index_metrics
 from ui.routing import ensure_routed
+from ui.settings import DataChoice, IndexSettings, ModelChoice
 from ui.state import MISSING, STALE, result, status
 
 ensure_routed()
@@ -27,17 +28,16 @@ def ask_for_inputs() -> None:
     )
     if st.button("Use the defaults", key="index_defaults"):
         with guard("loading the default data and model"):
-            actions.load_data_and_model(state, dict(actions.DEFAULT_DATA), dict(actions.DEFAULT_MODEL))
+            actions.load_data_and_model(state, DataChoice(), ModelChoice())
             st.rerun()
     st.page_link("pages/data_model.py", label="Data & model", icon=":material/dataset:")
 
 
-def settings_row() -> dict:
+def settings_row() -> IndexSettings:
     """Layer (default pre-selected, with output shapes), device and batch size."""
-    model_inputs = result(state, "model")
     layers = []
     with guard("listing the model's layers"):
-        layers = cache.layers(model_inputs["checkpoint"], model_inputs["trust"])
+        layers = actions.layers(result(state, "model"))
     shown = {layer.name: f"{layer.name}  ·  {layer.type}  ·  {layer.output_shape}" for layer in layers}
     default = next((i for i, layer in enumerate(layers) if layer.name.endswith(":input")), 0)
     left, mid, right = st.columns([3, 1, 1])
@@ -50,10 +50,10 @@ def settings_row() -> dict:
     )
     device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
     batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
-    return {"layer": layer, "device": device, "batch_size": int(batch)}
+    return IndexSettings(layer=layer, device=device, batch_size=int(batch))
 
 
-def compute(settings: dict) -> None:
+def compute(settings: IndexSettings) -> None:
     """Run the index with a progress bar that shows images per second."""
     bar, started = st.progress(0.0, text="Starting…"), time.perf_counter()
 

@@ -12,6 +12,7 @@ from ui import actions
 from ui.errors import guard
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
+from ui.settings import ScheduleSettings
 from ui.state import MISSING, STALE, result, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
@@ -108,16 +109,16 @@ def render() -> None:
         st.page_link("pages/forecast.py", label="Forecast", icon=":material/query_stats:")
         return
     results = st.container()
-    settings: dict = dict(actions.DEFAULT_SCHEDULE)
+    fields: dict = {}
     with st.expander("Settings: grid data, zone, horizon, deadline", expanded=result(state, "schedule") is None):
         left, right = st.columns(2)
         with left:
-            csv_bytes, api_key = provider_inputs(settings)
+            csv_bytes, api_key = provider_inputs(fields)
         with right:
-            job_inputs(settings)
+            job_inputs(fields)
         if st.button("Find the best window", type="primary", key="run_schedule"):
             with guard("scheduling"):
-                actions.run_schedule(state, settings, csv_bytes, api_key)
+                actions.run_schedule(state, ScheduleSettings(**fields), csv_bytes, api_key)
     planned = result(state, "schedule")
     if planned is not None:
         with results:

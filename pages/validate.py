@@ -7,7 +7,7 @@ import streamlit as st
 
 from resque_core.calibration.validation import ValidationSettings
 from resque_core.units import number_text as num
-from ui import actions, cache, validate_job
+from ui import actions, validate_job
 from ui.errors import guard, show_error
 from ui.routing import ensure_routed
 from ui.state import MISSING, result, status
@@ -25,8 +25,7 @@ RULES = {
 
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
-    report, model_inputs = result(state, "index"), result(state, "model")
-    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
+    report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"))
     rule = st.radio("Retrain", list(RULES), format_func=RULES.get, key="val_rule")
     left, mid, right = st.columns(3)
     max_epochs = left.slider("Epoch cap", 1, 60, 10, key="val_max_epochs")

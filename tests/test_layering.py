@@ -136,6 +136,20 @@ def test_the_engine_never_imports_the_dashboard():
     assert offenders == []
 
 
+def test_pages_go_through_the_actions():
+    """Pages call ``ui.actions`` (or the core): never the cache, the record store, or a fit of their own."""
+    offenders = []
+    for path in sorted((ROOT / "pages").glob("*.py")) + [ROOT / "app.py"]:
+        text = path.read_text()
+        for node in ast.walk(ast.parse(text)):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = {f"{node.module}.{a.name}" for a in node.names} | {node.module}
+                if names & {"ui.cache", "resque_core.forecast.records", "resque_core.forecast.forecaster"}:
+                    offenders.append(f"{path.name} imports {node.module}")
+        offenders += [f"{path.name} uses {word}" for word in ("RecordStore", ".fit(", "Forecaster") if word in text]
+    assert offenders == []
+
+
 def test_few_modules_at_the_top_level():
     top = [p.name for p in PACKAGE.glob("*.py")]
     assert len(top) <= 8, top

@@ -1,5 +1,6 @@
-"""The pipeline's steps as the pages (and the one-click demo) run them: gather settings, call the
-engine through ``ui.cache``, store the result in session state. No figure is computed here.
+"""The pipeline's steps as the pages (and the one-click demo) run them: take typed settings
+(``ui.settings``), call the engine through ``ui.cache``, store the result in session state. Pages
+call these, never ``ui.cache`` or the record store. No figure is computed here.
 """
 
 from __future__ import annotations
@@ -10,59 +11,72 @@ from typing import Any
 
 from resque_core.errors import ScheduleError
 from ui import cache
+from ui.settings import DataChoice, ForecastSettings, IndexSettings, ModelChoice, ScheduleSettings
 from ui.state import result, set_result
 
-DEFAULT_DATA = {"original": "digits", "new": None, "shift": "gaussian_noise:5", "kind": "dist", "seed": 0}
-DEFAULT_MODEL = {"checkpoint": "default", "trust": False}
-DEFAULT_INDEX = {"layer": None, "device": "auto", "batch_size": 256}
-DEFAULT_FORECAST = {"calibration": "default", "level": 0.8}
-DEFAULT_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
-DEFAULT_SCHEDULE = {
-    "provider": "illustrative",
-    "zone": "DE",
-    "horizon_h": 48,
-    "deadline_h": None,
-    "interruptible": False,
-}
+DEMO_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
 Progress = Callable[[int, int], None]
 
 
-def load_data_and_model(state: MutableMapping, data_inputs: dict, model_inputs: dict) -> None:
+def loaded_model(model: ModelChoice) -> Any:
+    """The ``LoadedModel`` of a checkpoint choice (cached, shared across sessions)."""
+    return cache.model(model.checkpoint, model.trust)
+
+
+def data_pair(data: DataChoice, model: ModelChoice) -> tuple[Any, Any]:
+    """``(original, new)`` datasets exactly as the index will see them (``resque_core.data.build_pair``)."""
+    return cache.data_pair(data.inputs(), tuple(loaded_model(model).class_names))
+
+
+def layers(model: ModelChoice) -> list[Any]:
+    """The model's embeddable layers with their output shapes."""
+    return cache.layers(model.checkpoint, model.trust)
+
+
+def hardware_profiles() -> dict[str, dict]:
+    """Hardware power profiles by name (modeled figures)."""
+    return cache.hardware_profiles()
+
+
+def load_data_and_model(state: MutableMapping, data: DataChoice, model: ModelChoice) -> None:
     """Load (and cache) the checkpoint and the data pair, then mark both stages done."""
-    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
-    cache.data_pair(data_inputs, tuple(loaded.class_names))
-    set_result(state, "model", model_inputs, model_inputs)
-    set_result(state, "data", data_inputs, data_inputs)
+    data_pair(data, model)
+    set_result(state, "model", model, model.inputs())
+    set_result(state, "data", data, data.inputs())
 
 
-def run_index(state: MutableMapping, settings: dict, progress: Progress | None = None) -> Any:
+def run_index(state: MutableMapping, settings: IndexSettings, progress: Progress | None = None) -> Any:
     """Compute the index for the loaded data and model with ``settings`` (layer, device, batch size)."""
-    request = {**result(state, "data"), **result(state, "model"), **settings}
+    request = {**result(state, "data").inputs(), **result(state, "model").inputs(), **settings.inputs()}
     report = cache.index_report(request, progress)
-    set_result(state, "index", report, settings)
+    set_result(state, "index", report, settings.inputs())
     return report
 
 
 def run_forecast(
-    state: MutableMapping, settings: dict, cost: Any = None, csv_bytes: bytes | None = None, probe: Any = None
+    state: MutableMapping,
+    settings: ForecastSettings,
+    cost: Any = None,
+    csv_bytes: bytes | None = None,
+    probe: Any = None,
 ) -> Any:
     """Forecast retraining cost at the current index with ``settings`` (calibration, level), priced by ``cost``.
 
-    ``cost`` is a ``CostSettings`` (None: ``DEFAULT_COST``), priced by ``build_costing`` exactly as the
+    ``cost`` is a ``CostSettings`` (None: ``DEMO_COST``), priced by ``build_costing`` exactly as the
     ``forecast`` command prices its flags; ``probe`` is the probe result its "probe" basis needs.
     """
     from dataclasses import asdict
 
     from resque_core.forecast.costing import CostSettings, build_costing
 
-    cost = cost if cost is not None else CostSettings(**DEFAULT_COST)
+    cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = result(state, "index")
-    records = cache.records(settings["calibration"], csv_bytes)
-    fitted = cache.forecaster(settings["calibration"], report.kind, settings["level"], csv_bytes)
+    records = cache.records(settings.calibration, csv_bytes)
+    fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
     forecast = fitted.predict(report.value, costing=costing, shift_type=fitted.shift_type_for(report.shift))
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
-    set_result(state, "forecast", forecast, {**settings, **asdict(cost)})
+    set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)})
     return forecast
 
 
@@ -83,17 +97,15 @@ def recorded_runs_csv() -> bytes:
 
 def probe(state: MutableMapping) -> Any:
     """Probe energy and time per epoch for the loaded model on the new data (cached)."""
-    return cache.probe(result(state, "data"), result(state, "model"))
+    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs())
 
 
 def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:
     """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``); the records as CSV."""
     from resque_core.calibration.campaigns import records_frame, self_calibrate
 
-    model_inputs, data_inputs = result(state, "model"), result(state, "data")
-    sweep = self_calibrate(
-        model_inputs["checkpoint"], data_inputs["original"], settings, progress=progress, trust=model_inputs["trust"]
-    )
+    model, data = result(state, "model"), result(state, "data")
+    sweep = self_calibrate(model.checkpoint, data.original, settings, progress=progress, trust=model.trust)
     return records_frame(sweep).to_csv(index=False).encode()
 
 
@@ -101,10 +113,9 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
     """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread."""
     from ui import validate_job
 
-    model_inputs, data_inputs = result(state, "model"), result(state, "data")
-    loaded = cache.model(model_inputs["checkpoint"], model_inputs["trust"])
-    _, new_data = cache.data_pair(data_inputs, tuple(loaded.class_names))
-    state["validate_job"] = validate_job.start(loaded, new_data, settings)
+    model, data = result(state, "model"), result(state, "data")
+    _, new_data = data_pair(data, model)
+    state["validate_job"] = validate_job.start(loaded_model(model), new_data, settings)
     return state["validate_job"]
 
 
@@ -118,8 +129,8 @@ def record_validation(state: MutableMapping, job: Any) -> str:
             job.result,
             result(state, "index"),
             job.settings,
-            model=str(result(state, "model")["checkpoint"]),
-            dataset=str(result(state, "data")["original"]),
+            model=str(result(state, "model").checkpoint),
+            dataset=str(result(state, "data").original),
         )
         store = RecordStore()
         store.add([row])
@@ -129,7 +140,7 @@ def record_validation(state: MutableMapping, job: Any) -> str:
 
 def run_schedule(
     state: MutableMapping,
-    settings: dict,
+    settings: ScheduleSettings,
     csv_bytes: bytes | None = None,
     api_key: str | None = None,
     now: datetime | None = None,
@@ -147,20 +158,20 @@ def run_schedule(
         raise ScheduleError(f"the forecast has no {' or '.join(missing)}: choose a hardware basis on the Forecast page")
     now = now or minute_now()
     client = cache.provider(
-        settings["provider"], api_key=api_key, postcode=settings.get("postcode"), csv_bytes=csv_bytes, now=now
+        settings.provider, api_key=api_key, postcode=settings.postcode, csv_bytes=csv_bytes, now=now
     )
-    deadline = now + timedelta(hours=settings["deadline_h"]) if settings.get("deadline_h") else None
+    deadline = now + timedelta(hours=settings.deadline_h) if settings.deadline_h else None
     schedule, series = schedule_job(
         client,
-        settings["zone"],
+        settings.zone,
         max(forecast.measures["seconds"].point, 1.0),
         max(forecast.measures["kwh"].point, 0.0),
         now=now,
-        horizon_s=settings["horizon_h"] * 3600.0,
+        horizon_s=settings.horizon_h * 3600.0,
         deadline=deadline,
-        interruptible=settings.get("interruptible", False),
+        interruptible=settings.interruptible,
     )
-    set_result(state, "schedule", (schedule, series), {k: v for k, v in settings.items() if k != "api_key"})
+    set_result(state, "schedule", (schedule, series), settings.inputs())
     return schedule, series
 
 
@@ -173,9 +184,9 @@ def schedule_of(state: MutableMapping) -> dict[str, Any]:
 
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
     """The one-click demo: default data, model and calibration, illustrative grid profile."""
-    load_data_and_model(state, dict(DEFAULT_DATA), dict(DEFAULT_MODEL))
-    run_index(state, dict(DEFAULT_INDEX), progress)
-    run_forecast(state, dict(DEFAULT_FORECAST))
-    run_schedule(state, dict(DEFAULT_SCHEDULE))
+    load_data_and_model(state, DataChoice(), ModelChoice())
+    run_index(state, IndexSettings(), progress)
+    run_forecast(state, ForecastSettings())
+    run_schedule(state, ScheduleSettings())
     state["scenario_name"] = "demo: digits, gaussian noise 5, DE"
     state["demo_ran"] = True

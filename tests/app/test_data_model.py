@@ -28,7 +28,7 @@ def loaded_app():
     """The Data & model page after loading the defaults (digits, gaussian_noise:3, default model)."""
     at = goto(fresh_app(), "pages/data_model.py")
     at.button(key="apply_data").click().run()
-    assert not errors(at) and at.session_state["results"]["data"]["original"] == "digits"
+    assert not errors(at) and at.session_state["results"]["data"].original == "digits"
     return at
 
 
@@ -48,7 +48,7 @@ def _upload_original(at, name: str, data: bytes):
     ],
 )
 def test_malformed_data_upload_keeps_the_previous_state(loaded_app, name, data, message):
-    before = dict(loaded_app.session_state["results"]["data"])
+    before = loaded_app.session_state["results"]["data"]
     at = _upload_original(loaded_app, name, data)
     shown = " ".join(errors(at))
     assert "Loading the data failed" in shown and message in shown
@@ -57,7 +57,7 @@ def test_malformed_data_upload_keeps_the_previous_state(loaded_app, name, data, 
 
 
 def test_non_model_checkpoint_keeps_the_previous_state(loaded_app):
-    before = dict(loaded_app.session_state["results"]["model"])
+    before = loaded_app.session_state["results"]["model"]
     at = loaded_app
     at.radio(key="ckpt_source").set_value("Upload").run()
     at.file_uploader(key="ckpt_upload").set_value(
@@ -74,7 +74,7 @@ def test_valid_npz_upload_shows_its_class_counts(loaded_app):
     x, y = rng.random((60, 8, 8)).astype("float32"), np.repeat(np.arange(10), 6)
     at = _upload_original(loaded_app, "mine.npz", _npz(x=x, y=y))
     assert not errors(at), errors(at)
-    assert at.session_state["results"]["data"]["original"].endswith("mine.npz")
+    assert at.session_state["results"]["data"].original.endswith("mine.npz")
     counts = at.dataframe[0].value
     assert int(counts.loc["original"].sum()) + int(counts.loc["new"].sum()) > 60  # overlapping split parts
     assert list(counts.columns) == [str(c) for c in range(10)]
@@ -107,7 +107,7 @@ def test_valid_zip_upload_shows_its_classes(loaded_app):
     assert not errors(at), errors(at)
     counts = at.dataframe[0].value
     assert list(counts.columns) == ["cat", "dog"]
-    assert at.session_state["results"]["data"]["original"].endswith("pets.zip")
+    assert at.session_state["results"]["data"].original.endswith("pets.zip")
 
 
 def _engine_pair(inputs: dict, checkpoint: str):
@@ -145,7 +145,7 @@ def test_page_shows_the_pair_the_engine_embeds(mode, checkpoint_choice, checkpoi
         at.radio(key="ckpt_source").set_value(checkpoint_choice).run()
     at.button(key="apply_data").click().run()
     assert not errors(at), errors(at)
-    inputs = at.session_state["results"]["data"]
+    inputs = at.session_state["results"]["data"].inputs()
     pair, report = _engine_pair(inputs, checkpoint)
     original, new = _shown_counts(at)
     assert original == pair.original.class_counts() and new == pair.new.class_counts()

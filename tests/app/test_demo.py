@@ -18,6 +18,7 @@ from resque_core.units import co2_text, datetime_text, energy_text
 from tests.app.conftest import cli_plan, demo_app, metric
 from ui import actions
 from ui.results import current_scenario
+from ui.settings import DataChoice, IndexSettings, ModelChoice, ScheduleSettings
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def demo():
 @pytest.fixture(scope="module")
 def engine(demo):
     """The demo computed directly with the engine (no Streamlit), at the minute the demo planned in."""
-    report = compute_index(IndexRequest(**actions.DEFAULT_DATA, **actions.DEFAULT_MODEL, **actions.DEFAULT_INDEX))
+    report = compute_index(IndexRequest(**DataChoice().inputs(), **ModelChoice().inputs(), **IndexSettings().inputs()))
     value, country, year = annual_intensity_g_per_kwh("DE")
     costing = Costing(intensity_g_per_kwh=value, intensity_source=f"annual average {country} {year or ''} (modeled)")
     fitted = Forecaster(level=0.8).fit(default_records(), "dist", source="default calibration")
@@ -40,7 +41,7 @@ def engine(demo):
         forecast.measures["seconds"].point,
         forecast.measures["kwh"].point,
         now=now,
-        horizon_s=actions.DEFAULT_SCHEDULE["horizon_h"] * 3600,
+        horizon_s=ScheduleSettings().horizon_h * 3600,
     )
     return report, forecast, planned
 

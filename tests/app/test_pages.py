@@ -14,9 +14,10 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
+from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
-from ui.results import when
+from ui.settings import DataChoice, ModelChoice, ScheduleSettings
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def test_index_on_another_layer_equals_the_engine():
     at.selectbox(key="index_layer").set_value(layer).run()
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(**actions.DEFAULT_DATA, **actions.DEFAULT_MODEL, layer=layer))
+    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelChoice().inputs(), layer=layer))
     assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"
     assert at.session_state["results"]["index"].layer == layer
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
@@ -123,13 +124,13 @@ def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
     forecast = Forecaster().fit(default_records(), "dist").predict(0.05, costing=costing)
     set_result(state, "forecast", forecast, {})
     now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
-    page, series = actions.run_schedule(state, dict(actions.DEFAULT_SCHEDULE), now=now)
+    page, series = actions.run_schedule(state, ScheduleSettings(), now=now)
     assert series.start == datetime(2026, 11, 23, 10, tzinfo=UTC) and len(series) == 48
     assert page.now == now and page.duration_s == forecast.measures["seconds"].point > 3600
     assert page.energy_kwh == forecast.measures["kwh"].point
     cli = cli_plan(capsys, page, "48h")
     assert cli == page.to_dict() and cli["best_start"] == actions.schedule_of(state)["best_start"]
-    later, _ = actions.run_schedule(state, dict(actions.DEFAULT_SCHEDULE), now=now + timedelta(hours=1))
+    later, _ = actions.run_schedule(state, ScheduleSettings(), now=now + timedelta(hours=1))
     assert later.best_start == page.best_start + timedelta(hours=1)  # the profile starts at now's hour
     assert later.co2_best_kg == pytest.approx(page.co2_best_kg) and later.co2_now_kg == pytest.approx(page.co2_now_kg)
 
@@ -232,6 +233,7 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
     assert any(f"Energy: {forecast.source.energy} (probe (20 steps))" in c.value for c in at.main.caption)
 
 
+@pytest.mark.slow
 def test_self_calibration_feeds_the_forecast(demo):
     """Self-calibrate on the default model (two shift types x five levels), then forecast from those runs.
 
@@ -245,13 +247,13 @@ def test_self_calibration_feeds_the_forecast(demo):
     at.multiselect(key="fc_shifts").set_value(["gaussian_noise", "gaussian_blur"]).run()
     at.number_input(key="fc_budget").set_value(120)
     at.number_input(key="fc_cases").set_value(10)
-    at.number_input(key="fc_selfcal_epochs").set_value(15)
+    at.number_input(key="fc_selfcal_epochs").set_value(5)
     at.toggle(key="fc_meter").set_value(False).run()
     at.button(key="fc_selfcal").click().run(timeout=900)  # ten real retrainings: generous on a loaded machine
     assert not errors(at), errors(at)
     shifts = ",".join(f"{kind}:{level}" for kind in ("gaussian_noise", "gaussian_blur") for level in range(1, 6))
     argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--shifts", shifts, "--max-minutes", "120"]
-    argv += ["--max-cases", "10", "--max-epochs", "15", "--scratch-epochs", "15", "--no-energy"]
+    argv += ["--max-cases", "10", "--max-epochs", "5", "--scratch-epochs", "5", "--no-energy"]
     assert at.session_state["selfcal_settings"] == _settings(build_parser().parse_args(argv))
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)

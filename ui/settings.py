@@ -1,0 +1,65 @@
+"""What a page hands to ``ui.actions``: one frozen dataclass per pipeline step, never a loose dict.
+
+The defaults are the one-click demo's. ``inputs()`` gives the plain dict a stage is stored (and a
+scenario saved) with, so every choice is kept as the user made it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+class _Inputs:
+    def inputs(self) -> dict[str, Any]:
+        """The settings as a plain JSON-able dict (session-state inputs, scenarios, cache keys)."""
+        return asdict(self)  # type: ignore[call-overload]
+
+
+@dataclass(frozen=True)
+class DataChoice(_Inputs):
+    """The data: the original source, an optional new source, a simulated shift, the index kind and the seed."""
+
+    original: str = "digits"
+    new: str | None = None
+    shift: str | None = "gaussian_noise:5"
+    kind: str = "dist"
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ModelChoice(_Inputs):
+    """The checkpoint ("default", "default-0-4" or a path) and whether a full pickle may be unpickled."""
+
+    checkpoint: str = "default"
+    trust: bool = False
+
+
+@dataclass(frozen=True)
+class IndexSettings(_Inputs):
+    """The embedding layer (None: the input of the final classifier), the device and the batch size."""
+
+    layer: str | None = None
+    device: str = "auto"
+    batch_size: int = 256
+
+
+@dataclass(frozen=True)
+class ForecastSettings(_Inputs):
+    """Where the calibration records come from ("default", "upload", "self-calibration", "recorded runs")
+    and the intervals' nominal coverage."""
+
+    calibration: str = "default"
+    level: float = 0.8
+
+
+@dataclass(frozen=True)
+class ScheduleSettings(_Inputs):
+    """The grid data (provider, zone, UK postcode), the horizon and deadline in hours, and whether the job can pause."""
+
+    provider: str = "illustrative"
+    zone: str = "DE"
+    horizon_h: float = 48
+    deadline_h: float | None = None
+    interruptible: bool = False
+    postcode: str | None = None
