@@ -13,7 +13,8 @@ from resque_core.grid.chain import FallbackChain
 from resque_core.grid.factory import PROVIDERS, electricitymaps_settings, list_zones, make_chain, make_provider
 from resque_core.grid.illustrative import IllustrativeProvider
 from resque_core.grid.job import schedule_job
-from resque_core.grid.schedule import SchedulePlan, StartOption, in_timezone, plan
+from resque_core.grid.plan import SchedulePlan, StartOption
+from resque_core.grid.schedule import in_timezone, plan
 from resque_core.grid.slots import Slot
 
 __all__ = [

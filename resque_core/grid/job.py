@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from resque_core.grid.base import IntensityProvider, IntensitySeries, minute_now, to_utc
-from resque_core.grid.schedule import SchedulePlan, plan
+from resque_core.grid.plan import SchedulePlan
+from resque_core.grid.schedule import plan
 
 LOOKBACK = timedelta(hours=1)  # the point that holds "now" may have started up to a step before it
 
