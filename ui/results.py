@@ -6,16 +6,8 @@ from collections.abc import MutableMapping
 
 import streamlit as st
 
+from resque_core import units
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
-from resque_core.units import (
-    BUDGET_MEASURES,
-    co2_text,
-    datetime_text,
-    measure_label,
-    measure_text,
-    number_text,
-    percent_text,
-)
 from ui import actions
 from ui.state import result
 
@@ -44,31 +36,31 @@ def index_metrics(report) -> None:
     """The index beside its noise floor."""
     left, right, third = st.columns(3)
     left.metric(
-        f"RESQUE_{report.kind}", number_text(report.value), help="Computed on this machine from the embeddings."
+        f"RESQUE_{report.kind}", units.number_text(report.value), help="Computed on this machine from the embeddings."
     )
-    right.metric("Noise floor", number_text(report.noise_floor), help="The same index with no shift.")
+    right.metric("Noise floor", units.number_text(report.noise_floor), help="The same index with no shift.")
     third.metric("Images / s", f"{report.images_per_s:.0f}", help=f"{report.device}, layer {report.layer}")
 
 
 def forecast_metrics(forecast) -> None:
     """Each forecast measure with its interval (modeled)."""
-    shown = [key for key in BUDGET_MEASURES if key in forecast.measures]
-    level = percent_text(forecast.level)
+    shown = [key for key in units.BUDGET_MEASURES if key in forecast.measures]
+    level = units.percent_text(forecast.level)
     helptext = f"Forecast from the calibration curve; {level} interval below."
     for column, key in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(f"{measure_label(key)} (modeled)", measure_text(key, iv.point), help=helptext)
-        column.caption(f"{level} interval: {measure_text(key, iv.low)} – {measure_text(key, iv.high)}")
+        column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point), help=helptext)
+        column.caption(f"{level} interval: {units.measure_text(key, iv.low)} – {units.measure_text(key, iv.high)}")
 
 
 def schedule_metrics(plan, label: str) -> None:
     """The best window and the CO2 it saves against starting now."""
     left, right = st.columns(2)
-    left.metric("Best start", datetime_text(plan.best_start), help=f"ends {datetime_text(plan.best_end)}")
+    left.metric("Best start", units.datetime_text(plan.best_start), help=f"ends {units.datetime_text(plan.best_end)}")
     right.metric(
         "CO2 saved vs starting now",
-        co2_text(plan.co2_saved_kg),
-        f"{number_text(plan.saved_pct)} % less",
+        units.co2_text(plan.co2_saved_kg),
+        f"{units.number_text(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",
     )

@@ -1,0 +1,6 @@
+"""The command line's sub-commands, one module each: ``register(subparsers)`` adds its parser.
+
+``python -m resque_core COMMAND --help`` describes each; ``resque_core.cli`` assembles them.
+"""
+
+__all__ = ["calibrate", "forecast", "index", "layers", "report", "schedule"]
