@@ -1,9 +1,9 @@
-"""Calibration sweeps: the default calibration on the embedded digits, and self-calibration on a user's model.
+"""The two calibration campaigns the product offers: the default one on the embedded digits
+(``demo_sweep``) and self-calibration on a user's model (``self_calibrate``), with their records.
 
-The work is split by idea: ``shift_cases`` (the shifts and their index), ``sweep`` (retraining each
-case to its target within a budget), ``calibration_rows`` (one record per run) and ``run_labels``
-(hardware and versions). This module runs the two sweeps the product offers and summarises their
-records; the names below are re-exported so ``from resque_core.calibration.campaigns import ...`` keeps working.
+The rest of the package is split by idea: ``cases`` (the shifts and their index), ``sweep``
+(retraining each case to its target within the budgets), ``rows`` (one record per run), ``labels``
+(hardware and versions) and ``config`` (what a sweep runs).
 """
 
 from __future__ import annotations
