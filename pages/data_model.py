@@ -6,10 +6,11 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.data import SHIFT_TYPES
+from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import guard
 from ui.routing import ensure_routed
-from ui.settings import DataChoice, ModelChoice
+from ui.settings import DataChoice
 from ui.state import result
 from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_problems
 
@@ -43,7 +44,7 @@ def new_data(inputs: dict) -> str:
     return mode
 
 
-def apply(data: DataChoice, model: ModelChoice) -> None:
+def apply(data: DataChoice, model: ModelSource) -> None:
     """Load the checkpoint, then the data; store both only when both load (else keep the previous state)."""
     with guard("loading the checkpoint") as g_model:
         actions.loaded_model(model)
@@ -55,7 +56,7 @@ def apply(data: DataChoice, model: ModelChoice) -> None:
         st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
 
 
-def show_loaded(data: DataChoice, model: ModelChoice) -> None:
+def show_loaded(data: DataChoice, model: ModelSource) -> None:
     """Class counts side by side, sample thumbnails, validation notes and the model's description."""
     loaded = actions.loaded_model(model)
     orig_ds, new_ds = actions.data_pair(data, model)
@@ -97,7 +98,7 @@ def render() -> None:
     ckpt, trust = checkpoint_picker()
     ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and ckpt is not None
     if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
-        apply(DataChoice(**inputs), ModelChoice(ckpt, trust))
+        apply(DataChoice(**inputs), ModelSource(ckpt, trust))
     if not ready:
         st.caption("Choose every source above to continue.")
     data, model = result(state, "data"), result(state, "model")

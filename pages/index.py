@@ -6,12 +6,13 @@ import time
 
 import streamlit as st
 
+from resque_core.model.source import ModelSource
 from resque_core.reporting import charts
 from ui import actions
 from ui.errors import guard
 from ui.results import index_metrics
 from ui.routing import ensure_routed
-from ui.settings import DataChoice, IndexSettings, ModelChoice
+from ui.settings import DataChoice, IndexSettings
 from ui.state import MISSING, STALE, result, status
 
 ensure_routed()
@@ -28,7 +29,7 @@ def ask_for_inputs() -> None:
     )
     if st.button("Use the defaults", key="index_defaults"):
         with guard("loading the default data and model"):
-            actions.load_data_and_model(state, DataChoice(), ModelChoice())
+            actions.load_data_and_model(state, DataChoice(), ModelSource())
             st.rerun()
     st.page_link("pages/data_model.py", label="Data & model", icon=":material/dataset:")
 

@@ -10,27 +10,28 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from resque_core.errors import ScheduleError
+from resque_core.model.source import ModelSource
 from ui import cache
-from ui.settings import DataChoice, ForecastSettings, IndexSettings, ModelChoice, ScheduleSettings
+from ui.settings import DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
 from ui.state import result, set_result
 
 DEMO_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
 Progress = Callable[[int, int], None]
 
 
-def loaded_model(model: ModelChoice) -> Any:
+def loaded_model(model: ModelSource) -> Any:
     """The ``LoadedModel`` of a checkpoint choice (cached, shared across sessions)."""
-    return cache.model(model.checkpoint, model.trust)
+    return cache.model(model.inputs())
 
 
-def data_pair(data: DataChoice, model: ModelChoice) -> tuple[Any, Any]:
+def data_pair(data: DataChoice, model: ModelSource) -> tuple[Any, Any]:
     """``(original, new)`` datasets exactly as the index will see them (``resque_core.data.build_pair``)."""
     return cache.data_pair(data.inputs(), tuple(loaded_model(model).class_names))
 
 
-def layers(model: ModelChoice) -> list[Any]:
+def layers(model: ModelSource) -> list[Any]:
     """The model's embeddable layers with their output shapes."""
-    return cache.layers(model.checkpoint, model.trust)
+    return cache.layers(model.inputs())
 
 
 def hardware_profiles() -> dict[str, dict]:
@@ -38,7 +39,7 @@ def hardware_profiles() -> dict[str, dict]:
     return cache.hardware_profiles()
 
 
-def load_data_and_model(state: MutableMapping, data: DataChoice, model: ModelChoice) -> None:
+def load_data_and_model(state: MutableMapping, data: DataChoice, model: ModelSource) -> None:
     """Load (and cache) the checkpoint and the data pair, then mark both stages done."""
     data_pair(data, model)
     set_result(state, "model", model, model.inputs())
@@ -105,7 +106,7 @@ def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str
     from resque_core.calibration.campaigns import records_frame, self_calibrate
 
     model, data = result(state, "model"), result(state, "data")
-    sweep = self_calibrate(model.checkpoint, data.original, settings, progress=progress, trust=model.trust)
+    sweep = self_calibrate(model, data.original, settings, progress=progress)
     return records_frame(sweep).to_csv(index=False).encode()
 
 
@@ -184,7 +185,7 @@ def schedule_of(state: MutableMapping) -> dict[str, Any]:
 
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
     """The one-click demo: default data, model and calibration, illustrative grid profile."""
-    load_data_and_model(state, DataChoice(), ModelChoice())
+    load_data_and_model(state, DataChoice(), ModelSource())
     run_index(state, IndexSettings(), progress)
     run_forecast(state, ForecastSettings())
     run_schedule(state, ScheduleSettings())

@@ -45,19 +45,19 @@ def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tu
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def model(spec: str, trust: bool = False) -> Any:
-    """A ``LoadedModel`` (``resque_core.model.checkpoint.load_checkpoint``), shared across sessions."""
-    from resque_core.model.checkpoint import load_checkpoint
+def model(inputs: dict[str, Any]) -> Any:
+    """A ``LoadedModel`` (``ModelSource.load``), shared across sessions; ``inputs`` is ``ModelSource.inputs()``."""
+    from resque_core.model.source import ModelSource
 
-    return load_checkpoint(spec, trust=trust)
+    return ModelSource.from_inputs(inputs).load()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def layers(spec: str, trust: bool = False) -> list[Any]:
+def layers(inputs: dict[str, Any]) -> list[Any]:
     """Embeddable layers with output shapes (``resque_core.model.layers.list_layers``)."""
     from resque_core.model.layers import list_layers
 
-    return list_layers(model(spec, trust))
+    return list_layers(model(inputs))
 
 
 INDEX_ENTRIES = 16
@@ -74,13 +74,16 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
     Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
     it. Reports are immutable, so one bounded store shared by every session is safe.
     """
+    from resque_core.data.base import InputSpec
     from resque_core.index.compute import compute_index
     from resque_core.index.request import IndexRequest
 
     key = json.dumps(request, sort_keys=True, default=str)
     store = _index_store()
     if key not in store:
-        store[key] = compute_index(IndexRequest(**request), progress=progress)
+        spec = request.get("input_spec")
+        fields = {**request, "input_spec": InputSpec.from_dict(spec) if isinstance(spec, dict) else spec}
+        store[key] = compute_index(IndexRequest(**fields), progress=progress)
         while len(store) > INDEX_ENTRIES:
             store.popitem(last=False)
     store.move_to_end(key)
@@ -151,6 +154,6 @@ def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int 
     from resque_core.data import Preprocessed
     from resque_core.retraining.probe import probe as run_probe
 
-    loaded = model(model_inputs["checkpoint"], model_inputs["trust"])
+    loaded = model(model_inputs)
     _, new = data_pair(data_inputs, tuple(loaded.class_names))
     return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps)

@@ -1,5 +1,7 @@
 """What a page hands to ``ui.actions``: one frozen dataclass per pipeline step, never a loose dict.
 
+The model is the engine's own ``resque_core.model.ModelSource`` (the CLI builds the same object).
+
 The defaults are the one-click demo's. ``inputs()`` gives the plain dict a stage is stored (and a
 scenario saved) with, so every choice is kept as the user made it.
 """
@@ -25,14 +27,6 @@ class DataChoice(_Inputs):
     shift: str | None = "gaussian_noise:5"
     kind: str = "dist"
     seed: int = 0
-
-
-@dataclass(frozen=True)
-class ModelChoice(_Inputs):
-    """The checkpoint ("default", "default-0-4" or a path) and whether a full pickle may be unpickled."""
-
-    checkpoint: str = "default"
-    trust: bool = False
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
 from resque_core.errors import RetrainError
+from resque_core.model.source import ModelSource
 from resque_core.retraining.meters import EnergyMeter
 
 __all__ = ["demo_sweep", "records_frame", "self_calibrate", "summarize"]
@@ -49,25 +50,23 @@ def demo_sweep(
 
 
 def self_calibrate(
-    checkpoint: str,
+    model: ModelSource,
     original: str,
     settings: SelfCalibration,
     progress: Callable[[str], None] | None = None,
-    trust: bool = False,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each."""
     from resque_core.data import Subset, open_source
-    from resque_core.model.checkpoint import load_checkpoint
 
     cfg, meter = settings.sweep_config(), settings.meter()
-    loaded = load_checkpoint(checkpoint, trust=trust)
+    loaded = model.load()
     data = open_source(original)
     if cfg.data_fraction < 1:
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
     dist = DistCases(loaded, data, cfg)
     name = (loaded.arch or {}).get("name") or type(loaded.model).__name__
     labels = Labels(
-        f"{name} {pathlib.Path(checkpoint).name}",
+        f"{name} {pathlib.Path(model.checkpoint).name}",
         getattr(data, "name", original),
         f"self-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
         meter,

@@ -12,6 +12,7 @@ import shlex
 import sys
 import time
 
+from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
@@ -26,11 +27,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "runs). With --checkpoint and --original: self-calibrate on your own model and data.",
     )
     p.add_argument("--demo", action="store_true", help="the default calibration on the embedded digits")
-    p.add_argument("--checkpoint", metavar="PATH", help="your model (self-calibration)")
     p.add_argument(
         "--original", metavar="SOURCE", help="its original data: digits, a folder, .zip, .npz, torchvision:NAME"
     )
-    p.add_argument("--trust", action="store_true", help="allow unpickling a full model from --checkpoint")
+    add_model_arguments(p.add_argument_group("your model (self-calibration)"), default=None)
     p.add_argument(
         "--shifts",
         default=None,
@@ -178,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         settings = _settings(args)
         meter = settings.meter()
-        result = calibrate.self_calibrate(args.checkpoint, args.original, settings, say, trust=args.trust)
+        result = calibrate.self_calibrate(model_source(args), args.original, settings, say)
     frame = calibrate.records_frame(result)
     summary = calibrate.summarize(frame)
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo else None)

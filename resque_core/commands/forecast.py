@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, NoReturn
 
+from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.units import MEASURE_UNITS, number_text, unit_of
 
 
@@ -54,10 +55,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
     )
-    parser.add_argument("--checkpoint", default="default", help="model for --probe (default: the shipped digits CNN)")
-    parser.add_argument(
-        "--trust-checkpoint", action="store_true", help="allow a pickled checkpoint for --probe (runs its code)"
-    )
+    model = parser.add_argument_group("the model --probe trains (default: the shipped digits CNN)")
+    add_model_arguments(model)
     parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
     parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
     grid = parser.add_mutually_exclusive_group()
@@ -152,10 +151,9 @@ def _load_records(spec: str) -> tuple[Any, str]:
 def _probe(args: argparse.Namespace) -> Any:
     """kWh and seconds per epoch from a short training probe of ``--checkpoint`` on ``--data``."""
     from resque_core.data import Preprocessed, open_source
-    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.retraining.probe import probe
 
-    loaded = load_checkpoint(args.checkpoint, trust=args.trust_checkpoint)
+    loaded = model_source(args).load()
     return probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import pathlib
 import sys
 
-from resque_core.errors import DataError, ResqueError
+from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.errors import ResqueError
 
 
 def register(subparsers) -> None:
@@ -19,7 +19,7 @@ def register(subparsers) -> None:
         "forward pass of the old model. Without --new, the new data is simulated from the original: "
         "the paper's 50/30/20 split (plus --shift), or for --kind task the classes the model does not know.",
     )
-    add_checkpoint_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
     p.add_argument("--new", help="new data (default: simulated from --original)")
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
@@ -39,38 +39,10 @@ def register(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def add_checkpoint_arguments(p: argparse.ArgumentParser) -> None:
-    """Options shared by ``index`` and ``layers``: which checkpoint, and how to read it."""
-    p.add_argument(
-        "--checkpoint",
-        default="default",
-        help="checkpoint file, or 'default' (digits 0-9) / 'default-0-4' (digits 0-4)",
-    )
-    p.add_argument(
-        "--trust-checkpoint",
-        action="store_true",
-        help="allow a pickled full model (unpickling can run code: only for files you trust)",
-    )
-    p.add_argument("--arch", help="architecture of a bare state_dict: a torchvision name (resnet18) or SmallCNN")
-    p.add_argument(
-        "--input-spec",
-        metavar="JSON|FILE",
-        help='input spec when the checkpoint has none: {"size": [H, W], "channels": C, "mean": [..], "std": [..]}',
-    )
-
-
-def parse_input_spec(text: str | None):
-    """An ``InputSpec`` from inline JSON or a JSON file, or None."""
-    if not text:
-        return None
-    from resque_core.data.base import InputSpec
-
-    path = pathlib.Path(text)
-    try:
-        raw = path.read_text() if not text.lstrip().startswith("{") and path.is_file() else text
-        return InputSpec.from_dict(json.loads(raw))
-    except json.JSONDecodeError as exc:
-        raise DataError(f"--input-spec is neither a JSON object nor a JSON file: {exc}") from exc
+def _model_fields(args: argparse.Namespace) -> dict:
+    """The request's model fields (``IndexRequest`` names them as ``ModelSource`` does)."""
+    model = model_source(args)
+    return {**model.inputs(), "input_spec": model.input_spec}
 
 
 def _progress_bar():
@@ -95,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ResqueError(f"--seed must be a non-negative integer; got {args.seed}")
     request = IndexRequest(
-        checkpoint=args.checkpoint,
+        **_model_fields(args),
         original=args.original,
         new=args.new,
         shift=args.shift,
@@ -104,9 +76,6 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         device=args.device,
         seed=args.seed,
-        trust=args.trust_checkpoint,
-        arch=args.arch,
-        input_spec=parse_input_spec(args.input_spec),
         task_variant=args.variant,
         allow_download=args.allow_download,
         max_points=0,

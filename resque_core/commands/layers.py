@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from resque_core.commands.index import add_checkpoint_arguments, parse_input_spec
+from resque_core.commands.model_args import add_model_arguments, model_source
 
 
 def register(subparsers) -> None:
@@ -16,19 +16,16 @@ def register(subparsers) -> None:
         description="List every named layer of the model with its per-sample output shape (one dry run). "
         "The default embedding layer, the input of the final linear classifier, is marked with *.",
     )
-    add_checkpoint_arguments(p)
+    add_model_arguments(p)
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     """Load the checkpoint and print its layers."""
-    from resque_core.model.checkpoint import load_checkpoint
     from resque_core.model.layers import default_layer, list_layers
 
-    loaded = load_checkpoint(
-        args.checkpoint, trust=args.trust_checkpoint, arch=args.arch, input_spec=parse_input_spec(args.input_spec)
-    )
+    loaded = model_source(args).load()
     layers = list_layers(loaded)
     default = default_layer(loaded.model)
     if args.json:

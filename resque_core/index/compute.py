@@ -39,12 +39,11 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
     from resque_core.data import ShiftSpec, build_pair
-    from resque_core.model.checkpoint import load_checkpoint
 
     start = time.perf_counter()
     if request.shift:
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
-    loaded = load_checkpoint(request.checkpoint, trust=request.trust, arch=request.arch, input_spec=request.input_spec)
+    loaded = request.model_source().load()
     original = _open(request.original, request.allow_download)
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
     pair = build_pair(

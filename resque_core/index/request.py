@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from resque_core.data.base import ImageDataset, InputSpec
+from resque_core.model.source import ModelSource
 
 KINDS = ("dist", "task")
 TASK_VARIANTS = ("centroids", "kmeans++", "flat")
@@ -16,7 +17,8 @@ class IndexRequest:
     already opened ``ImageDataset`` objects.
 
     Attributes:
-        checkpoint: a path, "default" (digits 0-9) or "default-0-4".
+        checkpoint, trust, arch, input_spec, num_classes, stem, model_file: the model, as in
+            ``resque_core.model.ModelSource`` (``model_source()`` gives it).
         original: the data the model was trained on.
         new: the new data; None = simulate it from ``original`` (split protocol, or for ``task``
             the classes the model does not know, e.g. digits 5-9 for the 0-4 model).
@@ -39,9 +41,24 @@ class IndexRequest:
     trust: bool = False
     arch: str | None = None
     input_spec: InputSpec | None = None
+    num_classes: int | None = None
+    stem: str = "auto"
+    model_file: str | None = None
     task_variant: str = "centroids"
     allow_download: bool = False
     max_points: int = 1000
+
+    def model_source(self) -> ModelSource:
+        """The request's model as a ``ModelSource``."""
+        return ModelSource(
+            checkpoint=self.checkpoint,
+            trust=self.trust,
+            arch=self.arch,
+            num_classes=self.num_classes,
+            stem=self.stem,
+            input_spec=self.input_spec,
+            model_file=self.model_file,
+        )
 
 
 def embed_kwargs(request: IndexRequest) -> dict:

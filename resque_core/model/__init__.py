@@ -10,8 +10,11 @@ from resque_core.model.architectures import SmallCNN, build_model
 from resque_core.model.checkpoint import load_checkpoint, save_checkpoint
 from resque_core.model.layers import LayerInfo, default_layer, list_layers, resolve_layer
 from resque_core.model.loaded import LoadedModel
+from resque_core.model.source import STEMS, ModelSource
 
 __all__ = [
+    "STEMS",
+    "ModelSource",
     "LayerInfo",
     "LoadedModel",
     "SmallCNN",

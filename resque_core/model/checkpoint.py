@@ -48,6 +48,9 @@ def load_checkpoint(
     arch: str | None = None,
     input_spec: InputSpec | None = None,
     class_names: list[str] | None = None,
+    num_classes: int | None = None,
+    stem: str = "auto",
+    model_file: str | None = None,
 ) -> LoadedModel:
     """Load a checkpoint in any supported format, safely.
 
@@ -57,6 +60,10 @@ def load_checkpoint(
         arch: architecture of a bare state_dict: a torchvision name ("resnet18") or "SmallCNN".
         input_spec: overrides (or supplies) the checkpoint's input spec.
         class_names: overrides (or supplies) the class names.
+        num_classes: outputs of a bare state_dict's classifier (None: read from the weights).
+        stem: a bare ResNet-style state_dict's stem: "imagenet", "small" (3x3 stride-1 conv, no max-pool)
+            or "auto" (read from the weights).
+        model_file: "my_model.py:ClassName" that builds the architecture of bare weights (needs ``trust``).
 
     Raises:
         CheckpointError: the file is missing, not a model, unsafe without ``trust``, or does not

@@ -13,12 +13,13 @@ from resque_core.grid.job import schedule_job
 from resque_core.grid.offline import annual_intensity_g_per_kwh
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
+from resque_core.model.source import ModelSource
 from resque_core.reporting.export import to_html
 from resque_core.units import co2_text, datetime_text, energy_text
 from tests.app.conftest import cli_plan, demo_app, metric
 from ui import actions
 from ui.results import current_scenario
-from ui.settings import DataChoice, IndexSettings, ModelChoice, ScheduleSettings
+from ui.settings import DataChoice, IndexSettings, ScheduleSettings
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +30,7 @@ def demo():
 @pytest.fixture(scope="module")
 def engine(demo):
     """The demo computed directly with the engine (no Streamlit), at the minute the demo planned in."""
-    report = compute_index(IndexRequest(**DataChoice().inputs(), **ModelChoice().inputs(), **IndexSettings().inputs()))
+    report = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), **IndexSettings().inputs()))
     value, country, year = annual_intensity_g_per_kwh("DE")
     costing = Costing(intensity_g_per_kwh=value, intensity_source=f"annual average {country} {year or ''} (modeled)")
     fitted = Forecaster(level=0.8).fit(default_records(), "dist", source="default calibration")

@@ -12,12 +12,13 @@ from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import default_records
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
+from resque_core.model.source import ModelSource
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import co2_text, energy_text
 from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
-from ui.settings import DataChoice, ModelChoice, ScheduleSettings
+from ui.settings import DataChoice, ScheduleSettings
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,7 @@ def test_index_on_another_layer_equals_the_engine():
     at.selectbox(key="index_layer").set_value(layer).run()
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelChoice().inputs(), layer=layer))
+    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), layer=layer))
     assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"
     assert at.session_state["results"]["index"].layer == layer
     sidebar = " ".join(m.value for m in at.sidebar.markdown)

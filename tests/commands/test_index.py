@@ -69,7 +69,8 @@ class _Evil:
         (["index", "--kind", "task"], "already knows every class"),
         (["index", "--batch-size", "0"], "--batch-size must be a positive integer"),
         (["index", "--device", "tpu"], "unknown device"),
-        (["index", "--input-spec", "{bad json"], "--input-spec is neither"),
+        (["index", "--input-spec", "{bad json"], "--input-spec: the inline JSON is not valid JSON"),
+        (["index", "--input-spec", "missing-spec.json"], "--input-spec: no file 'missing-spec.json'"),
         (["layers", "--checkpoint", "/nonexistent.pt"], "does not exist"),
     ],
 )

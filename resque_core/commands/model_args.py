@@ -1,0 +1,85 @@
+"""The model options every command shares (``--checkpoint``, ``--arch``, ``--input-spec``...), read into
+one ``ModelSource`` so that ``index``, ``layers``, ``forecast --probe`` and ``calibrate`` load a model
+the same way the dashboard does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+
+from resque_core.errors import DataError
+
+__all__ = ["add_model_arguments", "model_source", "parse_input_spec"]
+
+
+def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "default") -> None:
+    """Which checkpoint, and how to read it."""
+    p.add_argument(
+        "--checkpoint",
+        default=default,
+        help="checkpoint file, or 'default' (digits 0-9) / 'default-0-4' (digits 0-4)",
+    )
+    p.add_argument(
+        "--trust-checkpoint",
+        "--trust",
+        dest="trust_checkpoint",
+        action="store_true",
+        help="allow code from the file to run: a pickled full model, or --model-file (only for files you trust)",
+    )
+    p.add_argument(
+        "--arch",
+        help="architecture of bare weights (a state_dict or training-checkpoint dict): a torchvision "
+        "classification model such as resnet18, or SmallCNN",
+    )
+    p.add_argument("--num-classes", type=int, help="outputs of the classifier (default: read from the weights)")
+    p.add_argument(
+        "--stem",
+        choices=("auto", "imagenet", "small"),
+        default="auto",
+        help="ResNet-style stem: imagenet (7x7 conv, max-pool), small (3x3 conv, no max-pool, for 32x32 "
+        "images) or auto (read from the weights; default)",
+    )
+    p.add_argument(
+        "--model-file",
+        metavar="FILE.py:CLASS",
+        help="your own model class for bare weights, e.g. my_model.py:Net (runs its code: needs --trust-checkpoint)",
+    )
+    p.add_argument(
+        "--input-spec",
+        metavar="JSON|FILE",
+        help='input spec when the checkpoint has none: {"size": [H, W], "channels": C, "mean": [..], "std": [..]}',
+    )
+
+
+def model_source(args: argparse.Namespace):
+    """The ``ModelSource`` the model options describe."""
+    from resque_core.model.source import ModelSource
+
+    return ModelSource(
+        checkpoint=args.checkpoint,
+        trust=args.trust_checkpoint,
+        arch=args.arch,
+        num_classes=args.num_classes,
+        stem=args.stem,
+        input_spec=parse_input_spec(args.input_spec),
+        model_file=args.model_file,
+    )
+
+
+def parse_input_spec(text: str | None):
+    """An ``InputSpec`` from inline JSON or a JSON file, or None."""
+    if not text:
+        return None
+    from resque_core.data.base import InputSpec
+
+    inline = text.lstrip().startswith("{")
+    path = pathlib.Path(text)
+    if not inline and not path.is_file():
+        raise DataError(f"--input-spec: no file {text!r}, and it is not inline JSON (it must start with '{{')")
+    try:
+        return InputSpec.from_dict(json.loads(text if inline else path.read_text()))
+    except json.JSONDecodeError as exc:
+        where = "inline JSON" if inline else f"file {text!r}"
+        raise DataError(f"--input-spec: the {where} is not valid JSON: {exc}") from exc
