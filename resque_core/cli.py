@@ -13,7 +13,7 @@ import sys
 
 from resque_core.errors import ResqueError
 
-COMMANDS = ("index", "layers", "forecast", "calibrate", "schedule", "report")
+COMMANDS = ("index", "layers", "forecast", "calibrate", "validate", "schedule", "report")
 
 
 class _Parser(argparse.ArgumentParser):

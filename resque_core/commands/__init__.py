@@ -3,4 +3,4 @@
 ``python -m resque_core COMMAND --help`` describes each; ``resque_core.cli`` assembles them.
 """
 
-__all__ = ["calibrate", "forecast", "index", "layers", "report", "schedule"]
+__all__ = ["calibrate", "forecast", "index", "layers", "model_args", "report", "schedule", "validate"]

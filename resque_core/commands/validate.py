@@ -1,0 +1,123 @@
+"""``python -m resque_core validate``: really retrain the model on the new data here and measure it.
+
+The dashboard's Validate page runs the same ``calibration.validation.validate``; with ``--record``
+the run joins the local calibration history as the same record the page writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.errors import RetrainError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "validate",
+        help="really retrain the model on the new data and measure epochs, time and energy",
+        description="Compute the index of the new data, then retrain a copy of the model on it (a stratified "
+        "share held out to validate on) until the target rule is met or the epoch cap is hit, metering "
+        "energy with codecarbon. --record adds the run to your calibration history.",
+    )
+    add_model_arguments(p)
+    p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
+    p.add_argument("--new", help="new data (default: simulated from --original)")
+    p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
+    p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
+    p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
+    p.add_argument(
+        "--rule",
+        choices=("plateau", "base-minus"),
+        default="plateau",
+        help="plateau: until validation accuracy stops improving (default); base-minus: until it reaches "
+        "--base-acc minus --tolerance",
+    )
+    p.add_argument("--max-epochs", type=int, default=10, help="epoch cap (the run is censored there; default 10)")
+    p.add_argument("--tolerance", type=float, default=0.02, help="accuracy points below --base-acc (base-minus)")
+    p.add_argument("--base-acc", type=float, help="base accuracy (default: the checkpoint's, base-minus only)")
+    p.add_argument("--no-energy", action="store_true", help="do not meter energy")
+    p.add_argument("--country", default="DEU", help="country code (ISO2 or ISO3) of the grid for CO2 (default DEU)")
+    p.add_argument("--record", action="store_true", help="add the run to the calibration history")
+    p.add_argument("--db", metavar="PATH", help="the records database for --record (default: $RESQUE_DB or user data)")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from resque_core.calibration.validation import ValidationSettings, validate, validation_record
+    from resque_core.data import build_pair, open_source
+    from resque_core.index.compute import compute_index
+    from resque_core.index.request import IndexRequest
+
+    if args.max_epochs < 1:
+        raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    model = model_source(args)
+    request = IndexRequest(
+        **{**model.inputs(), "input_spec": model.input_spec},
+        original=args.original,
+        new=args.new,
+        shift=args.shift,
+        kind=args.kind,
+        seed=args.seed,
+        max_points=0,
+    )
+    report = compute_index(request)
+    loaded = model.load()
+    pair = build_pair(
+        open_source(args.original),
+        open_source(args.new) if args.new else None,
+        kind=args.kind,
+        shift=args.shift,
+        seed=args.seed,
+        model_classes=loaded.class_names,
+    )
+    settings = ValidationSettings(
+        target_rule=args.rule,
+        max_epochs=args.max_epochs,
+        tolerance=args.tolerance,
+        base_acc=args.base_acc if args.base_acc is not None else loaded.accuracy,
+        seed=args.seed,
+        head="new" if args.kind == "task" else "keep",
+        measure_energy=not args.no_energy,
+        country_iso=args.country,
+    )
+    say = (
+        (lambda e: print(f"epoch {e.epoch}: val acc {e.val_acc:.3f}", file=sys.stderr, flush=True))
+        if not args.json
+        else None
+    )
+    result = validate(loaded, pair.new, settings, progress=say)
+    row = validation_record(result, report, settings, model=str(model.checkpoint), dataset=str(args.original))
+    if args.record:
+        from resque_core.forecast.records import RecordStore
+
+        store = RecordStore(args.db)
+        store.add([row])
+        row["db"] = str(store.path)
+    print(json.dumps(_plain(row)) if args.json else _summary(row, report.value))
+    return 0
+
+
+def _plain(row: dict) -> dict:
+    from resque_core.jsonable import jsonable
+
+    return jsonable(row)
+
+
+def _summary(row: dict, index: float) -> str:
+    from resque_core.units import co2_text, duration_text, energy_text, number_text
+
+    epochs = f">= {number_text(row['epochs'])}" if row["censored"] else number_text(row["epochs"])
+    lines = [
+        f"RESQUE_{row['index_kind']} = {index:.4f}; retrained until {row['target_rule']}: {epochs} epochs "
+        f"({'censored at the cap' if row['censored'] else 'target reached'})",
+        f"time {duration_text(row['seconds'])}, energy {energy_text(row['kwh'])}, CO2 {co2_text(row['co2_kg'])}"
+        + (f" ({row['energy_source']})" if row.get("energy_source") else ""),
+        f"accuracy {row['start_acc']:.3f} at the start; target {number_text(row['target_acc'])}",
+    ]
+    if "db" in row:
+        lines.append(f"recorded in {row['db']}")
+    return "\n".join(lines)
