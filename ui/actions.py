@@ -9,7 +9,7 @@ from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from resque_core.errors import ScheduleError
+from resque_core.errors import ResqueError, ScheduleError
 from resque_core.model.source import ModelSource
 from ui import cache
 from ui.settings import DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
@@ -23,6 +23,21 @@ def loaded_model(model: ModelSource, data: DataChoice | None = None) -> Any:
     """The ``LoadedModel`` of a checkpoint choice (cached, shared across sessions); a checkpoint without
     an input spec reads it from ``data``'s original source, as ``compute_index`` does."""
     return cache.model(model.inputs(), data.original if data is not None else None)
+
+
+def checkpoint_hints(path: str | None) -> dict:
+    """Architecture guess, classes and stem read from a checkpoint's bare weights, to pre-fill the page."""
+    return cache.weights_hints(path) if path else {}
+
+
+def data_input_spec(original: str | None, arch: str | None) -> dict | None:
+    """The input spec (``InputSpec.to_dict``) the original data suggests for ``arch``; None without data."""
+    if not original:
+        return None
+    try:
+        return cache.data_spec(original, arch)
+    except ResqueError:  # unreadable data is reported when it is loaded, not while pre-filling
+        return None
 
 
 def data_pair(data: DataChoice, model: ModelSource) -> tuple[Any, Any]:

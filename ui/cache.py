@@ -55,6 +55,27 @@ def model(inputs: dict[str, Any], original: str | None = None) -> Any:
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
+def weights_hints(path: str) -> dict:
+    """What a checkpoint's bare weights tell (``resque_core.model.weights.describe_weights``)."""
+    import pathlib
+
+    from resque_core.model.weights import describe_weights
+
+    return describe_weights(pathlib.Path(path)) if pathlib.Path(path).is_file() else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
+def data_spec(original: str, arch: str | None) -> dict:
+    """The input spec ``original``'s data suggests for ``arch`` (``resque_core.model.input_spec.data_spec``)."""
+    from resque_core.data import open_source
+    from resque_core.model.architectures import torchvision_classifiers
+    from resque_core.model.input_spec import data_spec as engine_data_spec
+
+    kind = "torchvision" if arch in torchvision_classifiers() else "resque"
+    return engine_data_spec(open_source(original), {"kind": kind, "name": arch})[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
 def layers(inputs: dict[str, Any], original: str | None = None) -> list[Any]:
     """Embeddable layers with output shapes (``resque_core.model.layers.list_layers``)."""
     from resque_core.model.layers import list_layers

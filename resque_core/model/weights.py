@@ -12,7 +12,15 @@ from torch import nn
 
 from resque_core.errors import CheckpointError
 
-__all__ = ["arch_for", "find_state_dict", "guess_arch", "load_weights", "read_num_classes", "read_stem"]
+__all__ = [
+    "arch_for",
+    "describe_weights",
+    "find_state_dict",
+    "guess_arch",
+    "load_weights",
+    "read_num_classes",
+    "read_stem",
+]
 
 # Where training scripts usually keep the weights in a checkpoint dict, most common first.
 WEIGHT_KEYS = ("state_dict", "model_state_dict", "model_state", "model", "net", "network", "weights", "params")
@@ -133,3 +141,19 @@ def _likely_fix(model: nn.Module, state: dict, mismatched: list[str], other: lis
     if guess and guess != name:
         return f"they look like {guess}; ", "arch", guess
     return "", "arch", None
+
+
+def describe_weights(path: pathlib.Path) -> dict:
+    """What a file's bare weights tell about their architecture, read safely (never unpickling objects):
+    ``{"arch": guess or None, "num_classes": n or None, "stem": "small"|"imagenet"|None}``; ``{}`` when
+    the file is not bare weights (or not readable without trust). For pre-filling the page's fields."""
+    from resque_core.model.pickle_guard import guarded_load
+
+    try:
+        obj = guarded_load(path, trust=False)
+    except CheckpointError:
+        return {}
+    state = find_state_dict(obj) if isinstance(obj, dict) and "format" not in obj else None
+    if state is None:
+        return {}
+    return {"arch": guess_arch(state), "num_classes": read_num_classes(state), "stem": read_stem(state)}
