@@ -51,7 +51,8 @@ def model(inputs: dict[str, Any], original: str | None = None) -> Any:
     from resque_core.data import open_source
     from resque_core.model.source import ModelSource
 
-    return ModelSource.from_inputs(inputs).load(data=open_source(original) if original else None)
+    data = (lambda: open_source(original)) if original else None  # opened only when the spec is missing
+    return ModelSource.from_inputs(inputs).load(data=data)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -16,6 +16,7 @@ import logging
 import pathlib
 import warnings
 import zipfile
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -55,7 +56,7 @@ def load_checkpoint(
     num_classes: int | None = None,
     stem: str = "auto",
     model_file: str | None = None,
-    data: ImageDataset | None = None,
+    data: ImageDataset | Callable[[], ImageDataset] | None = None,
 ) -> LoadedModel:
     """Load a checkpoint in any supported format, safely.
 
@@ -204,7 +205,7 @@ def _finish(
             setting="input_spec",
         )
     if spec is None:
-        spec, meta["input_spec_source"] = infer_input_spec(model, arch, data)
+        spec, meta["input_spec_source"] = infer_input_spec(model, arch, data() if callable(data) else data)
         log.warning("%s: %s", path.name, meta["input_spec_source"])
     names = names or found.get("names") or [str(i) for i in range(_num_outputs(model, spec))]
     accuracy = found.get("accuracy")

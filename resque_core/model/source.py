@@ -7,6 +7,7 @@ full pickle, or weights plus the user's own model class (``model_file``, trusted
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -41,12 +42,13 @@ class ModelSource:
     input_spec: InputSpec | None = None
     model_file: str | None = None
 
-    def load(self, data: ImageDataset | None = None) -> LoadedModel:
+    def load(self, data: ImageDataset | Callable[[], ImageDataset] | None = None) -> LoadedModel:
         """The model, loaded safely (``load_checkpoint``).
 
         Args:
             data: the model's original data, to infer the input spec from when neither the checkpoint
-                nor ``input_spec`` gives it (recorded in the result's ``meta["input_spec_source"]``).
+                nor ``input_spec`` gives it (recorded in the result's ``meta["input_spec_source"]``); a
+                callable returning it is only called then.
         """
         from resque_core.model.checkpoint import load_checkpoint
 
