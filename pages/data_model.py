@@ -47,7 +47,7 @@ def new_data(inputs: dict) -> str:
 def apply(data: DataChoice, model: ModelSource) -> None:
     """Load the checkpoint, then the data; store both only when both load (else keep the previous state)."""
     with guard("loading the checkpoint") as g_model:
-        actions.loaded_model(model)
+        actions.loaded_model(model, data)
     if g_model.failed:
         return
     with guard("loading the data") as g_data:
@@ -58,7 +58,7 @@ def apply(data: DataChoice, model: ModelSource) -> None:
 
 def show_loaded(data: DataChoice, model: ModelSource) -> None:
     """Class counts side by side, sample thumbnails, validation notes and the model's description."""
-    loaded = actions.loaded_model(model)
+    loaded = actions.loaded_model(model, data)
     orig_ds, new_ds = actions.data_pair(data, model)
     st.subheader("What is loaded")
     shift = f", shift {data.shift}" if data.shift else ""
@@ -77,6 +77,9 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
         f"Model: **{loaded.format}** checkpoint ({model.checkpoint}), {len(loaded.class_names)} "
         f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
     )
+    for note in (loaded.meta.get("input_spec_source"), loaded.meta.get("layer_note")):
+        if note:
+            st.info(note[:1].upper() + note[1:].rstrip(".") + ".", icon=":material/info:")
 
 
 def render() -> None:
@@ -95,10 +98,12 @@ def render() -> None:
         st.subheader("New data")
         mode = new_data(inputs)
     st.subheader("Checkpoint")
-    ckpt, trust = checkpoint_picker()
-    ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and ckpt is not None
+    model = None
+    with guard("reading the checkpoint settings"):
+        model = checkpoint_picker(inputs["original"])
+    ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and model is not None
     if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
-        apply(DataChoice(**inputs), ModelSource(ckpt, trust))
+        apply(DataChoice(**inputs), model)
     if not ready:
         st.caption("Choose every source above to continue.")
     data, model = result(state, "data"), result(state, "model")

@@ -38,7 +38,7 @@ def settings_row() -> IndexSettings:
     """Layer (default pre-selected, with output shapes), device and batch size."""
     layers = []
     with guard("listing the model's layers"):
-        layers = actions.layers(result(state, "model"))
+        layers = actions.layers(result(state, "model"), result(state, "data"))
     shown = {layer.name: f"{layer.name}  ·  {layer.type}  ·  {layer.output_shape}" for layer in layers}
     default = next((i for i, layer in enumerate(layers) if layer.name.endswith(":input")), 0)
     left, mid, right = st.columns([3, 1, 1])

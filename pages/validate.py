@@ -25,7 +25,7 @@ RULES = {
 
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
-    report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"))
+    report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
     rule = st.radio("Retrain", list(RULES), format_func=RULES.get, key="val_rule")
     left, mid, right = st.columns(3)
     max_epochs = left.slider("Epoch cap", 1, 60, 10, key="val_max_epochs")

@@ -48,7 +48,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except ResqueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        from resque_core.commands.model_args import cli_message
+
+        print(f"error: {cli_message(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

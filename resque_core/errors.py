@@ -16,7 +16,24 @@ class ShiftError(ResqueError):
 
 
 class CheckpointError(ResqueError):
-    """A checkpoint cannot be loaded safely, or it does not describe a usable model."""
+    """A checkpoint cannot be loaded safely, or it does not describe a usable model.
+
+    Attributes:
+        message: what is wrong, without the fix.
+        setting: the ``ModelSource`` field that fixes it ("arch", "num_classes", "stem", "input_spec",
+            "trust", "model_file"), or None; the CLI names it as a flag, the dashboard as its control.
+        value: a suggested value for ``setting`` (e.g. "small" for the stem), or None.
+    """
+
+    def __init__(self, message: str, *, setting: str | None = None, value: object = None):
+        super().__init__(message)
+        self.message, self.setting, self.value = message, setting, value
+
+    def __str__(self) -> str:
+        if self.setting is None:
+            return self.message
+        suggested = "" if self.value is None else f"={self.value!r}"
+        return f"{self.message} (set {self.setting}{suggested})"
 
 
 class LayerError(ResqueError):

@@ -9,7 +9,7 @@ from collections.abc import Callable, MutableMapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from resque_core.errors import ScheduleError
+from resque_core.errors import ResqueError, ScheduleError
 from resque_core.model.source import ModelSource
 from ui import cache
 from ui.settings import DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
@@ -19,19 +19,35 @@ DEMO_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo
 Progress = Callable[[int, int], None]
 
 
-def loaded_model(model: ModelSource) -> Any:
-    """The ``LoadedModel`` of a checkpoint choice (cached, shared across sessions)."""
-    return cache.model(model.inputs())
+def loaded_model(model: ModelSource, data: DataChoice | None = None) -> Any:
+    """The ``LoadedModel`` of a checkpoint choice (cached, shared across sessions); a checkpoint without
+    an input spec reads it from ``data``'s original source, as ``compute_index`` does."""
+    return cache.model(model.inputs(), data.original if data is not None else None)
+
+
+def checkpoint_hints(path: str | None) -> dict:
+    """Architecture guess, classes and stem read from a checkpoint's bare weights, to pre-fill the page."""
+    return cache.weights_hints(path) if path else {}
+
+
+def data_input_spec(original: str | None, arch: str | None) -> dict | None:
+    """The input spec (``InputSpec.to_dict``) the original data suggests for ``arch``; None without data."""
+    if not original:
+        return None
+    try:
+        return cache.data_spec(original, arch)
+    except ResqueError:  # unreadable data is reported when it is loaded, not while pre-filling
+        return None
 
 
 def data_pair(data: DataChoice, model: ModelSource) -> tuple[Any, Any]:
     """``(original, new)`` datasets exactly as the index will see them (``resque_core.data.build_pair``)."""
-    return cache.data_pair(data.inputs(), tuple(loaded_model(model).class_names))
+    return cache.data_pair(data.inputs(), tuple(loaded_model(model, data).class_names))
 
 
-def layers(model: ModelSource) -> list[Any]:
+def layers(model: ModelSource, data: DataChoice | None = None) -> list[Any]:
     """The model's embeddable layers with their output shapes."""
-    return cache.layers(model.inputs())
+    return cache.layers(model.inputs(), data.original if data is not None else None)
 
 
 def hardware_profiles() -> dict[str, dict]:
@@ -116,7 +132,7 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
 
     model, data = result(state, "model"), result(state, "data")
     _, new_data = data_pair(data, model)
-    state["validate_job"] = validate_job.start(loaded_model(model), new_data, settings)
+    state["validate_job"] = validate_job.start(loaded_model(model, data), new_data, settings)
     return state["validate_job"]
 
 

@@ -45,19 +45,43 @@ def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tu
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def model(inputs: dict[str, Any]) -> Any:
-    """A ``LoadedModel`` (``ModelSource.load``), shared across sessions; ``inputs`` is ``ModelSource.inputs()``."""
+def model(inputs: dict[str, Any], original: str | None = None) -> Any:
+    """A ``LoadedModel`` (``ModelSource.load``), shared across sessions; ``inputs`` is ``ModelSource.inputs()``,
+    ``original`` the source spec of its original data (a checkpoint without an input spec reads it there)."""
+    from resque_core.data import open_source
     from resque_core.model.source import ModelSource
 
-    return ModelSource.from_inputs(inputs).load()
+    data = (lambda: open_source(original)) if original else None  # opened only when the spec is missing
+    return ModelSource.from_inputs(inputs).load(data=data)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def layers(inputs: dict[str, Any]) -> list[Any]:
+def weights_hints(path: str) -> dict:
+    """What a checkpoint's bare weights tell (``resque_core.model.weights.describe_weights``)."""
+    import pathlib
+
+    from resque_core.model.weights import describe_weights
+
+    return describe_weights(pathlib.Path(path)) if pathlib.Path(path).is_file() else {}
+
+
+@st.cache_data(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
+def data_spec(original: str, arch: str | None) -> dict:
+    """The input spec ``original``'s data suggests for ``arch`` (``resque_core.model.input_spec.data_spec``)."""
+    from resque_core.data import open_source
+    from resque_core.model.architectures import torchvision_classifiers
+    from resque_core.model.input_spec import data_spec as engine_data_spec
+
+    kind = "torchvision" if arch in torchvision_classifiers() else "resque"
+    return engine_data_spec(open_source(original), {"kind": kind, "name": arch})[0].to_dict()
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def layers(inputs: dict[str, Any], original: str | None = None) -> list[Any]:
     """Embeddable layers with output shapes (``resque_core.model.layers.list_layers``)."""
     from resque_core.model.layers import list_layers
 
-    return list_layers(model(inputs))
+    return list_layers(model(inputs, original))
 
 
 INDEX_ENTRIES = 16
@@ -154,6 +178,6 @@ def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int 
     from resque_core.data import Preprocessed
     from resque_core.retraining.probe import probe as run_probe
 
-    loaded = model(model_inputs)
+    loaded = model(model_inputs, data_inputs.get("original"))
     _, new = data_pair(data_inputs, tuple(loaded.class_names))
     return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps)

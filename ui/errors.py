@@ -16,11 +16,30 @@ from resque_core.errors import ResqueError
 
 log = logging.getLogger(__name__)
 
+# Where on the Data & model page each ``CheckpointError.setting`` is changed.
+CONTROLS = {
+    "arch": "pick the architecture under Checkpoint > Architecture",
+    "num_classes": "set Checkpoint > Number of classes",
+    "stem": "choose Checkpoint > Stem",
+    "input_spec": "set the input spec under Checkpoint > Input spec (size, channels, mean/std)",
+    "trust": "switch on Checkpoint > Trust this file",
+    "model_file": "set Checkpoint > Model file (path.py:ClassName)",
+}
+
+
+def page_message(exc: BaseException) -> str:
+    """An engine error for the page: a checkpoint error's fix named as the page control to use."""
+    setting, value = getattr(exc, "setting", None), getattr(exc, "value", None)
+    if setting not in CONTROLS:
+        return str(exc)
+    suggested = f" ({value})" if value is not None and setting not in ("trust", "input_spec") else ""
+    return f"{exc.message}: {CONTROLS[setting]}{suggested}"
+
 
 def show_error(exc: BaseException, action: str) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {exc}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {page_message(exc)}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(

@@ -7,11 +7,29 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from resque_core.data.base import InputSpec
+from resque_core.errors import DataError
+from resque_core.model.source import STEMS, ModelSource
+from ui import actions
 from ui.uploads import limit_mb, save_upload
 
 DATA_SOURCES = ("Embedded digits", "Upload (.zip / .npz)", "Server path", "torchvision")
 CHECKPOINTS = ("Default: digits 0-9", "Default: digits 0-4", "Upload", "Server path")
 DEFAULT_CHECKPOINTS = {"Default: digits 0-9": "default", "Default: digits 0-4": "default-0-4"}
+FROM_FILE = "recorded in the file"
+MODEL_FILE = "my own class (model file)"
+STEM_LABELS = {
+    "auto": "auto (from the weights)",
+    "imagenet": "ImageNet (7x7, max-pool)",
+    "small": "small (3x3, no max-pool)",
+}
+
+
+def architectures() -> list[str]:
+    """SmallCNN and torchvision's classification models, for the Architecture field."""
+    from resque_core.model.architectures import torchvision_classifiers
+
+    return ["SmallCNN", *torchvision_classifiers()]
 
 
 def dataset_picker(prefix: str, label: str) -> str | None:
@@ -35,28 +53,104 @@ def dataset_picker(prefix: str, label: str) -> str | None:
     return f"torchvision:{name.strip()}" if name.strip() else None
 
 
-def checkpoint_picker() -> tuple[str | None, bool]:
-    """A checkpoint chooser; returns ``(spec for load_checkpoint, trust)``."""
+def checkpoint_picker(original: str | None = None) -> ModelSource | None:
+    """The checkpoint and how to read it, as a ``ModelSource``; None while no file is chosen.
+
+    ``original`` (the original data's source) pre-fills the input spec; the file's weights pre-fill
+    the architecture, classes and stem.
+    """
     choice = st.radio("Checkpoint", CHECKPOINTS, key="ckpt_source", horizontal=True)
-    trust = st.toggle("Trust this file (allow full pickles)", key="ckpt_trust", value=False)
+    trust = st.toggle("Trust this file (allow full pickles and a model file)", key="ckpt_trust", value=False)
     if trust:
         st.warning(
-            "A full pickle can run any code when it is loaded. Only trust files you made yourself or got "
-            "from someone you trust.",
+            "A full pickle or a model file can run any code when it is loaded. Only trust files you made "
+            "yourself or got from someone you trust.",
             icon=":material/warning:",
         )
     if choice in DEFAULT_CHECKPOINTS:
-        return DEFAULT_CHECKPOINTS[choice], trust
+        return ModelSource(DEFAULT_CHECKPOINTS[choice], trust)
     if choice == "Upload":
         upload = st.file_uploader(
             "Checkpoint (.pt, .pth, TorchScript)",
-            type=["pt", "pth", "ckpt", "bin"],
+            type=["pt", "pth", "ckpt", "bin", "tar"],
             key="ckpt_upload",
             help=f"Up to {limit_mb()} MB.",
         )
-        return (str(save_upload(upload.name, upload.getvalue())) if upload is not None else None), trust
-    path = st.text_input("Checkpoint path on the server", key="ckpt_path")
-    return (path.strip() or None), trust
+        path = str(save_upload(upload.name, upload.getvalue())) if upload is not None else None
+    else:
+        path = st.text_input("Checkpoint path on the server", key="ckpt_path").strip() or None
+    return _how_to_read(path, trust, original) if path else None
+
+
+def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
+    """Architecture, classes, stem, model file and input spec of a user's checkpoint."""
+    hints = actions.checkpoint_hints(path)
+    st.caption(
+        "How to read this file. A state_dict or a training checkpoint needs its architecture; our own "
+        "checkpoints, TorchScript and full pickles carry it."
+        + (f" The weights look like **{hints['arch']}**." if hints.get("arch") else "")
+    )
+    options = [FROM_FILE, *([MODEL_FILE] if trust else []), *architectures()]
+    if st.session_state.get("ckpt_hints_for") != path:  # a new file: pre-fill from what its weights tell
+        st.session_state["ckpt_hints_for"] = path
+        st.session_state["ckpt_arch"] = hints.get("arch") if hints.get("arch") in options else FROM_FILE
+        st.session_state["ckpt_num_classes"] = hints.get("num_classes")
+        st.session_state["ckpt_stem"] = hints.get("stem") or "auto"
+    if st.session_state.get("ckpt_arch") not in options:
+        st.session_state["ckpt_arch"] = FROM_FILE
+    left, mid, right = st.columns([2, 1, 1])
+    arch = left.selectbox("Architecture", options, key="ckpt_arch")
+    num_classes = mid.number_input(
+        "Number of classes",
+        min_value=1,
+        step=1,
+        key="ckpt_num_classes",
+        help="Outputs of the classifier; empty: read from the weights.",
+    )
+    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key="ckpt_stem")
+    model_file = None
+    if arch == MODEL_FILE:
+        model_file = st.text_input("Model file (path.py:ClassName, on the server)", key="ckpt_model_file").strip()
+    arch_name = None if arch in (FROM_FILE, MODEL_FILE) else arch
+    return ModelSource(
+        path,
+        trust,
+        arch=arch_name,
+        num_classes=int(num_classes) if num_classes else None,
+        stem=stem,
+        input_spec=_input_spec(original, arch_name),
+        model_file=model_file or None,
+    )
+
+
+def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
+    """The input spec typed on the page, pre-filled from the data; None: the checkpoint's, else the data's."""
+    by_hand = st.toggle(
+        "Input spec: set it here",
+        key="ckpt_spec_manual",
+        help="Off: the checkpoint's own, else the original data's size and channels with assumed mean/std.",
+    )
+    if not by_hand:
+        return None
+    hint = actions.data_input_spec(original, arch) or {
+        "size": [32, 32],
+        "channels": 3,
+        "mean": [0.5] * 3,
+        "std": [0.5] * 3,
+    }
+    cols = st.columns(5)
+    height = cols[0].number_input("Height", 1, 4096, int(hint["size"][0]), key="ckpt_spec_h")
+    width = cols[1].number_input("Width", 1, 4096, int(hint["size"][1]), key="ckpt_spec_w")
+    channels = cols[2].selectbox("Channels", (1, 3), index=(1, 3).index(hint["channels"]), key="ckpt_spec_c")
+    mean = cols[3].text_input("Mean", ", ".join(f"{m:g}" for m in hint["mean"]), key="ckpt_spec_mean")
+    std = cols[4].text_input("Std", ", ".join(f"{v:g}" for v in hint["std"]), key="ckpt_spec_std")
+    try:
+        means, stds = [float(m) for m in mean.split(",")], [float(v) for v in std.split(",")]
+    except ValueError as exc:
+        raise DataError(f"Input spec: mean and std must be numbers separated by commas ({exc})") from exc
+    if len(means) == 1:
+        means, stds = means * channels, stds * channels
+    return InputSpec.from_dict({"size": [height, width], "channels": channels, "mean": means, "std": stds})
 
 
 def class_samples(dataset: Any, per_class: int = 3, max_classes: int = 10) -> list[tuple[np.ndarray, str]]:

@@ -59,8 +59,8 @@ def self_calibrate(
     from resque_core.data import Subset, open_source
 
     cfg, meter = settings.sweep_config(), settings.meter()
-    loaded = model.load()
     data = open_source(original)
+    loaded = model.load(data=data)
     if cfg.data_fraction < 1:
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
     dist = DistCases(loaded, data, cfg)

@@ -153,8 +153,9 @@ def _probe(args: argparse.Namespace) -> Any:
     from resque_core.data import Preprocessed, open_source
     from resque_core.retraining.probe import probe
 
-    loaded = model_source(args).load()
-    return probe(loaded.model, Preprocessed(open_source(args.data), loaded.input_spec), steps=args.probe_steps)
+    data = open_source(args.data)
+    loaded = model_source(args).load(data=data)
+    return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps)
 
 
 def _report_dict(report: Any) -> dict:

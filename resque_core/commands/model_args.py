@@ -11,7 +11,18 @@ import pathlib
 
 from resque_core.errors import DataError
 
-__all__ = ["add_model_arguments", "model_source", "parse_input_spec"]
+__all__ = ["FLAGS", "add_model_arguments", "cli_message", "model_source", "parse_input_spec"]
+
+# The flag of each ``ModelSource`` setting a ``CheckpointError`` may name as its fix.
+FLAGS = {
+    "arch": "--arch",
+    "num_classes": "--num-classes",
+    "stem": "--stem",
+    "input_spec": "--input-spec",
+    "trust": "--trust-checkpoint",
+    "model_file": "--model-file",
+}
+SPEC_EXAMPLE = '\'{"size": [H, W], "channels": C, "mean": [...], "std": [...]}\''
 
 
 def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "default") -> None:
@@ -83,3 +94,17 @@ def parse_input_spec(text: str | None):
     except json.JSONDecodeError as exc:
         where = "inline JSON" if inline else f"file {text!r}"
         raise DataError(f"--input-spec: the {where} is not valid JSON: {exc}") from exc
+
+
+def cli_message(exc: Exception) -> str:
+    """An engine error for the terminal: a checkpoint error's fix named as the flag to use."""
+    setting = getattr(exc, "setting", None)
+    if setting not in FLAGS:
+        return str(exc)
+    if setting == "trust":
+        value = ""
+    elif setting == "input_spec":
+        value = f" {SPEC_EXAMPLE}"
+    else:
+        value = f" {exc.value}" if exc.value is not None else f" {setting.upper()}"
+    return f"{exc.message}: use {FLAGS[setting]}{value}"

@@ -43,8 +43,8 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     start = time.perf_counter()
     if request.shift:
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
-    loaded = request.model_source().load()
     original = _open(request.original, request.allow_download)
+    loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
     pair = build_pair(
         original,

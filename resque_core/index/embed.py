@@ -102,8 +102,7 @@ def pool(output: torch.Tensor, flatten: bool = False) -> torch.Tensor:
 def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[dict]:
     """Hook ``layer`` for the duration of the block; its first value per forward lands in ``box["out"]``."""
     if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only its output can be read
-        if layer not in (None, OUTPUT):
-            raise LayerError(f"a TorchScript model cannot be hooked at {layer!r}; only its {OUTPUT!r} can be used")
+        resolve_layer(model, layer)  # refuses any layer but the output, saying why
         yield {"name": OUTPUT, "direct": True}
         return
     name, module, as_input = resolve_layer(model, layer)

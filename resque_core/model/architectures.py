@@ -42,8 +42,18 @@ class SmallCNN(nn.Module):
 OUR_ARCHITECTURES = {"SmallCNN": SmallCNN}
 
 
+def torchvision_classifiers() -> list[str]:
+    """Names of torchvision's classification models ("resnet18", "vit_b_16", ...), sorted."""
+    import torchvision
+
+    return sorted(torchvision.models.list_models(module=torchvision.models))
+
+
 def build_model(arch: dict[str, Any]) -> nn.Module:
-    """Build an untrained model from ``{"kind": "resque"|"torchvision", "name": ..., "kwargs": {...}}``."""
+    """Build an untrained model from ``{"kind": "resque"|"torchvision", "name": ..., "kwargs": {...}}``.
+
+    A torchvision arch may add ``"stem": "small"`` (see ``use_small_stem``).
+    """
     kind, name, kwargs = arch.get("kind", "resque"), arch.get("name"), dict(arch.get("kwargs") or {})
     if kind == "resque":
         if name not in OUR_ARCHITECTURES:
@@ -53,7 +63,20 @@ def build_model(arch: dict[str, Any]) -> nn.Module:
         import torchvision
 
         try:
-            return torchvision.models.get_model(name, weights=None, **kwargs)
+            model = torchvision.models.get_model(name, weights=None, **kwargs)
         except (ValueError, TypeError) as exc:
-            raise CheckpointError(f"torchvision cannot build {name!r} with {kwargs}: {exc}") from exc
+            raise CheckpointError(f"torchvision cannot build {name!r} with {kwargs}: {exc}", setting="arch") from exc
+        return use_small_stem(model, name) if arch.get("stem") == "small" else model
     raise CheckpointError(f"architecture kind must be 'resque' or 'torchvision', not {kind!r}")
+
+
+def use_small_stem(model: nn.Module, name: str = "the model") -> nn.Module:
+    """The common small-image (CIFAR) change of a ResNet-style stem: a 3x3 stride-1 ``conv1``, no max-pool."""
+    conv = getattr(model, "conv1", None)
+    if not isinstance(conv, nn.Conv2d) or not hasattr(model, "maxpool"):
+        raise CheckpointError(
+            f"the small stem replaces conv1 and maxpool of a ResNet-style model; {name} has none", setting="stem"
+        )
+    model.conv1 = nn.Conv2d(conv.in_channels, conv.out_channels, 3, stride=1, padding=1, bias=conv.bias is not None)
+    model.maxpool = nn.Identity()
+    return model

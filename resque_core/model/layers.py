@@ -3,7 +3,8 @@
 Layers are named as in ``model.named_modules()``. ``"NAME:input"`` names the *input* of module
 NAME; the default layer is the input of the model's last ``nn.Linear`` (the penultimate
 representation), e.g. ``"classifier:input"`` for ``SmallCNN`` or ``"fc:input"`` for a ResNet.
-A TorchScript model cannot be hooked: its only layer is ``"output"``, the logits.
+A loaded TorchScript model cannot be hooked (torch raises "register_forward_hook is not supported on
+ScriptModules", scripted and traced alike): its only layer is ``"output"``, the logits.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from resque_core.model.loaded import LoadedModel
 
 INPUT_SUFFIX = ":input"
 OUTPUT = "output"  # the model's own output (logits): the only layer of a TorchScript model
+TORCHSCRIPT_NOTE = (
+    "TorchScript cannot be hooked inside, so RESQUE embeds its output, the logits, not the input of the "
+    "final classifier that the forecast's calibration assumes; the index may differ from the calibrated one. "
+    "Load the weights as a state_dict (with the architecture) to embed the usual layer"
+)
 
 
 @dataclass(frozen=True)
@@ -44,6 +50,8 @@ def resolve_layer(model: nn.Module, layer: str | None) -> tuple[str, nn.Module, 
     layer = layer or default_layer(model)
     if layer == OUTPUT:
         return OUTPUT, model, False
+    if isinstance(model, torch.jit.ScriptModule):
+        raise LayerError(f"layer {layer!r} cannot be read from a TorchScript model, only 'output'. {TORCHSCRIPT_NOTE}")
     base = layer.removesuffix(INPUT_SUFFIX)
     modules = dict(model.named_modules())
     if not base or base not in modules:
@@ -63,7 +71,7 @@ def list_layers(loaded: LoadedModel) -> list[LayerInfo]:
     if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only the output can be read
         with torch.inference_mode():
             out = model(torch.zeros(2, spec.channels, *spec.size))
-        return [LayerInfo(OUTPUT, "TorchScript output", tuple(out.shape[1:]))]
+        return [LayerInfo(OUTPUT, "TorchScript output (logits)", tuple(out.shape[1:]))]
     default = default_layer(model) if any(isinstance(m, nn.Linear) for m in model.modules()) else None
     shapes: dict[str, tuple[int, ...] | None] = {}
     handles = []

@@ -41,8 +41,10 @@ def guarded_load(path: pathlib.Path, trust: bool) -> Any:
         if not trust:
             raise CheckpointError(
                 f"{path.name} contains pickled Python objects ({', '.join(found[:_SHOW])}); loading them can run "
-                "arbitrary code, so it was refused. If you trust where the file comes from, allow it with "
-                "--trust-checkpoint (trust=True), or re-save it as a state_dict."
+                "arbitrary code, so it was refused. Allow it only if you trust where the file comes from, or "
+                "re-save it as a state_dict",
+                setting="trust",
+                value=True,
             ) from exc
     log.warning("unpickling %s with trust=True: this can execute code from the file", path)
     try:

@@ -7,10 +7,11 @@ full pickle, or weights plus the user's own model class (``model_file``, trusted
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from resque_core.data.base import InputSpec
+from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.model.loaded import LoadedModel
 
 __all__ = ["STEMS", "ModelSource"]
@@ -41,8 +42,14 @@ class ModelSource:
     input_spec: InputSpec | None = None
     model_file: str | None = None
 
-    def load(self) -> LoadedModel:
-        """The model, loaded safely (``load_checkpoint``)."""
+    def load(self, data: ImageDataset | Callable[[], ImageDataset] | None = None) -> LoadedModel:
+        """The model, loaded safely (``load_checkpoint``).
+
+        Args:
+            data: the model's original data, to infer the input spec from when neither the checkpoint
+                nor ``input_spec`` gives it (recorded in the result's ``meta["input_spec_source"]``); a
+                callable returning it is only called then.
+        """
         from resque_core.model.checkpoint import load_checkpoint
 
         return load_checkpoint(
@@ -53,6 +60,7 @@ class ModelSource:
             num_classes=self.num_classes,
             stem=self.stem,
             model_file=self.model_file,
+            data=data,
         )
 
     def inputs(self) -> dict[str, Any]:

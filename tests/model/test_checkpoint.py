@@ -118,7 +118,7 @@ def test_pickled_module_needs_trust(tmp_path):
     model = _model()
     path = tmp_path / "full.pt"
     torch.save(model, path)
-    with pytest.raises(CheckpointError, match="--trust-checkpoint") as err:
+    with pytest.raises(CheckpointError, match="set trust=True") as err:
         load_checkpoint(str(path), input_spec=SPEC)
     assert "SmallCNN" in str(err.value)
     loaded = load_checkpoint(str(path), input_spec=SPEC, trust=True)

@@ -1,0 +1,90 @@
+"""The Data & model page reads a user's own ResNet: fields pre-filled from the weights and the data,
+the same index as the CLI, and errors that name the page's controls."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from resque_core.cli import main
+from resque_core.model.source import ModelSource
+from tests.app.conftest import errors, fresh_app, goto, texts
+from tests.own_model_fixtures import save_all
+
+pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::DeprecationWarning")
+
+
+@pytest.fixture(scope="module")
+def saved(tmp_path_factory):
+    return save_all(tmp_path_factory.mktemp("own_page"))
+
+
+def _page(saved, checkpoint: str):
+    """The page with the npz as original data and ``checkpoint`` as a server path."""
+    at = goto(fresh_app(), "pages/data_model.py")
+    at.radio(key="orig_source").set_value("Server path").run()
+    at.text_input(key="orig_path").input(str(saved["data"])).run()
+    at.radio(key="ckpt_source").set_value("Server path").run()
+    at.text_input(key="ckpt_path").input(str(saved[checkpoint])).run()
+    return at
+
+
+def test_state_dict_prefilled_loads_and_indexes_like_the_cli(saved, capsys):
+    at = _page(saved, "training")
+    assert (at.selectbox(key="ckpt_arch").value, at.number_input(key="ckpt_num_classes").value) == ("resnet18", 10)
+    assert at.selectbox(key="ckpt_stem").value == "small"  # read from conv1's 3x3 weights
+    at.button(key="apply_data").click().run()
+    assert not errors(at), errors(at)
+    model = at.session_state["results"]["model"]
+    assert model == ModelSource(str(saved["training"]), False, arch="resnet18", num_classes=10, stem="small")
+    shown = texts(at)
+    assert "10 classes, input 3×32×32" in shown and "Input spec inferred: 32x32, 3 channel(s)" in shown
+    goto(at, "pages/index.py")
+    at.selectbox(key="index_device").set_value("cpu").run()
+    at.button(key="compute_index").click().run()
+    assert not errors(at), errors(at)
+    page_value = at.session_state["results"]["index"].value
+    argv = ["index", "--checkpoint", str(saved["training"]), "--arch", "resnet18", "--num-classes", "10"]
+    argv += ["--stem", "small", "--original", str(saved["data"]), "--shift", "gaussian_noise:3", "--json"]
+    capsys.readouterr()
+    assert main([*argv, "--device", "cpu"]) == 0
+    assert page_value == pytest.approx(json.loads(capsys.readouterr().out)["resque"], abs=1e-9)
+
+
+def test_errors_name_the_page_control_not_a_flag(saved):
+    at = _page(saved, "state_dict")
+    at.selectbox(key="ckpt_arch").set_value("recorded in the file").run()
+    at.button(key="apply_data").click().run()
+    shown = " ".join(errors(at))
+    assert "pick the architecture under Checkpoint > Architecture (resnet18)" in shown
+    assert "--arch" not in shown
+    at.selectbox(key="ckpt_arch").set_value("resnet18").run()
+    at.selectbox(key="ckpt_stem").set_value("imagenet").run()
+    at.button(key="apply_data").click().run()
+    assert "conv1 is 3x3 in the weights" in " ".join(errors(at))
+    assert "choose Checkpoint > Stem (small)" in " ".join(errors(at))
+
+
+def test_model_file_behind_trust_and_input_spec_fields(saved):
+    at = _page(saved, "state_dict")
+    assert "my own class (model file)" not in at.selectbox(key="ckpt_arch").options
+    at.toggle(key="ckpt_trust").set_value(True).run()
+    at.selectbox(key="ckpt_arch").set_value("my own class (model file)").run()
+    at.text_input(key="ckpt_model_file").input(f"{saved['model_file']}:Net").run()
+    at.toggle(key="ckpt_spec_manual").set_value(True).run()
+    size = (at.number_input(key="ckpt_spec_h").value, at.number_input(key="ckpt_spec_w").value)
+    assert size == (32, 32) and at.selectbox(key="ckpt_spec_c").value == 3  # from the data
+    assert at.text_input(key="ckpt_spec_mean").value == "0.5, 0.5, 0.5"  # no torchvision arch: 0.5
+    at.button(key="apply_data").click().run()
+    assert not errors(at), errors(at)
+    model = at.session_state["results"]["model"]
+    assert model.model_file == f"{saved['model_file']}:Net" and model.trust
+    assert model.input_spec.to_dict() == {"size": [32, 32], "channels": 3, "mean": [0.5] * 3, "std": [0.5] * 3}
+
+
+def test_torchscript_says_it_is_embedded_at_the_logits(saved):
+    at = _page(saved, "torchscript")
+    at.button(key="apply_data").click().run()
+    assert not errors(at), errors(at)
+    assert "RESQUE embeds its output, the logits" in texts(at)
