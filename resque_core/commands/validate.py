@@ -65,9 +65,10 @@ def run(args: argparse.Namespace) -> int:
         max_points=0,
     )
     report = compute_index(request)
-    loaded = model.load()
+    original = open_source(args.original)
+    loaded = model.load(data=original)
     pair = build_pair(
-        open_source(args.original),
+        original,
         open_source(args.new) if args.new else None,
         kind=args.kind,
         shift=args.shift,
