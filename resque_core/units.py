@@ -47,6 +47,12 @@ def number_text(value: float | None, digits: int = DIGITS) -> str:
     return f"{value:.{digits}g}"
 
 
+def bound_text(value: float | None, censored: bool = False) -> str:
+    """A figure that may be a lower bound: a censored run stopped at its cap, so its 10 epochs read ``">= 10"``."""
+    text = number_text(value)
+    return f">= {text}" if censored and text != MISSING else text
+
+
 def percent_text(fraction: float | None) -> str:
     """A fraction as a whole percentage: ``0.9`` -> ``"90%"``."""
     return f"{fraction:.0%}" if _real(fraction) else MISSING

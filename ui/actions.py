@@ -98,6 +98,17 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     return fitted.curve(measure, shift_type=fitted.shift_type_for(report.shift), around=forecast.index)
 
 
+def forecast_rule(state: MutableMapping) -> Any:
+    """The stopping rule of the records behind the current forecast (``RecordsRule``), or None without one."""
+    from resque_core.calibration.validation import records_rule
+
+    forecast = current(state, "forecast")
+    if forecast is None:
+        return None
+    records = cache.records(state["inputs"]["forecast"]["calibration"], state.get("fc_csv"))
+    return records_rule(records, forecast.index_kind)
+
+
 def recorded_runs_csv() -> bytes:
     """The local calibration history (``RecordStore``) as CSV, read now (it grows with each validation)."""
     from resque_core.forecast.records import RecordStore
@@ -136,6 +147,7 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
         settings,
         index=report,
         forecast=current(state, "forecast"),
+        forecast_rule=forecast_rule(state),
         model_name=str(model.checkpoint),
         dataset_name=str(data.original),
     )

@@ -74,3 +74,19 @@ def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
     assert set(pipeline_status(at.session_state).values()) == {"done"}
     at, redone = save(at, "redone")
     assert_one_run(redone, at.session_state)
+
+
+def test_validate_defaults_to_the_rule_of_the_forecasts_records():
+    from resque_core.forecast.records import default_records
+
+    records = default_records().assign(target_rule="base-3pt")
+    at = demo_app()
+    at = goto(at, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("Upload history CSV").run()
+    at.file_uploader(key="fc_upload").set_value(("mine.csv", records.to_csv(index=False).encode(), "text/csv")).run()
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    at = goto(at, "pages/validate.py")
+    assert at.radio(key="val_rule").value == "base-minus"
+    assert at.slider(key="val_tolerance").value == pytest.approx(0.03)
+    assert any("stop by `base-3pt`" in c.value for c in at.main.caption)

@@ -14,7 +14,7 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from resque_core.reporting.scenario import scenarios_from_json
-from resque_core.units import co2_text, energy_text
+from resque_core.units import bound_text, co2_text, energy_text
 from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
@@ -193,8 +193,15 @@ def test_validate_retrains_and_records_the_run(demo):
     assert job.error is None and job.result is not None and len(job.epochs) == 1
     at.run()
     table = at.dataframe[-1].value
-    assert table.loc[0, "measure"] == "epochs" and table.loc[0, "measured"] == f"{job.result.epochs:.4g}"
-    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == f"{job.result.energy_kwh:.4g}"
+    epochs = bound_text(job.result.epochs, job.result.censored)  # a censored count is a lower bound: ">= 1"
+    assert table.loc[0, "measure"] == "Epochs" and table.loc[0, "measured"] == epochs
+    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == energy_text(job.result.energy_kwh)
+    forecast = at.session_state["results"]["forecast"]
+    assert table.loc[2, "forecast (modeled)"] == energy_text(forecast.measures["kwh"].point)
+    # the shipped records stop by the "reachable" rule, which one run cannot reproduce: the table says so
+    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule
+    assert table.loc[3, "forecast (modeled)"].startswith("min(base-2pt") and "differ" in table.loc[3, "interval"]
+    assert any(f"Recorded: epochs {epochs}" in c.value for c in at.main.caption)
     assert any(
         "energy estimated by codecarbon" in c.value or "measured by codecarbon" in c.value for c in at.main.caption
     )
