@@ -16,7 +16,7 @@ from ui.errors import guard
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.settings import ForecastSettings
-from ui.state import MISSING, STALE, result, status
+from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 
 ensure_routed()
@@ -192,7 +192,8 @@ def render() -> None:
         return
     results = st.container()
     settings: dict = {}
-    with st.expander("Settings: calibration, hardware, grid and price", expanded=result(state, "forecast") is None):
+    settings_open(state, "fc_settings", result(state, "forecast") is None)
+    with st.expander("Settings: calibration, hardware, grid and price", key="fc_settings", on_change="rerun"):
         csv_bytes = calibration(settings)
         settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
         left, right = st.columns(2)

@@ -13,7 +13,7 @@ from ui.errors import guard
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.settings import ScheduleSettings
-from ui.state import MISSING, STALE, result, status
+from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
 
@@ -110,7 +110,8 @@ def render() -> None:
         return
     results = st.container()
     fields: dict = {}
-    with st.expander("Settings: grid data, zone, horizon, deadline", expanded=result(state, "schedule") is None):
+    settings_open(state, "sch_settings", result(state, "schedule") is None)
+    with st.expander("Settings: grid data, zone, horizon, deadline", key="sch_settings", on_change="rerun"):
         left, right = st.columns(2)
         with left:
             csv_bytes, api_key = provider_inputs(fields)

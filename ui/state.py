@@ -93,3 +93,13 @@ def current(state: MutableMapping, stage: str) -> Any:
 def digest(content: bytes | None) -> str | None:
     """A short hash of file content (None for none), for ``made_from``."""
     return hashlib.sha256(content).hexdigest()[:16] if content is not None else None
+
+
+def settings_open(state: MutableMapping, key: str, open_now: bool) -> None:
+    """Open a page's settings expander (widget ``key``) as ``open_now`` says, on arrival only.
+
+    Afterwards it stays as the user left it: a result arriving, or a control inside changing, does not
+    fold it away (a changing ``expanded=`` argument would make it a new, folded widget).
+    """
+    if key not in state:
+        state[key] = open_now
