@@ -60,14 +60,15 @@ def import_file() -> None:
 def compare(scenarios: list) -> None:
     """One table, budget totals and four charts across the saved scenarios."""
     st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
-    st.dataframe(pd.DataFrame([s.summary() for s in scenarios]).set_index("scenario"), width="stretch")
+    head, rows = report.comparison_rows(scenarios)  # the report's table: units as on the tiles
+    st.dataframe(pd.DataFrame(rows, columns=head).set_index("scenario"), width="stretch")
     totals = report.budget_totals(scenarios)
     if totals:
         st.markdown("**Budget totals (sums of the modeled forecasts)**")
         rows = {
             measure_label(m): {
-                "total": measure_text(m, t["point"]),
-                "interval sum": f"{measure_text(m, t['low'])} – {measure_text(m, t['high'])}",
+                "total": measure_text(m, t["point"], t["unit"]),
+                "interval sum": f"{measure_text(m, t['low'], t['unit'])} – {measure_text(m, t['high'], t['unit'])}",
             }
             for m, t in totals.items()
         }

@@ -53,10 +53,14 @@ def forecast_metrics(forecast) -> None:
     shown = [key for key in units.BUDGET_MEASURES if key in forecast.measures]
     level = units.percent_text(forecast.level)
     helptext = f"Forecast from the calibration curve; {level} interval below."
+    currency = forecast.source.currency
     for column, key in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point), help=helptext)
-        column.caption(f"{level} interval: {units.measure_text(key, iv.low)} – {units.measure_text(key, iv.high)}")
+        low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
+        column.metric(
+            f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext
+        )
+        column.caption(f"{level} interval: {low} – {high}")
 
 
 def schedule_metrics(plan, label: str) -> None:

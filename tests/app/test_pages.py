@@ -14,7 +14,7 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from resque_core.reporting.scenario import scenarios_from_json
-from resque_core.units import bound_text, co2_text, energy_text
+from resque_core.units import bound_text, co2_text, energy_text, number_text
 from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
@@ -157,7 +157,9 @@ def test_save_compare_and_export_scenarios(demo):
     table = at.dataframe[0].value
     assert list(table.index) == ["noise 3", "noise 3 again"]
     index_value = at.session_state["results"]["index"].value
-    assert table.loc["noise 3", "index"] == pytest.approx(index_value)
+    assert table.loc["noise 3", "RESQUE index"] == number_text(index_value)
+    kwh = at.session_state["results"]["forecast"].measures["kwh"].point
+    assert table.loc["noise 3", "Energy"] == energy_text(kwh)  # as the Energy tile writes it, not 4.2e-06
     assert {b.label for b in at.download_button} >= {"CSV", "JSON", "Download the HTML report"}
     saved = list(at.session_state["scenarios"].values())
     from resque_core.reporting.export import to_json
