@@ -77,3 +77,19 @@ def test_model_widgets_name_a_default_checkpoint_or_its_path():
 def test_thumbnail_captions_are_whole_words_or_cut_with_an_ellipsis():
     assert short_caption("3") == "3" and short_caption("airplane") == "airplane"
     assert short_caption("automobile") == "automob…" and len(short_caption("a" * 40)) == 8
+
+
+def test_tables_and_lines_write_figures_as_the_tiles_do():
+    """Not "4.223e-06 kWh" beside a tile that says "4.223 mWh"."""
+    from resque_core.units import co2_text, energy_text
+    from tests.app.conftest import metric, texts
+
+    at = goto(demo_app(), "pages/forecast.py")
+    tile = metric(at, "Energy")
+    assert at.dataframe[0].value.loc["Energy", "retraining (modeled)"] == tile
+    at = goto(at, "pages/schedule.py")
+    plan = at.session_state["results"]["schedule"][0]
+    assert energy_text(plan.energy_kwh) == tile and f"**{tile}**" in texts(at)
+    assert f"{co2_text(plan.co2_now_kg)} CO2" in texts(at)
+    windows = at.dataframe[0].value
+    assert "kg CO2" not in windows.columns and windows["CO2"].iloc[0].split()[-1] in ("t", "kg", "g", "mg", "µg")
