@@ -14,7 +14,7 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from resque_core.reporting.scenario import scenarios_from_json
-from resque_core.units import bound_text, co2_text, energy_text, number_text
+from resque_core.units import bound_text, co2_text, energy_text, measure_text, number_text
 from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
@@ -79,7 +79,8 @@ def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
     fitted = Forecaster(level=0.9).fit(default_records(), "dist")
     expected = fitted.predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
     for label, measure in [("Epochs", "epochs"), ("Money", "money")]:
-        assert metric(at, label) == f"{expected.measures[measure].point:.4g}", measure
+        assert metric(at, label) == measure_text(measure, expected.measures[measure].point, "EUR"), measure
+    assert metric(at, "Money").endswith(" EUR")  # the default currency names the money
     assert metric(at, "Energy") == energy_text(expected.measures["kwh"].point)
     assert metric(at, "CO2 (modeled") == co2_text(expected.measures["co2_kg"].point)
     assert any("90% interval" in c.value for c in at.main.caption)
@@ -123,6 +124,8 @@ def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
     init_state(state)
     costing = Costing(kwh_per_epoch=0.05, kwh_per_epoch_source="modeled", seconds_per_epoch=900.0)
     forecast = Forecaster().fit(default_records(), "dist").predict(0.05, costing=costing)
+    for stage in ("data", "model", "index"):  # a forecast is current only with its upstream stages done
+        set_result(state, stage, stage, {})
     set_result(state, "forecast", forecast, {})
     now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
     page, series = actions.run_schedule(state, ScheduleSettings(), now=now)
