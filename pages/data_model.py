@@ -9,10 +9,11 @@ from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import guard
+from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
 from ui.state import result
-from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_problems
+from ui.widgets import checkpoint_picker, class_samples, dataset_picker, short_caption, show_problems
 
 ensure_routed()
 
@@ -69,7 +70,7 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     show_problems(list(getattr(new_ds, "problems", [])), "New data")
     for column, dataset, title in zip(st.columns(2), (orig_ds, new_ds), ("Original", "New"), strict=True):
         samples = class_samples(dataset, per_class=2)
-        column.image([s[0] for s in samples], caption=[s[1] for s in samples], width=48, clamp=True)
+        column.image([s[0] for s in samples], caption=[short_caption(s[1]) for s in samples], width=64, clamp=True)
         column.caption(f"{title} samples, two per class")
     acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
     spec = loaded.input_spec
@@ -89,6 +90,7 @@ def render() -> None:
         "Pick what the model was trained on, what it must now handle, and the checkpoint. Files stay on "
         "this server; nothing is sent anywhere."
     )
+    restore(state, MODES)  # on return, the widgets show the loaded choice, not their defaults
     inputs: dict = {"original": None, "new": None, "shift": None, "kind": "dist", "seed": 0}
     left, right = st.columns(2)
     with left:

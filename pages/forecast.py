@@ -10,13 +10,13 @@ import streamlit as st
 from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.reporting import charts
-from resque_core.units import measure_label, measure_text, number_text
+from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
 from ui import actions
 from ui.errors import guard
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.settings import ForecastSettings
-from ui.state import MISSING, STALE, result, status
+from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 
 ensure_routed()
@@ -136,10 +136,19 @@ def grid_and_price() -> dict:
             "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, 300.0, key="fc_intensity"),
         }
     price = st.radio("Price", ("None", "Per kWh", "Per GPU-hour"), key="fc_price", horizontal=True)
+    if price == "None":
+        return fields
+    fields["currency"] = (
+        st.text_input("Currency (ISO code)", DEFAULT_CURRENCY, max_chars=3, key="fc_currency").strip().upper()
+    )
     if price == "Per kWh":
-        fields["price_per_kwh"] = st.number_input("Price per kWh", 0.0, 100.0, 0.30, key="fc_price_kwh")
-    elif price == "Per GPU-hour":
-        fields["hourly_rate"] = st.number_input("Price per hour", 0.0, 1000.0, 2.0, key="fc_price_hour")
+        fields["price_per_kwh"] = st.number_input(
+            f"Price per kWh ({fields['currency']})", 0.0, 100.0, 0.30, key="fc_price_kwh"
+        )
+    else:
+        fields["hourly_rate"] = st.number_input(
+            f"Price per hour ({fields['currency']})", 0.0, 1000.0, 2.0, key="fc_price_hour"
+        )
     return fields
 
 
@@ -155,11 +164,14 @@ def show_forecast(forecast) -> None:
         f"Calibration: {src.records} ({forecast.n_records} runs). Energy: {src.energy} ({src.energy_basis}). "
         f"Grid intensity: {src.intensity}. Curves: {src.curves}.{extrapolated}"
     )
+    cur = src.currency  # the tiles' and the table's figures are written alike (units.measure_text)
     rows = {
         measure_label(m): {
-            "retraining (modeled)": measure_text(m, iv.point),
-            "interval": f"{measure_text(m, iv.low)} – {measure_text(m, iv.high)}",
-            "from scratch (modeled)": measure_text(m, forecast.scratch[m].point if m in forecast.scratch else None),
+            "retraining (modeled)": measure_text(m, iv.point, cur),
+            "interval": f"{measure_text(m, iv.low, cur)} – {measure_text(m, iv.high, cur)}",
+            "from scratch (modeled)": measure_text(
+                m, forecast.scratch[m].point if m in forecast.scratch else None, cur
+            ),
         }
         for m, iv in forecast.measures.items()
     }
@@ -192,7 +204,8 @@ def render() -> None:
         return
     results = st.container()
     settings: dict = {}
-    with st.expander("Settings: calibration, hardware, grid and price", expanded=result(state, "forecast") is None):
+    settings_open(state, "fc_settings", result(state, "forecast") is None)
+    with st.expander("Settings: calibration, hardware, grid and price", key="fc_settings", on_change="rerun"):
         csv_bytes = calibration(settings)
         settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
         left, right = st.columns(2)

@@ -12,7 +12,7 @@ from resque_core.units import measure_label, measure_text
 from ui.errors import guard
 from ui.results import current_scenario, report_download
 from ui.routing import ensure_routed
-from ui.state import MISSING, status
+from ui.state import DONE, STALE, pipeline_status
 
 ensure_routed()
 
@@ -22,9 +22,19 @@ state = st.session_state
 def save_current() -> None:
     """Save the session's results under a name (the active scenario takes that name)."""
     st.subheader("Save the current scenario")
-    if status(state, "index") == MISSING:
-        st.info("Nothing to save yet: run the demo on the start page, or compute an index.", icon=":material/info:")
+    stages = pipeline_status(state)
+    if stages["index"] != DONE:
+        why = "compute it again" if stages["index"] == STALE else "run the demo on the start page, or compute one"
+        st.info(f"Nothing to save yet: the index is {stages['index']}; {why}.", icon=":material/info:")
         return
+    stale = [stage for stage in ("forecast", "schedule") if stages[stage] == STALE]
+    if stale:
+        st.warning(
+            f"Not saved: the {' and the '.join(stale)} (stale: made from an earlier "
+            f"{'index' if stale[0] == 'forecast' else 'forecast'}). Compute "
+            f"{'them' if len(stale) > 1 else 'it'} again to include {'them' if len(stale) > 1 else 'it'}.",
+            icon=":material/update:",
+        )
     name = st.text_input("Name", state["scenario_name"], key="scenario_name_input")
     if st.button("Save scenario", type="primary", key="save_scenario"):
         with guard("saving the scenario") as g:
@@ -50,14 +60,15 @@ def import_file() -> None:
 def compare(scenarios: list) -> None:
     """One table, budget totals and four charts across the saved scenarios."""
     st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
-    st.dataframe(pd.DataFrame([s.summary() for s in scenarios]).set_index("scenario"), width="stretch")
+    head, rows = report.comparison_rows(scenarios)  # the report's table: units as on the tiles
+    st.dataframe(pd.DataFrame(rows, columns=head).set_index("scenario"), width="stretch")
     totals = report.budget_totals(scenarios)
     if totals:
         st.markdown("**Budget totals (sums of the modeled forecasts)**")
         rows = {
             measure_label(m): {
-                "total": measure_text(m, t["point"]),
-                "interval sum": f"{measure_text(m, t['low'])} – {measure_text(m, t['high'])}",
+                "total": measure_text(m, t["point"], t["unit"]),
+                "interval sum": f"{measure_text(m, t['low'], t['unit'])} – {measure_text(m, t['high'], t['unit'])}",
             }
             for m, t in totals.items()
         }

@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.reporting import charts
+from resque_core.units import co2_text, duration_text, energy_text
 from resque_core.units import datetime_text as when
 from resque_core.units import number_text as num
 from ui import actions
@@ -13,7 +14,7 @@ from ui.errors import guard
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.settings import ScheduleSettings
-from ui.state import MISSING, STALE, result, status
+from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
 
@@ -69,21 +70,25 @@ def show_plan(plan, series) -> None:
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {label}.", icon=":material/info:")
     st.markdown(
-        f"Job: **{num(plan.duration_s)} s**, **{num(plan.energy_kwh)} kWh**: the forecast's point values "
+        f"Job: **{duration_text(plan.duration_s)}**, **{energy_text(plan.energy_kwh)}**: the forecast's point values "
         "(modeled; planned as at least 1 s)."
     )
     schedule_metrics(plan, label)
     section = actions.schedule_of(state)
     st.plotly_chart(charts.intensity_series(section), key="intensity_chart")
     st.markdown(
-        f"Now: {num(plan.now_intensity_g_per_kwh)} g/kWh, {num(plan.co2_now_kg)} kg CO2; best: "
-        f"{num(plan.best_intensity_g_per_kwh)} g/kWh, {num(plan.co2_best_kg)} kg CO2."
+        f"Now: {num(plan.now_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_now_kg)} CO2; best: "
+        f"{num(plan.best_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_best_kg)} CO2."
     )
     st.markdown("**Top windows**")
     st.dataframe(
         pd.DataFrame(
             [
-                {"start": when(w["start"]), "mean gCO2/kWh": num(w["intensity_g_per_kwh"]), "kg CO2": num(w["co2_kg"])}
+                {
+                    "start": when(w["start"]),
+                    "mean gCO2/kWh": num(w["intensity_g_per_kwh"]),
+                    "CO2": co2_text(w["co2_kg"]),
+                }
                 for w in section["windows"]
             ]
         ),
@@ -110,7 +115,8 @@ def render() -> None:
         return
     results = st.container()
     fields: dict = {}
-    with st.expander("Settings: grid data, zone, horizon, deadline", expanded=result(state, "schedule") is None):
+    settings_open(state, "sch_settings", result(state, "schedule") is None)
+    with st.expander("Settings: grid data, zone, horizon, deadline", key="sch_settings", on_change="rerun"):
         left, right = st.columns(2)
         with left:
             csv_bytes, api_key = provider_inputs(fields)

@@ -6,11 +6,12 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.calibration.validation import ValidationSettings
+from resque_core.units import bound_text, measure_label, measure_text
 from resque_core.units import number_text as num
 from ui import actions, validate_job
 from ui.errors import guard, show_error
 from ui.routing import ensure_routed
-from ui.state import MISSING, result, status
+from ui.state import MISSING, STALE, result, status
 
 ensure_routed()
 
@@ -18,19 +19,48 @@ state = st.session_state
 
 
 RULES = {
-    "plateau": "until validation accuracy stops improving (within 1 point for 6 evaluations)",
+    "plateau": "until validation accuracy stops improving (stays within a band for some evaluations)",
     "base-minus": "until validation accuracy reaches the base accuracy minus the tolerance",
 }
+
+
+def records_rule_note(records) -> None:
+    """Which stopping rule the forecast's records used, and whether this page can use the same."""
+    if records is None or not records.label:
+        return
+    if records.reproducible:
+        st.caption(
+            f"The forecast's calibration records stop by `{records.label}`: the rule chosen by default here, "
+            "so the epochs compare like with like."
+        )
+    else:
+        st.info(
+            f"The forecast's calibration records stop by `{records.label}` ({records.name or 'mixed rules'}), "
+            'which one run here cannot reproduce (the "reachable" rule also needs a from-scratch run). '
+            "The comparison below says that the rules differ.",
+            icon=":material/info:",
+        )
 
 
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
     report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
-    rule = st.radio("Retrain", list(RULES), format_func=RULES.get, key="val_rule")
+    records = None
+    with guard("reading the forecast's stopping rule"):
+        records = actions.forecast_rule(state)
+    records_rule_note(records)
+    default = list(RULES).index(records.name) if records is not None and records.reproducible else 0
+    rule = st.radio("Retrain", list(RULES), index=default, format_func=RULES.get, key="val_rule")
     left, mid, right = st.columns(3)
     max_epochs = left.slider("Epoch cap", 1, 60, 10, key="val_max_epochs")
     tolerance = mid.slider(
-        "Tolerance (accuracy points)", 0.0, 0.2, 0.02, 0.01, key="val_tolerance", disabled=rule != "base-minus"
+        "Tolerance (accuracy points)",
+        0.0,
+        0.2,
+        records.tolerance if records is not None and records.tolerance is not None else 0.02,
+        0.01,
+        key="val_tolerance",
+        disabled=rule != "base-minus",
     )
     base_acc = right.number_input(
         "Base accuracy", 0.0, 1.0, float(loaded.accuracy or 0.9), key="val_base_acc", disabled=rule != "base-minus"
@@ -56,6 +86,7 @@ def controls() -> None:
                 head="new" if report.kind == "task" else "keep",
                 measure_energy=measure,
             )
+            settings = records.settings_for(settings) if records is not None else settings
             actions.start_validation(state, settings)
             st.rerun()  # redraw with the start button disabled and the live view polling
 
@@ -101,40 +132,73 @@ def live() -> None:
         show_result(job)
 
 
+def comparison(job: validate_job.ValidateJob) -> list[dict]:
+    """Measured vs the forecast the run started with, per measure, and the stopping rule of each."""
+    r, forecast, records = job.result, job.forecast, job.forecast_rule
+    measured = {"epochs": bound_text(r.epochs, r.censored), "seconds": r.seconds, "kwh": r.energy_kwh}
+    rows = []
+    for m, value in measured.items():
+        iv = forecast.measures.get(m) if forecast is not None else None
+        rows.append(
+            {
+                "measure": measure_label(m),
+                "measured": value if isinstance(value, str) else measure_text(m, value),
+                "forecast (modeled)": measure_text(m, iv.point) if iv else "–",
+                "interval": f"{measure_text(m, iv.low)} – {measure_text(m, iv.high)}" if iv else "–",
+            }
+        )
+    if records is not None:
+        same = records.same_as(r.target_rule)
+        rows.append(
+            {
+                "measure": "Stopping rule",
+                "measured": r.target_rule,
+                "forecast (modeled)": records.label or "–",
+                "interval": "the same rule" if same else "the rules differ: not like with like",
+            }
+        )
+    return rows
+
+
 def show_result(job: validate_job.ValidateJob) -> None:
     """Forecast vs measured, and the run added to the calibration history (once)."""
     r = job.result
     if r.cancelled:
         st.warning(f"Cancelled after {num(r.epochs)} epochs: nothing was added to the history.")
         return
-    forecast = result(state, "forecast")
-    rows = [("epochs", r.epochs), ("seconds", r.seconds), ("kwh", r.energy_kwh)]
-    table = [
-        {
-            "measure": m,
-            "measured": num(v),
-            "forecast (modeled)": num(forecast.measures[m].point) if forecast and m in forecast.measures else "–",
-            "interval": (
-                f"{num(forecast.measures[m].low)} – {num(forecast.measures[m].high)}"
-                if forecast and m in forecast.measures
-                else "–"
-            ),
-        }
-        for m, v in rows
-    ]
-    st.dataframe(pd.DataFrame(table), hide_index=True, width="stretch")
+    if job.forecast_rule is not None and not job.forecast_rule.same_as(r.target_rule):
+        st.warning(
+            f"This run stopped by `{r.target_rule}`, the forecast's records by `{job.forecast_rule.label}`: "
+            "the rules differ, so the epochs do not measure the same thing.",
+            icon=":material/compare_arrows:",
+        )
+    st.dataframe(pd.DataFrame(comparison(job)), hide_index=True, width="stretch")
     energy = {
         "codecarbon-estimate": "estimated by codecarbon (no power counters)",
         "codecarbon-measured": "measured by codecarbon",
     }.get(r.energy_source, r.energy_source or "not measured")
     st.caption(f"Measured on this machine; energy {energy}.")
-    outcome = "reached the target" if r.reached else "hit the epoch cap (censored)"
+    outcome = "reached the target" if r.reached else "hit the epoch cap (censored: the epochs are a lower bound)"
     st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
     path = None
     with guard("adding the run to the calibration history"):
         path = actions.record_validation(state, job)
     if path:
         st.success(f"Added to the calibration history ({path}).", icon=":material/history:")
+        st.caption(recorded_text(job.record))
+
+
+def recorded_text(row: dict | None) -> str:
+    """The recorded row in words: a censored count as a lower bound."""
+    if not row:
+        return ""
+    censored = bool(row.get("censored"))
+    epochs = bound_text(row.get("epochs"), censored) + (" (censored)" if censored else "")
+    return (
+        f"Recorded: epochs {epochs}, {measure_text('seconds', row.get('seconds'))}, "
+        f"{measure_text('kwh', row.get('kwh'))}, at RESQUE_{row.get('index_kind')} = {num(row.get('index_value'))}, "
+        f"rule `{row.get('target_rule')}`."
+    )
 
 
 def render() -> None:
@@ -148,6 +212,12 @@ def render() -> None:
         st.info("Compute the index first (the run is recorded against it).", icon=":material/info:")
         st.page_link("pages/index.py", label="Index", icon=":material/insights:")
         return
+    if status(state, "index") == STALE:
+        st.warning(
+            "The data or model changed since the index was computed: compute it again before a run "
+            "(the run is recorded against it).",
+            icon=":material/update:",
+        )
     controls()
     st.fragment(live, run_every=polling())()
 

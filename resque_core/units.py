@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from types import MappingProxyType
 
 J_PER_KWH = 3.6e6  # joules in one kilowatt-hour
+DEFAULT_CURRENCY = "EUR"  # the currency of a price when the user names none
 DIGITS = 4  # significant digits of every figure shown
 MISSING = "–"  # what a missing or non-finite figure reads as
 
@@ -45,6 +46,12 @@ def number_text(value: float | None, digits: int = DIGITS) -> str:
     if isinstance(value, numbers.Integral):
         return str(int(value))
     return f"{value:.{digits}g}"
+
+
+def bound_text(value: float | None, censored: bool = False) -> str:
+    """A figure that may be a lower bound: a censored run stopped at its cap, so its 10 epochs read ``">= 10"``."""
+    text = number_text(value)
+    return f">= {text}" if censored and text != MISSING else text
 
 
 def percent_text(fraction: float | None) -> str:
@@ -105,15 +112,20 @@ MEASURE_UNITS: Mapping[str, MeasureUnit] = MappingProxyType(
         "seconds": MeasureUnit("Time", "s", duration_text),
         "kwh": MeasureUnit("Energy", "kWh", energy_text),
         "co2_kg": MeasureUnit("CO2", "kg CO2", co2_text),
-        "money": MeasureUnit("Money", "currency"),  # in the currency of the price per kWh or hour
+        "money": MeasureUnit("Money", "currency"),  # in the price's currency: the forecast names it (ISO 4217)
     }
 )
 # What a retraining costs: shown on the page's headline and totalled across scenarios in the report.
 BUDGET_MEASURES: tuple[str, ...] = ("epochs", "seconds", "kwh", "co2_kg", "money")
 
 
-def unit_of(measure: str) -> str:
-    """The unit of ``measure``'s stored number (``""`` for a measure the table does not know)."""
+def unit_of(measure: str, currency: str | None = None) -> str:
+    """The unit of ``measure``'s stored number (``""`` for a measure the table does not know).
+
+    Money is in the price's ``currency`` ("EUR") when it is known, else in an unnamed "currency".
+    """
+    if measure == "money" and currency:
+        return currency
     return MEASURE_UNITS[measure].unit if measure in MEASURE_UNITS else ""
 
 
@@ -127,6 +139,12 @@ def axis_label(measure: str) -> str:
     return MEASURE_UNITS[measure].axis_label if measure in MEASURE_UNITS else measure
 
 
-def measure_text(measure: str, value: float | None) -> str:
-    """A figure of ``measure`` for people: ``measure_text("kwh", 5.261e-07)`` -> ``"526.1 µWh"``."""
-    return MEASURE_UNITS[measure].text(value) if measure in MEASURE_UNITS else number_text(value)
+def measure_text(measure: str, value: float | None, currency: str | None = None) -> str:
+    """A figure of ``measure`` for people: ``measure_text("kwh", 5.261e-07)`` -> ``"526.1 µWh"``.
+
+    Money is written with its ``currency`` code when one is named: ``measure_text("money", 1.5, "EUR")``
+    -> ``"1.5 EUR"``.
+    """
+    text = MEASURE_UNITS[measure].text(value) if measure in MEASURE_UNITS else number_text(value)
+    named = measure == "money" and currency and currency != MEASURE_UNITS["money"].unit
+    return f"{text} {currency}" if named and text != MISSING else text

@@ -171,3 +171,16 @@ def test_the_report_writes_the_page_label_and_figure(shown):
 def test_the_csv_holds_the_numbers_behind_the_page_figures(shown):
     row = next(csv.DictReader(io.StringIO(to_csv([Scenario(name="same", forecast=forecast_section(_forecast()))]))))
     assert {measure_label(m): measure_text(m, float(row[m])) for m in BUDGET_MEASURES} == shown
+
+
+def test_a_censored_count_reads_as_a_lower_bound():
+    from resque_core.units import bound_text
+
+    assert bound_text(10, censored=True) == ">= 10" and bound_text(10) == "10" and bound_text(None, True) == "–"
+
+
+def test_money_is_written_with_its_currency_code():
+    from resque_core.units import measure_text, unit_of
+
+    assert measure_text("money", 1.5, "EUR") == "1.5 EUR" and unit_of("money", "USD") == "USD"
+    assert measure_text("money", 1.5) == "1.5" and measure_text("money", None, "EUR") == "–"

@@ -13,10 +13,18 @@ from resque_core.errors import ResqueError, ScheduleError
 from resque_core.model.source import ModelSource
 from ui import cache
 from ui.settings import DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
-from ui.state import result, set_result
+from ui.state import current, digest, result, set_result, status
 
 DEMO_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
 Progress = Callable[[int, int], None]
+
+
+def done_result(state: MutableMapping, stage: str, fix: str) -> Any:
+    """The stage's result when done; else a ``ResqueError`` saying ``fix`` (never compute from a stale result)."""
+    value = current(state, stage)
+    if value is None:
+        raise ResqueError(f"the {stage} is {status(state, stage)}: {fix}")
+    return value
 
 
 def loaded_model(model: ModelSource, data: DataChoice | None = None) -> Any:
@@ -87,13 +95,14 @@ def run_forecast(
     from resque_core.forecast.costing import CostSettings, build_costing
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
-    report = result(state, "index")
+    report = done_result(state, "index", "compute it again on the Index page")
     records = cache.records(settings.calibration, csv_bytes)
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
     forecast = fitted.predict(report.value, costing=costing, shift_type=fitted.shift_type_for(report.shift))
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
-    set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)})
+    made_from = {"records_csv": digest(csv_bytes), "probe": probe}
+    set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
 
 
@@ -103,6 +112,17 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     report = result(state, "index")
     fitted = cache.forecaster(settings["calibration"], forecast.index_kind, settings["level"], state.get("fc_csv"))
     return fitted.curve(measure, shift_type=fitted.shift_type_for(report.shift), around=forecast.index)
+
+
+def forecast_rule(state: MutableMapping) -> Any:
+    """The stopping rule of the records behind the current forecast (``RecordsRule``), or None without one."""
+    from resque_core.calibration.validation import records_rule
+
+    forecast = current(state, "forecast")
+    if forecast is None:
+        return None
+    records = cache.records(state["inputs"]["forecast"]["calibration"], state.get("fc_csv"))
+    return records_rule(records, forecast.index_kind)
 
 
 def recorded_runs_csv() -> bytes:
@@ -127,13 +147,28 @@ def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str
 
 
 def start_validation(state: MutableMapping, settings: Any) -> Any:
-    """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread."""
+    """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread.
+
+    The run keeps the index it is recorded against and the forecast it is compared with (if current).
+    """
     from ui import validate_job
 
+    report = done_result(state, "index", "compute it again on the Index page (the run is recorded against it)")
     model, data = result(state, "model"), result(state, "data")
     _, new_data = data_pair(data, model)
-    state["validate_job"] = validate_job.start(loaded_model(model, data), new_data, settings)
-    return state["validate_job"]
+    loaded = loaded_model(model, data)
+    job = validate_job.start(
+        loaded,
+        new_data,
+        settings,
+        index=report,
+        forecast=current(state, "forecast"),
+        forecast_rule=forecast_rule(state),
+        model_name=str(model.checkpoint),
+        dataset_name=str(data.original),
+    )
+    state["validate_job"] = job
+    return job
 
 
 def record_validation(state: MutableMapping, job: Any) -> str:
@@ -142,16 +177,10 @@ def record_validation(state: MutableMapping, job: Any) -> str:
     from resque_core.forecast.records import RecordStore
 
     if job.recorded_path is None:
-        row = validation_record(
-            job.result,
-            result(state, "index"),
-            job.settings,
-            model=str(result(state, "model").checkpoint),
-            dataset=str(result(state, "data").original),
-        )
+        row = validation_record(job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name)
         store = RecordStore()
         store.add([row])
-        job.recorded_path = str(store.path)
+        job.record, job.recorded_path = row, str(store.path)
     return job.recorded_path
 
 
@@ -169,7 +198,7 @@ def run_schedule(
     from resque_core.grid.base import minute_now
     from resque_core.grid.job import schedule_job
 
-    forecast = result(state, "forecast")
+    forecast = done_result(state, "forecast", "forecast again on the Forecast page")
     missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
     if missing:
         raise ScheduleError(f"the forecast has no {' or '.join(missing)}: choose a hardware basis on the Forecast page")
@@ -188,7 +217,7 @@ def run_schedule(
         deadline=deadline,
         interruptible=settings.interruptible,
     )
-    set_result(state, "schedule", (schedule, series), settings.inputs())
+    set_result(state, "schedule", (schedule, series), settings.inputs(), {"grid_csv": digest(csv_bytes), "now": now})
     return schedule, series
 
 

@@ -9,18 +9,24 @@ import streamlit as st
 from resque_core import units
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
 from ui import actions
-from ui.state import result
+from ui.state import DONE, STAGES, current, pipeline_status, result
 
 
 def current_scenario(state: MutableMapping, name: str | None = None) -> Scenario:
-    """The session's current results as a ``Scenario`` (sections left None when not computed)."""
+    """The session's done results as a ``Scenario``: one pipeline run, its stale or missing sections left None.
+
+    A stage is done only while everything it was computed from is unchanged (``ui.state``), so the
+    sections saved together always come from the same data, model, index and forecast.
+    """
+    done = [stage for stage, s in pipeline_status(state).items() if s == DONE]
     inputs = {
         f"{stage}.{k}": v
-        for stage in ("data", "model", "index", "forecast", "schedule")
+        for stage in STAGES
+        if stage in done
         for k, v in (state["inputs"].get(stage) or {}).items()
         if v is not None
     }
-    report, forecast, planned = result(state, "index"), result(state, "forecast"), result(state, "schedule")
+    report, forecast, planned = current(state, "index"), current(state, "forecast"), current(state, "schedule")
     schedule = actions.schedule_of(state) if planned is not None else None
     hardware = (state["inputs"].get("forecast") or {}).get("energy")
     return Scenario(
@@ -47,10 +53,14 @@ def forecast_metrics(forecast) -> None:
     shown = [key for key in units.BUDGET_MEASURES if key in forecast.measures]
     level = units.percent_text(forecast.level)
     helptext = f"Forecast from the calibration curve; {level} interval below."
+    currency = forecast.source.currency
     for column, key in zip(st.columns(len(shown)), shown, strict=True):
         iv = forecast.measures[key]
-        column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point), help=helptext)
-        column.caption(f"{level} interval: {units.measure_text(key, iv.low)} – {units.measure_text(key, iv.high)}")
+        low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
+        column.metric(
+            f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext
+        )
+        column.caption(f"{level} interval: {low} – {high}")
 
 
 def schedule_metrics(plan, label: str) -> None:

@@ -1,9 +1,12 @@
 """Session state in one place: the keys every page shares, and the pipeline's done / stale / missing status.
 
 The pipeline is data -> model -> index -> forecast -> schedule. Each stage stores its result with a
-signature of the inputs that produced it and the signatures of its upstream stages at that time; a
-stage is *stale* when an upstream signature has changed since (or an upstream stage is itself stale
-or missing), so a new dataset marks the index, forecast and schedule stale without recomputing them.
+signature of everything it was computed from: its own inputs, what else it read (``made_from``: an
+uploaded file's digest, a probe) and the signatures of its upstream stages at that time. Since an
+upstream signature holds its own upstream's, a signature covers the whole chain: recomputing the
+index on new data gives the index a new signature even with the same settings, so the forecast and
+schedule made from the old one turn *stale*, and stay so until they are computed again. A stage is
+*done* only when its upstream stages are done and still carry the signatures it was computed from.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ DONE, STALE, MISSING = "done", "stale", "missing"
 
 DEFAULTS: dict[str, Any] = {
     "results": {},  # stage -> result object (engine dataclass, dataset pair, loaded model...)
-    "sigs": {},  # stage -> signature of the inputs that produced its result
+    "sigs": {},  # stage -> signature of its inputs, what it was made from and its upstream signatures
     "deps": {},  # stage -> {upstream stage: its signature when this stage was computed}
     "inputs": {},  # stage -> plain dict of the inputs the user chose (goes into scenarios)
     "scenario_name": "untitled",
@@ -47,14 +50,19 @@ def init_state(state: MutableMapping) -> None:
             state[key] = value.copy() if isinstance(value, dict) else value
 
 
-def set_result(state: MutableMapping, stage: str, result: Any, inputs: dict) -> None:
-    """Store a stage's result with the signature of its inputs and of its upstream stages now."""
+def set_result(state: MutableMapping, stage: str, result: Any, inputs: dict, made_from: Any = None) -> None:
+    """Store a stage's result, signed with its inputs, ``made_from`` and its upstream stages' signatures now.
+
+    ``made_from`` is whatever else the result depends on that ``inputs`` does not name (the digest of
+    an uploaded file, a probe's figures); JSON-able, or written with ``str``.
+    """
     if stage not in UPSTREAM:
         raise KeyError(f"unknown pipeline stage {stage!r}; stages are {STAGES}")
+    deps = {up: state["sigs"].get(up) for up in UPSTREAM[stage]}
     state["results"][stage] = result
     state["inputs"][stage] = inputs
-    state["sigs"][stage] = signature(inputs)
-    state["deps"][stage] = {up: state["sigs"].get(up) for up in UPSTREAM[stage]}
+    state["sigs"][stage] = signature({"inputs": inputs, "made_from": made_from, "upstream": deps})
+    state["deps"][stage] = deps
 
 
 def result(state: MutableMapping, stage: str) -> Any:
@@ -75,3 +83,23 @@ def status(state: MutableMapping, stage: str) -> str:
 def pipeline_status(state: MutableMapping) -> dict[str, str]:
     """Status of every stage, in pipeline order."""
     return {stage: status(state, stage) for stage in STAGES}
+
+
+def current(state: MutableMapping, stage: str) -> Any:
+    """A stage's result when it is done, else None: what may be shown as current, saved or reported."""
+    return result(state, stage) if status(state, stage) == DONE else None
+
+
+def digest(content: bytes | None) -> str | None:
+    """A short hash of file content (None for none), for ``made_from``."""
+    return hashlib.sha256(content).hexdigest()[:16] if content is not None else None
+
+
+def settings_open(state: MutableMapping, key: str, open_now: bool) -> None:
+    """Open a page's settings expander (widget ``key``) as ``open_now`` says, on arrival only.
+
+    Afterwards it stays as the user left it: a result arriving, or a control inside changing, does not
+    fold it away (a changing ``expanded=`` argument would make it a new, folded widget).
+    """
+    if key not in state:
+        state[key] = open_now

@@ -16,15 +16,27 @@ from resque_core.calibration.validation import ValidationSettings
 
 @dataclass
 class ValidateJob:
-    """A retraining run in progress: live epochs, the result or the error, and a cancel flag."""
+    """A retraining run in progress: live epochs, the result or the error, and a cancel flag.
+
+    ``index``, ``forecast`` (with its records' stopping rule, ``forecast_rule``), ``model_name`` and
+    ``dataset_name`` are what was current when the run started: the run is recorded against that
+    index, model and data and compared with that forecast (None when there was none), whatever the
+    pipeline holds by the time it ends.
+    """
 
     settings: ValidationSettings
+    index: Any = None
+    forecast: Any = None
+    forecast_rule: Any = None
+    model_name: str = ""
+    dataset_name: str = ""
     epochs: list = field(default_factory=list)
     result: Any = None
     error: Exception | None = None
     stop: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     recorded_path: str | None = None
+    record: dict | None = None
     finished_seen: bool = False
 
     @property
@@ -35,9 +47,12 @@ class ValidateJob:
         self.stop.set()
 
 
-def start(loaded: Any, new_data: Any, settings: ValidationSettings) -> ValidateJob:
-    """Start retraining ``loaded.model`` on ``new_data`` (split into train and validation) in a thread."""
-    job = ValidateJob(settings=settings)
+def start(loaded: Any, new_data: Any, settings: ValidationSettings, **made_from: Any) -> ValidateJob:
+    """Start retraining ``loaded.model`` on ``new_data`` (split into train and validation) in a thread.
+
+    ``made_from``: the job's ``index``, ``forecast``, ``forecast_rule``, ``model_name`` and ``dataset_name``.
+    """
+    job = ValidateJob(settings=settings, **made_from)
 
     def work() -> None:
         import torch

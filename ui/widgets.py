@@ -164,6 +164,15 @@ def class_samples(dataset: Any, per_class: int = 3, max_classes: int = 10) -> li
     return out
 
 
+def short_caption(name: str, limit: int = 8) -> str:
+    """A class name that fits under a 64-pixel thumbnail: whole when short, else cut with an ellipsis.
+
+    Long names would wrap mid-word under the image; the full names are in the class-count table.
+    """
+    name = str(name)
+    return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
+
+
 def show_problems(problems: list[str], what: str) -> None:
     """Every validation note of a dataset, as readable lines."""
     if problems:

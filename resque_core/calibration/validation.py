@@ -8,9 +8,10 @@ it carries the shift type, level, seed and kWh per epoch, and feeds the per-type
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from resque_core.calibration.cases import stratified_split
@@ -22,9 +23,84 @@ from resque_core.retraining.loop import retrain
 from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 from resque_core.retraining.results import EpochRecord, RetrainResult
 
-__all__ = ["VALIDATION_RULES", "ValidatedShift", "ValidationSettings", "validate", "validation_record"]
+__all__ = [
+    "VALIDATION_RULES",
+    "RecordsRule",
+    "ValidatedShift",
+    "ValidationSettings",
+    "records_rule",
+    "rule_name",
+    "validate",
+    "validation_record",
+]
 
 VALIDATION_RULES = ("plateau", "base-minus")
+
+
+def rule_name(label: str | None) -> str | None:
+    """The rule a record's ``target_rule`` label was made by ("plateau(0.01x6)" -> "plateau"); None if unknown.
+
+    Records write the label ``RetrainConfig.resolve_target`` gives: "plateau(...)", "base-2pt",
+    "min(base-2pt, ...)" (the "reachable" rule) or "fixed(...)"; a bare rule name is read as itself.
+    """
+    text = str(label or "").strip()
+    prefixes = (("plateau", "plateau"), ("min(", "reachable"), ("reachable", "reachable"), ("base", "base-minus"))
+    prefixes += (("fixed", "fixed"),)
+    return next((name for prefix, name in prefixes if text.startswith(prefix)), None)
+
+
+@dataclass(frozen=True)
+class RecordsRule:
+    """The stopping rule of the retraining records a forecast was fitted on.
+
+    Attributes:
+        label: the records' ``target_rule`` labels, joined ("plateau(0.01x6)"; "" when they carry none).
+        name: the rule they were made by ("plateau", "base-minus", "reachable"...); None when mixed or unknown.
+        tolerance: accuracy points (0..1) below the base accuracy, for "base-minus" ("base-2pt" -> 0.02).
+        plateau: the "plateau" rule's (band, patience) ("plateau(2sex8)" -> (None, 8)).
+    """
+
+    label: str
+    name: str | None
+    tolerance: float | None = None
+    plateau: tuple[float | None, int] | None = None
+
+    @property
+    def reproducible(self) -> bool:
+        """Whether one validation run can stop by the same rule (the "reachable" rule needs a from-scratch run too)."""
+        return self.name in VALIDATION_RULES
+
+    def same_as(self, run_label: str) -> bool:
+        """Whether a run stopped by ``run_label`` (``RetrainResult.target_rule``) used this rule, band and tolerance."""
+        return self.name is not None and run_label == self.label
+
+    def settings_for(self, settings: ValidationSettings) -> ValidationSettings:
+        """``settings`` with the records' plateau band and patience when both stop at a plateau.
+
+        (The "base-minus" tolerance is the user's to set; a page offers the records' as its default.)
+        """
+        if settings.target_rule == self.name == "plateau" and self.plateau is not None:
+            return replace(settings, plateau_delta=self.plateau[0], plateau_patience=self.plateau[1])
+        return settings
+
+
+def records_rule(records: Any, index_kind: str | None = None) -> RecordsRule:
+    """The stopping rule of ``records``' retraining runs (of ``index_kind`` when given)."""
+    rows = records[records["run_kind"] == "retrain"] if "run_kind" in records else records
+    if index_kind is not None and "index_kind" in rows:
+        rows = rows[rows["index_kind"] == index_kind]
+    labels = sorted({str(v) for v in rows.get("target_rule", []) if isinstance(v, str) and v.strip()})
+    names = {rule_name(label) for label in labels}
+    name = names.pop() if len(names) == 1 else None
+    tolerance = plateau = None
+    if name == "base-minus" and len(labels) == 1:
+        match = re.fullmatch(r"base-([0-9.]+)pt", labels[0])
+        tolerance = float(match.group(1)) / 100 if match else None
+    if name == "plateau" and len(labels) == 1:
+        match = re.fullmatch(r"plateau\((2se|[0-9.]+)x([0-9]+)\)", labels[0])
+        if match:
+            plateau = (None if match.group(1) == "2se" else float(match.group(1)), int(match.group(2)))
+    return RecordsRule("; ".join(labels), name, tolerance, plateau)
 
 
 @dataclass(frozen=True)
@@ -42,6 +118,8 @@ class ValidationSettings:
         head: "keep" the classifier (distribution shift) or a "new" one (task shift).
         measure_energy: meter the run with codecarbon (an estimate without power counters).
         country_iso: ISO3 code of the grid whose annual intensity turns kWh into CO2.
+        plateau_delta, plateau_patience: the "plateau" rule's band (0..1; None: two standard errors of
+            the window's mean accuracy) and the evaluations that must stay in it.
     """
 
     target_rule: str = "plateau"
@@ -53,12 +131,16 @@ class ValidationSettings:
     head: str = "keep"
     measure_energy: bool = True
     country_iso: str = "DEU"
+    plateau_delta: float | None = 0.01
+    plateau_patience: int = 6
 
     def retrain_config(self) -> RetrainConfig:
         return RetrainConfig(
             target_rule=self.target_rule,
             base_acc=self.base_acc,
             tolerance=self.tolerance,
+            plateau_delta=self.plateau_delta,
+            plateau_patience=self.plateau_patience,
             max_epochs=self.max_epochs,
             seed=self.seed,
             head=self.head,

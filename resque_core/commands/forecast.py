@@ -8,7 +8,7 @@ import sys
 from typing import Any, NoReturn
 
 from resque_core.commands.model_args import add_model_arguments, model_source
-from resque_core.units import MEASURE_UNITS, number_text, unit_of
+from resque_core.units import DEFAULT_CURRENCY, MEASURE_UNITS, number_text, unit_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -68,6 +68,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--price-per-kwh", type=float, metavar="X", help="electricity price per kWh")
     parser.add_argument("--hourly-rate", type=float, metavar="X", help="machine price per hour (not with a kWh price)")
+    parser.add_argument(
+        "--currency",
+        default=DEFAULT_CURRENCY,
+        type=str.upper,
+        metavar="CODE",
+        help=f"ISO 4217 code of the price, which names the money figure (default {DEFAULT_CURRENCY})",
+    )
     parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
     parser.add_argument(
         "--method", choices=("jackknife+", "cv+", "group-cv+"), default="jackknife+", help="interval method"
@@ -134,6 +141,7 @@ def cost_settings(args: argparse.Namespace) -> Any:
         intensity_g_per_kwh=args.intensity,
         price_per_kwh=args.price_per_kwh,
         hourly_rate=args.hourly_rate,
+        currency=args.currency,
         **utilization,
     )
 
@@ -191,7 +199,8 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
             if scratch
             else "-"
         )
-        lines.append(f"{f'{measure} ({unit_of(measure)})':<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
+        name = f"{measure} ({unit_of(measure, source.currency)})"
+        lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
     lines += [
         "",
         f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "

@@ -7,11 +7,13 @@ build the same object); ``build_costing`` turns it into the ``Costing`` a foreca
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
+from resque_core.units import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
     from resque_core.retraining.probe import ProbeResult
@@ -37,6 +39,7 @@ class Costing:
         intensity_source: where the intensity comes from, in words.
         price_per_kwh: electricity price per kWh (money = kWh x this), in any currency.
         hourly_rate: machine price per hour (money = seconds / 3600 x this); not with price_per_kwh.
+        currency: the ISO 4217 code of both prices ("EUR"), which names the money figure.
     """
 
     kwh_per_epoch: float | None = None
@@ -47,8 +50,10 @@ class Costing:
     intensity_source: str = "given"
     price_per_kwh: float | None = None
     hourly_rate: float | None = None
+    currency: str = DEFAULT_CURRENCY
 
     def __post_init__(self) -> None:
+        check_currency(self.currency)
         for name in ("kwh_per_epoch", "seconds_per_epoch", "intensity_g_per_kwh", "price_per_kwh", "hourly_rate"):
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
@@ -66,6 +71,8 @@ class Costing:
         if self.intensity_g_per_kwh is not None:
             label = f"{self.intensity_source} ({self.intensity_g_per_kwh:g} g/kWh)"
             source = replace(source, intensity=label, intensity_g_per_kwh=self.intensity_g_per_kwh)
+        if self.price_per_kwh is not None or self.hourly_rate is not None:
+            source = replace(source, currency=self.currency)
         intensity = source.intensity_g_per_kwh
         measures, scratch = (self._price(m, intensity) for m in (forecast.measures, forecast.scratch))
         return replace(forecast, measures=measures, scratch=scratch, source=source)
@@ -109,6 +116,7 @@ class CostSettings:
         zone: a country code ("DE", "FRA", "GB"), for "zone".
         intensity_g_per_kwh: g CO2-eq per kWh, for "typed".
         price_per_kwh: electricity price per kWh; hourly_rate: machine price per hour (not both).
+        currency: the ISO 4217 code of the price ("EUR", "USD", "GBP"...).
     """
 
     energy: str = "records"
@@ -122,8 +130,10 @@ class CostSettings:
     intensity_g_per_kwh: float | None = None
     price_per_kwh: float | None = None
     hourly_rate: float | None = None
+    currency: str = DEFAULT_CURRENCY
 
     def __post_init__(self) -> None:
+        check_currency(self.currency)
         if self.energy not in ENERGY_BASES:
             raise EnergyError(f"unknown energy basis {self.energy!r}; use one of {', '.join(ENERGY_BASES)}")
         if self.intensity not in INTENSITY_BASES:
@@ -142,6 +152,12 @@ class CostSettings:
             raise EnergyError(f"utilization must be in (0, 1], not {self.utilization!r}")
         if self.price_per_kwh is not None and self.hourly_rate is not None:
             raise EnergyError("give either a price per kWh or an hourly rate, not both")
+
+
+def check_currency(code: str) -> None:
+    """Raise ``EnergyError`` unless ``code`` is a three-letter currency code in capitals ("EUR")."""
+    if not (isinstance(code, str) and re.fullmatch(r"[A-Z]{3}", code)):
+        raise EnergyError(f"the currency must be a three-letter code such as EUR, USD or GBP, not {code!r}")
 
 
 def _check_fields(basis: str, needs: dict[str, str], settings: CostSettings) -> None:
@@ -172,6 +188,7 @@ def build_costing(settings: CostSettings, probe: ProbeResult | None = None, reco
         **_intensity(settings),
         price_per_kwh=settings.price_per_kwh,
         hourly_rate=settings.hourly_rate,
+        currency=settings.currency,
     )
 
 

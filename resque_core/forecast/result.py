@@ -39,6 +39,7 @@ class Source:
         intensity: where the grid intensity comes from: "records" or the label given to ``Costing``.
         intensity_g_per_kwh: the intensity behind co2_kg, in g CO2-eq per kWh (None: unknown).
         curves: "pooled over all shift types" or "shift type NAME" (that type's runs only).
+        currency: the ISO 4217 code money is in ("EUR"); None when the forecast is not priced.
     """
 
     records: str
@@ -47,6 +48,7 @@ class Source:
     intensity: str = "records"
     intensity_g_per_kwh: float | None = None
     curves: str = "pooled over all shift types"
+    currency: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -56,6 +58,7 @@ class Source:
             "intensity": self.intensity,
             "intensity_g_per_kwh": self.intensity_g_per_kwh,
             "curves": self.curves,
+            "currency": self.currency,
         }
 
 

@@ -27,6 +27,7 @@ from resque_core.units import (
     measure_text,
     number_text,
     percent_text,
+    unit_of,
 )
 
 DATA_KIND_LABELS = {
@@ -64,16 +65,22 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
 
 
 def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
-    """Sum of each budget measure's point, low and high over the scenarios that have it."""
+    """Sum of each budget measure's point, low and high over the scenarios that have it.
+
+    A measure whose unit differs between scenarios (money in EUR and in USD) has no total.
+    """
     totals: dict[str, dict[str, float]] = {}
+    mixed = set()
     for sc in scenarios:
         for measure, fig in ((sc.forecast or {}).get("measures") or {}).items():
             if measure not in BUDGET_MEASURES or fig.get("point") is None:
                 continue
             tot = totals.setdefault(measure, {"point": 0.0, "low": 0.0, "high": 0.0, "unit": fig.get("unit", "")})
+            if tot["unit"] != fig.get("unit", ""):
+                mixed.add(measure)
             for key in ("point", "low", "high"):
                 tot[key] += float(fig.get(key) if fig.get(key) is not None else fig["point"])
-    return totals
+    return {m: t for m, t in totals.items() if m not in mixed}
 
 
 def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
@@ -155,9 +162,10 @@ def _forecast_html(fc: dict[str, Any]) -> str:
         rows.append(
             [
                 measure_label(measure),
-                measure_text(measure, fig.get("point")),
-                f"{measure_text(measure, fig.get('low'))} – {measure_text(measure, fig.get('high'))}",
-                measure_text(measure, other.get("point")),
+                measure_text(measure, fig.get("point"), fig.get("unit")),
+                f"{measure_text(measure, fig.get('low'), fig.get('unit'))} – "
+                f"{measure_text(measure, fig.get('high'), fig.get('unit'))}",
+                measure_text(measure, other.get("point"), fig.get("unit")),
                 fig.get("basis", "modeled"),
             ]
         )
@@ -185,7 +193,11 @@ def _schedule_html(sch: dict[str, Any]) -> str:
 
 def _totals_table(totals: dict[str, dict[str, float]]) -> str:
     rows = [
-        [measure_label(m), measure_text(m, t["point"]), f"{measure_text(m, t['low'])} – {measure_text(m, t['high'])}"]
+        [
+            measure_label(m),
+            measure_text(m, t["point"], t["unit"]),
+            f"{measure_text(m, t['low'], t['unit'])} – {measure_text(m, t['high'], t['unit'])}",
+        ]
         for m, t in totals.items()
     ]
     if not rows:
@@ -204,16 +216,29 @@ COMPARED = {
 }
 
 
-def _comparison_table(scenarios: Sequence[Scenario]) -> str:
-    """Headline figures side by side (the CSV export has every column)."""
+def comparison_rows(scenarios: Sequence[Scenario]) -> tuple[list[str], list[list[str]]]:
+    """Headline figures side by side, written for people (``units``): the header and one row per scenario.
+
+    The report's comparison table and the dashboard's are this one table (the CSV export has every
+    column, as bare numbers in their units).
+    """
     rows = [sc.summary() for sc in scenarios]
     columns = [c for c in COMPARED if any(row.get(c) is not None for row in rows)]
+    currencies = [unit_of("money", _money_unit(sc)) for sc in scenarios]
     cells = [
         [row["scenario"]]
-        + [datetime_text(row.get(c)) if c.endswith("start") else _cell(c, row.get(c)) for c in columns]
-        for row in rows
+        + [datetime_text(row.get(c)) if c.endswith("start") else _cell(c, row.get(c), currency) for c in columns]
+        for row, currency in zip(rows, currencies, strict=True)
     ]
-    return "<div class=wide>" + _table(["scenario", *(COMPARED[c] for c in columns)], cells) + "</div>"
+    return ["scenario", *(COMPARED[c] for c in columns)], cells
+
+
+def _money_unit(sc: Scenario) -> str | None:
+    return (((sc.forecast or {}).get("measures") or {}).get("money") or {}).get("unit")
+
+
+def _comparison_table(scenarios: Sequence[Scenario]) -> str:
+    return "<div class=wide>" + _table(*comparison_rows(scenarios)) + "</div>"
 
 
 def _figures_html(figures: list, first: bool = False) -> list[str]:
@@ -231,11 +256,11 @@ def _table(head: list[str], rows: list[list[Any]]) -> str:
     return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
 
 
-def _cell(key: str, value: Any) -> str:
+def _cell(key: str, value: Any, currency: str | None = None) -> str:
     """A comparison cell: measures as ``measure_text`` writes them, CO2 saved with its unit, the rest as ``_f``."""
     if key == "co2_saved_kg":
         return co2_text(value)
-    return measure_text(key, value) if key in BUDGET_MEASURES else _f(value)
+    return measure_text(key, value, currency) if key in BUDGET_MEASURES else _f(value)
 
 
 def _f(value: Any) -> str:

@@ -198,7 +198,8 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             basis = "modeled"
             if name in ("kwh", "co2_kg", "money") and source.energy != "measured":
                 basis = f"modeled; energy {source.energy}"
-            out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": unit_of(name), "basis": basis}
+            unit = unit_of(name, source.currency)
+            out[name] = {"point": iv.point, "low": iv.low, "high": iv.high, "unit": unit, "basis": basis}
         return out
 
     return _scenario_json(

@@ -9,7 +9,7 @@ import pytest
 from resque_core.cli import main
 from resque_core.forecast.costing import DEFAULT_UTILIZATION
 from resque_core.grid.offline import annual_intensity_g_per_kwh
-from resque_core.units import co2_text, energy_text
+from resque_core.units import co2_text, energy_text, measure_text
 from tests.app.conftest import demo_app, errors, goto, metric
 
 PRICED = ("epochs", "seconds", "kwh", "co2_kg", "money")
@@ -74,13 +74,18 @@ def test_typed_watts_utilization_and_an_hourly_rate_equal_the_cli(demo, capsys):
     at.radio(key="fc_grid").set_value("Annual average of a zone (offline)").run()
     at.text_input(key="fc_zone").set_value("PL")
     at.radio(key="fc_price").set_value("Per GPU-hour").run()
+    at.text_input(key="fc_currency").set_value("pln").run()
     at.number_input(key="fc_price_hour").set_value(3.0)
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast, report = at.session_state["results"]["forecast"], at.session_state["results"]["index"]
     cli = _cli(capsys, forecast, report, "--watts", "250", "--utilization", "0.5", "--seconds-per-epoch", "12",
-               "--zone", "PL", "--hourly-rate", "3")  # fmt: skip
+               "--zone", "PL", "--hourly-rate", "3", "--currency", "pln")  # fmt: skip
     _same_figures(at, cli)
+    assert cli["source"]["currency"] == "PLN" and metric(at, "Money") == measure_text(
+        "money", cli["money"]["point"], "PLN"
+    )
+    assert metric(at, "Money").endswith(" PLN") and at.dataframe[0].value.loc["Money"].iloc[0].endswith(" PLN")
     assert cli["kwh"]["point"] == pytest.approx(cli["epochs"]["point"] * 250 * 0.5 * 12 / 3.6e6)
     assert cli["money"]["point"] == pytest.approx(cli["seconds"]["point"] / 3600 * 3.0)
     assert at.session_state["inputs"]["forecast"]["utilization"] == 0.5  # the scenario keeps what was chosen

@@ -14,7 +14,7 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from resque_core.reporting.scenario import scenarios_from_json
-from resque_core.units import co2_text, energy_text
+from resque_core.units import bound_text, co2_text, energy_text, measure_text, number_text
 from resque_core.units import datetime_text as when
 from tests.app.conftest import cli_plan, demo_app, errors, fresh_app, goto, metric
 from ui import actions
@@ -79,7 +79,8 @@ def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
     fitted = Forecaster(level=0.9).fit(default_records(), "dist")
     expected = fitted.predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
     for label, measure in [("Epochs", "epochs"), ("Money", "money")]:
-        assert metric(at, label) == f"{expected.measures[measure].point:.4g}", measure
+        assert metric(at, label) == measure_text(measure, expected.measures[measure].point, "EUR"), measure
+    assert metric(at, "Money").endswith(" EUR")  # the default currency names the money
     assert metric(at, "Energy") == energy_text(expected.measures["kwh"].point)
     assert metric(at, "CO2 (modeled") == co2_text(expected.measures["co2_kg"].point)
     assert any("90% interval" in c.value for c in at.main.caption)
@@ -123,6 +124,8 @@ def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
     init_state(state)
     costing = Costing(kwh_per_epoch=0.05, kwh_per_epoch_source="modeled", seconds_per_epoch=900.0)
     forecast = Forecaster().fit(default_records(), "dist").predict(0.05, costing=costing)
+    for stage in ("data", "model", "index"):  # a forecast is current only with its upstream stages done
+        set_result(state, stage, stage, {})
     set_result(state, "forecast", forecast, {})
     now = datetime(2026, 11, 23, 10, 20, tzinfo=UTC)
     page, series = actions.run_schedule(state, ScheduleSettings(), now=now)
@@ -157,7 +160,9 @@ def test_save_compare_and_export_scenarios(demo):
     table = at.dataframe[0].value
     assert list(table.index) == ["noise 3", "noise 3 again"]
     index_value = at.session_state["results"]["index"].value
-    assert table.loc["noise 3", "index"] == pytest.approx(index_value)
+    assert table.loc["noise 3", "RESQUE index"] == number_text(index_value)
+    kwh = at.session_state["results"]["forecast"].measures["kwh"].point
+    assert table.loc["noise 3", "Energy"] == energy_text(kwh)  # as the Energy tile writes it, not 4.2e-06
     assert {b.label for b in at.download_button} >= {"CSV", "JSON", "Download the HTML report"}
     saved = list(at.session_state["scenarios"].values())
     from resque_core.reporting.export import to_json
@@ -193,8 +198,15 @@ def test_validate_retrains_and_records_the_run(demo):
     assert job.error is None and job.result is not None and len(job.epochs) == 1
     at.run()
     table = at.dataframe[-1].value
-    assert table.loc[0, "measure"] == "epochs" and table.loc[0, "measured"] == f"{job.result.epochs:.4g}"
-    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == f"{job.result.energy_kwh:.4g}"
+    epochs = bound_text(job.result.epochs, job.result.censored)  # a censored count is a lower bound: ">= 1"
+    assert table.loc[0, "measure"] == "Epochs" and table.loc[0, "measured"] == epochs
+    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == energy_text(job.result.energy_kwh)
+    forecast = at.session_state["results"]["forecast"]
+    assert table.loc[2, "forecast (modeled)"] == energy_text(forecast.measures["kwh"].point)
+    # the shipped records stop by the "reachable" rule, which one run cannot reproduce: the table says so
+    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule
+    assert table.loc[3, "forecast (modeled)"].startswith("min(base-2pt") and "differ" in table.loc[3, "interval"]
+    assert any(f"Recorded: epochs {epochs}" in c.value for c in at.main.caption)
     assert any(
         "energy estimated by codecarbon" in c.value or "measured by codecarbon" in c.value for c in at.main.caption
     )

@@ -227,3 +227,12 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
     typed = json.loads(run_in_process(capsys, "--index", "0.05", "--shift-type", "gaussian_noise", "--json"))
     assert typed["source"]["curves"] == "shift type gaussian_noise"
     assert data["source"]["curves"] == "pooled over all shift types"
+
+
+def test_money_is_labelled_with_the_currency_given(records_csv, capsys):
+    out = run_in_process(capsys, "--index", "0.05", "--records", str(records_csv), "--price-per-kwh", "0.3")
+    assert "money (EUR)" in out and "(currency)" not in out  # EUR by default
+    out = run_in_process(
+        capsys, "--index", "0.05", "--records", str(records_csv), "--hourly-rate", "2", "--currency", "gbp"
+    )
+    assert "money (GBP)" in out

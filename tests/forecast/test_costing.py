@@ -80,8 +80,20 @@ def test_zone_is_its_annual_average_labeled_modeled_and_typed_intensity_is_given
         ({"energy": "watts", "watts": 100.0, "utilization": 1.5}, r"utilization must be in \(0, 1\]"),
         ({"price_per_kwh": 0.3, "hourly_rate": 2.0}, "not both"),
         ({"intensity": "typed", "intensity_g_per_kwh": -1.0}, "non-negative"),
+        ({"price_per_kwh": 0.3, "currency": "euro"}, "three-letter code such as EUR"),
     ],
 )
 def test_bad_settings_say_what_is_wrong(fields, message):
     with pytest.raises(EnergyError, match=message):
         CostSettings(**fields)
+
+
+def test_a_priced_forecast_names_its_currency():
+    from resque_core.forecast.forecaster import Forecaster
+
+    forecaster = Forecaster().fit(synthetic_records(), "dist")
+    plain = forecaster.predict(0.05)
+    assert plain.source.currency is None  # not priced: no money, no currency
+    priced = forecaster.predict(0.05, costing=build_costing(CostSettings(price_per_kwh=0.3, currency="USD")))
+    assert priced.source.currency == "USD" and "money" in priced.measures
+    assert CostSettings().currency == "EUR"

@@ -86,3 +86,16 @@ def test_energy_and_co2_carry_the_unit_that_suits_them():
     scenario.forecast["measures"]["kwh"] |= {"point": 5.261e-07, "low": 2.7e-07, "high": 6.4e-07}
     html = to_html([scenario])
     assert "526.1 µWh" in html and "200 g" in html  # 5.261e-07 kWh and 0.2 kg CO2
+
+
+def test_money_carries_its_currency_and_is_not_summed_across_currencies():
+    from resque_core.reporting.export import comparison_rows
+
+    euros, dollars = make_scenario("in euros"), make_scenario("in dollars")
+    euros.forecast["measures"]["money"] = {"point": 1.5, "low": 1.0, "high": 2.0, "unit": "EUR", "basis": "modeled"}
+    dollars.forecast["measures"]["money"] = {"point": 2.0, "low": 1.0, "high": 3.0, "unit": "USD", "basis": "modeled"}
+    assert budget_totals([euros, euros])["money"]["point"] == 3.0 and "money" not in budget_totals([euros, dollars])
+    head, rows = comparison_rows([euros, dollars])
+    money = head.index("Money")
+    assert [row[money] for row in rows] == ["1.5 EUR", "2 USD"]
+    assert "1.5 EUR" in to_html([euros]) and "(currency)" not in to_html([euros])

@@ -1,0 +1,95 @@
+"""Consistency by construction: what is shown as done, saved or reported comes from one pipeline run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import demo_app, errors, goto
+from ui.state import pipeline_status
+
+
+def sidebar(at) -> str:
+    return " ".join(m.value for m in at.sidebar.markdown)
+
+
+def assert_one_run(scenario, state) -> None:
+    """The saved sections are the session's current index, forecast and schedule, and they agree."""
+    results = state["results"]
+    forecast, (plan, _) = results["forecast"], results["schedule"]
+    assert scenario.index["value"] == pytest.approx(results["index"].value)
+    assert forecast.index == pytest.approx(results["index"].value)
+    kwh = forecast.measures["kwh"].point
+    assert scenario.forecast["measures"]["kwh"]["point"] == pytest.approx(kwh)
+    assert plan.energy_kwh == pytest.approx(kwh) and scenario.schedule["energy_kwh"] == pytest.approx(kwh)
+    assert plan.duration_s == pytest.approx(max(forecast.measures["seconds"].point, 1.0))
+    assert 0 <= scenario.schedule["co2_saved_kg"] <= scenario.schedule["co2_now_kg"]
+    # the illustrative profile starts at the zone's annual average, the forecast's intensity: the CO2 saved
+    # is at most the job's forecast CO2 (the report once showed 2.296 g saved of a 1.036 g job)
+    assert scenario.schedule["co2_saved_kg"] <= scenario.forecast["measures"]["co2_kg"]["point"]
+
+
+def save(at, name: str):
+    at = goto(at, "pages/scenarios.py")
+    at.text_input(key="scenario_name_input").set_value(name).run()
+    at.button(key="save_scenario").click().run()
+    assert not errors(at), errors(at)
+    return at, at.session_state["scenarios"][name]
+
+
+def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
+    at = demo_app()
+    at, demo = save(at, "demo")
+    assert_one_run(demo, at.session_state)
+    old_kwh = demo.forecast["measures"]["kwh"]["point"]
+
+    at = goto(at, "pages/data_model.py")
+    at.slider(key="shift_level").set_value(1).run()
+    at.button(key="apply_data").click().run()
+    at = goto(at, "pages/index.py")
+    at.button(key="compute_index").click().run()  # the same index settings, on new data
+    assert "Index: :green[done]" in sidebar(at)
+    assert "Forecast: :orange[stale" in sidebar(at) and "Schedule: :orange[stale" in sidebar(at)
+
+    at, partial = save(at, "new index only")
+    assert partial.index["value"] == pytest.approx(at.session_state["results"]["index"].value)
+    assert partial.forecast is None and partial.schedule is None
+    assert not any(k.startswith(("forecast.", "schedule.")) for k in partial.inputs)
+    assert any("Not saved: the forecast and the schedule" in w.value for w in at.warning)
+
+    at = goto(at, "pages/home.py")
+    assert not at.get("download_button"), "no report of a pipeline with stale stages"
+
+    at = goto(at, "pages/schedule.py")
+    at.button(key="run_schedule").click().run()
+    assert any("the forecast is stale" in e for e in errors(at)), errors(at)
+
+    at = goto(at, "pages/forecast.py")
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    assert pipeline_status(at.session_state)["forecast"] == "done"
+    assert "Schedule: :orange[stale" in sidebar(at)
+    assert at.session_state["results"]["forecast"].measures["kwh"].point != pytest.approx(old_kwh)
+    at, partial = save(at, "new forecast, old schedule")
+    assert partial.forecast is not None and partial.schedule is None
+
+    at = goto(at, "pages/schedule.py")
+    at.button(key="run_schedule").click().run()
+    assert set(pipeline_status(at.session_state).values()) == {"done"}
+    at, redone = save(at, "redone")
+    assert_one_run(redone, at.session_state)
+
+
+def test_validate_defaults_to_the_rule_of_the_forecasts_records():
+    from resque_core.forecast.records import default_records
+
+    records = default_records().assign(target_rule="base-3pt")
+    at = demo_app()
+    at = goto(at, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("Upload history CSV").run()
+    at.file_uploader(key="fc_upload").set_value(("mine.csv", records.to_csv(index=False).encode(), "text/csv")).run()
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    at = goto(at, "pages/validate.py")
+    assert at.radio(key="val_rule").value == "base-minus"
+    assert at.slider(key="val_tolerance").value == pytest.approx(0.03)
+    assert any("stop by `base-3pt`" in c.value for c in at.main.caption)

@@ -1,0 +1,62 @@
+"""Widget values from the stored choice, so the Data & model page shows what is loaded when the user returns.
+
+Streamlit forgets the widget state of a page that is not shown, so on return its widgets would fall
+back to their defaults while "What is loaded" below them shows the user's data. ``restore`` puts the
+stored ``DataChoice`` and ``ModelSource`` back into the widget keys that are missing before the page
+draws them. An uploaded file is stored under a server path, so it comes back as that path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping, Sequence
+from typing import Any
+
+from ui.settings import DataChoice
+from ui.state import result
+from ui.widgets import DEFAULT_CHECKPOINTS
+
+
+def dataset_widgets(prefix: str, spec: str) -> dict[str, Any]:
+    """The ``dataset_picker(prefix)`` widget values that give ``spec`` back."""
+    if spec == "digits":
+        return {f"{prefix}_source": "Embedded digits"}
+    if spec.startswith("torchvision:"):
+        return {f"{prefix}_source": "torchvision", f"{prefix}_tv": spec.removeprefix("torchvision:")}
+    return {f"{prefix}_source": "Server path", f"{prefix}_path": spec}
+
+
+def data_widgets(data: DataChoice, modes: Sequence[str]) -> dict[str, Any]:
+    """The data widgets' values for ``data``; ``modes``: the page's (simulated shift, new classes, another dataset)."""
+    values = {**dataset_widgets("orig", data.original), "shift_seed": int(data.seed)}
+    if data.new is not None:
+        values.update(dataset_widgets("new", data.new), new_mode=modes[2], new_is_task=data.kind == "task")
+    else:
+        values["new_mode"] = modes[1] if data.kind == "task" else modes[0]
+    values["extra_shift"] = data.shift is not None
+    if data.shift:
+        kind, _, level = data.shift.partition(":")
+        values["shift_type"] = kind
+        if level.isdigit():
+            values["shift_level"] = int(level)
+    return values
+
+
+def model_widgets(model: Any) -> dict[str, Any]:
+    """The checkpoint picker's values for a ``ModelSource`` (a default checkpoint by name, else its path)."""
+    names = {spec: label for label, spec in DEFAULT_CHECKPOINTS.items()}
+    values: dict[str, Any] = {"ckpt_trust": bool(model.trust)}
+    if model.checkpoint in names:
+        values["ckpt_source"] = names[model.checkpoint]
+    else:
+        values.update(ckpt_source="Server path", ckpt_path=str(model.checkpoint))
+    return values
+
+
+def restore(state: MutableMapping, modes: Sequence[str]) -> None:
+    """Fill the Data & model widget keys that are missing from the stored choice (none before one is loaded)."""
+    data, model = result(state, "data"), result(state, "model")
+    values = {**(data_widgets(data, modes) if data is not None else {})}
+    values.update(model_widgets(model) if model is not None else {})
+    for key, value in values.items():
+        if key not in state:
+            state[key] = value
