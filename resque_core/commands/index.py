@@ -25,6 +25,13 @@ def register(subparsers) -> None:
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
     p.add_argument(
+        "--class-map",
+        metavar="auto|NAME=OUTPUT,...",
+        help="the model output of each class of --original when its classes (a folder's or zip's are "
+        "alphabetical) are not in the model's order: 'auto' accepts the mapping the check proposes, or "
+        "give it, e.g. 'cat=3,dog=5'",
+    )
+    p.add_argument(
         "--variant",
         choices=("centroids", "kmeans++", "flat"),
         default="centroids",
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         new=args.new,
         shift=args.shift,
         kind=args.kind,
+        class_map=args.class_map,
         layer=args.layer,
         batch_size=args.batch_size,
         device=args.device,
