@@ -65,7 +65,9 @@ class ClassCheck:
         """``(data class, model output, model class name)`` for each class the proposal moves."""
         data = list(self.data_classes)
         return [
-            (name, out, self.model_classes[out]) for name, out in (self.proposal or {}).items() if data.index(name) != out
+            (name, out, self.model_classes[out])
+            for name, out in (self.proposal or {}).items()
+            if data.index(name) != out
         ]
 
     def message(self) -> str:
@@ -78,7 +80,9 @@ class ClassCheck:
             else f"the model scores {self.accuracy:.0%} on a sample of {self.n_images} original images "
             f"(chance {self.chance:.0%}), so the data's classes are probably not in the model's order"
         )
-        moves = "; ".join(f"the data's class {n!r} looks like the model's output {o} ({m!r})" for n, o, m in self.changes()[:4])
+        moves = "; ".join(
+            f"the data's class {n!r} looks like the model's output {o} ({m!r})" for n, o, m in self.changes()[:4]
+        )
         more = f" (and {len(self.changes()) - 4} more)" if len(self.changes()) > 4 else ""
         after = f"; with it the model scores {self.proposed_accuracy:.0%}" if self.proposed_accuracy is not None else ""
         return f"{why}: {moves}{more}{after}"
@@ -86,9 +90,10 @@ class ClassCheck:
     def refusal(self) -> DataError:
         """The error an index raises when the proposal was not confirmed."""
         return DataError(
-            f"{self.message()}. Apply this mapping with {{setting}} ({self.class_map}), or fix the data's "
-            "class order; without it, retraining, probes and validation would train the model on wrong labels",
+            f"{self.message()}. Apply this mapping with {{setting}} (it is {self.class_map}), or fix the "
+            "data's class order; without it, retraining, probes and validation would train the model on wrong labels",
             setting="class_map",
+            value="auto",
         )
 
 
@@ -128,7 +133,9 @@ def check_class_order(
         return found
     proposal, proposed_accuracy = _best_assignment(labels, predicted, data, len(model))
     if proposed_accuracy < max(0.5, (1 + chance) / 2) or proposal == {n: i for i, n in enumerate(data)}:
-        log.warning("the model scores %.2f (chance %.2f) on %s and no class mapping helps", accuracy, chance, dataset.name)
+        log.warning(
+            "the model scores %.2f (chance %.2f) on %s and no class mapping helps", accuracy, chance, dataset.name
+        )
         return found
     return _with(found, proposal, proposed_accuracy, "accuracy")
 
@@ -146,7 +153,9 @@ def confirmed_class_map(
     """
     if class_map and class_map != "auto":
         return class_map
-    return resolve_class_map(check_class_order(loaded, checked_part(source, kind, loaded.class_names), seed=seed), class_map)
+    return resolve_class_map(
+        check_class_order(loaded, checked_part(source, kind, loaded.class_names), seed=seed), class_map
+    )
 
 
 def resolve_class_map(check: ClassCheck, class_map: str | None) -> str | None:
