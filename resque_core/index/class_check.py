@@ -80,10 +80,11 @@ class ClassCheck:
             else f"the model scores {self.accuracy:.0%} on a sample of {self.n_images} original images "
             f"(chance {self.chance:.0%}), so the data's classes are probably not in the model's order"
         )
+        changes = self.changes()
         moves = "; ".join(
-            f"the data's class {n!r} looks like the model's output {o} ({m!r})" for n, o, m in self.changes()[:4]
+            f"the data's class {n!r} looks like the model's output {o} ({m!r})" for n, o, m in changes[:4]
         )
-        more = f" (and {len(self.changes()) - 4} more)" if len(self.changes()) > 4 else ""
+        more = f" (and {len(changes) - 4} more)" if len(changes) > 4 else ""
         after = f"; with it the model scores {self.proposed_accuracy:.0%}" if self.proposed_accuracy is not None else ""
         return f"{why}: {moves}{more}{after}"
 
