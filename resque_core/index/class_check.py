@@ -28,6 +28,7 @@ __all__ = ["ClassCheck", "check_class_order", "checked_part", "confirmed_class_m
 
 log = logging.getLogger(__name__)
 SAMPLE_IMAGES = 300
+MIN_PER_CLASS = 10  # fewer images of a class in the sample: too little to propose a mapping from accuracy
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,11 @@ def check_class_order(
 ) -> ClassCheck:
     """Compare the model's classes with ``dataset``'s by name and by the model's accuracy on a sample.
 
-    Costs one forward pass over at most ``max_images`` images (stratified by class) on the CPU.
+    Costs one forward pass over at most ``max_images`` images (stratified by class) on the CPU. Names
+    decide when every data class is a model class. Otherwise a mapping is proposed only when the
+    accuracy is below ``min(2 * chance, 0.5)`` with at least ``MIN_PER_CLASS`` images of each class,
+    and the confusion matrix's best mapping scores at least ``max(0.5, (1 + chance) / 2)``: a model
+    that recognises nothing (random weights, other data) gets a warning in the log, not a proposal.
     """
     data, model = tuple(dataset.class_names), tuple(loaded.class_names)
     chance = 1.0 / max(len(model), 1)
@@ -130,7 +135,7 @@ def check_class_order(
     if by_name is not None:
         mapped = np.array([by_name[n] for n in data])[labels]
         return _with(found, by_name, float(np.mean(predicted == mapped)), "names")
-    if len(labels) == 0 or accuracy >= min(2 * chance, 0.5):
+    if accuracy >= min(2 * chance, 0.5) or np.bincount(labels, minlength=len(data)).min() < MIN_PER_CLASS:
         return found
     proposal, proposed_accuracy = _best_assignment(labels, predicted, data, len(model))
     if proposed_accuracy < max(0.5, (1 + chance) / 2) or proposal == {n: i for i, n in enumerate(data)}:
