@@ -16,11 +16,24 @@ from resque_core.errors import ResqueError
 
 log = logging.getLogger(__name__)
 
+# The page control that sets each engine setting an error names (``ResqueError.setting``): the page
+# names its control where the CLI would name its flag.
+CONTROLS = {
+    "class_map": "the 'Apply this class mapping' button (Data & model page)",
+    "kind": "the 'It has new classes (task shift)' switch under New data: Another dataset",
+    "new": "New data: 'Another dataset'",
+}
+
+
+def error_text(exc: ResqueError) -> str:
+    """An engine error's message, naming the page's control instead of the CLI flag when it has one."""
+    return exc.hint(CONTROLS.get(exc.setting or ""))
+
 
 def show_error(exc: BaseException, action: str) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {exc}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {error_text(exc)}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(

@@ -14,7 +14,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from resque_core.data.base import ImageDataset
-from resque_core.data.class_map import parse_class_map
 from resque_core.data.split import check_class_alignment, paper_split, task_split
 from resque_core.data.views import ClassSubset, Relabeled, Shifted, Subset
 from resque_core.errors import DataError, ShiftError
@@ -91,12 +90,11 @@ def build_pair(
 def _relabeled(
     source: ImageDataset, new: ImageDataset | None, class_map: Mapping[str, int] | str, model_classes: list[str]
 ) -> tuple[ImageDataset, ImageDataset | None]:
-    mapping = parse_class_map(class_map) if isinstance(class_map, str) else dict(class_map)
     if not model_classes:
         raise DataError("a class map needs the model's class names", setting="class_map")
     same_classes = new is not None and list(new.class_names) == list(source.class_names)
-    relabeled = Relabeled(source, mapping, model_classes)
-    return relabeled, (Relabeled(new, mapping, model_classes) if same_classes else new)
+    relabeled = Relabeled(source, class_map, model_classes)
+    return relabeled, (Relabeled(new, class_map, model_classes) if same_classes else new)
 
 
 def _new_classes_hint(source: ImageDataset, new: ImageDataset) -> None:

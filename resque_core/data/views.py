@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from resque_core.data.base import ImageDataset, InputSpec
+from resque_core.data.class_map import parse_class_map
 from resque_core.data.shifts import ShiftSpec, apply_shift
 from resque_core.errors import DataError, ShiftError
 
@@ -74,11 +75,13 @@ class Relabeled(ImageDataset):
 
     Args:
         base: the dataset to relabel.
-        mapping: every class name of ``base`` -> a distinct output number of the model.
+        mapping: every class name of ``base`` -> a distinct output number of the model (a dict, or the
+            text ``"cat=3,dog=5"``).
         model_classes: the model's class names, one per output.
     """
 
-    def __init__(self, base: ImageDataset, mapping: Mapping[str, int], model_classes: Sequence[str]) -> None:
+    def __init__(self, base: ImageDataset, mapping: Mapping[str, int] | str, model_classes: Sequence[str]) -> None:
+        mapping = parse_class_map(mapping) if isinstance(mapping, str) else dict(mapping)
         names, model_classes = list(base.class_names), list(model_classes)
         missing = [n for n in names if n not in mapping]
         unknown = [n for n in mapping if n not in names]
