@@ -72,11 +72,14 @@ def class_proposal() -> None:
     proposal = state.get("class_proposal")
     if proposal is None:
         return
-    check = proposal["check"]
-    st.warning(error_text(check.refusal()), icon=":material/swap_horiz:")
-    rows = [(name, out, check.model_classes[out]) for name, out in check.proposal.items()]
-    st.dataframe(pd.DataFrame(rows, columns=["data class", "model output", "model class"]), hide_index=True)
-    if st.button("Apply this class mapping", key="apply_class_map", type="primary"):
+    check, holder = proposal["check"], st.empty()
+    with holder.container():
+        st.warning(error_text(check.refusal()), icon=":material/swap_horiz:")
+        rows = [(name, out, check.model_classes[out]) for name, out in check.proposal.items()]
+        st.dataframe(pd.DataFrame(rows, columns=["data class", "model output", "model class"]), hide_index=True)
+        confirmed = st.button("Apply this class mapping", key="apply_class_map", type="primary")
+    if confirmed:
+        holder.empty()
         data, model = replace(proposal["data"], class_map=check.class_map), proposal["model"]
         state["confirmed_class_map"] = {"original": data.original, "model": model.inputs(), "map": check.class_map}
         apply(data, model)
