@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import ResqueError
 
@@ -24,13 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--new", help="new data (default: simulated from --original)")
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
-    p.add_argument(
-        "--class-map",
-        metavar="auto|NAME=OUTPUT,...",
-        help="the model output of each class of --original when its classes (a folder's or zip's are "
-        "alphabetical) are not in the model's order: 'auto' accepts the mapping the check proposes, or "
-        "give it, e.g. 'cat=3,dog=5'",
-    )
+    add_class_map_argument(p, "--original")
     p.add_argument(
         "--variant",
         choices=("centroids", "kmeans++", "flat"),
