@@ -39,7 +39,8 @@ class ClassCheck:
         data_classes: the data's class names, in its label order.
         model_classes: the model's class names, one per output.
         n_images: images in the stratified sample.
-        accuracy: the old model's accuracy on the sample with the data's labels as they are (0..1).
+        accuracy: the old model's accuracy on the sample with the data's labels as they are (0..1; NaN
+            when the model's output is not one score per class, and only the names were compared).
         chance: accuracy of a uniform guess over the model's outputs (0..1).
         proposal: data class -> model output when the labels look wrong and a better mapping was
             found; None when they look right (or no mapping does better).
@@ -130,6 +131,9 @@ def check_class_order(
     sample = Subset(dataset, _stratified(np.asarray(dataset.targets), max_images, seed))
     labels = np.asarray(sample.targets)
     predicted = _predict(loaded, sample, batch_size)
+    if predicted is None:  # the model's output is not one score per class: names only
+        found = ClassCheck(data, model, 0, float("nan"), chance, None, None, "")
+        return found if by_name is None else _with(found, by_name, None, "names")
     accuracy = float(np.mean(predicted == labels)) if len(labels) else 1.0
     found = ClassCheck(data, model, len(labels), accuracy, chance, None, None, "")
     if by_name is not None:
@@ -179,7 +183,7 @@ def resolve_class_map(check: ClassCheck, class_map: str | None) -> str | None:
     return None
 
 
-def _with(found: ClassCheck, proposal: dict[str, int], accuracy: float, reason: str) -> ClassCheck:
+def _with(found: ClassCheck, proposal: dict[str, int], accuracy: float | None, reason: str) -> ClassCheck:
     from dataclasses import replace
 
     return replace(found, proposal=proposal, proposed_accuracy=accuracy, reason=reason)
@@ -201,14 +205,20 @@ def _stratified(targets: np.ndarray, max_images: int, seed: int) -> np.ndarray:
     return np.sort(np.concatenate(picked)) if picked else np.zeros(0, dtype=np.int64)
 
 
-def _predict(loaded: LoadedModel, sample: ImageDataset, batch_size: int) -> np.ndarray:
-    """The model's top output for every image of ``sample``, on the CPU."""
+def _predict(loaded: LoadedModel, sample: ImageDataset, batch_size: int) -> np.ndarray | None:
+    """The model's top output for every image of ``sample`` (on the CPU); None when it gives no class scores."""
     loader = torch.utils.data.DataLoader(Preprocessed(sample, loaded.input_spec), batch_size=batch_size)
     model = loaded.model.eval().to("cpu")
     out = []
     with torch.inference_mode():
         for images, _ in loader:
-            out.append(model(images).argmax(dim=1).numpy())
+            scores = model(images)
+            if not isinstance(scores, torch.Tensor) or scores.ndim != 2:
+                log.warning(
+                    "the model's output is not (batch, classes) scores; its class order is checked by name only"
+                )
+                return None
+            out.append(scores.argmax(dim=1).numpy())
     return np.concatenate(out) if out else np.zeros(0, dtype=np.int64)
 
 
