@@ -129,3 +129,17 @@ def test_task_without_new_data_needs_a_model_that_leaves_classes_unknown(capsys)
     assert main(["index", "--checkpoint", "default-0-4", "--kind", "task", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["n_original"] == 901 and report["n_new"] == 896 and report["resque"] > 0.5
+
+
+def test_a_model_without_class_scores_is_checked_by_name_only(model):
+    from dataclasses import replace
+
+    from resque_core.data import ArrayDataset, DigitsDataset
+
+    embedder = replace(model, model=torch.nn.Sequential(model.model, torch.nn.Unflatten(1, (2, 5))))  # (B, 2, 5)
+    digits = DigitsDataset()
+    assert check_class_order(embedder, digits).proposal is None
+    swapped = ArrayDataset(digits.images, digits.targets, ["1", "0", *map(str, range(2, 10))], "s", scale=digits.scale)
+    check = check_class_order(embedder, swapped)
+    assert check.reason == "names" and check.proposal["1"] == 1 and check.proposed_accuracy is None
+    assert check.n_images == 0 and "another order" in check.message()
