@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import streamlit as st
 
 from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
-from ui.errors import guard
+from ui.errors import error_text, guard
 from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
@@ -46,15 +48,49 @@ def new_data(inputs: dict) -> str:
 
 
 def apply(data: DataChoice, model: ModelSource) -> None:
-    """Load the checkpoint, then the data; store both only when both load (else keep the previous state)."""
+    """Load the checkpoint, then the data; store both only when both load (else keep the previous state).
+
+    When the original data's classes look out of the model's order and no class map is confirmed, the
+    data is not stored: the check's proposal waits for the user (``class_proposal``).
+    """
     with guard("loading the checkpoint") as g_model:
         actions.loaded_model(model, data)
     if g_model.failed:
         return
+    state.pop("class_proposal", None)
     with guard("loading the data") as g_data:
-        actions.load_data_and_model(state, data, model)
-    if not g_data.failed:
+        check = None if data.class_map else actions.class_check(data, model)
+        if check is not None and check.proposal:
+            state["class_proposal"] = {"data": data, "model": model, "check": check}
+        else:
+            actions.load_data_and_model(state, data, model)
+    if not g_data.failed and "class_proposal" not in state:
         st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
+
+
+def class_proposal() -> None:
+    """The class-order check's proposal, with the button that confirms it and loads the data relabeled."""
+    proposal = state.get("class_proposal")
+    if proposal is None:
+        return
+    check, holder = proposal["check"], st.empty()
+    with holder.container():
+        st.warning(error_text(check.refusal()), icon=":material/swap_horiz:")
+        rows = [(name, out, check.model_classes[out]) for name, out in check.proposal.items()]
+        st.dataframe(pd.DataFrame(rows, columns=["data class", "model output", "model class"]), hide_index=True)
+        confirmed = st.button("Apply this class mapping", key="apply_class_map", type="primary")
+    if confirmed:
+        holder.empty()
+        data, model = replace(proposal["data"], class_map=check.class_map), proposal["model"]
+        state["confirmed_class_map"] = {"original": data.original, "model": model.inputs(), "map": check.class_map}
+        apply(data, model)
+
+
+def confirmed_map(original: str | None, model: ModelSource) -> str | None:
+    """The class map the user confirmed for this original data and checkpoint, if any."""
+    confirmed = state.get("confirmed_class_map") or {}
+    same = confirmed.get("original") == original and confirmed.get("model") == model.inputs()
+    return confirmed.get("map") if same else None
 
 
 def show_loaded(data: DataChoice, model: ModelSource) -> None:
@@ -64,6 +100,8 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     st.subheader("What is loaded")
     shift = f", shift {data.shift}" if data.shift else ""
     st.markdown(f"**RESQUE_{data.kind}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
+    if data.class_map:
+        st.caption(f"The original data's classes are relabeled as the model's outputs: {data.class_map}.")
     counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
     st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
     show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
@@ -105,9 +143,10 @@ def render() -> None:
         model = checkpoint_picker(inputs["original"])
     ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and model is not None
     if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
-        apply(DataChoice(**inputs), model)
+        apply(DataChoice(**inputs, class_map=confirmed_map(inputs["original"], model)), model)
     if not ready:
         st.caption("Choose every source above to continue.")
+    class_proposal()
     data, model = result(state, "data"), result(state, "model")
     if data is not None and model is not None:
         with guard("showing the data"):

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 
 class ResqueError(Exception):
-    """Base class for every error the engine raises on purpose (bad input, unreachable service...)."""
+    """Base class for every error the engine raises on purpose (bad input, unreachable service...).
+
+    ``setting`` (with an optional ``value``) names the one setting that fixes it, e.g. ``class_map``:
+    the message writes ``{setting}`` where that setting belongs, and each front end names it its own
+    way: ``str(exc)`` as the CLI flag (``--class-map``), the dashboard as its control (``hint``).
+    """
+
+    def __init__(self, *args: object, setting: str | None = None, value: str | None = None) -> None:
+        super().__init__(*args)
+        self.setting, self.value = setting, value
+
+    def hint(self, control: str | None = None) -> str:
+        """The message with ``{setting}`` written as ``control``, or as the CLI flag when None."""
+        text = super().__str__()
+        if self.setting is None:
+            return text
+        flag = "--" + self.setting.replace("_", "-") + (f" {self.value}" if self.value else "")
+        return text.replace("{setting}", control or flag)
+
+    def __str__(self) -> str:
+        return self.hint()
 
 
 class DataError(ResqueError):

@@ -53,6 +53,11 @@ def data_pair(data: DataChoice, model: ModelSource) -> tuple[Any, Any]:
     return cache.data_pair(data.inputs(), tuple(loaded_model(model, data).class_names))
 
 
+def class_check(data: DataChoice, model: ModelSource) -> Any:
+    """Whether the original data's classes are in the model's order (``resque_core.index.class_check``), cached."""
+    return cache.class_check(data.inputs(), model.inputs())
+
+
 def layers(model: ModelSource, data: DataChoice | None = None) -> list[Any]:
     """The model's embeddable layers with their output shapes."""
     return cache.layers(model.inputs(), data.original if data is not None else None)
@@ -142,7 +147,7 @@ def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str
     from resque_core.calibration.campaigns import records_frame, self_calibrate
 
     model, data = result(state, "model"), result(state, "data")
-    sweep = self_calibrate(model, data.original, settings, progress=progress)
+    sweep = self_calibrate(model, data.original, settings, progress=progress, class_map=data.class_map)
     return records_frame(sweep).to_csv(index=False).encode()
 
 

@@ -25,7 +25,7 @@ GRID_TTL_S = 900
 def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """``(original, new)`` of ``resque_core.data.build_pair``, the pair ``compute_index`` embeds, for display.
 
-    ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed);
+    ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed, class_map);
     ``model_classes`` (the checkpoint's classes) picks the known and unknown classes of a task shift.
     A resource, not ``st.cache_data``: the datasets are read-only views (a large one would be
     pickled and copied on every rerun), shared safely like a model.
@@ -40,8 +40,20 @@ def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tu
         shift=inputs.get("shift"),
         seed=int(inputs.get("seed", 0)),
         model_classes=model_classes,
+        class_map=inputs.get("class_map"),
     )
     return pair.original, pair.new
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def class_check(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> Any:
+    """The ``ClassCheck`` of ``resque_core.index.class_check`` on the original data, as ``compute_index`` runs it."""
+    from resque_core.data import open_source
+    from resque_core.index.class_check import check_class_order, checked_part
+
+    loaded = model(model_inputs)
+    source = checked_part(open_source(data_inputs["original"]), data_inputs.get("kind", "dist"), loaded.class_names)
+    return check_class_order(loaded, source, seed=int(data_inputs.get("seed", 0)))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -12,11 +12,12 @@ from types import TracebackType
 
 import streamlit as st
 
-from resque_core.errors import ResqueError
+from resque_core.errors import CheckpointError, ResqueError
 
 log = logging.getLogger(__name__)
 
-# Where on the Data & model page each ``CheckpointError.setting`` is changed.
+# The page control that changes each engine setting an error names (``ResqueError.setting``): the
+# page names its control where the CLI names its flag.
 CONTROLS = {
     "arch": "pick the architecture under Checkpoint > Architecture",
     "num_classes": "set Checkpoint > Number of classes",
@@ -24,22 +25,25 @@ CONTROLS = {
     "input_spec": "set the input spec under Checkpoint > Input spec (size, channels, mean/std)",
     "trust": "switch on Checkpoint > Trust this file",
     "model_file": "set Checkpoint > Model file (path.py:ClassName)",
+    "class_map": "the 'Apply this class mapping' button (Data & model page)",
+    "kind": "the 'It has new classes (task shift)' switch under New data: Another dataset",
+    "new": "New data: 'Another dataset'",
 }
 
 
-def page_message(exc: BaseException) -> str:
-    """An engine error for the page: a checkpoint error's fix named as the page control to use."""
-    setting, value = getattr(exc, "setting", None), getattr(exc, "value", None)
-    if setting not in CONTROLS:
-        return str(exc)
-    suggested = f" ({value})" if value is not None and setting not in ("trust", "input_spec") else ""
-    return f"{exc.message}: {CONTROLS[setting]}{suggested}"
+def error_text(exc: ResqueError) -> str:
+    """An engine error's message, naming the page's control where the CLI would name its flag."""
+    control = CONTROLS.get(getattr(exc, "setting", None) or "")
+    if isinstance(exc, CheckpointError) and exc.setting is not None:
+        value = exc.value if exc.value is not None and exc.setting not in ("trust", "input_spec") else None
+        return f"{exc.message}: {control or exc.setting}" + (f" ({value})" if value is not None else "")
+    return exc.hint(control)
 
 
 def show_error(exc: BaseException, action: str) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {page_message(exc)}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {error_text(exc)}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(

@@ -20,13 +20,15 @@ class _Inputs:
 
 @dataclass(frozen=True)
 class DataChoice(_Inputs):
-    """The data: the original source, an optional new source, a simulated shift, the index kind and the seed."""
+    """The data: the original source, an optional new source, a simulated shift, the index kind, the seed,
+    and the class map the user confirmed ("eight=8,five=5,...": the model output of each original class)."""
 
     original: str = "digits"
     new: str | None = None
     shift: str | None = "gaussian_noise:5"
     kind: str = "dist"
     seed: int = 0
+    class_map: str | None = None
 
 
 @dataclass(frozen=True)

@@ -54,13 +54,23 @@ def self_calibrate(
     original: str,
     settings: SelfCalibration,
     progress: Callable[[str], None] | None = None,
+    class_map: str | None = None,
 ) -> SweepResult:
-    """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each."""
+    """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each.
+
+    ``class_map`` relabels the data into the model's class order, as for the index (``index.class_check``:
+    refused when the data's classes look out of order and no map is given; "auto" accepts the proposal).
+    """
     from resque_core.data import Subset, open_source
+    from resque_core.data.views import Relabeled
+    from resque_core.index.class_check import confirmed_class_map
 
     cfg, meter = settings.sweep_config(), settings.meter()
     data = open_source(original)
     loaded = model.load(data=data)
+    class_map = confirmed_class_map(loaded, data, "dist", class_map)
+    if class_map:
+        data = Relabeled(data, class_map, loaded.class_names)
     if cfg.data_fraction < 1:
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
     dist = DistCases(loaded, data, cfg)

@@ -12,6 +12,7 @@ import shlex
 import sys
 import time
 
+from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
 
@@ -31,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--original", metavar="SOURCE", help="its original data: digits, a folder, .zip, .npz, torchvision:NAME"
     )
     add_model_arguments(p.add_argument_group("your model (self-calibration)"), default=None)
+    add_class_map_argument(p, "--original")
     p.add_argument(
         "--shifts",
         default=None,
@@ -178,7 +180,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         settings = _settings(args)
         meter = settings.meter()
-        result = calibrate.self_calibrate(model_source(args), args.original, settings, say)
+        result = calibrate.self_calibrate(model_source(args), args.original, settings, say, class_map=args.class_map)
     frame = calibrate.records_frame(result)
     summary = calibrate.summarize(frame)
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo else None)

@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any, NoReturn
 
+from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.units import DEFAULT_CURRENCY, MEASURE_UNITS, number_text, unit_of
 
@@ -58,6 +59,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     model = parser.add_argument_group("the model --probe trains (default: the shipped digits CNN)")
     add_model_arguments(model)
     parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
+    add_class_map_argument(parser, "--data")
     parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
     grid = parser.add_mutually_exclusive_group()
     grid.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh (given)")
@@ -158,11 +160,14 @@ def _load_records(spec: str) -> tuple[Any, str]:
 
 def _probe(args: argparse.Namespace) -> Any:
     """kWh and seconds per epoch from a short training probe of ``--checkpoint`` on ``--data``."""
-    from resque_core.data import Preprocessed, open_source
+    from resque_core.data import Preprocessed, Relabeled, open_source
+    from resque_core.index.class_check import confirmed_class_map
     from resque_core.retraining.probe import probe
 
     data = open_source(args.data)
     loaded = model_source(args).load(data=data)
+    class_map = confirmed_class_map(loaded, data, "dist", args.class_map)
+    data = Relabeled(data, class_map, loaded.class_names) if class_map else data
     return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps)
 
 

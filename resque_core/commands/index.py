@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import ResqueError
 
@@ -24,6 +25,7 @@ def register(subparsers) -> None:
     p.add_argument("--new", help="new data (default: simulated from --original)")
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
+    add_class_map_argument(p, "--original")
     p.add_argument(
         "--variant",
         choices=("centroids", "kmeans++", "flat"),
@@ -72,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         new=args.new,
         shift=args.shift,
         kind=args.kind,
+        class_map=args.class_map,
         layer=args.layer,
         batch_size=args.batch_size,
         device=args.device,

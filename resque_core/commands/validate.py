@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 
+from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
 
@@ -25,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_model_arguments(p)
     p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
     p.add_argument("--new", help="new data (default: simulated from --original)")
+    add_class_map_argument(p, "--original")
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
@@ -49,6 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.validation import ValidationSettings, validate, validation_record
     from resque_core.data import build_pair, open_source
+    from resque_core.index.class_check import confirmed_class_map
     from resque_core.index.compute import compute_index
     from resque_core.index.request import IndexRequest
 
@@ -62,11 +65,13 @@ def run(args: argparse.Namespace) -> int:
         shift=args.shift,
         kind=args.kind,
         seed=args.seed,
+        class_map=args.class_map,
         max_points=0,
     )
     report = compute_index(request)
     original = open_source(args.original)
     loaded = model.load(data=original)
+    class_map = confirmed_class_map(loaded, original, args.kind, args.class_map, args.seed)
     pair = build_pair(
         original,
         open_source(args.new) if args.new else None,
@@ -74,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
         shift=args.shift,
         seed=args.seed,
         model_classes=loaded.class_names,
+        class_map=class_map,
     )
     settings = ValidationSettings(
         target_rule=args.rule,

@@ -18,7 +18,7 @@ from resque_core.data.sources import open_source
 from resque_core.data.split import check_class_alignment, paper_split, task_split
 from resque_core.data.thumbnails import sample_grid
 from resque_core.data.torchvision_source import TorchvisionDataset
-from resque_core.data.views import ClassSubset, Preprocessed, Shifted, Subset
+from resque_core.data.views import ClassSubset, Preprocessed, Relabeled, Shifted, Subset
 from resque_core.data.zipped import ZipDataset
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "InputSpec",
     "NpzDataset",
     "Preprocessed",
+    "Relabeled",
     "ShiftSpec",
     "Shifted",
     "Subset",

@@ -1,4 +1,4 @@
-"""Views over a dataset: a subset, a class subset (task split), a shifted copy, a preprocessed copy.
+"""Views over a dataset: a subset, a class subset (task split), a relabeled, a shifted and a preprocessed copy.
 
 Views copy no pixels: each one maps ``image(i)`` onto its base, so they stack freely, e.g.
 ``Preprocessed(Shifted(Subset(digits, idx), spec, seed=0), input_spec)``.
@@ -6,13 +6,14 @@ Views copy no pixels: each one maps ``image(i)`` onto its base, so they stack fr
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
 from resque_core.data.base import ImageDataset, InputSpec
+from resque_core.data.class_map import parse_class_map
 from resque_core.data.shifts import ShiftSpec, apply_shift
 from resque_core.errors import DataError, ShiftError
 
@@ -64,6 +65,48 @@ class ClassSubset(ImageDataset):
 
     def image(self, i: int) -> torch.Tensor:
         return self.base.image(int(self.indices[i]))
+
+
+class Relabeled(ImageDataset):
+    """``base`` with its classes renamed and renumbered as a model's outputs (a confirmed class map).
+
+    A folder or zip lists its classes alphabetically, which need not be the order a model was trained
+    in. ``mapping[data class] = model output`` puts each sample's label where the model expects it.
+
+    Args:
+        base: the dataset to relabel.
+        mapping: every class name of ``base`` -> a distinct output number of the model (a dict, or the
+            text ``"cat=3,dog=5"``).
+        model_classes: the model's class names, one per output.
+    """
+
+    def __init__(self, base: ImageDataset, mapping: Mapping[str, int] | str, model_classes: Sequence[str]) -> None:
+        mapping = parse_class_map(mapping) if isinstance(mapping, str) else dict(mapping)
+        names, model_classes = list(base.class_names), list(model_classes)
+        missing = [n for n in names if n not in mapping]
+        unknown = [n for n in mapping if n not in names]
+        outputs = [int(mapping[n]) for n in names if n in mapping]
+        if missing or unknown:
+            raise DataError(
+                f"the class map must name every class of {base.name!r} once: "
+                + "; ".join([f"missing {missing}"] * bool(missing) + [f"not in the data {unknown}"] * bool(unknown))
+            )
+        if len(set(outputs)) != len(outputs) or not all(0 <= o < len(model_classes) for o in outputs):
+            raise DataError(
+                f"the class map must send each class to a different model output in 0..{len(model_classes) - 1}; "
+                f"got {dict(mapping)}"
+            )
+        order = sorted(outputs)  # the model's outputs the data has, in the model's order
+        remap = np.array([order.index(o) for o in outputs], dtype=np.int64)
+        self.base = base
+        self.mapping = {n: int(mapping[n]) for n in names}
+        self.name = base.name
+        self.class_names = [model_classes[o] for o in order]
+        self.targets = remap[np.asarray(base.targets, dtype=np.int64)]
+        self.problems = _problems(base)
+
+    def image(self, i: int) -> torch.Tensor:
+        return self.base.image(i)
 
 
 def resolve_classes(base: ImageDataset, keep: Sequence[str] | Sequence[int]) -> list[int]:

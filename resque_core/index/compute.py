@@ -1,7 +1,8 @@
 """One call from a request (checkpoint, data, shift, kind) to a RESQUE index report.
 
 The CLI (``python -m resque_core index``) and the dashboard both call ``compute_index``. It checks
-the request, loads the checkpoint and the data, builds the (original, new) pair with
+the request, loads the checkpoint and the data, checks that the data's classes are in the model's
+order (``class_check``: refused with the fix unless a class map is given), builds the (original, new) pair with
 ``resque_core.data.build_pair`` (the same builder the dashboard shows), and hands it to ``dist.run_dist``
 (the paper's split protocol) or ``task.run_task`` (new classes).
 """
@@ -13,6 +14,7 @@ import time
 from dataclasses import replace
 
 from resque_core.errors import ResqueError
+from resque_core.index.class_check import confirmed_class_map
 from resque_core.index.dist import run_dist
 from resque_core.index.progress import Progress
 from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
@@ -46,6 +48,7 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     original = _open(request.original, request.allow_download)
     loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
+    class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
     pair = build_pair(
         original,
         new,
@@ -53,6 +56,7 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         shift=request.shift,
         seed=request.seed,
         model_classes=loaded.class_names,
+        class_map=class_map,
     )
     run = run_dist if request.kind == "dist" else run_task
     report = run(request, loaded, pair, progress)

@@ -24,6 +24,9 @@ class IndexRequest:
             the classes the model does not know, e.g. digits 5-9 for the 0-4 model).
         shift: "TYPE:LEVEL" applied to the new data, or None.
         kind: "dist" (distribution shift) or "task" (new classes).
+        class_map: the model output of each of the original data's classes ("cat=3,dog=5"), "auto"
+            to accept what ``index.class_check`` proposes, or None (refused when the check finds the
+            data's classes out of the model's order).
         layer: layer to embed (None = input of the final linear classifier).
         task_variant: "centroids" (headline), "kmeans++" or "flat" (non-averaged C*H*W).
         max_points: cap on the points of the 2-D projection (0 = no projection).
@@ -44,6 +47,7 @@ class IndexRequest:
     num_classes: int | None = None
     stem: str = "auto"
     model_file: str | None = None
+    class_map: str | None = None
     task_variant: str = "centroids"
     allow_download: bool = False
     max_points: int = 1000

@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tests.app.conftest import errors, fresh_app, goto
+from ui.errors import CONTROLS
 
 
 def _npz(**arrays) -> bytes:
@@ -168,6 +169,8 @@ def test_task_shift_with_no_new_classes_fails_like_the_engine():
     at = goto(fresh_app(), "pages/data_model.py")
     at.radio(key="new_mode").set_value("New classes (task shift)").run()
     at.button(key="apply_data").click().run()
-    assert errors(at) == [f"Loading the data failed: {raised.value}"]
+    assert errors(at) == [f"Loading the data failed: {raised.value.hint(CONTROLS['new'])}"]
     assert "the model already knows every class of 'digits'" in str(raised.value)
+    assert "give the new task's data (--new)" in str(raised.value)  # the CLI names its flag, the page its control
+    assert "give the new task's data (New data: 'Another dataset')" in errors(at)[0]
     assert "data" not in at.session_state["results"]  # nothing half-loaded
