@@ -122,16 +122,19 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
 
 def record_validation(state: MutableMapping, job: Any) -> str:
     """Add a finished validation run to the local calibration history (once); the history's path."""
-    from resque_core.calibration.validation import validation_record
+    from resque_core.calibration.validation import validation_family, validation_record
     from resque_core.forecast.records import RecordStore
 
     if job.recorded_path is None:
+        model, data = result(state, "model"), result(state, "data")
+        family = validation_family(loaded_model(model), data_pair(data, model)[1], job.settings)
         row = validation_record(
             job.result,
             result(state, "index"),
             job.settings,
-            model=str(result(state, "model").checkpoint),
-            dataset=str(result(state, "data").original),
+            model=str(model.checkpoint),
+            dataset=str(data.original),
+            family=family,
         )
         store = RecordStore()
         store.add([row])
