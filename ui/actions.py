@@ -69,14 +69,18 @@ def run_forecast(
     from dataclasses import asdict
 
     from resque_core.forecast.costing import CostSettings, build_costing
+    from resque_core.forecast.family import family_of
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = result(state, "index")
     records = cache.records(settings.calibration, csv_bytes)
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
-    forecast = fitted.predict(report.value, costing=costing, shift_type=fitted.shift_type_for(report.shift))
+    family = family_of(loaded_model(result(state, "model")))
+    shift_type = fitted.shift_type_for(report.shift)
+    forecast = fitted.predict(report.value, costing=costing, shift_type=shift_type, family=family)
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
+    state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)})
     return forecast
 
@@ -96,9 +100,12 @@ def recorded_runs_csv() -> bytes:
     return RecordStore().all().to_csv(index=False).encode()
 
 
-def probe(state: MutableMapping) -> Any:
-    """Probe energy and time per epoch for the loaded model on the new data (cached)."""
-    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs())
+def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
+    """Probe energy and time per epoch for the loaded model on the new data, repeated until stable (cached).
+
+    ``progress`` is called with (rounds done, most rounds) while it runs.
+    """
+    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), _progress=progress)
 
 
 def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:

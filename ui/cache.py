@@ -149,11 +149,18 @@ def hardware_profiles() -> dict[str, dict]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int = 20) -> Any:
-    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.retraining.probe``)."""
+def probe(
+    data_inputs: dict[str, Any],
+    model_inputs: dict[str, Any],
+    steps: int = 20,
+    _progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """kWh and seconds per epoch from a training probe on the new data, repeated until stable
+    (``resque_core.retraining.probe``); ``_progress`` (not part of the key) gets (rounds done, most rounds).
+    """
     from resque_core.data import Preprocessed
     from resque_core.retraining.probe import probe as run_probe
 
     loaded = model(model_inputs)
     _, new = data_pair(data_inputs, tuple(loaded.class_names))
-    return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps)
+    return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=_progress)
