@@ -9,6 +9,7 @@ on a busy machine two threads contend for the cores and a round's time varies se
 from __future__ import annotations
 
 import logging
+import math
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,13 +87,15 @@ def probe(
     max_repeats: int = 10,
     window: int = 3,
     tolerance: float = 0.1,
+    min_round_s: float = 0.5,
     threads: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
     **kwargs: Any,
 ) -> ProbeResult:
     """Train a copy of ``model`` in rounds of ``steps`` steps under ``meter`` until stable; extrapolate to one epoch.
 
-    Call it before retraining starts. Rounds repeat until the last ``window`` agree within ``tolerance``
+    Call it before retraining starts. Rounds repeat until the last ``window`` (not counting the first)
+    agree within ``tolerance``
     (relative spread of kWh and of seconds per epoch), at most ``max_repeats``; the figures are the
     median of every round but the first (a warm-up), with their smallest and largest. The meter's own start/stop time is
     kept out: energy per epoch is each round's average power times the pure training time of an epoch.
@@ -101,7 +104,8 @@ def probe(
         model: the model to probe (left untouched).
         train_set: the new data, a dataset of ``(image, label)`` preprocessed for the model.
         meter: defaults to ``CodecarbonMeter()``.
-        steps: training steps per round (batches repeat if an epoch has fewer).
+        steps: training steps per round (batches repeat if an epoch has fewer); more when the first
+            round took under ``min_round_s`` seconds, so that a round outlasts the scheduler's jitter.
         max_repeats, window, tolerance: when to stop repeating (see above).
         threads: torch CPU threads to train with (None: leave the process's setting).
         progress: called with (rounds done, ``max_repeats``) after each round.
@@ -122,11 +126,13 @@ def probe(
             seconds_per_epoch = train_s / steps * trainer.steps_per_epoch
             watts = reading.energy_kwh * J_PER_KWH / reading.duration_s if reading.duration_s > 0 else 0.0
             rounds.append((watts * seconds_per_epoch / J_PER_KWH, seconds_per_epoch))
+            if done == 1 and 0 < train_s < min_round_s:  # the warm-up round sets the round's length
+                steps = math.ceil(steps * min_round_s / train_s)
             if progress is not None:
                 progress(done, max_repeats)
-            if len(rounds) >= window and _settled(rounds[-window:], tolerance):
+            if len(rounds) > window and _settled(rounds[-window:], tolerance):  # the first is a warm-up
                 break
-    stable = len(rounds) >= window and _settled(rounds[-window:], tolerance)
+    stable = len(rounds) > window and _settled(rounds[-window:], tolerance)
     kept = rounds[1:] if len(rounds) > 1 else rounds  # the first round still warms caches up
     kwh, seconds = ([r[i] for r in kept] for i in (0, 1))
     logger.info("probe: %d rounds of %d steps, stable=%s", len(rounds), steps, stable)
