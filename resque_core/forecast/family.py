@@ -125,5 +125,6 @@ def _count(n: int) -> str:
 def _input_text(input_size: str) -> str:
     """ "16x16x1" -> "16x16 grey images"."""
     height, width, channels = (input_size.split("x") + ["", "", ""])[:3]
-    colour = CHANNELS.get(int(channels), f"{channels}-channel") if channels.isdigit() else "images of unknown channels"
-    return f"{height}x{width} {colour} images"
+    if not channels.isdigit():
+        return f"{input_size} images"
+    return f"{height}x{width} {CHANNELS.get(int(channels), f'{channels}-channel')} images"
