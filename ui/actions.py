@@ -105,7 +105,7 @@ def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
 
     ``progress`` is called with (rounds done, most rounds) while it runs.
     """
-    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), _progress=progress)
+    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
 
 
 def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:
