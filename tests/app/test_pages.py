@@ -208,6 +208,8 @@ def test_validate_retrains_and_records_the_run(demo):
     assert row["run_id"].startswith("validate-") and row["index_value"] == pytest.approx(
         at.session_state["results"]["index"].value
     )
+    assert (row["arch"], row["n_params"], row["input_size"]) == ("SmallCNN", 28106, "16x16x1")  # its model family
+    assert 0 < row["n_train"] < job.result.steps_per_epoch * 32 + 1  # the new data less the quarter held out
 
 
 def test_validate_cancel_stops_the_run(demo):
