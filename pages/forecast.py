@@ -107,7 +107,7 @@ def energy_basis() -> dict:
         fields = {"energy": "probe"}
         st.caption(
             "A few training steps of your model on the new data under codecarbon (an estimate without "
-            "power counters), extrapolated to one epoch."
+            "power counters), repeated until the rounds agree, extrapolated to one epoch."
         )
     if fields["energy"] in ("profile", "watts"):
         fields["seconds_per_epoch"] = st.number_input(
@@ -158,6 +158,7 @@ def show_forecast(forecast) -> None:
         st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
+    family_note(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
     st.caption(
@@ -182,6 +183,21 @@ def show_forecast(forecast) -> None:
         st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
 
 
+def family_note(forecast) -> None:
+    """When the records are of another model family: say so, and offer self-calibration; the probe's spread."""
+    probe = state.get("fc_probe")
+    if probe is not None and forecast.source.energy_basis.startswith("probe"):
+        st.caption(f"Energy per epoch from a {probe.summary()}.")
+    if forecast.family_note:
+        st.warning(forecast.family_note, icon=":material/model_training:")
+        st.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
+
+
+def _choose_self_calibration() -> None:
+    state["fc_source"] = SOURCES[2]
+    state["fc_open_settings"] = True
+
+
 def calibration_figure(forecast):
     """Records, the fitted epochs curve the forecast used with its band, and this scenario's point."""
     curve = actions.calibration_curve(state, "epochs")
@@ -189,6 +205,14 @@ def calibration_figure(forecast):
     return charts.calibration_curve(
         curve.records_index, curve.records_value, curve.index, curve.point, curve.low, curve.high, here
     )
+
+
+def probe_with_progress():
+    """The probe of the loaded model, with a progress bar while its rounds run."""
+    bar = st.progress(0.0, text="Probing your model…")
+    probe = actions.probe(state, lambda done, most: bar.progress(done / most, text=f"Probe round {done}…"))
+    bar.empty()
+    return probe
 
 
 def render() -> None:
@@ -204,6 +228,8 @@ def render() -> None:
         return
     results = st.container()
     settings: dict = {}
+    if state.pop("fc_open_settings", False):  # "Self-calibrate on my model" asks for the settings
+        state["fc_settings"] = True
     settings_open(state, "fc_settings", result(state, "forecast") is None)
     with st.expander("Settings: calibration, hardware, grid and price", key="fc_settings", on_change="rerun"):
         csv_bytes = calibration(settings)
@@ -216,7 +242,7 @@ def render() -> None:
         if st.button("Forecast", type="primary", key="run_forecast"):
             with guard("forecasting"):
                 cost = CostSettings(**energy, **grid)
-                probe = actions.probe(state) if cost.energy == "probe" else None
+                probe = probe_with_progress() if cost.energy == "probe" else None
                 actions.run_forecast(state, ForecastSettings(**settings), cost, csv_bytes, probe)
     forecast = result(state, "forecast")
     if forecast is not None:

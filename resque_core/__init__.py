@@ -50,6 +50,8 @@ _LAZY = {
     "Costing": "resque_core.forecast",
     "CostSettings": "resque_core.forecast",
     "build_costing": "resque_core.forecast",
+    "family_of": "resque_core.forecast",
+    "family_note": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",

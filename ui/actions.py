@@ -98,14 +98,18 @@ def run_forecast(
     from dataclasses import asdict
 
     from resque_core.forecast.costing import CostSettings, build_costing
+    from resque_core.forecast.family import family_of
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
     records = cache.records(settings.calibration, csv_bytes)
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
-    forecast = fitted.predict(report.value, costing=costing, shift_type=fitted.shift_type_for(report.shift))
+    family = family_of(loaded_model(result(state, "model"), result(state, "data")))
+    shift_type = fitted.shift_type_for(report.shift)
+    forecast = fitted.predict(report.value, costing=costing, shift_type=shift_type, family=family)
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
+    state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
@@ -137,9 +141,12 @@ def recorded_runs_csv() -> bytes:
     return RecordStore().all().to_csv(index=False).encode()
 
 
-def probe(state: MutableMapping) -> Any:
-    """Probe energy and time per epoch for the loaded model on the new data (cached)."""
-    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs())
+def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
+    """Probe energy and time per epoch for the loaded model on the new data, repeated until stable (cached).
+
+    ``progress`` is called with (rounds done, most rounds) while it runs.
+    """
+    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
 
 
 def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:
@@ -178,11 +185,15 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
 
 def record_validation(state: MutableMapping, job: Any) -> str:
     """Add a finished validation run to the local calibration history (once); the history's path."""
-    from resque_core.calibration.validation import validation_record
+    from resque_core.calibration.validation import validation_family, validation_record
     from resque_core.forecast.records import RecordStore
 
     if job.recorded_path is None:
-        row = validation_record(job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name)
+        model, data = result(state, "model"), result(state, "data")
+        family = validation_family(loaded_model(model, data), data_pair(data, model)[1], job.settings)
+        row = validation_record(
+            job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name, family=family
+        )
         store = RecordStore()
         store.add([row])
         job.record, job.recorded_path = row, str(store.path)

@@ -1,10 +1,10 @@
 """Cached wrappers around ``resque_core`` calls, so switching pages never recomputes.
 
 ``st.cache_resource`` holds models, provider clients and the read-only dataset views (shared, not
-copied); ``st.cache_data`` holds records, layer lists, probes and reports (keyed by the plain
+copied); ``st.cache_data`` holds records, layer lists and reports (keyed by the plain
 inputs that produced them). Every wrapper calls
-the engine and nothing else. The index, whose computation reports progress to a bar drawn outside
-it, is kept in a small bounded store instead (see ``index_report``).
+the engine and nothing else. The index and the probe, whose computations report progress to a bar
+drawn outside them, are kept in small bounded stores instead (see ``index_report``).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def class_check(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> An
     from resque_core.data import open_source
     from resque_core.index.class_check import check_class_order, checked_part
 
-    loaded = model(model_inputs)
+    loaded = model(model_inputs, data_inputs["original"])
     source = checked_part(open_source(data_inputs["original"]), data_inputs.get("kind", "dist"), loaded.class_names)
     return check_class_order(loaded, source, seed=int(data_inputs.get("seed", 0)))
 
@@ -184,12 +184,36 @@ def hardware_profiles() -> dict[str, dict]:
     return load_hardware_profiles()
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def probe(data_inputs: dict[str, Any], model_inputs: dict[str, Any], steps: int = 20) -> Any:
-    """kWh and seconds per epoch from a short training probe on the new data (``resque_core.retraining.probe``)."""
+PROBE_ENTRIES = 4
+
+
+@st.cache_resource(show_spinner=False)
+def _probe_store() -> OrderedDict:
+    return OrderedDict()
+
+
+def probe(
+    data_inputs: dict[str, Any],
+    model_inputs: dict[str, Any],
+    steps: int = 20,
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """kWh and seconds per epoch from a training probe on the new data, repeated until stable
+    (``resque_core.retraining.probe``), measured once per inputs; ``progress`` gets (rounds done, most rounds).
+
+    A bounded store, not ``st.cache_data``, for the reason ``index_report`` gives: the progress bar
+    is drawn outside it, and a cache hit would replay it.
+    """
     from resque_core.data import Preprocessed
     from resque_core.retraining.probe import probe as run_probe
 
-    loaded = model(model_inputs, data_inputs.get("original"))
-    _, new = data_pair(data_inputs, tuple(loaded.class_names))
-    return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps)
+    key = json.dumps([data_inputs, model_inputs, steps], sort_keys=True, default=str)
+    store = _probe_store()
+    if key not in store:
+        loaded = model(model_inputs, data_inputs.get("original"))
+        _, new = data_pair(data_inputs, tuple(loaded.class_names))
+        store[key] = run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
+        while len(store) > PROBE_ENTRIES:
+            store.popitem(last=False)
+    store.move_to_end(key)
+    return store[key]

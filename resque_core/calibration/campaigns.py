@@ -25,6 +25,7 @@ from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
 from resque_core.errors import RetrainError
+from resque_core.forecast.family import family_of
 from resque_core.model.source import ModelSource
 from resque_core.retraining.meters import EnergyMeter
 
@@ -42,10 +43,12 @@ def demo_sweep(
     labels = Labels("SmallCNN digits 0-9", "digits", "demo", meter, getattr(meter, "country_iso_code", ""))
     groups = []
     if cfg.shifts:
-        groups.append((DistCases(load_checkpoint("default"), digits, cfg), cfg.shifts, labels))
+        loaded = load_checkpoint("default")
+        groups.append((DistCases(loaded, digits, cfg), cfg.shifts, replace(labels, family=family_of(loaded))))
     if cfg.task_splits:
-        task_labels = replace(labels, model="SmallCNN digits 0-4")
-        groups.append((TaskCases(load_checkpoint("default-0-4"), digits, cfg), cfg.task_splits, task_labels))
+        loaded = load_checkpoint("default-0-4")
+        task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
+        groups.append((TaskCases(loaded, digits, cfg), cfg.task_splits, task_labels))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress)
 
 
@@ -81,6 +84,7 @@ def self_calibrate(
         f"self-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
         meter,
         settings.country_iso if meter is not None else "",
+        family=family_of(loaded),
     )
     return run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress)
 

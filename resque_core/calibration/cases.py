@@ -50,6 +50,11 @@ class Case:
     scratch_cache: dict[str, float] = field(default_factory=dict)
 
     @property
+    def n_train(self) -> int:
+        """Images one retraining epoch runs over."""
+        return len(self.train)
+
+    @property
     def scratch_acc(self) -> float | None:
         """Best accuracy of this shift's from-scratch run (shared by its seeds), once it has run."""
         return self.scratch_cache.get(self.shift)

@@ -1,4 +1,4 @@
-"""What every calibration record of a sweep shares: model, dataset, hardware and software versions."""
+"""What every calibration record of a sweep shares: model and its family, dataset, hardware and software versions."""
 
 from __future__ import annotations
 
@@ -7,18 +7,24 @@ from dataclasses import dataclass, field
 
 import torch
 
+from resque_core.forecast.family import ModelFamily
 from resque_core.retraining.meters import EnergyMeter
 
 
 @dataclass
 class Labels:
-    """What every record of a sweep shares (model, dataset, hardware, versions, energy meter)."""
+    """What every record of a sweep shares (model and its family, dataset, hardware, versions, energy meter).
+
+    ``family`` (``forecast.family.family_of`` the loaded model) fills the records' family columns;
+    its ``n_train`` stands in for a run whose shift does not say how many images it trained on.
+    """
 
     model: str
     dataset: str
     run_prefix: str
     meter: EnergyMeter | None
     country_iso: str = ""
+    family: ModelFamily | None = None
     hardware: str = field(default_factory=lambda: hardware_label())
     versions: str = field(default_factory=lambda: versions_label())
 

@@ -1,7 +1,7 @@
 """One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch.
 
 Every record, from a calibration sweep or from a Validate run in the dashboard, is made here, so
-they all carry the same columns (shift type and level, seed, kWh per epoch...).
+they all carry the same columns (shift type and level, seed, the model's family, kWh per epoch...).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class ShiftFacts(Protocol):
     shift_type: str
     shift_level: int | None
     start_acc: float
+    n_train: int | None
 
 
 def make_row(
@@ -42,6 +43,7 @@ def make_row(
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
     kwh = cost["kwh"]
+    family = labels.family
     return {
         "run_id": f"{labels.run_prefix}-{run_kind}-{case.shift or 'data'}-s{seed}",
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -55,6 +57,10 @@ def make_row(
         "seed": seed,
         "model": labels.model,
         "dataset": labels.dataset,
+        "arch": family.arch if family else None,
+        "n_params": family.n_params if family else None,
+        "input_size": family.input_size if family else None,
+        "n_train": case.n_train or (family.n_train if family else None),
         "hardware": labels.hardware,
         "target_rule": rule,
         "target_acc": target_acc,

@@ -18,6 +18,7 @@ from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.rows import make_row
 from resque_core.data import Preprocessed, ShiftSpec, Subset
+from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
@@ -31,6 +32,7 @@ __all__ = [
     "records_rule",
     "rule_name",
     "validate",
+    "validation_family",
     "validation_record",
 ]
 
@@ -162,9 +164,10 @@ class ValidatedShift:
     shift_type: str
     shift_level: int | None
     start_acc: float
+    n_train: int | None = None
 
     @classmethod
-    def of(cls, report: Any, start_acc: float) -> ValidatedShift:
+    def of(cls, report: Any, start_acc: float, n_train: int | None = None) -> ValidatedShift:
         """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither."""
         spec = ShiftSpec.parse(report.shift) if report.shift else None
         return cls(
@@ -175,6 +178,7 @@ class ValidatedShift:
             shift_type=spec.kind if spec else "",
             shift_level=spec.level if spec else None,
             start_acc=start_acc,
+            n_train=n_train,
         )
 
 
@@ -199,11 +203,27 @@ def validate(
     )
 
 
+def validation_family(loaded: Any, new_data: Any, settings: ValidationSettings) -> ModelFamily:
+    """The family of the model ``validate`` retrains, with the images its training part holds."""
+    targets = Preprocessed(new_data, loaded.input_spec).targets
+    train_idx, _ = stratified_split(targets, settings.val_fraction, settings.seed)
+    return family_of(loaded, n_train=len(train_idx))
+
+
 def validation_record(
-    result: RetrainResult, report: Any, settings: ValidationSettings, model: str, dataset: str
+    result: RetrainResult,
+    report: Any,
+    settings: ValidationSettings,
+    model: str,
+    dataset: str,
+    family: ModelFamily | None = None,
 ) -> dict:
-    """The measured run as one calibration record, costed at the epochs it took (a sweep's columns)."""
+    """The measured run as one calibration record, costed at the epochs it took (a sweep's columns).
+
+    ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
+    """
     stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
-    labels = Labels(model, dataset, f"validate-{stamp}", None, settings.country_iso if settings.measure_energy else "")
-    shift = ValidatedShift.of(report, result.start_acc)
+    country = settings.country_iso if settings.measure_energy else ""
+    labels = Labels(model, dataset, f"validate-{stamp}", None, country, family=family)
+    shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)

@@ -56,7 +56,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
     )
-    model = parser.add_argument_group("the model --probe trains (default: the shipped digits CNN)")
+    model = parser.add_argument_group(
+        "your model: --probe trains it, and the forecast says when the records are of another model family "
+        "(default: the shipped digits CNN)"
+    )
     add_model_arguments(model)
     parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
     add_class_map_argument(parser, "--data")
@@ -95,7 +98,10 @@ def _one_line_error(message: str) -> NoReturn:
 
 
 def run(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
     from resque_core.forecast.costing import build_costing
+    from resque_core.forecast.family import family_of
     from resque_core.forecast.forecaster import Forecaster
     from resque_core.jsonable import jsonable
 
@@ -103,16 +109,21 @@ def run(args: argparse.Namespace) -> int:
     records, source = _load_records(args.records)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
-    probe = _probe(args) if settings.energy == "probe" else None
+    loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
+    probe = _probe(args, loaded) if settings.energy == "probe" else None
     costing = build_costing(settings, probe=probe, records=records)
-    forecast = forecaster.predict(args.index, costing=costing, shift_type=args.shift_type)
+    family = family_of(loaded) if loaded is not None else None
+    forecast = forecaster.predict(args.index, costing=costing, shift_type=args.shift_type, family=family)
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
+        payload["probe"] = asdict(probe) if probe is not None else None
         print(json.dumps(jsonable(payload), indent=2))
     else:
         index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
         print(_summary(forecast, forecaster.fit_report_, index_range))
+        if probe is not None:
+            print(probe.summary())
     return 0
 
 
@@ -158,17 +169,26 @@ def _load_records(spec: str) -> tuple[Any, str]:
     return load_records_csv(spec), "user history"
 
 
-def _probe(args: argparse.Namespace) -> Any:
-    """kWh and seconds per epoch from a short training probe of ``--checkpoint`` on ``--data``."""
+def _model(args: argparse.Namespace) -> Any:
+    """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data``."""
+    from resque_core.data import open_source
+
+    return model_source(args).load(data=lambda: open_source(args.data))
+
+
+def _probe(args: argparse.Namespace, loaded: Any) -> Any:
+    """kWh and seconds per epoch from a training probe of ``--checkpoint`` on ``--data``, repeated until stable."""
     from resque_core.data import Preprocessed, Relabeled, open_source
     from resque_core.index.class_check import confirmed_class_map
     from resque_core.retraining.probe import probe
 
+    def progress(done: int, most: int) -> None:
+        print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
+
     data = open_source(args.data)
-    loaded = model_source(args).load(data=data)
     class_map = confirmed_class_map(loaded, data, "dist", args.class_map)
     data = Relabeled(data, class_map, loaded.class_names) if class_map else data
-    return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps)
+    return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps, progress=progress)
 
 
 def _report_dict(report: Any) -> dict:
@@ -214,4 +234,6 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
     ]
     if forecast.scratch_note():
         lines.append(f"from scratch: {forecast.scratch_note()}")
+    if forecast.family_note:
+        lines.insert(2, f"NOTE: {forecast.family_note}")
     return "\n".join(lines)

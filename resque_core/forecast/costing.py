@@ -206,12 +206,19 @@ def _energy(settings: CostSettings, probe: ProbeResult | None, records: Any) -> 
         return {
             "kwh_per_epoch": probe.kwh_per_epoch,
             "kwh_per_epoch_source": "estimated" if probe.estimated else "measured",
-            "kwh_per_epoch_basis": f"probe ({probe.steps} steps)",
+            "kwh_per_epoch_basis": _probe_basis(probe),
             "seconds_per_epoch": seconds if seconds is not None else probe.seconds_per_epoch,
         }
     if settings.energy in ("profile", "watts"):
         return _modeled(settings, records)
     return {"seconds_per_epoch": seconds}
+
+
+def _probe_basis(probe: ProbeResult) -> str:
+    """ "probe (20 steps)", or "probe (median of 4 rounds of 20 steps)" for a repeated one."""
+    if probe.repeats > 1:
+        return f"probe (median of {probe.repeats} rounds of {probe.steps} steps)"
+    return f"probe ({probe.steps} steps)"
 
 
 def _modeled(settings: CostSettings, records: Any) -> dict[str, Any]:

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
+from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import heldout_groups, leave_group_out
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
@@ -186,7 +188,11 @@ class Forecaster:
         return self.models_[measure].predict(_as_index(index))
 
     def predict(
-        self, index: float | Sequence[float], costing=None, shift_type: str | None = None
+        self,
+        index: float | Sequence[float],
+        costing=None,
+        shift_type: str | None = None,
+        family: ModelFamily | None = None,
     ) -> Forecast | list[Forecast]:
         """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
 
@@ -194,6 +200,8 @@ class Forecaster:
             costing: an optional ``resque_core.forecast.costing.Costing`` for kWh per epoch, intensity and price.
             shift_type: when the kind of shift is known (a simulated shift), use that type's own
                 curves (measures it lacks come from the pooled ones); None pools every type.
+            family: the user's model family (``forecast.family.family_of``); when the records are of
+                another, ``Forecast.family_note`` says so. None: no model to compare, no note.
         """
         self._check_fitted()
         values = _as_index(index)
@@ -217,6 +225,10 @@ class Forecaster:
         ]
         if costing is not None:
             forecasts = [costing.apply(f) for f in forecasts]
+        if family is not None:
+            forecasts = [
+                replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
+            ]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
 
     def curve(

@@ -2,7 +2,9 @@
 
 The schema is a contract between the calibration script (which writes records) and the
 forecaster (which reads them). A team's own history may carry only the required columns
-plus any of the measures; every other column is then left empty.
+plus any of the measures; every other column is then left empty. The model family columns
+(``arch``, ``n_params``, ``input_size``, ``n_train``: see ``forecast.family``) came later, so
+files without them still load.
 """
 
 from __future__ import annotations
@@ -25,20 +27,21 @@ log = logging.getLogger(__name__)
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "run_id", "date", "run_kind", "index_kind", "index_value", "noise_floor", "shift", "shift_type",
-    "shift_level", "seed", "model", "dataset", "hardware", "target_rule", "target_acc", "start_acc",
-    "acc_gap", "epochs", "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh",
-    "co2_kg", "kwh_per_epoch", "energy_source", "country_iso", "intensity_g_per_kwh", "versions",
+    "shift_level", "seed", "model", "dataset", "arch", "n_params", "input_size", "n_train", "hardware",
+    "target_rule", "target_acc", "start_acc", "acc_gap", "epochs", "censored", "max_epochs", "grad_norm",
+    "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch", "energy_source", "country_iso",
+    "intensity_g_per_kwh", "versions",
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = ("index_kind", "index_value", "epochs", "censored", "run_kind")
 NUMERIC_COLUMNS: frozenset[str] = frozenset(
-    {"index_value", "noise_floor", "shift_level", "seed", "target_acc", "start_acc", "acc_gap", "epochs",
-     "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch",
-     "intensity_g_per_kwh"}
+    {"index_value", "noise_floor", "shift_level", "seed", "n_params", "n_train", "target_acc", "start_acc",
+     "acc_gap", "epochs", "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
+     "kwh_per_epoch", "intensity_g_per_kwh"}
 )  # fmt: skip
 INDEX_KINDS: tuple[str, ...] = ("dist", "task")
 RUN_KINDS: tuple[str, ...] = ("retrain", "scratch")
 NON_NEGATIVE_COLUMNS: tuple[str, ...] = (
-    "epochs", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
+    "epochs", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg", "n_params", "n_train",
 )  # fmt: skip
 DEFAULT_CSV = asset_path("calibration_default.csv")
 
@@ -193,6 +196,9 @@ class RecordStore:
             for c in RECORD_COLUMNS
         )
         conn.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+        have = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
+        for column in (c for c in RECORD_COLUMNS if c not in have):  # a store made before the column existed
+            conn.execute(f"ALTER TABLE records ADD COLUMN {column} {'REAL' if column in NUMERIC_COLUMNS else 'TEXT'}")
         return conn
 
     def add(self, records: pd.DataFrame | Iterable[Mapping]) -> int:
@@ -202,7 +208,8 @@ class RecordStore:
         rows = [row if row[0] else (_content_id(row), *row[1:]) for row in rows]
         marks = ", ".join("?" for _ in RECORD_COLUMNS)
         with self._session() as conn:
-            conn.executemany(f"INSERT OR REPLACE INTO records VALUES ({marks})", rows)
+            names = ", ".join(RECORD_COLUMNS)
+            conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows)
         log.info("stored %d records in %s", len(rows), self.path)
         return len(rows)
 
@@ -222,7 +229,7 @@ class RecordStore:
         """Write every stored run to a CSV with the schema's columns; returns the row count."""
         frame = self.all()
         frame["censored"] = frame["censored"].astype("Int64")
-        for column in ("shift_level", "seed", "max_epochs"):
+        for column in ("shift_level", "seed", "max_epochs", "n_params", "n_train"):
             if (frame[column].dropna() % 1 == 0).all():
                 frame[column] = frame[column].astype("Int64")
         frame.to_csv(path, index=False, float_format="%.10g")

@@ -77,6 +77,8 @@ class Forecast:
         scratch_capped_share: share of the from-scratch runs that hit their epoch cap before the
             target; those enter the scratch figures at the cap, so a share above 0 makes the scratch
             figures lower bounds.
+        family_note: one sentence when the records come from another model family than the user's
+            model (``forecast.family.family_note``), else None.
     """
 
     index: float
@@ -88,6 +90,7 @@ class Forecast:
     n_records: int
     extrapolated: bool
     scratch_capped_share: float = 0.0
+    family_note: str | None = None
 
     def scratch_note(self) -> str:
         """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
@@ -106,6 +109,7 @@ class Forecast:
         scratch = {m: self.scratch[m].to_dict() if m in self.scratch else None for m in names}
         out["scratch"] = scratch if self.scratch else None
         out["scratch_capped_share"] = self.scratch_capped_share
+        out["family_note"] = self.family_note
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 

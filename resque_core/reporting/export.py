@@ -42,6 +42,7 @@ color:#1d2330;background:#fff}
 h1{margin-bottom:0}.muted{color:#5b6270}table{border-collapse:collapse;margin:.6em 0 1.2em}
 th,td{border:1px solid #d6d9de;padding:.3em .6em;text-align:left}th{background:#f2f4f6}
 .tag{font-size:.8em;padding:.1em .4em;border-radius:.3em;background:#fff3d6;color:#6b4b00}
+.note{padding:.4em .6em;border-left:4px solid #d08b00;background:#fff8e6}
 .wide{overflow-x:auto}section{border-top:2px solid #2e7d5b;margin-top:2em;padding-top:.5em}
 """
 
@@ -173,7 +174,8 @@ def _forecast_html(fc: dict[str, Any]) -> str:
         f"<p class=muted>calibration: {_e(fc.get('source', 'unknown'))}; hardware: {_e(fc.get('hardware', '-'))}</p>"
     )
     note = f"<p class=muted>from scratch: {_e(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
-    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + _table(head, rows) + note
+    family = f"<p class=note>{_e(fc['family_note'])}</p>" if fc.get("family_note") else ""
+    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + family + _table(head, rows) + note
 
 
 def _schedule_html(sch: dict[str, Any]) -> str:

@@ -11,7 +11,8 @@ Layouts (every figure carries its unit in its name, and ``basis`` says how it wa
 - ``forecast``: ``measures`` and ``scratch``, each {measure: {"point", "low", "high", "unit",
   "basis"}} with the forecaster's measure names (epochs, seconds, kwh, co2_kg, money...), plus
   ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity``,
-  ``hardware``, ``extrapolated``.
+  ``hardware``, ``extrapolated``, ``family_note`` (the sentence saying the records are of another
+  model family, or None).
 - ``schedule``: ``SchedulePlan.to_dict()`` (the names the CLI's ``schedule --json`` prints):
   ``provider``, ``zone``, ``kind`` ("forecast"|"measured"|"modeled"|"history-proxy"|"illustrative"),
   ``source`` (what the grid data is, in words), ``duration_s``, ``energy_kwh``, ``now``,
@@ -119,6 +120,8 @@ class Scenario:
             row[measure] = figure.get("point")
             row[f"{measure}_low"] = figure.get("low")
             row[f"{measure}_high"] = figure.get("high")
+        if (self.forecast or {}).get("family_note"):
+            row["family_note"] = self.forecast["family_note"]
         if self.schedule:
             for key in ("provider", "zone", "kind", "best_start", "co2_now_kg", "co2_best_kg"):
                 row[f"schedule_{key}" if not key.startswith("co2") else key] = self.schedule.get(key)
@@ -213,6 +216,7 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             "intensity": source.intensity,
             "hardware": hardware,
             "extrapolated": forecast.extrapolated,
+            "family_note": getattr(forecast, "family_note", None),
         }
     )
 

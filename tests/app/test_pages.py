@@ -220,6 +220,8 @@ def test_validate_retrains_and_records_the_run(demo):
     assert row["run_id"].startswith("validate-") and row["index_value"] == pytest.approx(
         at.session_state["results"]["index"].value
     )
+    assert (row["arch"], row["n_params"], row["input_size"]) == ("SmallCNN", 28106, "16x16x1")  # its model family
+    assert 0 < row["n_train"] < job.result.steps_per_epoch * 32 + 1  # the new data less the quarter held out
 
 
 def test_validate_cancel_stops_the_run(demo):
@@ -241,9 +243,13 @@ def test_forecast_with_a_probe_is_labeled_estimated(demo):
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
-    assert forecast.source.energy_basis == "probe (20 steps)" and forecast.source.energy in ("estimated", "measured")
+    basis, probe = forecast.source.energy_basis, at.session_state["fc_probe"]
+    assert basis == f"probe (median of {probe.repeats} rounds of {probe.steps} steps)" and probe.repeats >= 4
+    assert forecast.source.energy in ("estimated", "measured")
     assert metric(at, "Energy") == energy_text(forecast.measures["kwh"].point)
-    assert any(f"Energy: {forecast.source.energy} (probe (20 steps))" in c.value for c in at.main.caption)
+    assert any(f"Energy: {forecast.source.energy} ({basis})" in c.value for c in at.main.caption)
+    assert f"Energy per epoch from a {probe.summary()}." in [c.value for c in at.main.caption]
+    assert forecast.measures["kwh"].point == pytest.approx(forecast.measures["epochs"].point * probe.kwh_per_epoch)
 
 
 @pytest.mark.slow

@@ -54,6 +54,9 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
     assert scratch.intensity_g_per_kwh == pytest.approx(380.95, rel=1e-3)
     assert frame.versions.iloc[0].startswith("torch ") and "codecarbon" in frame.versions.iloc[0]
     assert frame.model.iloc[0] == "SmallCNN digits 0-9" and frame.hardware.iloc[0].startswith("cpu: ")
+    # the model family: the 0-9 SmallCNN, its 28,106 parameters, 16x16 grey input, 75% of the 899 new-part images
+    assert (frame.arch == "SmallCNN").all() and (frame.n_params == 28106).all()
+    assert (frame.input_size == "16x16x1").all() and (frame.n_train == 675).all()
     prov = json.loads(out.with_suffix(".json").read_text())
     assert prov["command"].startswith(("python -m resque_core calibrate --demo", "called from Python"))
     assert prov["wall_s"] > 0 and prov["machine"]["cpus"] >= 1 and "ESTIMATES" in prov["energy"]
@@ -228,6 +231,8 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     assert len(stored) == 2 and set(stored.run_kind) == {"retrain", "scratch"}
     assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()
     assert stored.kwh.isna().all() and (stored["shift"] == "gaussian_blur:4").all()
+    assert (stored.arch == "SmallCNN").all() and (stored.n_params == 28106).all()
+    assert (stored.input_size == "16x16x1").all() and stored.n_train.between(300, 340).all()  # half the data
 
 
 @pytest.mark.parametrize(

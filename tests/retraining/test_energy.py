@@ -166,7 +166,7 @@ def _tiny_data(n: int = 96) -> TensorDataset:
 def test_probe_extrapolates_to_an_epoch():
     model = SmallCNN(width=4, hidden=8)
     before = [p.detach().clone() for p in model.parameters()]
-    r = probe(model, _tiny_data(96), meter=ManualPowerMeter(100.0, 400.0), steps=5, batch_size=32)
+    r = probe(model, _tiny_data(96), meter=ManualPowerMeter(100.0, 400.0), steps=5, batch_size=32, min_round_s=0)
     assert r.steps == 5 and r.source == "manual" and r.estimated
     assert r.seconds_per_epoch > 0 and r.overhead_s >= 0
     # 96 samples / batch 32 = 3 steps per epoch; energy is power x pure training time.

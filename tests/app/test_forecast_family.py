@@ -1,0 +1,62 @@
+"""The Forecast page, the ``forecast`` command and the report say the same sentence when the records are of
+another model family (one ``family_note``), and the page offers self-calibration beside it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+import torchvision
+
+from resque_core.cli import main
+from resque_core.data.base import InputSpec
+from resque_core.model.source import ModelSource
+from resque_core.reporting.export import to_csv, to_html
+from tests.app.conftest import demo_app, errors, goto
+from ui.results import current_scenario
+
+RGB_32 = InputSpec(size=(32, 32), channels=3, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+
+
+@pytest.fixture(scope="module")
+def resnet_source(tmp_path_factory) -> ModelSource:
+    path = tmp_path_factory.mktemp("resnet") / "resnet18.pt"
+    torch.save(torchvision.models.resnet18(weights=None, num_classes=10).state_dict(), path)
+    return ModelSource(checkpoint=str(path), arch="resnet18", input_spec=RGB_32)
+
+
+def _cli_note(capsys, index: float, kind: str, source: ModelSource) -> str | None:
+    spec = json.dumps(source.input_spec.to_dict()) if source.input_spec else None
+    model = ["--checkpoint", source.checkpoint] + (["--arch", source.arch] if source.arch else [])
+    model += ["--input-spec", spec] if spec else []
+    assert main(["forecast", "--index", repr(index), "--kind", kind, *model, "--json"]) == 0
+    return json.loads(capsys.readouterr().out)["family_note"]
+
+
+def test_forecast_for_another_family_says_so_on_the_page_in_the_cli_and_in_the_report(resnet_source, capsys):
+    at = goto(demo_app(), "pages/forecast.py")
+    assert at.session_state["results"]["forecast"].family_note is None  # the demo's own SmallCNN: nothing to say
+    assert not [w for w in at.warning if "self-calibrate" in w.value]
+    at.session_state["results"]["model"] = resnet_source  # as if the Data & model page had loaded the ResNet
+    at.radio(key="fc_energy").set_value("From the calibration records").run()
+    at.radio(key="fc_grid").set_value("From the records").run()
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    forecast, report = at.session_state["results"]["forecast"], at.session_state["results"]["index"]
+    note = forecast.family_note
+    assert note.startswith("This forecast comes from runs of SmallCNN (28.1k parameters, 16x16 grey images")
+    assert "your model is resnet18 (11.2M parameters, 32x32 RGB images)" in note
+    assert note.endswith("Its energy per epoch is theirs too: measure a probe of your model.")
+    assert [w.value for w in at.warning if "self-calibrate" in w.value] == [note]
+    assert _cli_note(capsys, report.value, report.kind, resnet_source) == note
+    scenario = current_scenario(at.session_state, "resnet")
+    assert scenario.forecast["family_note"] == note
+    assert f"<p class=note>{note}</p>" in to_html([scenario]) and note in to_csv([scenario])
+    at.button(key="fc_to_selfcal").click().run()
+    assert at.radio(key="fc_source").value == "Self-calibrate on my model"
+    assert at.button(key="fc_selfcal") is not None  # self-calibration's controls are shown
+
+
+def test_forecast_cli_is_silent_for_the_same_family(capsys):
+    assert _cli_note(capsys, 0.05, "dist", ModelSource(checkpoint="default-0-4")) is None
