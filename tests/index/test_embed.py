@@ -181,5 +181,5 @@ def test_torchscript_model_embeds_its_output_only():
     with torch.no_grad():
         assert np.allclose(emb.x, model(data.tensors[0]).numpy(), atol=1e-5)
     assert emb.stats.layer == "output"
-    with pytest.raises(LayerError, match="only its 'output'"):
+    with pytest.raises(LayerError, match="only 'output'.*the logits"):
         collect_embeddings(scripted, data, "relu", device="cpu")
