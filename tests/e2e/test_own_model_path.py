@@ -1,0 +1,78 @@
+"""A user's own model in a real browser: upload a ResNet-18 state_dict and an .npz, compute the index,
+forecast with a probe of that model, and read that the default calibration is another model family's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from resque_core.cli import main
+from resque_core.data import SHIFT_TYPES
+from tests.e2e.conftest import new_page
+from tests.own_model_fixtures import save_all
+
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning")]
+STEP_TIMEOUT_MS = 240_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
+
+
+def _metric(page, label: str) -> str:
+    card = page.locator("[data-testid=stMetric]").filter(has_text=label).first
+    return card.locator("[data-testid=stMetricValue]").inner_text().strip()
+
+
+def _no_error(page) -> None:
+    error = page.locator("[data-testid=stAlertContentError]")
+    if error.count():
+        pytest.fail(f"the page shows an error: {error.first.inner_text()}")
+
+
+def _upload(page, radio_option: str, group: int, path) -> None:
+    """Pick ``radio_option`` in the ``group``-th radio that offers it, then give the file to the new uploader."""
+    page.get_by_text(radio_option, exact=True).nth(group).click()
+    before = page.locator("[data-testid=stFileUploaderDropzoneInput]").count()
+    uploader = page.locator("[data-testid=stFileUploaderDropzoneInput]")
+    expect(uploader).to_have_count(before + 1, timeout=STEP_TIMEOUT_MS)
+    uploader.last.set_input_files(str(path))
+    expect(page.get_by_text(path.name).first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+
+
+def test_own_state_dict_through_index_and_a_probed_forecast(browser, server_url, tmp_path, capsys):
+    saved = save_all(tmp_path)
+    page = new_page(browser)
+    page.goto(server_url)
+    page.get_by_role("link", name="Data & model").first.click()
+    page.get_by_text("Source of the original data").wait_for(timeout=STEP_TIMEOUT_MS)
+    _upload(page, "Upload (.zip / .npz)", 0, saved["data"])
+    _upload(page, "Upload", 0, saved["training"])
+    # the architecture, classes and stem are read from the weights
+    expect(page.get_by_text("resnet18").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("button", name="Use this data and model").click()
+    page.get_by_text("Data and model loaded").or_(page.locator("[data-testid=stAlertContentError]")).first.wait_for(
+        timeout=STEP_TIMEOUT_MS
+    )
+    _no_error(page)
+
+    page.get_by_role("link", name="Index").first.click()
+    page.get_by_role("button", name="Compute the index").click()
+    page.locator("[data-testid=stMetric]").filter(has_text="RESQUE_dist").or_(
+        page.locator("[data-testid=stAlertContentError]")
+    ).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    _no_error(page)
+    shown = float(_metric(page, "RESQUE_dist"))
+
+    argv = ["index", "--checkpoint", str(saved["training"]), "--arch", "resnet18", "--stem", "small"]
+    assert main([*argv, "--original", str(saved["data"]), "--shift", f"{SHIFT_TYPES[0]}:3", "--json"]) == 0
+    cli = json.loads(capsys.readouterr().out)["resque"]
+    assert shown == pytest.approx(cli, rel=1e-3)  # the tile shows 4 significant digits
+
+    page.get_by_role("link", name="Forecast").first.click()
+    page.get_by_text("Measure a probe here").click()
+    page.get_by_role("button", name="Forecast", exact=True).click()
+    page.get_by_text("your model is resnet18").or_(page.locator("[data-testid=stAlertContentError]")).first.wait_for(
+        timeout=STEP_TIMEOUT_MS
+    )
+    _no_error(page)
+    assert "self-calibrate" in page.content()
+    page.context.close()
