@@ -125,8 +125,6 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
         BudgetTooSmall: the budget cannot fit the records the forecaster needs, even at the smallest
             caps and data fraction; the message says which budget would.
     """
-    if settings.plan == "auto":
-        settings = replace(settings, shifts=spread(settings.shifts))
     t0 = time.monotonic()
     times = measure_step_times(loaded, data, settings)
     spent_s += time.monotonic() - t0
@@ -136,6 +134,7 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
     chosen = replace(settings, plan="fixed")
     if settings.plan == "auto" and not _count_limited(settings) and next(_designs(settings), None) is not None:
         budget_s = math.inf if settings.max_minutes is None else 60 * settings.max_minutes - spent_s
+        settings = replace(settings, shifts=spread(settings.shifts))
         chosen = _choose(estimate, settings, SAFETY * budget_s)
         if chosen is None:
             raise _too_small(estimate, settings, name, n_images, spent_s)

@@ -85,7 +85,7 @@ def test_the_cli_names_its_flag_when_it_refuses(capsys):
 def test_a_count_budget_under_the_minimum_runs_as_given_and_says_so(default_model):
     settings = SelfCalibration(max_cases=2, max_minutes=60, measure_energy=False)
     plan = plan_self_calibration(*default_model, settings)
-    assert plan.cases == 2 and not plan.meets_minimum and plan.settings.shifts == spread(settings.shifts)
+    assert plan.cases == 2 and not plan.meets_minimum and plan.settings.shifts == settings.shifts
     assert "fewer than the 8 the forecaster needs" in plan.sentence()
 
 
