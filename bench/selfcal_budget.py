@@ -5,12 +5,12 @@ trains a torchvision ResNet-18 (random init, small stem: 3x3 stride-1 first conv
 for a few steps, saves it as a full pickle, then runs the CLI exactly as a user would:
 
     python -m resque_core calibrate --checkpoint M.pt --trust --input-spec '{...}' --original D.npz
-        --max-minutes B
+        --max-minutes B --threads T
 
 and prints the plan, the planned and the actual minutes, the records, and whether the forecaster
 accepts them. With ``--rerun`` a refused budget is rerun once at the budget the refusal names.
 
-    PYTHONPATH=. python bench/selfcal_budget.py --max-minutes 15 [--rerun] [--train-steps 40]
+    PYTHONPATH=. python bench/selfcal_budget.py --max-minutes 15 [--rerun] [--train-steps 40] [--threads 2]
 """
 
 from __future__ import annotations
@@ -27,6 +27,10 @@ import time
 import numpy as np
 import torch
 import torchvision
+
+from resque_core.errors import RecordsError
+from resque_core.forecast.forecaster import Forecaster
+from resque_core.forecast.records import load_records_csv
 
 SPEC = {"size": [32, 32], "channels": 3, "mean": [0.5, 0.5, 0.5], "std": [0.25, 0.25, 0.25]}
 
@@ -80,12 +84,12 @@ def train(model: torch.nn.Module, x: np.ndarray, y: np.ndarray, steps: int) -> t
 
 
 def calibrate(
-    checkpoint: pathlib.Path, data: pathlib.Path, minutes: float, out: pathlib.Path
+    checkpoint: pathlib.Path, data: pathlib.Path, minutes: float, out: pathlib.Path, threads: int
 ) -> tuple[int, str, float]:
     """Run the CLI; (exit code, its stderr, wall seconds). Its stderr streams through as it runs."""
     argv = [sys.executable, "-m", "resque_core", "calibrate", "--checkpoint", str(checkpoint), "--trust"]
     argv += ["--input-spec", json.dumps(SPEC), "--original", str(data), "--max-minutes", f"{minutes:g}"]
-    argv += ["--out", str(out), "--db", str(out.with_suffix(".sqlite"))]
+    argv += ["--threads", str(threads), "--out", str(out), "--db", str(out.with_suffix(".sqlite"))]
     print("$", " ".join(argv[1:]), flush=True)
     t0 = time.perf_counter()
     proc = subprocess.Popen(argv, stderr=subprocess.PIPE, text=True)
@@ -99,10 +103,6 @@ def calibrate(
 
 def report(rc: int, err: str, wall_s: float, out: pathlib.Path) -> int | None:
     """Print planned vs actual, records, and whether the forecaster accepts them; the needed minutes if refused."""
-    from resque_core.errors import RecordsError
-    from resque_core.forecast.forecaster import Forecaster
-    from resque_core.forecast.records import load_records_csv
-
     plan = re.search(r"\] (\d+ runs \(.*about [\d.]+ min)", err)
     print(f"plan: {plan.group(1) if plan else 'none'}")
     print(f"actual: {wall_s / 60:.1f} min wall (exit code {rc})")
@@ -126,9 +126,10 @@ def main() -> None:
     parser.add_argument("--max-minutes", type=float, default=15.0)
     parser.add_argument("--train-steps", type=int, default=40)
     parser.add_argument("--images", type=int, default=3000)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads, for training here and in the CLI")
     parser.add_argument("--rerun", action="store_true", help="rerun a refused budget at the budget it names")
     args = parser.parse_args()
-    torch.set_num_threads(1)
+    torch.set_num_threads(args.threads)
     work = pathlib.Path(tempfile.mkdtemp(prefix="selfcal-"))
     x, y = make_data(args.images)
     data = work / "data.npz"
@@ -140,10 +141,10 @@ def main() -> None:
     )
     checkpoint = work / "resnet18.pt"
     torch.save(model, checkpoint)
-    rc, err, wall_s = calibrate(checkpoint, data, args.max_minutes, work / "self.csv")
+    rc, err, wall_s = calibrate(checkpoint, data, args.max_minutes, work / "self.csv", args.threads)
     needed = report(rc, err, wall_s, work / "self.csv")
     if needed is not None and args.rerun:
-        rc, err, wall_s = calibrate(checkpoint, data, needed, work / "self.csv")
+        rc, err, wall_s = calibrate(checkpoint, data, needed, work / "self.csv", args.threads)
         report(rc, err, wall_s, work / "self.csv")
 
 
