@@ -1,4 +1,5 @@
-"""What a sweep reports while it runs (``SweepEvent``) and the one message it ends with (``Outcome``).
+"""What a sweep reports while it runs (``SweepEvent``, sent by its ``SweepClock``) and the one message it
+ends with (``Outcome``).
 
 Both the ``calibrate`` command (a line per event on stderr) and the dashboard (live, in a status box)
 show these, so they say the same thing.
@@ -6,11 +7,16 @@ show these, so they say the same thing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
 
+from resque_core.retraining.results import EpochRecord
 from resque_core.units import energy_text
 
-__all__ = ["Outcome", "SweepEvent", "outcome"]
+__all__ = ["Outcome", "SweepClock", "SweepEvent", "outcome"]
 
 
 @dataclass(frozen=True)
@@ -62,6 +68,53 @@ class SweepEvent:
         if self.energy_kwh is not None:
             text += f" ({energy_text(self.energy_kwh)} so far, {'estimated' if self.energy_estimated else 'measured'})"
         return f"[{runs}{clock}] {text}"
+
+
+class SweepClock:
+    """A sweep's time budget and its progress reports: elapsed and left time, runs done, energy so far.
+
+    ``say`` sends a ``SweepEvent`` to ``progress``; ``epoch`` is the per-epoch hook of every run; a
+    from-scratch run counts as done once its case's fine-tuning starts, every run once its case ends.
+    """
+
+    def __init__(self, started: float | None, max_minutes: float | None, progress: Callable[[SweepEvent], None] | None):
+        self.t0 = time.monotonic() if started is None else started
+        self.deadline = self.t0 + 60 * max_minutes if max_minutes else math.inf
+        self.progress, self.runs_planned, self.runs_done = progress, 0, 0
+        self.case, self.last_kind, self.scratch_done = "", "", False
+        self.energy_kwh: float | None = None
+        self.estimated = True
+
+    def over(self) -> bool:
+        return time.monotonic() > self.deadline
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.t0
+
+    def say(self, kind: str, message: str, **fields: Any) -> None:
+        if kind == "case":
+            self.case, self.last_kind, self.scratch_done = message, "", False
+        if self.progress is None:
+            return
+        left = None if math.isinf(self.deadline) else max(0.0, self.deadline - time.monotonic())
+        done = self.runs_done + self.scratch_done
+        event = SweepEvent(kind, message, done, self.runs_planned, self.elapsed(), left, **fields)
+        self.progress(replace(event, energy_kwh=self.energy_kwh, energy_estimated=self.estimated))
+
+    def epoch(self, run_kind: str, record: EpochRecord, cap: int) -> None:
+        """A run finished an epoch: a retraining epoch after a from-scratch one means that run is done."""
+        if record.energy_kwh is not None:
+            self.energy_kwh = (self.energy_kwh or 0.0) + record.energy_kwh
+        self.scratch_done = self.scratch_done or (self.last_kind == "scratch" and run_kind == "retrain")
+        self.last_kind = run_kind
+        self.say("epoch", self.case, run_kind=run_kind, epoch=record.epoch, max_epochs=cap)
+
+    def finish_case(self, rows: list[dict]) -> None:
+        self.runs_done += len(rows)
+        self.scratch_done = False
+        metered = [r for r in rows if r.get("kwh") is not None]
+        if metered:
+            self.estimated = any(r["energy_source"] != "codecarbon-measured" for r in metered)
 
 
 @dataclass(frozen=True)

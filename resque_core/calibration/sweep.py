@@ -18,8 +18,6 @@ Cases run first seed first, so a budget that runs out still covers every shift.
 from __future__ import annotations
 
 import functools
-import math
-import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
 from typing import Any, NamedTuple
@@ -29,7 +27,7 @@ import torch
 from resque_core.calibration.cases import Case
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.labels import Labels
-from resque_core.calibration.progress import SweepEvent
+from resque_core.calibration.progress import SweepClock, SweepEvent
 from resque_core.calibration.rows import make_row
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
@@ -203,7 +201,7 @@ def run_sweep(
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
-    clock = _Clock(started, cfg.max_minutes, progress)
+    clock = SweepClock(started, cfg.max_minutes, progress)
     planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
     clock.runs_planned = len(planned) + len({(id(j.labels), j.shift) for j in planned})
     rows, done, skipped, notes = [], 0, 0, []
@@ -241,49 +239,6 @@ def run_sweep(
         energy_kwh=clock.energy_kwh,
         energy_estimated=clock.estimated,
     )
-
-
-class _Clock:
-    """The sweep's budget and its progress reports: elapsed and left time, runs done, energy so far."""
-
-    def __init__(self, started: float | None, max_minutes: float | None, progress):
-        self.t0 = time.monotonic() if started is None else started
-        self.deadline = self.t0 + 60 * max_minutes if max_minutes else math.inf
-        self.progress, self.runs_planned, self.runs_done = progress, 0, 0
-        self.case, self.last_kind, self.scratch_done = "", "", False
-        self.energy_kwh: float | None = None
-        self.estimated = True
-
-    def over(self) -> bool:
-        return time.monotonic() > self.deadline
-
-    def elapsed(self) -> float:
-        return time.monotonic() - self.t0
-
-    def say(self, kind: str, message: str, **fields: Any) -> None:
-        if kind == "case":
-            self.case, self.last_kind, self.scratch_done = message, "", False
-        if self.progress is None:
-            return
-        left = None if math.isinf(self.deadline) else max(0.0, self.deadline - time.monotonic())
-        done = self.runs_done + self.scratch_done
-        event = SweepEvent(kind, message, done, self.runs_planned, self.elapsed(), left, **fields)
-        self.progress(replace(event, energy_kwh=self.energy_kwh, energy_estimated=self.estimated))
-
-    def epoch(self, run_kind: str, record: EpochRecord, cap: int) -> None:
-        """A run finished an epoch: a retraining epoch after a from-scratch one means that run is done."""
-        if record.energy_kwh is not None:
-            self.energy_kwh = (self.energy_kwh or 0.0) + record.energy_kwh
-        self.scratch_done = self.scratch_done or (self.last_kind == "scratch" and run_kind == "retrain")
-        self.last_kind = run_kind
-        self.say("epoch", self.case, run_kind=run_kind, epoch=record.epoch, max_epochs=cap)
-
-    def finish_case(self, rows: list[dict]) -> None:
-        self.runs_done += len(rows)
-        self.scratch_done = False
-        metered = [r for r in rows if r.get("kwh") is not None]
-        if metered:
-            self.estimated = any(r["energy_source"] != "codecarbon-measured" for r in metered)
 
 
 def _describe(rows: list[dict]) -> str:
