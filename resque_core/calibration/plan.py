@@ -33,6 +33,7 @@ FRACTIONS = (1.0, 0.5, 0.25)
 LOW_CAP = 5  # caps below this only at the smallest data fraction
 SAFETY = 0.85  # plan to this share of the time left, for load and for the runs' own variation
 PROBE_SAMPLES = 64
+SPARE_RECORDS = 2  # planned beyond the minimum when the budget allows: a run or two may end censored
 # codecarbon's cost per metered epoch (a start and a stop) and its first start (a throw-away tracker that
 # detects the hardware), in seconds, measured on the 2-core calibration machine.
 METER_EPOCH_S, METER_START_S = 0.15, 3.0
@@ -226,14 +227,16 @@ def _count_limited(settings: SelfCalibration) -> bool:
     return settings.max_cases is not None and settings.max_cases < needed_records()
 
 
-def _designs(settings: SelfCalibration):
-    """Candidate settings in order of preference: high caps and full data first, more shifts before more seeds."""
+def _designs(settings: SelfCalibration, records: int | None = None):
+    """Candidate settings with ``records`` retraining runs (default: the minimum), in order of preference:
+    high caps and full data first, more shifts before more seeds."""
+    records = needed_records() if records is None else records
     fractions = sorted({f for f in (settings.data_fraction, *FRACTIONS) if f <= settings.data_fraction}, reverse=True)
     for i, fraction in enumerate(fractions):
         floor = min(CAPS) if i == len(fractions) - 1 else LOW_CAP
         for cap in (c for c in CAPS if floor <= c <= settings.max_epochs):
             for seeds in range(1, settings.seeds + 1):
-                shifts = math.ceil(needed_records() / seeds)
+                shifts = math.ceil(records / seeds)
                 if shifts <= len(settings.shifts):
                     yield replace(
                         settings,
@@ -247,8 +250,9 @@ def _designs(settings: SelfCalibration):
 
 
 def _choose(estimate: _Estimator, settings: SelfCalibration, available_s: float) -> SelfCalibration | None:
-    """The first design that fits, then with as many more shifts as still fit."""
-    for design in _designs(settings):
+    """The first design that fits with spare records (else with the minimum), then with as many more shifts as fit."""
+    designs = [*_designs(settings, needed_records() + SPARE_RECORDS), *_designs(settings)]
+    for design in designs:
         if estimate(design) <= available_s:
             more = len(design.shifts)
             while more < len(settings.shifts) and estimate(replace(design, shifts=settings.shifts[: more + 1])) <= (
