@@ -172,9 +172,11 @@ def measure_step_times(loaded: Any, data: Any, settings: SelfCalibration) -> Ste
     return StepTimes(_train_step_s(loaded.model, x, y, batch_size=32), forward_s, read_s)
 
 
-def _train_step_s(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, steps: int = 2) -> float:
-    """Seconds of one training step on a copy of ``model`` (after one warm-up step)."""
+def _train_step_s(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, steps: int = 3) -> float:
+    """Seconds of one training step on a copy of ``model``: the median of ``steps`` after a warm-up step
+    (a shared machine's passing spike then does not set the plan)."""
     import copy
+    import statistics
 
     net = copy.deepcopy(model).train()
     optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
@@ -183,10 +185,12 @@ def _train_step_s(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batc
         reps = math.ceil(batch_size / len(yb))
         xb, yb = xb.repeat(reps, *[1] * (xb.dim() - 1))[:batch_size], yb.repeat(reps)[:batch_size]
     train_step(net, optimizer, xb, yb, torch.device("cpu"))
-    t0 = time.perf_counter()
+    times = []
     for _ in range(steps):
+        t0 = time.perf_counter()
         train_step(net, optimizer, xb, yb, torch.device("cpu"))
-    return (time.perf_counter() - t0) / steps
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
 
 
 class _Estimator:
