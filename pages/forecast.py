@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.calibration.config import SelfCalibration, shifts_of
+from resque_core.calibration.plan import BudgetTooSmall, needed_records
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
@@ -62,13 +63,26 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     types = st.multiselect("Shift types to simulate", SHIFT_TYPES, default=SHIFT_TYPES[:2], key="fc_shifts")
     levels = st.multiselect("Levels", LEVELS, default=list(LEVELS), key="fc_levels")
     left, mid, right = st.columns(3)
-    minutes = left.number_input("Time budget (minutes)", 1, 600, 10, key="fc_budget")
+    minutes = left.number_input("Time budget (minutes)", 1, 600, 15, key="fc_budget")
     cases = mid.number_input("At most this many cases", 1, 500, max(1, len(types) * len(levels)), key="fc_cases")
     cap = right.number_input("Epoch cap per run", 1, 200, defaults.max_epochs, key="fc_selfcal_epochs")
     measure = st.toggle("Measure energy with codecarbon (an estimate without power counters)", True, key="fc_meter")
+    st.caption(
+        f"Before it starts, a few training steps of your model are timed and the runs planned to fit the time "
+        f"budget with the {needed_records()} retraining records the forecaster needs: fewer shifts, up to "
+        f"{defaults.seeds} seeds, lower epoch caps or a share of the data when the budget is tight."
+    )
     if not st.button("Run self-calibration", key="fc_selfcal"):
         return previous
-    box = st.status("Self-calibrating: simulating shifts and retraining…", expanded=True)
+    box = st.status("Self-calibrating: loading the model and timing a few training steps…", expanded=True)
+    line, bar = box.empty(), box.progress(0.0)
+
+    def progress(event) -> None:
+        if event.kind == "plan":
+            box.write(f"Plan: {event.line()}")
+        line.text(event.line())
+        bar.progress(event.fraction)
+
     with guard("self-calibrating") as g:
         settings = replace(
             defaults,
@@ -80,12 +94,20 @@ def self_calibration(previous: bytes | None) -> bytes | None:
             measure_energy=measure,
         )
         state["selfcal_settings"] = settings  # what ran, as the CLI would build it
-        previous = actions.self_calibrate(state, settings, box.write)
-    box.update(
-        label="Self-calibration failed" if g.failed else "Self-calibration finished",
-        state="error" if g.failed else "complete",
-    )
+        previous, ending = _self_calibrate(settings, progress)
+    if g.failed:
+        box.update(label="Self-calibration failed", state="error")
+    else:
+        box.update(label=f"Self-calibration: {ending.message}", state="complete" if ending.usable else "error")
     return previous
+
+
+def _self_calibrate(settings: SelfCalibration, progress) -> tuple:
+    """``actions.self_calibrate``, with a budget refusal that names this page's control."""
+    try:
+        return actions.self_calibrate(state, settings, progress)
+    except BudgetTooSmall as exc:
+        raise BudgetTooSmall(f"{exc} (Time budget (minutes): {exc.needed_minutes})", exc.needed_minutes) from exc
 
 
 def energy_basis() -> dict:

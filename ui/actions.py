@@ -149,13 +149,17 @@ def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
     return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
 
 
-def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[str], None] | None = None) -> bytes:
-    """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``); the records as CSV."""
+def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[Any], None] | None = None) -> tuple:
+    """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``), telling ``progress`` each
+    ``SweepEvent``; the records as CSV and the sweep's ``Outcome`` (one message: usable, or what is missing).
+    """
     from resque_core.calibration.campaigns import records_frame, self_calibrate
+    from resque_core.calibration.plan import needed_records
+    from resque_core.calibration.progress import outcome
 
     model, data = result(state, "model"), result(state, "data")
     sweep = self_calibrate(model, data.original, settings, progress=progress, class_map=data.class_map)
-    return records_frame(sweep).to_csv(index=False).encode()
+    return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
 
 
 def start_validation(state: MutableMapping, settings: Any) -> Any:

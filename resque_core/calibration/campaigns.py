@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -23,6 +24,8 @@ from resque_core.calibration.cases import (
 )
 from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
+from resque_core.calibration.plan import plan_self_calibration
+from resque_core.calibration.progress import SweepEvent
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
 from resque_core.errors import RetrainError
 from resque_core.forecast.family import family_of
@@ -33,7 +36,7 @@ __all__ = ["demo_sweep", "records_frame", "self_calibrate", "summarize"]
 
 
 def demo_sweep(
-    cfg: SweepConfig, meter: EnergyMeter | None, progress: Callable[[str], None] | None = None
+    cfg: SweepConfig, meter: EnergyMeter | None, progress: Callable[[SweepEvent], None] | None = None
 ) -> SweepResult:
     """The default calibration: the embedded digits, the 0-9 model (shifts) and the 0-4 model (tasks)."""
     from resque_core.data import DigitsDataset
@@ -56,37 +59,63 @@ def self_calibrate(
     model: ModelSource,
     original: str,
     settings: SelfCalibration,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[SweepEvent], None] | None = None,
     class_map: str | None = None,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each.
 
+    First plans (``plan_self_calibration``): with ``plan="auto"`` the settings that fit ``max_minutes``,
+    which counts from this call, so loading, planning and preparing are inside the budget. ``progress``
+    hears every step from the first second; the plan's sentence is the result's first note.
     ``class_map`` relabels the data into the model's class order, as for the index (``index.class_check``:
     refused when the data's classes look out of order and no map is given; "auto" accepts the proposal).
+
+    Raises:
+        BudgetTooSmall: the budget cannot give the forecaster its minimum; the message names the budget that would.
     """
     from resque_core.data import Subset, open_source
     from resque_core.data.views import Relabeled
     from resque_core.index.class_check import confirmed_class_map
 
-    cfg, meter = settings.sweep_config(), settings.meter()
+    started = time.monotonic()
+    say = _teller(progress, started, settings.max_minutes)
+    say("start", f"loading the model {model.checkpoint} and the data {original}")
     data = open_source(original)
     loaded = model.load(data=data)
     class_map = confirmed_class_map(loaded, data, "dist", class_map)
     if class_map:
         data = Relabeled(data, class_map, loaded.class_names)
+    say("start", f"timing a few training steps on {len(data):,} images to plan the runs")
+    plan = plan_self_calibration(loaded, data, settings, spent_s=time.monotonic() - started)
+    say("plan", plan.sentence())
+    settings = plan.settings
+    cfg, meter = settings.sweep_config(), settings.meter()
     if cfg.data_fraction < 1:
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
+    say("start", "preparing the cases: embedding the original data and the noise floor")
     dist = DistCases(loaded, data, cfg)
-    name = (loaded.arch or {}).get("name") or type(loaded.model).__name__
     labels = Labels(
-        f"{name} {pathlib.Path(model.checkpoint).name}",
+        f"{plan.model_name} {pathlib.Path(model.checkpoint).name}",
         getattr(data, "name", original),
         f"self-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
         meter,
         settings.country_iso if meter is not None else "",
         family=family_of(loaded),
     )
-    return run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress)
+    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress, started=started)
+    return replace(result, notes=(f"plan: {plan.sentence()}", *result.notes))
+
+
+def _teller(progress, started: float, max_minutes: float | None) -> Callable[[str, str], None]:
+    """``say(kind, message)``: a ``SweepEvent`` with the time spent and left, before the sweep counts runs."""
+
+    def say(kind: str, message: str) -> None:
+        if progress is not None:
+            elapsed = time.monotonic() - started
+            left = None if max_minutes is None else max(0.0, 60 * max_minutes - elapsed)
+            progress(SweepEvent(kind, message, elapsed_s=elapsed, left_s=left))
+
+    return say
 
 
 def records_frame(result: SweepResult) -> Any:
@@ -94,7 +123,7 @@ def records_frame(result: SweepResult) -> Any:
     from resque_core.forecast.records import validate_records
 
     if not result.rows:
-        raise RetrainError("the sweep produced no records; give it more time (--max-minutes) or fewer cases")
+        raise RetrainError("the sweep produced no records; give it a larger time budget or fewer cases")
     return validate_records(list(result.rows), name="calibration sweep")
 
 

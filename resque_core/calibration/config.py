@@ -11,16 +11,30 @@ from dataclasses import dataclass
 from resque_core.data import ShiftSpec
 from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 
-__all__ = ["PLATEAU_PATIENCE", "SELF_CALIBRATION_SHIFTS", "SWEEP_RULES", "SelfCalibration", "SweepConfig", "shifts_of"]
+__all__ = [
+    "PLANS",
+    "PLATEAU_PATIENCE",
+    "SELF_CALIBRATION_SHIFTS",
+    "SWEEP_RULES",
+    "SelfCalibration",
+    "SweepConfig",
+    "shifts_of",
+]
 
+# Ordered so that any first few cover the types and levels: a plan that fits a budget takes a prefix.
 SELF_CALIBRATION_SHIFTS = (
-    "gaussian_noise:1",
     "gaussian_noise:3",
-    "gaussian_noise:5",
-    "gaussian_blur:2",
-    "gaussian_blur:4",
+    "gaussian_blur:3",
     "contrast:3",
+    "gaussian_noise:5",
+    "gaussian_blur:5",
+    "contrast:5",
+    "gaussian_noise:1",
+    "gaussian_blur:1",
+    "gaussian_noise:4",
+    "contrast:1",
 )
+PLANS = ("auto", "fixed")
 
 SWEEP_RULES = ("reachable", "plateau", "base-minus")
 PLATEAU_PATIENCE = 8
@@ -79,14 +93,21 @@ def shifts_of(types: Iterable[str], levels: Iterable[int] = range(1, 6)) -> tupl
 class SelfCalibration:
     """Self-calibration on a user's model: the shifts it simulates, its budgets, and its energy meter.
 
+    With ``plan="auto"`` (the default) ``shifts``, ``seeds``, ``max_epochs``, ``scratch_epochs`` and
+    ``data_fraction`` are upper limits: before starting, ``calibration.plan.plan_self_calibration``
+    times a few training steps and picks a prefix of the shifts, the seeds, the caps and the fraction
+    that fit ``max_minutes`` and still give the forecaster its 8 retraining records (or refuses, naming
+    the budget that would). ``plan="fixed"`` runs them as given.
+
     Attributes:
-        shifts: distribution shifts as "TYPE:LEVEL" strings, each one case.
-        seeds: repetitions of every case.
+        shifts: distribution shifts as "TYPE:LEVEL" strings, each one case (auto: the first ones are used).
+        seeds: repetitions of every case (auto: at most this many, more only to fit the budget).
         max_epochs: cap of a retraining run (reaching it marks the record censored).
         scratch_epochs: budget of each from-scratch run.
         max_minutes: wall-clock budget (None: none); the sweep stops cleanly.
         max_cases: count budget (None: every case); the sweep stops after this many cases.
         data_fraction: share of the original data used (stratified), for large datasets.
+        plan: "auto" (fit the budget) or "fixed" (run these settings as given).
         target_rule, plateau_delta, plateau_patience: when a retraining run counts as done (``SweepConfig``).
         measure_energy: meter every run with codecarbon (an estimate without power counters).
         country_iso: ISO3 code of the grid whose annual intensity turns kWh into CO2.
@@ -94,7 +115,7 @@ class SelfCalibration:
     """
 
     shifts: tuple[str, ...] = SELF_CALIBRATION_SHIFTS
-    seeds: int = 1
+    seeds: int = 2
     max_epochs: int = 30
     scratch_epochs: int = 30
     max_minutes: float | None = None
@@ -106,6 +127,7 @@ class SelfCalibration:
     measure_energy: bool = True
     country_iso: str = "DEU"
     tracking_mode: str = "process"
+    plan: str = "auto"
 
     def sweep_config(self) -> SweepConfig:
         """The sweep these settings run."""

@@ -18,27 +18,35 @@ Cases run first seed first, so a budget that runs out still covers every shift.
 from __future__ import annotations
 
 import functools
-import math
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 import torch
 
 from resque_core.calibration.cases import Case
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.labels import Labels
+from resque_core.calibration.progress import SweepClock, SweepEvent
 from resque_core.calibration.rows import make_row
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
+from resque_core.retraining.results import EpochRecord
 from resque_core.retraining.targets import plateau_onset, reachable_settled_acc
+
+EpochHook = Callable[[str, EpochRecord, int], None]  # (run kind, the epoch's record, the run's cap)
 
 
 @dataclass(frozen=True)
 class SweepResult:
-    """The records of a sweep and how it went (``wall_s`` in seconds)."""
+    """The records of a sweep and how it went (``wall_s`` in seconds).
+
+    ``runs_planned`` and ``runs_done`` count training runs (retraining and from scratch), ``cases_*``
+    retraining cases; ``budget`` names the budget that stopped it ("time budget", "count budget", or "").
+    ``energy_kwh`` is every metered epoch's energy in kWh, dropped runs included (None: not measured):
+    what the sweep consumed, more than its records' costs, which stop at each run's target.
+    """
 
     rows: tuple[dict, ...]
     runs_planned: int
@@ -46,30 +54,65 @@ class SweepResult:
     stopped_by_budget: bool
     wall_s: float
     notes: tuple[str, ...] = ()
+    cases_planned: int = 0
+    cases_done: int = 0
+    budget: str = ""
+    energy_kwh: float | None = None
+    energy_estimated: bool = True
+
+
+class Job(NamedTuple):
+    """One case of a sweep: how to build it, its seed, the labels of its records, and its shift (or split)."""
+
+    make_case: Callable[[], tuple[torch.nn.Module, Case]]
+    seed: int
+    labels: Labels
+    shift: Hashable
 
 
 def run_case(
-    model: torch.nn.Module, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop: Callable[[], bool]
+    model: torch.nn.Module,
+    case: Case,
+    seed: int,
+    cfg: SweepConfig,
+    labels: Labels,
+    should_stop: Callable[[], bool],
+    on_epoch: EpochHook | None = None,
 ) -> list[dict]:
-    """Retrain on one case (and first run its from-scratch reference if it has none); its records."""
+    """Retrain on one case (and first run its from-scratch reference if it has none); its records.
+
+    ``on_epoch`` hears every finished epoch of every run, with the run's kind ("scratch" or "retrain").
+    """
     if cfg.target_rule == "reachable":
-        return _run_reachable_case(model, case, seed, cfg, labels, should_stop)
+        return _run_reachable_case(model, case, seed, cfg, labels, should_stop, on_epoch)
     rows = []
     if case.scratch_acc is None:
-        scratch = _scratch_run(model, case, seed, cfg, labels, should_stop)
+        scratch = _scratch_run(model, case, seed, cfg, labels, should_stop, on_epoch)
         if scratch is None:
             return rows
         rows.append(scratch)
     config = _config(case, seed, cfg, target_rule=cfg.target_rule, max_epochs=cfg.max_epochs)
-    result = retrain(model, case.train, case.val, config, meter=labels.meter, should_stop=should_stop)
+    result = retrain(
+        model, case.train, case.val, config, labels.meter, _hook(on_epoch, "retrain", cfg.max_epochs), should_stop
+    )
     if result.cancelled:
         return rows
     rows.append(make_row(labels, case, seed, "retrain", result, result.epochs, result.censored))
     return rows
 
 
+def _hook(on_epoch: EpochHook | None, run_kind: str, cap: int) -> Callable[[EpochRecord], None] | None:
+    return None if on_epoch is None else lambda record: on_epoch(run_kind, record, cap)
+
+
 def _run_reachable_case(
-    model: torch.nn.Module, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop: Callable[[], bool]
+    model: torch.nn.Module,
+    case: Case,
+    seed: int,
+    cfg: SweepConfig,
+    labels: Labels,
+    should_stop: Callable[[], bool],
+    on_epoch: EpochHook | None = None,
 ) -> list[dict]:
     """The "reachable" rule: the reference is the better of the from-scratch and the fine-tuned best.
 
@@ -79,13 +122,14 @@ def _run_reachable_case(
     """
     scratch = None
     if case.scratch_acc is None:
-        scratch = _train_from_scratch(model, case, seed, cfg, should_stop, labels)
+        scratch = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
         if scratch is None:
             return []
     settled = reachable_settled_acc(case.base_acc, cfg.tolerance, cfg.scratch_frac)
     stop_at = case.base_acc - cfg.tolerance if case.scratch_acc >= settled else settled
     config = _config(case, seed, cfg, target_rule="fixed", target_acc=stop_at, max_epochs=cfg.max_epochs)
-    finetune = retrain(model, case.train, case.val, config, meter=labels.meter, should_stop=should_stop)
+    hook = _hook(on_epoch, "retrain", cfg.max_epochs)
+    finetune = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
     if finetune.cancelled:
         return []
     target = _config(case, seed, cfg, target_rule="reachable", finetune_acc=finetune.best_val_acc).resolve_target()
@@ -101,12 +145,11 @@ def _row_at_target(labels: Labels, case: Case, seed: int, run_kind: str, result,
     return make_row(labels, case, seed, run_kind, result, epochs, censored, target=target)
 
 
-def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: Labels):
+def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: Labels, on_epoch=None):
     """The case's from-scratch run for ``scratch_epochs`` (None if cancelled); sets the case's scratch accuracy."""
     config = _config(case, seed, cfg, target_rule="fixed", target_acc=1.0, max_epochs=cfg.scratch_epochs)
-    result = retrain(
-        model, case.train, case.val, replace(config, from_scratch=True), meter=labels.meter, should_stop=should_stop
-    )
+    hook = _hook(on_epoch, "scratch", cfg.scratch_epochs)
+    result = retrain(model, case.train, case.val, replace(config, from_scratch=True), labels.meter, hook, should_stop)
     if result.cancelled:
         return None
     case.scratch_cache[case.shift] = result.best_val_acc
@@ -129,9 +172,9 @@ def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig
     )
 
 
-def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop) -> dict | None:
+def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch) -> dict | None:
     """Train from scratch for ``scratch_epochs``; set the case's scratch accuracy; its record at the target."""
-    result = _train_from_scratch(model, case, seed, cfg, should_stop, labels)
+    result = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
     if result is None:
         return None
     target, rule = _config(case, seed, cfg, target_rule=cfg.target_rule).resolve_target()
@@ -148,42 +191,54 @@ def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels,
 
 
 def run_sweep(
-    jobs: list[tuple[Callable[[], tuple[torch.nn.Module, Case]], int, Labels]],
+    jobs: list[Job],
     cfg: SweepConfig,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[SweepEvent], None] | None = None,
+    started: float | None = None,
 ) -> SweepResult:
-    """Run ``(make_case, seed, labels)`` jobs in order within ``cfg.max_minutes`` and ``cfg.max_cases``.
+    """Run the jobs in order within ``cfg.max_minutes`` (counted from ``started``, a ``time.monotonic()``
+    reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
-    t0 = time.monotonic()
-    deadline = t0 + 60 * cfg.max_minutes if cfg.max_minutes else math.inf
-    over = lambda: time.monotonic() > deadline  # noqa: E731
-    planned = len(jobs) if cfg.max_cases is None else min(len(jobs), cfg.max_cases)
+    clock = SweepClock(started, cfg.max_minutes, progress)
+    planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
+    clock.runs_planned = len(planned) + len({(id(j.labels), j.shift) for j in planned})
     rows, done, skipped, notes = [], 0, 0, []
-    for make_case, seed, labels in jobs:
-        if over() or done >= planned:
+    for job in planned:
+        if clock.over():
             break
-        model, case = make_case()
+        clock.say("case", f"{job.shift} seed {job.seed}")
+        model, case = job.make_case()
         try:
-            new_rows = run_case(model, case, seed, cfg, labels, over)
+            new_rows = run_case(model, case, job.seed, cfg, job.labels, clock.over, clock.epoch)
         except RetrainError as exc:
-            notes.append(f"{case.shift} seed {seed} skipped: {exc}")
+            notes.append(f"{case.shift} seed {job.seed} skipped: {exc}")
             skipped += 1
             continue
         rows += new_rows
         done += bool(new_rows) and new_rows[-1]["run_kind"] == "retrain"
-        if progress is not None:
-            progress(f"[{done}/{planned}] {case.shift} seed {seed}: {_describe(new_rows)}")
+        clock.finish_case(new_rows)
+        clock.say("run", f"{case.shift} seed {job.seed}: {_describe(new_rows)}")
+    budget = ""
     if done + skipped < len(jobs):
-        budget = (
-            f"count budget of {cfg.max_cases} cases"
-            if cfg.max_cases is not None and done >= cfg.max_cases
-            else f"time budget of {cfg.max_minutes:g} min"
-        )
-        notes.append(f"{budget} reached after {done} of {len(jobs)} cases; stopped")
-    stopped = done + skipped < len(jobs)
-    return SweepResult(tuple(rows), len(jobs), done, stopped, time.monotonic() - t0, tuple(notes))
+        count_budget = cfg.max_cases is not None and done + skipped >= cfg.max_cases
+        budget = "count budget" if count_budget else "time budget"
+        limit = f"{cfg.max_cases} cases" if count_budget else f"{cfg.max_minutes:g} min"
+        notes.append(f"{budget} of {limit} reached after {done} of {len(jobs)} cases; stopped")
+    return SweepResult(
+        tuple(rows),
+        clock.runs_planned,
+        len(rows),
+        bool(budget),
+        clock.elapsed(),
+        tuple(notes),
+        cases_planned=len(planned),
+        cases_done=done,
+        budget=budget,
+        energy_kwh=clock.energy_kwh,
+        energy_estimated=clock.estimated,
+    )
 
 
 def _describe(rows: list[dict]) -> str:
@@ -194,14 +249,14 @@ def _describe(rows: list[dict]) -> str:
     return "; ".join(parts) or "dropped (budget)"
 
 
-def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, Labels]]) -> list:
-    """Jobs ``(make_case, seed, labels)`` from ``(case builder, items, labels)`` groups, seed by seed.
+def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, Labels]]) -> list[Job]:
+    """Jobs from ``(case builder, items, labels)`` groups, seed by seed.
 
     Every item runs at the first seed before any runs at the next, so a budget that runs out early
     still covers every shift once.
     """
     return [
-        (functools.partial(builder.case, item, seed), seed, labels)
+        Job(functools.partial(builder.case, item, seed), seed, labels, item)
         for seed in seeds
         for builder, items, labels in groups
         for item in items

@@ -36,12 +36,25 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--shifts",
         default=None,
-        help="TYPE:LEVEL list (self-calibration; default gaussian_noise:1,3,5, gaussian_blur:2,4, contrast:3)",
+        help="TYPE:LEVEL list (self-calibration; default ten: gaussian_noise, gaussian_blur and contrast at "
+        "several levels; the plan takes the first ones that fit)",
+    )
+    p.add_argument(
+        "--plan",
+        default="auto",
+        choices=("auto", "fixed"),
+        help="self-calibration: auto (default) times a few steps first and picks the shifts, seeds, epoch caps "
+        "and data fraction that fit --max-minutes with the 8 records the forecaster needs; fixed runs them as given",
     )
     p.add_argument("--types", nargs="+", default=None, help="demo shift types (default: all)")
     p.add_argument("--levels", default="1-5", help="demo levels, e.g. 1-5 or 1,3,5")
     p.add_argument("--no-tasks", action="store_true", help="demo without the task splits")
-    p.add_argument("--seeds", type=int, default=None, help="repetitions per case (demo 3, self-calibration 1)")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=None,
+        help="repetitions per case (demo 3; self-calibration at most 2 with --plan auto)",
+    )
     p.add_argument("--data-fraction", type=float, default=1.0, help="share of the original data to use")
     p.add_argument("--max-epochs", type=int, default=30, help="cap per retraining run (censored beyond; default 30)")
     p.add_argument("--scratch-epochs", type=int, default=30, help="budget of each from-scratch run (default 30)")
@@ -127,6 +140,7 @@ def _settings(args: argparse.Namespace):
         "measure_energy": not args.no_energy,
         "country_iso": args.country,
         "tracking_mode": args.tracking_mode,
+        "plan": args.plan,
     }
     if args.shifts:
         given["shifts"] = tuple(str(ShiftSpec.parse(s)) for s in args.shifts.split(",") if s.strip())
@@ -164,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from resque_core.calibration import campaigns as calibrate
+    from resque_core.calibration.plan import needed_records
+    from resque_core.calibration.progress import outcome
     from resque_core.retraining.meters import CodecarbonMeter
 
     if args.demo == bool(args.checkpoint or args.original):
@@ -172,7 +188,7 @@ def run(args: argparse.Namespace) -> int:
         raise RetrainError("self-calibration needs both --checkpoint PATH and --original SOURCE")
     cfg = _config(args)
     torch.set_num_threads(args.threads)
-    say = (lambda m: print(m, file=sys.stderr, flush=True)) if not args.json else None
+    say = (lambda event: print(event.line(), file=sys.stderr, flush=True)) if not args.json else None
     started, load0 = time.time(), os.getloadavg()
     if args.demo:
         meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
@@ -180,7 +196,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         settings = _settings(args)
         meter = settings.meter()
-        result = calibrate.self_calibrate(model_source(args), args.original, settings, say, class_map=args.class_map)
+        result = _self_calibrate(calibrate, model_source(args), args.original, settings, say, args.class_map)
     frame = calibrate.records_frame(result)
     summary = calibrate.summarize(frame)
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo else None)
@@ -195,8 +211,18 @@ def run(args: argparse.Namespace) -> int:
         store = RecordStore(args.db)
         store.add(frame)
         summary["db"] = str(store.path)
-    _report(summary, result, out, args.json)
+    _report(summary, result, out, args.json, outcome(result, needed_records()).message)
     return 0
+
+
+def _self_calibrate(calibrate, model, original: str, settings, say, class_map: str | None):
+    """``self_calibrate``, with a budget refusal that names this command's flag."""
+    from resque_core.calibration.plan import BudgetTooSmall
+
+    try:
+        return calibrate.self_calibrate(model, original, settings, say, class_map=class_map)
+    except BudgetTooSmall as exc:
+        raise RetrainError(f"{exc} (--max-minutes {exc.needed_minutes})") from exc
 
 
 def _write_csv(frame, path: pathlib.Path) -> None:
@@ -230,7 +256,9 @@ def _provenance(args, cfg, result, summary: dict, started: float, load0: tuple, 
         "energy": _energy_note(meter),
         "sweep": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()},
         "runs_planned": result.runs_planned,
-        "cases_done": result.runs_done,
+        "runs_done": result.runs_done,
+        "cases_planned": result.cases_planned,
+        "cases_done": result.cases_done,
         "stopped_by_budget": result.stopped_by_budget,
         "notes": list(result.notes),
         "summary": summary,
@@ -256,9 +284,10 @@ def _energy_note(meter) -> str:
     )
 
 
-def _report(summary: dict, result, out, as_json: bool) -> None:
+def _report(summary: dict, result, out, as_json: bool, ending: str) -> None:
     summary = {
         **summary,
+        "outcome": ending,
         "wall_s": round(result.wall_s, 1),
         "stopped_by_budget": result.stopped_by_budget,
         "notes": list(result.notes),
@@ -279,3 +308,4 @@ def _report(summary: dict, result, out, as_json: bool) -> None:
     print(f"  from scratch cost more epochs than retraining for {summary['scratch_costlier']}")
     for note in result.notes:
         print(f"  note: {note}")
+    print(ending)

@@ -274,6 +274,9 @@ def test_self_calibration_feeds_the_forecast(demo):
     argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--shifts", shifts, "--max-minutes", "120"]
     argv += ["--max-cases", "10", "--max-epochs", "5", "--scratch-epochs", "5", "--no-energy"]
     assert at.session_state["selfcal_settings"] == _settings(build_parser().parse_args(argv))
+    plan = [m.value for m in at.markdown if m.value.startswith("Plan: [")]  # said before the first run
+    assert len(plan) == 1 and "20 runs (10 retraining, 10 from scratch; 10 shifts x 1 seed)" in plan[0]
+    assert any(t.value.startswith("[20/20 runs, ") for t in at.text)  # the live line, at its last event
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]

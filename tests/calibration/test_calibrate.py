@@ -14,7 +14,7 @@ from resque_core.calibration.cases import DistCases, TaskCases, class_label, str
 from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.rows import cost_at
-from resque_core.calibration.sweep import run_case, run_sweep
+from resque_core.calibration.sweep import Job, run_case, run_sweep
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
@@ -74,7 +74,7 @@ def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
     demo = _config(parse(["calibrate", "--demo"]))
     assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
     own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
-    assert own.max_minutes is None and own.seeds == (0,) and len(own.shifts) == 6
+    assert own.max_minutes is None and own.seeds == (0, 1) and len(own.shifts) == 10
     assert own == SelfCalibration().sweep_config()  # the CLI's defaults are the settings object's (the page's too)
 
 
@@ -173,7 +173,7 @@ def test_budget_stops_cleanly_and_an_empty_sweep_is_refused():
         raise AssertionError("no case may start once the budget is spent")
 
     cfg = SweepConfig(max_minutes=1e-9)
-    result = run_sweep([(never, 0, Labels("m", "d", "p", None))], cfg)
+    result = run_sweep([Job(never, 0, Labels("m", "d", "p", None), "x")], cfg)
     assert result.stopped_by_budget and result.runs_done == 0 and result.rows == ()
     assert "budget" in result.notes[0]
     with pytest.raises(RetrainError, match="no records"):
@@ -225,8 +225,15 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     shifts = "gaussian_blur:4,gaussian_noise:2,contrast:3"
     opts = ["--shifts", shifts, "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
     assert main([*argv, *opts, "--max-cases", "1", *TINY]) == 0  # a count budget: one case of three
-    printed = capsys.readouterr().out
+    captured = capsys.readouterr()
+    printed, events = captured.out, captured.err.splitlines()
     assert "2 records" in printed and "count budget of 1 cases reached after 1 of 3 cases" in printed
+    assert printed.rstrip().endswith(
+        "the count budget stopped the sweep after 2 runs: 1 retraining record, the forecaster needs 8 (2 records saved)"
+    )
+    assert events[0].startswith("[0.0 min] loading the model") and any("2 runs (1 retraining" in e for e in events)
+    assert sum(" runs, " in e and "from scratch, epoch" in e for e in events) == 2  # each epoch, as it ends
+    assert events[-1].startswith("[2/2 runs, ")
     stored = RecordStore(db).all()
     assert len(stored) == 2 and set(stored.run_kind) == {"retrain", "scratch"}
     assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()
@@ -260,5 +267,5 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
 def test_bad_arguments_fail_with_one_line(argv, message, capsys, tmp_path):
     argv = [a if a != "IGNORED" else str(tmp_path / "db") for a in argv]
     assert main(["calibrate", *argv]) == 2
-    err = capsys.readouterr().err
-    assert message in err and err.startswith("error: ")
+    err = capsys.readouterr().err  # progress lines may come first (the loading); the error is one line, the last
+    assert message in err and err.count("error: ") == 1 and err.splitlines()[-1].startswith("error: ")

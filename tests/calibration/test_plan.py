@@ -1,0 +1,133 @@
+"""Planning a self-calibration to a budget, its progress events and its one outcome message."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from resque_core.calibration.campaigns import self_calibrate
+from resque_core.calibration.config import SelfCalibration
+from resque_core.calibration.plan import BudgetTooSmall, plan_self_calibration, spread
+from resque_core.calibration.progress import outcome
+from resque_core.calibration.sweep import SweepResult
+from resque_core.cli import main
+from resque_core.data import DigitsDataset
+from resque_core.forecast.forecaster import MIN_RECORDS
+from resque_core.model.checkpoint import load_checkpoint
+from resque_core.model.source import ModelSource
+
+TINY = SelfCalibration(
+    shifts=("gaussian_noise:5", "gaussian_blur:5"),
+    seeds=1,
+    max_epochs=2,
+    scratch_epochs=2,
+    data_fraction=0.5,
+    measure_energy=False,
+    plan="fixed",
+)
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def default_model():
+    return load_checkpoint("default"), DigitsDataset()
+
+
+@pytest.fixture(scope="module")
+def tiny_run():
+    """A real self-calibration of the default model (2 shifts, cap 2), with every event it reported."""
+    torch.set_num_threads(1)
+    events = []
+    result = self_calibrate(ModelSource(), "digits", TINY, events.append)
+    return result, events
+
+
+def test_the_default_settings_can_reach_the_forecasters_minimum():
+    defaults = SelfCalibration()
+    assert defaults.plan == "auto" and len(defaults.shifts) * defaults.seeds >= MIN_RECORDS
+    assert len(defaults.shifts) >= MIN_RECORDS  # even at one seed
+    assert {s.split(":")[0] for s in defaults.shifts[:3]} == {"gaussian_noise", "gaussian_blur", "contrast"}
+
+
+def test_a_budget_gets_a_plan_that_fits_it_and_meets_the_minimum(default_model):
+    plan = plan_self_calibration(*default_model, SelfCalibration(max_minutes=2, measure_energy=False))
+    s = plan.settings
+    assert plan.meets_minimum and plan.cases >= MIN_RECORDS and s.plan == "fixed"
+    assert plan.cases == len(s.shifts) * s.seeds and plan.scratch_runs == len(s.shifts)
+    assert 0 < plan.estimated_s <= 0.85 * 120
+    assert s.max_epochs <= 30 and s.seeds <= 2 and 0 < s.data_fraction <= 1
+    assert s.shifts == spread(SelfCalibration().shifts)[: len(s.shifts)]  # a spread prefix of the shifts
+    assert plan.sentence().startswith(f"{plan.runs} runs ({plan.cases} retraining, {plan.scratch_runs} from scratch")
+    assert f"epoch cap {s.max_epochs}" in plan.sentence() and "about" in plan.sentence()
+
+
+def test_an_impossible_budget_is_refused_with_the_budget_that_would_do(default_model):
+    with pytest.raises(BudgetTooSmall, match=r"give it \d+ min") as refused:
+        plan_self_calibration(*default_model, SelfCalibration(max_minutes=0.001, measure_energy=False))
+    needed = refused.value.needed_minutes
+    assert needed >= 1 and f"give it {needed} min" in str(refused.value) and "8 retraining runs" in str(refused.value)
+    plan = plan_self_calibration(*default_model, SelfCalibration(max_minutes=needed, measure_energy=False))
+    assert plan.meets_minimum
+
+
+def test_the_cli_names_its_flag_when_it_refuses(capsys):
+    argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--max-minutes", "0.001", "--no-energy"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("error: ") == 1 and "timing a few training steps" in err
+    assert "give it" in err and "(--max-minutes " in err
+
+
+def test_a_count_budget_under_the_minimum_runs_as_given_and_says_so(default_model):
+    settings = SelfCalibration(max_cases=2, max_minutes=60, measure_energy=False)
+    plan = plan_self_calibration(*default_model, settings)
+    assert plan.cases == 2 and not plan.meets_minimum and plan.settings.shifts == settings.shifts
+    assert "fewer than the 8 the forecaster needs" in plan.sentence()
+
+
+def test_the_estimate_is_within_a_factor_of_the_real_run(default_model, tiny_run):
+    plan = plan_self_calibration(*default_model, TINY)
+    assert plan.settings == TINY and (plan.cases, plan.scratch_runs) == (2, 2)
+    result, _ = tiny_run
+    assert result.runs_done == 4 and len(result.rows) == 4
+    assert plan.estimated_s / 3 < result.wall_s < 3 * plan.estimated_s
+
+
+def test_progress_arrives_from_the_first_second_and_counts_every_run(tiny_run):
+    result, events = tiny_run
+    kinds = [e.kind for e in events]
+    assert kinds[:3] == ["start", "start", "plan"] and kinds.index("plan") < kinds.index("case")
+    assert events[2].message.startswith("4 runs (2 retraining, 2 from scratch") and "epoch cap 2" in events[2].message
+    epochs = [e for e in events if e.kind == "epoch"]
+    assert [(e.run_kind, e.epoch) for e in epochs[:2]] == [("scratch", 1), ("scratch", 2)]
+    assert all(e.max_epochs == 2 and e.runs_planned == 4 for e in epochs)
+    runs = [e for e in events if e.kind == "run"]
+    assert [e.runs_done for e in runs] == [2, 4]  # no repeated counter
+    done = [e.runs_done for e in events]
+    assert done == sorted(done) and events[-1].runs_done == 4 and events[-1].fraction == 1.0
+    assert [e.elapsed_s for e in events] == sorted(e.elapsed_s for e in events)
+    assert events[-1].line().startswith("[4/4 runs, ") and result.notes[0].startswith("plan: 4 runs")
+
+
+def _rows(usable: int, censored: int = 0, scratch: int = 0) -> tuple[dict, ...]:
+    retrain = [{"run_kind": "retrain", "censored": False, "kwh": 1e-3} for _ in range(usable)]
+    retrain += [{"run_kind": "retrain", "censored": True, "kwh": 1e-3} for _ in range(censored)]
+    return (*retrain, *({"run_kind": "scratch", "censored": True, "kwh": 1e-3} for _ in range(scratch)))
+
+
+def test_one_outcome_message_for_success_partial_and_short():
+    ok = SweepResult(_rows(8, scratch=4), 12, 12, False, 522.0, energy_kwh=0.0125, energy_estimated=True)
+    done = outcome(ok, 8)
+    assert done.usable and done.message == "12 runs in 8.7 min: the forecaster can use them; energy 12.5 Wh (estimated)"
+    cut = SweepResult(_rows(3, scratch=2), 12, 5, True, 900.0, budget="time budget")
+    partial = outcome(cut, 8)
+    assert not partial.usable and partial.usable_records == 3 and partial.records == 5
+    assert partial.message == (
+        "the time budget ran out after 5 of 12 runs: 3 retraining records, the forecaster needs 8 (5 records saved)"
+    )
+    short = outcome(SweepResult(_rows(6, censored=2), 8, 8, False, 60.0), 8)
+    assert not short.usable and short.message.startswith("8 runs in 1.0 min, but 6 retraining records")
