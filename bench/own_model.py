@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import tempfile
@@ -82,11 +83,17 @@ def train(x, y, minutes: float, out: Path) -> dict:
     return {"epochs": epochs, "held_out_accuracy": acc, "seconds": time.perf_counter() - started}
 
 
-def cli(*args: str, timeout_s: float = 3600) -> tuple[dict | str, float]:
-    """Run ``python -m resque_core ARGS``; its JSON (or text) output and wall time."""
+def cli(*args: str, db: Path | None = None, timeout_s: float = 3600) -> tuple[dict | str, float]:
+    """Run ``python -m resque_core ARGS`` (with ``RESQUE_DB=db``); its JSON (or text) output and wall time."""
+    env = {**os.environ, **({"RESQUE_DB": str(db)} if db else {})}
     started = time.perf_counter()
     done = subprocess.run(
-        [sys.executable, "-m", "resque_core", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout_s
+        [sys.executable, "-m", "resque_core", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        env=env,
     )
     wall = time.perf_counter() - started
     if done.returncode != 0:
@@ -118,7 +125,7 @@ def journey(args: argparse.Namespace, out: Path) -> dict:
         "calibrate", *model, *data, "--max-minutes", str(args.calibrate_minutes), "--db", str(db), "--json"
     )
     fc_own, steps["forecast from the self-calibration"] = cli(
-        "forecast", "--index", str(index["resque"]), "--records", str(db), *probe, *model, "--json"
+        "forecast", "--index", str(index["resque"]), "--records", "db", *probe, *model, "--json", db=db
     )
     real, steps["validate (real retraining)"] = cli(
         "validate", *model, *data, "--shift", "gaussian_noise:3", "--max-epochs", "10", "--json"
