@@ -21,11 +21,7 @@ def register(subparsers) -> None:
         "the paper's 50/30/20 split (plus --shift), or for --kind task the classes the model does not know.",
     )
     add_model_arguments(p)
-    p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
-    p.add_argument("--new", help="new data (default: simulated from --original)")
-    p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
-    p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
-    add_class_map_argument(p, "--original")
+    add_data_arguments(p)
     p.add_argument(
         "--variant",
         choices=("centroids", "kmeans++", "flat"),
@@ -39,6 +35,15 @@ def register(subparsers) -> None:
     p.add_argument("--allow-download", action="store_true", help="let torchvision:NAME sources download")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     p.set_defaults(func=run)
+
+
+def add_data_arguments(p: argparse.ArgumentParser) -> None:
+    """The data options ``index`` and ``validate`` share: the original and new data, the shift, the kind."""
+    p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
+    p.add_argument("--new", help="new data (default: simulated from --original)")
+    p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
+    p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
+    add_class_map_argument(p, "--original")
 
 
 def _model_fields(args: argparse.Namespace) -> dict:

@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from resque_core.commands.class_map_arg import add_class_map_argument
+from resque_core.commands.index import add_data_arguments
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
 
@@ -24,11 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "energy with codecarbon. --record adds the run to your calibration history.",
     )
     add_model_arguments(p)
-    p.add_argument("--original", default="digits", help="data the model was trained on (default: digits)")
-    p.add_argument("--new", help="new data (default: simulated from --original)")
-    add_class_map_argument(p, "--original")
-    p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
-    p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
+    add_data_arguments(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
         "--rule",
