@@ -46,7 +46,7 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     add_class_map_argument(p, "--original")
 
 
-def _model_fields(args: argparse.Namespace) -> dict:
+def model_fields(args: argparse.Namespace) -> dict:
     """The request's model fields (``IndexRequest`` names them as ``ModelSource`` does)."""
     model = model_source(args)
     return {**model.inputs(), "input_spec": model.input_spec}
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ResqueError(f"--seed must be a non-negative integer; got {args.seed}")
     request = IndexRequest(
-        **_model_fields(args),
+        **model_fields(args),
         original=args.original,
         new=args.new,
         shift=args.shift,

@@ -10,8 +10,8 @@ import argparse
 import json
 import sys
 
-from resque_core.commands.index import add_data_arguments
-from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.commands.index import add_data_arguments, model_fields
+from resque_core.commands.model_args import add_model_arguments
 from resque_core.errors import RetrainError
 
 
@@ -46,16 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.validation import ValidationSettings, validate, validation_record
-    from resque_core.data import build_pair, open_source
-    from resque_core.index.class_check import confirmed_class_map
-    from resque_core.index.compute import compute_index
+    from resque_core.index.compute import index_of, prepare_index
     from resque_core.index.request import IndexRequest
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
-    model = model_source(args)
     request = IndexRequest(
-        **{**model.inputs(), "input_spec": model.input_spec},
+        **model_fields(args),
         original=args.original,
         new=args.new,
         shift=args.shift,
@@ -64,19 +61,8 @@ def run(args: argparse.Namespace) -> int:
         class_map=args.class_map,
         max_points=0,
     )
-    report = compute_index(request)
-    original = open_source(args.original)
-    loaded = model.load(data=original)
-    class_map = confirmed_class_map(loaded, original, args.kind, args.class_map, args.seed)
-    pair = build_pair(
-        original,
-        open_source(args.new) if args.new else None,
-        kind=args.kind,
-        shift=args.shift,
-        seed=args.seed,
-        model_classes=loaded.class_names,
-        class_map=class_map,
-    )
+    loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
+    report = index_of(request, loaded, pair)
     settings = ValidationSettings(
         target_rule=args.rule,
         max_epochs=args.max_epochs,
@@ -93,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         else None
     )
     result = validate(loaded, pair.new, settings, progress=say)
-    row = validation_record(result, report, settings, model=str(model.checkpoint), dataset=str(args.original))
+    row = validation_record(result, report, settings, model=str(request.checkpoint), dataset=str(args.original))
     if args.record:
         from resque_core.forecast.records import RecordStore
 

@@ -13,6 +13,7 @@ import logging
 import time
 from dataclasses import replace
 
+from resque_core.data.pair import DataPair
 from resque_core.errors import ResqueError
 from resque_core.index.class_check import confirmed_class_map
 from resque_core.index.dist import run_dist
@@ -20,8 +21,9 @@ from resque_core.index.progress import Progress
 from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
 from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
+from resque_core.model.loaded import LoadedModel
 
-__all__ = ["compute_index"]
+__all__ = ["compute_index", "index_of", "prepare_index"]
 
 log = logging.getLogger(__name__)
 
@@ -36,13 +38,23 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     Raises:
         ResqueError: any bad input (checkpoint, data, shift, layer, device), with a message to act on.
     """
+    start = time.perf_counter()
+    loaded, pair = prepare_index(request)
+    return index_of(request, loaded, pair, progress, started=start)
+
+
+def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
+    """Check the request, load the model and build the data pair it compares (relabeled if confirmed).
+
+    ``compute_index`` runs it; a caller that also retrains on the pair (``validate``) runs it once and
+    passes the result to ``index_of``.
+    """
     if request.kind not in KINDS:
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
     from resque_core.data import ShiftSpec, build_pair
 
-    start = time.perf_counter()
     if request.shift:
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
     original = _open(request.original, request.allow_download)
@@ -58,6 +70,18 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
         model_classes=loaded.class_names,
         class_map=class_map,
     )
+    return loaded, pair
+
+
+def index_of(
+    request: IndexRequest,
+    loaded: LoadedModel,
+    pair: DataPair,
+    progress: Progress | None = None,
+    started: float | None = None,
+) -> IndexReport:
+    """The index of a prepared model and pair; ``seconds`` counts from ``started`` (default: now)."""
+    start = time.perf_counter() if started is None else started
     run = run_dist if request.kind == "dist" else run_task
     report = run(request, loaded, pair, progress)
     seconds = time.perf_counter() - start
