@@ -97,11 +97,26 @@ def layers(inputs: dict[str, Any], original: str | None = None) -> list[Any]:
 
 
 INDEX_ENTRIES = 16
+PROBE_ENTRIES = 4
 
 
 @st.cache_resource(show_spinner=False)
-def _index_store() -> OrderedDict:
-    return OrderedDict()
+def _stores() -> dict[str, OrderedDict]:
+    return {}
+
+
+def _computed_once(name: str, key: Any, entries: int, compute: Callable[[], Any]) -> Any:
+    """``compute()`` once per JSON-able ``key`` in the bounded store ``name`` (the oldest leave first),
+    shared by every session: for results whose computation draws progress outside it, which a
+    ``st.cache_data`` hit would replay."""
+    store = _stores().setdefault(name, OrderedDict())
+    text = json.dumps(key, sort_keys=True, default=str)
+    if text not in store:
+        store[text] = compute()
+        while len(store) > entries:
+            store.popitem(last=False)
+    store.move_to_end(text)
+    return store[text]
 
 
 def index_report(request: dict[str, Any], progress: Callable[[int, int], None] | None = None) -> Any:
@@ -114,16 +129,9 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
     from resque_core.index.compute import compute_index
     from resque_core.index.request import IndexRequest
 
-    key = json.dumps(request, sort_keys=True, default=str)
-    store = _index_store()
-    if key not in store:
-        spec = request.get("input_spec")
-        fields = {**request, "input_spec": InputSpec.from_dict(spec) if isinstance(spec, dict) else spec}
-        store[key] = compute_index(IndexRequest(**fields), progress=progress)
-        while len(store) > INDEX_ENTRIES:
-            store.popitem(last=False)
-    store.move_to_end(key)
-    return store[key]
+    spec = request.get("input_spec")
+    fields = {**request, "input_spec": InputSpec.from_dict(spec) if isinstance(spec, dict) else spec}
+    return _computed_once("index", request, INDEX_ENTRIES, lambda: compute_index(IndexRequest(**fields), progress))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -184,14 +192,6 @@ def hardware_profiles() -> dict[str, dict]:
     return load_hardware_profiles()
 
 
-PROBE_ENTRIES = 4
-
-
-@st.cache_resource(show_spinner=False)
-def _probe_store() -> OrderedDict:
-    return OrderedDict()
-
-
 def probe(
     data_inputs: dict[str, Any],
     model_inputs: dict[str, Any],
@@ -207,13 +207,9 @@ def probe(
     from resque_core.data import Preprocessed
     from resque_core.retraining.probe import probe as run_probe
 
-    key = json.dumps([data_inputs, model_inputs, steps], sort_keys=True, default=str)
-    store = _probe_store()
-    if key not in store:
+    def measure() -> Any:
         loaded = model(model_inputs, data_inputs.get("original"))
         _, new = data_pair(data_inputs, tuple(loaded.class_names))
-        store[key] = run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
-        while len(store) > PROBE_ENTRIES:
-            store.popitem(last=False)
-    store.move_to_end(key)
-    return store[key]
+        return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
+
+    return _computed_once("probe", [data_inputs, model_inputs, steps], PROBE_ENTRIES, measure)
