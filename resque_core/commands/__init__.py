@@ -3,4 +3,15 @@
 ``python -m resque_core COMMAND --help`` describes each; ``resque_core.cli`` assembles them.
 """
 
-__all__ = ["calibrate", "forecast", "index", "layers", "model_args", "report", "schedule", "validate"]
+__all__ = [
+    "calibrate",
+    "calibration_output",
+    "class_map_arg",
+    "forecast",
+    "index",
+    "layers",
+    "model_args",
+    "report",
+    "schedule",
+    "validate",
+]

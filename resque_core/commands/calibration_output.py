@@ -1,0 +1,72 @@
+"""What ``calibrate`` writes beside its records: the CSV as the shipped default keeps it, and the
+provenance JSON (command, machine, versions, energy method, sweep settings, outcome)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import pathlib
+import platform
+import shlex
+import sys
+
+__all__ = ["command_line", "energy_note", "provenance", "write_csv"]
+
+
+def write_csv(frame, path: pathlib.Path) -> None:
+    frame = frame.copy()
+    for column in ("censored", "shift_level", "seed", "max_epochs"):
+        frame[column] = frame[column].astype("Int64")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frame.to_csv(path, index=False, float_format="%.8g")
+
+
+def provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:
+    import torch
+
+    from resque_core.calibration.labels import cpu_model, versions_label
+
+    return {
+        "what": "default calibration records (one row per retraining run)" if args.demo else "self-calibration",
+        "command": command_line(),
+        "date": dt.datetime.fromtimestamp(started, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "wall_s": round(result.wall_s, 1),
+        "machine": {
+            "platform": platform.platform(),
+            "cpu": cpu_model(),
+            "cpus": os.cpu_count(),
+            "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(),
+            "load_average_start": [round(v, 2) for v in load0],
+            "load_average_end": [round(v, 2) for v in os.getloadavg()],
+        },
+        "versions": versions_label(),
+        "energy": energy_note(meter),
+        "sweep": {k: (list(v) if isinstance(v, tuple) else v) for k, v in cfg.__dict__.items()},
+        "runs_planned": result.runs_planned,
+        "runs_done": result.runs_done,
+        "cases_planned": result.cases_planned,
+        "cases_done": result.cases_done,
+        "stopped_by_budget": result.stopped_by_budget,
+        "notes": list(result.notes),
+        "summary": summary,
+    }
+
+
+def command_line() -> str:
+    """The command line as typed (``python -m resque_core ...``), or a note when called from Python."""
+    argv = list(getattr(sys, "orig_argv", []))
+    if "-m" in argv and argv[argv.index("-m") + 1 : argv.index("-m") + 2] == ["resque_core"]:
+        return "python " + shlex.join(argv[argv.index("-m") :])
+    return "called from Python: resque_core.cli.main(...)"
+
+
+def energy_note(meter) -> str:
+    if meter is None:
+        return "not measured"
+    return (
+        f"codecarbon OfflineEmissionsTracker, country {meter.country_iso_code}, tracking_mode {meter.tracking_mode}. "
+        "Where codecarbon finds no RAPL/NVML it ESTIMATES: CPU power = TDP table x load (its generic 4 W per "
+        "thread for an unlisted CPU), RAM at a fixed wattage; energy_source says which applied to each row. "
+        "Evaluation passes made only to count epochs finely are excluded from seconds and kWh."
+    )
