@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resque_core.calibration.validation import ValidationSettings
-from resque_core.units import bound_text, measure_label, measure_text
+from resque_core.calibration.validation import ValidationSettings, comparison
+from resque_core.units import bound_text, measure_text
 from resque_core.units import number_text as num
 from ui import actions, validate_job
 from ui.errors import guard, show_error
@@ -132,34 +132,6 @@ def live() -> None:
         show_result(job)
 
 
-def comparison(job: validate_job.ValidateJob) -> list[dict]:
-    """Measured vs the forecast the run started with, per measure, and the stopping rule of each."""
-    r, forecast, records = job.result, job.forecast, job.forecast_rule
-    measured = {"epochs": bound_text(r.epochs, r.censored), "seconds": r.seconds, "kwh": r.energy_kwh}
-    rows = []
-    for m, value in measured.items():
-        iv = forecast.measures.get(m) if forecast is not None else None
-        rows.append(
-            {
-                "measure": measure_label(m),
-                "measured": value if isinstance(value, str) else measure_text(m, value),
-                "forecast (modeled)": measure_text(m, iv.point) if iv else "–",
-                "interval": f"{measure_text(m, iv.low)} – {measure_text(m, iv.high)}" if iv else "–",
-            }
-        )
-    if records is not None:
-        same = records.same_as(r.target_rule)
-        rows.append(
-            {
-                "measure": "Stopping rule",
-                "measured": r.target_rule,
-                "forecast (modeled)": records.label or "–",
-                "interval": "the same rule" if same else "the rules differ: not like with like",
-            }
-        )
-    return rows
-
-
 def show_result(job: validate_job.ValidateJob) -> None:
     """Forecast vs measured, and the run added to the calibration history (once)."""
     r = job.result
@@ -172,7 +144,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
             "the rules differ, so the epochs do not measure the same thing.",
             icon=":material/compare_arrows:",
         )
-    st.dataframe(pd.DataFrame(comparison(job)), hide_index=True, width="stretch")
+    st.dataframe(pd.DataFrame(comparison(r, job.forecast, job.forecast_rule)), hide_index=True, width="stretch")
     energy = {
         "codecarbon-estimate": "estimated by codecarbon (no power counters)",
         "codecarbon-measured": "measured by codecarbon",

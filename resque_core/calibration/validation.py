@@ -23,6 +23,7 @@ from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.units import bound_text, measure_label, measure_text
 
 __all__ = [
     "VALIDATION_RULES",
@@ -32,6 +33,8 @@ __all__ = [
     "records_rule",
     "rule_name",
     "validate",
+    "comparison",
+    "rule_for_records",
     "validation_family",
     "validation_record",
 ]
@@ -227,3 +230,54 @@ def validation_record(
     labels = Labels(model, dataset, f"validate-{stamp}", None, country, family=family)
     shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
+
+
+def rule_for_records(rule: RecordsRule, settings: ValidationSettings) -> tuple[ValidationSettings, str]:
+    """``settings`` stopping by the records' rule where one run can reproduce it, and a sentence saying what was done.
+
+    A "base-minus" record rule brings its tolerance, a "plateau" one its band and patience. Records
+    whose rule one run cannot reproduce (the "reachable" rule, mixed or unknown labels) leave
+    ``settings`` as they are, and the sentence says the epochs will not compare like with like.
+    """
+    if not rule.label:
+        return settings, f"the records carry no stopping rule; this run stops by {settings.target_rule}"
+    if not rule.reproducible:
+        return settings, (
+            f"the records stop by `{rule.label}` ({rule.name or 'mixed rules'}), which one run cannot reproduce; "
+            f"this run stops by {settings.target_rule}, so its epochs do not compare like with like"
+        )
+    chosen = replace(settings, target_rule=rule.name)
+    if rule.name == "base-minus" and rule.tolerance is not None:
+        chosen = replace(chosen, tolerance=rule.tolerance)
+    return rule.settings_for(chosen), f"this run stops by the records' rule `{rule.label}`"
+
+
+def comparison(result: RetrainResult, forecast: Any, rule: RecordsRule | None) -> list[dict[str, str]]:
+    """Measured vs forecast, per measure, in words (a censored count as ">= N"), and each side's stopping rule.
+
+    The Validate page and ``python -m resque_core validate`` show these rows.
+    """
+    measured = {"epochs": bound_text(result.epochs, result.censored), "seconds": result.seconds}
+    measured["kwh"] = result.energy_kwh
+    rows = []
+    for measure, value in measured.items():
+        iv = forecast.measures.get(measure) if forecast is not None else None
+        rows.append(
+            {
+                "measure": measure_label(measure),
+                "measured": value if isinstance(value, str) else measure_text(measure, value),
+                "forecast (modeled)": measure_text(measure, iv.point) if iv else "–",
+                "interval": f"{measure_text(measure, iv.low)} – {measure_text(measure, iv.high)}" if iv else "–",
+            }
+        )
+    if rule is not None:
+        same = rule.same_as(result.target_rule)
+        rows.append(
+            {
+                "measure": "Stopping rule",
+                "measured": result.target_rule,
+                "forecast (modeled)": rule.label or "–",
+                "interval": "the same rule" if same else "the rules differ: not like with like",
+            }
+        )
+    return rows

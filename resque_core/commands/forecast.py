@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.jsonable import jsonable
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
-    records, source = _load_records(args.records)
+    records, source = load_records(args.records)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
@@ -159,7 +159,8 @@ def cost_settings(args: argparse.Namespace) -> Any:
     )
 
 
-def _load_records(spec: str) -> tuple[Any, str]:
+def load_records(spec: str) -> tuple[Any, str]:
+    """The records ``--records SPEC`` names, and their source label (validate reads the same)."""
     from resque_core.forecast.records import RecordStore, default_records, load_records_csv
 
     if spec == "default":

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from dataclasses import replace
 
 from resque_core.commands.index import add_data_arguments, model_fields
 from resque_core.commands.model_args import add_model_arguments
@@ -28,13 +29,23 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
         "--rule",
-        choices=("plateau", "base-minus"),
-        default="plateau",
-        help="plateau: until validation accuracy stops improving (default); base-minus: until it reaches "
-        "--base-acc minus --tolerance",
+        choices=("auto", "plateau", "base-minus"),
+        default="auto",
+        help="auto (default): the stopping rule of the --records the forecast is fitted on, so the epochs compare "
+        "like with like (plateau where one run cannot reproduce it); plateau: until validation accuracy stops "
+        "improving; base-minus: until it reaches --base-acc minus --tolerance",
+    )
+    p.add_argument(
+        "--records",
+        default="default",
+        metavar="SOURCE",
+        help="the calibration records the run is compared with: a CSV, 'default' (shipped) or 'db' (the local "
+        "store); their forecast at the measured index is shown beside the run",
     )
     p.add_argument("--max-epochs", type=int, default=10, help="epoch cap (the run is censored there; default 10)")
-    p.add_argument("--tolerance", type=float, default=0.02, help="accuracy points below --base-acc (base-minus)")
+    p.add_argument(
+        "--tolerance", type=float, help="accuracy points below --base-acc (base-minus; default the records' or 0.02)"
+    )
     p.add_argument("--base-acc", type=float, help="base accuracy (default: the checkpoint's, base-minus only)")
     p.add_argument("--no-energy", action="store_true", help="do not meter energy")
     p.add_argument("--country", default="DEU", help="country code (ISO2 or ISO3) of the grid for CO2 (default DEU)")
@@ -45,12 +56,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resque_core.calibration.validation import ValidationSettings, validate, validation_record
+    from resque_core.calibration.validation import (
+        ValidationSettings,
+        comparison,
+        records_rule,
+        rule_for_records,
+        validate,
+        validation_family,
+        validation_record,
+    )
+    from resque_core.commands.forecast import load_records
+    from resque_core.forecast.family import family_of
+    from resque_core.forecast.forecaster import Forecaster
     from resque_core.index.compute import index_of, prepare_index
     from resque_core.index.request import IndexRequest
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    records, source = load_records(args.records)  # a bad records file fails before any training
     request = IndexRequest(
         **model_fields(args),
         original=args.original,
@@ -63,30 +86,51 @@ def run(args: argparse.Namespace) -> int:
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
+    forecaster = Forecaster().fit(records, index_kind=report.kind, source=source)
+    forecast = forecaster.predict(
+        report.value, shift_type=forecaster.shift_type_for(report.shift), family=family_of(loaded)
+    )
+    rule = records_rule(records, report.kind)
     settings = ValidationSettings(
-        target_rule=args.rule,
+        target_rule="plateau" if args.rule == "auto" else args.rule,
         max_epochs=args.max_epochs,
-        tolerance=args.tolerance,
+        tolerance=0.02 if args.tolerance is None else args.tolerance,
         base_acc=args.base_acc if args.base_acc is not None else loaded.accuracy,
         seed=args.seed,
         head="new" if args.kind == "task" else "keep",
         measure_energy=not args.no_energy,
         country_iso=args.country,
     )
+    if args.rule == "auto":
+        settings, rule_note = rule_for_records(rule, settings)
+        if args.tolerance is not None:
+            settings = replace(settings, tolerance=args.tolerance)
+    else:
+        rule_note = f"this run stops by {args.rule}, as asked"
     say = (
         (lambda e: print(f"epoch {e.epoch}: val acc {e.val_acc:.3f}", file=sys.stderr, flush=True))
         if not args.json
         else None
     )
+    if not args.json:
+        print(f"{rule_note}; epoch cap {settings.max_epochs}", file=sys.stderr, flush=True)
     result = validate(loaded, pair.new, settings, progress=say)
-    row = validation_record(result, report, settings, model=str(request.checkpoint), dataset=str(args.original))
+    family = validation_family(loaded, pair.new, settings)
+    row = validation_record(
+        result, report, settings, model=str(request.checkpoint), dataset=str(args.original), family=family
+    )
     if args.record:
         from resque_core.forecast.records import RecordStore
 
         store = RecordStore(args.db)
         store.add([row])
         row["db"] = str(store.path)
-    print(json.dumps(_plain(row)) if args.json else _summary(row, report.value))
+    rows = comparison(result, forecast, rule)
+    if args.json:
+        payload = {**row, "rule_note": rule_note, "comparison": rows, "forecast": forecast.to_dict()}
+        print(json.dumps(_plain(payload)))
+    else:
+        print(_summary(row, report.value, rows, rule_note, forecast.family_note))
     return 0
 
 
@@ -96,7 +140,7 @@ def _plain(row: dict) -> dict:
     return jsonable(row)
 
 
-def _summary(row: dict, index: float) -> str:
+def _summary(row: dict, index: float, rows: list[dict], rule_note: str, family_note: str | None) -> str:
     from resque_core.units import co2_text, duration_text, energy_text, number_text
 
     epochs = f">= {number_text(row['epochs'])}" if row["censored"] else number_text(row["epochs"])
@@ -107,6 +151,13 @@ def _summary(row: dict, index: float) -> str:
         + (f" ({row['energy_source']})" if row.get("energy_source") else ""),
         f"accuracy {row['start_acc']:.3f} at the start; target {number_text(row['target_acc'])}",
     ]
+    lines.append(f"stopping rule: {rule_note}")
+    lines += [
+        f"  {r['measure']}: measured {r['measured']}; forecast {r['forecast (modeled)']} ({r['interval']})"
+        for r in rows
+    ]
+    if family_note:
+        lines.append(family_note)
     if "db" in row:
         lines.append(f"recorded in {row['db']}")
     return "\n".join(lines)
