@@ -17,7 +17,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from resque_core.calibration.config import SweepConfig
-from resque_core.errors import RetrainError
+from resque_core.errors import DataError, RetrainError
 from resque_core.retraining.steps import evaluate, materialize
 
 logger = logging.getLogger(__name__)
@@ -73,8 +73,17 @@ def stratified_split(targets: np.ndarray, fraction: float, seed: int) -> tuple[n
 
 
 def split_tensors(x: torch.Tensor, y: torch.Tensor, val_fraction: float, seed: int) -> tuple[TensorDataset, ...]:
-    """(train, val) TensorDatasets, the validation slice stratified by class."""
+    """(train, val) TensorDatasets, the validation slice stratified by class.
+
+    Raises:
+        DataError: too few images to keep any to train on and to validate on.
+    """
     train_idx, val_idx = stratified_split(y.numpy(), val_fraction, seed)
+    if len(train_idx) == 0 or len(val_idx) == 0:
+        raise DataError(
+            f"the shifted new data has {len(y)} image(s): too few to keep some to retrain on and some to validate "
+            "on; use more images (or a larger data fraction)"
+        )
     return TensorDataset(x[train_idx], y[train_idx]), TensorDataset(x[val_idx], y[val_idx])
 
 

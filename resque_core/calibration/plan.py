@@ -21,12 +21,21 @@ import torch
 
 from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.config import SelfCalibration
-from resque_core.errors import RetrainError
+from resque_core.data.split import PAPER_FRACTIONS, part_sizes
+from resque_core.errors import DataError, RetrainError
 from resque_core.forecast.conformal import min_records
 from resque_core.forecast.forecaster import MIN_RECORDS
 from resque_core.retraining.steps import evaluate, materialize, train_step
 
-__all__ = ["BudgetTooSmall", "CalibrationPlan", "StepTimes", "needed_records", "plan_self_calibration", "spread"]
+__all__ = [
+    "BudgetTooSmall",
+    "CalibrationPlan",
+    "StepTimes",
+    "needed_records",
+    "plan_self_calibration",
+    "spread",
+    "usable_fraction",
+]
 
 CAPS = (30, 20, 15, 10, 8, 6, 5, 4, 3, 2)
 FRACTIONS = (1.0, 0.5, 0.25)
@@ -37,6 +46,7 @@ SPARE_RECORDS = 2  # planned beyond the minimum when the budget allows: a run or
 # codecarbon's cost per metered epoch (a start and a stop) and its first start (a throw-away tracker that
 # detects the hardware), in seconds, measured on the 2-core calibration machine.
 METER_EPOCH_S, METER_START_S = 0.15, 3.0
+MIN_IMAGES_PER_CLASS = 3  # at full data: 2 in the new half of the paper split, 1 to retrain on, 1 to validate on
 NEW_SHARE, ORIGINAL_SHARE = 0.5, 0.7  # the paper split's new part (parts 2+3) and original part (1+3)
 
 
@@ -133,17 +143,46 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
     name = (loaded.arch or {}).get("name") or type(loaded.model).__name__
     estimate = _Estimator(times, n_images, settings, has_accuracy=loaded.accuracy is not None)
     chosen = replace(settings, plan="fixed")
+    floor = usable_fraction(np.asarray(data.targets), settings.sweep_config().val_fraction, settings.data_fraction)
     if settings.plan == "auto" and not _count_limited(settings) and next(_designs(settings), None) is not None:
         budget_s = math.inf if settings.max_minutes is None else 60 * settings.max_minutes - spent_s
         settings = replace(settings, shifts=spread(settings.shifts))
-        chosen = _choose(estimate, settings, SAFETY * budget_s)
+        chosen = _choose(estimate, settings, SAFETY * budget_s, floor)
         if chosen is None:
-            raise _too_small(estimate, settings, name, n_images, spent_s)
+            raise _too_small(estimate, settings, name, n_images, spent_s, floor)
     return CalibrationPlan(chosen, *estimate.runs(chosen), estimate(chosen), name, n_images, times)
 
 
-def _too_small(estimate: _Estimator, settings: SelfCalibration, name: str, n_images: int, spent_s: float):
-    cheapest = min(_designs(settings), key=estimate)
+def usable_fraction(targets: np.ndarray, val_fraction: float, most: float = 1.0) -> float:
+    """The smallest data fraction (of 1 and ``FRACTIONS``, at most ``most``) that leaves every class images to
+    retrain on and to validate on in the shifted new part.
+
+    Raises:
+        DataError: even ``most`` of the data leaves a class too few images; the message names it.
+    """
+    counts = np.bincount(targets.astype(int)) if len(targets) else np.zeros(0, dtype=int)
+    smallest = int(counts[counts > 0].min()) if (counts > 0).any() else 0
+
+    def fits(fraction: float) -> bool:
+        kept = smallest if fraction >= 1 else min(smallest - 1, max(1, round(fraction * smallest)))
+        new = sum(part_sizes(kept, PAPER_FRACTIONS)[1:])
+        val = min(new - 1, max(1, round(val_fraction * new)))
+        return new - val >= 1 and val >= 1
+
+    usable = [f for f in sorted({most, *FRACTIONS}) if f <= most and fits(f)]
+    if not usable:
+        raise DataError(
+            f"the smallest class of the original data has {smallest} image(s): too few to self-calibrate "
+            f"(each class needs about {MIN_IMAGES_PER_CLASS}: the new half of the split must keep images to retrain "
+            "on and to validate on); add images" + (" or raise the data fraction" if most < 1 else "")
+        )
+    return usable[0]
+
+
+def _too_small(
+    estimate: _Estimator, settings: SelfCalibration, name: str, n_images: int, spent_s: float, floor: float = 0.0
+):
+    cheapest = min(_designs(settings, floor=floor), key=estimate)
     needed = math.ceil((estimate(cheapest) / SAFETY + spent_s) / 60)
     return BudgetTooSmall(
         f"{needed_records()} retraining runs of {name} on {n_images:,} images need about {needed} min, even with "
@@ -231,11 +270,12 @@ def _count_limited(settings: SelfCalibration) -> bool:
     return settings.max_cases is not None and settings.max_cases < needed_records()
 
 
-def _designs(settings: SelfCalibration, records: int | None = None):
+def _designs(settings: SelfCalibration, records: int | None = None, floor: float = 0.0):
     """Candidate settings with ``records`` retraining runs (default: the minimum), in order of preference:
-    high caps and full data first, more shifts before more seeds."""
+    high caps and full data first, more shifts before more seeds; no data fraction under ``floor``."""
     records = needed_records() if records is None else records
-    fractions = sorted({f for f in (settings.data_fraction, *FRACTIONS) if f <= settings.data_fraction}, reverse=True)
+    fractions = {f for f in (settings.data_fraction, *FRACTIONS) if floor <= f <= settings.data_fraction}
+    fractions = sorted(fractions, reverse=True)
     for i, fraction in enumerate(fractions):
         floor = min(CAPS) if i == len(fractions) - 1 else LOW_CAP
         for cap in (c for c in CAPS if floor <= c <= settings.max_epochs):
@@ -253,9 +293,11 @@ def _designs(settings: SelfCalibration, records: int | None = None):
                     )
 
 
-def _choose(estimate: _Estimator, settings: SelfCalibration, available_s: float) -> SelfCalibration | None:
+def _choose(
+    estimate: _Estimator, settings: SelfCalibration, available_s: float, floor: float = 0.0
+) -> SelfCalibration | None:
     """The first design that fits with spare records (else with the minimum), then with as many more shifts as fit."""
-    designs = [*_designs(settings, needed_records() + SPARE_RECORDS), *_designs(settings)]
+    designs = [*_designs(settings, needed_records() + SPARE_RECORDS, floor), *_designs(settings, floor=floor)]
     for design in designs:
         if estimate(design) <= available_s:
             more = len(design.shifts)

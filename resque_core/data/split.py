@@ -16,6 +16,8 @@ from resque_core.data.base import ImageDataset
 from resque_core.data.views import ClassSubset, Subset, resolve_classes
 from resque_core.errors import DataError, ShiftError
 
+PAPER_FRACTIONS = (0.5, 0.3, 0.2)  # the paper's split: original-only, new-only, shared
+
 
 def part_sizes(n: int, fractions: Sequence[float]) -> list[int]:
     """Split ``n`` into integer parts closest to ``n * fractions`` (largest remainder), summing to n."""
@@ -37,7 +39,7 @@ def _check_fractions(fractions: Sequence[float]) -> tuple[float, float, float]:
 
 
 def paper_split(
-    dataset: ImageDataset, seed: int, fractions: Sequence[float] = (0.5, 0.3, 0.2)
+    dataset: ImageDataset, seed: int, fractions: Sequence[float] = PAPER_FRACTIONS
 ) -> tuple[Subset, Subset]:
     """Split each class into three seeded parts; return (original = parts 1+3, new = parts 2+3).
 

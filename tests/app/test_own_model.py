@@ -88,3 +88,49 @@ def test_torchscript_says_it_is_embedded_at_the_logits(saved):
     at.button(key="apply_data").click().run()
     assert not errors(at), errors(at)
     assert "RESQUE embeds its output, the logits" in texts(at)
+
+
+@pytest.mark.slow
+def test_own_model_self_calibrates_forecasts_and_validates(saved):
+    """The whole journey for the user's ResNet on the page: index, self-calibration within a small budget,
+    a forecast from those records (its own family: no "another model" sentence), and a Validate run that
+    stops by the records' rule and joins the history with the family columns."""
+    from resque_core.forecast.records import RecordStore
+
+    at = _page(saved, "training")
+    at.button(key="apply_data").click().run()
+    goto(at, "pages/index.py")
+    at.button(key="compute_index").click().run()
+    assert not errors(at), errors(at)
+
+    goto(at, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
+    at.number_input(key="fc_budget").set_value(6)
+    at.number_input(key="fc_selfcal_epochs").set_value(2)
+    at.toggle(key="fc_meter").set_value(False).run()
+    at.button(key="fc_selfcal").click().run(timeout=900)  # a dozen real ResNet runs on 60 images
+    assert not errors(at), errors(at)
+    plan = [m.value for m in at.markdown if m.value.startswith("Plan: ")]
+    assert len(plan) == 1 and "of resnet18 on 60 images" in plan[0]  # said before the first run
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    forecast = at.session_state["results"]["forecast"]
+    assert forecast.source.records == "self-calibration" and forecast.n_records >= 8
+    assert forecast.family_note is None  # the records are this model's own
+
+    goto(at, "pages/validate.py")
+    # self-calibration stops by the "reachable" rule (it needs a from-scratch run): the page says so
+    assert "which one run cannot reproduce" in texts(at) and at.radio(key="val_rule").value == "plateau"
+    at.slider(key="val_max_epochs").set_value(2).run()
+    at.toggle(key="val_energy").set_value(False).run()
+    at.button(key="start_validate").click().run()
+    thread = at.session_state["validate_job"].thread
+    thread.join(600)
+    at.run()
+    job = at.session_state["validate_job"]
+    assert job.error is None and job.result is not None, job.error
+    table = at.dataframe[-1].value
+    assert table.loc[0, "measure"] == "Epochs" and table.loc[0, "measured"].replace(">= ", "") != "–"
+    row = RecordStore().all().iloc[-1]
+    assert row["run_id"].startswith("validate-") and row["arch"] == "resnet18"
+    assert row["input_size"] == "32x32x3" and row["n_params"] > 1e7

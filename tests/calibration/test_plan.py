@@ -131,3 +131,35 @@ def test_one_outcome_message_for_success_partial_and_short():
     )
     short = outcome(SweepResult(_rows(6, censored=2), 8, 8, False, 60.0), 8)
     assert not short.usable and short.message.startswith("8 runs in 1.0 min, but 6 retraining records")
+
+
+@pytest.mark.parametrize(
+    ("per_class", "most", "expected"),
+    [(3, 1.0, 1.0), (6, 1.0, 0.5), (12, 1.0, 0.25), (200, 0.5, 0.25), (2, 1.0, None), (6, 0.25, None)],
+)
+def test_the_data_fraction_keeps_images_to_retrain_and_validate_on(per_class, most, expected):
+    """The smallest usable fraction leaves each class >= 1 image to retrain on and >= 1 to validate on in the
+    new half of the split; a class too small even at ``most`` is refused with its size, before any training."""
+    import numpy as np
+
+    from resque_core.calibration.plan import usable_fraction
+    from resque_core.errors import DataError
+
+    targets = np.repeat(np.arange(10), per_class)
+    if expected is None:
+        with pytest.raises(DataError, match=rf"smallest class of the original data has {per_class} image"):
+            usable_fraction(targets, 0.25, most)
+    else:
+        assert usable_fraction(targets, 0.25, most) == expected
+
+
+def test_a_tiny_dataset_is_refused_in_one_line_not_a_traceback(tmp_path, capsys):
+    """Two images per class: the planner says so before any run (it used to divide by zero mid-sweep)."""
+    import numpy as np
+
+    x = np.random.default_rng(0).random((20, 8, 8)).astype("float32")
+    np.savez(tmp_path / "tiny.npz", x=x, y=np.repeat(np.arange(10), 2))
+    argv = ["calibrate", "--checkpoint", "default", "--original", str(tmp_path / "tiny.npz"), "--no-energy"]
+    assert main([*argv, "--max-minutes", "5"]) == 2
+    err = capsys.readouterr().err
+    assert "smallest class of the original data has 2 image(s)" in err and "Traceback" not in err

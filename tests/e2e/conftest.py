@@ -75,7 +75,7 @@ def dashboard_server(log_path: pathlib.Path) -> Iterator[str]:
         "--server.fileWatcherType",
         "none",
     ]
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "RESQUE_DB": str(log_path.parent / "records.sqlite")}  # not the user's
     with log_path.open("w") as log:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"

@@ -1,5 +1,6 @@
-"""A user's own model in a real browser: upload a ResNet-18 state_dict and an .npz, compute the index,
-forecast with a probe of that model, and read that the default calibration is another model family's."""
+"""A user's own model in a real browser: upload a ResNet-18 training checkpoint and an .npz, compute the
+index, forecast with a probe of that model, read that the default calibration is another model family's,
+self-calibrate on the model within a small budget, forecast from those runs, and validate."""
 
 from __future__ import annotations
 
@@ -39,7 +40,7 @@ def _upload(page, radio_option: str, group: int, path) -> None:
     expect(page.get_by_text(path.name).first).to_be_visible(timeout=STEP_TIMEOUT_MS)
 
 
-def test_own_state_dict_through_index_and_a_probed_forecast(browser, server_url, tmp_path, capsys):
+def test_own_checkpoint_from_upload_to_self_calibration_and_validate(browser, server_url, tmp_path, capsys):
     saved = save_all(tmp_path)
     page = new_page(browser)
     page.goto(server_url)
@@ -76,4 +77,36 @@ def test_own_state_dict_through_index_and_a_probed_forecast(browser, server_url,
     )
     _no_error(page)
     assert "self-calibrate" in page.content()
+
+    # the offer beside the family sentence picks self-calibration; a small budget, no meter
+    page.get_by_role("button", name="Self-calibrate on my model").click()
+    budget = page.get_by_label("Time budget (minutes)")
+    budget.wait_for(timeout=STEP_TIMEOUT_MS)
+    budget.fill("6")
+    budget.press("Enter")
+    cap = page.get_by_label("Epoch cap per run")
+    cap.fill("2")
+    cap.press("Enter")
+    page.get_by_text("Measure energy with codecarbon (an estimate without power counters)").click()
+    page.get_by_role("button", name="Run self-calibration").click()
+    page.get_by_text("Plan: ").first.wait_for(timeout=STEP_TIMEOUT_MS)  # said before the first run
+    page.get_by_text("the forecaster can use them").or_(
+        page.locator("[data-testid=stAlertContentError]")
+    ).first.wait_for(timeout=PROBE_TIMEOUT_MS)
+    _no_error(page)
+    page.get_by_role("button", name="Forecast", exact=True).click()
+    page.get_by_text("runs)").filter(has_text="self-calibration").or_(
+        page.locator("[data-testid=stAlertContentError]")
+    ).first.wait_for(timeout=STEP_TIMEOUT_MS)
+    _no_error(page)
+    expect(page.get_by_text("your model is resnet18")).to_have_count(0)  # the records are its own now
+
+    page.get_by_role("link", name="Validate").first.click()
+    expect(page.get_by_text("which one run cannot reproduce").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("button", name="Start retraining").click()
+    page.get_by_text("Added to the calibration history").or_(
+        page.locator("[data-testid=stAlertContentError]")
+    ).first.wait_for(timeout=PROBE_TIMEOUT_MS)
+    _no_error(page)
+    expect(page.get_by_text("the rules differ: not like with like").first).to_be_visible()
     page.context.close()
