@@ -166,10 +166,14 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
     """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread.
 
     The run keeps the index it is recorded against and the forecast it is compared with (if current).
+    The calibration history it will be added to is checked first: a database it cannot write to is
+    named (``RecordsError``) before anything is trained.
     """
+    from resque_core.forecast.records import RecordStore
     from ui import validate_job
 
     report = done_result(state, "index", "compute it again on the Index page (the run is recorded against it)")
+    RecordStore().check()
     model, data = result(state, "model"), result(state, "data")
     _, new_data = data_pair(data, model)
     loaded = loaded_model(model, data)

@@ -51,6 +51,11 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    store = None
+    if args.record:  # a database it cannot write to is refused before the model is even loaded
+        from resque_core.forecast.records import RecordStore
+
+        store = RecordStore(args.db).check()
     request = IndexRequest(
         **model_fields(args),
         original=args.original,
@@ -80,10 +85,7 @@ def run(args: argparse.Namespace) -> int:
     )
     result = validate(loaded, pair.new, settings, progress=say)
     row = validation_record(result, report, settings, model=str(request.checkpoint), dataset=str(args.original))
-    if args.record:
-        from resque_core.forecast.records import RecordStore
-
-        store = RecordStore(args.db)
+    if store is not None:
         store.add([row])
         row["db"] = str(store.path)
     print(json.dumps(_plain(row)) if args.json else _summary(row, report.value))

@@ -8,11 +8,7 @@ file is left byte for byte as it was.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import subprocess
-import sys
 import threading
 
 import pytest
@@ -20,50 +16,13 @@ import pytest
 from resque_core.cli import main
 from resque_core.errors import RecordsError
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore
+from tests.forecast.bad_databases import BAD, Immutable, filled_store, lock, release
 from tests.records_fixtures import synthetic_records
 
 
 @pytest.fixture(autouse=True)
 def _short_busy_wait(monkeypatch):
     monkeypatch.setenv("RESQUE_DB_BUSY_S", "0.3")
-
-
-def _filled_store(path):
-    store = RecordStore(path)
-    store.add(synthetic_records(40))
-    return store
-
-
-def _random_bytes(path):
-    path.write_bytes(os.urandom(16384))
-
-
-def _truncated(path):
-    _filled_store(path)
-    data = path.read_bytes()
-    path.write_bytes(data[: len(data) // 2])
-
-
-def _other_tables(path):
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY, amount REAL)")
-        conn.execute("INSERT INTO invoices (amount) VALUES (12.5)")
-    conn.close()
-
-
-def _foreign_records_table(path):
-    with sqlite3.connect(path) as conn:
-        conn.execute("CREATE TABLE records (id INTEGER PRIMARY KEY, artist TEXT, title TEXT)")
-        conn.execute("INSERT INTO records (artist, title) VALUES ('Nina Simone', 'Pastel Blues')")
-    conn.close()
-
-
-BAD = {
-    "random bytes": (_random_bytes, "is damaged or not an SQLite file"),
-    "truncated": (_truncated, "is damaged or not an SQLite file"),
-    "other tables": (_other_tables, "is not a RESQUE records database (it holds other tables: invoices)"),
-    "foreign records table": (_foreign_records_table, "its records table has columns id, artist, title"),
-}
 
 
 @pytest.mark.parametrize("case", list(BAD))
@@ -107,37 +66,11 @@ def test_our_own_older_layout_gains_its_missing_columns_and_keeps_its_rows(tmp_p
     assert store.all()["run_id"].tolist() == ["old-1"]
 
 
-class _Immutable:
-    """Make a path read-only for this process: chmod, and for root (whom chmod does not stop) ``chattr +i``."""
-
-    def __init__(self, path):
-        self.path, self.chattr = path, False
-
-    def __enter__(self):
-        self.mode = self.path.stat().st_mode
-        self.path.chmod(0o555 if self.path.is_dir() else 0o444)
-        if os.geteuid() == 0 and shutil.which("chattr"):
-            self.chattr = subprocess.run(["chattr", "+i", str(self.path)], capture_output=True).returncode == 0
-        probe = self.path / "probe" if self.path.is_dir() else self.path
-        try:
-            with open(probe, "a"):
-                pass
-        except OSError:
-            return self
-        self.__exit__()
-        pytest.skip("cannot make a path read-only here (root without chattr)")
-
-    def __exit__(self, *exc):
-        if self.chattr:
-            subprocess.run(["chattr", "-i", str(self.path)], check=True)
-        self.path.chmod(self.mode)
-
-
 def test_a_read_only_database_is_refused_before_anything_runs(tmp_path):
     path = tmp_path / "records.sqlite"
-    _filled_store(path)
+    filled_store(path)
     before = path.read_bytes()
-    with _Immutable(path), pytest.raises(RecordsError, match="cannot be written") as caught:
+    with Immutable(path), pytest.raises(RecordsError, match="cannot be written") as caught:
         RecordStore(path).check()
     assert str(path) in str(caught.value) and "writable" in str(caught.value)
     assert path.read_bytes() == before
@@ -147,43 +80,18 @@ def test_a_read_only_database_is_refused_before_anything_runs(tmp_path):
 def test_a_database_in_a_read_only_folder_is_refused(tmp_path):
     folder = tmp_path / "ro"
     folder.mkdir()
-    _filled_store(folder / "records.sqlite")
-    with _Immutable(folder):
+    filled_store(folder / "records.sqlite")
+    with Immutable(folder):
         with pytest.raises(RecordsError, match="cannot be written"):
             RecordStore(folder / "records.sqlite").check()  # the journal cannot be made beside it
         with pytest.raises(RecordsError, match="cannot be written"):
             RecordStore(folder / "new.sqlite").check()
 
 
-LOCKER = """
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
-conn.execute("BEGIN EXCLUSIVE")
-print("locked", flush=True)
-sys.stdin.readline()
-conn.execute("COMMIT")
-print("released", flush=True)
-"""
-
-
-def _lock(path):
-    holder = subprocess.Popen([sys.executable, "-c", LOCKER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                              text=True)  # fmt: skip
-    assert holder.stdout.readline().strip() == "locked"
-    return holder
-
-
-def _release(holder):
-    holder.stdin.write("go\n")
-    holder.stdin.flush()
-    assert holder.stdout.readline().strip() == "released"
-    assert holder.wait(timeout=60) == 0
-
-
 def test_a_locked_database_is_waited_on_then_named(tmp_path, monkeypatch, capsys):
     path = tmp_path / "records.sqlite"
-    _filled_store(path)
-    holder = _lock(path)
+    filled_store(path)
+    holder = lock(path)
     try:
         with pytest.raises(RecordsError) as caught:
             RecordStore(path).check()
@@ -196,19 +104,19 @@ def test_a_locked_database_is_waited_on_then_named(tmp_path, monkeypatch, capsys
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "is locked by another program" in err
     finally:
-        _release(holder)
+        release(holder)
     assert len(RecordStore(path).check().all()) == 40
 
 
 def test_a_lock_released_while_waiting_lets_the_write_through(tmp_path, monkeypatch):
     monkeypatch.setenv("RESQUE_DB_BUSY_S", "30")
     path = tmp_path / "records.sqlite"
-    _filled_store(path)
-    holder = _lock(path)
+    filled_store(path)
+    holder = lock(path)
     outcome = {}
     writer = threading.Thread(target=lambda: outcome.update(n=RecordStore(path).add(synthetic_records(5, seed=9))))
     writer.start()
-    _release(holder)
+    release(holder)
     writer.join(timeout=60)
     assert outcome == {"n": 5} and len(RecordStore(path).all()) == 45
 
