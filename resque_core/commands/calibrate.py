@@ -226,14 +226,18 @@ def _checked_store(args: argparse.Namespace):
     return RecordStore(args.db).check()
 
 
-def _interrupted(stop: StopOnSignals, kept: int, store, out, as_json: bool) -> int:
-    """One line on stderr (and one JSON object with --json) saying what a stopped calibration kept."""
+def _interrupted(stop: StopOnSignals, finished: int, store, out, as_json: bool) -> int:
+    """One line on stderr (and one JSON object with --json) saying what a stopped calibration kept, and where."""
     places = [str(p) for p in (store.path if store is not None else None, out) if p is not None]
-    where = f" in {' and '.join(places)}" if places else " nowhere (give --db or --out to keep them)"
-    runs = f"{kept} finished run{'s' * (kept != 1)}"
-    print(f"interrupted by {stop.name}: {runs} kept{where}; the run in progress was abandoned", file=sys.stderr)
+    runs = f"{finished} finished run{'s' * (finished != 1)}"
+    if places or not finished:
+        kept = f"{runs} kept" + (f" in {' and '.join(places)}" if places else "")
+    else:  # a demo without --db or --out: its default output is the shipped calibration, kept whole
+        kept = f"{runs} not saved (a partial demo does not replace the shipped calibration; give --out or --db)"
+    print(f"interrupted by {stop.name}: {kept}; the run in progress was abandoned", file=sys.stderr)
     if as_json:
-        print(json_text({"interrupted": stop.name, "runs_kept": kept, "db": places[0] if store else None}))
+        summary = {"interrupted": stop.name, "runs_kept": finished if places else 0}
+        print(json_text({**summary, "db": str(store.path) if store else None, "out": str(out) if out else None}))
     return stop.exit_code
 
 

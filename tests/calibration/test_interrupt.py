@@ -17,7 +17,7 @@ import time
 
 import pytest
 
-from resque_core.forecast.records import RecordStore
+from resque_core.forecast.records import RecordStore, load_records_csv
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 SHIFTS = "gaussian_blur:4,gaussian_noise:2,contrast:3,gaussian_noise:4,gaussian_blur:2,contrast:5"
@@ -104,3 +104,22 @@ def _every_case_whole(stored) -> None:
     assert len(first) >= 2
     for shift, runs in first.groupby("shift"):
         assert sorted(runs["run_kind"]) == ["retrain", "scratch"], shift
+
+
+def test_an_interrupted_demo_writes_its_finished_runs_to_out_and_says_so(tmp_path):
+    out = tmp_path / "demo.csv"
+    argv = ["calibrate", "--demo", "--types", "gaussian_noise", "--no-tasks", "--seeds", "2", "--max-epochs", "3"]
+    argv += ["--scratch-epochs", "3", "--no-energy", "--threads", "1", "--out", str(out)]
+    proc = subprocess.Popen([sys.executable, "-m", "resque_core", *argv], cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    for line in proc.stderr:  # the sweep's progress, a line per event: wait for the first finished case
+        if "retrain index=" in line:
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=300) == 130, rest
+    match = re.search(r"interrupted by SIGINT: (\d+) finished runs? kept in (\S+); the run in progress", rest)
+    assert match and match.group(2) == str(out), rest
+    frame = load_records_csv(out)
+    assert len(frame) == int(match.group(1)) and 2 <= len(frame) < 15  # 5 levels x 2 seeds + 5 from scratch
+    assert frame["run_id"].str.startswith("demo-").all() and frame["run_id"].nunique() == len(frame)
