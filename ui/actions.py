@@ -152,13 +152,21 @@ def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
 def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[Any], None] | None = None) -> tuple:
     """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``), telling ``progress`` each
     ``SweepEvent``; the records as CSV and the sweep's ``Outcome`` (one message: usable, or what is missing).
+
+    As the ``calibrate`` command does, each finished case is added to the local calibration history
+    (``RecordStore``) as it ends, so a session that closes mid-way keeps them; a history it cannot
+    write to is named (``RecordsError``) before anything is trained.
     """
     from resque_core.calibration.campaigns import records_frame, self_calibrate
     from resque_core.calibration.plan import needed_records
     from resque_core.calibration.progress import outcome
+    from resque_core.forecast.records import RecordStore
 
     model, data = result(state, "model"), result(state, "data")
-    sweep = self_calibrate(model, data.original, settings, progress=progress, class_map=data.class_map)
+    store = RecordStore().check()
+    sweep = self_calibrate(
+        model, data.original, settings, progress=progress, class_map=data.class_map, on_rows=store.add
+    )
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
 
 
@@ -166,10 +174,14 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
     """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread.
 
     The run keeps the index it is recorded against and the forecast it is compared with (if current).
+    The calibration history it will be added to is checked first: a database it cannot write to is
+    named (``RecordsError``) before anything is trained.
     """
+    from resque_core.forecast.records import RecordStore
     from ui import validate_job
 
     report = done_result(state, "index", "compute it again on the Index page (the run is recorded against it)")
+    RecordStore().check()
     model, data = result(state, "model"), result(state, "data")
     _, new_data = data_pair(data, model)
     loaded = loaded_model(model, data)

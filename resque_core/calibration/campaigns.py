@@ -8,7 +8,6 @@ The rest of the package is split by idea: ``cases`` (the shifts and their index)
 
 from __future__ import annotations
 
-import datetime as dt
 import pathlib
 import time
 from collections.abc import Callable
@@ -36,9 +35,15 @@ __all__ = ["demo_sweep", "records_frame", "self_calibrate", "summarize"]
 
 
 def demo_sweep(
-    cfg: SweepConfig, meter: EnergyMeter | None, progress: Callable[[SweepEvent], None] | None = None
+    cfg: SweepConfig,
+    meter: EnergyMeter | None,
+    progress: Callable[[SweepEvent], None] | None = None,
+    **sweep: Any,
 ) -> SweepResult:
-    """The default calibration: the embedded digits, the 0-9 model (shifts) and the 0-4 model (tasks)."""
+    """The default calibration: the embedded digits, the 0-9 model (shifts) and the 0-4 model (tasks).
+
+    ``sweep``: ``run_sweep``'s ``on_rows`` and ``should_stop``.
+    """
     from resque_core.data import DigitsDataset
     from resque_core.model.checkpoint import load_checkpoint
 
@@ -52,7 +57,7 @@ def demo_sweep(
         loaded = load_checkpoint("default-0-4")
         task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
         groups.append((TaskCases(loaded, digits, cfg), cfg.task_splits, task_labels))
-    return run_sweep(interleave(cfg.seeds, groups), cfg, progress)
+    return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
 
 
 def self_calibrate(
@@ -61,6 +66,7 @@ def self_calibrate(
     settings: SelfCalibration,
     progress: Callable[[SweepEvent], None] | None = None,
     class_map: str | None = None,
+    **sweep: Any,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each.
 
@@ -69,6 +75,7 @@ def self_calibrate(
     hears every step from the first second; the plan's sentence is the result's first note.
     ``class_map`` relabels the data into the model's class order, as for the index (``index.class_check``:
     refused when the data's classes look out of order and no map is given; "auto" accepts the proposal).
+    ``sweep``: ``run_sweep``'s ``on_rows`` (each case's records as it ends) and ``should_stop``.
 
     Raises:
         BudgetTooSmall: the budget cannot give the forecaster its minimum; the message names the budget that would.
@@ -97,12 +104,12 @@ def self_calibrate(
     labels = Labels(
         f"{plan.model_name} {pathlib.Path(model.checkpoint).name}",
         getattr(data, "name", original),
-        f"self-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}",
+        "self",
         meter,
         settings.country_iso if meter is not None else "",
         family=family_of(loaded),
     )
-    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress, started=started)
+    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress, started=started, **sweep)
     return replace(result, notes=(f"plan: {plan.sentence()}", *result.notes))
 
 

@@ -17,6 +17,8 @@ class Labels:
 
     ``family`` (``forecast.family.family_of`` the loaded model) fills the records' family columns;
     its ``n_train`` stands in for a run whose shift does not say how many images it trained on.
+    ``run_prefix`` names the campaign ("demo", "self", "validate"): each record's id starts with it
+    and ends with a random part (``rows.run_id``), never a time.
     """
 
     model: str

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import uuid
 from typing import Protocol
 
 from resque_core.calibration.labels import Labels
 from resque_core.retraining.results import RetrainResult
 
-__all__ = ["ShiftFacts", "cost_at", "make_row"]
+__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id"]
 
 
 class ShiftFacts(Protocol):
@@ -45,7 +46,7 @@ def make_row(
     kwh = cost["kwh"]
     family = labels.family
     return {
-        "run_id": f"{labels.run_prefix}-{run_kind}-{case.shift or 'data'}-s{seed}",
+        "run_id": run_id(labels.run_prefix, run_kind, case.shift, seed),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "run_kind": run_kind,
         "index_kind": case.index_kind,
@@ -80,6 +81,12 @@ def make_row(
         "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
         "versions": labels.versions,
     }
+
+
+def run_id(prefix: str, run_kind: str, shift: str | None, seed: int) -> str:
+    """A new run's id, e.g. "self-retrain-gaussian_noise:3-s0-<uuid4 hex>": readable, and unique whoever
+    else runs at the same second on the same database (ids are keys: one run would replace the other)."""
+    return f"{prefix}-{run_kind}-{shift or 'data'}-s{seed}-{uuid.uuid4().hex}"
 
 
 def cost_at(result: RetrainResult, epochs: float) -> dict:

@@ -46,6 +46,8 @@ class SweepResult:
     retraining cases; ``budget`` names the budget that stopped it ("time budget", "count budget", or "").
     ``energy_kwh`` is every metered epoch's energy in kWh, dropped runs included (None: not measured):
     what the sweep consumed, more than its records' costs, which stop at each run's target.
+    ``interrupted``: its ``should_stop`` asked it to stop (a signal, a cancel button); the case then
+    in progress was abandoned, every finished one kept.
     """
 
     rows: tuple[dict, ...]
@@ -59,6 +61,7 @@ class SweepResult:
     budget: str = ""
     energy_kwh: float | None = None
     energy_estimated: bool = True
+    interrupted: bool = False
 
 
 class Job(NamedTuple):
@@ -195,33 +198,48 @@ def run_sweep(
     cfg: SweepConfig,
     progress: Callable[[SweepEvent], None] | None = None,
     started: float | None = None,
+    on_rows: Callable[[list[dict]], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> SweepResult:
     """Run the jobs in order within ``cfg.max_minutes`` (counted from ``started``, a ``time.monotonic()``
     reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
+    ``on_rows`` gets each case's records as soon as the case ends (a store commits them there, so a crash
+    loses at most the case in progress). ``should_stop`` is polled at every training step: True abandons
+    the case in progress and ends the sweep (``interrupted``).
+
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
     clock = SweepClock(started, cfg.max_minutes, progress)
+    stop = should_stop or (lambda: False)
+
+    def halt() -> bool:  # polled at every training step
+        return clock.over() or stop()
+
     planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
     clock.runs_planned = len(planned) + len({(id(j.labels), j.shift) for j in planned})
     rows, done, skipped, notes = [], 0, 0, []
     for job in planned:
-        if clock.over():
+        if halt():
             break
         clock.say("case", f"{job.shift} seed {job.seed}")
         model, case = job.make_case()
         try:
-            new_rows = run_case(model, case, job.seed, cfg, job.labels, clock.over, clock.epoch)
+            new_rows = run_case(model, case, job.seed, cfg, job.labels, halt, clock.epoch)
         except RetrainError as exc:
             notes.append(f"{case.shift} seed {job.seed} skipped: {exc}")
             skipped += 1
             continue
+        if new_rows and on_rows is not None:
+            on_rows(new_rows)
         rows += new_rows
         done += bool(new_rows) and new_rows[-1]["run_kind"] == "retrain"
         clock.finish_case(new_rows)
         clock.say("run", f"{case.shift} seed {job.seed}: {_describe(new_rows)}")
-    budget = ""
-    if done + skipped < len(jobs):
+    budget, interrupted = "", stop()
+    if interrupted:
+        notes.append(f"interrupted after {done} of {len(jobs)} cases: {len(rows)} finished runs kept")
+    elif done + skipped < len(jobs):
         count_budget = cfg.max_cases is not None and done + skipped >= cfg.max_cases
         budget = "count budget" if count_budget else "time budget"
         limit = f"{cfg.max_cases} cases" if count_budget else f"{cfg.max_minutes:g} min"
@@ -238,6 +256,7 @@ def run_sweep(
         budget=budget,
         energy_kwh=clock.energy_kwh,
         energy_estimated=clock.estimated,
+        interrupted=interrupted,
     )
 
 

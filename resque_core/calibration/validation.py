@@ -7,9 +7,7 @@ it carries the shift type, level, seed and kWh per epoch, and feeds the per-type
 
 from __future__ import annotations
 
-import datetime as dt
 import re
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -225,9 +223,8 @@ def validation_record(
 
     ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
     """
-    stamp = f"{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
     country = settings.country_iso if settings.measure_energy else ""
-    labels = Labels(model, dataset, f"validate-{stamp}", None, country, family=family)
+    labels = Labels(model, dataset, "validate", None, country, family=family)
     shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
 

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import pathlib
 import sys
 import time
 
-from resque_core.commands.calibration_output import provenance, write_csv
+from resque_core.commands.calibration_output import energy_summary, json_text, provenance, write_csv
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.commands.stop_signals import StopOnSignals
 from resque_core.errors import RetrainError
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
@@ -185,40 +185,68 @@ def run(args: argparse.Namespace) -> int:
     if not args.demo and not (args.checkpoint and args.original):
         raise RetrainError("self-calibration needs both --checkpoint PATH and --original SOURCE")
     cfg = _config(args)
+    store = _checked_store(args)  # a database it cannot write to is refused before anything runs
     torch.set_num_threads(args.threads)
     say = (lambda event: print(event.line(), file=sys.stderr, flush=True)) if not args.json else None
     started, load0 = time.time(), os.getloadavg()
-    if args.demo:
-        meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
-        result = calibrate.demo_sweep(cfg, meter, say)
-    else:
-        settings = _settings(args)
-        meter = settings.meter()
-        result = _self_calibrate(calibrate, model_source(args), args.original, settings, say, args.class_map)
+    with StopOnSignals() as stop:
+        sweep = {"on_rows": store.add if store is not None else None, "should_stop": stop.requested}
+        if args.demo:
+            meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
+            result = calibrate.demo_sweep(cfg, meter, say, **sweep)
+        else:
+            settings = _settings(args)
+            meter = settings.meter()
+            model = model_source(args)
+            result = _self_calibrate(calibrate, model, args.original, settings, say, args.class_map, **sweep)
+    out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo and not result.interrupted else None)
+    if result.interrupted and not result.rows:
+        return _interrupted(stop, 0, store, None, args.json)
     frame = calibrate.records_frame(result)
-    summary = calibrate.summarize(frame)
-    out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo else None)
+    summary = {**calibrate.summarize(frame), "energy": energy_summary(meter)}
     if out is not None:
         write_csv(frame, out)
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
-        out.with_suffix(".json").write_text(json.dumps(prov, indent=2) + "\n")
-    if args.db or not args.demo:
-        from resque_core.forecast.records import RecordStore
-
-        store = RecordStore(args.db)
-        store.add(frame)
+        out.with_suffix(".json").write_text(json_text(prov, indent=2) + "\n")
+    if result.interrupted:
+        return _interrupted(stop, len(frame), store, out, args.json)
+    if store is not None:
         summary["db"] = str(store.path)
     _report(summary, result, out, args.json, outcome(result, needed_records()).message)
     return 0
 
 
-def _self_calibrate(calibrate, model, original: str, settings, say, class_map: str | None):
+def _checked_store(args: argparse.Namespace):
+    """The records database this run writes each finished run to (``--db``; self-calibration: always), checked."""
+    if not (args.db or not args.demo):
+        return None
+    from resque_core.forecast.records import RecordStore
+
+    return RecordStore(args.db).check()
+
+
+def _interrupted(stop: StopOnSignals, finished: int, store, out, as_json: bool) -> int:
+    """One line on stderr (and one JSON object with --json) saying what a stopped calibration kept, and where."""
+    places = [str(p) for p in (store.path if store is not None else None, out) if p is not None]
+    runs = f"{finished} finished run{'s' * (finished != 1)}"
+    if places or not finished:
+        kept = f"{runs} kept" + (f" in {' and '.join(places)}" if places else "")
+    else:  # a demo without --db or --out: its default output is the shipped calibration, kept whole
+        kept = f"{runs} not saved (a partial demo does not replace the shipped calibration; give --out or --db)"
+    print(f"interrupted by {stop.name}: {kept}; the run in progress was abandoned", file=sys.stderr)
+    if as_json:
+        summary = {"interrupted": stop.name, "runs_kept": finished if places else 0}
+        print(json_text({**summary, "db": str(store.path) if store else None, "out": str(out) if out else None}))
+    return stop.exit_code
+
+
+def _self_calibrate(calibrate, model, original: str, settings, say, class_map: str | None, **sweep):
     """``self_calibrate``, with a budget refusal that names this command's flag."""
     from resque_core.calibration.plan import BudgetTooSmall
 
     try:
-        return calibrate.self_calibrate(model, original, settings, say, class_map=class_map)
+        return calibrate.self_calibrate(model, original, settings, say, class_map=class_map, **sweep)
     except BudgetTooSmall as exc:
         raise RetrainError(f"{exc} (--max-minutes {exc.needed_minutes})") from exc
 
@@ -233,7 +261,7 @@ def _report(summary: dict, result, out, as_json: bool, ending: str) -> None:
         "out": str(out) if out else None,
     }
     if as_json:
-        print(json.dumps(summary))
+        print(json_text(summary))
         return
     print(
         f"{summary['runs']} records ({summary['retrain_runs']} retrain, {summary['scratch_runs']} scratch), "

@@ -4,13 +4,14 @@ provenance JSON (command, machine, versions, energy method, sweep settings, outc
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import pathlib
 import platform
 import shlex
 import sys
 
-__all__ = ["command_line", "energy_note", "provenance", "write_csv"]
+__all__ = ["command_line", "energy_note", "energy_summary", "json_text", "provenance", "write_csv"]
 
 
 def write_csv(frame, path: pathlib.Path) -> None:
@@ -59,6 +60,20 @@ def command_line() -> str:
     if "-m" in argv and argv[argv.index("-m") + 1 : argv.index("-m") + 2] == ["resque_core"]:
         return "python " + shlex.join(argv[argv.index("-m") :])
     return "called from Python: resque_core.cli.main(...)"
+
+
+def json_text(obj, **dumps) -> str:
+    """Strict JSON (RFC 8259): a number that is not finite (an unmetered kWh) becomes null, never NaN."""
+    from resque_core.jsonable import jsonable
+
+    return json.dumps(jsonable(obj, "the calibration summary"), allow_nan=False, **dumps)
+
+
+def energy_summary(meter) -> str:
+    """The summary's word on energy: why kWh and CO2 may be null."""
+    if meter is None:
+        return "not measured (--no-energy): kWh and CO2 are null"
+    return "metered by codecarbon (an estimate where there are no power counters; see energy_source)"
 
 
 def energy_note(meter) -> str:

@@ -74,6 +74,11 @@ def run(args: argparse.Namespace) -> int:
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
     records, source = load_records(args.records)  # a bad records file fails before any training
+    store = None
+    if args.record:  # a database it cannot write to is refused before the model is even loaded
+        from resque_core.forecast.records import RecordStore
+
+        store = RecordStore(args.db).check()
     request = IndexRequest(
         **model_fields(args),
         original=args.original,
@@ -119,10 +124,7 @@ def run(args: argparse.Namespace) -> int:
     row = validation_record(
         result, report, settings, model=str(request.checkpoint), dataset=str(args.original), family=family
     )
-    if args.record:
-        from resque_core.forecast.records import RecordStore
-
-        store = RecordStore(args.db)
+    if store is not None:
         store.add([row])
         row["db"] = str(store.path)
     rows = comparison(result, forecast, rule)

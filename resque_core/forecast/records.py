@@ -9,21 +9,23 @@ files without them still load.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import logging
 import os
 import pathlib
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TypeVar
 
 import pandas as pd
 
 from resque_core.assets import asset_path
 from resque_core.errors import RecordsError
+from resque_core.forecast.records_db import busy_timeout_s, is_busy, own_schema, store_error
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 RECORD_COLUMNS: tuple[str, ...] = (
     "run_id", "date", "run_kind", "index_kind", "index_value", "noise_floor", "shift", "shift_type",
@@ -179,37 +181,45 @@ class RecordStore:
 
     Rows are keyed by ``run_id``: adding a run again replaces it, so importing the same
     CSV twice does not duplicate runs. Rows without a ``run_id`` get one derived from
-    their content.
+    their content. Each ``add`` is one transaction, so a run is either stored whole or not at all.
+
+    The store only ever writes to a database that is its own: a file that is not SQLite, is damaged,
+    or holds tables or columns of another program is refused with a ``RecordsError`` and left as it is.
+    ``check`` says so (and whether the file can be written) before anything is computed for it. A
+    database locked by another program is waited on for ``busy_timeout_s`` and tried once more.
     """
 
     def __init__(self, path: str | os.PathLike | None = None) -> None:
         self.path = pathlib.Path(path).expanduser() if path is not None else default_db_path()
+        self._instead = "use another file" if path is not None else "set RESQUE_DB to another file"
 
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path)
-        except (OSError, sqlite3.Error) as exc:
-            raise RecordsError(f"cannot open the records database {self.path}: {exc}; set RESQUE_DB") from exc
-        columns = ", ".join(
-            f"{c} {'REAL' if c in NUMERIC_COLUMNS else 'TEXT'}{' PRIMARY KEY' if c == 'run_id' else ''}"
-            for c in RECORD_COLUMNS
-        )
-        conn.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
-        have = {row[1] for row in conn.execute("PRAGMA table_info(records)")}
-        for column in (c for c in RECORD_COLUMNS if c not in have):  # a store made before the column existed
-            conn.execute(f"ALTER TABLE records ADD COLUMN {column} {'REAL' if column in NUMERIC_COLUMNS else 'TEXT'}")
-        return conn
+    def check(self) -> RecordStore:
+        """Open the database, check that it is a records store (creating it if new) and that it can be written.
+
+        Returns the store, so ``store = RecordStore(path).check()`` reads as one step.
+
+        Raises:
+            RecordsError: one sentence naming the database, what is wrong and what to do.
+        """
+
+        def probe(conn: sqlite3.Connection) -> None:
+            if conn.execute("PRAGMA quick_check(1)").fetchone()[0] != "ok":
+                raise sqlite3.DatabaseError("database disk image is malformed")
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            conn.execute("BEGIN IMMEDIATE")  # takes the write lock, as every add will
+            conn.execute(f"PRAGMA user_version = {int(version)}")  # a real write (journal and all), rolled back
+            conn.rollback()
+
+        self._run(probe)
+        return self
 
     def add(self, records: pd.DataFrame | Iterable[Mapping]) -> int:
-        """Validate and store runs; returns how many rows were written."""
+        """Validate and store runs in one transaction; returns how many rows were written."""
         frame = validate_records(records, name="new records")
         rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
         rows = [row if row[0] else (_content_id(row), *row[1:]) for row in rows]
-        marks = ", ".join("?" for _ in RECORD_COLUMNS)
-        with self._session() as conn:
-            names = ", ".join(RECORD_COLUMNS)
-            conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows)
+        marks, names = ", ".join("?" for _ in RECORD_COLUMNS), ", ".join(RECORD_COLUMNS)
+        self._run(lambda conn: conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows))
         log.info("stored %d records in %s", len(rows), self.path)
         return len(rows)
 
@@ -217,8 +227,12 @@ class RecordStore:
         """Every stored run (optionally of one index kind), typed like ``validate_records``."""
         if index_kind is not None and index_kind not in INDEX_KINDS:
             raise RecordsError(f"unknown index kind {index_kind!r}; use one of {', '.join(INDEX_KINDS)}")
-        with self._session() as conn:
-            frame = pd.read_sql_query("SELECT * FROM records ORDER BY date, run_id", conn)
+
+        def read(conn: sqlite3.Connection) -> pd.DataFrame:
+            cursor = conn.execute("SELECT * FROM records ORDER BY date, run_id")
+            return pd.DataFrame(cursor.fetchall(), columns=[d[0] for d in cursor.description])
+
+        frame = self._run(read)
         if index_kind is not None:
             frame = frame[frame["index_kind"] == index_kind]
         if frame.empty:
@@ -239,18 +253,43 @@ class RecordStore:
         """Validate a CSV and add its runs; returns how many rows were written."""
         return self.add(load_records_csv(path))
 
-    @contextlib.contextmanager
-    def _session(self) -> Iterator[sqlite3.Connection]:
-        conn = self._connect()
+    def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """``work(conn)`` in one transaction on a checked schema; a locked database is tried twice."""
+        for attempt in (1, 2):
+            conn = self._connect()
+            try:
+                with conn:
+                    own_schema(conn, {c: _sql_type(c) for c in RECORD_COLUMNS}, REQUIRED_COLUMNS, self._foreign)
+                    return work(conn)
+            except sqlite3.Error as exc:
+                if attempt == 1 and is_busy(exc):
+                    log.warning("records database %s is locked; trying once more", self.path)
+                    continue
+                raise store_error(self.path, exc, self._instead) from exc
+            finally:
+                conn.close()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _connect(self) -> sqlite3.Connection:
         try:
-            with conn:
-                yield conn
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            return sqlite3.connect(self.path, timeout=busy_timeout_s())
+        except OSError as exc:
+            raise RecordsError(f"cannot open the records database {self.path}: {exc}; {self._instead}") from exc
         except sqlite3.Error as exc:
-            raise RecordsError(f"records database {self.path} failed: {exc}") from exc
-        finally:
-            conn.close()
+            raise store_error(self.path, exc, self._instead) from exc
+
+    def _foreign(self, what: str) -> RecordsError:
+        return RecordsError(
+            f"{self.path} is not a RESQUE records database ({what}); it was left untouched: {self._instead} "
+            "(or move this one aside)"
+        )
 
 
 def _content_id(row: tuple) -> str:
     digest = hashlib.sha1(repr(tuple(row)[1:]).encode()).hexdigest()[:12]
     return f"user-{digest}"
+
+
+def _sql_type(column: str) -> str:
+    return "REAL" if column in NUMERIC_COLUMNS else "TEXT"

@@ -1,0 +1,19 @@
+"""Every test session writes its calibration records to its own database, never to the user's."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _own_records_database(tmp_path_factory):
+    """``$RESQUE_DB`` for the session (a test or a module may still point it elsewhere with monkeypatch)."""
+    before = os.environ.get("RESQUE_DB")
+    os.environ["RESQUE_DB"] = str(tmp_path_factory.mktemp("records") / "records.sqlite")
+    yield
+    if before is None:
+        os.environ.pop("RESQUE_DB", None)
+    else:
+        os.environ["RESQUE_DB"] = before
