@@ -1,8 +1,9 @@
 """The carbon-intensity provider interface and the series every provider returns.
 
 A series is piecewise constant: each point holds its value from its ``start`` to its ``end``
-(UTC). A missing point leaves a hole (no value is held across it), and the scheduler never
-places a window across a hole. ``build_series`` checks what a service answered point by point.
+(UTC). One missing point is bridged by holding the previous value (and the notes say so); a
+longer gap stays a hole, and the scheduler never places a window across it. ``build_series``
+checks what a service answered point by point.
 """
 
 from __future__ import annotations
@@ -154,9 +155,10 @@ def build_series(
     """Check every point, sort them, fill in their ends; refuse an answer with too few good points.
 
     Bad points are dropped one by one with a note saying how many and why (``points.clean``). A
-    point without an explicit end lasts until the next point when that comes within 1.5 steps
-    (timing jitter), else for one step: a missing point leaves a hole, never a held value, and
-    the scheduler places no window across a hole.
+    point lasts for one step (or to its explicit end), and until the next point when that leaves
+    a hole of at most one step: one missing or dropped point is bridged by holding the value, and
+    a note counts these. A longer gap stays a hole (noted too), and the scheduler places no window
+    across it.
 
     Args:
         starts: Point times; naive ones are taken as UTC (and noted), None ones are unreadable (dropped).
@@ -187,7 +189,7 @@ def build_series(
         values_g_per_kwh=points.values_g_per_kwh,
         kinds=points.kinds,
         step_s=step,
-        notes=(*notes, *points.notes, *_gap_notes(order, out_ends)),
+        notes=(*notes, *points.notes, *_gap_notes(order, out_ends, step)),
     )
 
 
@@ -205,11 +207,10 @@ def _require_enough(points: CleanPoints, provider: str, source: str, zone: str, 
 
 def _end_of(order: Sequence[datetime], ends: Sequence[datetime | None], i: int, step_s: float) -> datetime:
     start, nxt = order[i], order[i + 1] if i + 1 < len(order) else None
-    if ends[i] is not None:
-        return min(ends[i], nxt) if nxt is not None else ends[i]
-    if nxt is not None and (nxt - start).total_seconds() <= 1.5 * step_s:
-        return nxt  # timing jitter, not a missing point
-    return start + timedelta(seconds=step_s)
+    end = ends[i] if ends[i] is not None else start + timedelta(seconds=step_s)
+    if nxt is not None and end < nxt <= end + timedelta(seconds=step_s, microseconds=1):
+        return nxt  # jitter, or one missing point: bridged by holding the value (and counted in the notes)
+    return min(end, nxt) if nxt is not None else end
 
 
 def _median_step_s(starts: Sequence[datetime], ends: Sequence[datetime | None]) -> float:
@@ -221,16 +222,24 @@ def _median_step_s(starts: Sequence[datetime], ends: Sequence[datetime | None]) 
     return 3600.0
 
 
-def _gap_notes(starts: Sequence[datetime], ends: Sequence[datetime]) -> list[str]:
+def _gap_notes(starts: Sequence[datetime], ends: Sequence[datetime], step_s: float) -> list[str]:
+    spans = [(starts[i + 1] - starts[i]).total_seconds() for i in range(len(starts) - 1) if ends[i] == starts[i + 1]]
+    bridged = sum(1.5 * step_s < span for span in spans)
     gaps = [(ends[i], starts[i + 1]) for i in range(len(starts) - 1) if starts[i + 1] > ends[i]]
-    if not gaps:
-        return []
-    lo, hi = max(gaps, key=lambda g: g[1] - g[0])
-    longest_min = round((hi - lo).total_seconds() / 60)
-    return [
-        f"The data has {len(gaps)} gap(s), the longest {longest_min // 60}h{longest_min % 60:02d}m from "
-        f"{lo:%Y-%m-%d %H:%M} UTC; no window is placed across a gap."
-    ]
+    notes = []
+    if bridged:
+        notes.append(
+            f"{bridged} single missing point(s) were bridged by holding the previous value for one step; "
+            "longer gaps are left open."
+        )
+    if gaps:
+        lo, hi = max(gaps, key=lambda g: g[1] - g[0])
+        minutes = round((hi - lo).total_seconds() / 60)
+        notes.append(
+            f"The data has {len(gaps)} gap(s), the longest {minutes // 60}h{minutes % 60:02d}m from "
+            f"{lo:%Y-%m-%d %H:%M} UTC; no window is placed across a gap."
+        )
+    return notes
 
 
 @runtime_checkable

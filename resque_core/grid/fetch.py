@@ -126,7 +126,7 @@ class _Call:
             self.provider,
             "malformed",
             f"{self.label}: the answer is too large ({what}; the limit is {self.cap / 1e6:g} MB), "
-            "so it was not read. Check the base URL.",
+            "so it was refused. Check the base URL.",
         )
 
     def _close(self) -> None:

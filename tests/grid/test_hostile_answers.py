@@ -75,15 +75,19 @@ def test_bad_values_are_dropped_point_by_point_with_a_note(grid):
     assert "Infinity" in raw_forecast([("t", math.inf)]).decode()  # the server really sent non-JSON-standard numbers
 
 
-def test_one_null_in_five_is_still_used_and_the_nulls_are_holes(grid):
+def test_one_null_in_five_is_still_used_and_each_is_bridged_with_a_note(grid):
     start = floor(datetime.now(UTC), 3600)
-    values = [None if i % 5 == 4 else 100.0 + 20 * (i % 5) for i in range(24)]
+    values = [None if i % 5 == 4 else 300.0 - 10 * i for i in range(24)]  # cleaner later in the day
     grid.set(FORECAST, em_forecast("DE", start, 3600, values))
     result, series = schedule_job(FallbackChain([em(grid), OfflineProvider()]), "DE", 3 * H, 1.0, now=start)
     assert series.provider == "electricitymaps" and len(series) == 20
     assert any("4 of 24 points had no value and were dropped" in n for n in result.notes)
-    assert all(not (o.start < start + timedelta(hours=5) < o.end) for o in result.options)  # 04:00 is a hole
-    assert result.best.start == start and result.best_intensity_g_per_kwh == pytest.approx(120.0)
+    assert any("4 single missing point(s) were bridged" in n for n in result.notes)
+    four = series.starts.index(start + timedelta(hours=3))
+    assert series.ends[four] == start + timedelta(hours=5) and series.values_g_per_kwh[four] == 270.0
+    assert result.best.start == start + timedelta(hours=21)  # 21:00-24:00: 90, 80, 70 g/kWh
+    assert result.best_intensity_g_per_kwh == pytest.approx(80.0)
+    assert result.saved_pct > 0  # the offline average, used before, could save nothing
 
 
 def test_too_few_good_points_fall_back_with_the_reason(grid):
