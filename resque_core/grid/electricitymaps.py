@@ -198,7 +198,14 @@ class ElectricityMapsProvider:
 
 
 def _series(
-    body: dict, key: str, zone: str, *, source: str, kinds: str, shift: timedelta = timedelta(0), step_s=None
+    body: dict,
+    key: str,
+    zone: str,
+    *,
+    source: str,
+    kinds: str,
+    shift: timedelta = timedelta(0),
+    step_s: float | None = None,
 ) -> IntensitySeries:
     """The points under ``body[key]``, checked one by one (``build_series``)."""
     items = body.get(key)

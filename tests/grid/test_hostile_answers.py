@@ -7,6 +7,7 @@ size cap; a redirect never carries the key to another host.
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 import os
@@ -279,3 +280,14 @@ def test_sdk_calls_never_follow_a_redirect_to_another_host(grid, other):
         em(grid).forecast("DE", 24)
     assert info.value.reason == "unreachable" and "not followed" in str(info.value)
     assert other.seen == [] and SECRET_KEY not in str(info.value)
+
+
+def test_a_gzipped_answer_is_decoded_and_capped_by_its_decoded_size(grid):
+    start = floor(datetime.now(UTC), 1800)
+    payload = json.dumps(uk_national(start, [120.0] * 96)).encode()
+    grid.set("/uk/intensity/", Answer(raw=gzip.compress(payload), headers={"Content-Encoding": "gzip"}))
+    assert len(uk(grid).intensity("GB", start, start + timedelta(hours=6))) == 12
+    bomb = gzip.compress(b" " * 20_000_000)  # 20 kB on the wire, 20 MB decoded
+    grid.set("/uk/intensity/", Answer(raw=bomb, headers={"Content-Encoding": "gzip"}))
+    with pytest.raises(ProviderFailure, match="too large"):
+        uk(grid).intensity("GB", start, start + timedelta(hours=6))
