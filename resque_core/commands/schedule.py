@@ -57,7 +57,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV or pin the "
                    "illustrative profile, which starts at the hour that holds now")  # fmt: skip
     p.add_argument("--tz", default="UTC", help="time zone for the text output, e.g. Europe/Berlin")
-    p.add_argument("--timeout", type=float, default=10.0, help="HTTP timeout per call, seconds (default 10)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=10.0,
+        help="limit for each HTTP call as a whole (connect, headers and body), seconds (default 10)",
+    )
     p.set_defaults(func=run)
 
 

@@ -1,8 +1,9 @@
 """The carbon-intensity provider interface and the series every provider returns.
 
 A series is piecewise constant: each point holds its value from its ``start`` to its ``end``
-(UTC). Holes of at most one step are bridged by holding the previous value; longer holes stay
-holes, and the scheduler never places a window across them.
+(UTC). One missing point is bridged by holding the previous value (and the notes say so); a
+longer gap stays a hole, and the scheduler never places a window across it. ``build_series``
+checks what a service answered point by point.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Literal, Protocol, runtime_checkable
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from resque_core.errors import ProviderError
+from resque_core.grid.points import CleanPoints, clean
 
 Kind = Literal["measured", "forecast", "modeled", "history-proxy", "illustrative"]
 KINDS: tuple[str, ...] = ("measured", "forecast", "modeled", "history-proxy", "illustrative")
@@ -50,7 +52,7 @@ class IntensitySeries:
         values_g_per_kwh: Carbon intensity of each point, gCO2eq/kWh.
         kinds: Per point: "measured", "forecast", "modeled", "history-proxy" or "illustrative".
         step_s: Nominal step (median point length), seconds.
-        notes: Caveats the user should read (naive times taken as UTC, forecast ended early...).
+        notes: Caveats the user should read (points dropped, naive times taken as UTC, gaps...).
     """
 
     zone: str
@@ -142,56 +144,102 @@ def build_series(
     zone: str,
     provider: str,
     source: str,
-    starts: Sequence[datetime],
-    values_g_per_kwh: Sequence[float],
+    starts: Sequence[datetime | None],
+    values_g_per_kwh: Sequence[Any],
     kinds: Sequence[str] | str,
     ends: Sequence[datetime | None] | None = None,
     step_s: float | None = None,
     notes: Sequence[str] = (),
+    min_points: int = 1,
 ) -> IntensitySeries:
-    """Sort points, fill in their ends and bridge holes of at most one step.
+    """Check every point, sort them, fill in their ends; refuse an answer with too few good points.
 
-    A point without an explicit end lasts until the next point if that is at most two steps
-    away (a hole of one step is bridged by holding the value), else for one step.
+    Bad points are dropped one by one with a note saying how many and why (``points.clean``). A
+    point lasts for one step (or to its explicit end), and until the next point when that leaves
+    a hole of at most one step: one missing or dropped point is bridged by holding the value, and
+    a note counts these. A longer gap stays a hole (noted too), and the scheduler places no window
+    across it.
 
     Args:
-        starts: Point times (UTC tz-aware); duplicates keep the last value.
+        starts: Point times; naive ones are taken as UTC (and noted), None ones are unreadable (dropped).
+        values_g_per_kwh: The values as answered, gCO2eq/kWh (None, NaN, negative... are dropped).
         kinds: One kind for all points, or one per point.
         ends: Explicit point ends (None entries are filled in), or None.
-        step_s: Nominal step in seconds; default the median gap between points (1 h for one point).
+        step_s: The step when the caller knows it; default the median spacing of the good points
+            (for a single point: its explicit length, else 1 h).
+        min_points: The fewest good points that make a usable answer.
+
+    Raises:
+        ProviderFailure: No points at all ("empty"), or fewer good points than ``min_points`` or
+            than half of those answered ("malformed"): the answer is refused, so a chain falls back.
     """
     n = len(starts)
     kind_list = [kinds] * n if isinstance(kinds, str) else list(kinds)
-    end_list = list(ends) if ends is not None else [None] * n
-    merged = {
-        to_utc(s): (float(v), k, e) for s, v, k, e in zip(starts, values_g_per_kwh, kind_list, end_list, strict=True)
-    }
-    order = sorted(merged)
-    step = step_s or _median_step_s(order)
-    out_ends = []
-    for i, start in enumerate(order):
-        explicit = merged[start][2]
-        nxt = order[i + 1] if i + 1 < len(order) else None
-        end = to_utc(explicit) if explicit is not None else start + timedelta(seconds=step)
-        if nxt is not None and end < nxt <= end + timedelta(seconds=step) + timedelta(microseconds=1):
-            end = nxt  # bridge a hole of at most one step
-        out_ends.append(min(end, nxt) if nxt is not None else end)
+    points = clean(starts, values_g_per_kwh, kind_list, list(ends) if ends is not None else [None] * n)
+    _require_enough(points, provider, source, zone, min_points)
+    order = points.starts
+    step = float(step_s or _median_step_s(order, points.ends))
+    out_ends = [_end_of(order, points.ends, i, step) for i in range(len(order))]
     return IntensitySeries(
         zone=zone,
         provider=provider,
         source=source,
-        starts=tuple(order),
+        starts=order,
         ends=tuple(out_ends),
-        values_g_per_kwh=tuple(merged[s][0] for s in order),
-        kinds=tuple(merged[s][1] for s in order),
-        step_s=float(step),
-        notes=tuple(notes),
+        values_g_per_kwh=points.values_g_per_kwh,
+        kinds=points.kinds,
+        step_s=step,
+        notes=(*notes, *points.notes, *_gap_notes(order, out_ends, step)),
     )
 
 
-def _median_step_s(starts: Sequence[datetime]) -> float:
+def _require_enough(points: CleanPoints, provider: str, source: str, zone: str, min_points: int) -> None:
+    if points.received == 0:
+        raise ProviderFailure(provider, "empty", f"{source}: no data points for zone {zone!r}.")
+    good = len(points.starts)
+    if good < min_points or good * 2 < points.received - points.merged:
+        why = " ".join(points.notes)
+        raise ProviderFailure(
+            provider, "malformed",
+            f"{source}: only {good} of {points.received} points are usable, too few to plan with. {why}".strip(),
+        )  # fmt: skip
+
+
+def _end_of(order: Sequence[datetime], ends: Sequence[datetime | None], i: int, step_s: float) -> datetime:
+    start, nxt = order[i], order[i + 1] if i + 1 < len(order) else None
+    end = ends[i] if ends[i] is not None else start + timedelta(seconds=step_s)
+    if nxt is not None and end < nxt <= end + timedelta(seconds=step_s, microseconds=1):
+        return nxt  # jitter, or one missing point: bridged by holding the value (and counted in the notes)
+    return min(end, nxt) if nxt is not None else end
+
+
+def _median_step_s(starts: Sequence[datetime], ends: Sequence[datetime | None]) -> float:
     gaps = [(b - a).total_seconds() for a, b in zip(starts, starts[1:], strict=False)]
-    return float(statistics.median(gaps)) if gaps else 3600.0
+    if gaps:
+        return float(statistics.median(gaps))
+    if ends and ends[0] is not None:
+        return (ends[0] - starts[0]).total_seconds()
+    return 3600.0
+
+
+def _gap_notes(starts: Sequence[datetime], ends: Sequence[datetime], step_s: float) -> list[str]:
+    spans = [(starts[i + 1] - starts[i]).total_seconds() for i in range(len(starts) - 1) if ends[i] == starts[i + 1]]
+    bridged = sum(1.5 * step_s < span for span in spans)
+    gaps = [(ends[i], starts[i + 1]) for i in range(len(starts) - 1) if starts[i + 1] > ends[i]]
+    notes = []
+    if bridged:
+        notes.append(
+            f"{bridged} single missing point(s) were bridged by holding the previous value for one step; "
+            "longer gaps are left open."
+        )
+    if gaps:
+        lo, hi = max(gaps, key=lambda g: g[1] - g[0])
+        minutes = round((hi - lo).total_seconds() / 60)
+        notes.append(
+            f"The data has {len(gaps)} gap(s), the longest {minutes // 60}h{minutes % 60:02d}m from "
+            f"{lo:%Y-%m-%d %H:%M} UTC; no window is placed across a gap."
+        )
+    return notes
 
 
 @runtime_checkable

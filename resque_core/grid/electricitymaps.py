@@ -1,16 +1,23 @@
 """Electricity Maps v3 through the official ``electricitymaps`` SDK (0.0.1, beta).
 
-The forecast goes through the SDK's typed call. Free keys get no forecast: then the zone's past
-24 h, shifted by +24 h, stands in as a *same hours tomorrow* proxy, labeled ``history-proxy``.
+Every call goes through the SDK's transport (its URL building, auth and request checks), and
+its raw answer is read within one deadline and size cap and checked point by point
+(``build_series``): a forecast with a few bad points is used, with a note saying how many were
+dropped; one with too few good points is refused, so a fallback chain moves on. The step is
+read from the answer, not from the granularity asked for. Free keys get no forecast: then the
+zone's past 24 h, shifted by +24 h, stands in as a *same hours tomorrow* proxy (``history-proxy``).
 
 SDK quirks this module works around:
 
 * ``ElectricityMapsClient.__getattr__`` recurses forever on unknown attributes, and its adapters
   cannot pass a timeout; so we call the generated ``CarbonIntensityAPI`` it wraps, which takes
   ``_request_timeout``, and never hold an ``ElectricityMapsClient``.
-* ``latest()`` and ``history()`` reject answers missing ``emissionFactorType``, ``isEstimated`` or a
-  top-level ``temporalGranularity``; for those we take the raw answer from the SDK's transport
-  (``*_without_preload_content``, same auth and timeout) and parse it ourselves.
+* Its typed calls read the whole body at once (no deadline, no cap), reject a whole forecast for
+  one null value, and ``latest()``/``history()`` reject answers missing ``emissionFactorType``,
+  ``isEstimated`` or ``temporalGranularity``; so we call its ``*_without_preload_content`` variants
+  (same URL, auth and timeout) and parse the answer ourselves.
+* Its transport follows redirects and would carry ``auth-token`` to another host; ``emsdk`` turns
+  redirects off.
 * It installs a top-level module named ``openapi``; ``emsdk.import_sdk`` checks it is the SDK's.
 """
 
@@ -23,8 +30,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from resque_core.grid.base import IntensitySeries, ProviderFailure, build_series, to_utc
-from resque_core.grid.emsdk import Secret, carbon_intensity_api, sdk_call
-from resque_core.grid.http import get_json, parse_json, status_failure
+from resque_core.grid.emsdk import Secret, carbon_intensity_api, sdk_get
+from resque_core.grid.fetch import DEFAULT_MAX_BYTES
+from resque_core.grid.http import get_json, json_of
+from resque_core.grid.points import read_time, step_label
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +49,11 @@ class ElectricityMapsProvider:
     Args:
         api_key: The ``auth-token``; never logged or shown.
         base_url: API root ending in ``/v3`` (proxies and tests use their own).
-        timeout_s: Limit for every HTTP call, seconds.
+        timeout_s: Limit for every HTTP call as a whole (connect, headers and body), seconds.
         granularity: "5_minutes", "15_minutes" or "hourly".
         history_fallback: Use the past 24 h as a proxy when the key has no forecast access.
         session: Optional ``requests.Session`` for the calls made with ``requests`` (zones).
+        max_bytes: The largest answer read, bytes; a larger one is refused unread.
     """
 
     name = NAME
@@ -57,19 +67,25 @@ class ElectricityMapsProvider:
         granularity: str = "hourly",
         history_fallback: bool = True,
         session: Any = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         if granularity not in GRANULARITY_S:
             raise ProviderFailure(
                 NAME, "bad-input", f"granularity {granularity!r}: use one of {sorted(GRANULARITY_S)}."
             )
-        if not timeout_s > 0:
-            raise ProviderFailure(NAME, "bad-input", f"timeout_s must be positive, got {timeout_s!r}.")
+        if not (isinstance(timeout_s, int | float) and 0 < timeout_s < math.inf):
+            raise ProviderFailure(
+                NAME,
+                "bad-input",
+                f"timeout_s (--timeout) must be a positive, finite number of seconds, not {timeout_s!r}.",
+            )
         self._key = Secret(api_key)
         self.base_url = base_url.rstrip("/")
         self.timeout_s = float(timeout_s)
         self.granularity = granularity
         self.history_fallback = history_fallback
         self.session = session
+        self.max_bytes = int(max_bytes)
 
     def __repr__(self) -> str:
         return (
@@ -102,57 +118,32 @@ class ElectricityMapsProvider:
         return series.clip(start, end)
 
     def forecast(self, zone: str, horizon_hours: int = 24) -> IntensitySeries:
-        """The zone's forecast, through the SDK's typed call."""
+        """The zone's forecast, at the step the service answered (labelled so, even if not the one asked for)."""
         from openapi.models.temporal_granularity import TemporalGranularity
 
-        api = carbon_intensity_api(self.base_url, self._key.value)
-        answer = self._call(
-            "forecast",
-            lambda: api.get_carbon_intensity_forecast(
-                zone_key=zone,
-                horizon_hours=horizon_hours,
-                temporal_granularity=TemporalGranularity(self.granularity),
-                _request_timeout=self.timeout_s,
-            ),
-        )
-        points = [(p.dt, p.carbon_intensity) for p in answer.forecast if p.carbon_intensity is not None]
-        if not points:
-            raise ProviderFailure(NAME, "empty", f"{LABEL} forecast: empty forecast for zone {zone!r}.")
-        return build_series(
-            zone=zone,
-            provider=NAME,
-            source=f"{LABEL} forecast ({self.granularity.replace('_', ' ')})",
-            starts=[_parse_time(t) for t, _ in points],
-            values_g_per_kwh=[v for _, v in points],
-            kinds="forecast",
-            step_s=GRANULARITY_S[self.granularity],
-        )
+        body = self._raw(
+            "forecast", "get_carbon_intensity_forecast_without_preload_content", zone,
+            horizon_hours=horizon_hours, temporal_granularity=TemporalGranularity(self.granularity),
+        )  # fmt: skip
+        series = _series(body, "forecast", zone, source=f"{LABEL} forecast", kinds="forecast")
+        notes = series.notes
+        if series.step_s != GRANULARITY_S[self.granularity]:
+            asked, got = step_label(GRANULARITY_S[self.granularity]), step_label(series.step_s)
+            notes = (*notes, f"{LABEL}: asked for {asked} points, the service answered {got} points; the {got} "
+                             "step of the answer is used.")  # fmt: skip
+        return replace(series, source=f"{LABEL} forecast ({step_label(series.step_s)})", notes=notes)
 
     def history_proxy(self, zone: str) -> IntensitySeries:
         """The zone's past 24 h shifted by +24 h: a *same hours tomorrow* stand-in for a forecast."""
         body = self._raw("history", "get_carbon_intensity_history_without_preload_content", zone)
-        points = _points(body, "history", zone)
-        step_s = GRANULARITY_S.get(str(body.get("temporalGranularity")))
-        shift = timedelta(hours=24)
-        return build_series(
-            zone=zone,
-            provider=NAME,
-            source=f"{LABEL} past 24 h shifted by +24 h (same hours tomorrow, not a forecast)",
-            starts=[t + shift for t, _ in points],
-            values_g_per_kwh=[v for _, v in points],
-            kinds="history-proxy",
-            step_s=step_s,
-        )
+        source = f"{LABEL} past 24 h shifted by +24 h (same hours tomorrow, not a forecast)"
+        return _series(body, "history", zone, source=source, kinds="history-proxy", shift=timedelta(hours=24))
 
     def latest(self, zone: str) -> IntensitySeries:
         """The zone's latest measured value, as a one-point series."""
         body = self._raw("latest", "get_carbon_intensity_latest_without_preload_content", zone)
-        (moment, value), *_ = _points({"latest": [body]}, "latest", zone)
         step_s = GRANULARITY_S.get(str(body.get("temporalGranularity")), 3600)
-        return build_series(
-            zone=zone, provider=NAME, source=f"{LABEL} latest", starts=[moment], values_g_per_kwh=[value],
-            kinds="measured", step_s=step_s,
-        )  # fmt: skip
+        return _series({"latest": [body]}, "latest", zone, source=f"{LABEL} latest", kinds="measured", step_s=step_s)
 
     def zones(self) -> dict[str, str]:
         """Zone code to display name, as listed by ``/zones``.
@@ -163,7 +154,7 @@ class ElectricityMapsProvider:
         headers = {"auth-token": self._key.value} if self._key.value else {}
         body = get_json(
             NAME, f"{LABEL} zones", f"{self.base_url}/zones", timeout_s=self.timeout_s,
-            session=self.session, headers=headers, secret=self._key.value,
+            session=self.session, headers=headers, secret=self._key.value, max_bytes=self.max_bytes,
         )  # fmt: skip
         table = body.get("zones", body) if isinstance(body, dict) else None
         zones = {c: _zone_name(c, i) for c, i in sorted(table.items()) if isinstance(i, dict)} if table else {}
@@ -190,44 +181,47 @@ class ElectricityMapsProvider:
                 NAME, "bad-key", f"{LABEL}: no API key. Set ELECTRICITYMAPS_API_KEY or add it to Streamlit secrets."
             )
 
-    def _call(self, what: str, fn: Any) -> Any:
-        return sdk_call(fn, f"{LABEL} {what}", self.base_url, self.timeout_s, self._key.value)
-
-    def _raw(self, what: str, method: str, zone: str) -> dict:
+    def _raw(self, what: str, method: str, zone: str, **params: Any) -> dict:
+        """The JSON object one SDK call answered, read within the deadline and the size cap."""
         self._require_key()
         api = carbon_intensity_api(self.base_url, self._key.value)
-        resp = self._call(what, lambda: getattr(api, method)(zone_key=zone, _request_timeout=self.timeout_s))
-        body_bytes = resp.data
-        if resp.status >= 400:
-            text = body_bytes.decode("utf-8", "replace")
-            raise status_failure(
-                NAME, f"{LABEL} {what}", resp.status, headers=resp.headers, body=text, secret=self._key.value
-            )
-        body = parse_json(NAME, f"{LABEL} {what}", body_bytes)
+        label, key = f"{LABEL} {what}", self._key.value
+
+        def send() -> Any:
+            return getattr(api, method)(zone_key=zone, _request_timeout=self.timeout_s, **params)
+
+        reply = sdk_get(send, label, self.base_url, self.timeout_s, key, self.max_bytes)
+        body = json_of(reply, NAME, label, key)
         if not isinstance(body, dict):
-            raise ProviderFailure(NAME, "malformed", f"{LABEL} {what}: the answer is not a JSON object.")
+            raise ProviderFailure(NAME, "malformed", f"{label}: the answer is not a JSON object.")
         return body
 
 
-def _parse_time(text: str) -> datetime:
-    try:
-        return to_utc(datetime.fromisoformat(str(text).replace("Z", "+00:00")))
-    except ValueError as exc:
-        raise ProviderFailure(NAME, "malformed", f"{LABEL}: unreadable datetime {str(text)[:40]!r}.") from exc
-
-
-def _points(body: dict, key: str, zone: str) -> list[tuple[datetime, float]]:
+def _series(
+    body: dict,
+    key: str,
+    zone: str,
+    *,
+    source: str,
+    kinds: str,
+    shift: timedelta = timedelta(0),
+    step_s: float | None = None,
+) -> IntensitySeries:
+    """The points under ``body[key]``, checked one by one (``build_series``)."""
     items = body.get(key)
     if not isinstance(items, list):
         raise ProviderFailure(NAME, "malformed", f"{LABEL} {key}: the answer has no {key!r} list.")
-    points = []
-    for item in items:
-        value = item.get("carbonIntensity") if isinstance(item, dict) else None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            points.append((_parse_time(item.get("datetime")), float(value)))
-    if not points:
-        raise ProviderFailure(NAME, "empty", f"{LABEL} {key}: no carbon-intensity values for zone {zone!r}.")
-    return points
+    starts = [read_time(item.get("datetime")) if isinstance(item, dict) else None for item in items]
+    return build_series(
+        zone=zone,
+        provider=NAME,
+        source=source,
+        starts=[t + shift if t is not None else None for t in starts],
+        values_g_per_kwh=[item.get("carbonIntensity") if isinstance(item, dict) else None for item in items],
+        kinds=kinds,
+        step_s=step_s,
+        min_points=1 if key == "latest" else 2,
+    )
 
 
 def _zone_name(code: str, info: dict) -> str:

@@ -1,8 +1,9 @@
 """The ``electricitymaps`` SDK as the Electricity Maps provider uses it.
 
 One generated ``CarbonIntensityAPI`` per call site, built on ``openapi.Configuration(host=...)``
-with the key and no retries, and every SDK exception turned into a ``ProviderFailure`` whose
-text never holds the key.
+with the key, no retries and no redirects; every call's raw answer read within one deadline and
+size cap (``fetch``), and every SDK exception turned into a ``ProviderFailure`` whose text never
+holds the key.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from resque_core.grid.base import ProviderFailure
+from resque_core.grid.fetch import Reply, fetch, is_timeout
 from resque_core.grid.http import redact, status_failure
 
 logger = logging.getLogger(__name__)
@@ -59,43 +61,44 @@ def import_sdk() -> Any:
 
 
 def carbon_intensity_api(base_url: str, api_key: str | None) -> Any:
-    """The SDK's generated ``CarbonIntensityAPI`` for ``base_url`` (it accepts ``_request_timeout``)."""
+    """The SDK's generated ``CarbonIntensityAPI`` for ``base_url``: one try, redirects never followed.
+
+    urllib3 strips only ``Authorization`` and cookies on a cross-host redirect, not ``auth-token``;
+    so a redirect comes back as it is and ``http.json_of`` refuses it.
+    """
+    import urllib3
+
     openapi = import_sdk()
     cfg = openapi.Configuration(host=base_url)
     cfg.api_key["authToken"] = api_key
-    cfg.retries = 0  # one try: the fallback chain decides what comes next, a hung server costs one timeout
+    # One try: the fallback chain decides what comes next, a hung server costs one deadline.
+    cfg.retries = urllib3.Retry(total=0, redirect=0, raise_on_redirect=False)
     return openapi.CarbonIntensityAPI(openapi.ApiClient(cfg))
 
 
-def sdk_call(fn: Callable[[], Any], label: str, base_url: str, timeout_s: float, secret: str | None) -> Any:
-    """Run one SDK call, turning its exceptions into ``ProviderFailure`` without the key."""
-    import urllib3
-    from openapi.exceptions import ApiException
+def sdk_get(
+    send: Callable[[], Any], label: str, base_url: str, timeout_s: float, secret: str | None, max_bytes: int
+) -> Reply:
+    """One SDK ``*_without_preload_content`` call, answered within one deadline and size cap (``fetch``).
 
+    Its exceptions become a ``ProviderFailure`` without the key.
+    """
     logger.info("%s: GET %s", label, base_url)
-    try:
-        return fn()
-    except ApiException as exc:
-        if not exc.status:
-            raise ProviderFailure(NAME, "unreachable", f"{label}: cannot reach {base_url}.") from None
-        # ``from None``: the SDK's exception text includes response headers a server could echo the key in.
-        raise status_failure(NAME, label, exc.status, headers=exc.headers, body=exc.body, secret=secret) from None
-    except urllib3.exceptions.HTTPError as exc:
+
+    def failure_of(exc: BaseException) -> ProviderFailure:
+        from openapi.exceptions import ApiException
+
         if is_timeout(exc):
-            raise ProviderFailure(NAME, "timeout", f"{label}: no answer within {timeout_s:g} s; try later.") from exc
+            return ProviderFailure(NAME, "timeout", f"{label}: no answer within {timeout_s:g} s; try later.")
+        if isinstance(exc, ApiException) and exc.status:
+            # The SDK's exception text includes response headers a server could echo the key in.
+            return status_failure(NAME, label, exc.status, headers=exc.headers, body=exc.body, secret=secret)
+        if isinstance(exc, ValueError):  # the SDK's own checks of the request's arguments
+            return ProviderFailure(NAME, "bad-input", f"{label}: the request was refused by the SDK ({exc}).")
         text = f"{label}: cannot reach {base_url} ({type(exc).__name__}); check the network or the base URL."
-        raise ProviderFailure(NAME, "unreachable", redact(text, secret)) from exc
-    except ValueError:  # json.JSONDecodeError and pydantic.ValidationError both are ValueErrors
-        raise ProviderFailure(NAME, "malformed", f"{label}: the answer does not have the expected shape.") from None
+        return ProviderFailure(NAME, "unreachable", redact(text, secret))
 
-
-def is_timeout(exc: BaseException) -> bool:
-    """Whether a urllib3 error (or the reason it wraps) is a timeout."""
-    import urllib3
-
-    errors = urllib3.exceptions
-    for err in (exc, getattr(exc, "reason", None)):
-        # NewConnectionError subclasses ConnectTimeoutError in urllib3 2.x: a refused connection is no timeout.
-        if isinstance(err, errors.TimeoutError) and not isinstance(err, errors.NewConnectionError):
-            return True
-    return False
+    return fetch(
+        send, provider=NAME, label=label, timeout_s=timeout_s, failure_of=failure_of,
+        max_bytes=max_bytes,
+    )  # fmt: skip

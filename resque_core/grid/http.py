@@ -1,4 +1,4 @@
-"""HTTP for the grid providers: one timeout-bound GET, and turning failures into messages.
+"""HTTP for the grid providers: one bounded GET (``fetch``), and turning answers into JSON or messages.
 
 Every message is passed through ``redact`` so an API key can never reach a log, an error, a
 report or an export, even if a server echoes it back.
@@ -10,8 +10,10 @@ import json
 import logging
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 from resque_core.grid.base import ProviderFailure
+from resque_core.grid.fetch import DEFAULT_MAX_BYTES, Reply, fetch, is_timeout
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +88,29 @@ def parse_json(provider: str, label: str, body: bytes | str, secret: str | None 
         raise ProviderFailure(provider, "malformed", f"{label}: the answer is not valid JSON.") from exc
 
 
+def json_of(reply: Reply, provider: str, label: str, secret: str | None = None) -> Any:
+    """The JSON body of a complete answer; a redirect or an error status is a failure.
+
+    A redirect is never followed: it could carry the API key to another host.
+    """
+    if 300 <= reply.status < 400:
+        where = _host_of(next((v for k, v in reply.headers.items() if k.lower() == "location"), ""))
+        text = (
+            f"{label}: the service redirected (HTTP {reply.status}) to {where or 'another address'}; "
+            "redirects are not followed, so the key is never sent elsewhere. Set the base URL to the real address."
+        )
+        raise ProviderFailure(provider, "unreachable", redact(text, secret))
+    if reply.status >= 400:
+        body = reply.body.decode("utf-8", "replace")
+        raise status_failure(provider, label, reply.status, headers=reply.headers, body=body, secret=secret)
+    return parse_json(provider, label, reply.body, secret)
+
+
+def _host_of(location: str) -> str:
+    parts = urlsplit(location)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}" if parts.scheme and parts.netloc else ""
+
+
 def get_json(
     provider: str,
     label: str,
@@ -96,23 +121,29 @@ def get_json(
     params: Mapping[str, str] | None = None,
     headers: Mapping[str, str] | None = None,
     secret: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Any:
-    """GET ``url`` with a timeout and return its JSON body.
+    """GET ``url`` within one deadline and size cap (``fetch``), redirects not followed; its JSON body.
 
     Raises:
-        ProviderFailure: On timeout, connection failure, an error status or a non-JSON body.
+        ProviderFailure: On timeout, connection failure, a redirect, an error status, a body over
+            ``max_bytes`` or a non-JSON body.
     """
     import requests  # lazy: only needed when a provider really calls out
 
     getter = session if session is not None else requests
     logger.info("%s: GET %s", label, redact(url, secret))
-    try:
-        resp = getter.get(url, params=params, headers=dict(headers or {}), timeout=timeout_s)
-    except requests.Timeout as exc:
-        raise ProviderFailure(provider, "timeout", f"{label}: no answer within {timeout_s:g} s; try later.") from exc
-    except requests.RequestException as exc:
+
+    def send() -> Any:
+        return getter.get(
+            url, params=params, headers=dict(headers or {}), timeout=timeout_s, stream=True, allow_redirects=False
+        ).raw
+
+    def failure_of(exc: BaseException) -> ProviderFailure:
+        if isinstance(exc, requests.Timeout) or is_timeout(exc):
+            return ProviderFailure(provider, "timeout", f"{label}: no answer within {timeout_s:g} s; try later.")
         text = f"{label}: cannot reach the service ({type(exc).__name__}); check the network or the base URL."
-        raise ProviderFailure(provider, "unreachable", redact(text, secret)) from exc
-    if resp.status_code >= 400:
-        raise status_failure(provider, label, resp.status_code, headers=resp.headers, body=resp.text, secret=secret)
-    return parse_json(provider, label, resp.content, secret)
+        return ProviderFailure(provider, "unreachable", redact(text, secret))
+
+    reply = fetch(send, provider=provider, label=label, timeout_s=timeout_s, failure_of=failure_of, max_bytes=max_bytes)
+    return json_of(reply, provider, label, secret)

@@ -1,19 +1,25 @@
-"""The UK Carbon Intensity API (National Grid ESO): free, no key, 30-minute forecast ~48 h ahead."""
+"""The UK Carbon Intensity API (National Grid ESO): free, no key, 30-minute forecast ~48 h ahead.
+
+Each row is checked on its own (``build_series``): a row with no value or unreadable times is
+dropped with a note; an answer with too few good rows is refused.
+"""
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from resque_core.grid.base import IntensitySeries, ProviderFailure, build_series, to_utc
+from resque_core.grid.fetch import DEFAULT_MAX_BYTES
 from resque_core.grid.http import get_json
+from resque_core.grid.points import read_time
 
 DEFAULT_UK_URL = "https://api.carbonintensity.org.uk"
 NAME = "uk"
 LABEL = "UK Carbon Intensity API"
-STEP_S = 1800
 _OUTCODE = re.compile(r"^[A-Z]{1,2}[0-9][A-Z0-9]?$")
 
 
@@ -33,8 +39,9 @@ class UKGridProvider:
     Args:
         postcode: UK postcode or its outward code for the regional forecast; None for national.
         base_url: API root (tests and proxies use their own).
-        timeout_s: Limit for every HTTP call, seconds.
+        timeout_s: Limit for every HTTP call as a whole (connect, headers and body), seconds.
         session: Optional ``requests.Session``.
+        max_bytes: The largest answer read, bytes; a larger one is refused unread.
     """
 
     name = NAME
@@ -46,13 +53,19 @@ class UKGridProvider:
         base_url: str = DEFAULT_UK_URL,
         timeout_s: float = 10.0,
         session: Any = None,
+        max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
-        if not timeout_s > 0:
-            raise ProviderFailure(NAME, "bad-input", f"timeout_s must be positive, got {timeout_s!r}.")
+        if not (isinstance(timeout_s, int | float) and 0 < timeout_s < math.inf):
+            raise ProviderFailure(
+                NAME,
+                "bad-input",
+                f"timeout_s (--timeout) must be a positive, finite number of seconds, not {timeout_s!r}.",
+            )
         self.outcode = outcode_of(postcode) if postcode else None
         self.base_url = base_url.rstrip("/")
         self.timeout_s = float(timeout_s)
         self.session = session
+        self.max_bytes = int(max_bytes)
 
     def __repr__(self) -> str:
         return f"UKGridProvider(postcode={self.outcode!r}, base_url={self.base_url!r})"
@@ -73,7 +86,7 @@ class UKGridProvider:
             url = f"{self.base_url}/regional/intensity/{stamp}/fw48h/postcode/{self.outcode}"
         else:
             url = f"{self.base_url}/intensity/{stamp}/fw48h"
-        body = get_json(NAME, LABEL, url, timeout_s=self.timeout_s, session=self.session)
+        body = get_json(NAME, LABEL, url, timeout_s=self.timeout_s, session=self.session, max_bytes=self.max_bytes)
         rows, region = self._rows(body)
         series = self._series(rows, region)
         notes = series.notes
@@ -96,46 +109,27 @@ class UKGridProvider:
         return data, None
 
     def _series(self, rows: list, region: str | None) -> IntensitySeries:
-        starts, ends, values, kinds = [], [], [], []
-        for row in rows:
-            parsed = _row(row)
-            if parsed is not None:
-                starts.append(parsed[0])
-                ends.append(parsed[1])
-                values.append(parsed[2])
-                kinds.append(parsed[3])
-        if not starts:
-            raise ProviderFailure(NAME, "empty", f"{LABEL}: the forecast is empty; try later or use another provider.")
+        """The rows checked one by one (``build_series``): a bad row is dropped, with a note."""
+        parsed = [_row(row) for row in rows]
         where = f"region {region} (postcode {self.outcode})" if region else "national"
         return build_series(
             zone=f"GB-{self.outcode}" if self.outcode else "GB",
             provider=NAME,
             source=f"{LABEL} forecast, {where}",
-            starts=starts,
-            ends=ends,
-            values_g_per_kwh=values,
-            kinds=kinds,
-            step_s=STEP_S,
+            starts=[p[0] for p in parsed],
+            ends=[p[1] for p in parsed],
+            values_g_per_kwh=[p[2] for p in parsed],
+            kinds=[p[3] for p in parsed],
+            min_points=2,
         )
 
 
-def _row(row: Any) -> tuple[datetime, datetime, float, str] | None:
-    if not isinstance(row, dict) or not isinstance(row.get("intensity"), dict):
-        raise ProviderFailure(NAME, "malformed", f"{LABEL}: a data row lacks 'intensity'.")
-    intensity = row["intensity"]
-    actual, forecast = intensity.get("actual"), intensity.get("forecast")
-    value, kind = (actual, "measured") if _is_number(actual) else (forecast, "forecast")
-    if not _is_number(value):
-        return None
-    try:
-        frm = to_utc(datetime.fromisoformat(str(row["from"]).replace("Z", "+00:00")))
-        to = to_utc(datetime.fromisoformat(str(row["to"]).replace("Z", "+00:00")))
-    except (KeyError, ValueError) as exc:
-        raise ProviderFailure(NAME, "malformed", f"{LABEL}: a data row has unreadable 'from'/'to' times.") from exc
-    if to <= frm:
-        raise ProviderFailure(NAME, "malformed", f"{LABEL}: a data row ends before it starts ({row['from']}).")
-    return frm, to, float(value), kind
-
-
-def _is_number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+def _row(row: Any) -> tuple[datetime | None, datetime | None, Any, str]:
+    """(from, to, value, kind) of one row: the actual value when there is one (measured), else the forecast."""
+    if not isinstance(row, dict):
+        return None, None, None, "forecast"
+    intensity = row.get("intensity") if isinstance(row.get("intensity"), dict) else {}
+    actual = intensity.get("actual")
+    if isinstance(actual, int | float) and not isinstance(actual, bool):
+        return read_time(row.get("from")), read_time(row.get("to")), actual, "measured"
+    return read_time(row.get("from")), read_time(row.get("to")), intensity.get("forecast"), "forecast"

@@ -1,12 +1,14 @@
 """A real local HTTP server that answers like Electricity Maps v3 and the UK Carbon Intensity API.
 
 Routes are path prefixes mapped to canned answers (status, JSON or raw body, headers), or to a
-handler that never answers (to fire the client's timeout). Payload builders write the recorded
+handler that never answers (to fire the client's timeout), trickles its body a byte at a time,
+or streams a huge body without announcing its length. Payload builders write the recorded
 shapes of ``/work/shared/design.md`` section 6, with times relative to the test's clock.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 from dataclasses import dataclass, field
@@ -19,13 +21,19 @@ SECRET_KEY = "KEY-s3cr3t-4f9a1c77"  # recognisable, so a leak is easy to spot
 
 @dataclass
 class Answer:
-    """What a route answers: a status and a JSON-able body (or raw bytes), or nothing at all."""
+    """What a route answers: a status and a JSON-able body (or raw bytes), or nothing at all.
+
+    ``trickle_s``: send the body one byte every that many seconds. ``stream_bytes``: instead of a
+    body, send that many filler bytes with no Content-Length (the end is the connection's close).
+    """
 
     status: int = 200
     body: object = None
     raw: bytes | None = None
     headers: dict[str, str] = field(default_factory=dict)
     hang: bool = False
+    trickle_s: float | None = None
+    stream_bytes: int = 0
 
 
 @dataclass
@@ -43,6 +51,7 @@ class FakeGrid:
     def __init__(self) -> None:
         self.routes: dict[str, Answer] = {}
         self.seen: list[Seen] = []
+        self.sent_bytes = 0  # body bytes written by trickled and streamed answers
         self.release = threading.Event()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -85,11 +94,29 @@ def _handler(grid: FakeGrid) -> type[BaseHTTPRequestHandler]:
             payload = answer.raw if answer.raw is not None else json.dumps(answer.body).encode()
             self.send_response(answer.status)
             self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(payload)))
+            if not answer.stream_bytes and "Content-Length" not in answer.headers:
+                self.send_header("Content-Length", str(len(payload)))
             for key, value in answer.headers.items():
                 self.send_header(key, value)
             self.end_headers()
-            self.wfile.write(payload)
+            with contextlib.suppress(OSError):  # the client hung up: what these answers are for
+                self._write_body(answer, payload)
+
+        def _write_body(self, answer: Answer, payload: bytes) -> None:
+            if answer.stream_bytes:
+                filler = b" " * 65536
+                while grid.sent_bytes < answer.stream_bytes and not grid.release.is_set():
+                    self.wfile.write(filler)
+                    grid.sent_bytes += len(filler)
+            elif answer.trickle_s:
+                for i in range(len(payload)):
+                    self.wfile.write(payload[i : i + 1])
+                    self.wfile.flush()
+                    grid.sent_bytes += 1
+                    if grid.release.wait(answer.trickle_s):
+                        return
+            else:
+                self.wfile.write(payload)
 
         def log_message(self, *args: object) -> None:
             pass

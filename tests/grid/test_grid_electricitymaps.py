@@ -131,9 +131,10 @@ FAILURES = [
     (Answer(429, {"status": "error", "message": "Too many"}, headers={"Retry-After": "17"}), "rate-limit", "17 s"),
     (Answer(500, {"status": "error"}, headers={"X-Echo": SECRET_KEY}), "server", "HTTP 500"),
     (Answer(502, raw=b"<html>bad gateway</html>"), "server", "HTTP 502"),
-    (Answer(200, raw=b"{not json" + SECRET_KEY.encode()), "malformed", "expected shape"),
-    (Answer(200, {"zone": "DE", "forecast": [{"carbonIntensity": "x"}]}), "malformed", "expected shape"),
-    (Answer(200, {"zone": "DE", "forecast": []}), "empty", "empty forecast"),
+    (Answer(200, raw=b"{not json" + SECRET_KEY.encode()), "malformed", "not valid JSON"),
+    (Answer(200, {"zone": "DE", "forecast": [{"carbonIntensity": "x"}]}), "malformed", "only 0 of 1 points are usable"),
+    (Answer(200, {"zone": "DE", "forecast": "nope"}), "malformed", "no 'forecast' list"),
+    (Answer(200, {"zone": "DE", "forecast": []}), "empty", "no data points"),
     (Answer(hang=True), "timeout", "no answer within 0.3 s"),
 ]
 

@@ -89,17 +89,28 @@ def test_no_window_across_a_hole_longer_than_one_step():
     series = build_series(zone="X", provider="csv", source="t", starts=starts,
                           values_g_per_kwh=[300, 10, 10, 200, 200, 200], kinds="forecast")  # fmt: skip
     assert series.ends[2] == at(3)  # hole from 03:00 to 06:00
+    assert series.notes == ("The data has 1 gap(s), the longest 3h00m from 2026-11-23 03:00 UTC; no window is placed "
+                            "across a gap.",)  # fmt: skip
     result = plan(series, 2 * H, 1.0, now=T0)
     assert [o.start for o in result.options] == [at(0), at(1), at(6), at(7)]
     assert result.best.start == at(1) and result.best.intensity_g_per_kwh == pytest.approx(10.0)
 
 
-def test_a_hole_of_one_step_is_bridged():
+def test_a_hole_of_one_step_is_bridged_and_said_so():
     series = build_series(zone="X", provider="csv", source="t", starts=[at(0), at(1), at(3)],
                           values_g_per_kwh=[100, 200, 300], kinds="forecast", step_s=H)  # fmt: skip
     assert series.ends == (at(1), at(3), at(4))
+    assert series.notes == ("1 single missing point(s) were bridged by holding the previous value for one step; "
+                            "longer gaps are left open.",)  # fmt: skip
     result = plan(series, 3 * H, 3.0, now=T0)
     assert result.options[0].intensity_g_per_kwh == pytest.approx((100 + 200 + 200) / 3)
+
+
+def test_timing_jitter_is_neither_a_hole_nor_a_bridge():
+    starts = [T0, T0 + timedelta(minutes=61), T0 + timedelta(minutes=120)]
+    series = build_series(zone="X", provider="csv", source="t", starts=starts, values_g_per_kwh=[1, 2, 3],
+                          kinds="forecast")  # fmt: skip
+    assert series.ends[:2] == tuple(starts[1:]) and not series.notes
 
 
 def test_deadline_limits_the_starts():
