@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import ResqueError
+from resque_core.jsonable import strict_json
 
 
 def register(subparsers) -> None:
@@ -93,7 +93,7 @@ def run(args: argparse.Namespace) -> int:
         report = compute_index(request, progress=update)
     finally:
         bar.close()
-    print(json.dumps(report.to_dict()) if args.json else summary(report))
+    print(strict_json(report.to_dict()) if args.json else summary(report))
     return 0
 
 
