@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 
-from resque_core.commands.index import add_data_arguments, model_fields
+from resque_core.commands.index import add_data_arguments, add_precision_argument, model_fields
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.errors import RetrainError
 
@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_model_arguments(p)
     add_data_arguments(p)
+    add_precision_argument(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
         "--rule",
@@ -60,6 +61,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         class_map=args.class_map,
         max_points=0,
+        precision=args.precision,
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
