@@ -7,12 +7,12 @@ the run joins the local calibration history as the same record the page writes.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
 from resque_core.commands.index import add_data_arguments, add_precision_argument, model_fields
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.errors import RetrainError
+from resque_core.jsonable import strict_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -88,14 +88,8 @@ def run(args: argparse.Namespace) -> int:
         store = RecordStore(args.db)
         store.add([row])
         row["db"] = str(store.path)
-    print(json.dumps(_plain(row)) if args.json else _summary(row, report.value))
+    print(strict_json(row) if args.json else _summary(row, report.value))
     return 0
-
-
-def _plain(row: dict) -> dict:
-    from resque_core.jsonable import jsonable
-
-    return jsonable(row)
 
 
 def _summary(row: dict, index: float) -> str:

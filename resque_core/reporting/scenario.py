@@ -187,6 +187,7 @@ def index_section(report: Any) -> dict[str, Any]:
         "device",
         "seconds",
         "images_per_s",
+        "precision",
     )
     return _scenario_json({name: getattr(report, name, None) for name in fields})
 
