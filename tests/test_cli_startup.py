@@ -77,3 +77,14 @@ def test_index_on_the_default_imports_torch_but_no_scientific_stack():
     modules, out = imported("index", "--json")
     assert modules == {"torch"}  # the digits come from their file, not through sklearn (scipy, pandas)
     assert json.loads(out)["n_original"] == 1258
+
+
+def test_report_imports_plotly_only_for_the_html(tmp_path):
+    from resque_core.reporting.scenario import Scenario, scenarios_to_json
+
+    scenarios = tmp_path / "scenarios.json"
+    scenarios.write_text(scenarios_to_json([Scenario(name="one", index={"kind": "dist", "value": 0.04})]))
+    modules, _ = imported("report", "--scenarios", str(scenarios), "--json", str(tmp_path / "out.json"))
+    assert modules == set() and (tmp_path / "out.json").is_file()
+    modules, _ = imported("report", "--scenarios", str(scenarios), "--html", str(tmp_path / "out.html"))
+    assert modules == {"plotly"} and "<html" in (tmp_path / "out.html").read_text()
