@@ -9,10 +9,11 @@ half "new" = original + noise) it times:
 - reference-style: as the paper's public code does it, one pass per class, batch size 1, sums
   accumulated per image.
 
-    .venv/bin/python bench/embed.py [--images 4096] [--device auto|cpu|cuda] [--json]
+    .venv/bin/python bench/embed.py [--images 4096] [--device auto|cpu|cuda] [--precision fp32|bf16|fp16] [--json]
 
-``--json`` ends the output with one JSON object: device, images, index_s, bare_forward_s,
-reference_s, ratio_vs_bare, speedup_vs_reference.
+``--precision`` applies to the index and the bare forward alike (autocast on CUDA only; the reference
+loop stays fp32, as the paper's code). ``--json`` ends the output with one JSON object: device,
+precision, images, index_s, bare_forward_s, reference_s, ratio_vs_bare, speedup_vs_reference.
 """
 
 from __future__ import annotations
@@ -50,20 +51,21 @@ def sync(device: torch.device) -> None:
         torch.cuda.synchronize()
 
 
-def time_index(model: nn.Module, halves, batch: int, device: str) -> float:
+def time_index(model: nn.Module, halves, batch: int, device: str, precision: str = "fp32") -> float:
     dev = resolve_device(device)
     sync(dev)
     start = time.perf_counter()
-    a, b = (class_sums(model, h, LAYER, CLASSES, batch_size=batch, device=device) for h in halves)
+    kw = {"batch_size": batch, "device": device, "precision": precision}
+    a, b = (class_sums(model, h, LAYER, CLASSES, **kw) for h in halves)
     resque_dist(a.sums, b.sums, [str(c) for c in range(CLASSES)])
     sync(dev)
     return time.perf_counter() - start
 
 
-def time_bare(trunk: nn.Module, batches: list[torch.Tensor], device: torch.device) -> float:
+def time_bare(trunk: nn.Module, batches: list[torch.Tensor], device: torch.device, precision: str = "fp32") -> float:
     sync(device)
     start = time.perf_counter()
-    with torch.inference_mode(), autocast_for(device, True):
+    with torch.inference_mode(), autocast_for(device, precision):
         for x in batches:
             trunk(x.to(device, non_blocking=True))
     sync(device)
@@ -93,6 +95,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--images", type=int, default=4096)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32", help="CUDA autocast")
     parser.add_argument(
         "--repeats", type=int, default=3, help="interleaved index and bare runs (median); reference once"
     )
@@ -113,16 +116,17 @@ def main(argv: list[str] | None = None) -> int:
     if device.type == "cuda":
         batches = [x.pin_memory() for x in batches]
     time_index(model, [TensorDataset(*(t[: args.batch_size] for t in h.tensors)) for h in halves], args.batch_size,
-               args.device)  # fmt: skip  # warm-up
-    time_bare(trunk, batches[:1], device)
+               args.device, args.precision)  # fmt: skip  # warm-up
+    time_bare(trunk, batches[:1], device, args.precision)
     index_runs, bare_runs = [], []
     for _ in range(args.repeats):  # interleaved, so a burst of load on a shared machine hits both alike
-        index_runs.append(time_index(model, halves, args.batch_size, args.device))
-        bare_runs.append(time_bare(trunk, batches, device))
+        index_runs.append(time_index(model, halves, args.batch_size, args.device, args.precision))
+        bare_runs.append(time_bare(trunk, batches, device, args.precision))
     index_s, bare_s = min(index_runs), min(bare_runs)  # best-of: the least disturbed run (as timeit)
     reference_s = None if args.no_reference else time_reference(trunk, halves, device)
     result = {
         "device": device.type if device.type != "cuda" else torch.cuda.get_device_name(device),
+        "precision": args.precision if device.type == "cuda" else "fp32",
         "images": 2 * len(halves[0]),
         "index_s": round(index_s, 4),
         "bare_forward_s": round(bare_s, 4),

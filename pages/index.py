@@ -41,7 +41,7 @@ def settings_row() -> IndexSettings:
         layers = actions.layers(result(state, "model"), result(state, "data"))
     shown = {layer.name: f"{layer.name}  ·  {layer.type}  ·  {layer.output_shape}" for layer in layers}
     default = next((i for i, layer in enumerate(layers) if layer.name.endswith(":input")), 0)
-    left, mid, right = st.columns([3, 1, 1])
+    left, mid, right, last = st.columns([3, 1, 1, 1])
     layer = left.selectbox(
         "Layer (default: the input of the final classifier)",
         list(shown) or [None],
@@ -51,7 +51,8 @@ def settings_row() -> IndexSettings:
     )
     device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
     batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
-    return IndexSettings(layer=layer, device=device, batch_size=int(batch))
+    precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key="index_precision")
+    return IndexSettings(layer=layer, device=device, batch_size=int(batch), precision=precision)
 
 
 def compute(settings: IndexSettings) -> None:
@@ -80,6 +81,8 @@ def show_report(report) -> None:
         f"{report.n_original} original and {report.n_new} new images, layer `{report.layer}` on "
         f"{report.device}, {report.seconds:.2f} s. The shift is {verdict}"
     )
+    for note in report.notes:
+        st.caption(note)
     left, right = st.columns(2)
     if report.per_class:
         left.plotly_chart(charts.per_class_bars(report.per_class, report.noise_floor), key="per_class_chart")

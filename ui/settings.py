@@ -33,11 +33,13 @@ class DataChoice(_Inputs):
 
 @dataclass(frozen=True)
 class IndexSettings(_Inputs):
-    """The embedding layer (None: the input of the final classifier), the device and the batch size."""
+    """The embedding layer (None: the input of the final classifier), the device, the batch size, and the
+    embedding precision ("fp32"; "bf16"/"fp16" are autocast on CUDA only, elsewhere it runs in fp32)."""
 
     layer: str | None = None
     device: str = "auto"
     batch_size: int = 256
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, NoReturn
 
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.units import DEFAULT_CURRENCY, MEASURE_UNITS, number_text, unit_of
+
+# Why a fit figure can be NaN, for the ``null_reasons`` of ``--json`` (see ``resque_core.jsonable.strict_json``).
+NULL_REASONS = {
+    "fit_report.spearman_epochs": "undefined: the records' epochs do not vary",
+    "fit_report.heldout_mae_epochs": "no held-out check: a held-out fold has too few records to refit",
+    "fit_report.heldout_coverage_epochs": "no held-out check: a held-out fold has too few records to refit",
+}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -103,7 +109,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.forecast.costing import build_costing
     from resque_core.forecast.family import family_of
     from resque_core.forecast.forecaster import Forecaster
-    from resque_core.jsonable import jsonable
+    from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
     records, source = load_records(args.records)
@@ -118,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
-        print(json.dumps(jsonable(payload), indent=2))
+        print(strict_json(payload, reasons=NULL_REASONS, indent=2))
     else:
         index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
         print(_summary(forecast, forecaster.fit_report_, index_range))

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 
 from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.jsonable import strict_json
 
 
 def register(subparsers) -> None:
@@ -33,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
             {"name": i.name, "type": i.type, "output_shape": i.output_shape, "default": i.name == default}
             for i in layers
         ]
-        print(json.dumps(rows))
+        print(strict_json(rows))
         return 0
     width = max(len(i.name) for i in layers) + 2
     print(

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from datetime import UTC, datetime
 
 from resque_core.errors import ScheduleError
+from resque_core.jsonable import strict_json
 
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         chain, zone, duration_s, args.energy_kwh,
         now=now, horizon_s=horizon_s, deadline=deadline, interruptible=args.interruptible,
     )  # fmt: skip
-    print(json.dumps(result.to_dict(), indent=2) if args.json else plan_to_text(result, args.tz))
+    print(strict_json(result.to_dict(), indent=2) if args.json else plan_to_text(result, args.tz))
     return 0
 
 

@@ -7,13 +7,13 @@ the run joins the local calibration history as the same record the page writes.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from dataclasses import replace
 
-from resque_core.commands.index import add_data_arguments, model_fields
+from resque_core.commands.index import add_data_arguments, add_precision_argument, model_fields
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.errors import RetrainError
+from resque_core.jsonable import strict_json
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,6 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_model_arguments(p)
     add_data_arguments(p)
+    add_precision_argument(p)
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
         "--rule",
@@ -88,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed,
         class_map=args.class_map,
         max_points=0,
+        precision=args.precision,
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
@@ -130,16 +132,10 @@ def run(args: argparse.Namespace) -> int:
     rows = comparison(result, forecast, rule)
     if args.json:
         payload = {**row, "rule_note": rule_note, "comparison": rows, "forecast": forecast.to_dict()}
-        print(json.dumps(_plain(payload)))
+        print(strict_json(payload))
     else:
         print(_summary(row, report.value, rows, rule_note, forecast.family_note))
     return 0
-
-
-def _plain(row: dict) -> dict:
-    from resque_core.jsonable import jsonable
-
-    return jsonable(row)
 
 
 def _summary(row: dict, index: float, rows: list[dict], rule_note: str, family_note: str | None) -> str:

@@ -18,7 +18,7 @@ from resque_core.errors import ResqueError
 from resque_core.index.class_check import confirmed_class_map
 from resque_core.index.dist import run_dist
 from resque_core.index.progress import Progress
-from resque_core.index.request import KINDS, TASK_VARIANTS, IndexRequest
+from resque_core.index.request import KINDS, PRECISIONS, TASK_VARIANTS, IndexRequest
 from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
@@ -53,6 +53,8 @@ def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
     if request.task_variant not in TASK_VARIANTS:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
+    if request.precision not in PRECISIONS:
+        raise ResqueError(f"unknown precision {request.precision!r}; use one of {', '.join(PRECISIONS)}")
     from resque_core.data import ShiftSpec, build_pair
 
     if request.shift:
@@ -86,7 +88,14 @@ def index_of(
     report = run(request, loaded, pair, progress)
     seconds = time.perf_counter() - start
     log.info("RESQUE_%s = %.4f (noise floor %s, %.1f s)", request.kind, report.value, report.noise_floor, seconds)
-    return replace(report, seconds=seconds)
+    return replace(report, seconds=seconds, notes=(*report.notes, *_precision_notes(request, report)))
+
+
+def _precision_notes(request: IndexRequest, report: IndexReport) -> tuple[str, ...]:
+    """A note when the precision asked for is not the one the embedding ran in (reduced precision is CUDA only)."""
+    if request.precision == report.precision:
+        return ()
+    return (f"precision {request.precision} applies on CUDA only: the embedding ran in fp32 on {report.device}",)
 
 
 def _open(source, allow_download: bool):

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from resque_core.errors import EmbeddingError, LayerError
+from resque_core.index.request import PRECISIONS
 from resque_core.model.layers import OUTPUT, resolve_layer
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,7 @@ class EmbedStats:
         n_images: images embedded.
         seconds: wall time of the pass, loading included.
         images_per_s: throughput.
+        precision: what the forward ran in ("fp32", or "bf16"/"fp16" autocast on CUDA).
     """
 
     layer: str
@@ -43,6 +45,7 @@ class EmbedStats:
     n_images: int
     seconds: float
     images_per_s: float
+    precision: str = "fp32"
 
 
 @dataclass(frozen=True)
@@ -136,12 +139,27 @@ def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> torch.Tensor:
     return box["out"]
 
 
-def autocast_for(device: torch.device, amp: bool):
-    """bf16 autocast on CUDA (fp16 where bf16 is unsupported) when ``amp``; otherwise nothing."""
-    if not (amp and device.type == "cuda"):
+def precision_on(device: torch.device, precision: str = "fp32") -> str:
+    """The precision a pass asking for ``precision`` runs in on ``device``.
+
+    bf16 and fp16 are autocast on CUDA only; on the CPU and MPS every pass runs in fp32 (the caller
+    says so). fp32 is the default: the calibration records' indices were computed in fp32.
+    """
+    if precision not in PRECISIONS:
+        raise EmbeddingError(f"unknown precision {precision!r}; use {', '.join(PRECISIONS)}")
+    if precision == "fp32" or device.type != "cuda":
+        return "fp32"
+    if precision == "bf16" and not torch.cuda.is_bf16_supported():
+        raise EmbeddingError("this GPU does not support bf16: choose fp16 or fp32 as the embedding precision")
+    return precision
+
+
+def autocast_for(device: torch.device, precision: str = "fp32"):
+    """Autocast to bf16 or fp16 on CUDA when ``precision`` asks for it; otherwise nothing (fp32)."""
+    used = precision_on(device, precision)
+    if used == "fp32":
         return contextlib.nullcontext()
-    dtype = torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
-    return torch.autocast(device_type="cuda", dtype=dtype)
+    return torch.autocast(device_type="cuda", dtype=torch.bfloat16 if used == "bf16" else torch.float16)
 
 
 def iter_embeddings(
@@ -152,19 +170,21 @@ def iter_embeddings(
     batch_size: int = 256,
     device: str = "auto",
     num_workers: int = 0,
-    amp: bool = True,
+    precision: str = "fp32",
     flatten: bool = False,
     progress: Progress | None = None,
 ) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
     """Yield ``(embeddings float32 (B, D) on CPU, labels int64 (B,))`` batch by batch.
 
-    The generator's return value (``StopIteration.value``) is an ``EmbedStats``.
+    The generator's return value (``StopIteration.value``) is an ``EmbedStats``. ``precision`` is
+    "fp32" (default), "bf16" or "fp16"; the last two are autocast on CUDA only (``precision_on``).
 
     Raises:
         LayerError: unknown layer, or one whose output is not a tensor.
-        EmbeddingError: NaN/inf activations, or an unavailable device.
+        EmbeddingError: NaN/inf activations, or an unavailable device or precision.
     """
     dev = resolve_device(device)
+    used = precision_on(dev, precision)
     loader = torch.utils.data.DataLoader(
         dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers, pin_memory=dev.type == "cuda"
     )
@@ -173,7 +193,7 @@ def iter_embeddings(
     with capture(model, layer, stop=True) as box, torch.inference_mode():
         for images, labels in loader:
             images = images.to(dev, non_blocking=True)
-            with autocast_for(dev, amp):
+            with autocast_for(dev, used):
                 out = _forward(model, images, box)
             emb = pool(out.float(), flatten)
             if not torch.isfinite(emb).all():
@@ -183,7 +203,8 @@ def iter_embeddings(
                 progress(done, total)
             yield emb.cpu(), torch.as_tensor(labels, dtype=torch.int64)
     seconds = time.perf_counter() - start
-    return EmbedStats(box["name"], dev.type, done, seconds, done / seconds if seconds > 0 else float("inf"))
+    rate = done / seconds if seconds > 0 else float("inf")
+    return EmbedStats(box["name"], dev.type, done, seconds, rate, used)
 
 
 def _drain(gen: Iterator, consume: Callable[[torch.Tensor, torch.Tensor], None]) -> EmbedStats:

@@ -9,6 +9,7 @@ from resque_core.model.source import ModelSource
 
 KINDS = ("dist", "task")
 TASK_VARIANTS = ("centroids", "kmeans++", "flat")
+PRECISIONS = ("fp32", "bf16", "fp16")  # the embedding's forward: bf16/fp16 are autocast on CUDA only
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class IndexRequest:
         layer: layer to embed (None = input of the final linear classifier).
         task_variant: "centroids" (headline), "kmeans++" or "flat" (non-averaged C*H*W).
         max_points: cap on the points of the 2-D projection (0 = no projection).
+        precision: the embedding's forward, "fp32" (default), "bf16" or "fp16"; the last two are
+            autocast on CUDA only, elsewhere the pass runs in fp32 and the report says so.
     """
 
     checkpoint: str = "default"
@@ -51,6 +54,7 @@ class IndexRequest:
     task_variant: str = "centroids"
     allow_download: bool = False
     max_points: int = 1000
+    precision: str = "fp32"
 
     def model_source(self) -> ModelSource:
         """The request's model as a ``ModelSource``."""
@@ -67,4 +71,4 @@ class IndexRequest:
 
 def embed_kwargs(request: IndexRequest) -> dict:
     """The keyword arguments every embedding pass of this request shares."""
-    return {"batch_size": request.batch_size, "device": request.device}
+    return {"batch_size": request.batch_size, "device": request.device, "precision": request.precision}

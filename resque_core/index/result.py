@@ -23,6 +23,8 @@ class IndexReport:
         seconds: wall time of the whole computation. images_per_s: embedding throughput.
         shift: the shift applied, if any. variant: task variant ("" for dist).
         projection: sample of embeddings in 2-D, or None.
+        precision: what the embedding ran in ("fp32", or "bf16"/"fp16" autocast on CUDA).
+        notes: what a reader should know about how it ran (a precision that does not apply here...).
     """
 
     kind: str
@@ -38,6 +40,8 @@ class IndexReport:
     shift: str | None = None
     variant: str = ""
     projection: Projection | None = field(default=None, repr=False)
+    precision: str = "fp32"
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         """The JSON object ``index --json`` prints."""
@@ -54,6 +58,8 @@ class IndexReport:
             "images_per_s": round(self.images_per_s, 1),
             "shift": self.shift,
             "variant": self.variant or None,
+            "precision": self.precision,
+            "notes": list(self.notes),
         }
 
 
@@ -77,4 +83,5 @@ def build_report(
         shift=request.shift,
         variant=request.task_variant if kind == "task" else "",
         projection=projection,
+        precision=stats[0].precision,
     )

@@ -33,7 +33,7 @@ from typing import Any
 
 from resque_core.errors import ReportError
 from resque_core.grid.base import iso_utc
-from resque_core.jsonable import jsonable
+from resque_core.jsonable import jsonable, strict_json
 from resque_core.units import unit_of
 
 FORMAT = "resque-scenarios"
@@ -102,7 +102,7 @@ class Scenario:
         )
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2, sort_keys=True, allow_nan=False)
+        return strict_json(self.to_dict(), where="a scenario", indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> Scenario:
@@ -133,7 +133,7 @@ class Scenario:
 def scenarios_to_json(scenarios: list[Scenario]) -> str:
     """A scenarios file: ``{"format": "resque-scenarios", "version": 1, "scenarios": [...]}``."""
     doc = {"format": FORMAT, "version": FORMAT_VERSION, "scenarios": [s.to_dict() for s in scenarios]}
-    return json.dumps(doc, indent=2, sort_keys=True, allow_nan=False)
+    return strict_json(doc, where="a scenarios file", indent=2, sort_keys=True)
 
 
 def scenarios_from_json(text: str) -> list[Scenario]:
@@ -187,6 +187,7 @@ def index_section(report: Any) -> dict[str, Any]:
         "device",
         "seconds",
         "images_per_s",
+        "precision",
     )
     return _scenario_json({name: getattr(report, name, None) for name in fields})
 
