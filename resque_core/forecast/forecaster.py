@@ -156,8 +156,10 @@ class Forecaster:
         except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
             log.warning("no held-out check: %s", exc)
             mae, coverage = float("nan"), float("nan")
-        varies = min(runs["index_value"].nunique(), runs["epochs"].nunique()) > 1
-        rho = spearmanr(runs["index_value"], runs["epochs"]).statistic if varies else 0.0
+        if runs["epochs"].nunique() < 2:  # undefined: NaN (null in JSON), without scipy's warning
+            rho = float("nan")
+        else:
+            rho = spearmanr(runs["index_value"], runs["epochs"]).statistic if runs["index_value"].nunique() > 1 else 0.0
         return FitReport(
             n_records=self.n_records_,
             n_censored=int(runs["censored"].sum()),
