@@ -120,7 +120,7 @@ def test_own_model_self_calibrates_forecasts_and_validates(saved):
 
     goto(at, "pages/validate.py")
     # self-calibration stops by the "reachable" rule (it needs a from-scratch run): the page says so
-    assert "which one run cannot reproduce" in texts(at) and at.radio(key="val_rule").value == "plateau"
+    assert "which one run here cannot reproduce" in texts(at) and at.radio(key="val_rule").value == "plateau"
     at.slider(key="val_max_epochs").set_value(2).run()
     at.toggle(key="val_energy").set_value(False).run()
     at.button(key="start_validate").click().run()

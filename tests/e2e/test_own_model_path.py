@@ -102,7 +102,7 @@ def test_own_checkpoint_from_upload_to_self_calibration_and_validate(browser, se
     expect(page.get_by_text("your model is resnet18")).to_have_count(0)  # the records are its own now
 
     page.get_by_role("link", name="Validate").first.click()
-    expect(page.get_by_text("which one run cannot reproduce").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
+    expect(page.get_by_text("which one run here cannot reproduce").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
     page.get_by_role("button", name="Start retraining").click()
     page.get_by_text("Added to the calibration history").or_(
         page.locator("[data-testid=stAlertContentError]")
