@@ -48,8 +48,8 @@ def calibration(settings: dict) -> bytes | None:
         return state["selfcal_csv"]
     if source == SOURCES[3]:
         st.caption(
-            "The runs recorded on this machine (Validate adds one per run), from $RESQUE_DB or the user "
-            "data folder. The forecaster needs at least 8 uncensored runs."
+            "The runs recorded on this machine (Validate adds one per run, self-calibration one per finished "
+            "case), from $RESQUE_DB or the user data folder. The forecaster needs at least 8 uncensored runs."
         )
         settings["calibration"] = "recorded runs"
         with guard("reading the recorded runs"):
