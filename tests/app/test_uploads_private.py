@@ -207,3 +207,22 @@ def test_folders_older_than_a_day_are_removed_at_start(tmp_path, monkeypatch):
     (recent / "hash").touch()
     assert remove_stale() == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["recent"]
+
+
+def test_a_model_file_outside_the_allowed_folders_is_not_imported(monkeypatch, tmp_path):
+    allowed, elsewhere = tmp_path / "allowed", tmp_path / "elsewhere"
+    allowed.mkdir(), elsewhere.mkdir()
+    (elsewhere / "net.py").write_text("raise SystemExit('this must never run')\n")
+    monkeypatch.setenv("RESQUE_SERVER_PATHS", str(allowed))
+    at = _data_page()
+    at.radio(key="ckpt_source").set_value("Upload").run()
+    data = (ASSETS / "default_digits_0-9.pt").read_bytes()
+    at.file_uploader(key="ckpt_upload").set_value(("mine.pt", data, "application/octet-stream")).run()
+    at.toggle(key="ckpt_trust").set_value(True).run()
+    at.selectbox(key="ckpt_arch").set_value("my own class (model file)").run()
+    at.text_input(key="ckpt_model_file").input(f"{elsewhere / 'net.py'}:Net").run()
+    assert errors(at) == [
+        "Reading the checkpoint settings failed: The model file is outside the folders the operator allows on "
+        "this server; pick a file inside one"
+    ]
+    assert at.button(key="apply_data").disabled
