@@ -4,6 +4,7 @@ the other cannot see, a Markdown file name is shown as text, and a session's fol
 from __future__ import annotations
 
 import io
+import os
 import time
 
 import numpy as np
@@ -16,13 +17,23 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 STEP_TIMEOUT_MS = 240_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
 GONE_TIMEOUT_S = 60  # the folder goes when the websocket closes: well within this on a busy machine
 MARKDOWN_NAME = "[x](http:e.vil) **b** `c`.npz"  # a browser never sends "/" in a file name
+STALE = "left-by-a-killed-server"
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """(base URL, upload root) of a dashboard serving uploads from a private folder, server paths off."""
+    """(base URL, upload root) of a dashboard serving uploads from a private folder, server paths off.
+
+    The upload root starts with a folder a killed server left two days ago: the server removes it.
+    """
     _require_browser()
     root = tmp_path_factory.mktemp("served")
+    stale = root / "uploads" / STALE / "0123abcd"
+    stale.mkdir(parents=True)
+    (stale / "old.npz").write_bytes(b"old")
+    two_days_ago = time.time() - 48 * 3600
+    for path in (stale, stale.parent):
+        os.utime(path, (two_days_ago, two_days_ago))
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RESQUE_UPLOAD_DIR", str(root / "uploads"))
         mp.delenv("RESQUE_SERVER_PATHS", raising=False)
@@ -92,6 +103,7 @@ def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_close
     odd.write_bytes(b"\x93NUMPY not an archive")
 
     first = _data_page(chromium, url)
+    assert STALE not in _folders(root)  # removed by the first run of the first session
     _upload_original_and_apply(first, mine)
     expect(first.get_by_text("Data and model loaded")).to_be_visible()
     (first_folder,) = _folders(root)
