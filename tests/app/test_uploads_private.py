@@ -226,3 +226,13 @@ def test_a_model_file_outside_the_allowed_folders_is_not_imported(monkeypatch, t
         "this server; pick a file inside one"
     ]
     assert at.button(key="apply_data").disabled
+
+
+def test_a_scenario_name_is_shown_as_typed():
+    from tests.app.conftest import demo_app
+
+    at = goto(demo_app(), "pages/scenarios.py")
+    at.text_input(key="scenario_name_input").input("**mine** [see](http://e.vil)").run()
+    at.button(key="save_scenario").click().run()
+    (saved,) = [s.value for s in at.success]
+    assert _shown(saved) == "Saved '**mine** [see](http://e.vil)'." and "**mine**" not in saved
