@@ -13,6 +13,7 @@ import streamlit as st
 from ui.routing import routed
 from ui.sidebar import render_sidebar
 from ui.state import init_state
+from ui.uploads import removed_at_start
 
 HERE = Path(__file__).resolve().parent  # absolute page paths: AppTest runs relative ones as the main script
 PAGES = [
@@ -27,6 +28,7 @@ PAGES = [
 
 st.set_page_config(page_title="RESQUE dashboard", page_icon=":material/eco:", layout="wide")
 init_state(st.session_state)
+removed_at_start()  # once per server: upload folders a killed server left behind, older than a day
 page = st.navigation(PAGES)
 status_slot = st.sidebar.container()
 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -11,6 +12,7 @@ from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import error_text, guard
+from ui.plain_text import literal
 from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
@@ -75,7 +77,7 @@ def class_proposal() -> None:
         return
     check, holder = proposal["check"], st.empty()
     with holder.container():
-        st.warning(error_text(check.refusal()), icon=":material/swap_horiz:")
+        st.warning(literal(error_text(check.refusal())), icon=":material/swap_horiz:")
         rows = [(name, out, check.model_classes[out]) for name, out in check.proposal.items()]
         st.dataframe(pd.DataFrame(rows, columns=["data class", "model output", "model class"]), hide_index=True)
         confirmed = st.button("Apply this class mapping", key="apply_class_map", type="primary")
@@ -101,7 +103,7 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     shift = f", shift {data.shift}" if data.shift else ""
     st.markdown(f"**RESQUE_{data.kind}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
     if data.class_map:
-        st.caption(f"The original data's classes are relabeled as the model's outputs: {data.class_map}.")
+        st.caption(f"The original data's classes are relabeled as the model's outputs: {literal(data.class_map)}.")
     counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
     st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
     show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
@@ -113,12 +115,17 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
     spec = loaded.input_spec
     st.markdown(
-        f"Model: **{loaded.format}** checkpoint ({model.checkpoint}), {len(loaded.class_names)} "
+        f"Model: **{loaded.format}** checkpoint ({literal(file_name(model.checkpoint))}), {len(loaded.class_names)} "
         f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
     )
     for note in (loaded.meta.get("input_spec_source"), loaded.meta.get("layer_note")):
         if note:
             st.info(note[:1].upper() + note[1:].rstrip(".") + ".", icon=":material/info:")
+
+
+def file_name(source: str) -> str:
+    """A checkpoint's name as shown: a default by name, a file by its own name (never its server folder)."""
+    return source if source in ("default", "default-0-4") else Path(source).name
 
 
 def render() -> None:

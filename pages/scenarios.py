@@ -10,6 +10,7 @@ from resque_core.reporting import export as report
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.units import measure_label, measure_text
 from ui.errors import guard
+from ui.plain_text import literal
 from ui.results import current_scenario, report_download
 from ui.routing import ensure_routed
 from ui.state import DONE, STALE, pipeline_status
@@ -42,7 +43,7 @@ def save_current() -> None:
         if not g.failed:
             state["scenarios"][saved.name] = saved
             state["scenario_name"] = saved.name
-            st.success(f"Saved {saved.name!r}.", icon=":material/bookmark_added:")
+            st.success(f"Saved {literal(repr(saved.name))}.", icon=":material/bookmark_added:")
 
 
 def import_file() -> None:

@@ -1,7 +1,9 @@
 """Show errors on the page: an engine error's own message, never a traceback.
 
-``ResqueError`` messages are written for users, so they are shown as they are. Anything else is a
-bug: the page shows a short message and an expander with the exception type and text (the full
+``ResqueError`` messages are written for users, so they are shown as they are, except that they
+often name the user's file: the text is shown literally (``ui.plain_text.literal``: a file name is
+never read as Markdown) and a server path is cut to the file's own name (``redact``). Anything else
+is a bug: the page shows a short message and an expander with the exception type and text (the full
 traceback goes to the server log, not the page).
 """
 
@@ -13,6 +15,7 @@ from types import TracebackType
 import streamlit as st
 
 from resque_core.errors import CheckpointError, ResqueError
+from ui.plain_text import literal, redact
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +46,7 @@ def error_text(exc: ResqueError) -> str:
 def show_error(exc: BaseException, action: str) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {error_text(exc)}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {literal(redact(error_text(exc)))}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(
@@ -52,7 +55,7 @@ def show_error(exc: BaseException, action: str) -> None:
         icon=":material/bug_report:",
     )
     with st.expander("Details"):
-        st.code(f"{type(exc).__name__}: {exc}", language=None)
+        st.code(redact(f"{type(exc).__name__}: {exc}"), language=None)
 
 
 class guard:  # noqa: N801 - used like a function: ``with guard("loading data") as g:``

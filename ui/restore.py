@@ -3,7 +3,10 @@
 Streamlit forgets the widget state of a page that is not shown, so on return its widgets would fall
 back to their defaults while "What is loaded" below them shows the user's data. ``restore`` puts the
 stored ``DataChoice`` and ``ModelSource`` back into the widget keys that are missing before the page
-draws them. An uploaded file is stored under a server path, so it comes back as that path.
+draws them. An uploaded file comes back as the upload it was (``widgets.uploaded_path`` uses it while
+it is still in this session's folder), never as a server path: the upload folder is never a
+server path. Any other path comes back in the "Server path" field, which checks it against the
+folders the operator allows: a path outside them shows why, and nothing is loaded from it.
 """
 
 from __future__ import annotations
@@ -13,7 +16,8 @@ from typing import Any
 
 from ui.settings import DataChoice
 from ui.state import result
-from ui.widgets import DEFAULT_CHECKPOINTS
+from ui.uploads import is_upload
+from ui.widgets import CHECKPOINTS, DATA_SOURCES, DEFAULT_CHECKPOINTS, RESTORED
 
 
 def dataset_widgets(prefix: str, spec: str) -> dict[str, Any]:
@@ -22,6 +26,8 @@ def dataset_widgets(prefix: str, spec: str) -> dict[str, Any]:
         return {f"{prefix}_source": "Embedded digits"}
     if spec.startswith("torchvision:"):
         return {f"{prefix}_source": "torchvision", f"{prefix}_tv": spec.removeprefix("torchvision:")}
+    if is_upload(spec):
+        return {f"{prefix}_source": DATA_SOURCES[1], RESTORED.format(key=f"{prefix}_upload"): spec}
     return {f"{prefix}_source": "Server path", f"{prefix}_path": spec}
 
 
@@ -47,6 +53,8 @@ def model_widgets(model: Any) -> dict[str, Any]:
     values: dict[str, Any] = {"ckpt_trust": bool(model.trust)}
     if model.checkpoint in names:
         values["ckpt_source"] = names[model.checkpoint]
+    elif is_upload(model.checkpoint):
+        values.update({"ckpt_source": CHECKPOINTS[2], RESTORED.format(key="ckpt_upload"): str(model.checkpoint)})
     else:
         values.update(ckpt_source="Server path", ckpt_path=str(model.checkpoint))
     return values

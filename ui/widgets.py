@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -11,10 +12,13 @@ from resque_core.data.base import InputSpec
 from resque_core.errors import DataError
 from resque_core.model.source import STEMS, ModelSource
 from ui import actions
-from ui.uploads import limit_mb, save_upload
+from ui.plain_text import literal
+from ui.server_paths import HOW_TO_ENABLE, allowed_roots, check_server_path
+from ui.uploads import limit_mb, own_upload, save_upload
 
 DATA_SOURCES = ("Embedded digits", "Upload (.zip / .npz)", "Server path", "torchvision")
 CHECKPOINTS = ("Default: digits 0-9", "Default: digits 0-4", "Upload", "Server path")
+RESTORED = "{key}_restored"  # session-state key of an upload the page put back (``ui.restore``)
 DEFAULT_CHECKPOINTS = {"Default: digits 0-9": "default", "Default: digits 0-4": "default-0-4"}
 FROM_FILE = "recorded in the file"
 MODEL_FILE = "my own class (model file)"
@@ -44,10 +48,9 @@ def dataset_picker(prefix: str, label: str) -> str | None:
             key=f"{prefix}_upload",
             help=f"Up to {limit_mb()} MB.",
         )
-        return str(save_upload(upload.name, upload.getvalue())) if upload is not None else None
+        return uploaded_path(f"{prefix}_upload", upload)
     if choice == "Server path":
-        path = st.text_input("Path on the server (folder, .zip or .npz)", key=f"{prefix}_path")
-        return path.strip() or None
+        return server_path("Path on the server (folder, .zip or .npz)", f"{prefix}_path")
     name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", key=f"{prefix}_tv")
     st.caption("Only datasets already in the local torchvision cache: nothing is downloaded.")
     return f"torchvision:{name.strip()}" if name.strip() else None
@@ -76,10 +79,47 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
             key="ckpt_upload",
             help=f"Up to {limit_mb()} MB.",
         )
-        path = str(save_upload(upload.name, upload.getvalue())) if upload is not None else None
+        path = uploaded_path("ckpt_upload", upload)
     else:
-        path = st.text_input("Checkpoint path on the server", key="ckpt_path").strip() or None
+        path = server_path("Checkpoint path on the server", "ckpt_path")
     return _how_to_read(path, trust, original) if path else None
+
+
+def uploaded_path(key: str, upload: Any) -> str | None:
+    """The uploaded file saved in this session's folder; else the upload the page put back on return.
+
+    Only the file's own name is ever shown, as plain text.
+    """
+    restored = st.session_state.get(RESTORED.format(key=key))
+    if upload is not None:
+        st.session_state.pop(RESTORED.format(key=key), None)
+        return str(save_upload(upload.name, upload.getvalue()))
+    if restored is None:
+        return None
+    if not own_upload(restored):
+        st.session_state.pop(RESTORED.format(key=key), None)
+        st.warning("The file uploaded earlier is no longer on the server: upload it again.", icon=":material/info:")
+        return None
+    st.caption(f"In use: {literal(Path(restored).name)}, uploaded earlier in this session. Upload a file to change it.")
+    return restored
+
+
+def server_path(label: str, key: str) -> str | None:
+    """A path typed by the user, resolved, when it lies in a folder the operator allows; else None.
+
+    Off by default: the field is replaced by a sentence saying how to allow folders (``ui.server_paths``).
+    """
+    if not allowed_roots():
+        st.info(HOW_TO_ENABLE, icon=":material/lock:")
+        return None
+    text = st.text_input(label, key=key).strip()
+    if not text:
+        return None
+    try:
+        return check_server_path(text)
+    except DataError as exc:
+        st.error(str(exc), icon=":material/block:")
+        return None
 
 
 def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
@@ -110,7 +150,7 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
     stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key="ckpt_stem")
     model_file = None
     if arch == MODEL_FILE:
-        model_file = st.text_input("Model file (path.py:ClassName, on the server)", key="ckpt_model_file").strip()
+        model_file = _model_file()
     arch_name = None if arch in (FROM_FILE, MODEL_FILE) else arch
     return ModelSource(
         path,
@@ -121,6 +161,19 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         input_spec=_input_spec(original, arch_name),
         model_file=model_file or None,
     )
+
+
+def _model_file() -> str | None:
+    """The user's model file (``path.py:ClassName``), a server path, so only inside an allowed folder."""
+    if not allowed_roots():
+        st.info(HOW_TO_ENABLE, icon=":material/lock:")
+        return None
+    text = st.text_input("Model file (path.py:ClassName, on the server)", key="ckpt_model_file").strip()
+    if not text:
+        return None
+    file, colon, name = text.rpartition(":")
+    checked = check_server_path(file if colon else text, "The model file")
+    return f"{checked}:{name}" if colon else checked
 
 
 def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
@@ -176,7 +229,7 @@ def short_caption(name: str, limit: int = 8) -> str:
 def show_problems(problems: list[str], what: str) -> None:
     """Every validation note of a dataset, as readable lines."""
     if problems:
-        st.warning(f"{what}: " + "; ".join(problems), icon=":material/info:")
+        st.warning(f"{what}: " + literal("; ".join(problems)), icon=":material/info:")
 
 
 def secret(name: str) -> str | None:

@@ -101,7 +101,8 @@ def extract_zip(path: Path, dest: Path, max_unzipped_bytes: int) -> list[str]:
     """Extract ``path`` into the empty folder ``dest``; return notes on skipped entries.
 
     Raises:
-        DataError: not a zip, an unsafe entry name, or more than ``max_unzipped_bytes`` of content.
+        DataError: not a zip, an unsafe entry name, an entry whose data does not match its header (a
+            damaged archive), or more than ``max_unzipped_bytes`` of content.
     """
     try:
         archive = zipfile.ZipFile(path)
@@ -147,7 +148,16 @@ def _extract_entries(
                     if written > limit:
                         raise DataError(_too_big(path, "holds more data than its headers declare", limit))
                     out.write(chunk)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+        except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # the bytes do not match the headers
+            target.unlink(missing_ok=True)
+            raise DataError(_damaged(path, info.filename, exc)) from exc
+        except (NotImplementedError, RuntimeError, OSError) as exc:
             target.unlink(missing_ok=True)
             notes.append(f"skipped {info.filename}: cannot be extracted ({exc})")
     return notes
+
+
+def _damaged(path: Path, entry: str, exc: Exception) -> str:
+    """The message for an entry whose data does not match its header (bad checksum, cut short, not deflate)."""
+    what = "failed its checksum" if "CRC" in str(exc) else f"cannot be decompressed ({exc})"
+    return f"{path.name}: entry {entry!r} {what}; the archive is damaged. Make the zip again from the original files"

@@ -91,6 +91,14 @@ def _records(tmp_path_factory):
         yield
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _uploads(tmp_path_factory):
+    """Uploads go under a private folder, so tests see what each session leaves there."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RESQUE_UPLOAD_DIR", str(tmp_path_factory.mktemp("uploads")))
+        yield
+
+
 def demo_app() -> AppTest:
     """A session in which the landing page's demo has run."""
     at = fresh_app()

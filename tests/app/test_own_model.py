@@ -17,7 +17,11 @@ pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::Deprec
 
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
-    return save_all(tmp_path_factory.mktemp("own_page"))
+    """The user's files, in a folder the operator allows as a server path."""
+    folder = tmp_path_factory.mktemp("own_page")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("RESQUE_SERVER_PATHS", str(folder))
+        yield save_all(folder)
 
 
 def _page(saved, checkpoint: str):

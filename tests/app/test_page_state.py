@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from resque_core.model.source import ModelSource
 from tests.app.conftest import demo_app, errors, goto
 from ui.restore import data_widgets, model_widgets
 from ui.settings import DataChoice
+from ui.uploads import upload_root
 from ui.widgets import short_caption
 
 MODES = ("Simulated shift", "New classes (task shift)", "Another dataset")
@@ -47,16 +50,20 @@ def test_data_and_model_widgets_show_the_loaded_choice_on_return():
     [
         DataChoice(),
         DataChoice(new="torchvision:CIFAR10:test", shift=None, kind="task", seed=3),
-        DataChoice(original="/tmp/resque-uploads/ab/train.zip", new="/data/new.npz", shift="contrast:2"),
+        DataChoice(original="{uploads}/ab/cd/train.zip", new="/data/new.npz", shift="contrast:2"),
         DataChoice(shift=None, kind="task"),
     ],
 )
 def test_widget_values_give_the_choice_back(data):
-    """The values ``restore`` sets rebuild the same DataChoice the page would build from them."""
+    """The values ``restore`` sets rebuild the same DataChoice the page would build from them; an upload
+    comes back as the upload it was, never as a server path."""
+    data = replace(data, original=data.original.format(uploads=upload_root()))
     values = data_widgets(data, MODES)
     mode = values["new_mode"]
     assert mode == (MODES[2] if data.new else MODES[1] if data.kind == "task" else MODES[0])
-    source = {"Embedded digits": "digits", "Server path": values.get("orig_path")}.get(values["orig_source"])
+    sources = {"Embedded digits": "digits", "Server path": values.get("orig_path")}
+    sources["Upload (.zip / .npz)"] = values.get("orig_upload_restored")
+    source = sources.get(values["orig_source"])
     assert source == data.original and values["shift_seed"] == data.seed
     if data.shift:
         assert f"{values['shift_type']}:{values['shift_level']}" == data.shift

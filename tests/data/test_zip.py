@@ -125,7 +125,20 @@ def test_zip_with_no_readable_images(tmp_path):
     assert _left_behind(tmp_path) == []
 
 
-def test_a_zip_entry_with_a_bad_crc_is_skipped(tmp_path):
+def _with_lying_crc(path, entry: str):
+    """``path`` with the CRC-32 of ``entry`` changed in both its local and central headers: the data is intact."""
+    raw = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(entry)
+    wrong = (info.CRC ^ 0xFFFFFFFF).to_bytes(4, "little")
+    raw[info.header_offset + 14 : info.header_offset + 18] = wrong  # local header
+    central = raw.rindex(b"PK\x01\x02")  # the last central directory entry: ``entry`` must be the zip's last
+    raw[central + 16 : central + 20] = wrong
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_zip_entry_with_corrupt_data_is_refused_as_damaged(tmp_path):
     path = _zip(tmp_path / "crc.zip", {"a/0.png": _png_bytes(1), "a/1.png": _png_bytes(2)})
     raw = bytearray(path.read_bytes())
     with zipfile.ZipFile(path) as zf:
@@ -133,9 +146,21 @@ def test_a_zip_entry_with_a_bad_crc_is_skipped(tmp_path):
     data_start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     raw[data_start + 5] ^= 0xFF  # corrupt the compressed bytes of the second image
     path.write_bytes(bytes(raw))
-    ds = ZipDataset(path)
-    assert len(ds) == 1
-    assert any("a/1.png" in p for p in ds.problems)
+    with pytest.raises(DataError, match=r"crc\.zip: entry 'a/1\.png' .*; the archive is damaged") as raised:
+        ZipDataset(path)
+    assert "empty" not in str(raised.value) and "no readable image" not in str(raised.value)
+    assert _left_behind(tmp_path) == []
+
+
+def test_a_zip_whose_headers_lie_about_the_checksum_is_damaged_not_empty(tmp_path):
+    path = _with_lying_crc(_zip(tmp_path / "lying.zip", {"a/0.png": _png_bytes(1)}), "a/0.png")
+    with pytest.raises(DataError) as raised:
+        ZipDataset(path)
+    assert str(raised.value) == (
+        "lying.zip: entry 'a/0.png' failed its checksum; the archive is damaged. Make the zip again from the "
+        "original files"
+    )
+    assert _left_behind(tmp_path) == []
 
 
 def test_a_pickled_copy_owns_its_own_extraction(tmp_path):
