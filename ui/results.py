@@ -9,6 +9,7 @@ import streamlit as st
 from resque_core import units
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
 from ui import actions
+from ui.plain_text import literal
 from ui.state import DONE, STAGES, current, pipeline_status, result
 
 
@@ -81,7 +82,7 @@ def headline(state: MutableMapping) -> None:
     """Index, forecast and best window, with links to the pages that explain each."""
     report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
     label = series.source
-    st.subheader(f"Results: {state['scenario_name']}")
+    st.subheader(f"Results: {literal(state['scenario_name'])}")
     index_metrics(report)
     st.page_link("pages/index.py", label="Index details", icon=":material/insights:")
     forecast_metrics(forecast)

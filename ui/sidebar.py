@@ -6,6 +6,7 @@ from collections.abc import MutableMapping
 
 import streamlit as st
 
+from ui.plain_text import literal
 from ui.state import DONE, STALE, pipeline_status
 
 BADGES = {
@@ -22,7 +23,7 @@ def render_sidebar(state: MutableMapping) -> None:
     for stage, status in pipeline_status(state).items():
         icon, colour, text = BADGES[status]
         st.markdown(f"{icon} {LABELS[stage]}: :{colour}[{text}]")
-    st.markdown(f"**Active scenario:** {state['scenario_name']}")
+    st.markdown(f"**Active scenario:** {literal(state['scenario_name'])}")
     saved = len(state["scenarios"])
     if saved:
         st.caption(f"{saved} saved scenario{'s' if saved != 1 else ''}")

@@ -13,7 +13,7 @@ import numpy as np
 import torch
 
 from resque_core.model.source import ModelSource
-from tests.app.conftest import errors, fresh_app, goto, texts
+from tests.app.conftest import demo_app, errors, fresh_app, goto, texts
 from ui.plain_text import WORD_JOINER, literal, redact
 from ui.restore import model_widgets
 from ui.uploads import remove_stale, upload_root
@@ -236,3 +236,13 @@ def test_a_scenario_name_is_shown_as_typed():
     at.button(key="save_scenario").click().run()
     (saved,) = [s.value for s in at.success]
     assert _shown(saved) == "Saved '**mine** [see](http://e.vil)'." and "**mine**" not in saved
+
+
+def test_a_scenario_name_is_text_in_the_sidebar_and_the_results_heading():
+    """A scenario named like Markdown shows as typed where the sidebar and the results name it."""
+    at = demo_app()
+    name = "[x](http://e.vil) **b**"
+    at.session_state["scenario_name"] = name
+    at.run()
+    shown = [m.value for m in at.sidebar.markdown] + [h.value for h in at.subheader]
+    assert any(literal(name) in s for s in shown) and not any(name in s and literal(name) not in s for s in shown)
