@@ -17,6 +17,12 @@ def register(subparsers) -> None:
         "The default embedding layer, the input of the final linear classifier, is marked with *.",
     )
     add_model_arguments(p)
+    p.add_argument(
+        "--original",
+        metavar="SOURCE",
+        help="data the model was trained on (digits, a folder, .zip, .npz): its image size and channels give "
+        "the input spec when the checkpoint has none and no --input-spec is given, as in the index command",
+    )
     p.add_argument("--json", action="store_true", help="print a JSON list instead of a table")
     p.set_defaults(func=run)
 
@@ -25,7 +31,12 @@ def run(args: argparse.Namespace) -> int:
     """Load the checkpoint and print its layers."""
     from resque_core.model.layers import default_layer, list_layers
 
-    loaded = model_source(args).load()
+    data = None
+    if args.original is not None:
+        from resque_core.data import open_source
+
+        data = lambda: open_source(args.original)  # noqa: E731  (opened only when the spec is needed)
+    loaded = model_source(args).load(data=data)
     layers = list_layers(loaded)
     default = default_layer(loaded.model)
     if args.json:

@@ -106,3 +106,12 @@ def test_torchscript_layer_request_is_refused(saved, capsys):
     argv = ["index", "--original", str(saved["data"]), *model_flags(saved, "torchscript"), "--layer", "layer4"]
     assert main([*argv, "--input-spec", SPEC_JSON, "--device", "cpu"]) == 2
     assert "only 'output'" in capsys.readouterr().err
+
+
+def test_layers_read_the_input_spec_from_the_original_data(saved, capsys):
+    """Like index, layers takes the model's data to infer the image size and channels from."""
+    capsys.readouterr()
+    argv = ["layers", "--checkpoint", str(saved["state_dict"]), "--arch", "resnet18", "--stem", "small"]
+    assert main([*argv, "--original", str(saved["data"]), "--json"]) == 0
+    rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["conv1"]["output_shape"] == [64, 32, 32] and sum(row["default"] for row in rows.values()) == 1
