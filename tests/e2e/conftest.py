@@ -98,8 +98,9 @@ def server_url(tmp_path_factory):
         yield url
 
 
-@pytest.fixture(scope="session")
-def browser(server_url):
+@contextlib.contextmanager
+def launched_chromium():
+    """The system's headless Chromium under Playwright, closed on exit."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -108,6 +109,12 @@ def browser(server_url):
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(server_url):
+    with launched_chromium() as chromium:
+        yield chromium
 
 
 def new_page(browser, color_scheme: str = "light"):

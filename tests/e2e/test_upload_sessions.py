@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import BROWSER_ARGS, CHROMIUM, _require_browser, dashboard_server, new_page
+from tests.e2e.conftest import _require_browser, dashboard_server, launched_chromium, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 STEP_TIMEOUT_MS = 240_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
@@ -43,14 +43,8 @@ def served(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def chromium(served):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=BROWSER_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    with launched_chromium() as browser:
+        yield browser
 
 
 def _folders(root) -> dict[str, list[str]]:
