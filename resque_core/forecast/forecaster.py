@@ -1,17 +1,24 @@
-"""The forecaster: from a RESQUE index to retraining cost, each measure with a calibrated interval.
+"""The forecaster: from a RESQUE index (and the other evidence the user has) to retraining cost, each
+measure with a calibrated interval.
 
 For every measure the records carry, a monotone curve of the measure against the index is
 fitted on the uncensored retraining runs (the curve family, linear, log-linear, isotonic or
 constant, is picked per measure by leave-one-out error), with jackknife+ intervals (see
 ``resque_core.forecast.conformal``). Runs that hit the epoch cap only bound the cost from below: they
 are kept out of the curves and counted in the held-out coverage (see ``resque_core.forecast.fidelity``).
+
+The same is done for every candidate signal set of ``forecast.signals`` the records carry (the accuracy
+drop, the label-free index, the old model's confidence; two signals make an additive curve), each scored
+leaving one shift type out. ``predict`` forecasts from the set with the smallest held-out error among
+those the user gives, so on the records it is never worse than the best single signal the user has.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -22,6 +29,7 @@ from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import heldout_groups, leave_group_out
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
+from resque_core.forecast.signals import LABELS, SIGNALS, SignalChoice, candidate_sets, signal_words
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,22 @@ class _Range:
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return tuple(np.full(np.shape(x), v) for v in self.values)
+
+
+@dataclass(frozen=True)
+class _SetFit:
+    """One candidate signal set fitted on the runs carrying it: a curve per measure and its held-out error."""
+
+    signals: tuple[str, ...]
+    models: dict
+    ranges: dict[str, tuple[float, float]]
+    heldout_mae_epochs: float
+    n_groups: int
+    scheme: str
+
+    @property
+    def key(self) -> str:
+        return "+".join(self.signals)
 
 
 class Forecaster:
@@ -92,8 +116,10 @@ class Forecaster:
                 "kind or from scratch); add records, or use the default calibration"
             )
         self.models_ = self._fit_measures(usable, kinds, minimum=needed)
+        self.sets_ = self._fit_sets(runs, index_kind, kinds, minimum=needed)
         self.type_models_, self.type_ranges_ = self._fit_types(usable, kinds, minimum=needed)
         self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
+        self.scratch_free_models_ = self._fit_scratch(frame, index_kind, kinds, column="index_free")
         self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
         self.energy_label_ = _energy_label(usable["energy_source"])
@@ -105,13 +131,18 @@ class Forecaster:
         return self
 
     def _fit_measures(
-        self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int, level: int = logging.WARNING
+        self,
+        rows: pd.DataFrame,
+        kinds: Sequence[str],
+        minimum: int,
+        level: int = logging.WARNING,
+        columns: Sequence[str] = ("index_value",),
     ) -> dict[str, JackknifePlus]:
         models = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
             if len(have) >= minimum:
-                x, y, groups = have["index_value"], have[measure], heldout_groups(have)[0]
+                x, y, groups = have[list(columns)].to_numpy(), have[measure], heldout_groups(have)[0]
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have):
                 log.log(level, "only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
@@ -126,14 +157,48 @@ class Forecaster:
                 ranges[shift_type] = (float(part["index_value"].min()), float(part["index_value"].max()))
         return models, ranges
 
-    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str]) -> dict:
+    def _fit_sets(self, runs: pd.DataFrame, index_kind: str, kinds: Sequence[str], minimum: int) -> dict:
+        """Every candidate signal set the records carry, fitted and scored on the same runs per label mode."""
+        sets: dict[tuple[str, ...], _SetFit] = {}
+        for labels in LABELS:
+            candidates = candidate_sets(index_kind, labels)
+            if index_kind == "task" and labels == "predicted":
+                continue
+            columns = sorted({SIGNALS[s].column for group in candidates for s in group})
+            rows = runs[runs[columns].notna().all(axis=1)].reset_index(drop=True)
+            if (rows["censored"] == 0).sum() < minimum:
+                if candidates[0] != ("index",):
+                    continue  # no label-free signals in these records
+                rows, candidates = runs, candidates[:1]  # old records: the index alone
+            for signals in candidates:
+                sets[signals] = self._fit_set(rows, signals, kinds, minimum)
+        return sets
+
+    def _fit_set(self, rows: pd.DataFrame, signals: tuple[str, ...], kinds: Sequence[str], minimum: int) -> _SetFit:
+        columns = [SIGNALS[s].column for s in signals]
+        groups, scheme = heldout_groups(rows)
+        x, y, censored = rows[columns].to_numpy(), rows["epochs"].to_numpy(), rows["censored"].to_numpy()
+        try:
+            fit = lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g)  # noqa: E731
+            mae = leave_group_out(x, y, censored, groups, fit, scheme).mae
+        except RecordsError as exc:
+            log.warning("no held-out check of %s: %s", "+".join(signals), exc)
+            mae = float("nan")
+        usable = rows[rows["censored"] == 0]
+        models = self._fit_measures(usable, kinds, minimum, level=logging.DEBUG, columns=columns)
+        ranges = {c: (float(usable[c].min()), float(usable[c].max())) for c in columns}
+        return _SetFit(signals, models, ranges, mae, len(pd.unique(groups)), scheme)
+
+    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str], column: str = "index_value"):
         # Capped runs stay in at their cap: dropping them would keep only the fastest scratch runs.
         rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch")]
-        self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
+        rows = rows[rows[column].notna()]
+        if column == "index_value":
+            self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
         models: dict = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
-            x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
+            x, y = have[column].to_numpy(), have[measure].to_numpy()
             groups = heldout_groups(have)[0]
             if len(have) >= max(MIN_RECORDS, min_records(self.level)):
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
@@ -171,6 +236,7 @@ class Forecaster:
             heldout_mae_epochs=mae,
             heldout_coverage_epochs=coverage,
             level=self.level,
+            signal_mae_epochs={fit.key: fit.heldout_mae_epochs for fit in self.sets_.values()},
         )
 
     def shift_type_for(self, shift: str | None) -> str | None:
@@ -196,22 +262,46 @@ class Forecaster:
         costing=None,
         shift_type: str | None = None,
         family: ModelFamily | None = None,
+        *,
+        labels: str = "given",
+        acc_drop: float | Sequence[float] | None = None,
+        mean_conf: float | Sequence[float] | None = None,
     ) -> Forecast | list[Forecast]:
         """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
 
         Args:
+            index: the RESQUE index; with ``labels="predicted"``, the label-free one.
             costing: an optional ``resque_core.forecast.costing.Costing`` for kWh per epoch, intensity and price.
-            shift_type: when the kind of shift is known (a simulated shift), use that type's own
+            shift_type: when the kind of shift is known (a simulated shift), use that type's own index
                 curves (measures it lacks come from the pooled ones); None pools every type.
             family: the user's model family (``forecast.family.family_of``); when the records are of
                 another, ``Forecast.family_note`` says so. None: no model to compare, no note.
+            labels: "given" (the new data is labelled) or "predicted" (it is not: label-free signals only).
+            acc_drop: the old model's clean accuracy minus its accuracy on the new data, in [−1, 1] (labels given).
+            mean_conf: the old model's mean max-softmax probability on the new data, in [0, 1].
+
+        The forecast rests on the signal set with the smallest held-out error among those given;
+        ``Forecast.signals`` says which, and how well it did.
         """
         self._check_fitted()
         values = _as_index(index)
-        models, (low, high), curves = self._curves(shift_type)
-        fitted = {m: model.predict(values) for m, model in models.items()}
-        scratch = {m: model.predict(values) for m, model in self.scratch_models_.items()}
-        source = Source(self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=curves)
+        given = _evidence(values, labels, acc_drop, mean_conf)
+        choice, fit = self._choose(labels, set(given), shift_type)
+        models, ranges = fit.models, fit.ranges
+        if shift_type is not None:
+            models, index_range, _ = self._curves(shift_type)
+            ranges = {"index_value": index_range}
+        x = np.column_stack([given[s] for s in choice.signals])
+        outside = np.zeros(len(values), dtype=bool)
+        for j, signal in enumerate(choice.signals):
+            low, high = ranges[SIGNALS[signal].column]
+            outside |= (x[:, j] < low) | (x[:, j] > high)
+        fitted = {m: model.predict(x) for m, model in models.items()}
+        scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
+        scratch = {m: model.predict(values) for m, model in scratch_models.items()}
+        source = Source(
+            self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=choice.curves
+        )
         forecasts = [
             Forecast(
                 index=float(v),
@@ -221,8 +311,9 @@ class Forecaster:
                 scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
                 source=source,
                 n_records=self.n_records_,
-                extrapolated=bool(v < low or v > high),
+                extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
+                signals=choice,
             )
             for i, v in enumerate(values)
         ]
@@ -233,6 +324,42 @@ class Forecaster:
                 replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
             ]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def _choose(self, labels: str, given: set[str], shift_type: str | None) -> tuple[SignalChoice, _SetFit]:
+        """The fitted signal set with the smallest held-out error among those ``given``, and why not more."""
+        fits = [fit for fit in self.sets_.values() if set(fit.signals) <= given]
+        if not fits:
+            raise RecordsError(
+                "these records carry no label-free signals (index_free, mean_conf): forecast with labelled new "
+                "data, or use records from a calibration that computed them (python -m resque_core calibrate)"
+            )
+        if shift_type is not None:
+            if labels != "given":
+                raise RecordsError("a shift type's own curves are of the labelled index: use --labels given")
+            fits = [fit for fit in fits if fit.signals == ("index",)]
+        best = min(fits, key=lambda fit: fit.heldout_mae_epochs if math.isfinite(fit.heldout_mae_epochs) else math.inf)
+        candidates = {fit.key: fit.heldout_mae_epochs for fit in self.sets_.values() if set(fit.signals) <= given}
+        curves = "pooled over all shift types" if shift_type is None else f"shift type {shift_type}"
+        choice = SignalChoice(
+            best.signals, labels, best.heldout_mae_epochs, best.n_groups, best.scheme, candidates,
+            fallback=self._fallback(labels, given, best), curves=curves,
+        )  # fmt: skip
+        return choice, best
+
+    def _fallback(self, labels: str, given: set[str], best: _SetFit) -> str | None:
+        """Why the forecast rests on fewer signals than a user with ``labels`` could give, or None."""
+        possible = {s for group in candidate_sets(self.index_kind_, labels) for s in group}
+        missing = sorted(possible - {s for fit in self.sets_.values() for s in fit.signals})
+        if missing:
+            return f"the records carry no {signal_words(tuple(missing)).removeprefix('the ')}"
+        better = [
+            fit for fit in self.sets_.values()
+            if not set(fit.signals) <= given and fit.heldout_mae_epochs < best.heldout_mae_epochs
+        ]  # fmt: skip
+        if better:
+            top = min(better, key=lambda fit: fit.heldout_mae_epochs)
+            return f"with {signal_words(top.signals)} it would be {top.heldout_mae_epochs:.2g} epochs"
+        return None
 
     def curve(
         self, measure: str = "epochs", shift_type: str | None = None, around: float | None = None, points: int = 60
@@ -279,6 +406,31 @@ def _carrying(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Runs that carry ``measure``; a mean over training steps needs at least one step (epochs > 0)."""
     have = rows[rows[measure].notna()]
     return have[have["epochs"] > 0] if measure in PER_STEP_MEASURES else have
+
+
+def _evidence(values: np.ndarray, labels: str, acc_drop, mean_conf) -> dict[str, np.ndarray]:
+    """The signals given, each an array as long as ``values`` (the index, labelled or label-free)."""
+    if labels not in LABELS:
+        raise RecordsError(f"unknown labels {labels!r}; use one of {', '.join(LABELS)}")
+    if labels == "predicted" and acc_drop is not None:
+        raise RecordsError("the accuracy drop needs the new data's labels: leave it out, or use labels 'given'")
+    given = {"index" if labels == "given" else "index_free": values}
+    for name, value in (("acc_drop", acc_drop), ("mean_conf", mean_conf)):
+        if value is not None:
+            array = np.broadcast_to(_as_signal(name, value), values.shape)
+            given[name] = array.astype(float)
+    return given
+
+
+def _as_signal(name: str, value) -> np.ndarray:
+    try:
+        array = np.asarray(value, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise RecordsError(f"{name} must be a number, got {value!r}") from exc
+    low = -1.0 if name == "acc_drop" else 0.0
+    if not np.isfinite(array).all() or (array < low).any() or (array > 1).any():
+        raise RecordsError(f"{name} must lie in [{low:g}, 1] (an accuracy share, not a percentage), got {value!r}")
+    return array
 
 
 def _as_index(index: float | Sequence[float]) -> np.ndarray:
