@@ -5,6 +5,10 @@ protocol splits each class of the original data 50/30/20 (seeded); original = pa
 parts 2+3, shifted. The original data is embedded once with per-(class, part) sums, which yields the
 original sums, the clean new sums and so the *noise floor* (the index of the unshifted split) at no
 extra cost.
+
+The same passes tally the old model's predictions (``index.predictions``): its accuracy and mean
+confidence on the new data, its accuracy on the original data (when the checkpoint records none), and,
+with ``labels="predicted"``, the label-free index, the new data grouped by predicted class.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from resque_core.data import DataPair, Preprocessed
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
-from resque_core.index.result import IndexReport, build_report
+from resque_core.index.result import IndexReport, build_report, with_predictions
 
 
 class _Relabelled(Dataset):
@@ -35,8 +39,9 @@ class _Relabelled(Dataset):
 def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
     """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split."""
     from resque_core.index.embed import class_sums
-    from resque_core.index.indices import resque_dist
+    from resque_core.index.indices import resque_dist, resque_dist_free
 
+    dist = resque_dist if request.labels == "given" else resque_dist_free
     original, shifted = pair.source, pair.new
     orig_part, new_part = pair.split
     second_pass = not pair.simulated or pair.shift is not None
@@ -51,8 +56,12 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     parts, first = _embed_parts(
         request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
     )
-    floor = resque_dist(parts[:, 0] + parts[:, 2], parts[:, 1] + parts[:, 2], names)
+    grouped = parts if request.labels == "given" else first.predictions.sums.reshape(parts.shape)
+    floor = dist(parts[:, 0] + parts[:, 2], grouped[:, 1] + grouped[:, 2], names)
     result, stats, kept_o, kept_n = floor, [first.stats], first.kept, first.kept
+    k = len(names)
+    new_groups = np.concatenate([np.arange(k) * 3 + 1, np.arange(k) * 3 + 2])  # split parts 2 and 3
+    new_predictions = first.predictions
     if second_pass:
         second = class_sums(
             loaded.model,
@@ -60,10 +69,13 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
             request.layer,
             keep=keep_n if half else None,
             progress=tracker.pass_callback(len(shifted)),
+            predicted_parts=1,
             **embed_kwargs(request),
         )
         original_sums = parts[:, 0] + parts[:, 2] if pair.simulated else parts.sum(axis=1)
-        result, stats, kept_n = resque_dist(original_sums, second.sums, names), [*stats, second.stats], second.kept
+        new_sums = second.sums if request.labels == "given" else second.predictions.sums
+        result, stats, kept_n = dist(original_sums, new_sums, names), [*stats, second.stats], second.kept
+        new_groups, new_predictions = None, second.predictions
     elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
         union = np.union1d(keep_o, keep_n)
         kept_o, kept_n = kept_o[np.isin(union, keep_o)], kept_n[np.isin(union, keep_n)]
@@ -74,9 +86,14 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
             kept_o, [names[t] for t in original.targets[keep_o]], kept_n, [names[t] for t in labels_n]
         )
     n_original, n_new = len(pair.original), len(shifted)
-    return build_report(
+    report = build_report(
         "dist", result.value, result.per_class, floor.value, n_original, n_new, stats, request, projection
     )
+    original_groups = np.concatenate([np.arange(k) * 3, np.arange(k) * 3 + 2]) if pair.simulated else None
+    base = (loaded.accuracy, "checkpoint") if loaded.accuracy is not None else (None, "original data")
+    if base[0] is None:
+        base = (first.predictions.accuracy(original_groups), "original data")
+    return with_predictions(report, new_predictions, new_groups, base, request.labels)
 
 
 def _embed_parts(
@@ -96,6 +113,7 @@ def _embed_parts(
         request.layer,
         num_classes=3 * k,
         keep=keep if request.max_points > 1 else None,
+        predicted_parts=3,
         progress=tracker.pass_callback(len(original)),
         **embed_kwargs(request),
     )
