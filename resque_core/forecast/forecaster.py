@@ -325,6 +325,16 @@ class Forecaster:
             ]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
 
+    def index_range(self, labels: str = "given") -> tuple[float, float]:
+        """The fitted range of the labelled index, or of the label-free one (``labels="predicted"``)."""
+        self._check_fitted()
+        if labels == "given":
+            return self.index_range_
+        fit = self.sets_.get(("index_free",))
+        if fit is None:
+            raise RecordsError("these records carry no label-free index (index_free)")
+        return fit.ranges["index_free"]
+
     def _choose(self, labels: str, given: set[str], shift_type: str | None) -> tuple[SignalChoice, _SetFit]:
         """The fitted signal set with the smallest held-out error among those ``given``, and why not more."""
         fits = [fit for fit in self.sets_.values() if set(fit.signals) <= given]

@@ -39,9 +39,7 @@ class _Relabelled(Dataset):
 def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
     """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split."""
     from resque_core.index.embed import class_sums
-    from resque_core.index.indices import resque_dist, resque_dist_free
 
-    dist = resque_dist if request.labels == "given" else resque_dist_free
     original, shifted = pair.source, pair.new
     orig_part, new_part = pair.split
     second_pass = not pair.simulated or pair.shift is not None
@@ -56,9 +54,9 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     parts, first = _embed_parts(
         request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
     )
-    grouped = parts if request.labels == "given" else first.predictions.sums.reshape(parts.shape)
-    floor = dist(parts[:, 0] + parts[:, 2], grouped[:, 1] + grouped[:, 2], names)
-    result, stats, kept_o, kept_n = floor, [first.stats], first.kept, first.kept
+    predicted = first.predictions.sums.reshape(parts.shape)
+    floor, floor_free = _both(request, parts[:, 0] + parts[:, 2], parts[:, 1:].sum(1), predicted[:, 1:].sum(1), names)
+    (result, free), stats, kept_o, kept_n = (floor, floor_free), [first.stats], first.kept, first.kept
     k = len(names)
     new_groups = np.concatenate([np.arange(k) * 3 + 1, np.arange(k) * 3 + 2])  # split parts 2 and 3
     new_predictions = first.predictions
@@ -73,8 +71,8 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
             **embed_kwargs(request),
         )
         original_sums = parts[:, 0] + parts[:, 2] if pair.simulated else parts.sum(axis=1)
-        new_sums = second.sums if request.labels == "given" else second.predictions.sums
-        result, stats, kept_n = dist(original_sums, new_sums, names), [*stats, second.stats], second.kept
+        result, free = _both(request, original_sums, second.sums, second.predictions.sums, names)
+        stats, kept_n = [*stats, second.stats], second.kept
         new_groups, new_predictions = None, second.predictions
     elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
         union = np.union1d(keep_o, keep_n)
@@ -89,11 +87,26 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     report = build_report(
         "dist", result.value, result.per_class, floor.value, n_original, n_new, stats, request, projection
     )
-    original_groups = np.concatenate([np.arange(k) * 3, np.arange(k) * 3 + 2]) if pair.simulated else None
-    base = (loaded.accuracy, "checkpoint") if loaded.accuracy is not None else (None, "original data")
-    if base[0] is None:
-        base = (first.predictions.accuracy(original_groups), "original data")
-    return with_predictions(report, new_predictions, new_groups, base, request.labels)
+    base = _clean_accuracy(loaded, first.predictions, k if pair.simulated else None)
+    return with_predictions(report, new_predictions, new_groups, base, request.labels, free.value)
+
+
+def _both(request: IndexRequest, original: np.ndarray, by_label: np.ndarray, by_prediction: np.ndarray, names):
+    """The index the request asks for (by label, or label-free) and the label-free one."""
+    from resque_core.index.indices import resque_dist, resque_dist_free
+
+    free = resque_dist_free(original, by_prediction, names)
+    return (resque_dist(original, by_label, names) if request.labels == "given" else free), free
+
+
+def _clean_accuracy(loaded, predictions, simulated_classes: int | None) -> tuple[float, str]:
+    """The old model's clean accuracy: the checkpoint's recorded one, else its accuracy on the original data
+    (split parts 1 and 3 of ``simulated_classes`` classes when the new data was simulated, else all of it)."""
+    if loaded.accuracy is not None:
+        return float(loaded.accuracy), "checkpoint"
+    k = simulated_classes
+    groups = None if k is None else np.concatenate([np.arange(k) * 3, np.arange(k) * 3 + 2])
+    return predictions.accuracy(groups), "original data"
 
 
 def _embed_parts(

@@ -35,6 +35,7 @@ class IndexReport:
         base_acc: the old model's clean accuracy, in [0, 1]; base_acc_source: "checkpoint" (its recorded
             held-out accuracy) or "original data" (the old model on the original data, which may be its
             training data: an optimistic figure).
+        index_free: the label-free RESQUE_dist (equal to ``value`` when ``labels`` is "predicted"; None: task).
     """
 
     kind: str
@@ -57,6 +58,7 @@ class IndexReport:
     mean_conf: float | None = None
     base_acc: float | None = None
     base_acc_source: str | None = None
+    index_free: float | None = None
 
     @property
     def acc_drop(self) -> float | None:
@@ -88,6 +90,7 @@ class IndexReport:
             "base_acc": self.base_acc,
             "base_acc_source": self.base_acc_source,
             "acc_drop": self.acc_drop,
+            "index_free": self.index_free,
         }
 
 
@@ -121,6 +124,7 @@ def with_predictions(
     new_groups: np.ndarray | None,
     base: tuple[float, str],
     labels: str,
+    index_free: float | None = None,
 ) -> IndexReport:
     """The report with the old model's accuracy and confidence on the new data (its ``new_groups``) added.
 
@@ -147,5 +151,6 @@ def with_predictions(
         mean_conf=predictions.mean_confidence(new_groups),
         base_acc=float(base[0]),
         base_acc_source=base[1],
+        index_free=index_free,
         notes=notes,
     )

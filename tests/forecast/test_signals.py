@@ -11,7 +11,7 @@ from resque_core.forecast.records import RecordStore
 from tests.records_fixtures import synthetic_records
 
 
-def _records(exact: str, n: int = 48, seed: int = 0):
+def signal_records(exact: str, n: int = 48, seed: int = 0):
     """Runs whose epochs one signal gives exactly; every other signal is noise."""
     rng = np.random.default_rng(seed + 1000)  # not the fixture's draws: the signals must be independent
     frame = synthetic_records(n=n, seed=seed, noise=0.0)
@@ -30,7 +30,7 @@ def _records(exact: str, n: int = 48, seed: int = 0):
 
 
 def test_picks_the_accuracy_drop_when_it_predicts_epochs_exactly():
-    fitted = Forecaster().fit(_records("acc_drop"))
+    fitted = Forecaster().fit(signal_records("acc_drop"))
     forecast = fitted.predict(0.05, acc_drop=0.25)
     assert forecast.signals.signals == ("acc_drop",)
     assert forecast.signals.heldout_mae_epochs < 0.1
@@ -43,7 +43,7 @@ def test_picks_the_accuracy_drop_when_it_predicts_epochs_exactly():
 
 
 def test_picks_the_index_when_the_index_is_exact():
-    fitted = Forecaster().fit(_records("index"))
+    fitted = Forecaster().fit(signal_records("index"))
     forecast = fitted.predict(0.05, acc_drop=0.25)
     assert forecast.signals.signals == ("index",)
     assert forecast.signals.heldout_mae_epochs < 0.5
@@ -52,7 +52,7 @@ def test_picks_the_index_when_the_index_is_exact():
 
 
 def test_without_the_accuracy_drop_the_forecast_says_what_it_would_gain():
-    fitted = Forecaster().fit(_records("acc_drop"))
+    fitted = Forecaster().fit(signal_records("acc_drop"))
     forecast = fitted.predict(0.05)
     assert forecast.signals.signals == ("index",)
     assert "with the accuracy drop it would be" in forecast.signals.sentence()
@@ -77,7 +77,7 @@ def test_old_records_without_the_new_columns_forecast_from_the_index_and_say_so(
 
 
 def test_label_free_forecast_picks_the_confidence_when_it_is_exact():
-    fitted = Forecaster().fit(_records("mean_conf"))
+    fitted = Forecaster().fit(signal_records("mean_conf"))
     forecast = fitted.predict(0.05, labels="predicted", mean_conf=0.7)
     assert forecast.signals.signals == ("mean_conf",)
     assert forecast.signals.labels == "predicted"
@@ -88,7 +88,7 @@ def test_label_free_forecast_picks_the_confidence_when_it_is_exact():
 
 
 def test_two_signals_fit_an_additive_monotone_curve():
-    frame = _records("acc_drop")
+    frame = signal_records("acc_drop")
     frame["epochs"] = 2.0 + 20.0 * frame["acc_drop"] + 200.0 * frame["index_value"]
     fitted = Forecaster().fit(frame)
     forecast = fitted.predict(0.05, acc_drop=0.25)
@@ -98,7 +98,7 @@ def test_two_signals_fit_an_additive_monotone_curve():
 
 
 def test_bad_evidence_is_refused_in_one_sentence():
-    fitted = Forecaster().fit(_records("acc_drop"))
+    fitted = Forecaster().fit(signal_records("acc_drop"))
     with pytest.raises(RecordsError, match="needs the new data's labels"):
         fitted.predict(0.05, labels="predicted", acc_drop=0.1)
     with pytest.raises(RecordsError, match=r"acc_drop must lie in \[-1, 1\]"):
