@@ -106,8 +106,16 @@ def run_forecast(
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    shift_type = fitted.shift_type_for(report.shift)
-    forecast = fitted.predict(report.value, costing=costing, shift_type=shift_type, family=family)
+    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
+    forecast = fitted.predict(
+        report.value,
+        costing=costing,
+        shift_type=shift_type,
+        family=family,
+        labels=report.labels,
+        acc_drop=report.acc_drop,
+        mean_conf=report.mean_conf,
+    )
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}

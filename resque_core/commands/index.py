@@ -135,19 +135,7 @@ def summary(report) -> str:
     )
     if report.per_class:
         lines.append("per class: " + "  ".join(f"{k}: {v:.4f}" for k, v in report.per_class.items()))
-    if report.mean_conf is not None:
-        lines.append(signals_line(report))
+    if report.signals_text():
+        lines.append(report.signals_text())
     lines += [f"note: {note}" for note in report.notes]
     return "\n".join(lines)
-
-
-def signals_line(report) -> str:
-    """The old model on the new data: what ``forecast --acc-drop/--mean-conf`` takes from this report."""
-    parts = []
-    if report.accuracy_new is not None:
-        parts.append(
-            f"accuracy {report.accuracy_new:.1%} (clean {report.base_acc:.1%}, from the {report.base_acc_source}; "
-            f"accuracy drop {report.acc_drop:.4f})"
-        )
-    parts.append(f"mean confidence {report.mean_conf:.4f}")
-    return "old model on the new data: " + ", ".join(parts)

@@ -82,7 +82,10 @@ class SignalChoice:
             text += f" ({self.curves}'s own curves)"
         if math.isfinite(self.heldout_mae_epochs):
             unit = SCHEME_UNITS.get(self.scheme, "groups")
-            text += f"; held-out MAE {self.heldout_mae_epochs:.2g} epochs on {self.n_groups} {unit}"
+            whose = (
+                "held-out MAE" if self.curves == "pooled over all shift types" else "the pooled curve's held-out MAE"
+            )
+            text += f"; {whose} {self.heldout_mae_epochs:.2g} epochs on {self.n_groups} {unit}"
         else:
             text += "; no held-out check (a held-out fold had too few records)"
         return text + (f" ({self.fallback})" if self.fallback else "")

@@ -67,6 +67,18 @@ class IndexReport:
             return None
         return self.base_acc - self.accuracy_new
 
+    def signals_text(self) -> str:
+        """The old model on the new data, in one line: what the forecast takes from this report besides the index."""
+        parts = []
+        if self.accuracy_new is not None and self.base_acc is not None:
+            parts.append(
+                f"accuracy {self.accuracy_new:.1%} (clean {self.base_acc:.1%}, from the {self.base_acc_source}; "
+                f"accuracy drop {self.acc_drop:.4f})"
+            )
+        if self.mean_conf is not None:
+            parts.append(f"mean confidence {self.mean_conf:.4f}")
+        return "old model on the new data: " + ", ".join(parts) if parts else ""
+
     def to_dict(self) -> dict:
         """The JSON object ``index --json`` prints."""
         return {
