@@ -105,3 +105,14 @@ def test_bad_evidence_is_refused_in_one_sentence():
         fitted.predict(0.05, acc_drop=25.0)
     with pytest.raises(RecordsError, match="unknown labels"):
         fitted.predict(0.05, labels="none")
+
+
+def test_the_report_states_the_signals_in_the_same_words():
+    from resque_core.reporting.export import to_html
+    from resque_core.reporting.scenario import Scenario, forecast_section
+
+    forecast = Forecaster().fit(signal_records("acc_drop")).predict(0.05, acc_drop=0.25)
+    section = forecast_section(forecast)
+    assert section["signals"] == forecast.signals.sentence()
+    html = to_html([Scenario(name="signals", inputs={}, index=None, forecast=section, schedule=None)])
+    assert forecast.signals.sentence() in html
