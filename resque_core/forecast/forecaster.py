@@ -16,9 +16,8 @@ those the user gives, so on the records it is never worse than the best single s
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -26,10 +25,11 @@ import pandas as pd
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
-from resque_core.forecast.fidelity import heldout_groups, leave_group_out
+from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
-from resque_core.forecast.signals import LABELS, SIGNALS, SignalChoice, candidate_sets, signal_words
+from resque_core.forecast.signal_sets import choose, evidence, fit_sets
+from resque_core.forecast.signals import SIGNALS
 
 log = logging.getLogger(__name__)
 
@@ -50,22 +50,6 @@ class _Range:
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         return tuple(np.full(np.shape(x), v) for v in self.values)
-
-
-@dataclass(frozen=True)
-class _SetFit:
-    """One candidate signal set fitted on the runs carrying it: a curve per measure and its held-out error."""
-
-    signals: tuple[str, ...]
-    models: dict
-    ranges: dict[str, tuple[float, float]]
-    heldout_mae_epochs: float
-    n_groups: int
-    scheme: str
-
-    @property
-    def key(self) -> str:
-        return "+".join(self.signals)
 
 
 class Forecaster:
@@ -116,7 +100,15 @@ class Forecaster:
                 "kind or from scratch); add records, or use the default calibration"
             )
         self.models_ = self._fit_measures(usable, kinds, minimum=needed)
-        self.sets_ = self._fit_sets(runs, index_kind, kinds, minimum=needed)
+        index_heldout = self._heldout(runs, ["index_value"], kinds)
+        self.sets_ = fit_sets(
+            runs,
+            index_kind,
+            needed,
+            lambda rows, columns: self._fit_measures(rows, kinds, needed, level=logging.DEBUG, columns=columns),
+            lambda rows, columns: self._heldout(rows, columns, kinds),
+            (index_heldout, self.models_),
+        )
         self.type_models_, self.type_ranges_ = self._fit_types(usable, kinds, minimum=needed)
         self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
         self.scratch_free_models_ = self._fit_scratch(frame, index_kind, kinds, column="index_free")
@@ -127,7 +119,7 @@ class Forecaster:
         self.n_records_ = len(usable)
         self.runs_ = usable
         scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
-        self.fit_report_ = self._report(runs, kinds, n_scratch=int(scratch.sum()))
+        self.fit_report_ = self._report(runs, index_heldout, n_scratch=int(scratch.sum()))
         return self
 
     def _fit_measures(
@@ -157,37 +149,16 @@ class Forecaster:
                 ranges[shift_type] = (float(part["index_value"].min()), float(part["index_value"].max()))
         return models, ranges
 
-    def _fit_sets(self, runs: pd.DataFrame, index_kind: str, kinds: Sequence[str], minimum: int) -> dict:
-        """Every candidate signal set the records carry, fitted and scored on the same runs per label mode."""
-        sets: dict[tuple[str, ...], _SetFit] = {}
-        for labels in LABELS:
-            candidates = candidate_sets(index_kind, labels)
-            if index_kind == "task" and labels == "predicted":
-                continue
-            columns = sorted({SIGNALS[s].column for group in candidates for s in group})
-            rows = runs[runs[columns].notna().all(axis=1)].reset_index(drop=True)
-            if (rows["censored"] == 0).sum() < minimum:
-                if candidates[0] != ("index",):
-                    continue  # no label-free signals in these records
-                rows, candidates = runs, candidates[:1]  # old records: the index alone
-            for signals in candidates:
-                sets[signals] = self._fit_set(rows, signals, kinds, minimum)
-        return sets
-
-    def _fit_set(self, rows: pd.DataFrame, signals: tuple[str, ...], kinds: Sequence[str], minimum: int) -> _SetFit:
-        columns = [SIGNALS[s].column for s in signals]
+    def _heldout(self, rows: pd.DataFrame, columns: list[str], kinds: Sequence[str]) -> HeldOut | None:
+        """Epochs forecast for each run by curves fitted without its shift type (None: a fold too small to refit)."""
         groups, scheme = heldout_groups(rows)
         x, y, censored = rows[columns].to_numpy(), rows["epochs"].to_numpy(), rows["censored"].to_numpy()
         try:
             fit = lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g)  # noqa: E731
-            mae = leave_group_out(x, y, censored, groups, fit, scheme).mae
-        except RecordsError as exc:
-            log.warning("no held-out check of %s: %s", "+".join(signals), exc)
-            mae = float("nan")
-        usable = rows[rows["censored"] == 0]
-        models = self._fit_measures(usable, kinds, minimum, level=logging.DEBUG, columns=columns)
-        ranges = {c: (float(usable[c].min()), float(usable[c].max())) for c in columns}
-        return _SetFit(signals, models, ranges, mae, len(pd.unique(groups)), scheme)
+            return leave_group_out(x, y, censored, groups, fit, scheme)
+        except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
+            log.warning("no held-out check of %s: %s", "+".join(columns), exc)
+            return None
 
     def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str], column: str = "index_value"):
         # Capped runs stay in at their cap: dropping them would keep only the fastest scratch runs.
@@ -208,19 +179,11 @@ class Forecaster:
                 models[measure] = _Range(y)
         return models
 
-    def _report(self, runs: pd.DataFrame, kinds: Sequence[str], n_scratch: int) -> FitReport:
+    def _report(self, runs: pd.DataFrame, heldout: HeldOut | None, n_scratch: int) -> FitReport:
         from scipy.stats import spearmanr
 
-        groups, scheme = heldout_groups(runs)
-        x, y, censored = (runs[c].to_numpy() for c in ("index_value", "epochs", "censored"))
-        try:
-            heldout = leave_group_out(
-                x, y, censored, groups, lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g), scheme
-            )
-            mae, coverage = heldout.mae, heldout.coverage
-        except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
-            log.warning("no held-out check: %s", exc)
-            mae, coverage = float("nan"), float("nan")
+        scheme = heldout_groups(runs)[1]
+        mae, coverage = (heldout.mae, heldout.coverage) if heldout is not None else (float("nan"), float("nan"))
         if runs["epochs"].nunique() < 2:  # undefined: NaN (null in JSON), without scipy's warning
             rho = float("nan")
         else:
@@ -285,8 +248,8 @@ class Forecaster:
         """
         self._check_fitted()
         values = _as_index(index)
-        given = _evidence(values, labels, acc_drop, mean_conf)
-        choice, fit = self._choose(labels, set(given), shift_type)
+        given = evidence(values, labels, acc_drop, mean_conf)
+        choice, fit = choose(self.sets_, self.index_kind_, labels, set(given), shift_type)
         models, ranges = fit.models, fit.ranges
         if shift_type is not None:
             models, index_range, _ = self._curves(shift_type)
@@ -310,7 +273,7 @@ class Forecaster:
                 measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
                 scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
                 source=source,
-                n_records=self.n_records_,
+                n_records=fit.n_runs if shift_type is None else self.n_records_,
                 extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
                 signals=choice,
@@ -334,42 +297,6 @@ class Forecaster:
         if fit is None:
             raise RecordsError("these records carry no label-free index (index_free)")
         return fit.ranges["index_free"]
-
-    def _choose(self, labels: str, given: set[str], shift_type: str | None) -> tuple[SignalChoice, _SetFit]:
-        """The fitted signal set with the smallest held-out error among those ``given``, and why not more."""
-        fits = [fit for fit in self.sets_.values() if set(fit.signals) <= given]
-        if not fits:
-            raise RecordsError(
-                "these records carry no label-free signals (index_free, mean_conf): forecast with labelled new "
-                "data, or use records from a calibration that computed them (python -m resque_core calibrate)"
-            )
-        if shift_type is not None:
-            if labels != "given":
-                raise RecordsError("a shift type's own curves are of the labelled index: use --labels given")
-            fits = [fit for fit in fits if fit.signals == ("index",)]
-        best = min(fits, key=lambda fit: fit.heldout_mae_epochs if math.isfinite(fit.heldout_mae_epochs) else math.inf)
-        candidates = {fit.key: fit.heldout_mae_epochs for fit in self.sets_.values() if set(fit.signals) <= given}
-        curves = "pooled over all shift types" if shift_type is None else f"shift type {shift_type}"
-        choice = SignalChoice(
-            best.signals, labels, best.heldout_mae_epochs, best.n_groups, best.scheme, candidates,
-            fallback=self._fallback(labels, given, best), curves=curves,
-        )  # fmt: skip
-        return choice, best
-
-    def _fallback(self, labels: str, given: set[str], best: _SetFit) -> str | None:
-        """Why the forecast rests on fewer signals than a user with ``labels`` could give, or None."""
-        possible = {s for group in candidate_sets(self.index_kind_, labels) for s in group}
-        missing = sorted(possible - {s for fit in self.sets_.values() for s in fit.signals})
-        if missing:
-            return f"the records carry no {signal_words(tuple(missing)).removeprefix('the ')}"
-        better = [
-            fit for fit in self.sets_.values()
-            if not set(fit.signals) <= given and fit.heldout_mae_epochs < best.heldout_mae_epochs
-        ]  # fmt: skip
-        if better:
-            top = min(better, key=lambda fit: fit.heldout_mae_epochs)
-            return f"with {signal_words(top.signals)} it would be {top.heldout_mae_epochs:.2g} epochs"
-        return None
 
     def curve(
         self, measure: str = "epochs", shift_type: str | None = None, around: float | None = None, points: int = 60
@@ -416,31 +343,6 @@ def _carrying(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
     """Runs that carry ``measure``; a mean over training steps needs at least one step (epochs > 0)."""
     have = rows[rows[measure].notna()]
     return have[have["epochs"] > 0] if measure in PER_STEP_MEASURES else have
-
-
-def _evidence(values: np.ndarray, labels: str, acc_drop, mean_conf) -> dict[str, np.ndarray]:
-    """The signals given, each an array as long as ``values`` (the index, labelled or label-free)."""
-    if labels not in LABELS:
-        raise RecordsError(f"unknown labels {labels!r}; use one of {', '.join(LABELS)}")
-    if labels == "predicted" and acc_drop is not None:
-        raise RecordsError("the accuracy drop needs the new data's labels: leave it out, or use labels 'given'")
-    given = {"index" if labels == "given" else "index_free": values}
-    for name, value in (("acc_drop", acc_drop), ("mean_conf", mean_conf)):
-        if value is not None:
-            array = np.broadcast_to(_as_signal(name, value), values.shape)
-            given[name] = array.astype(float)
-    return given
-
-
-def _as_signal(name: str, value) -> np.ndarray:
-    try:
-        array = np.asarray(value, dtype=float)
-    except (TypeError, ValueError) as exc:
-        raise RecordsError(f"{name} must be a number, got {value!r}") from exc
-    low = -1.0 if name == "acc_drop" else 0.0
-    if not np.isfinite(array).all() or (array < low).any() or (array > 1).any():
-        raise RecordsError(f"{name} must lie in [{low:g}, 1] (an accuracy share, not a percentage), got {value!r}")
-    return array
 
 
 def _as_index(index: float | Sequence[float]) -> np.ndarray:
