@@ -128,7 +128,8 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
     report = result(state, "index")
     fitted = cache.forecaster(settings["calibration"], forecast.index_kind, settings["level"], state.get("fc_csv"))
-    return fitted.curve(measure, shift_type=fitted.shift_type_for(report.shift), around=forecast.index)
+    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
+    return fitted.curve(measure, shift_type=shift_type, around=forecast.index)
 
 
 def forecast_rule(state: MutableMapping) -> Any:
