@@ -10,6 +10,7 @@ import streamlit as st
 from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.calibration.plan import BudgetTooSmall, needed_records
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
+from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
 from ui import actions
@@ -180,6 +181,8 @@ def show_forecast(forecast) -> None:
         st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
+    if forecast.signals is not None:
+        st.info(forecast.signals.sentence().capitalize() + ".", icon=":material/query_stats:")
     family_note(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
@@ -203,6 +206,11 @@ def show_forecast(forecast) -> None:
         st.caption(f"From scratch: {forecast.scratch_note()}.")
     with guard("drawing the calibration curve"):
         st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
+    if forecast.signals is not None and forecast.signals.signals != ("index",):
+        st.caption(
+            "The curve shows epochs against the labelled index alone, as a diagnostic: the forecast above "
+            f"rests on {signal_words(forecast.signals.signals)}."
+        )
 
 
 def family_note(forecast) -> None:

@@ -52,7 +52,15 @@ def settings_row() -> IndexSettings:
     device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
     batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
     precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key="index_precision")
-    return IndexSettings(layer=layer, device=device, batch_size=int(batch), precision=precision)
+    unlabelled = st.toggle(
+        "My new data has no labels",
+        False,
+        key="index_unlabelled",
+        help="Group the new data by the old model's predicted class (the label-free index); the forecast then "
+        "uses only label-free signals: this index and the old model's confidence.",
+    )
+    labels = "predicted" if unlabelled else "given"
+    return IndexSettings(layer=layer, device=device, batch_size=int(batch), precision=precision, labels=labels)
 
 
 def compute(settings: IndexSettings) -> None:
@@ -81,6 +89,8 @@ def show_report(report) -> None:
         f"{report.n_original} original and {report.n_new} new images, layer `{report.layer}` on "
         f"{report.device}, {report.seconds:.2f} s. The shift is {verdict}"
     )
+    if report.signals_text():
+        st.caption(report.signals_text().capitalize() + ".")
     for note in report.notes:
         st.caption(note)
     left, right = st.columns(2)

@@ -76,4 +76,4 @@ def synthetic_records(
         scratch["seconds"] = scratch["epochs"] * SECONDS_PER_EPOCH
         scratch["co2_kg"] = scratch["kwh"] * INTENSITY_G_PER_KWH / 1000
         rows = pd.concat([rows, scratch], ignore_index=True)
-    return rows[list(RECORD_COLUMNS)]
+    return rows.reindex(columns=list(RECORD_COLUMNS))

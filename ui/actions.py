@@ -106,8 +106,16 @@ def run_forecast(
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    shift_type = fitted.shift_type_for(report.shift)
-    forecast = fitted.predict(report.value, costing=costing, shift_type=shift_type, family=family)
+    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
+    forecast = fitted.predict(
+        report.value,
+        costing=costing,
+        shift_type=shift_type,
+        family=family,
+        labels=report.labels,
+        acc_drop=report.acc_drop,
+        mean_conf=report.mean_conf,
+    )
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
@@ -120,7 +128,8 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
     report = result(state, "index")
     fitted = cache.forecaster(settings["calibration"], forecast.index_kind, settings["level"], state.get("fc_csv"))
-    return fitted.curve(measure, shift_type=fitted.shift_type_for(report.shift), around=forecast.index)
+    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
+    return fitted.curve(measure, shift_type=shift_type, around=forecast.index)
 
 
 def forecast_rule(state: MutableMapping) -> Any:

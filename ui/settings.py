@@ -33,13 +33,15 @@ class DataChoice(_Inputs):
 
 @dataclass(frozen=True)
 class IndexSettings(_Inputs):
-    """The embedding layer (None: the input of the final classifier), the device, the batch size, and the
-    embedding precision ("fp32"; "bf16"/"fp16" are autocast on CUDA only, elsewhere it runs in fp32)."""
+    """The embedding layer (None: the input of the final classifier), the device, the batch size, the
+    embedding precision ("fp32"; "bf16"/"fp16" are autocast on CUDA only, elsewhere it runs in fp32), and
+    the new data's labels ("given", or "predicted": the label-free index, for new data without labels)."""
 
     layer: str | None = None
     device: str = "auto"
     batch_size: int = 256
     precision: str = "fp32"
+    labels: str = "given"
 
 
 @dataclass(frozen=True)

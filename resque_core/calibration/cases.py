@@ -3,7 +3,9 @@
 A distribution-shift case is a shift (type and level) of the paper split's new part, scored with
 RESQUE_dist; a task case is a class split learned with a new head, scored with RESQUE_task. Each case
 carries its index, noise floor, the shifted data split into training data and a stratified
-validation slice, and the old model's accuracy on that slice.
+validation slice, and the old model's accuracy on that slice. A distribution-shift case also carries
+the label-free signals a user without labels has (``forecast.signals``): the label-free index and the
+old model's mean confidence on the shifted data, from the same embedding pass as the index.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ class Case:
     start_acc: float
     head: str = "keep"
     scratch_cache: dict[str, float] = field(default_factory=dict)
+    mean_conf: float | None = None
+    index_free: float | None = None
 
     @property
     def n_train(self) -> int:
@@ -106,16 +110,28 @@ class DistCases:
         self.noise_floor = self._index(*materialize(Preprocessed(self.new_clean, loaded.input_spec)))
         self.base_acc = base_acc if base_acc is not None else _base_accuracy(loaded, x_orig, y_orig)
 
-    def _sums(self, x: torch.Tensor, y: torch.Tensor) -> np.ndarray:
+    def _sums(self, x: torch.Tensor, y: torch.Tensor, predictions: bool = False):
         from resque_core.index.embed import class_sums
 
-        data = TensorDataset(x, y)
-        return class_sums(self.loaded.model, data, num_classes=len(self.names), device="cpu").sums
+        data, k = TensorDataset(x, y), len(self.names)
+        sums = class_sums(
+            self.loaded.model, data, num_classes=k, device="cpu", predicted_parts=1 if predictions else None
+        )
+        return sums if predictions else sums.sums
 
     def _index(self, x: torch.Tensor, y: torch.Tensor) -> float:
         from resque_core.index.indices import resque_dist
 
         return resque_dist(self.orig_sums, self._sums(x, y), self.names).value
+
+    def _signals(self, x: torch.Tensor, y: torch.Tensor) -> tuple[float, float, float]:
+        """The index, the label-free index and the old model's mean confidence of shifted data, in one pass."""
+        from resque_core.index.indices import resque_dist, resque_dist_free
+
+        sums = self._sums(x, y, predictions=True)
+        index = resque_dist(self.orig_sums, sums.sums, self.names).value
+        free = resque_dist_free(self.orig_sums, sums.predictions.sums, self.names).value
+        return index, free, sums.predictions.mean_confidence()
 
     def case(self, shift: str, seed: int) -> tuple[torch.nn.Module, Case]:
         """The shifted new part for ``seed``: index, train/val tensors, old model's accuracy."""
@@ -124,12 +140,15 @@ class DistCases:
         spec = ShiftSpec.parse(shift)
         x, y = materialize(Preprocessed(Shifted(self.new_clean, spec, seed), self.loaded.input_spec))
         train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
+        index, index_free, mean_conf = self._signals(x, y)
         case = Case(
             index_kind="dist",
             shift=str(spec),
             shift_type=spec.kind,
             shift_level=spec.level,
-            index_value=self._index(x, y),
+            index_value=index,
+            index_free=index_free,
+            mean_conf=mean_conf,
             noise_floor=self.noise_floor,
             base_acc=self.base_acc,
             train=train,

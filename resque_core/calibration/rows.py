@@ -14,7 +14,7 @@ from typing import Protocol
 from resque_core.calibration.labels import Labels
 from resque_core.retraining.results import RetrainResult
 
-__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id"]
+__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id", "signal_columns"]
 
 
 class ShiftFacts(Protocol):
@@ -28,6 +28,9 @@ class ShiftFacts(Protocol):
     shift_level: int | None
     start_acc: float
     n_train: int | None
+    base_acc: float | None
+    mean_conf: float | None
+    index_free: float | None
 
 
 def make_row(
@@ -67,6 +70,7 @@ def make_row(
         "target_acc": target_acc,
         "start_acc": case.start_acc,
         "acc_gap": target_acc - case.start_acc if target_acc is not None else None,
+        **signal_columns(case),
         "epochs": epochs,
         "censored": int(censored),
         "max_epochs": result.max_epochs,
@@ -80,6 +84,19 @@ def make_row(
         "country_iso": labels.country_iso or None,
         "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
         "versions": labels.versions,
+    }
+
+
+def signal_columns(case: ShiftFacts) -> dict:
+    """The forecast signals besides the index (``forecast.signals``): the old model's clean accuracy, its
+    accuracy drop on the new data (distribution shifts only: new classes have no old accuracy to drop
+    from), its mean confidence and the label-free index."""
+    dist = case.index_kind == "dist" and case.base_acc is not None
+    return {
+        "base_acc": case.base_acc,
+        "acc_drop": case.base_acc - case.start_acc if dist else None,
+        "mean_conf": case.mean_conf,
+        "index_free": case.index_free,
     }
 
 

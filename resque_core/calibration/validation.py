@@ -166,10 +166,14 @@ class ValidatedShift:
     shift_level: int | None
     start_acc: float
     n_train: int | None = None
+    base_acc: float | None = None
+    mean_conf: float | None = None
+    index_free: float | None = None
 
     @classmethod
     def of(cls, report: Any, start_acc: float, n_train: int | None = None) -> ValidatedShift:
-        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither."""
+        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither; the
+        old model's clean accuracy, its confidence and the label-free index come with the report."""
         spec = ShiftSpec.parse(report.shift) if report.shift else None
         return cls(
             index_kind=report.kind,
@@ -180,6 +184,9 @@ class ValidatedShift:
             shift_level=spec.level if spec else None,
             start_acc=start_acc,
             n_train=n_train,
+            base_acc=getattr(report, "base_acc", None),
+            mean_conf=getattr(report, "mean_conf", None),
+            index_free=getattr(report, "index_free", None),
         )
 
 

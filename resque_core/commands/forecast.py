@@ -25,7 +25,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Fit the calibration records and forecast every retraining measure at one index value, "
         "each with a jackknife+ prediction interval, beside the cost of training from scratch.",
     )
-    parser.add_argument("--index", type=float, required=True, help="the RESQUE index value, e.g. 0.12")
+    parser.add_argument(
+        "--index",
+        type=float,
+        required=True,
+        help="the RESQUE index value, e.g. 0.12 (label-free with --labels predicted)",
+    )
+    parser.add_argument(
+        "--acc-drop",
+        type=float,
+        metavar="D",
+        help="the old model's clean accuracy minus its accuracy on the new data, as a share (0.12 = 12 points); "
+        "`index` prints it. The forecast uses it when it forecasts better held out",
+    )
+    parser.add_argument(
+        "--mean-conf",
+        type=float,
+        metavar="C",
+        help="the old model's mean max-softmax probability on the new data, in [0, 1] (`index` prints it)",
+    )
+    parser.add_argument(
+        "--labels",
+        choices=("given", "predicted"),
+        default="given",
+        help="given (default): --index is the labelled index; predicted: the new data has no labels, --index is "
+        "the label-free one (`index --labels predicted`) and only label-free signals are used",
+    )
     parser.add_argument("--kind", choices=("dist", "task"), default="dist", help="index kind (default dist)")
     parser.add_argument("--shift-type", metavar="NAME", help="use that shift type's own curves (a known kind of shift)")
     parser.add_argument(
@@ -119,14 +144,23 @@ def run(args: argparse.Namespace) -> int:
     probe = _probe(args, loaded) if settings.energy == "probe" else None
     costing = build_costing(settings, probe=probe, records=records)
     family = family_of(loaded) if loaded is not None else None
-    forecast = forecaster.predict(args.index, costing=costing, shift_type=args.shift_type, family=family)
+    forecast = forecaster.predict(
+        args.index,
+        costing=costing,
+        shift_type=args.shift_type,
+        family=family,
+        labels=args.labels,
+        acc_drop=args.acc_drop,
+        mean_conf=args.mean_conf,
+    )
     if args.json:
         payload = forecast.to_dict()
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
     else:
-        index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range_
+        labels = args.labels
+        index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range(labels)
         print(_summary(forecast, forecaster.fit_report_, index_range))
         if probe is not None:
             print(probe.summary())
@@ -208,8 +242,10 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
     low, high = index_range
     where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
     source = forecast.source
+    free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
     lines = [
-        f"RESQUE {forecast.index_kind} index {forecast.index:.4g} ({where} the calibrated range {low:.3g}-{high:.3g})",
+        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} "
+        f"({where} the calibrated range {low:.3g}-{high:.3g})",
         f"{forecast.n_records} {source.records} records, curves {source.curves}; "
         f"energy {source.energy} ({source.energy_basis}); "
         f"intensity: {source.intensity}"
@@ -239,6 +275,8 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
         f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
         f"{report.n_censored} censored run(s) kept out of the curves",
     ]
+    if forecast.signals is not None:
+        lines.insert(2, forecast.signals.sentence())
     if forecast.scratch_note():
         lines.append(f"from scratch: {forecast.scratch_note()}")
     if forecast.family_note:

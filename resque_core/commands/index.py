@@ -35,6 +35,13 @@ def register(subparsers) -> None:
     p.add_argument("--batch-size", type=int, default=256)
     p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda or mps")
     add_precision_argument(p)
+    p.add_argument(
+        "--labels",
+        choices=("given", "predicted"),
+        default="given",
+        help="group the new data by its labels (given, default) or by the old model's predicted class "
+        "(predicted: the label-free index, for new data without labels; dist only)",
+    )
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and k-means")
     p.add_argument("--allow-download", action="store_true", help="let torchvision:NAME sources download")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
@@ -103,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         allow_download=args.allow_download,
         max_points=0,
         precision=args.precision,
+        labels=args.labels,
     )
     bar, update = _progress_bar()
     try:
@@ -115,7 +123,8 @@ def run(args: argparse.Namespace) -> int:
 
 def summary(report) -> str:
     """A few readable lines about an ``IndexReport``."""
-    lines = [f"RESQUE_{report.kind} = {report.value:.4f}" + (f" ({report.variant})" if report.variant else "")]
+    free = " (label-free)" if report.labels == "predicted" else ""
+    lines = [f"RESQUE_{report.kind}{free} = {report.value:.4f}" + (f" ({report.variant})" if report.variant else "")]
     if report.noise_floor is not None:
         ratio = report.value / report.noise_floor if report.noise_floor > 0 else float("inf")
         lines[0] += f"   noise floor {report.noise_floor:.4f} ({ratio:.1f}x)"
@@ -126,5 +135,7 @@ def summary(report) -> str:
     )
     if report.per_class:
         lines.append("per class: " + "  ".join(f"{k}: {v:.4f}" for k, v in report.per_class.items()))
+    if report.signals_text():
+        lines.append(report.signals_text())
     lines += [f"note: {note}" for note in report.notes]
     return "\n".join(lines)

@@ -8,6 +8,11 @@ and the interval bounds stay monotone too. Intervals follow Barber et al. (2021)
 residuals R_i, the bounds at x are the floor(a(n+1))-th smallest of mu_-i(x) - R_i and the
 ceil((1-a)(n+1))-th smallest of mu_-i(x) + R_i, for a = 1 - level. Coverage is guaranteed
 to be at least 1 - 2a and is about 1 - a in practice; it needs no distributional assumption.
+
+With more than one predictor (``x`` of shape (n, p): e.g. the index and the accuracy drop), the curve
+is additive and monotone in each predictor, ``z = log(y + c) = a + b_1 x_1 + ... + b_p x_p`` with each
+``b_j`` of the sign the data gives that predictor alone (non-negative least squares); the intervals are
+the same.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import numpy as np
 from resque_core.errors import RecordsError
 
 MODEL_KINDS: tuple[str, ...] = ("constant", "linear", "loglinear", "isotonic")  # simplest first
+ADDITIVE_KINDS: tuple[str, ...] = ("additive",)  # for 2+ predictors
 METHODS: tuple[str, ...] = ("jackknife+", "cv+", "group-cv+")
 CV_FOLDS = 10
 Curve = Callable[[np.ndarray], np.ndarray]
@@ -44,8 +50,10 @@ def _ranks(n: int, level: float) -> tuple[int, int]:
     return k_low, k_high
 
 
-def fit_curve(kind: str, x: np.ndarray, z: np.ndarray, increasing: bool) -> Curve:
-    """Fit a curve of ``z`` against ``x`` that is monotone in the given direction."""
+def fit_curve(kind: str, x: np.ndarray, z: np.ndarray, increasing: bool | tuple[bool, ...]) -> Curve:
+    """Fit a curve of ``z`` against ``x`` that is monotone in the given direction (one per column of a 2-D ``x``)."""
+    if kind in ADDITIVE_KINDS:
+        return _additive(x, z, increasing)
     if kind == "constant" or np.ptp(x) == 0:
         mean = float(np.mean(z))
         return lambda new: np.full(np.shape(new), mean)
@@ -71,6 +79,36 @@ def _isotonic(x: np.ndarray, z: np.ndarray, increasing: bool) -> Curve:
     return lambda new: np.interp(np.asarray(new, dtype=float), knots, fitted)
 
 
+def _additive(x: np.ndarray, z: np.ndarray, increasing: tuple[bool, ...]) -> Curve:
+    """``mean + sum_j b_j (x_j - mean_j)``, least squares with each ``b_j`` of its own sign (NNLS)."""
+    from scipy.optimize import nnls
+
+    x = np.asarray(x, dtype=float)
+    if x.ndim != 2:
+        raise RecordsError(f"an additive curve needs 2 or more predictors per run, got an array of shape {x.shape}")
+    signs = np.where(np.asarray(increasing, dtype=bool), 1.0, -1.0)
+    centre, z_mean = x.mean(axis=0), float(np.mean(z))
+    low, high = x.min(axis=0), x.max(axis=0)
+    weights = nnls((x - centre) * signs, z - z_mean)[0] * signs
+    # Flat beyond the fitted range of each predictor, as the one-predictor curves are.
+    return lambda new: z_mean + (np.clip(np.atleast_2d(np.asarray(new, dtype=float)), low, high) - centre) @ weights
+
+
+def _directions(x: np.ndarray, z: np.ndarray) -> bool | tuple[bool, ...]:
+    """Whether ``z`` grows with ``x`` (per column of a 2-D ``x``), decided once on all the data."""
+
+    def grows(column: np.ndarray) -> bool:
+        return bool(np.cov(column, z)[0, 1] >= 0) if len(z) > 1 and np.ptp(column) > 0 else True
+
+    return tuple(grows(x[:, j]) for j in range(x.shape[1])) if x.ndim == 2 else grows(x)
+
+
+def _as_predictors(x: Sequence[float] | np.ndarray) -> np.ndarray:
+    """One predictor: a 1-D array; several: an (n, p) array (a single column becomes 1-D)."""
+    x = np.asarray(x, dtype=float)
+    return x[:, 0] if x.ndim == 2 and x.shape[1] == 1 else x
+
+
 @dataclass(frozen=True)
 class LogTransform:
     """``z = log(y + offset)`` (or the identity when ``offset`` is None); the offset keeps zeros finite."""
@@ -88,7 +126,7 @@ class JackknifePlus:
     """A monotone curve with jackknife+ (leave-one-out) or CV+ (K-fold) prediction intervals.
 
     Args:
-        kind: one of ``MODEL_KINDS``.
+        kind: one of ``MODEL_KINDS`` (one predictor) or ``ADDITIVE_KINDS`` (an (n, p) array of predictors).
         level: nominal coverage of the intervals, in (0, 1).
         method: ``"jackknife+"``, ``"cv+"`` (10 folds, for larger record sets) or ``"group-cv+"``
             (one fold per group, e.g. per shift type: the residuals then include what changes
@@ -102,14 +140,14 @@ class JackknifePlus:
 
     def fit(self, x: Sequence[float], y: Sequence[float], groups: Sequence | None = None) -> JackknifePlus:
         """Fit the curve and its leave-out refits; ``groups`` (one label per run) for group-cv+."""
-        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        x, y = _as_predictors(x), np.asarray(y, dtype=float)
         n = len(x)
         _ranks(n, self.level)
         positive = y[y > 0]
         offset = float(np.median(positive)) if len(positive) else 1.0
-        self.transform_ = LogTransform(offset if self.kind == "loglinear" else None)
+        self.transform_ = LogTransform(offset if self.kind in ("loglinear", *ADDITIVE_KINDS) else None)
         z = self.transform_.forward(y)
-        self.increasing_ = bool(np.cov(x, z)[0, 1] >= 0) if n > 1 and np.ptp(x) > 0 else True
+        self.increasing_ = _directions(x, z)
         self.curve_ = fit_curve(self.kind, x, z, self.increasing_)
         self.fold_of_ = _folds(n, self.method, groups)
         self.fold_curves_ = [
@@ -126,8 +164,8 @@ class JackknifePlus:
         return self
 
     def predict(self, x: float | Sequence[float]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Point, low and high at each ``x`` (arrays, in the measure's units, clipped at 0)."""
-        x = np.atleast_1d(np.asarray(x, dtype=float))
+        """Point, low and high at each ``x`` (rows of an (m, p) array for several predictors), clipped at 0."""
+        x = np.atleast_1d(_as_predictors(x))
         k_low, k_high = _ranks(self.n_, self.level)
         at_x = np.stack([curve(x) for curve in self.fold_curves_])[self.fold_of_]  # (n, len(x))
         lows = np.sort(at_x - self.residuals_[:, None], axis=0)[k_low - 1]
@@ -161,9 +199,13 @@ def select_model(
 ) -> JackknifePlus:
     """Fit each kind; keep the simplest whose leave-out MAE is within one standard error of the best.
 
+    With several predictors (``x`` of shape (n, p)), ``kinds`` are replaced by ``ADDITIVE_KINDS``.
+
     The one-standard-error rule (Breiman et al., 1984) stops a flexible curve (isotonic) from
     winning on noise when a line predicts as well. ``kinds`` must be ordered simplest first.
     """
+    x = _as_predictors(x)
+    kinds = ADDITIVE_KINDS if x.ndim == 2 else kinds
     fits = [JackknifePlus(kind, level, method).fit(x, y, groups) for kind in kinds]
     best = min(fits, key=lambda fit: fit.loo_mae_)
     y = np.asarray(y, dtype=float)

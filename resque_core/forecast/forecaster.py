@@ -1,10 +1,16 @@
-"""The forecaster: from a RESQUE index to retraining cost, each measure with a calibrated interval.
+"""The forecaster: from a RESQUE index (and the other evidence the user has) to retraining cost, each
+measure with a calibrated interval.
 
 For every measure the records carry, a monotone curve of the measure against the index is
 fitted on the uncensored retraining runs (the curve family, linear, log-linear, isotonic or
 constant, is picked per measure by leave-one-out error), with jackknife+ intervals (see
 ``resque_core.forecast.conformal``). Runs that hit the epoch cap only bound the cost from below: they
 are kept out of the curves and counted in the held-out coverage (see ``resque_core.forecast.fidelity``).
+
+The same is done for every candidate signal set of ``forecast.signals`` the records carry (the accuracy
+drop, the label-free index, the old model's confidence; two signals make an additive curve), each scored
+leaving one shift type out. ``predict`` forecasts from the set with the smallest held-out error among
+those the user gives, so on the records it is never worse than the best single signal the user has.
 """
 
 from __future__ import annotations
@@ -19,9 +25,11 @@ import pandas as pd
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
-from resque_core.forecast.fidelity import heldout_groups, leave_group_out
+from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
+from resque_core.forecast.signal_sets import choose, evidence, fit_sets
+from resque_core.forecast.signals import SIGNALS
 
 log = logging.getLogger(__name__)
 
@@ -92,8 +100,18 @@ class Forecaster:
                 "kind or from scratch); add records, or use the default calibration"
             )
         self.models_ = self._fit_measures(usable, kinds, minimum=needed)
+        index_heldout = self._heldout(runs, ["index_value"], kinds)
+        self.sets_ = fit_sets(
+            runs,
+            index_kind,
+            needed,
+            lambda rows, columns: self._fit_measures(rows, kinds, needed, level=logging.DEBUG, columns=columns),
+            lambda rows, columns: self._heldout(rows, columns, kinds),
+            (index_heldout, self.models_),
+        )
         self.type_models_, self.type_ranges_ = self._fit_types(usable, kinds, minimum=needed)
         self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
+        self.scratch_free_models_ = self._fit_scratch(frame, index_kind, kinds, column="index_free")
         self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
         self.energy_label_ = _energy_label(usable["energy_source"])
@@ -101,17 +119,22 @@ class Forecaster:
         self.n_records_ = len(usable)
         self.runs_ = usable
         scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
-        self.fit_report_ = self._report(runs, kinds, n_scratch=int(scratch.sum()))
+        self.fit_report_ = self._report(runs, index_heldout, n_scratch=int(scratch.sum()))
         return self
 
     def _fit_measures(
-        self, rows: pd.DataFrame, kinds: Sequence[str], minimum: int, level: int = logging.WARNING
+        self,
+        rows: pd.DataFrame,
+        kinds: Sequence[str],
+        minimum: int,
+        level: int = logging.WARNING,
+        columns: Sequence[str] = ("index_value",),
     ) -> dict[str, JackknifePlus]:
         models = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
             if len(have) >= minimum:
-                x, y, groups = have["index_value"], have[measure], heldout_groups(have)[0]
+                x, y, groups = have[list(columns)].to_numpy(), have[measure], heldout_groups(have)[0]
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
             elif len(have):
                 log.log(level, "only %d runs carry %s: not forecast (need %d)", len(have), measure, minimum)
@@ -126,14 +149,27 @@ class Forecaster:
                 ranges[shift_type] = (float(part["index_value"].min()), float(part["index_value"].max()))
         return models, ranges
 
-    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str]) -> dict:
+    def _heldout(self, rows: pd.DataFrame, columns: list[str], kinds: Sequence[str]) -> HeldOut | None:
+        """Epochs forecast for each run by curves fitted without its shift type (None: a fold too small to refit)."""
+        groups, scheme = heldout_groups(rows)
+        x, y, censored = rows[columns].to_numpy(), rows["epochs"].to_numpy(), rows["censored"].to_numpy()
+        try:
+            fit = lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g)  # noqa: E731
+            return leave_group_out(x, y, censored, groups, fit, scheme)
+        except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
+            log.warning("no held-out check of %s: %s", "+".join(columns), exc)
+            return None
+
+    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str], column: str = "index_value"):
         # Capped runs stay in at their cap: dropping them would keep only the fastest scratch runs.
         rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch")]
-        self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
+        rows = rows[rows[column].notna()]
+        if column == "index_value":
+            self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
         models: dict = {}
         for measure in MEASURES:
             have = _carrying(rows, measure)
-            x, y = have["index_value"].to_numpy(), have[measure].to_numpy()
+            x, y = have[column].to_numpy(), have[measure].to_numpy()
             groups = heldout_groups(have)[0]
             if len(have) >= max(MIN_RECORDS, min_records(self.level)):
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
@@ -143,19 +179,11 @@ class Forecaster:
                 models[measure] = _Range(y)
         return models
 
-    def _report(self, runs: pd.DataFrame, kinds: Sequence[str], n_scratch: int) -> FitReport:
+    def _report(self, runs: pd.DataFrame, heldout: HeldOut | None, n_scratch: int) -> FitReport:
         from scipy.stats import spearmanr
 
-        groups, scheme = heldout_groups(runs)
-        x, y, censored = (runs[c].to_numpy() for c in ("index_value", "epochs", "censored"))
-        try:
-            heldout = leave_group_out(
-                x, y, censored, groups, lambda a, b, g: select_model(a, b, self.level, self.method, kinds, g), scheme
-            )
-            mae, coverage = heldout.mae, heldout.coverage
-        except RecordsError as exc:  # a fold too small to refit: report no held-out figures, still fit
-            log.warning("no held-out check: %s", exc)
-            mae, coverage = float("nan"), float("nan")
+        scheme = heldout_groups(runs)[1]
+        mae, coverage = (heldout.mae, heldout.coverage) if heldout is not None else (float("nan"), float("nan"))
         if runs["epochs"].nunique() < 2:  # undefined: NaN (null in JSON), without scipy's warning
             rho = float("nan")
         else:
@@ -171,6 +199,7 @@ class Forecaster:
             heldout_mae_epochs=mae,
             heldout_coverage_epochs=coverage,
             level=self.level,
+            signal_mae_epochs={fit.key: fit.heldout_mae_epochs for fit in self.sets_.values()},
         )
 
     def shift_type_for(self, shift: str | None) -> str | None:
@@ -196,22 +225,46 @@ class Forecaster:
         costing=None,
         shift_type: str | None = None,
         family: ModelFamily | None = None,
+        *,
+        labels: str = "given",
+        acc_drop: float | Sequence[float] | None = None,
+        mean_conf: float | Sequence[float] | None = None,
     ) -> Forecast | list[Forecast]:
         """Forecast every measure at ``index`` (a list of forecasts for an array of indices).
 
         Args:
+            index: the RESQUE index; with ``labels="predicted"``, the label-free one.
             costing: an optional ``resque_core.forecast.costing.Costing`` for kWh per epoch, intensity and price.
-            shift_type: when the kind of shift is known (a simulated shift), use that type's own
+            shift_type: when the kind of shift is known (a simulated shift), use that type's own index
                 curves (measures it lacks come from the pooled ones); None pools every type.
             family: the user's model family (``forecast.family.family_of``); when the records are of
                 another, ``Forecast.family_note`` says so. None: no model to compare, no note.
+            labels: "given" (the new data is labelled) or "predicted" (it is not: label-free signals only).
+            acc_drop: the old model's clean accuracy minus its accuracy on the new data, in [−1, 1] (labels given).
+            mean_conf: the old model's mean max-softmax probability on the new data, in [0, 1].
+
+        The forecast rests on the signal set with the smallest held-out error among those given;
+        ``Forecast.signals`` says which, and how well it did.
         """
         self._check_fitted()
         values = _as_index(index)
-        models, (low, high), curves = self._curves(shift_type)
-        fitted = {m: model.predict(values) for m, model in models.items()}
-        scratch = {m: model.predict(values) for m, model in self.scratch_models_.items()}
-        source = Source(self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=curves)
+        given = evidence(values, labels, acc_drop, mean_conf)
+        choice, fit = choose(self.sets_, self.index_kind_, labels, set(given), shift_type)
+        models, ranges = fit.models, fit.ranges
+        if shift_type is not None:
+            models, index_range, _ = self._curves(shift_type)
+            ranges = {"index_value": index_range}
+        x = np.column_stack([given[s] for s in choice.signals])
+        outside = np.zeros(len(values), dtype=bool)
+        for j, signal in enumerate(choice.signals):
+            low, high = ranges[SIGNALS[signal].column]
+            outside |= (x[:, j] < low) | (x[:, j] > high)
+        fitted = {m: model.predict(x) for m, model in models.items()}
+        scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
+        scratch = {m: model.predict(values) for m, model in scratch_models.items()}
+        source = Source(
+            self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=choice.curves
+        )
         forecasts = [
             Forecast(
                 index=float(v),
@@ -220,9 +273,10 @@ class Forecaster:
                 measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
                 scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
                 source=source,
-                n_records=self.n_records_,
-                extrapolated=bool(v < low or v > high),
+                n_records=fit.n_runs if shift_type is None else self.n_records_,
+                extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
+                signals=choice,
             )
             for i, v in enumerate(values)
         ]
@@ -233,6 +287,16 @@ class Forecaster:
                 replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
             ]
         return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def index_range(self, labels: str = "given") -> tuple[float, float]:
+        """The fitted range of the labelled index, or of the label-free one (``labels="predicted"``)."""
+        self._check_fitted()
+        if labels == "given":
+            return self.index_range_
+        fit = self.sets_.get(("index_free",))
+        if fit is None:
+            raise RecordsError("these records carry no label-free index (index_free)")
+        return fit.ranges["index_free"]
 
     def curve(
         self, measure: str = "epochs", shift_type: str | None = None, around: float | None = None, points: int = 60

@@ -4,7 +4,10 @@ The schema is a contract between the calibration script (which writes records) a
 forecaster (which reads them). A team's own history may carry only the required columns
 plus any of the measures; every other column is then left empty. The model family columns
 (``arch``, ``n_params``, ``input_size``, ``n_train``: see ``forecast.family``) came later, so
-files without them still load.
+files without them still load; so did the forecast signals other than the index (``base_acc``: the old
+model's clean held-out accuracy; ``acc_drop`` = base_acc - start_acc; ``mean_conf``: the old model's mean
+max-softmax probability on the new data; ``index_free``: the label-free RESQUE_dist, the new data grouped by
+the old model's predicted class; see ``forecast.signals``).
 """
 
 from __future__ import annotations
@@ -30,14 +33,16 @@ T = TypeVar("T")
 RECORD_COLUMNS: tuple[str, ...] = (
     "run_id", "date", "run_kind", "index_kind", "index_value", "noise_floor", "shift", "shift_type",
     "shift_level", "seed", "model", "dataset", "arch", "n_params", "input_size", "n_train", "hardware",
-    "target_rule", "target_acc", "start_acc", "acc_gap", "epochs", "censored", "max_epochs", "grad_norm",
+    "target_rule", "target_acc", "start_acc", "acc_gap", "base_acc", "acc_drop", "mean_conf", "index_free",
+    "epochs", "censored", "max_epochs", "grad_norm",
     "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch", "energy_source", "country_iso",
     "intensity_g_per_kwh", "versions",
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = ("index_kind", "index_value", "epochs", "censored", "run_kind")
 NUMERIC_COLUMNS: frozenset[str] = frozenset(
     {"index_value", "noise_floor", "shift_level", "seed", "n_params", "n_train", "target_acc", "start_acc",
-     "acc_gap", "epochs", "censored", "max_epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
+     "acc_gap", "base_acc", "acc_drop", "mean_conf", "index_free", "epochs", "censored", "max_epochs",
+     "grad_norm", "param_change", "seconds", "kwh", "co2_kg",
      "kwh_per_epoch", "intensity_g_per_kwh"}
 )  # fmt: skip
 INDEX_KINDS: tuple[str, ...] = ("dist", "task")

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from resque_core.forecast.signals import SignalChoice
+
 MEASURES: tuple[str, ...] = ("epochs", "grad_norm", "param_change", "seconds", "kwh", "co2_kg")
 
 
@@ -79,6 +81,8 @@ class Forecast:
             figures lower bounds.
         family_note: one sentence when the records come from another model family than the user's
             model (``forecast.family.family_note``), else None.
+        signals: which signals the forecast used and their held-out error (``SignalChoice.sentence``);
+            None for a forecast made without the forecaster's choice.
     """
 
     index: float
@@ -91,6 +95,7 @@ class Forecast:
     extrapolated: bool
     scratch_capped_share: float = 0.0
     family_note: str | None = None
+    signals: SignalChoice | None = None
 
     def scratch_note(self) -> str:
         """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
@@ -110,6 +115,7 @@ class Forecast:
         out["scratch"] = scratch if self.scratch else None
         out["scratch_capped_share"] = self.scratch_capped_share
         out["family_note"] = self.family_note
+        out["signals"] = self.signals.to_dict() if self.signals is not None else None
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 
@@ -125,6 +131,8 @@ class FitReport:
         models: the curve family chosen per measure; loo_mae: its leave-one-out MAE (measure units).
         heldout_scheme: "leave-one-shift-type-out" (3+ types) or "leave-one-out".
         heldout_mae_epochs, heldout_coverage_epochs: held-out error and interval coverage for epochs.
+        signal_mae_epochs: held-out epochs MAE of every candidate signal set the records carry
+            ("index", "acc_drop", "index+acc_drop", ...; see ``forecast.signals``).
     """
 
     n_records: int
@@ -137,6 +145,7 @@ class FitReport:
     heldout_mae_epochs: float
     heldout_coverage_epochs: float
     level: float = field(default=0.8)
+    signal_mae_epochs: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

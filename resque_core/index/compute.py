@@ -18,7 +18,7 @@ from resque_core.errors import ResqueError
 from resque_core.index.class_check import confirmed_class_map
 from resque_core.index.dist import run_dist
 from resque_core.index.progress import Progress
-from resque_core.index.request import KINDS, PRECISIONS, TASK_VARIANTS, IndexRequest
+from resque_core.index.request import KINDS, LABELS, PRECISIONS, TASK_VARIANTS, IndexRequest
 from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
@@ -55,6 +55,13 @@ def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
     if request.precision not in PRECISIONS:
         raise ResqueError(f"unknown precision {request.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if request.labels not in LABELS:
+        raise ResqueError(f"unknown labels {request.labels!r}; use one of {', '.join(LABELS)}")
+    if request.kind == "task" and request.labels != "given":
+        raise ResqueError(
+            "the label-free index is for a distribution shift (kind dist): RESQUE_task needs the new classes' "
+            "labels; use labels 'given'"
+        )
     from resque_core.data import ShiftSpec, build_pair
 
     if request.shift:

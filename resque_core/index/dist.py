@@ -5,6 +5,10 @@ protocol splits each class of the original data 50/30/20 (seeded); original = pa
 parts 2+3, shifted. The original data is embedded once with per-(class, part) sums, which yields the
 original sums, the clean new sums and so the *noise floor* (the index of the unshifted split) at no
 extra cost.
+
+The same passes tally the old model's predictions (``index.predictions``): its accuracy and mean
+confidence on the new data, its accuracy on the original data (when the checkpoint records none), and,
+with ``labels="predicted"``, the label-free index, the new data grouped by predicted class.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from resque_core.data import DataPair, Preprocessed
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
-from resque_core.index.result import IndexReport, build_report
+from resque_core.index.result import IndexReport, build_report, with_predictions
 
 
 class _Relabelled(Dataset):
@@ -35,7 +39,6 @@ class _Relabelled(Dataset):
 def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
     """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split."""
     from resque_core.index.embed import class_sums
-    from resque_core.index.indices import resque_dist
 
     original, shifted = pair.source, pair.new
     orig_part, new_part = pair.split
@@ -51,8 +54,12 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     parts, first = _embed_parts(
         request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
     )
-    floor = resque_dist(parts[:, 0] + parts[:, 2], parts[:, 1] + parts[:, 2], names)
-    result, stats, kept_o, kept_n = floor, [first.stats], first.kept, first.kept
+    predicted = first.predictions.sums.reshape(parts.shape)
+    floor, floor_free = _both(request, parts[:, 0] + parts[:, 2], parts[:, 1:].sum(1), predicted[:, 1:].sum(1), names)
+    (result, free), stats, kept_o, kept_n = (floor, floor_free), [first.stats], first.kept, first.kept
+    k = len(names)
+    new_groups = np.concatenate([np.arange(k) * 3 + 1, np.arange(k) * 3 + 2])  # split parts 2 and 3
+    new_predictions = first.predictions
     if second_pass:
         second = class_sums(
             loaded.model,
@@ -60,10 +67,13 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
             request.layer,
             keep=keep_n if half else None,
             progress=tracker.pass_callback(len(shifted)),
+            predicted_parts=1,
             **embed_kwargs(request),
         )
         original_sums = parts[:, 0] + parts[:, 2] if pair.simulated else parts.sum(axis=1)
-        result, stats, kept_n = resque_dist(original_sums, second.sums, names), [*stats, second.stats], second.kept
+        result, free = _both(request, original_sums, second.sums, second.predictions.sums, names)
+        stats, kept_n = [*stats, second.stats], second.kept
+        new_groups, new_predictions = None, second.predictions
     elif kept_o is not None:  # one pass embedded both samples: pick each out of the union
         union = np.union1d(keep_o, keep_n)
         kept_o, kept_n = kept_o[np.isin(union, keep_o)], kept_n[np.isin(union, keep_n)]
@@ -74,9 +84,29 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
             kept_o, [names[t] for t in original.targets[keep_o]], kept_n, [names[t] for t in labels_n]
         )
     n_original, n_new = len(pair.original), len(shifted)
-    return build_report(
+    report = build_report(
         "dist", result.value, result.per_class, floor.value, n_original, n_new, stats, request, projection
     )
+    base = _clean_accuracy(loaded, first.predictions, k if pair.simulated else None)
+    return with_predictions(report, new_predictions, new_groups, base, request.labels, free.value)
+
+
+def _both(request: IndexRequest, original: np.ndarray, by_label: np.ndarray, by_prediction: np.ndarray, names):
+    """The index the request asks for (by label, or label-free) and the label-free one."""
+    from resque_core.index.indices import resque_dist, resque_dist_free
+
+    free = resque_dist_free(original, by_prediction, names)
+    return (resque_dist(original, by_label, names) if request.labels == "given" else free), free
+
+
+def _clean_accuracy(loaded, predictions, simulated_classes: int | None) -> tuple[float, str]:
+    """The old model's clean accuracy: the checkpoint's recorded one, else its accuracy on the original data
+    (split parts 1 and 3 of ``simulated_classes`` classes when the new data was simulated, else all of it)."""
+    if loaded.accuracy is not None:
+        return float(loaded.accuracy), "checkpoint"
+    k = simulated_classes
+    groups = None if k is None else np.concatenate([np.arange(k) * 3, np.arange(k) * 3 + 2])
+    return predictions.accuracy(groups), "original data"
 
 
 def _embed_parts(
@@ -96,6 +126,7 @@ def _embed_parts(
         request.layer,
         num_classes=3 * k,
         keep=keep if request.max_points > 1 else None,
+        predicted_parts=3,
         progress=tracker.pass_callback(len(original)),
         **embed_kwargs(request),
     )

@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from resque_core.errors import EmbeddingError, LayerError
+from resque_core.index.predictions import Predictions, PredictionTally
 from resque_core.index.request import PRECISIONS
 from resque_core.model.layers import OUTPUT, resolve_layer
 
@@ -53,13 +54,15 @@ class ClassSums:
     """Per-class sums of embeddings (float64, shape (K, D)) and counts (int64, shape (K,)).
 
     ``kept`` holds the embeddings (float32, (M, D)) of the samples at the positions asked for with
-    ``keep`` (e.g. a bounded sample for a 2-D projection), else None.
+    ``keep`` (e.g. a bounded sample for a 2-D projection), else None. ``predictions`` holds what the
+    model predicted (``index.predictions``) when asked for, else None.
     """
 
     sums: np.ndarray
     counts: np.ndarray
     stats: EmbedStats
     kept: np.ndarray | None = None
+    predictions: Predictions | None = None
 
 
 @dataclass(frozen=True)
@@ -128,15 +131,18 @@ def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[
         handle.remove()
 
 
-def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> torch.Tensor:
+def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> tuple[torch.Tensor, object]:
+    """The hooked layer's value, and the model's output (None when the hook stopped the forward)."""
     box.pop("out", None)
     if box.get("direct"):
-        return model(images)
+        output = model(images)
+        return output, output
+    output = None
     with contextlib.suppress(_StopForward):
-        model(images)
+        output = model(images)
     if "out" not in box:
         raise LayerError(f"layer {box['name']!r} was not reached by the forward pass; choose another")
-    return box["out"]
+    return box["out"], output
 
 
 def precision_on(device: torch.device, precision: str = "fp32") -> str:
@@ -173,8 +179,12 @@ def iter_embeddings(
     precision: str = "fp32",
     flatten: bool = False,
     progress: Progress | None = None,
-) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    outputs: bool = False,
+) -> Iterator[tuple[torch.Tensor, ...]]:
     """Yield ``(embeddings float32 (B, D) on CPU, labels int64 (B,))`` batch by batch.
+
+    With ``outputs``, the forward runs to the end and each batch also carries the model's output
+    (float32 on CPU): ``(embeddings, labels, outputs)``.
 
     The generator's return value (``StopIteration.value``) is an ``EmbedStats``. ``precision`` is
     "fp32" (default), "bf16" or "fp16"; the last two are autocast on CUDA only (``precision_on``).
@@ -190,31 +200,40 @@ def iter_embeddings(
     )
     total, done, start = len(dataset), 0, time.perf_counter()
     model.eval().to(dev)
-    with capture(model, layer, stop=True) as box, torch.inference_mode():
+    with capture(model, layer, stop=not outputs) as box, torch.inference_mode():
         for images, labels in loader:
             images = images.to(dev, non_blocking=True)
             with autocast_for(dev, used):
-                out = _forward(model, images, box)
+                out, final = _forward(model, images, box)
             emb = pool(out.float(), flatten)
             if not torch.isfinite(emb).all():
                 raise EmbeddingError(f"layer {box['name']!r} produced NaN or inf activations; check the model/data")
             done += len(labels)
             if progress is not None:
                 progress(done, total)
-            yield emb.cpu(), torch.as_tensor(labels, dtype=torch.int64)
+            labels = torch.as_tensor(labels, dtype=torch.int64)
+            if not outputs:
+                yield emb.cpu(), labels
+            elif not isinstance(final, torch.Tensor):
+                raise EmbeddingError(
+                    f"the model returns a {type(final).__name__}, not a tensor of class scores: the label-free "
+                    "index, the accuracy and the confidence need one score per class"
+                )
+            else:
+                yield emb.cpu(), labels, final.float().cpu()
     seconds = time.perf_counter() - start
     rate = done / seconds if seconds > 0 else float("inf")
     return EmbedStats(box["name"], dev.type, done, seconds, rate, used)
 
 
-def _drain(gen: Iterator, consume: Callable[[torch.Tensor, torch.Tensor], None]) -> EmbedStats:
+def _drain(gen: Iterator, consume: Callable[..., None]) -> EmbedStats:
     try:
         while True:
             try:
-                emb, labels = next(gen)
+                batch = next(gen)
             except StopIteration as stop:
                 return stop.value
-            consume(emb, labels)
+            consume(*batch)
     finally:
         gen.close()  # removes the hook now, even when ``consume`` raised
 
@@ -225,6 +244,7 @@ def class_sums(
     layer: str | None = None,
     num_classes: int | None = None,
     keep: np.ndarray | None = None,
+    predicted_parts: int | None = None,
     **kw,
 ) -> ClassSums:
     """Per-class float64 sums and counts of the embeddings (keyword options as ``iter_embeddings``).
@@ -232,6 +252,8 @@ def class_sums(
     Args:
         num_classes: K (default: ``len(dataset.class_names)``); labels must lie in 0..K-1.
         keep: dataset positions whose embeddings are also returned (``ClassSums.kept``).
+        predicted_parts: also tally the model's predictions (``ClassSums.predictions``), the labels
+            being ``class * predicted_parts + part``; None: embeddings only (the forward stops at the layer).
     """
     k = num_classes if num_classes is not None else len(dataset.class_names)
     acc: dict[str, torch.Tensor] = {}
@@ -240,8 +262,9 @@ def class_sums(
         wanted[np.asarray(keep, dtype=np.int64)] = True
     kept: list[torch.Tensor] = []
     seen = [0]
+    tally = PredictionTally(k, predicted_parts) if predicted_parts else None
 
-    def consume(emb: torch.Tensor, labels: torch.Tensor) -> None:
+    def consume(emb: torch.Tensor, labels: torch.Tensor, outputs: torch.Tensor | None = None) -> None:
         if labels.numel() and (labels.min() < 0 or labels.max() >= k):
             raise EmbeddingError(f"labels must lie in 0..{k - 1}; found {int(labels.min())}..{int(labels.max())}")
         if "sums" not in acc:
@@ -253,12 +276,15 @@ def class_sums(
         if mask.any():
             kept.append(emb[mask])
         seen[0] += len(labels)
+        if tally is not None:
+            tally.add(emb, labels, outputs)
 
-    stats = _drain(iter_embeddings(model, dataset, layer, **kw), consume)
+    stats = _drain(iter_embeddings(model, dataset, layer, outputs=tally is not None, **kw), consume)
     if "sums" not in acc:
         raise EmbeddingError("the dataset is empty: nothing to embed")
     kept_x = torch.cat(kept).numpy() if kept else None
-    return ClassSums(acc["sums"].numpy(), acc["counts"].numpy(), stats, kept_x)
+    predictions = tally.result() if tally is not None else None
+    return ClassSums(acc["sums"].numpy(), acc["counts"].numpy(), stats, kept_x, predictions)
 
 
 def collect_embeddings(model: nn.Module, dataset, layer: str | None = None, **kw) -> Embeddings:

@@ -80,6 +80,30 @@ def resque_dist(sums_original: np.ndarray, sums_new: np.ndarray, class_names: li
     return DistResult(float(angles.mean()), per_class)
 
 
+def resque_dist_free(sums_original: np.ndarray, sums_predicted: np.ndarray, class_names: list[str]) -> DistResult:
+    """The label-free RESQUE_dist: as ``resque_dist``, the new data's sums grouped by the old model's
+    *predicted* class instead of its label (a user without labels has only that).
+
+    A class the old model never predicts on the new data has no new sum; it counts as fully shifted,
+    angle 1/2 (orthogonal: the largest angle two sums of non-negative embeddings can make).
+
+    Raises:
+        EmbeddingError: shapes differ, or a class has an all-zero sum in the original data.
+    """
+    a, b = np.asarray(sums_original, dtype=np.float64), np.asarray(sums_predicted, dtype=np.float64)
+    if a.shape != b.shape or a.ndim != 2 or a.shape[0] != len(class_names):
+        raise EmbeddingError(f"class sums must both be (classes={len(class_names)}, dim); got {a.shape} and {b.shape}")
+    predicted = np.linalg.norm(b, axis=1) > 0
+    angles = np.full(len(class_names), 0.5)
+    if predicted.any():
+        names = [n for n, p in zip(class_names, predicted, strict=True) if p]
+        angles[predicted] = class_angles(a[predicted], b[predicted], names)
+    if not predicted.all():
+        log.info("label-free index: %d class(es) never predicted on the new data", int((~predicted).sum()))
+    per_class = {str(name): float(t) for name, t in zip(class_names, angles, strict=True)}
+    return DistResult(float(angles.mean()), per_class)
+
+
 def resque_task(embeddings: np.ndarray, labels: np.ndarray, *, init: str = "centroids", seed: int = 0) -> TaskResult:
     """RESQUE_task = 1 - ARI(k-means clusters, true labels) of the new data's embeddings.
 

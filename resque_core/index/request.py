@@ -10,6 +10,7 @@ from resque_core.model.source import ModelSource
 KINDS = ("dist", "task")
 TASK_VARIANTS = ("centroids", "kmeans++", "flat")
 PRECISIONS = ("fp32", "bf16", "fp16")  # the embedding's forward: bf16/fp16 are autocast on CUDA only
+LABELS = ("given", "predicted")  # how the new data is grouped by class: its labels, or the old model's predictions
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class IndexRequest:
         max_points: cap on the points of the 2-D projection (0 = no projection).
         precision: the embedding's forward, "fp32" (default), "bf16" or "fp16"; the last two are
             autocast on CUDA only, elsewhere the pass runs in fp32 and the report says so.
+        labels: "given" (default: the new data grouped by its labels) or "predicted" (by the old model's
+            predicted class: the label-free RESQUE_dist, for new data without labels; dist only).
     """
 
     checkpoint: str = "default"
@@ -55,6 +58,7 @@ class IndexRequest:
     allow_download: bool = False
     max_points: int = 1000
     precision: str = "fp32"
+    labels: str = "given"
 
     def model_source(self) -> ModelSource:
         """The request's model as a ``ModelSource``."""

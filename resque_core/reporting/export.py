@@ -175,7 +175,8 @@ def _forecast_html(fc: dict[str, Any]) -> str:
     )
     note = f"<p class=muted>from scratch: {_e(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
     family = f"<p class=note>{_e(fc['family_note'])}</p>" if fc.get("family_note") else ""
-    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + family + _table(head, rows) + note
+    signals = f"<p class=muted>{_e(fc['signals'])}</p>" if fc.get("signals") else ""
+    return "<h3>Forecast <span class=tag>modeled</span></h3>" + source + signals + family + _table(head, rows) + note
 
 
 def _schedule_html(sch: dict[str, Any]) -> str:
