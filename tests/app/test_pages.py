@@ -299,8 +299,12 @@ def test_task_shift_with_the_0_4_model_equals_the_engine():
     assert metric(at, "RESQUE_task") == f"{expected.value:.4g}"
 
 
-def test_forecast_from_recorded_runs_with_too_few_runs_says_so(demo):
-    """Empty (or nearly empty) local history: a clear message, and the previous forecast is kept."""
+def test_forecast_from_recorded_runs_with_too_few_runs_says_so(demo, tmp_path, monkeypatch):
+    """Empty local history: a clear message, and the previous forecast is kept.
+
+    Its own empty database: the module's other tests (Validate, self-calibration) add runs to theirs.
+    """
+    monkeypatch.setenv("RESQUE_DB", str(tmp_path / "empty.sqlite"))
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_source").set_value("My recorded runs").run()
     before = at.session_state["results"]["forecast"]
