@@ -27,6 +27,7 @@ from resque_core.errors import RecordsError
 __all__ = [
     "COST_UNITS",
     "FAMILY_COLUMNS",
+    "MissingReference",
     "ModelFamily",
     "UnitReference",
     "family_key",
@@ -152,6 +153,10 @@ def family_key(records: pd.DataFrame) -> pd.Series:
     return keys.where(named, None)
 
 
+class MissingReference(RecordsError):
+    """A cost unit needs a reference (from-scratch runs, the original training's epochs) a family lacks."""
+
+
 @dataclass(frozen=True)
 class UnitReference:
     """What a family's epochs are measured against, in epochs (None: unknown).
@@ -168,7 +173,7 @@ class UnitReference:
         """Epochs one unit of ``unit`` is worth for this family.
 
         Raises:
-            RecordsError: an unknown unit, or a reference this family lacks (the message says what to give).
+            RecordsError: an unknown unit; ``MissingReference``: a reference this family lacks (it says which).
         """
         if unit == "epochs":
             return 1.0
@@ -177,7 +182,7 @@ class UnitReference:
         value = self.scratch_epochs if unit == "scratch_fraction" else self.train_epochs
         if value is None or not np.isfinite(value) or value <= 0:
             what = "from-scratch runs" if unit == "scratch_fraction" else "the epochs of its original training"
-            raise RecordsError(f"the {unit} unit needs {what} (a positive number of epochs); none is known here")
+            raise MissingReference(f"the {unit} unit needs {what} (a positive number of epochs); none is known here")
         return float(value)
 
 

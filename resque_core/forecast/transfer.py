@@ -19,9 +19,25 @@ import pandas as pd
 
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import fit_curve
-from resque_core.forecast.family import UNIT_LABELS, UnitReference, family_key, from_unit, to_unit, unit_reference
+from resque_core.forecast.family import (
+    COST_UNITS,
+    UNIT_LABELS,
+    MissingReference,
+    UnitReference,
+    family_key,
+    from_unit,
+    to_unit,
+    unit_reference,
+)
 
-__all__ = ["TransferCheck", "TransferForecast", "leave_one_family_out", "transfer_forecast", "usable_runs"]
+__all__ = [
+    "TransferCheck",
+    "TransferForecast",
+    "leave_one_family_out",
+    "transfer_checks",
+    "transfer_forecast",
+    "usable_runs",
+]
 
 MIN_RUNS_PER_FAMILY = 4
 
@@ -125,6 +141,23 @@ def leave_one_family_out(
     return TransferCheck(
         unit, len(refs), len(errors), float(errors.mean()), float(inside.mean()), width, level, per_family
     )
+
+
+def transfer_checks(
+    records: pd.DataFrame,
+    units: tuple[str, ...] = COST_UNITS,
+    train_epochs: Mapping[str, float] | None = None,
+    level: float = 0.8,
+    kind: str = "linear",
+) -> list[TransferCheck]:
+    """``leave_one_family_out`` for each unit a family has a reference for, best (lowest MAE in epochs) first."""
+    checks = []
+    for unit in units:
+        try:
+            checks.append(leave_one_family_out(records, unit, train_epochs, level, kind))
+        except MissingReference:
+            continue  # some family lacks this unit's reference: the unit cannot be checked
+    return sorted(checks, key=lambda c: c.mae_epochs)
 
 
 def transfer_forecast(

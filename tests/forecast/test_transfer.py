@@ -15,26 +15,14 @@ from resque_core.forecast.family import (
     unit_reference,
 )
 from resque_core.forecast.transfer import leave_one_family_out, transfer_forecast
+from tests.family_fixtures import TRAIN_EPOCHS, three_family_records
 from tests.records_fixtures import synthetic_records
 
-# Three families whose epochs are the same share of their original training: 10, 30 and 60 epochs.
-FAMILIES = {"SmallCNN 16x16x1": 30.0, "SmallResNet 32x32x3": 10.0, "MLP 8x8x1": 60.0}
+FAMILIES = TRAIN_EPOCHS
 
 
 def _library(noise: float = 0.0) -> pd.DataFrame:
-    """Per family 30 runs (and 4 from-scratch runs) with epochs = train_epochs x (0.05 + 2 x index) + noise."""
-    frames = []
-    for i, (key, train_epochs) in enumerate(FAMILIES.items()):
-        rows = synthetic_records(n=30, seed=i, n_scratch=4)
-        arch, size = key.split()
-        rows["arch"], rows["input_size"] = arch, size
-        rng = np.random.default_rng(10 + i)
-        retrain = rows.run_kind == "retrain"
-        share = 0.05 + 2 * rows.loc[retrain, "index_value"] + rng.normal(0, noise, int(retrain.sum()))
-        rows.loc[retrain, "epochs"] = np.clip(train_epochs * share, 0.01, None)
-        rows.loc[~retrain, "epochs"] = train_epochs * 0.8  # from scratch: 80% of the original training
-        frames.append(rows)
-    return pd.concat(frames, ignore_index=True)
+    return three_family_records(noise)
 
 
 def test_units_convert_both_ways():
