@@ -85,3 +85,34 @@ def test_one_family_cannot_be_left_out():
     records = synthetic_records(n=20)
     with pytest.raises(RecordsError, match=r"at least two families .* these records have 1 \(SmallCNN 16x16x1\)"):
         leave_one_family_out(records, "epochs")
+
+
+def _families_bench():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "bench" / "families.py"
+    spec = importlib.util.spec_from_file_location("families_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench
+
+
+def test_families_bench_names_the_unit_that_transfers_best(tmp_path, capsys):
+    import json
+
+    path = tmp_path / "three.csv"
+    _library(noise=0.01).to_csv(path, index=False)
+    assert _families_bench().main(["--records", str(path), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert result["n_families"] == 3 and result["best_unit"] in ("scratch_fraction", "train_fraction")
+    by_unit = {u["unit"]: u for u in result["units"]}
+    assert by_unit["epochs"]["lofo_mae_epochs"] > 3 > by_unit[result["best_unit"]]["lofo_mae_epochs"]
+
+
+def test_families_bench_with_one_family_says_there_is_nothing_to_leave_out(capsys):
+    from resque_core.assets import asset_path
+
+    assert _families_bench().main(["--records", str(asset_path("calibration_default.csv"))]) == 0  # one family
+    out = capsys.readouterr().out
+    assert "nothing to leave out" in out and "calibrate --family" in out
