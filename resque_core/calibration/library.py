@@ -15,8 +15,9 @@ digits-mlp      MLP 128-64, 8x8 grey                         digits at their nat
                                                              levels x 3 seeds, caps 30
 ==============  ===========================================  ===========================================
 
-Grey families leave out ``colour_cast`` (on grey it is only a darkening). Cases run seed by seed, so a
-budget that runs out still covers every shift once.
+Grey families leave out ``colour_cast`` (on grey it is only a darkening). Cases run seed by seed, and
+within a seed every type at its middle level first (``plan.spread``), so a budget that runs out still
+covers every type.
 
 Each family's records live in ``resque_core/assets/calibration/<family>.csv`` with a provenance JSON
 beside them; ``python -m resque_core calibrate --family NAME|all`` regenerates them (the models
@@ -37,6 +38,7 @@ import pandas as pd
 from resque_core.assets import asset_path
 from resque_core.calibration.cases import DEMO_TASK_SPLITS
 from resque_core.calibration.config import SelfCalibration, SweepConfig, shifts_of
+from resque_core.calibration.plan import spread
 from resque_core.data.shifts import SHIFT_TYPES
 from resque_core.errors import RecordsError
 
@@ -95,9 +97,13 @@ class FamilySpec:
         return asset_path(f"calibration/{self.name}.csv")
 
     def sweep_config(self, **overrides: Any) -> SweepConfig:
-        """Its sweep, with ``overrides`` (``SweepConfig`` fields; None values are ignored)."""
+        """Its sweep, with ``overrides`` (``SweepConfig`` fields; None values are ignored).
+
+        The shifts are ordered so that any first few cover every type and the range of levels
+        (``plan.spread``): a budget that runs out cuts levels, never whole types.
+        """
         cfg = {
-            "shifts": shifts_of(self.shift_types, self.levels),
+            "shifts": spread(shifts_of(self.shift_types, self.levels)),
             "task_splits": DEMO_TASK_SPLITS if self.tasks else (),
             "seeds": tuple(range(self.seeds)),
             "max_epochs": self.max_epochs,

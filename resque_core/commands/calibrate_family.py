@@ -95,8 +95,9 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
 
 def _shifts(spec, types: list[str] | None) -> tuple[str, ...] | None:
     from resque_core.calibration.config import shifts_of
+    from resque_core.calibration.plan import spread
 
-    return shifts_of(types, spec.levels) if types else None
+    return spread(shifts_of(types, spec.levels)) if types else None
 
 
 def _meter(args: argparse.Namespace):

@@ -101,7 +101,7 @@ def test_calibrate_family_writes_records_and_provenance(tmp_path, capsys):
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["families"][0]
     assert summary["family"] == "digits-mlp" and summary["runs"] == 2
     frame = load_records_csv(tmp_path / "digits-mlp.csv")
-    assert list(frame["shift"].unique()) == ["occlusion:1"] and (frame.arch == "MLP").all()
+    assert list(frame["shift"].unique()) == ["occlusion:3"] and (frame.arch == "MLP").all()  # middle level first
     assert np.isnan(frame.kwh.astype(float)).all()  # --no-energy
     prov = json.loads((tmp_path / "digits-mlp.json").read_text())
     assert prov["what"] == "calibration library records of the family digits-mlp"
