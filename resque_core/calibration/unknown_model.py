@@ -52,10 +52,10 @@ class UnknownModelAdvice:
         if self.transfer is not None:
             first = self.transfer.sentence()
         else:
+            held = ", ".join(self.library) or "no named family"
             first = (
-                f"Your model ({self.family.describe()}) is not in the calibration library, whose records hold "
-                f"only {', '.join(self.library) or 'no named family'}: nothing has been left out to say how far "
-                "they carry to another family, so these figures do not speak for your model."
+                f"The calibration library holds runs of {held} only, so no family could be left out to measure "
+                "how far its epochs carry to another family's."
             )
         return (
             f"{first} A self-calibration on your model would take about {self.self_calibration_minutes} min: "

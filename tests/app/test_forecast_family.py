@@ -54,8 +54,8 @@ def test_forecast_for_another_family_says_so_on_the_page_in_the_cli_and_in_the_r
     note = forecast.family_note
     assert note.startswith("This forecast comes from runs of SmallCNN (28.1k parameters, 16x16 grey images")
     assert "your model is resnet18 (11.2M parameters, 32x32 RGB images)" in note
-    assert "Its energy per epoch is theirs too: measure a probe of your model. Your model (resnet18" in note
-    assert "is not in the calibration library" in note  # the library's advice (calibration.unknown_model)
+    assert "Its energy per epoch is theirs too: measure a probe of your model. The calibration library" in note
+    assert "no family could be left out" in note  # the library's advice (calibration.unknown_model)
     assert "python -m resque_core calibrate --checkpoint " in note and " --arch resnet18 " in note
     assert [w.value for w in at.warning if "self-calibrate" in w.value] == [note]
     assert _timeless(_cli_note(capsys, report.value, report.kind, resnet_source)) == _timeless(note)

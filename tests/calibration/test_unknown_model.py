@@ -64,7 +64,9 @@ def test_with_one_family_the_advice_says_nothing_was_left_out(stranger):
     path, loaded = stranger
     advice = unknown_model_advice(loaded, DigitsDataset(), path, "digits", 0.05, records=default_records())
     assert advice.transfer is None and advice.library == ("SmallCNN 16x16x1",)
-    assert "nothing has been left out" in advice.sentence() and "SmallCNN (" in advice.sentence()
+    assert advice.sentence().startswith(
+        "The calibration library holds runs of SmallCNN 16x16x1 only, so no family could be left out"
+    )
 
 
 def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint(stranger, capsys):
@@ -77,7 +79,11 @@ def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint(stranger, c
     payload = json.loads(capsys.readouterr().out)
     advice = payload["unknown_model"]
     assert advice["command"].startswith(f"python -m resque_core calibrate --checkpoint {path} --original digits")
-    assert payload["family_note"] == advice["sentence"] and "would take about" in payload["family_note"]
+    assert payload["family_note"].endswith(
+        f"for it. Its energy per epoch is theirs too: measure a probe of your model. {advice['sentence']}"
+    )
+    assert "would take about" in advice["sentence"]
     assert advice["library"] == ["SmallCNN 16x16x1"] and advice["transfer"] is None  # one family shipped today
     assert main(["forecast", "--index", "0.05", "--checkpoint", path, "--data", "digits"]) == 0
-    assert "NOTE: Your model (SmallCNN (" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "NOTE: This forecast comes from runs of SmallCNN (" in out and "no family could be left out" in out
