@@ -28,7 +28,6 @@ counted to its cap).
 
 from __future__ import annotations
 
-import logging
 import pathlib
 from dataclasses import dataclass
 from typing import Any
@@ -38,11 +37,9 @@ import pandas as pd
 from resque_core.assets import asset_path
 from resque_core.calibration.cases import DEMO_TASK_SPLITS
 from resque_core.calibration.config import SelfCalibration, SweepConfig, shifts_of
-from resque_core.calibration.plan import spread
+from resque_core.calibration.plan import plan_self_calibration, spread
 from resque_core.data.shifts import SHIFT_TYPES
 from resque_core.errors import RecordsError
-
-logger = logging.getLogger(__name__)
 
 __all__ = [
     "FAMILIES",
@@ -191,8 +188,6 @@ def estimate_minutes(
 ) -> float:
     """The family's sweep (``cfg``, default its own) in minutes on this machine, from a few timed training
     steps: an upper bound, every run counted to its cap."""
-    from resque_core.calibration.plan import plan_self_calibration
-
     loaded = loaded if loaded is not None else spec.load()
     data = data if data is not None else spec.dataset()
     cfg = cfg if cfg is not None else spec.sweep_config()
