@@ -197,7 +197,8 @@ def from_unit(values: Any, unit: str, reference: UnitReference) -> np.ndarray:
 
 
 def unit_reference(records: pd.DataFrame, train_epochs: float | None = None) -> UnitReference:
-    """One family's reference: the median epochs of its from-scratch runs, and its original training's epochs."""
+    """One family's reference: the median epochs of its from-scratch runs (a censored run counts at its cap, so
+    a family whose from-scratch runs mostly hit the cap has a low reference), and its original training's epochs."""
     scratch = records.loc[records["run_kind"] == "scratch", "epochs"].dropna() if "run_kind" in records else []
     median = float(np.median(scratch)) if len(scratch) else None
     return UnitReference(scratch_epochs=median if median else None, train_epochs=train_epochs)
