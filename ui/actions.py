@@ -106,21 +106,25 @@ def run_forecast(
     fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
     costing = build_costing(cost, probe=probe, records=records)
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
-    forecast = fitted.predict(
-        report.value,
-        costing=costing,
-        shift_type=shift_type,
-        family=family,
-        labels=report.labels,
-        acc_drop=report.acc_drop,
-        mean_conf=report.mean_conf,
-    )
+    forecast = fitted.predict_report(report, costing=costing, family=family)
+    forecast = _unknown_model_note(state, forecast)
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
+
+
+def _unknown_model_note(state: MutableMapping, forecast: Any) -> Any:
+    """The forecast with the library's advice for a model of a family it lacks (the ``forecast`` command's note)."""
+    if not forecast.family_note:
+        return forecast
+    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.data import open_source
+
+    model, data = result(state, "model"), result(state, "data")
+    loaded = loaded_model(model, data)
+    return with_unknown_model_note(forecast, loaded, open_source(data.original), model, data.original)[0]
 
 
 def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:

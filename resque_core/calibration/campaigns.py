@@ -1,5 +1,6 @@
-"""The two calibration campaigns the product offers: the default one on the embedded digits
-(``demo_sweep``) and self-calibration on a user's model (``self_calibrate``), with their records.
+"""The calibration campaigns the product offers: the default one on the embedded digits
+(``demo_sweep``), one family of the calibration library (``family_sweep``, see ``library``) and
+self-calibration on a user's model (``self_calibrate``), with their records.
 
 The rest of the package is split by idea: ``cases`` (the shifts and their index), ``sweep``
 (retraining each case to its target within the budgets), ``rows`` (one record per run), ``labels``
@@ -31,7 +32,7 @@ from resque_core.forecast.family import family_of
 from resque_core.model.source import ModelSource
 from resque_core.retraining.meters import EnergyMeter
 
-__all__ = ["demo_sweep", "records_frame", "self_calibrate", "summarize"]
+__all__ = ["demo_sweep", "family_sweep", "records_frame", "self_calibrate", "summarize"]
 
 
 def demo_sweep(
@@ -57,6 +58,32 @@ def demo_sweep(
         loaded = load_checkpoint("default-0-4")
         task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
         groups.append((TaskCases(loaded, digits, cfg), cfg.task_splits, task_labels))
+    return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
+
+
+def family_sweep(
+    family: Any,
+    cfg: SweepConfig,
+    meter: EnergyMeter | None,
+    progress: Callable[[SweepEvent], None] | None = None,
+    **sweep: Any,
+) -> SweepResult:
+    """One family of the calibration library (a ``library.FamilySpec``): its model on its data, ``cfg``'s shifts.
+
+    Its records are labelled with the family's model and name (run ids start with it); a family with
+    ``tasks`` also runs ``cfg.task_splits`` with the 0-4 digits model, as the demo does.
+    ``sweep``: ``run_sweep``'s ``on_rows`` and ``should_stop``.
+    """
+    from resque_core.model.checkpoint import load_checkpoint
+
+    loaded, data = family.load(), family.dataset()
+    country = getattr(meter, "country_iso_code", "")
+    labels = Labels(family.model, getattr(data, "name", family.data), family.name, meter, country)
+    groups = [(DistCases(loaded, data, cfg), cfg.shifts, replace(labels, family=family_of(loaded)))]
+    if cfg.task_splits:
+        task_model = load_checkpoint("default-0-4")
+        task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(task_model))
+        groups.append((TaskCases(task_model, data, cfg), cfg.task_splits, task_labels))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
 
 

@@ -27,6 +27,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--demo", action="store_true", help="the default calibration on the embedded digits")
     p.add_argument(
+        "--family",
+        metavar="NAME|all",
+        help="regenerate a family of the calibration library (digits-cnn, shapes-resnet, digits-mlp, or all) into "
+        "resque_core/assets/calibration/NAME.csv (--out: a folder); its own levels and epoch caps, 28 min each",
+    )
+    p.add_argument(
         "--original", metavar="SOURCE", help="its original data: digits, a folder, .zip, .npz, torchvision:NAME"
     )
     add_model_arguments(p.add_argument_group("your model (self-calibration)"), default=None)
@@ -44,7 +50,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="self-calibration: auto (default) times a few steps first and picks the shifts, seeds, epoch caps "
         "and data fraction that fit --max-minutes with the 8 records the forecaster needs; fixed runs them as given",
     )
-    p.add_argument("--types", nargs="+", default=None, help="demo shift types (default: all)")
+    p.add_argument("--types", nargs="+", default=None, help="demo shift types (default: the first eight)")
     p.add_argument("--levels", default="1-5", help="demo levels, e.g. 1-5 or 1,3,5")
     p.add_argument("--no-tasks", action="store_true", help="demo without the task splits")
     p.add_argument(
@@ -98,12 +104,13 @@ def _config(args: argparse.Namespace):
     """The sweep the arguments ask for (the demo's, or self-calibration's from ``_settings``)."""
     from resque_core.calibration.cases import DEMO_TASK_SPLITS
     from resque_core.calibration.config import SweepConfig
-    from resque_core.data import SHIFT_TYPES, ShiftSpec
+    from resque_core.data import ShiftSpec
+    from resque_core.data.shifts import FIRST_TYPES
 
     _check_budgets(args)
     if not args.demo:
         return _settings(args).sweep_config()
-    types = args.types or list(SHIFT_TYPES)
+    types = args.types or list(FIRST_TYPES)  # the library's families (--family) run the newer types too
     return SweepConfig(
         shifts=tuple(str(ShiftSpec(t, lv)) for t in types for lv in _levels(args.levels)),
         task_splits=() if args.no_tasks else DEMO_TASK_SPLITS,
@@ -180,6 +187,10 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.progress import outcome
     from resque_core.retraining.meters import CodecarbonMeter
 
+    if args.family:
+        from resque_core.commands.calibrate_family import run_families
+
+        return run_families(args, _plateau_delta(args.plateau_delta))
     if args.demo == bool(args.checkpoint or args.original):
         raise RetrainError("use either --demo, or --checkpoint PATH with --original SOURCE")
     if not args.demo and not (args.checkpoint and args.original):

@@ -153,8 +153,10 @@ def run(args: argparse.Namespace) -> int:
         acc_drop=args.acc_drop,
         mean_conf=args.mean_conf,
     )
+    forecast, advice = _unknown_model(args, loaded, forecast)  # a family the library lacks: what carries over
     if args.json:
         payload = forecast.to_dict()
+        payload["unknown_model"] = advice.to_dict() if advice is not None else None
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
@@ -165,6 +167,16 @@ def run(args: argparse.Namespace) -> int:
         if probe is not None:
             print(probe.summary())
     return 0
+
+
+def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tuple[Any, Any]:
+    """``calibration.unknown_model.with_unknown_model_note`` for ``--checkpoint`` and ``--data``."""
+    if not forecast.family_note:
+        return forecast, None
+    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.data import open_source
+
+    return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data)
 
 
 def cost_settings(args: argparse.Namespace) -> Any:

@@ -94,9 +94,7 @@ def run(args: argparse.Namespace) -> int:
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
     forecaster = Forecaster().fit(records, index_kind=report.kind, source=source)
-    forecast = forecaster.predict(
-        report.value, shift_type=forecaster.shift_type_for(report.shift), family=family_of(loaded)
-    )
+    forecast = forecaster.predict_report(report, family=family_of(loaded))
     rule = records_rule(records, report.kind)
     settings = ValidationSettings(
         target_rule="plateau" if args.rule == "auto" else args.rule,

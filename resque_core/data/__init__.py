@@ -11,6 +11,7 @@ from resque_core.data.arrays import ArrayDataset
 from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.data.digits import DigitsDataset
 from resque_core.data.folder import FolderDataset
+from resque_core.data.generated import ShapesDataset
 from resque_core.data.npz import NpzDataset
 from resque_core.data.pair import DataPair, build_pair
 from resque_core.data.shifts import SEVERITIES, SHIFT_TYPES, ShiftSpec, apply_shift
@@ -34,6 +35,7 @@ __all__ = [
     "NpzDataset",
     "Preprocessed",
     "Relabeled",
+    "ShapesDataset",
     "ShiftSpec",
     "Shifted",
     "Subset",

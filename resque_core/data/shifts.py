@@ -1,4 +1,4 @@
-"""Simulated distribution shifts: eight corruptions at five severities (ImageNet-C style).
+"""Simulated distribution shifts: fourteen corruptions at five severities (ImageNet-C style).
 
 Every shift maps a float32 (C, H, W) image in [0, 1] to one of the same shape, clamped to [0, 1].
 Randomness comes only from the ``torch.Generator`` passed in, so the result is reproducible.
@@ -14,6 +14,12 @@ gaussian_blur      0.5, 0.75, 1.0, 1.25, 1.5                    sigma in px at 3
 contrast           0.4, 0.3, 0.2, 0.1, 0.05                     factor towards the per-channel mean
 pixelate           0.9, 0.75, 0.6, 0.4, 0.25                    blocks per side / side (block means)
 jpeg               25, 18, 15, 10, 7                            JPEG quality
+brightness         0.1, 0.2, 0.3, 0.4, 0.5                      added to every value (ImageNet-C's)
+motion_blur        1, 2, 3, 4, 6                                streak length in px at 32 px, random angle
+rotation           10, 20, 30, 40, 50                           degrees, random sign, edges replicated
+occlusion          0.2, 0.3, 0.4, 0.5, 0.6                      random-grey square's side / side (+1/level)
+colour_cast        0.2, 0.35, 0.5, 0.65, 0.8                    strength of a coloured filter (grey: its luma)
+new_camera         1, 2, 3, 4, 5                                a fixed other pipeline (see below)
 =================  ===========================================  =====================================
 
 Noise, impulse, contrast and JPEG values are ImageNet-C's. Blur and pixelate are scaled for small
@@ -21,7 +27,12 @@ images, where ImageNet-C's blur sigmas (1..6 px at 224 px) would be a no-op or t
 blur uses CIFAR-10-C-like sigmas for sides up to 32 px, growing in proportion above. Pixelate
 partitions each side into ``round(side * factor)`` near-equal blocks (at least one block fewer
 per level, e.g. 7, 6, 5, 3, 2 on 8x8 digits) and replaces each block by its mean; its upper
-levels match ImageNet-C's 0.6..0.25.
+levels match ImageNet-C's 0.6..0.25. Motion blur scales like blur. Colour cast multiplies the image by
+``(1 - s) + s * colour`` for a random saturated colour, a coloured filter; a grey image sees the
+filter's luma, so on grey data it is a darkening (the grey-level equivalent). ``new_camera`` is
+deterministic, the same for every image and seed: gamma ``1 + 0.15 * level``, a resize down to
+``1 - 0.1 * level`` of the side and back (bilinear), and a colour matrix mixing ``0.03 * level`` of
+the other channels into each (no-op on grey), as a different sensor and preprocessing would.
 """
 
 from __future__ import annotations
@@ -46,7 +57,15 @@ SHIFT_TYPES: tuple[str, ...] = (
     "contrast",
     "pixelate",
     "jpeg",
+    "brightness",
+    "motion_blur",
+    "rotation",
+    "occlusion",
+    "colour_cast",
+    "new_camera",
 )
+
+FIRST_TYPES: tuple[str, ...] = SHIFT_TYPES[:8]  # the ImageNet-C-style types of the first default calibration
 
 SEVERITIES: dict[str, tuple] = {
     "gaussian_noise": (0.08, 0.12, 0.18, 0.26, 0.38),
@@ -57,6 +76,12 @@ SEVERITIES: dict[str, tuple] = {
     "contrast": (0.4, 0.3, 0.2, 0.1, 0.05),
     "pixelate": (0.9, 0.75, 0.6, 0.4, 0.25),
     "jpeg": (25, 18, 15, 10, 7),
+    "brightness": (0.1, 0.2, 0.3, 0.4, 0.5),
+    "motion_blur": (1, 2, 3, 4, 6),
+    "rotation": (10, 20, 30, 40, 50),
+    "occlusion": (0.2, 0.3, 0.4, 0.5, 0.6),
+    "colour_cast": (0.2, 0.35, 0.5, 0.65, 0.8),
+    "new_camera": (1, 2, 3, 4, 5),
 }
 
 _LEVELS = range(1, 6)
@@ -199,6 +224,85 @@ def _jpeg(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
     return decoded[None] if decoded.ndim == 2 else decoded.permute(2, 0, 1)
 
 
+def _brightness(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    return x + spec.severity
+
+
+def _sample_shifted(x: torch.Tensor, theta: torch.Tensor) -> torch.Tensor:
+    """``x`` resampled through each (2, 3) affine ``theta`` (normalised coordinates), edges replicated."""
+    c, h, w = x.shape
+    grid = F.affine_grid(theta, [len(theta), c, h, w], align_corners=False)
+    return F.grid_sample(x.expand(len(theta), c, h, w), grid, padding_mode="border", align_corners=False)
+
+
+def _motion_blur(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    h, w = x.shape[1:]
+    length = spec.severity * max(min(h, w), 32) / 32
+    angle = float(torch.rand((), generator=g)) * math.pi
+    steps = torch.linspace(-length / 2, length / 2, 2 * math.ceil(length) + 1)
+    theta = torch.zeros(len(steps), 2, 3)
+    theta[:, 0, 0] = theta[:, 1, 1] = 1.0
+    theta[:, 0, 2] = steps * math.cos(angle) * 2 / w  # pixels -> normalised coordinates
+    theta[:, 1, 2] = steps * math.sin(angle) * 2 / h
+    return _sample_shifted(x, theta).mean(dim=0)
+
+
+def _rotation(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    h, w = x.shape[1:]
+    sign = 1.0 if float(torch.rand((), generator=g)) < 0.5 else -1.0
+    a = math.radians(sign * spec.severity)
+    theta = torch.tensor([[[math.cos(a), -math.sin(a) * h / w, 0.0], [math.sin(a) * w / h, math.cos(a), 0.0]]])
+    return _sample_shifted(x, theta)[0]
+
+
+@lru_cache(maxsize=64)
+def occlusion_side(side: int) -> tuple[int, ...]:
+    """The occluding square's extent along a side at each level: at least one more per level (at most ``side``)."""
+    sides, previous = [], 0
+    for fraction in SEVERITIES["occlusion"]:
+        previous = min(side, max(previous + 1, round(side * fraction)))
+        sides.append(previous)
+    return tuple(sides)
+
+
+def _occlusion(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    h, w = x.shape[1:]
+    ph, pw = occlusion_side(h)[spec.level - 1], occlusion_side(w)[spec.level - 1]
+    top = int(torch.randint(0, h - ph + 1, (), generator=g))
+    left = int(torch.randint(0, w - pw + 1, (), generator=g))
+    out = x.clone()
+    out[:, top : top + ph, left : left + pw] = float(torch.rand((), generator=g))
+    return out
+
+
+_CAST_COLOURS = torch.tensor(
+    [[1.0, 0.2, 0.2], [0.2, 1.0, 0.2], [0.2, 0.3, 1.0], [1.0, 0.9, 0.2], [1.0, 0.3, 1.0], [0.2, 1.0, 1.0]]
+)
+_LUMA = torch.tensor([0.299, 0.587, 0.114])
+
+
+def _colour_cast(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    colour = _CAST_COLOURS[int(torch.randint(0, len(_CAST_COLOURS), (), generator=g))]
+    if x.shape[0] != 3:
+        colour = (colour * _LUMA).sum().expand(x.shape[0])  # a grey sensor sees the filter's luma
+    filt = (1 - spec.severity) + spec.severity * colour
+    return x * filt.view(-1, 1, 1)
+
+
+def _new_camera(x: torch.Tensor, spec: ShiftSpec, g: torch.Generator) -> torch.Tensor:
+    level = spec.level
+    y = x.clamp(0, 1) ** (1 + 0.15 * level)
+    h, w = y.shape[1:]
+    small = (max(1, round(h * (1 - 0.1 * level))), max(1, round(w * (1 - 0.1 * level))))
+    y = F.interpolate(y[None], size=small, mode="bilinear", align_corners=False, antialias=True)
+    y = F.interpolate(y, size=(h, w), mode="bilinear", align_corners=False)[0]
+    if y.shape[0] == 3:
+        mix = 0.03 * level
+        matrix = torch.full((3, 3), mix / 2).fill_diagonal_(1 - mix)
+        y = torch.einsum("ij,jhw->ihw", matrix, y)
+    return y
+
+
 _APPLY = {
     "gaussian_noise": _gaussian_noise,
     "shot_noise": _shot_noise,
@@ -208,4 +312,10 @@ _APPLY = {
     "contrast": _contrast,
     "pixelate": _pixelate,
     "jpeg": _jpeg,
+    "brightness": _brightness,
+    "motion_blur": _motion_blur,
+    "rotation": _rotation,
+    "occlusion": _occlusion,
+    "colour_cast": _colour_cast,
+    "new_camera": _new_camera,
 }

@@ -11,8 +11,9 @@ from resque_core.errors import DataError
 log = logging.getLogger(__name__)
 
 ACCEPTED_FORMS = (
-    "'digits' (the embedded default), a folder of class sub-folders of PNG/JPEG images, "
-    "a .zip of such a folder, a .npz with arrays x and y, or 'torchvision:NAME' (e.g. torchvision:CIFAR10)"
+    "'digits' (the embedded default), 'shapes' (generated 32x32 RGB shapes), a folder of class sub-folders of "
+    "PNG/JPEG images, a .zip of such a folder, a .npz with arrays x and y, or 'torchvision:NAME' "
+    "(e.g. torchvision:CIFAR10)"
 )
 
 
@@ -33,7 +34,7 @@ def open_source(
     """Open a dataset from its description.
 
     Args:
-        spec: ``"digits"``, a folder path, a ``.zip`` or ``.npz`` path, or ``"torchvision:NAME[:test]"``.
+        spec: ``"digits"``, ``"shapes"``, a folder path, a ``.zip`` or ``.npz`` path, or ``"torchvision:NAME[:test]"``.
         allow_download: let torchvision datasets be downloaded when missing from ``data_root``.
         data_root: torchvision cache folder (default: a per-user cache dir).
         max_unzipped_bytes: refuse zips that expand past this many bytes.
@@ -46,6 +47,10 @@ def open_source(
         from resque_core.data.digits import DigitsDataset
 
         return DigitsDataset()
+    if text == "shapes":
+        from resque_core.data.generated import ShapesDataset
+
+        return ShapesDataset()
     if text.startswith("torchvision:"):
         from resque_core.data.torchvision_source import TorchvisionDataset
 

@@ -5,6 +5,13 @@ CNN at 16x16 says little about a ResNet-18 at 32x32. Records carry the family of
 measured on (``arch``, ``n_params``, ``input_size``, ``n_train``); ``family_note`` compares it with the
 loaded model's and says, in one sentence, when the forecast does not speak for that model. The page,
 the ``forecast`` command and the report all show that same sentence (``Forecast.family_note``).
+
+Epochs mean different things for different families (a ResNet needs fewer than an MLP to learn the
+same shift), so the cost can be carried across families in a *unit*: raw ``epochs``, a
+``scratch_fraction`` (epochs over the family's median from-scratch epochs to the same target) or a
+``train_fraction`` (epochs over the epochs of the model's original training). ``to_unit`` and
+``from_unit`` convert both ways with a family's ``UnitReference``; ``forecast.transfer`` checks,
+leaving one family out, which unit transfers best.
 """
 
 from __future__ import annotations
@@ -12,9 +19,32 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["FAMILY_COLUMNS", "ModelFamily", "family_note", "family_of", "records_family"]
+from resque_core.errors import RecordsError
+
+__all__ = [
+    "COST_UNITS",
+    "FAMILY_COLUMNS",
+    "MissingReference",
+    "ModelFamily",
+    "UnitReference",
+    "family_key",
+    "family_note",
+    "family_of",
+    "from_unit",
+    "records_family",
+    "to_unit",
+    "unit_reference",
+]
+
+COST_UNITS: tuple[str, ...] = ("epochs", "scratch_fraction", "train_fraction")
+UNIT_LABELS = {
+    "epochs": "raw epochs",
+    "scratch_fraction": "a fraction of the from-scratch epochs",
+    "train_fraction": "a fraction of the original training's epochs",
+}
 
 FAMILY_COLUMNS: tuple[str, ...] = ("arch", "n_params", "input_size", "n_train")
 PARAMS_TOLERANCE = 1.25  # parameter counts within this ratio are the same family (a different head, say)
@@ -112,6 +142,66 @@ def family_note(records: pd.DataFrame, family: ModelFamily | None, energy_basis:
     if energy_basis == "records":
         sentence += " Its energy per epoch is theirs too: measure a probe of your model."
     return sentence
+
+
+def family_key(records: pd.DataFrame) -> pd.Series:
+    """Each record's family as "ARCH HxWxC" (e.g. "SmallCNN 16x16x1"); None where the record names none."""
+    if not {"arch", "input_size"} <= set(records.columns):
+        return pd.Series([None] * len(records), index=records.index, dtype=object)
+    named = records["arch"].notna() & records["input_size"].notna()
+    keys = records["arch"].astype(str) + " " + records["input_size"].astype(str)
+    return keys.where(named, None)
+
+
+class MissingReference(RecordsError):
+    """A cost unit needs a reference (from-scratch runs, the original training's epochs) a family lacks."""
+
+
+@dataclass(frozen=True)
+class UnitReference:
+    """What a family's epochs are measured against, in epochs (None: unknown).
+
+    Attributes:
+        scratch_epochs: median epochs of its from-scratch runs to the target (the ``scratch_fraction`` unit).
+        train_epochs: epochs of its model's original training (the ``train_fraction`` unit).
+    """
+
+    scratch_epochs: float | None = None
+    train_epochs: float | None = None
+
+    def epochs_per_unit(self, unit: str) -> float:
+        """Epochs one unit of ``unit`` is worth for this family.
+
+        Raises:
+            RecordsError: an unknown unit; ``MissingReference``: a reference this family lacks (it says which).
+        """
+        if unit == "epochs":
+            return 1.0
+        if unit not in COST_UNITS:
+            raise RecordsError(f"unknown cost unit {unit!r}; use one of {', '.join(COST_UNITS)}")
+        value = self.scratch_epochs if unit == "scratch_fraction" else self.train_epochs
+        if value is None or not np.isfinite(value) or value <= 0:
+            what = "from-scratch runs" if unit == "scratch_fraction" else "the epochs of its original training"
+            raise MissingReference(f"the {unit} unit needs {what} (a positive number of epochs); none is known here")
+        return float(value)
+
+
+def to_unit(epochs: Any, unit: str, reference: UnitReference) -> np.ndarray:
+    """Epochs expressed in ``unit`` for the family of ``reference``."""
+    return np.asarray(epochs, dtype=float) / reference.epochs_per_unit(unit)
+
+
+def from_unit(values: Any, unit: str, reference: UnitReference) -> np.ndarray:
+    """Values in ``unit`` back to epochs for the family of ``reference`` (``to_unit``'s inverse)."""
+    return np.asarray(values, dtype=float) * reference.epochs_per_unit(unit)
+
+
+def unit_reference(records: pd.DataFrame, train_epochs: float | None = None) -> UnitReference:
+    """One family's reference: the median epochs of its from-scratch runs (a censored run counts at its cap, so
+    a family whose from-scratch runs mostly hit the cap has a low reference), and its original training's epochs."""
+    scratch = records.loc[records["run_kind"] == "scratch", "epochs"].dropna() if "run_kind" in records else []
+    median = float(np.median(scratch)) if len(scratch) else None
+    return UnitReference(scratch_epochs=median if median else None, train_epochs=train_epochs)
 
 
 def _count(n: int) -> str:

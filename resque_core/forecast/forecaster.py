@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -218,6 +219,21 @@ class Forecaster:
         if measure not in self.models_:
             raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(self.models_)}")
         return self.models_[measure].predict(_as_index(index))
+
+    def predict_report(self, report: Any, costing=None, family: ModelFamily | None = None) -> Forecast:
+        """The forecast for a computed index (an ``IndexReport``): its value, labels mode, accuracy drop,
+        confidence and (a simulated shift with labels) its type's own curves. The Forecast page and
+        ``validate`` call this, so they forecast the same run the same way."""
+        shift_type = self.shift_type_for(report.shift) if report.labels == "given" else None
+        return self.predict(
+            report.value,
+            costing=costing,
+            shift_type=shift_type,
+            family=family,
+            labels=report.labels,
+            acc_drop=report.acc_drop,
+            mean_conf=report.mean_conf,
+        )
 
     def predict(
         self,

@@ -1,4 +1,4 @@
-"""Architectures a checkpoint can name: our small CNNs, or any torchvision classification model."""
+"""Architectures a checkpoint can name: ours (a small CNN, a small ResNet, an MLP), or any torchvision classifier."""
 
 from __future__ import annotations
 
@@ -39,7 +39,70 @@ class SmallCNN(nn.Module):
         return self.classifier(self.relu(self.fc1(x)))
 
 
-OUR_ARCHITECTURES = {"SmallCNN": SmallCNN}
+class _Block(nn.Module):
+    """A ResNet basic block: two 3x3 convolutions with batch norm, and a 1x1 shortcut when the shape changes."""
+
+    def __init__(self, c_in: int, c_out: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(c_in, c_out, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(c_out)
+        self.conv2 = nn.Conv2d(c_out, c_out, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(c_out)
+        self.relu = nn.ReLU()
+        changes = stride != 1 or c_in != c_out
+        self.shortcut = (
+            nn.Sequential(nn.Conv2d(c_in, c_out, 1, stride=stride, bias=False), nn.BatchNorm2d(c_out))
+            if changes
+            else nn.Identity()
+        )
+
+    def forward(self, x):
+        y = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(y)) + self.shortcut(x))
+
+
+class SmallResNet(nn.Module):
+    """A three-stage ResNet for 32x32 images (widths ``width``, 2x, 4x; one basic block each).
+
+    The penultimate representation is the pooled ``4 * width`` features, the input of ``classifier``.
+    """
+
+    def __init__(self, num_classes: int = 10, in_channels: int = 3, width: int = 16):
+        super().__init__()
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, width, 3, padding=1, bias=False), nn.BatchNorm2d(width))
+        self.relu = nn.ReLU()
+        self.layer1 = _Block(width, width)
+        self.layer2 = _Block(width, 2 * width, stride=2)
+        self.layer3 = _Block(2 * width, 4 * width, stride=2)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.classifier = nn.Linear(4 * width, num_classes)
+
+    def forward(self, x):
+        x = self.layer3(self.layer2(self.layer1(self.relu(self.stem(x)))))
+        return self.classifier(self.flatten(self.pool(x)))
+
+
+class MLP(nn.Module):
+    """A two-hidden-layer perceptron on the flattened image (``in_features`` = channels x height x width).
+
+    The penultimate representation is the second hidden layer's ``relu`` output, the input of ``classifier``.
+    """
+
+    def __init__(self, num_classes: int = 10, in_features: int = 64, hidden: int = 128):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.fc1 = nn.Linear(in_features, hidden)
+        self.relu1 = nn.ReLU()
+        self.fc2 = nn.Linear(hidden, hidden // 2)
+        self.relu = nn.ReLU()
+        self.classifier = nn.Linear(hidden // 2, num_classes)
+
+    def forward(self, x):
+        return self.classifier(self.relu(self.fc2(self.relu1(self.fc1(self.flatten(x))))))
+
+
+OUR_ARCHITECTURES = {"SmallCNN": SmallCNN, "SmallResNet": SmallResNet, "MLP": MLP}
 
 
 def torchvision_classifiers() -> list[str]:

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from resque_core.data import SEVERITIES, SHIFT_TYPES, Shifted, ShiftSpec, apply_shift
-from resque_core.data.shifts import pixelate_sides
+from resque_core.data.generated import ShapesDataset
+from resque_core.data.shifts import occlusion_side, pixelate_sides
 from resque_core.errors import ShiftError
 
 SAMPLE = range(0, 1797, 15)  # 120 digits: enough for a stable mean, fast
@@ -18,7 +19,7 @@ def _stack(ds, indices=SAMPLE) -> torch.Tensor:
 
 
 def test_table_has_five_levels_for_every_type():
-    assert set(SEVERITIES) == set(SHIFT_TYPES) and len(SHIFT_TYPES) == 8
+    assert set(SEVERITIES) == set(SHIFT_TYPES) and len(SHIFT_TYPES) == 14
     assert all(len(v) == 5 for v in SEVERITIES.values())
 
 
@@ -140,3 +141,82 @@ def test_any_image_size_stays_in_range_and_shape(kind, level, channels, height, 
     out = apply_shift(image, ShiftSpec(kind, level), g)
     assert out.shape == image.shape and out.dtype == torch.float32
     assert bool(torch.isfinite(out).all()) and float(out.min()) >= 0.0 and float(out.max()) <= 1.0
+
+
+NEW_TYPES = ("brightness", "motion_blur", "rotation", "occlusion", "colour_cast", "new_camera")
+
+
+@pytest.fixture(scope="module")
+def shapes() -> ShapesDataset:
+    return ShapesDataset(n_per_class=12, seed=3)
+
+
+@pytest.mark.parametrize("kind", NEW_TYPES)
+def test_severity_rises_with_level_on_rgb_shapes(shapes, kind):
+    indices = range(len(shapes))
+    clean = _stack(shapes, indices)
+    changes = [
+        float((_stack(Shifted(shapes, ShiftSpec(kind, lv), seed=0), indices) - clean).abs().mean())
+        for lv in range(1, 6)
+    ]
+    assert changes[0] > 0.005
+    assert all(a < b for a, b in zip(changes, changes[1:], strict=False)), changes
+
+
+def test_brightness_adds_its_level_below_the_clamp():
+    grey = torch.full((3, 4, 4), 0.3)
+    out = apply_shift(grey, ShiftSpec("brightness", 2), torch.Generator().manual_seed(0))
+    assert torch.allclose(out, torch.full_like(grey, 0.5))
+
+
+def test_rotation_by_its_angle_moves_a_corner_dot_and_keeps_the_centre():
+    image = torch.zeros(1, 21, 21)
+    image[0, 10, 10] = 1.0
+    image[0, 10, 18] = 1.0  # 8 px right of the centre
+    out = apply_shift(image, ShiftSpec("rotation", 5), torch.Generator().manual_seed(0))  # 50 degrees
+    assert float(out[0, 10, 10]) > 0.5  # the centre stays
+    assert float(out[0, 10, 18]) < 0.1  # the dot moved off its place...
+    rows = [10 + round(8 * np.sin(np.radians(a))) for a in (50, -50)]
+    assert max(float(out[0, r, 10 + round(8 * np.cos(np.radians(50)))]) for r in rows) > 0.2  # ...by 50 degrees
+
+
+def test_motion_blur_keeps_a_flat_image_and_spreads_a_dot_along_a_line():
+    flat = torch.full((3, 16, 16), 0.4)
+    assert torch.allclose(apply_shift(flat, ShiftSpec("motion_blur", 5), torch.Generator().manual_seed(1)), flat)
+    dot = torch.zeros(1, 33, 33)
+    dot[0, 16, 16] = 1.0
+    out = apply_shift(dot, ShiftSpec("motion_blur", 5), torch.Generator().manual_seed(1))
+    assert float(out.sum()) == pytest.approx(1.0, abs=0.02)  # the streak keeps the dot's mass
+    assert int((out > 0.01).sum()) >= 6 and float(out.max()) < 0.5
+
+
+def test_occlusion_covers_a_square_of_one_grey_growing_by_level():
+    assert occlusion_side(8) == (2, 3, 4, 5, 6) and occlusion_side(32) == (6, 10, 13, 16, 19)
+    image = torch.rand(3, 32, 32, generator=torch.Generator().manual_seed(0))
+    for level in range(1, 6):
+        out = apply_shift(image, ShiftSpec("occlusion", level), torch.Generator().manual_seed(5))
+        changed = (out != image).any(dim=0)
+        side = occlusion_side(32)[level - 1]
+        assert int(changed.sum()) == side * side
+        assert out[:, changed].unique().numel() == 1  # one grey for every channel
+
+
+def test_colour_cast_tints_rgb_and_darkens_grey_by_the_filters_luma():
+    white = torch.ones(3, 4, 4)
+    out = apply_shift(white, ShiftSpec("colour_cast", 5), torch.Generator().manual_seed(0))
+    per_channel = out.mean(dim=(1, 2))
+    assert float(per_channel.max() - per_channel.min()) > 0.5  # a strong tint
+    grey = torch.ones(1, 4, 4)
+    dark = apply_shift(grey, ShiftSpec("colour_cast", 5), torch.Generator().manual_seed(0))
+    luma = float((per_channel * torch.tensor([0.299, 0.587, 0.114])).sum())
+    assert torch.allclose(dark, torch.full_like(grey, luma), atol=1e-6)  # what a grey sensor sees
+
+
+def test_new_camera_is_the_same_for_every_seed_and_mixes_channels():
+    image = torch.zeros(3, 16, 16)
+    image[0] = 0.8  # pure red
+    a = apply_shift(image, ShiftSpec("new_camera", 4), torch.Generator().manual_seed(0))
+    b = apply_shift(image, ShiftSpec("new_camera", 4), torch.Generator().manual_seed(99))
+    assert torch.equal(a, b)
+    assert float(a[0].mean()) == pytest.approx((1 - 0.12) * 0.8 ** (1 + 0.6), rel=1e-3)  # gamma, then the matrix
+    assert float(a[1].mean()) == pytest.approx(0.06 * 0.8 ** (1 + 0.6), rel=1e-3)  # red leaks into green
