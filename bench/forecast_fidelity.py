@@ -208,9 +208,9 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     r.update(n_families=len(set(families)), n_cases=len(set(cases)))
     r.update(n_censored=int(runs["censored"].sum()), notes=notes)
     r["predictors"] = {name: {"role": ROLES.get(name, "product"), **score(h, cases)} for name, h in held.items()}
-    r.update(r["predictors"][PRODUCT])
-    for name in columns:
-        r.update({f"{key}_{name}": value for key, value in r["predictors"][name].items() if key != "role"})
+    for name, figures in r["predictors"].items():
+        suffix = "" if name == PRODUCT else f"_{name}"
+        r.update({f"{key}{suffix}": value for key, value in figures.items() if key != "role"})
     r.update(confidence(held, cases, groups.astype(str), families.astype(str), runs, args, rng))
     ceiling = noise_ceiling(runs["epochs"].to_numpy(dtype=float), cases)
     r.update(seed_icc_epochs=ceiling.icc, seed_icc_log_epochs=ceiling.icc_log, seed_noise_share=1 - ceiling.icc)

@@ -74,7 +74,7 @@ def test_the_exact_signal_wins_and_the_index_loses_against_it(tmp_path):
     assert data["targets"]["not_worse_than_acc_drop"] is False and data["targets"]["n_types_ge_12"] is False
     assert data["seed_icc_epochs"] == pytest.approx(1.0) and data["ceiling_spearman_runs"] == pytest.approx(1.0)
     assert data["lofo_mae_epochs"] is None and "one model family" in data["lofo_reason"]
-    assert set(data["predictors"]) == {"product", "index", "acc_drop", "constant", "level"}
+    assert set(data["predictors"]) == {"product", "index", "acc_drop", "constant", "level"} and "role" not in data
     assert data["predictors"]["level"]["role"] == "oracle" and "base_acc" in data["notes"][0]
     assert "acc_gap" not in done.stdout.split("\n{")[0]  # the leaking gap is never a predictor
 
@@ -115,3 +115,13 @@ def test_bad_input_is_one_line_and_exit_2(bench, capsys, args, message):
     captured = capsys.readouterr()
     lines = captured.err.strip().splitlines()
     assert captured.out == "" and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_the_accuracy_drop_comes_from_the_clean_accuracy_when_the_records_carry_it(bench):
+    runs = known_records().assign(base_acc=0.95, mean_conf=0.7)
+    runs, columns, notes = bench.predictor_columns(runs)
+    assert columns["acc_drop"] == "acc_drop" and columns["mean_conf"] == "mean_conf" and notes == []
+    assert runs["acc_drop"].to_numpy() == pytest.approx(0.95 - runs["start_acc"].to_numpy())
+    given = known_records().assign(acc_drop=0.5)
+    assert bench.predictor_columns(given)[0]["acc_drop"].eq(0.5).all()
+    assert "acc_gap" not in columns.values() and bench.ROLES["level"] == "oracle"
