@@ -40,8 +40,10 @@ def per_type(runs: pd.DataFrame, held: dict[str, HeldOut], columns: dict[str, st
 def known_type(runs: pd.DataFrame, columns: dict[str, str], level: float) -> dict | None:
     """A new level of a known shift type: each (type, level) left out with its seeds.
 
-    Each signal's curve is fitted on the type's other levels; ``index_pooled`` on every other run
-    (other types included). The level is an oracle here too.
+    Each signal's curve is fitted on the type's other levels. The level is an oracle here too. (A
+    curve pooled over every other run is not refitted here: one fit per shift is most of the
+    benchmark's time on a large library; on the 120-run default it gave 3.98 epochs, the index's
+    own-type curve 3.20.)
     """
     runs = runs[runs["shift_level"].notna()].reset_index(drop=True)
     if runs.empty or runs.groupby("shift_type")["shift_level"].nunique().min() < 4:
@@ -56,10 +58,6 @@ def known_type(runs: pd.DataFrame, columns: dict[str, str], level: float) -> dic
             parts.append(leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme))
         held = _concat(parts)
         result[f"mae_epochs_{name}_own_type"], result[f"coverage_80_{name}_own_type"] = held.mae, held.coverage
-    order = np.argsort(runs.groupby("shift_type", sort=True).ngroup().to_numpy(), kind="stable")
-    x, y, censored = (runs[c].to_numpy(dtype=float)[order] for c in ("index_value", "epochs", "censored"))
-    pooled = leave_group_out(x, y, censored, runs["shift"].to_numpy(dtype=object)[order], fit, "leave-one-shift-out")
-    result["mae_epochs_index_pooled"], result["coverage_80_index_pooled"] = pooled.mae, pooled.coverage
     return result
 
 

@@ -11,6 +11,7 @@ import pathlib
 import subprocess
 import sys
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -125,3 +126,15 @@ def test_the_accuracy_drop_comes_from_the_clean_accuracy_when_the_records_carry_
     given = known_records().assign(acc_drop=0.5)
     assert bench.predictor_columns(given)[0]["acc_drop"].eq(0.5).all()
     assert "acc_gap" not in columns.values() and bench.ROLES["level"] == "oracle"
+
+
+def test_a_fold_forecasts_epochs_exactly_as_the_forecaster_does(bench):
+    from resque_core.forecast.forecaster import Forecaster
+    from tests.records_fixtures import synthetic_records
+
+    records = synthetic_records(n=40, seed=3)
+    train, test = records[records["shift_type"] != "contrast"], records[records["shift_type"] == "contrast"]
+    point, low, high = bench.product_forecast(train, test, "dist", 0.8)
+    expected = Forecaster().fit(train, "dist").predict_measure("epochs", test["index_value"].to_numpy())
+    assert np.allclose(point, expected[0]) and np.allclose(low, expected[1]) and np.allclose(high, expected[2])
+    assert np.ptp(point) > 0  # a real curve, not a constant
