@@ -145,12 +145,12 @@ def score(held: HeldOut, cases: np.ndarray) -> dict:
     }
 
 
-def case_replicates(runs: pd.DataFrame, cases, types, families, reps: int, rng) -> tuple[list, np.ndarray]:
-    """Cluster-bootstrap replicates of the cases (resampling whole types and families) and their order."""
+def case_replicates(cases: np.ndarray, types: np.ndarray, families: np.ndarray, reps: int, rng) -> list:
+    """Cluster-bootstrap replicates of the cases, in ``case_means`` order, resampling whole types and families."""
     table = pd.DataFrame({"case": cases.astype(str), "type": types, "family": families}).drop_duplicates("case")
     table = table.sort_values("case")
     factors = (table["type"].to_numpy(dtype=str), table["family"].to_numpy(dtype=str))
-    return [cluster_resample(factors, rng) for _ in range(reps)], table["case"].to_numpy()
+    return [cluster_resample(factors, rng) for _ in range(reps)]
 
 
 def confidence(held: dict[str, HeldOut], cases, types, families, runs, args, rng) -> dict:
@@ -163,7 +163,7 @@ def confidence(held: dict[str, HeldOut], cases, types, families, runs, args, rng
         "coverage_80_ci": bootstrap_ci(lambda r: product.take(r).coverage, replicates),
         "coverage_80_ci_runs": bootstrap_ci(lambda r: product.take(r).coverage, by_run),
     }
-    case_reps, _ = case_replicates(runs, cases, types, families, args.bootstrap, rng)
+    case_reps = case_replicates(cases, types, families, args.bootstrap, rng)
     point, observed = case_means(product.point, cases), case_means(product.observed, cases)
     out["spearman_case_means_ci"] = bootstrap_ci(lambda r: spearman(point[r], observed[r]), case_reps)
     for name, other in held.items():
