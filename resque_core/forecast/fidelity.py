@@ -1,4 +1,5 @@
-"""Held-out checks of a forecast: leave one shift type (or one run) out, predict it, score it.
+"""Held-out checks of a forecast: leave one shift type (or one run) out, predict it, score it; resample
+whole clusters for its confidence intervals; compare two forecasts run by run; measure the seed noise.
 
 Censored runs (the epoch cap was hit) only give a lower bound on the cost. They never
 train a curve; when held out, they count as covered when the interval's high end reaches
@@ -248,25 +249,26 @@ class NoiseCeiling:
 def noise_ceiling(y: np.ndarray, cases: np.ndarray) -> NoiseCeiling:
     """Predict each run by the mean of the other seeds of its case; score it; measure the seed ICC."""
     y, cases = np.asarray(y, dtype=float), np.asarray(cases, dtype=str)
-    frame = pd.DataFrame({"y": y, "case": cases})
-    size = frame.groupby("case")["y"].transform("size").to_numpy()
-    total = frame.groupby("case")["y"].transform("sum").to_numpy()
+    by_case = pd.Series(y).groupby(cases)
+    size, total = by_case.transform("size").to_numpy(), by_case.transform("sum").to_numpy()
+    icc, icc_log, nan = seed_icc(y, cases), seed_icc(np.log1p(y), cases), float("nan")
     keep = size >= 2
-    others = (total[keep] - y[keep]) / (size[keep] - 1)
-    mean = total / size
-    icc = seed_icc(y, cases)
-    seeds = float(np.mean(frame[keep].groupby("case")["y"].size())) if keep.any() else float("nan")
-    reliability = seeds * icc / (1 + (seeds - 1) * icc) if icc > 0 else float("nan")
+    if not keep.any():
+        return NoiseCeiling(icc, icc_log, nan, nan, nan, nan, nan, 0)
+    y, size, total = y[keep], size[keep], total[keep]
+    others = (total - y) / (size - 1)
+    # |y - case mean| underestimates the seed noise by sqrt((k - 1) / k) for a mean over k seeds
+    true_mean_errors = np.abs(y - total / size) * np.sqrt(size / (size - 1))
+    seeds = float(np.mean(pd.Series(size).groupby(cases[keep]).first()))
+    reliability = seeds * icc / (1 + (seeds - 1) * icc) if icc > 0 else nan
     return NoiseCeiling(
         icc=icc,
-        icc_log=seed_icc(np.log1p(y), cases),
-        spearman_runs=spearman(others, y[keep]) if keep.any() else float("nan"),
-        mae_epochs=float(np.mean(np.abs(others - y[keep]))) if keep.any() else float("nan"),
-        spearman_case_means=float(np.sqrt(reliability)) if reliability == reliability else float("nan"),
-        corr_runs_true_mean=float(np.sqrt(icc)) if icc > 0 else float("nan"),
-        mae_epochs_true_mean=float(np.mean(np.abs(y[keep] - mean[keep]) * np.sqrt(size[keep] / (size[keep] - 1))))
-        if keep.any()
-        else float("nan"),
+        icc_log=icc_log,
+        spearman_runs=spearman(others, y),
+        mae_epochs=float(np.mean(np.abs(others - y))),
+        spearman_case_means=float(np.sqrt(reliability)),
+        corr_runs_true_mean=float(np.sqrt(icc)) if icc > 0 else nan,
+        mae_epochs_true_mean=float(np.mean(true_mean_errors)),
         n_runs=int(keep.sum()),
     )
 
