@@ -194,22 +194,6 @@ def test_more_bad_input_in_process(args, message, records_csv, capsys):
     assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], captured.err
 
 
-def test_fidelity_bench_ends_with_the_documented_json(records_csv, capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("forecast_fidelity", ROOT / "bench" / "forecast_fidelity.py")
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    assert bench.main(["--records", str(records_csv), "--bootstrap", "50", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    keys = ("n_runs", "spearman_epochs", "spearman_kwh", "coverage_80", "mae_epochs", "mae_kwh",
-            "mae_epochs_level_baseline", "mae_epochs_accgap_baseline")  # fmt: skip
-    assert all(isinstance(data[k], (int, float)) for k in keys)
-    assert data["n_runs"] == 30 and data["spearman_epochs"] > 0.8
-    assert data["mae_epochs"] < data["mae_epochs_level_baseline"]
-    assert data["scratch_vs_retrain"] is not None
-
-
 def test_default_calibration_forecasts_with_its_provenance(capsys):
     from resque_core.errors import RecordsError
     from resque_core.forecast.records import default_records

@@ -1,0 +1,140 @@
+"""bench/forecast_fidelity.py on small synthetic records whose answer is known: the accuracy drop is an
+exact signal, the index's scale differs by shift type, and the seeds of a case agree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import json
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+BENCH = ROOT / "bench" / "forecast_fidelity.py"
+ISSUE_KEYS = ("n_runs", "n_types", "n_families", "mae_epochs", "mae_epochs_acc_drop", "mae_epochs_index",
+              "paired_diff_vs_acc_drop_ci", "spearman_case_means", "ceiling_spearman_runs", "coverage_80",
+              "coverage_80_ci", "lofo_mae_epochs", "lofo_coverage_80")  # fmt: skip
+# the calibration_default.csv behind the figures in bench/RESULTS.md
+PUBLISHED_SHA1 = "ac2f523e5877f34794c835fe46da289109ef20c9"
+INDEX_SCALE = {"blur": 0.5, "noise": 1.0, "contrast": 2.0, "pixelate": 4.0}
+
+
+def known_records(families: tuple[str, ...] = ("SmallCNN",)) -> pd.DataFrame:
+    """4 shift types x 4 levels x 2 seeds per family; epochs = 20 x accuracy drop exactly, same for both seeds."""
+    rows = []
+    for arch in families:
+        for shift_type, scale in INDEX_SCALE.items():
+            for level in range(1, 5):
+                drop = 0.05 * level
+                for seed in range(2):
+                    rows.append({
+                        "run_id": f"{arch}-{shift_type}:{level}-s{seed}", "run_kind": "retrain", "index_kind": "dist",
+                        "index_value": drop * scale, "shift": f"{shift_type}:{level}", "shift_type": shift_type,
+                        "shift_level": level, "seed": seed, "arch": arch, "input_size": "16x16x1",
+                        "model": f"{arch} digits", "start_acc": 0.9 - drop, "target_acc": 0.9,
+                        "acc_gap": 20 * drop,  # leaks the outcome exactly: must never be used
+                        "epochs": 20 * drop, "censored": 0, "noise_floor": 0.002,
+                    })  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def bench():
+    spec = importlib.util.spec_from_file_location("forecast_fidelity", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_json(bench, capsys, path: pathlib.Path) -> dict:
+    assert bench.main(["--records", str(path), "--bootstrap", "40", "--json"]) == 0
+    return json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+
+
+def test_the_exact_signal_wins_and_the_index_loses_against_it(tmp_path):
+    path = tmp_path / "records.csv"
+    known_records().to_csv(path, index=False)
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--records", str(path), "--bootstrap", "40", "--json"],
+        capture_output=True, text=True, timeout=300, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout.strip().splitlines()[-1])  # the last line is one JSON object
+    assert all(key in data for key in ISSUE_KEYS)
+    assert (data["n_runs"], data["n_types"], data["n_groups"], data["n_families"], data["n_cases"]) == (32, 4, 4, 1, 16)
+    assert data["mae_epochs_acc_drop"] == pytest.approx(0.0, abs=1e-9)
+    assert data["mae_epochs_index"] > 0.3 and data["mae_epochs"] == pytest.approx(data["mae_epochs_index"])
+    low, high = data["paired_diff_vs_acc_drop_ci"]
+    assert 0 < low <= data["paired_diff_vs_acc_drop"] <= high
+    assert data["targets"]["not_worse_than_acc_drop"] is False and data["targets"]["n_types_ge_12"] is False
+    assert data["seed_icc_epochs"] == pytest.approx(1.0) and data["ceiling_spearman_runs"] == pytest.approx(1.0)
+    assert data["lofo_mae_epochs"] is None and "one model family" in data["lofo_reason"]
+    assert set(data["predictors"]) == {"product", "index", "acc_drop", "constant", "level"} and "role" not in data
+    assert data["predictors"]["level"]["role"] == "oracle" and "base_acc" in data["notes"][0]
+    assert "acc_gap" not in done.stdout.split("\n{")[0]  # the leaking gap is never a predictor
+
+
+def test_several_families_are_left_out_one_at_a_time(bench, tmp_path, capsys):
+    path = tmp_path / "families.csv"
+    known_records(("SmallCNN", "MLP", "ResNet")).to_csv(path, index=False)
+    data = run_json(bench, capsys, path)
+    assert data["n_families"] == 3 and data["targets"]["n_families_ge_3"] is True
+    assert data["lofo_reason"] is None and data["lofo_mae_epochs_acc_drop"] == pytest.approx(0.0, abs=1e-9)
+    assert data["lofo_mae_epochs"] >= 0 and 0 <= data["lofo_coverage_80"] <= 1
+    assert data["targets"]["lofo_coverage_80_in_0_70_0_90"] == (0.70 <= data["lofo_coverage_80"] <= 0.90)
+    assert data["n_cases"] == 48  # a case is (family, shift, level)
+
+
+@pytest.mark.slow  # about 50 s on a loaded 2-core machine
+def test_the_shipped_records_reproduce_the_published_figures(bench, capsys):
+    shipped = ROOT / "resque_core" / "assets" / "calibration_default.csv"
+    if hashlib.sha1(shipped.read_bytes()).hexdigest() != PUBLISHED_SHA1:
+        pytest.skip("the shipped calibration changed: rerun the bench, update bench/RESULTS.md and PUBLISHED_SHA1")
+    data = run_json(bench, capsys, shipped)
+    assert data["n_runs"] == 120 and data["n_types"] == 8
+    assert data["mae_epochs_acc_drop"] == pytest.approx(3.48, abs=0.01)
+    assert data["mae_epochs_index"] == pytest.approx(4.21, abs=0.01)
+    assert data["spearman_runs_index"] == pytest.approx(0.706, abs=0.001)
+    assert data["seed_icc_epochs"] == pytest.approx(0.83, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--records", "no-such-file.csv"], "cannot read records file"),
+        (["--bootstrap", "5"], "--bootstrap must be at least 20"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(bench, capsys, args, message):
+    assert bench.main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert captured.out == "" and len(lines) == 1 and lines[0].startswith("error:") and message in lines[0]
+
+
+def test_the_accuracy_drop_comes_from_the_clean_accuracy_when_the_records_carry_it(bench):
+    runs = known_records().assign(base_acc=0.95, mean_conf=0.7)
+    runs, columns, notes = bench.predictor_columns(runs)
+    assert columns["acc_drop"] == "acc_drop" and columns["mean_conf"] == "mean_conf" and notes == []
+    assert runs["acc_drop"].to_numpy() == pytest.approx(0.95 - runs["start_acc"].to_numpy())
+    given = known_records().assign(acc_drop=0.5)
+    assert bench.predictor_columns(given)[0]["acc_drop"].eq(0.5).all()
+    assert "acc_gap" not in columns.values() and bench.ROLES["level"] == "oracle"
+
+
+def test_a_fold_forecasts_epochs_exactly_as_the_forecaster_does(bench):
+    from resque_core.forecast.forecaster import Forecaster
+    from tests.records_fixtures import synthetic_records
+
+    records = synthetic_records(n=40, seed=3)
+    train, test = records[records["shift_type"] != "contrast"], records[records["shift_type"] == "contrast"]
+    point, low, high = bench.product_forecast(train, test, "dist", 0.8)
+    expected = Forecaster().fit(train, "dist").predict_measure("epochs", test["index_value"].to_numpy())
+    assert np.allclose(point, expected[0]) and np.allclose(low, expected[1]) and np.allclose(high, expected[2])
+    assert np.ptp(point) > 0  # a real curve, not a constant
