@@ -75,12 +75,15 @@ class FoldForecaster(Forecaster):
 def product_forecast(train: pd.DataFrame, test: pd.DataFrame, kind: str, level: float) -> tuple[np.ndarray, ...]:
     """The product's forecast of ``test``'s epochs (point, low, high), fitted on ``train`` alone.
 
-    The one place the benchmark reads the product: ``Forecaster`` with its defaults. The other
+    The one place the benchmark reads the product: ``Forecaster`` with its defaults, given what a user
+    with labelled new data has (the index, and the accuracy drop and confidence where the records carry
+    them; it picks its signals by held-out error on ``train`` alone). The other
     measures are emptied first: each is fitted on its own, so the epochs forecast does not change.
     """
     train = train.assign(**{m: np.nan for m in MEASURES if m != "epochs"})
     fitted = FoldForecaster(level=level).fit(train, kind, source="benchmark fold")
-    forecasts = fitted.predict(test["index_value"].to_numpy(dtype=float))
+    given = {c: test[c].to_numpy(dtype=float) for c in ("acc_drop", "mean_conf") if c in test and test[c].notna().all()}
+    forecasts = fitted.predict(test["index_value"].to_numpy(dtype=float), **given)  # what a user with labels gives
     return tuple(np.array([getattr(f.measures["epochs"], k) for f in forecasts]) for k in ("point", "low", "high"))
 
 
