@@ -4,7 +4,8 @@ The schema is a contract between the calibration script (which writes records) a
 forecaster (which reads them). A team's own history may carry only the required columns
 plus any of the measures; every other column is then left empty. The model family columns
 (``arch``, ``n_params``, ``input_size``, ``n_train``: see ``forecast.family``) came later, so
-files without them still load.
+files without them still load. ``sweep_id`` names the calibration sweep that made a run (empty for
+imported history and Validate runs): ``calibrate --resume SWEEP_ID`` runs what that sweep lacks.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "shift_level", "seed", "model", "dataset", "arch", "n_params", "input_size", "n_train", "hardware",
     "target_rule", "target_acc", "start_acc", "acc_gap", "epochs", "censored", "max_epochs", "grad_norm",
     "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch", "energy_source", "country_iso",
-    "intensity_g_per_kwh", "versions",
+    "intensity_g_per_kwh", "versions", "sweep_id",
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = ("index_kind", "index_value", "epochs", "censored", "run_kind")
 NUMERIC_COLUMNS: frozenset[str] = frozenset(
