@@ -164,8 +164,9 @@ class SweepWorker:
         self.builders, self.labels, self.cfg = payload
         self.node = ray.util.get_node_ip_address()
 
-    def pid(self) -> int:
-        return os.getpid()
+    def where(self) -> str:
+        """e.g. "10.0.0.7 pid 4242": the node and process this worker runs in."""
+        return f"{self.node} pid {os.getpid()}"
 
     def run(self, group: int, item: Any, seed: int, labels: int, scratch: dict, prime_seed: int | None) -> dict:
         """Job ``(item, seed)`` of builder ``group`` given the shifts' known from-scratch accuracies."""
@@ -204,14 +205,18 @@ class _Drive:
         self.payload = ray.put((builders, labels, cfg))
         options = {"num_cpus": settings.cpus, "num_gpus": settings.gpus, "max_restarts": 0}
         self.actor_class = ray.remote(**options)(SweepWorker)
-        self.idle = [self.new_worker() for _ in range(settings.pool_size(ray, len(jobs)))]
+        self.places: dict[Any, str] = {}  # worker -> its node and pid
+        self.idle = self.new_workers(settings.pool_size(ray, len(jobs)))
         self.busy: dict[Any, tuple[Any, int]] = {}  # object ref -> (worker, job number)
         self.deaths: Counter[int] = Counter()
         self.finished = self.failed = 0
         self.t0 = time.monotonic()
 
-    def new_worker(self):
-        return self.actor_class.remote(self.payload, max(1, int(self.settings.cpus)))
+    def new_workers(self, count: int) -> list:
+        """``count`` started workers (each has loaded the sweep's data), and where each runs."""
+        workers = [self.actor_class.remote(self.payload, max(1, int(self.settings.cpus))) for _ in range(count)]
+        self.places.update(zip(workers, self.ray.get([w.where.remote() for w in workers]), strict=True))
+        return workers
 
     def outcomes(self, halt, clock: SweepClock) -> Iterator[Outcome]:
         pending = list(range(len(self.jobs)))
@@ -239,7 +244,10 @@ class _Drive:
             group = self.group[id(job.builder)]
             args = (group, job.shift, job.seed, self.label[id(job.labels)], self.scratch[group], job.prime_seed)
             self.busy[worker.run.remote(*args)] = (worker, number)
-            clock.say("case", f"{record_shift(job.shift)} seed {job.seed} [{self.status(len(pending))}]")
+            where = self.places[worker]
+            clock.say(
+                "case", f"{record_shift(job.shift)} seed {job.seed} started on {where} [{self.status(len(pending))}]"
+            )
 
     def _next(self, pending: list[int]) -> int | None:
         """The first pending job whose shift's from-scratch reference is known or not being made by another."""
@@ -262,7 +270,8 @@ class _Drive:
             got = self.ray.get(ref)
         except self.ray.exceptions.RayActorError as exc:
             self.deaths[number] += 1
-            self.idle.append(self.new_worker())
+            self.places.pop(worker, None)
+            self.idle += self.new_workers(1)
             if self.deaths[number] <= self.settings.retries:
                 pending.insert(0, number)
                 return None
