@@ -66,7 +66,7 @@ class LocalExecutor:
 
     def __init__(self, stored: Iterable[Mapping] = ()) -> None:
         self.stored = list(stored)
-        self.nodes: Counter[str] = Counter()
+        self.nodes: dict[str, dict] = {}
 
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
         todo = []
@@ -84,7 +84,8 @@ class RayExecutor:
     ``address``: "auto" or "ray://HOST:PORT" joins a running cluster; None starts a local Ray sized to
     this machine (or uses the one this process already started). ``workers``: actors in the pool
     (default: as many as the cluster's CPUs and GPUs allow at ``cpus_per_run``/``gpus_per_run`` each).
-    ``nodes`` counts, after a run, the runs each node made.
+    ``nodes``: after a run, each node's runs, the kWh its workers metered (None: not measured) and the
+    seconds they spent running jobs (``busy_s``; the rest of the wall time is Ray's and waiting).
     """
 
     def __init__(
@@ -100,7 +101,7 @@ class RayExecutor:
             raise RetrainError("--cpus-per-run must be > 0, --gpus-per-run >= 0 and the workers >= 1")
         self.stored, self.address, self.retries = list(stored), address, retries
         self.cpus, self.gpus, self.workers = cpus_per_run, gpus_per_run, workers
-        self.nodes: Counter[str] = Counter()
+        self.nodes: dict[str, dict] = {}
 
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
         todo = []
@@ -129,7 +130,8 @@ class RayExecutor:
             if self.address:
                 ray.init(address=self.address, runtime_env=env, log_to_driver=False, logging_level="WARNING")
             else:
-                ray.init(runtime_env=env, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+                kw = {"include_dashboard": False, "log_to_driver": False, "logging_level": "WARNING"}
+                ray.init(address="local", runtime_env=env, **kw)  # "local": never a stale `ray start` cluster
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
             raise RetrainError(
@@ -170,7 +172,7 @@ class SweepWorker:
 
     def run(self, group: int, item: Any, seed: int, labels: int, scratch: dict, prime_seed: int | None) -> dict:
         """Job ``(item, seed)`` of builder ``group`` given the shifts' known from-scratch accuracies."""
-        builder = self.builders[group]
+        started, builder = time.monotonic(), self.builders[group]
         builder.scratch.clear()
         builder.scratch.update(scratch)
         tag = replace(self.labels[labels], hardware=hardware_label())
@@ -186,8 +188,8 @@ class SweepWorker:
             rows, _ = run_job(job, self.cfg, lambda: False, on_epoch)
         except RetrainError as exc:
             return {**answer, "error": f"skipped: {exc}"}
-        energy = sum(metered) if metered else None
-        return {**answer, "rows": rows, "scratch": dict(builder.scratch), "energy": energy}
+        energy, busy_s = sum(metered) if metered else None, time.monotonic() - started
+        return {**answer, "rows": rows, "scratch": dict(builder.scratch), "energy": energy, "busy_s": busy_s}
 
 
 class _Drive:
@@ -285,7 +287,11 @@ class _Drive:
         self.idle.append(worker)
         self.finished += 1
         self.scratch[self.group[id(job.builder)]].update(got["scratch"])
-        self.settings.nodes[got["node"]] += len(got["rows"])
+        tally = self.settings.nodes.setdefault(got["node"], {"runs": 0, "kwh": None, "busy_s": 0.0})
+        tally["runs"] += len(got["rows"])
+        tally["busy_s"] += got.get("busy_s", 0.0)
+        if got.get("energy") is not None:
+            tally["kwh"] = (tally["kwh"] or 0.0) + got["energy"]
         status = self.status(len(pending))
         return Outcome(job, got["rows"], got["error"], energy_kwh=got.get("energy"), node=got["node"], status=status)
 
