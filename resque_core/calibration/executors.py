@@ -85,7 +85,8 @@ class RayExecutor:
     this machine (or uses the one this process already started). ``workers``: actors in the pool
     (default: as many as the cluster's CPUs and GPUs allow at ``cpus_per_run``/``gpus_per_run`` each).
     ``nodes``: after a run, each node's runs, the kWh its workers metered (None: not measured) and the
-    seconds they spent running jobs (``busy_s``; the rest of the wall time is Ray's and waiting).
+    seconds they spent running jobs (``busy_s``; the rest of the wall time is Ray's and waiting);
+    ``start_s``: seconds the pool took to start (each worker loading the sweep's models and data).
     """
 
     def __init__(
@@ -102,6 +103,7 @@ class RayExecutor:
         self.stored, self.address, self.retries = list(stored), address, retries
         self.cpus, self.gpus, self.workers = cpus_per_run, gpus_per_run, workers
         self.nodes: dict[str, dict] = {}
+        self.start_s = 0.0
 
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
         todo = []
@@ -208,7 +210,9 @@ class _Drive:
         options = {"num_cpus": settings.cpus, "num_gpus": settings.gpus, "max_restarts": 0}
         self.actor_class = ray.remote(**options)(SweepWorker)
         self.places: dict[Any, str] = {}  # worker -> its node and pid
+        t0 = time.monotonic()
         self.idle = self.new_workers(settings.pool_size(ray, len(jobs)))
+        settings.start_s = time.monotonic() - t0
         self.busy: dict[Any, tuple[Any, int]] = {}  # object ref -> (worker, job number)
         self.deaths: Counter[int] = Counter()
         self.finished = self.failed = 0
