@@ -71,7 +71,8 @@ def main() -> None:
     one = RayExecutor(workers=1)
     one_s, on_one = timed(cfg, one)
     busy_s = sum(node["busy_s"] for node in one.nodes.values())
-    two_s, on_two = timed(cfg, RayExecutor(workers=2))
+    two = RayExecutor(workers=2)
+    two_s, on_two = timed(cfg, two)
     ray.shutdown()
     runs = len(local)
     figures = {
@@ -90,6 +91,9 @@ def main() -> None:
         "ray_overhead_with_start_per_run_s": round((one_s - busy_s) / runs, 2),
         "ray_minus_local_per_run_s": round((one_s - local_s) / runs, 2),
         "speedup_2_vs_1": round(one_s / two_s, 2),
+        "ray_2_workers_busy_s": round(
+            sum(node["busy_s"] for node in two.nodes.values()), 2
+        ),  # > 1 worker's: contention
         "largest_record_difference": max(largest_difference(local, on_one), largest_difference(local, on_two)),
         "cpus": os.cpu_count(),
         "load_avg_1min": round(os.getloadavg()[0], 2),

@@ -187,7 +187,7 @@ class SweepWorker:
 
         answer = {"node": self.node, "scratch": dict(builder.scratch), "rows": [], "error": None}
         try:
-            rows, _ = run_job(job, self.cfg, lambda: False, on_epoch)
+            rows = run_job(job, self.cfg, lambda: False, on_epoch)
         except RetrainError as exc:
             return {**answer, "error": f"skipped: {exc}"}
         energy, busy_s = sum(metered) if metered else None, time.monotonic() - started
@@ -300,9 +300,9 @@ class _Drive:
         return Outcome(job, got["rows"], got["error"], energy_kwh=got.get("energy"), node=got["node"], status=status)
 
     def status(self, left: int) -> str:
-        """e.g. "4 done, 2 running, 0 failed, 6 left, about 3.1 min to go"."""
+        """Cases, e.g. "cases: 4 done, 2 running, 0 failed, 6 left, about 3.1 min to go"."""
         ended = self.finished + self.failed
-        text = f"{self.finished} done, {len(self.busy)} running, {self.failed} failed, {left} left"
+        text = f"cases: {self.finished} done, {len(self.busy)} running, {self.failed} failed, {left} left"
         if ended and left + len(self.busy):
             to_go_s = (time.monotonic() - self.t0) / ended * (left + len(self.busy))
             text += f", about {to_go_s / 60:.1f} min to go"

@@ -294,18 +294,18 @@ def run_serially(jobs: list[Job], cfg: SweepConfig, halt: Callable[[], bool], cl
             return
         clock.say("case", f"{record_shift(job.shift)} seed {job.seed}")
         try:
-            yield Outcome(job, run_job(job, cfg, halt, clock.epoch)[0])
+            yield Outcome(job, run_job(job, cfg, halt, clock.epoch))
         except RetrainError as exc:
             yield Outcome(job, [], f"skipped: {exc}")
 
 
-def run_job(job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None) -> tuple[list[dict], str]:
-    """One job's records (after recovering a resumed shift's from-scratch accuracy) and its case's shift name."""
+def run_job(job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None) -> list[dict]:
+    """One job's records (after recovering a resumed shift's from-scratch accuracy, see ``Job.prime_seed``)."""
     model, case = job.make_case()
     if job.prime_seed is not None and case.scratch_acc is None:
         ref_model, ref_case = job.builder.case(job.shift, job.prime_seed)
         _train_from_scratch(ref_model, ref_case, job.prime_seed, cfg, halt, replace(job.labels, meter=None))
-    return run_case(model, case, job.seed, cfg, job.labels, halt, on_epoch), case.shift
+    return run_case(model, case, job.seed, cfg, job.labels, halt, on_epoch)
 
 
 def record_shift(item: Hashable) -> str:

@@ -25,7 +25,8 @@ import torch
 
 from resque_core.calibration.campaigns import demo_sweep
 from resque_core.calibration.config import SweepConfig
-from resque_core.calibration.executors import RayExecutor, make_executor
+from resque_core.calibration.executors import RayExecutor, make_executor, resumed
+from resque_core.calibration.sweep import interleave, record_shift
 from resque_core.cli import main
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RecordStore
@@ -64,9 +65,11 @@ def test_local_and_ray_give_the_same_records_run_by_run(local_ray):
         for column in SAME:
             assert theirs[run][column] == pytest.approx(row[column], rel=1e-9, abs=1e-12, nan_ok=True), (run, column)
     started = [e.message for e in events if e.kind == "case"]
-    assert len(started) == 6 and all(re.search(r"started on \S+ pid \d+ \[\d+ done, \d+ running", m) for m in started)
+    assert len(started) == 6 and all(
+        re.search(r"started on \S+ pid \d+ \[cases: \d+ done, \d+ running", m) for m in started
+    )
     last = [e for e in events if e.kind == "run"][-1]
-    assert last.runs_done == 9 and last.message.endswith("[6 done, 0 running, 0 failed, 0 left]")
+    assert last.runs_done == 9 and last.message.endswith("[cases: 6 done, 0 running, 0 failed, 0 left]")
     # a later seed of a shift waits for its first (which makes the shift's from-scratch reference)
     order = [m.split(" started")[0] for m in started]
     assert order.index("gaussian_noise:3 seed 1") > order.index("gaussian_noise:3 seed 0")
@@ -91,6 +94,34 @@ def test_a_killed_worker_is_retried_and_one_that_keeps_dying_is_reported_failed(
     ]  # the retried run finished, the other was given up
     assert len(result.notes) == 1 and not result.interrupted and not result.stopped_by_budget
     assert re.fullmatch(r"gaussian_blur:4 seed 0 failed: its worker died 2 times \(.+\)", result.notes[0])
+
+
+def test_a_resumed_sweep_keeps_its_stored_cases_and_recovers_each_shift_reference_once():
+    class Builder:  # stands in for DistCases / TaskCases: only its identity matters here
+        def case(self, item, seed):
+            raise AssertionError("resuming plans; it builds no case")
+
+    split = ((0, 1, 2, 3, 4), (8, 9))
+    jobs = interleave((0, 1, 2), [(Builder(), ("gaussian_noise:3", "contrast:2"), None), (Builder(), (split,), None)])
+    stored = [
+        {"run_kind": "scratch", "shift": "gaussian_noise:3", "seed": 0.0},
+        {"run_kind": "retrain", "shift": "gaussian_noise:3", "seed": 0.0},
+        {"run_kind": "retrain", "shift": "gaussian_noise:3", "seed": 2.0},
+        {"run_kind": "scratch", "shift": "task:0-4->8,9", "seed": 0.0},
+        {"run_kind": "retrain", "shift": "task:0-4->8,9", "seed": 0.0},
+    ]
+    plan = [(record_shift(j.shift), j.seed, kept, j.prime_seed) for j, kept in resumed(jobs, stored)]
+    assert plan == [
+        ("gaussian_noise:3", 0, True, None),
+        ("contrast:2", 0, False, None),  # never started: it makes its own reference
+        ("task:0-4->8,9", 0, True, None),
+        ("gaussian_noise:3", 1, False, 0),  # the first left of its shift recovers the seed-0 reference
+        ("contrast:2", 1, False, None),
+        ("task:0-4->8,9", 1, False, 0),
+        ("gaussian_noise:3", 2, True, None),
+        ("contrast:2", 2, False, None),
+        ("task:0-4->8,9", 2, False, None),  # by then the reference is known
+    ]
 
 
 def test_bad_executor_settings_are_one_sentence(tmp_path, capsys):
