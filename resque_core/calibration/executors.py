@@ -30,6 +30,7 @@ __all__ = ["EXECUTORS", "LocalExecutor", "RayExecutor", "SweepWorker", "make_exe
 EXECUTORS = ("local", "ray")
 RETRIES = 2  # a job's worker may die this many times before the job is reported failed
 POLL_S = 0.2  # how often the driver looks at the stop request while runs are in flight
+START_S = 600  # how long a worker may take to start (be scheduled, load the sweep's data)
 
 
 def make_executor(name: str, stored: Iterable[Mapping] = (), **ray_settings: Any) -> LocalExecutor | RayExecutor:
@@ -143,8 +144,7 @@ class RayExecutor:
         return True
 
     def pool_size(self, ray, jobs: int) -> int:
-        if self.workers is not None:
-            return min(self.workers, jobs)
+        """Workers to start: ``workers`` (default: as many as fit), never more than the cluster fits or the jobs."""
         have = ray.cluster_resources()
         fits = int(have.get("CPU", 1) // self.cpus)
         if self.gpus:
@@ -154,7 +154,7 @@ class RayExecutor:
                 f"the Ray cluster has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs: not enough for one "
                 f"run at --cpus-per-run {self.cpus:g} --gpus-per-run {self.gpus:g}"
             )
-        return min(fits, jobs)
+        return min(fits, jobs, self.workers or fits)
 
 
 class SweepWorker:
@@ -221,7 +221,16 @@ class _Drive:
     def new_workers(self, count: int) -> list:
         """``count`` started workers (each has loaded the sweep's data), and where each runs."""
         workers = [self.actor_class.remote(self.payload, max(1, int(self.settings.cpus))) for _ in range(count)]
-        self.places.update(zip(workers, self.ray.get([w.where.remote() for w in workers]), strict=True))
+        try:
+            places = self.ray.get([w.where.remote() for w in workers], timeout=START_S)
+        except self.ray.exceptions.GetTimeoutError as exc:
+            for worker in workers:
+                self.ray.kill(worker)
+            raise RetrainError(
+                f"the Ray cluster did not start {count} worker(s) within {START_S} s: it is busy or lacks the "
+                "resources; try fewer --workers or later"
+            ) from exc
+        self.places.update(zip(workers, places, strict=True))
         return workers
 
     def outcomes(self, halt, clock: SweepClock) -> Iterator[Outcome]:

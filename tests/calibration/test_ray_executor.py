@@ -57,7 +57,7 @@ def test_local_and_ray_give_the_same_records_run_by_run(local_ray):
     )
     local = demo_sweep(cfg, None)
     events = []
-    on_ray = demo_sweep(cfg, None, events.append, executor=RayExecutor(workers=2))
+    on_ray = demo_sweep(cfg, None, events.append, executor=RayExecutor(workers=5))  # the 2 CPUs fit 2
     assert len(local.rows) == 9 and on_ray.notes == local.notes == ()
     mine, theirs = _by_run(local.rows), _by_run(on_ray.rows)
     assert sorted(mine) == sorted(theirs)  # a from-scratch run per shift (first seed), a retraining run per case
@@ -68,6 +68,7 @@ def test_local_and_ray_give_the_same_records_run_by_run(local_ray):
     assert len(started) == 6 and all(
         re.search(r"started on \S+ pid \d+ \[cases: \d+ done, \d+ running", m) for m in started
     )
+    assert len({re.search(r"pid (\d+)", m).group(1) for m in started}) == 2  # a pool of two workers
     last = [e for e in events if e.kind == "run"][-1]
     assert last.runs_done == 9 and last.message.endswith("[cases: 6 done, 0 running, 0 failed, 0 left]")
     # a later seed of a shift waits for its first (which makes the shift's from-scratch reference)
