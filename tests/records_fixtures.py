@@ -63,6 +63,7 @@ def synthetic_records(
             "country_iso": "DEU",
             "intensity_g_per_kwh": INTENSITY_G_PER_KWH,
             "versions": "torch 2.14.1; codecarbon 3.3.2",
+            "sweep_id": None,
         }
     )
     rows["shift"] = rows["shift_type"] + ":" + rows["shift_level"].astype(str)

@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 
 import torch
 
-from resque_core.calibration.cases import Case
+from resque_core.calibration.cases import Case, class_label
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.progress import SweepClock, SweepEvent
@@ -65,12 +65,37 @@ class SweepResult:
 
 
 class Job(NamedTuple):
-    """One case of a sweep: how to build it, its seed, the labels of its records, and its shift (or split)."""
+    """One case of a sweep: how to build it, its seed, the labels of its records, and its shift (or split).
+
+    ``builder`` (its ``DistCases`` or ``TaskCases``) lets an executor ship the data once per worker;
+    ``prime_seed``: a resumed sweep already holds this shift's from-scratch record, made at that seed;
+    its accuracy is recovered (the reference retrained, without a record) before the case runs.
+    """
 
     make_case: Callable[[], tuple[torch.nn.Module, Case]]
     seed: int
     labels: Labels
     shift: Hashable
+    builder: Any = None
+    prime_seed: int | None = None
+
+
+class Outcome(NamedTuple):
+    """How an executor ran one job: its records, or why it has none.
+
+    ``error``: the case was skipped (a ``RetrainError``, as the serial loop does) or, with ``failed``, its
+    worker died too often or it raised; ``kept``: a resumed sweep already holds its records.
+    ``energy_kwh``: every epoch it metered, in kWh (None: unmetered or already counted by the epoch hook).
+    """
+
+    job: Job
+    rows: list[dict]
+    error: str | None = None
+    failed: bool = False
+    kept: bool = False
+    energy_kwh: float | None = None
+    node: str = ""
+    status: str = ""
 
 
 def run_case(
@@ -200,13 +225,15 @@ def run_sweep(
     started: float | None = None,
     on_rows: Callable[[list[dict]], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    executor: Any = None,
 ) -> SweepResult:
     """Run the jobs in order within ``cfg.max_minutes`` (counted from ``started``, a ``time.monotonic()``
     reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
     ``on_rows`` gets each case's records as soon as the case ends (a store commits them there, so a crash
     loses at most the case in progress). ``should_stop`` is polled at every training step: True abandons
-    the case in progress and ends the sweep (``interrupted``).
+    the case in progress and ends the sweep (``interrupted``). ``executor`` (``calibration.executors``) runs
+    the jobs and yields an ``Outcome`` for each as it ends; default: one after another, here.
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
@@ -219,23 +246,23 @@ def run_sweep(
     planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
     clock.runs_planned = len(planned) + len({(id(j.labels), j.shift) for j in planned})
     rows, done, skipped, notes = [], 0, 0, []
-    for job in planned:
-        if halt():
-            break
-        clock.say("case", f"{job.shift} seed {job.seed}")
-        model, case = job.make_case()
-        try:
-            new_rows = run_case(model, case, job.seed, cfg, job.labels, halt, clock.epoch)
-        except RetrainError as exc:
-            notes.append(f"{case.shift} seed {job.seed} skipped: {exc}")
-            skipped += 1
+    runner = run_serially if executor is None else executor.run
+    for out in runner(planned, cfg, halt, clock):
+        if out.kept or out.error is not None:
+            done += out.kept
+            skipped += not out.kept
+            notes += [] if out.kept else [f"{record_shift(out.job.shift)} seed {out.job.seed} {_why(out)}"]
             continue
-        if new_rows and on_rows is not None:
-            on_rows(new_rows)
-        rows += new_rows
-        done += bool(new_rows) and new_rows[-1]["run_kind"] == "retrain"
-        clock.finish_case(new_rows)
-        clock.say("run", f"{case.shift} seed {job.seed}: {_describe(new_rows)}")
+        if out.energy_kwh is not None:
+            clock.energy_kwh = (clock.energy_kwh or 0.0) + out.energy_kwh
+        if out.rows and on_rows is not None:
+            on_rows(out.rows)
+        rows += out.rows
+        done += bool(out.rows) and out.rows[-1]["run_kind"] == "retrain"
+        clock.finish_case(out.rows)
+        where = f" on {out.node}" if out.node else ""
+        status = f" [{out.status}]" if out.status else ""
+        clock.say("run", f"{record_shift(out.job.shift)} seed {out.job.seed}{where}: {_describe(out.rows)}{status}")
     budget, interrupted = "", stop()
     if interrupted:
         notes.append(f"interrupted after {done} of {len(jobs)} cases: {len(rows)} finished runs kept")
@@ -260,6 +287,38 @@ def run_sweep(
     )
 
 
+def run_serially(jobs: list[Job], cfg: SweepConfig, halt: Callable[[], bool], clock: SweepClock):
+    """The local executor: each job in order, in this process, telling ``clock`` of every case and epoch."""
+    for job in jobs:
+        if halt():
+            return
+        clock.say("case", f"{record_shift(job.shift)} seed {job.seed}")
+        try:
+            yield Outcome(job, run_job(job, cfg, halt, clock.epoch))
+        except RetrainError as exc:
+            yield Outcome(job, [], f"skipped: {exc}")
+
+
+def run_job(job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None) -> list[dict]:
+    """One job's records (after recovering a resumed shift's from-scratch accuracy, see ``Job.prime_seed``)."""
+    model, case = job.make_case()
+    if job.prime_seed is not None and case.scratch_acc is None:
+        ref_model, ref_case = job.builder.case(job.shift, job.prime_seed)
+        _train_from_scratch(ref_model, ref_case, job.prime_seed, cfg, halt, replace(job.labels, meter=None))
+    return run_case(model, case, job.seed, cfg, job.labels, halt, on_epoch)
+
+
+def record_shift(item: Hashable) -> str:
+    """The ``shift`` its records carry for a job's item: a shift spec as is, a task split as "task:0-4->5-9"."""
+    if isinstance(item, tuple):
+        return f"task:{class_label(item[0])}->{class_label(item[1])}"
+    return str(item)
+
+
+def _why(out: Outcome) -> str:
+    return f"failed: {out.error}" if out.failed else out.error
+
+
 def _describe(rows: list[dict]) -> str:
     parts = [
         f"{r['run_kind']} index={r['index_value']:.4f} epochs={r['epochs']:.2f}{' (censored)' if r['censored'] else ''}"
@@ -275,7 +334,7 @@ def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, Labels]]) 
     still covers every shift once.
     """
     return [
-        Job(functools.partial(builder.case, item, seed), seed, labels, item)
+        Job(functools.partial(builder.case, item, seed), seed, labels, item, builder)
         for seed in seeds
         for builder, items, labels in groups
         for item in items

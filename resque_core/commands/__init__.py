@@ -13,5 +13,6 @@ __all__ = [
     "model_args",
     "report",
     "schedule",
+    "sweep_args",
     "validate",
 ]

@@ -12,6 +12,7 @@ from resque_core.commands.calibration_output import energy_summary, json_text, p
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.commands.stop_signals import StopOnSignals
+from resque_core.commands.sweep_args import SweepRun, add_sweep_arguments
 from resque_core.errors import RetrainError
 
 DEFAULT_OUT = pathlib.Path(__file__).resolve().parents[1] / "assets" / "calibration_default.csv"
@@ -87,6 +88,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--db", metavar="PATH", help="also store the records in this SQLite records database")
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add_sweep_arguments(p)
     p.set_defaults(func=run)
 
 
@@ -197,11 +199,13 @@ def run(args: argparse.Namespace) -> int:
         raise RetrainError("self-calibration needs both --checkpoint PATH and --original SOURCE")
     cfg = _config(args)
     store = _checked_store(args)  # a database it cannot write to is refused before anything runs
+    runner = SweepRun(args, store)
     torch.set_num_threads(args.threads)
     say = (lambda event: print(event.line(), file=sys.stderr, flush=True)) if not args.json else None
-    started, load0 = time.time(), os.getloadavg()
+    say, started, load0 = runner.progress(say), time.time(), os.getloadavg()
+    runner.announce()
     with StopOnSignals() as stop:
-        sweep = {"on_rows": store.add if store is not None else None, "should_stop": stop.requested}
+        sweep = {"on_rows": runner.on_rows, "should_stop": stop.requested, "executor": runner.executor}
         if args.demo:
             meter = None if args.no_energy else CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
             result = calibrate.demo_sweep(cfg, meter, say, **sweep)
@@ -210,11 +214,12 @@ def run(args: argparse.Namespace) -> int:
             meter = settings.meter()
             model = model_source(args)
             result = _self_calibrate(calibrate, model, args.original, settings, say, args.class_map, **sweep)
+    sweep_facts = runner.close()
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo and not result.interrupted else None)
     if result.interrupted and not result.rows:
         return _interrupted(stop, 0, store, None, args.json)
     frame = calibrate.records_frame(result)
-    summary = {**calibrate.summarize(frame), "energy": energy_summary(meter)}
+    summary = {**calibrate.summarize(frame), "energy": energy_summary(meter), **sweep_facts}
     if out is not None:
         write_csv(frame, out)
         prov = provenance(args, cfg, result, summary, started, load0, meter)

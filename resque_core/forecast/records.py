@@ -8,6 +8,8 @@ files without them still load; so did the forecast signals other than the index 
 model's clean held-out accuracy; ``acc_drop`` = base_acc - start_acc; ``mean_conf``: the old model's mean
 max-softmax probability on the new data; ``index_free``: the label-free RESQUE_dist, the new data grouped by
 the old model's predicted class; see ``forecast.signals``).
+``sweep_id`` names the calibration sweep that made a run (empty for
+imported history and Validate runs): ``calibrate --resume SWEEP_ID`` runs what that sweep lacks.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ RECORD_COLUMNS: tuple[str, ...] = (
     "target_rule", "target_acc", "start_acc", "acc_gap", "base_acc", "acc_drop", "mean_conf", "index_free",
     "epochs", "censored", "max_epochs", "grad_norm",
     "param_change", "seconds", "kwh", "co2_kg", "kwh_per_epoch", "energy_source", "country_iso",
-    "intensity_g_per_kwh", "versions",
+    "intensity_g_per_kwh", "versions", "sweep_id",
 )  # fmt: skip
 REQUIRED_COLUMNS: tuple[str, ...] = ("index_kind", "index_value", "epochs", "censored", "run_kind")
 NUMERIC_COLUMNS: frozenset[str] = frozenset(
