@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import _require_browser, dashboard_server, launched_chromium, new_page
+from tests.e2e.conftest import _require_browser, dashboard_server, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 STEP_TIMEOUT_MS = 240_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
@@ -42,9 +42,9 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chromium(served):
-    with launched_chromium() as browser:
-        yield browser
+def chromium(served, browser):
+    """The session's browser: one Playwright per process (a second sync_playwright inside the first's loop fails)."""
+    return browser
 
 
 def _folders(root) -> dict[str, list[str]]:
