@@ -15,7 +15,9 @@ Ray is imported only here, and only when a request picks it.
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 import socket
 import time
 from dataclasses import replace
@@ -34,6 +36,7 @@ from resque_core.model.source import ModelSource
 __all__ = ["EmbedActor", "RayPasses", "connect"]
 
 REACH_S = 5.0  # how long a HOST:PORT address may take to answer before it is called unreachable
+RAISED = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$")  # "x.y.LayerError: message"
 SUMMED = ("sums", "counts", "p_sums", "p_counts", "p_n", "p_correct", "p_conf")  # what batches add up
 
 
@@ -130,6 +133,8 @@ class RayPasses:
             num_gpus=self.gpus or None,
         )
         start, done, meta = time.perf_counter(), 0, {}
+        quiet = logging.getLogger("ray.data")  # a worker's error is ours to say, in one sentence, not Ray's traceback
+        level, quiet.level = quiet.level, logging.CRITICAL
         try:
             for out in data.iter_batches(batch_size=None, batch_format="numpy"):
                 for i in range(len(out["n"])):
@@ -144,6 +149,8 @@ class RayPasses:
                     progress(done, n)
         except Exception as exc:  # a worker's error comes wrapped by Ray: ours is re-raised as it was
             raise _ours(exc) from exc
+        finally:
+            quiet.setLevel(level)
         seconds = time.perf_counter() - start
         return EmbedStats(
             meta["layer"],
@@ -235,15 +242,19 @@ def _portable(source: ModelSource) -> ModelSource:
 
 
 def _ours(exc: BaseException) -> ResqueError:
-    """The ``ResqueError`` a worker raised, unwrapped from Ray's exceptions; else one sentence naming the cause."""
-    seen, cause = set(), exc
-    while cause is not None and id(cause) not in seen:
-        if isinstance(cause, ResqueError):
-            return cause
-        seen.add(id(cause))
-        cause = getattr(cause, "cause", None) or cause.__cause__
-    first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
-    return EmbeddingError(f"the embedding pass on Ray failed ({first[:200]}); run it with --executor local to see why")
+    """The ``ResqueError`` a model actor raised, rebuilt from Ray's report of it; else one sentence naming the cause.
+
+    Ray hands the driver the worker's traceback as text: its first ``Name: message`` line names the error.
+    """
+    from resque_core import errors
+
+    raised = [m for m in (RAISED.match(line.strip()) for line in str(exc).splitlines()) if m]
+    for name, message in (m.groups() for m in raised):
+        kind = getattr(errors, name, None)
+        if isinstance(kind, type) and issubclass(kind, ResqueError):
+            return kind(message)
+    cause = ": ".join(raised[0].groups()) if raised else type(exc).__name__
+    return EmbeddingError(f"the embedding pass on Ray failed ({cause[:200]}); run it with --executor local to see more")
 
 
 def connect(address: str | None):

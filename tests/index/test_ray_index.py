@@ -14,7 +14,9 @@ import pytest
 import torch
 
 from resque_core.cli import main
-from resque_core.errors import LayerError
+from resque_core.data import DigitsDataset
+from resque_core.data.arrays import ArrayDataset
+from resque_core.errors import EmbeddingError, LayerError
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 
@@ -65,6 +67,20 @@ def test_a_task_index_on_ray_equals_the_local_one_and_a_bad_layer_is_refused_ali
         compute_index(IndexRequest(device="cpu", layer="no_such_layer", max_points=0))
     with pytest.raises(LayerError) as ray_error:  # refused before any model actor starts
         compute_index(IndexRequest(device="cpu", layer="no_such_layer", max_points=0, executor="ray"))
+    assert str(ray_error.value) == str(local_error.value)
+
+
+@pytest.mark.slow
+def test_an_error_in_a_model_actor_reaches_the_user_as_the_local_path_says_it(local_ray):
+    digits = DigitsDataset()
+    images = np.array(digits.images, dtype=np.float32)
+    images[7, 0, 3, 3] = np.nan  # one image the model turns into NaN activations
+    broken = ArrayDataset(images, digits.targets, digits.class_names, "broken", scale=digits.scale)
+    with pytest.raises(EmbeddingError) as local_error:
+        compute_index(IndexRequest(device="cpu", new=broken, max_points=0))
+    with pytest.raises(EmbeddingError) as ray_error:
+        compute_index(IndexRequest(device="cpu", new=broken, max_points=0, executor="ray", workers=2))
+    assert "produced NaN or inf activations" in str(local_error.value)
     assert str(ray_error.value) == str(local_error.value)
 
 
