@@ -246,13 +246,15 @@ def _ours(exc: BaseException) -> ResqueError:
 
     Ray hands the driver the worker's traceback as text: its first ``Name: message`` line names the error.
     """
-    from resque_core import errors
-
+    kinds, ours = [ResqueError], {}
+    while kinds:  # ResqueError and every subclass, by name
+        kind = kinds.pop()
+        ours[kind.__name__] = kind
+        kinds += kind.__subclasses__()
     raised = [m for m in (RAISED.match(line.strip()) for line in str(exc).splitlines()) if m]
     for name, message in (m.groups() for m in raised):
-        kind = getattr(errors, name, None)
-        if isinstance(kind, type) and issubclass(kind, ResqueError):
-            return kind(message)
+        if name in ours:
+            return ours[name](message)
     cause = ": ".join(raised[0].groups()) if raised else type(exc).__name__
     return EmbeddingError(f"the embedding pass on Ray failed ({cause[:200]}); run it with --executor local to see more")
 
