@@ -29,6 +29,7 @@ ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Mea
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
 SHIFT_TYPES = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
 LEVELS = (1, 2, 3, 4, 5)
+EXECUTORS = {"this machine (one after another)": "local", "Ray (local or cluster)": "ray"}  # calibrate --executor
 
 
 def calibration(settings: dict) -> bytes | None:
@@ -68,6 +69,7 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     cases = mid.number_input("At most this many cases", 1, 500, max(1, len(types) * len(levels)), key="fc_cases")
     cap = right.number_input("Epoch cap per run", 1, 200, defaults.max_epochs, key="fc_selfcal_epochs")
     measure = st.toggle("Measure energy with codecarbon (an estimate without power counters)", True, key="fc_meter")
+    executor, address = where_runs_go()
     st.caption(
         f"Before it starts, a few training steps of your model are timed and the runs planned to fit the time "
         f"budget with the {needed_records()} retraining records the forecaster needs: fewer shifts, up to "
@@ -95,7 +97,7 @@ def self_calibration(previous: bytes | None) -> bytes | None:
             measure_energy=measure,
         )
         state["selfcal_settings"] = settings  # what ran, as the CLI would build it
-        previous, ending = _self_calibrate(settings, progress)
+        previous, ending = _self_calibrate(settings, progress, executor, address)
     if g.failed:
         box.update(label="Self-calibration failed", state="error")
     else:
@@ -103,10 +105,25 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     return previous
 
 
-def _self_calibrate(settings: SelfCalibration, progress) -> tuple:
+def where_runs_go() -> tuple[str, str | None]:
+    """``calibrate --executor`` and ``--address``: the runs one after another here, or on Ray."""
+    left, right = st.columns(2)
+    executor = EXECUTORS[left.selectbox("Run the runs on", list(EXECUTORS), key="fc_executor")]
+    if executor == "local":
+        return executor, None
+    address = right.text_input(
+        "Ray address",
+        key="fc_ray_address",
+        placeholder="empty: a local Ray on this machine",
+        help="auto (a cluster this machine belongs to, `ray start`) or ray://HOST:PORT; empty starts a local Ray.",
+    )
+    return executor, address.strip() or None
+
+
+def _self_calibrate(settings: SelfCalibration, progress, executor: str, address: str | None) -> tuple:
     """``actions.self_calibrate``, with a budget refusal that names this page's control."""
     try:
-        return actions.self_calibrate(state, settings, progress)
+        return actions.self_calibrate(state, settings, progress, executor=executor, address=address)
     except BudgetTooSmall as exc:
         raise BudgetTooSmall(f"{exc} (Time budget (minutes): {exc.needed_minutes})", exc.needed_minutes) from exc
 

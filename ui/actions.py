@@ -162,23 +162,33 @@ def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
     return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
 
 
-def self_calibrate(state: MutableMapping, settings: Any, progress: Callable[[Any], None] | None = None) -> tuple:
+def self_calibrate(
+    state: MutableMapping,
+    settings: Any,
+    progress: Callable[[Any], None] | None = None,
+    executor: str = "local",
+    address: str | None = None,
+) -> tuple:
     """Self-calibrate the loaded model with ``settings`` (a ``SelfCalibration``), telling ``progress`` each
     ``SweepEvent``; the records as CSV and the sweep's ``Outcome`` (one message: usable, or what is missing).
+    ``executor`` and ``address`` are ``calibrate``'s: "local" (one run after another) or "ray" (a local Ray,
+    or the cluster at ``address``).
 
     As the ``calibrate`` command does, each finished case is added to the local calibration history
     (``RecordStore``) as it ends, so a session that closes mid-way keeps them; a history it cannot
     write to is named (``RecordsError``) before anything is trained.
     """
     from resque_core.calibration.campaigns import records_frame, self_calibrate
+    from resque_core.calibration.executors import make_executor
     from resque_core.calibration.plan import needed_records
     from resque_core.calibration.progress import outcome
     from resque_core.forecast.records import RecordStore
 
     model, data = result(state, "model"), result(state, "data")
     store = RecordStore().check()
+    runs_on = make_executor(executor, **({"address": address} if executor == "ray" else {}))
     sweep = self_calibrate(
-        model, data.original, settings, progress=progress, class_map=data.class_map, on_rows=store.add
+        model, data.original, settings, progress=progress, class_map=data.class_map, on_rows=store.add, executor=runs_on
     )
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
 

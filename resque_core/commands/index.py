@@ -45,7 +45,29 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and k-means")
     p.add_argument("--allow-download", action="store_true", help="let torchvision:NAME sources download")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    add_executor_arguments(p)
     p.set_defaults(func=run)
+
+
+def add_executor_arguments(p: argparse.ArgumentParser) -> None:
+    """Where the embedding passes run: here (default) or streamed through Ray Data (``index.distributed``)."""
+    g = p.add_argument_group("where the embedding passes run")
+    g.add_argument("--executor", default="local", choices=("local", "ray"), help="local (default) or Ray")
+    g.add_argument("--address", default=None, help="Ray: auto or ray://HOST:PORT joins a cluster (default: local)")
+    g.add_argument("--workers", type=int, default=None, help="Ray: model actors (default: what the cluster fits)")
+    g.add_argument("--gpus-per-run", type=float, default=0.0, help="Ray: GPUs per model actor (default 0)")
+
+
+def executor_fields(args: argparse.Namespace) -> dict:
+    """The request's executor fields, with one sentence for a combination that cannot work."""
+    if args.executor == "local" and (args.address or args.workers or args.gpus_per_run):
+        raise ResqueError("--address, --workers and --gpus-per-run go with --executor ray")
+    if args.workers is not None and args.workers < 1:
+        raise ResqueError(f"--workers must be a positive integer; got {args.workers}")
+    if args.gpus_per_run < 0:
+        raise ResqueError(f"--gpus-per-run must be >= 0; got {args.gpus_per_run:g}")
+    fields = {"executor": args.executor, "address": args.address, "workers": args.workers}
+    return {**fields, "gpus_per_run": args.gpus_per_run}
 
 
 def add_data_arguments(p: argparse.ArgumentParser) -> None:
@@ -111,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         max_points=0,
         precision=args.precision,
         labels=args.labels,
+        **executor_fields(args),
     )
     bar, update = _progress_bar()
     try:

@@ -4,7 +4,8 @@ The CLI (``python -m resque_core index``) and the dashboard both call ``compute_
 the request, loads the checkpoint and the data, checks that the data's classes are in the model's
 order (``class_check``: refused with the fix unless a class map is given), builds the (original, new) pair with
 ``resque_core.data.build_pair`` (the same builder the dashboard shows), and hands it to ``dist.run_dist``
-(the paper's split protocol) or ``task.run_task`` (new classes).
+(the paper's split protocol) or ``task.run_task`` (new classes), whose embedding passes run here or, with
+``executor="ray"``, on Ray (``index.passes``, ``index.distributed``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from resque_core.data.pair import DataPair
 from resque_core.errors import ResqueError
 from resque_core.index.class_check import confirmed_class_map
 from resque_core.index.dist import run_dist
+from resque_core.index.passes import embedding_passes
 from resque_core.index.progress import Progress
-from resque_core.index.request import KINDS, LABELS, PRECISIONS, TASK_VARIANTS, IndexRequest
+from resque_core.index.request import EXECUTORS, KINDS, LABELS, PRECISIONS, TASK_VARIANTS, IndexRequest
 from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
@@ -55,6 +57,8 @@ def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
         raise ResqueError(f"unknown task variant {request.task_variant!r}; use one of {', '.join(TASK_VARIANTS)}")
     if request.precision not in PRECISIONS:
         raise ResqueError(f"unknown precision {request.precision!r}; use one of {', '.join(PRECISIONS)}")
+    if request.executor not in EXECUTORS:
+        raise ResqueError(f"unknown executor {request.executor!r}; use one of {', '.join(EXECUTORS)}")
     if request.labels not in LABELS:
         raise ResqueError(f"unknown labels {request.labels!r}; use one of {', '.join(LABELS)}")
     if request.kind == "task" and request.labels != "given":
@@ -92,7 +96,8 @@ def index_of(
     """The index of a prepared model and pair; ``seconds`` counts from ``started`` (default: now)."""
     start = time.perf_counter() if started is None else started
     run = run_dist if request.kind == "dist" else run_task
-    report = run(request, loaded, pair, progress)
+    with embedding_passes(request, loaded) as passes:  # here, or on Ray (``request.executor``)
+        report = run(request, loaded, pair, progress, passes)
     seconds = time.perf_counter() - start
     log.info("RESQUE_%s = %.4f (noise floor %s, %.1f s)", request.kind, report.value, report.noise_floor, seconds)
     return replace(report, seconds=seconds, notes=(*report.notes, *_precision_notes(request, report)))

@@ -17,6 +17,7 @@ import numpy as np
 from torch.utils.data import Dataset
 
 from resque_core.data import DataPair, Preprocessed
+from resque_core.index.passes import LocalPasses
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
@@ -36,10 +37,12 @@ class _Relabelled(Dataset):
         return self.base[i][0], int(self.labels[i])
 
 
-def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
-    """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split."""
-    from resque_core.index.embed import class_sums
+def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None, passes=None) -> IndexReport:
+    """RESQUE_dist of the pair's new data against its original data, and the noise floor of the split.
 
+    ``passes`` runs the embedding passes (``index.passes``; default: here, on ``loaded.model``).
+    """
+    passes = passes or LocalPasses(loaded.model)
     original, shifted = pair.source, pair.new
     orig_part, new_part = pair.split
     second_pass = not pair.simulated or pair.shift is not None
@@ -52,7 +55,7 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
         np.flatnonzero(in_n) if not second_pass else np.arange(len(shifted)), half, request.seed + 1
     )
     parts, first = _embed_parts(
-        request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker
+        request, loaded, original, in_o, in_n, keep_o if second_pass else np.union1d(keep_o, keep_n), tracker, passes
     )
     predicted = first.predictions.sums.reshape(parts.shape)
     floor, floor_free = _both(request, parts[:, 0] + parts[:, 2], parts[:, 1:].sum(1), predicted[:, 1:].sum(1), names)
@@ -61,8 +64,7 @@ def run_dist(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     new_groups = np.concatenate([np.arange(k) * 3 + 1, np.arange(k) * 3 + 2])  # split parts 2 and 3
     new_predictions = first.predictions
     if second_pass:
-        second = class_sums(
-            loaded.model,
+        second = passes.class_sums(
             Preprocessed(shifted, loaded.input_spec),
             request.layer,
             keep=keep_n if half else None,
@@ -110,18 +112,15 @@ def _clean_accuracy(loaded, predictions, simulated_classes: int | None) -> tuple
 
 
 def _embed_parts(
-    request, loaded, original, in_o: np.ndarray, in_n: np.ndarray, keep: np.ndarray, tracker: PassProgress
+    request, loaded, original, in_o: np.ndarray, in_n: np.ndarray, keep: np.ndarray, tracker: PassProgress, passes
 ):
     """One pass over the original data, summed per (class, split part): (K, 3, D) and the ClassSums.
 
     Part 0 is split part 1 (original only), part 1 is split part 2 (new only), part 2 is the shared part 3.
     """
-    from resque_core.index.embed import class_sums
-
     part = np.where(in_o & in_n, 2, np.where(in_o, 0, 1))
     k = len(original.class_names)
-    result = class_sums(
-        loaded.model,
+    result = passes.class_sums(
         _Relabelled(Preprocessed(original, loaded.input_spec), original.targets * 3 + part),
         request.layer,
         num_classes=3 * k,

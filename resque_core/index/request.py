@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.model.source import ModelSource
@@ -11,6 +11,7 @@ KINDS = ("dist", "task")
 TASK_VARIANTS = ("centroids", "kmeans++", "flat")
 PRECISIONS = ("fp32", "bf16", "fp16")  # the embedding's forward: bf16/fp16 are autocast on CUDA only
 LABELS = ("given", "predicted")  # how the new data is grouped by class: its labels, or the old model's predictions
+EXECUTORS = ("local", "ray")  # where the embedding passes run: here, or on Ray (``index.distributed``)
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,11 @@ class IndexRequest:
             autocast on CUDA only, elsewhere the pass runs in fp32 and the report says so.
         labels: "given" (default: the new data grouped by its labels) or "predicted" (by the old model's
             predicted class: the label-free RESQUE_dist, for new data without labels; dist only).
+        executor: where the embedding passes run: "local" (default, this process) or "ray" (Ray Data over a
+            pool of model actors, ``index.distributed``). With it: ``address`` ("auto" or "ray://HOST:PORT"
+            joins a cluster; None starts a local Ray), ``workers`` (model actors; None: what the cluster fits)
+            and ``gpus_per_run`` (GPUs per actor). They say how, not what: the index is the same (within float
+            noise), so they take no part in equality (nor in the dashboard's cache key).
     """
 
     checkpoint: str = "default"
@@ -59,6 +65,10 @@ class IndexRequest:
     max_points: int = 1000
     precision: str = "fp32"
     labels: str = "given"
+    executor: str = field(default="local", compare=False)
+    address: str | None = field(default=None, compare=False)
+    workers: int | None = field(default=None, compare=False)
+    gpus_per_run: float = field(default=0.0, compare=False)
 
     def model_source(self) -> ModelSource:
         """The request's model as a ``ModelSource``."""

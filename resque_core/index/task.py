@@ -10,28 +10,32 @@ from __future__ import annotations
 import numpy as np
 
 from resque_core.data import DataPair, Preprocessed
+from resque_core.index.passes import LocalPasses
 from resque_core.index.progress import PassProgress, Progress
 from resque_core.index.projection import project_2d, sample_positions
 from resque_core.index.request import IndexRequest, embed_kwargs
 from resque_core.index.result import IndexReport, build_report
 
 
-def run_task(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None) -> IndexReport:
-    """RESQUE_task of the pair's new classes, and its noise floor on the classes the model knows."""
-    from resque_core.index.embed import collect_embeddings
+def run_task(request: IndexRequest, loaded, pair: DataPair, progress: Progress | None, passes=None) -> IndexReport:
+    """RESQUE_task of the pair's new classes, and its noise floor on the classes the model knows.
+
+    ``passes`` runs the embedding passes (``index.passes``; default: here, on ``loaded.model``).
+    """
     from resque_core.index.indices import resque_task
 
+    passes = passes or LocalPasses(loaded.model)
     old, target = pair.original, pair.new
     tracker = PassProgress(progress, len(target) + len(old))
     init = "k-means++" if request.task_variant == "kmeans++" else "centroids"
     kw = {**embed_kwargs(request), "flatten": request.task_variant == "flat"}
     spec = loaded.input_spec
-    new_emb = collect_embeddings(
-        loaded.model, Preprocessed(target, spec), request.layer, progress=tracker.pass_callback(len(target)), **kw
+    new_emb = passes.collect_embeddings(
+        Preprocessed(target, spec), request.layer, progress=tracker.pass_callback(len(target)), **kw
     )
     result = resque_task(new_emb.x, new_emb.labels, init=init, seed=request.seed)
-    old_emb = collect_embeddings(
-        loaded.model, Preprocessed(old, spec), request.layer, progress=tracker.pass_callback(len(old)), **kw
+    old_emb = passes.collect_embeddings(
+        Preprocessed(old, spec), request.layer, progress=tracker.pass_callback(len(old)), **kw
     )
     floor = (
         resque_task(old_emb.x, old_emb.labels, init=init, seed=request.seed).value if len(old.class_names) > 1 else None
