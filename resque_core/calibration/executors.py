@@ -124,24 +124,14 @@ class RayExecutor:
                 ray.shutdown()
 
     def _connect(self, ray) -> bool:
-        """Join ``address`` (or start a local Ray); True when this call started it (and must shut it down)."""
-        if ray.is_initialized():
-            return False
-        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}}
-        try:
-            if self.address:
-                ray.init(address=self.address, runtime_env=env, log_to_driver=False, logging_level="WARNING")
-            else:
-                kw = {"include_dashboard": False, "log_to_driver": False, "logging_level": "WARNING"}
-                ray.init(address="local", runtime_env=env, **kw)  # "local": never a stale `ray start` cluster
-        except (ConnectionError, RuntimeError, ValueError) as exc:
-            where = f"the Ray cluster at {self.address}" if self.address else "a local Ray"
-            raise RetrainError(
-                f"could not start or join {where} ({str(exc).splitlines()[0]}): start one with `ray start --head` "
-                "and pass --address auto, or check the address"
-            ) from exc
-        return True
+        """Join ``address`` (or start a local Ray); True when this call started it (and must shut it down).
+
+        The index's Ray passes join the same way (``index.distributed.connect``): a HOST:PORT that nothing
+        answers at is refused in seconds, not after Ray's minutes of retries.
+        """
+        from resque_core.index.distributed import connect
+
+        return connect(self.address or None)[1]
 
     def pool_size(self, ray, jobs: int) -> int:
         """Workers to start: ``workers`` (default: as many as fit), never more than the cluster fits or the jobs."""

@@ -138,6 +138,11 @@ def test_bad_executor_settings_are_one_sentence(tmp_path, capsys):
     assert f"{db} holds no runs of sweep sweep-abc: check the id" in capsys.readouterr().err
     assert main([*base, "--workers", "2"]) == 2
     assert capsys.readouterr().err.strip() == "error: --address and --workers go with --executor ray"
+    # nothing answers at the address: one sentence in seconds (Ray alone retries for minutes), before any run
+    assert main([*base, "--executor", "ray", "--address", f"127.0.0.1:{_free_port()}"]) == 2
+    err = capsys.readouterr().err
+    last = err.strip().splitlines()[-1]  # after the sweep's id line: one error line, no traceback
+    assert last.startswith("error: nothing answers at the Ray address 127.0.0.1:") and "Traceback" not in err
 
 
 def _free_port() -> int:
