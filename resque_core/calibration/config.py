@@ -63,6 +63,7 @@ class SweepConfig:
         max_minutes: wall-clock budget; the sweep stops cleanly between (or inside) runs.
         max_cases: count budget: the sweep stops after this many cases have a retraining record.
         lr, batch_size: training settings (Adam).
+        device: where each run trains ("cpu"; the Ray executor with ``gpus_per_run`` > 0 runs them on "cuda").
     """
 
     shifts: tuple[str, ...] = ()
@@ -82,6 +83,7 @@ class SweepConfig:
     max_cases: int | None = None
     lr: float = 1e-3
     batch_size: int = 32
+    device: str = "cpu"
 
 
 def shifts_of(types: Iterable[str], levels: Iterable[int] = range(1, 6)) -> tuple[str, ...]:

@@ -196,6 +196,7 @@ class _Drive:
         self.group = {id(b): i for i, b in enumerate(builders)}
         self.label = {id(lab): i for i, lab in enumerate(labels)}
         self.scratch: list[dict] = [{} for _ in builders]
+        cfg = replace(cfg, device="cuda") if settings.gpus else cfg  # a run given a GPU trains on it
         self.payload = ray.put((builders, labels, cfg))
         options = {"num_cpus": settings.cpus, "num_gpus": settings.gpus, "max_restarts": 0}
         self.actor_class = ray.remote(**options)(SweepWorker)

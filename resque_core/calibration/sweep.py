@@ -196,6 +196,7 @@ def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig
         batch_size=cfg.batch_size,
         seed=seed,
         head=case.head,
+        device=cfg.device,
         **kw,
     )
 

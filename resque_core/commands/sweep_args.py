@@ -21,7 +21,7 @@ def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--executor", default="local", choices=("local", "ray"), help="local (default) or a Ray cluster")
     g.add_argument("--address", default=None, help="Ray: auto or ray://HOST:PORT joins a cluster (default: local)")
     g.add_argument("--cpus-per-run", type=float, default=1.0, help="Ray: CPUs (and torch threads) per run (default 1)")
-    g.add_argument("--gpus-per-run", type=float, default=0.0, help="Ray: GPUs reserved per run (default 0)")
+    g.add_argument("--gpus-per-run", type=float, default=0.0, help="Ray: GPUs per run, trained on (default 0)")
     g.add_argument("--workers", type=int, default=None, help="Ray: runs at once (default: what the cluster fits)")
     g.add_argument("--resume", metavar="SWEEP_ID", help="run only the cases of this sweep the database lacks")
 

@@ -216,3 +216,15 @@ def test_a_killed_driver_resumes_with_nothing_lost_and_nothing_twice(tmp_path, r
     new = after[~after["run_id"].isin(before["run_id"])]
     assert node["runs"] == PLANNED - len(before) and node["kwh"] >= new["kwh"].sum() > 0
     assert node["busy_s"] >= new["seconds"].sum() > 0
+
+
+def test_runs_given_a_gpu_train_on_cuda_and_others_on_the_cpu():
+    """--gpus-per-run > 0 makes every run's RetrainConfig ask for CUDA; the local executor keeps the CPU."""
+    from resque_core.calibration.config import SweepConfig
+    from resque_core.calibration.sweep import _config
+
+    class Case:
+        base_acc, scratch_acc, head = 0.9, None, "keep"
+
+    assert _config(Case(), 0, SweepConfig()).device == "cpu"
+    assert _config(Case(), 0, SweepConfig(device="cuda")).device == "cuda"
