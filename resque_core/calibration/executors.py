@@ -70,13 +70,19 @@ class LocalExecutor:
         self.nodes: dict[str, dict] = {}
 
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
-        todo = []
-        for job, kept in resumed(jobs, self.stored):
-            if kept:
-                yield Outcome(job, [], kept=True)
-            else:
-                todo.append(job)
+        todo = yield from _kept(jobs, self.stored)
         yield from run_serially(todo, cfg, halt, clock)
+
+
+def _kept(jobs: list[Job], stored: list[Mapping]):
+    """Yield an ``Outcome`` for each job a resumed sweep already holds; return the jobs still to run."""
+    todo = []
+    for job, kept in resumed(jobs, stored):
+        if kept:
+            yield Outcome(job, [], kept=True)
+        else:
+            todo.append(job)
+    return todo
 
 
 class RayExecutor:
@@ -107,12 +113,7 @@ class RayExecutor:
         self.start_s = 0.0
 
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
-        todo = []
-        for job, kept in resumed(jobs, self.stored):
-            if kept:
-                yield Outcome(job, [], kept=True)
-            else:
-                todo.append(job)
+        todo = yield from _kept(jobs, self.stored)
         if not todo or halt():
             return
         ray = _import_ray()
@@ -135,10 +136,10 @@ class RayExecutor:
 
     def pool_size(self, ray, jobs: int) -> int:
         """Workers to start: ``workers`` (default: as many as fit), never more than the cluster fits or the jobs."""
+        from resque_core.index.distributed import fitting_workers
+
         have = ray.cluster_resources()
-        fits = int(have.get("CPU", 1) // self.cpus)
-        if self.gpus:
-            fits = min(fits, int(have.get("GPU", 0) // self.gpus))
+        fits = fitting_workers(have, self.cpus, self.gpus)
         if fits < 1:
             raise RetrainError(
                 f"the Ray cluster has {have.get('CPU', 0):g} CPUs and {have.get('GPU', 0):g} GPUs: not enough for one "

@@ -164,9 +164,7 @@ class RayPasses:
     def _pool_size(self, batches: int) -> int:
         """Actors: ``workers`` (default: as many as the cluster's CPUs and GPUs fit), never more than the batches."""
         have = self.ray.cluster_resources()
-        fits = int(have.get("CPU", 1))
-        if self.gpus:
-            fits = min(fits, int(have.get("GPU", 0) // self.gpus))
+        fits = fitting_workers(have, 1.0, self.gpus)
         if fits < 1:
             raise ResqueError(
                 f"the Ray cluster has {have.get('GPU', 0):g} GPUs: not enough for one model actor at --gpus-per-run "
@@ -257,6 +255,12 @@ def _ours(exc: BaseException) -> ResqueError:
             return ours[name](message)
     cause = ": ".join(raised[0].groups()) if raised else type(exc).__name__
     return EmbeddingError(f"the embedding pass on Ray failed ({cause[:200]}); run it with --executor local to see more")
+
+
+def fitting_workers(have: dict, cpus: float, gpus: float) -> int:
+    """How many workers of ``cpus`` CPUs and ``gpus`` GPUs each a cluster with resources ``have`` fits."""
+    fits = int(have.get("CPU", 1) // cpus)
+    return min(fits, int(have.get("GPU", 0) // gpus)) if gpus else fits
 
 
 def connect(address: str | None):
