@@ -33,7 +33,7 @@ from resque_core.data import DigitsDataset, InputSpec, Preprocessed, paper_split
 from resque_core.data.generated import ShapesDataset  # noqa: E402
 from resque_core.model.architectures import build_model  # noqa: E402
 from resque_core.model.checkpoint import save_checkpoint  # noqa: E402
-from scripts.train_default_models import evaluate, stratified_holdout, to_tensors, weights_digest  # noqa: E402
+from scripts.train_default_models import evaluate, stratified_holdout, to_tensors, train_adam, weights_digest  # noqa: E402
 
 MODELS = {
     "shapes-resnet": {
@@ -75,16 +75,7 @@ def train_one(spec: dict, seed: int) -> tuple[nn.Module, InputSpec, float, dict]
     x_train, y_train, x_val, y_val = x_all[train_idx], y_all[train_idx], x_all[val_idx], y_all[val_idx]
 
     torch.manual_seed(seed)
-    model = build_model(spec["arch"])
-    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    order = torch.Generator().manual_seed(seed)
-    for _epoch in range(spec["epochs"]):
-        model.train()
-        for batch in torch.randperm(len(x_train), generator=order).split(32):
-            optimiser.zero_grad()
-            loss_fn(model(x_train[batch]), y_train[batch]).backward()
-            optimiser.step()
+    model = train_adam(build_model(spec["arch"]), x_train, y_train, spec["epochs"], seed)
     accuracy = evaluate(model, x_val, y_val)
     counts = {"n_train": len(train_idx), "n_val": len(val_idx), "n_original": len(original)}
     return model.eval(), input_spec, accuracy, counts

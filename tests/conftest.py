@@ -17,3 +17,15 @@ def _own_records_database(tmp_path_factory):
         os.environ.pop("RESQUE_DB", None)
     else:
         os.environ["RESQUE_DB"] = before
+
+
+@pytest.fixture(scope="module")
+def local_ray():
+    """A local Ray with 2 CPUs for the module's tests (torch on one thread per process), shut down after."""
+    import ray
+    import torch
+
+    torch.set_num_threads(1)
+    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    yield ray
+    ray.shutdown()

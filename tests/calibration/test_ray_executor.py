@@ -21,7 +21,6 @@ import tempfile
 import time
 
 import pytest
-import torch
 
 from resque_core.calibration.campaigns import demo_sweep
 from resque_core.calibration.config import SweepConfig
@@ -36,14 +35,6 @@ ray = pytest.importorskip("ray")
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = {"max_epochs": 2, "scratch_epochs": 2, "data_fraction": 1.0}
 SAME = ("index_value", "noise_floor", "target_acc", "start_acc", "epochs", "censored", "grad_norm", "param_change")
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    torch.set_num_threads(1)
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-    yield
-    ray.shutdown()
 
 
 def _by_run(rows) -> dict:

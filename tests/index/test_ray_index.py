@@ -11,7 +11,6 @@ import socket
 
 import numpy as np
 import pytest
-import torch
 
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
@@ -21,14 +20,6 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 
 ray = pytest.importorskip("ray")
-
-
-@pytest.fixture(scope="module")
-def local_ray():
-    torch.set_num_threads(1)
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-    yield
-    ray.shutdown()
 
 
 def _both(**fields):
