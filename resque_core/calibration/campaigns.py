@@ -55,10 +55,17 @@ def demo_sweep(
         loaded = load_checkpoint("default")
         groups.append((DistCases(loaded, digits, cfg), cfg.shifts, replace(labels, family=family_of(loaded))))
     if cfg.task_splits:
-        loaded = load_checkpoint("default-0-4")
-        task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
-        groups.append((TaskCases(loaded, digits, cfg), cfg.task_splits, task_labels))
+        groups.append(_task_group(digits, cfg, labels))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
+
+
+def _task_group(data: Any, cfg: SweepConfig, labels: Labels) -> tuple:
+    """``cfg.task_splits`` of ``data`` with the 0-4 digits model and a new head, labelled as that model."""
+    from resque_core.model.checkpoint import load_checkpoint
+
+    loaded = load_checkpoint("default-0-4")
+    task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
+    return TaskCases(loaded, data, cfg), cfg.task_splits, task_labels
 
 
 def family_sweep(
@@ -74,16 +81,12 @@ def family_sweep(
     ``tasks`` also runs ``cfg.task_splits`` with the 0-4 digits model, as the demo does.
     ``sweep``: ``run_sweep``'s ``on_rows`` and ``should_stop``.
     """
-    from resque_core.model.checkpoint import load_checkpoint
-
     loaded, data = family.load(), family.dataset()
     country = getattr(meter, "country_iso_code", "")
     labels = Labels(family.model, getattr(data, "name", family.data), family.name, meter, country)
     groups = [(DistCases(loaded, data, cfg), cfg.shifts, replace(labels, family=family_of(loaded)))]
     if cfg.task_splits:
-        task_model = load_checkpoint("default-0-4")
-        task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(task_model))
-        groups.append((TaskCases(task_model, data, cfg), cfg.task_splits, task_labels))
+        groups.append(_task_group(data, cfg, labels))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
 
 

@@ -96,6 +96,12 @@ def model_fields(args: argparse.Namespace) -> dict:
     return {**model.inputs(), "input_spec": model.input_spec}
 
 
+def data_fields(args: argparse.Namespace) -> dict:
+    """The request's data fields, from ``add_data_arguments``' flags (index and validate take the same)."""
+    return {"original": args.original, "new": args.new, "shift": args.shift, "kind": args.kind,
+            "class_map": args.class_map}  # fmt: skip
+
+
 def _progress_bar():
     from tqdm import tqdm
 
@@ -119,11 +125,7 @@ def run(args: argparse.Namespace) -> int:
         raise ResqueError(f"--seed must be a non-negative integer; got {args.seed}")
     request = IndexRequest(
         **model_fields(args),
-        original=args.original,
-        new=args.new,
-        shift=args.shift,
-        kind=args.kind,
-        class_map=args.class_map,
+        **data_fields(args),
         layer=args.layer,
         batch_size=args.batch_size,
         device=args.device,

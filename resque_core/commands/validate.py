@@ -10,7 +10,7 @@ import argparse
 import sys
 from dataclasses import replace
 
-from resque_core.commands.index import add_data_arguments, add_precision_argument, model_fields
+from resque_core.commands.index import add_data_arguments, add_precision_argument, data_fields, model_fields
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.errors import RetrainError
 from resque_core.jsonable import strict_json
@@ -82,12 +82,8 @@ def run(args: argparse.Namespace) -> int:
         store = RecordStore(args.db).check()
     request = IndexRequest(
         **model_fields(args),
-        original=args.original,
-        new=args.new,
-        shift=args.shift,
-        kind=args.kind,
+        **data_fields(args),
         seed=args.seed,
-        class_map=args.class_map,
         max_points=0,
         precision=args.precision,
     )
