@@ -25,6 +25,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import pathlib
 import sys
 
@@ -33,23 +34,27 @@ import pandas as pd
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.errors import ResqueError  # noqa: E402
+from resque_core.assets import asset_path  # noqa: E402
+from resque_core.calibration.library import library_records, train_epochs_by_key  # noqa: E402
+from resque_core.errors import RecordsError, ResqueError  # noqa: E402
 from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
+from resque_core.forecast.family import COST_UNITS  # noqa: E402
 from resque_core.forecast.fidelity import (  # noqa: E402
     HeldOut,
     bootstrap_ci,
     case_means,
     cluster_resample,
     heldout_groups,
-    leave_group_out,
     leave_group_out_frame,
     noise_ceiling,
     paired_difference,
     spearman,
 )
 from resque_core.forecast.forecaster import Forecaster  # noqa: E402
+from resque_core.forecast.published import FIDELITY_FILE  # noqa: E402
 from resque_core.forecast.records import default_records, load_records_csv  # noqa: E402
 from resque_core.forecast.result import MEASURES  # noqa: E402
+from resque_core.forecast.transfer import transfer_checks  # noqa: E402
 from resque_core.jsonable import strict_json  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -85,6 +90,25 @@ def product_forecast(train: pd.DataFrame, test: pd.DataFrame, kind: str, level: 
     given = {c: test[c].to_numpy(dtype=float) for c in ("acc_drop", "mean_conf") if c in test and test[c].notna().all()}
     forecasts = fitted.predict(test["index_value"].to_numpy(dtype=float), **given)  # what a user with labels gives
     return tuple(np.array([getattr(f.measures["epochs"], k) for f in forecasts]) for k in ("point", "low", "high"))
+
+
+def within_family(predict):
+    """``predict(train, test)`` fitted on the test runs' own family only, family by family.
+
+    A user's model of a library family gets its forecast from that family's records: a calibration
+    speaks for its own family (leaving a whole family out is ``leave_family_out``'s question). Fitting
+    one curve over families with different epoch scales would also flatter pooled rank figures.
+    """
+
+    def fitted(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        out = tuple(np.full(len(test), np.nan) for _ in range(3))
+        for family in pd.unique(test["family"]):
+            rows = (test["family"] == family).to_numpy()
+            for part, values in zip(out, predict(train[train["family"] == family], test[rows]), strict=True):
+                part[rows] = values
+        return out
+
+    return fitted
 
 
 def predictor_columns(runs: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str], list[str]]:
@@ -130,22 +154,47 @@ def case_labels(runs: pd.DataFrame, families: np.ndarray) -> np.ndarray:
 
 
 def curve_heldout(runs: pd.DataFrame, column: str, groups, scheme: str, args, kinds=MODEL_KINDS) -> HeldOut:
-    """A monotone curve of epochs against one column, fitted as the forecaster fits the index, held out."""
-    fit = lambda x, y, g: select_model(x, y, args.level, "jackknife+", kinds, g)  # noqa: E731
-    x, y, censored = (runs[c].to_numpy(dtype=float) for c in (column, "epochs", "censored"))
-    return leave_group_out(x, y, censored, groups, fit, scheme)
+    """A monotone curve of epochs against one column, fitted as the forecaster fits the index, held out
+    (within each family, as the product is)."""
+    runs = runs.assign(_group=np.asarray(groups, dtype=object))
+
+    def predict(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, ...]:
+        train = train[(train["censored"] == 0) & train["epochs"].notna()]
+        x, y = train[column].to_numpy(dtype=float), train["epochs"].to_numpy(dtype=float)
+        model = select_model(x, y, args.level, "jackknife+", kinds, train["_group"].to_numpy())
+        return model.predict(test[column].to_numpy(dtype=float))
+
+    return leave_group_out_frame(runs, groups, within_family(predict), scheme=scheme)
 
 
-def score(held: HeldOut, cases: np.ndarray) -> dict:
-    """The held-out figures of one predictor (epochs; Spearman on runs and on case means)."""
+def score(held: HeldOut, cases: np.ndarray, families: np.ndarray) -> dict:
+    """The held-out figures of one predictor (epochs; Spearman on runs and on case means, within families)."""
     return {
         "mae_epochs": held.mae,
         "mae_log_epochs": held.mae_log,
         "coverage_80": held.coverage,
         "width_80": held.width,
-        "spearman_runs": held.spearman,
-        "spearman_case_means": spearman(case_means(held.point, cases), case_means(held.observed, cases)),
+        "spearman_runs": within_families(held.point, held.observed, families),
+        "spearman_case_means": case_spearman(held, cases, families),
     }
+
+
+def within_families(point: np.ndarray, observed: np.ndarray, families: np.ndarray) -> float:
+    """Spearman within each family, averaged weighted by its runs (or cases): families differ in epoch
+    scale, so a pooled rank correlation would reward telling families apart, not forecasting."""
+    families = np.asarray(families, dtype=str)
+    parts = [(spearman(point[families == f], observed[families == f]), (families == f).sum()) for f in set(families)]
+    parts = [(rho, n) for rho, n in parts if np.isfinite(rho)]
+    return float(sum(rho * n for rho, n in parts) / sum(n for _, n in parts)) if parts else float("nan")
+
+
+def case_spearman(held: HeldOut, cases: np.ndarray, families: np.ndarray, rows: np.ndarray | None = None) -> float:
+    """Spearman of the held-out forecasts' case means against the observed case means, within families."""
+    rows = np.arange(len(cases)) if rows is None else rows
+    table = pd.DataFrame({"case": np.asarray(cases, dtype=str)[rows], "family": np.asarray(families, dtype=str)[rows],
+                          "point": held.point[rows], "observed": held.observed[rows]})  # fmt: skip
+    means = table.groupby(["family", "case"], sort=True)[["point", "observed"]].mean().reset_index()
+    return within_families(means["point"].to_numpy(), means["observed"].to_numpy(), means["family"].to_numpy())
 
 
 def case_replicates(cases: np.ndarray, types: np.ndarray, families: np.ndarray, reps: int, rng) -> list:
@@ -168,7 +217,9 @@ def confidence(held: dict[str, HeldOut], cases, types, families, runs, args, rng
     }
     case_reps = case_replicates(cases, types, families, args.bootstrap, rng)
     point, observed = case_means(product.point, cases), case_means(product.observed, cases)
-    out["spearman_case_means_ci"] = bootstrap_ci(lambda r: spearman(point[r], observed[r]), case_reps)
+    family = pd.Series(np.asarray(families, dtype=str)).groupby(np.asarray(cases, dtype=str)).first().to_numpy()
+    statistic = lambda r: within_families(point[r], observed[r], family[r])  # noqa: E731
+    out["spearman_case_means_ci"] = bootstrap_ci(statistic, case_reps)
     for name, other in held.items():
         if name == PRODUCT:
             continue
@@ -185,11 +236,43 @@ def leave_family_out(runs: pd.DataFrame, families: np.ndarray, columns: dict, ar
     if len(set(families)) < 2:
         reason = "the records hold one model family; leaving one out needs two or more"
         return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
-    predict = lambda train, test: product_forecast(train, test, args.kind, args.level)  # noqa: E731
-    held = leave_group_out_frame(runs, families, predict, scheme="leave-one-family-out")
-    out = {"lofo_mae_epochs": held.mae, "lofo_coverage_80": held.coverage, "lofo_reason": None}
-    if "acc_drop" in columns:
-        out["lofo_mae_epochs_acc_drop"] = curve_heldout(runs, "acc_drop", families, "leave-one-family-out", args).mae
+    try:
+        checks = {s: transfer_checks(runs, COST_UNITS, train_epochs_by_key(), args.level, signal=s)
+                  for s in ("index_value", "acc_drop") if s == "index_value" or "acc_drop" in columns}  # fmt: skip
+    except RecordsError as exc:
+        return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": str(exc)}
+    if not checks["index_value"]:
+        reason = "no cost unit has a reference in every family"
+        return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
+    best = checks["index_value"][0]  # what the product uses for a model the library lacks (unknown_model)
+    out = {"lofo_mae_epochs": best.mae_epochs, "lofo_coverage_80": best.coverage, "lofo_reason": None}
+    out.update(lofo_unit=best.unit, lofo_width_80=best.width_epochs, lofo_per_family_mae=best.per_family_mae)
+    out["lofo_units"] = {c.unit: {"mae_epochs": c.mae_epochs, "coverage_80": c.coverage} for c in checks["index_value"]}
+    same_unit = [c for c in checks.get("acc_drop", []) if c.unit == best.unit]
+    if same_unit:
+        out["lofo_mae_epochs_acc_drop"] = same_unit[0].mae_epochs
+        out["lofo_coverage_80_acc_drop"] = same_unit[0].coverage
+    return out
+
+
+def by_family(runs: pd.DataFrame, product: HeldOut, acc_drop: HeldOut | None, cases: np.ndarray) -> dict:
+    """Per family: its runs and types, the product's and the accuracy drop's held-out MAE, and its seed noise."""
+    out = {}
+    for family in sorted(set(runs["family"])):
+        rows = np.flatnonzero((runs["family"] == family).to_numpy())
+        ceiling = noise_ceiling(runs["epochs"].to_numpy(dtype=float)[rows], cases[rows])
+        rules = sorted(runs["target_rule"].iloc[rows].dropna().astype(str).unique().tolist())
+        out[family] = {
+            "n_runs": len(rows),
+            "n_types": int(runs["shift_type"].iloc[rows].nunique()),
+            "n_censored": int(runs["censored"].iloc[rows].sum()),
+            "target_rule": rules,
+            "mae_epochs": product.take(rows).mae,
+            "mae_epochs_acc_drop": None if acc_drop is None else acc_drop.take(rows).mae,
+            "spearman_case_means": case_spearman(product, cases, runs["family"].to_numpy(), rows),
+            "seed_icc_epochs": ceiling.icc,
+            "ceiling_spearman_runs": ceiling.spearman_runs,
+        }
     return out
 
 
@@ -213,10 +296,11 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
         raise ResqueError("the held-out check needs a shift_type (or shift) on every run, with at least 3 of them")
     runs, columns, notes = predictor_columns(runs)
     families = family_labels(runs)
+    runs["family"] = families
     cases = case_labels(runs, families)
     rng = np.random.default_rng(args.seed)
     predict = lambda train, test: product_forecast(train, test, args.kind, args.level)  # noqa: E731
-    held = {PRODUCT: leave_group_out_frame(runs, groups, predict, scheme=scheme)}
+    held = {PRODUCT: leave_group_out_frame(runs, groups, within_family(predict), scheme=scheme)}
     for name, column in columns.items():
         kinds = ("constant",) if name == "constant" else MODEL_KINDS
         held[name] = curve_heldout(runs, column, groups, scheme, args, kinds)
@@ -224,7 +308,8 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     r.update(n_types=int(runs["shift_type"].nunique()), n_groups=len(set(groups)))
     r.update(n_families=len(set(families)), n_cases=len(set(cases)))
     r.update(n_censored=int(runs["censored"].sum()), notes=notes)
-    r["predictors"] = {name: {"role": ROLES.get(name, "product"), **score(h, cases)} for name, h in held.items()}
+    scored = {name: score(h, cases, families) for name, h in held.items()}
+    r["predictors"] = {name: {"role": ROLES.get(name, "product"), **scored[name]} for name in held}
     for name, figures in r["predictors"].items():
         suffix = "" if name == PRODUCT else f"_{name}"
         r.update({f"{key}{suffix}": value for key, value in figures.items() if key != "role"})
@@ -237,7 +322,8 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     r.update(ceiling_mae_epochs_true_mean=ceiling.mae_epochs_true_mean)
     r["spearman_index_pooled"] = spearman(runs["index_value"], runs["epochs"])  # the raw index, NOT held out
     r["noise_floor_values"] = int(runs["noise_floor"].nunique())
-    r.update(leave_family_out(runs, families, columns, args))
+    r["by_family"] = by_family(runs, held[PRODUCT], held.get("acc_drop"), cases)
+    r.update(leave_family_out(frame, families, columns, args))
     r["per_type"] = per_type(runs, held, columns)
     r["known_type"] = known_type(runs, columns, args.level)
     r["scratch_vs_retrain"] = scratch_vs_retrain(frame, args.kind)
@@ -245,25 +331,68 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     return r
 
 
+PUBLISHED_KEYS = (
+    "n_runs", "n_types", "n_families", "n_cases", "level", "mae_epochs", "mae_epochs_ci", "mae_epochs_acc_drop",
+    "mae_epochs_index", "paired_diff_vs_acc_drop", "paired_diff_vs_acc_drop_ci", "coverage_80", "coverage_80_ci",
+    "spearman_case_means", "spearman_case_means_ci", "ceiling_spearman_runs", "ceiling_spearman_case_means",
+    "seed_icc_epochs", "lofo_mae_epochs", "lofo_coverage_80", "lofo_unit", "lofo_mae_epochs_acc_drop", "targets",
+)  # fmt: skip
+
+
+def published(result: dict, argv: list[str] | None) -> dict:
+    """The headline figures the product quotes (``resque_core.forecast.published``), with when and how."""
+    out = {key: result.get(key) for key in PUBLISHED_KEYS}
+    out["families"] = {name: figures["n_runs"] for name, figures in result["by_family"].items()}
+    out["date"] = dt.date.today().isoformat()
+    args = " ".join(argv if argv is not None else sys.argv[1:])
+    out["command"] = f"python bench/forecast_fidelity.py {args}".strip()
+    return out
+
+
+def read_records(name: str) -> pd.DataFrame:
+    """'library', 'default' or a CSV file."""
+    if name == "library":
+        return library_records()
+    return default_records() if name == "default" else load_records_csv(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--records", default="default", help="records CSV, or 'default' (the shipped calibration)")
+    parser.add_argument(
+        "--records",
+        default="library",
+        help="records CSV, 'library' (every calibrated family of the library, the default) or 'default' "
+        "(the shipped calibration alone)",
+    )
     parser.add_argument("--kind", choices=("dist", "task"), default="dist")
     parser.add_argument("--level", type=float, default=0.8, help="nominal coverage of the intervals")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", action="store_true", help="end with one JSON object")
+    parser.add_argument(
+        "--publish",
+        action="store_true",
+        help=f"write the headline figures and targets to resque_core/assets/{FIDELITY_FILE}, which the Forecast "
+        "page, the forecast command and the report quote beside a forecast from the shipped calibration",
+    )
     args = parser.parse_args(argv)
+    if args.publish and (args.records != "library" or args.kind != "dist" or args.bootstrap < 2000):
+        print("error: --publish takes the library's records, --kind dist and >= 2000 resamples", file=sys.stderr)
+        return 2
     if args.bootstrap < 20:
         print("error: --bootstrap must be at least 20 resamples (2000 for the published figures)", file=sys.stderr)
         return 2
     try:
-        frame = default_records() if args.records == "default" else load_records_csv(args.records)
+        frame = read_records(args.records)
         result = evaluate(frame, args)
     except ResqueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(result))
+    if args.publish:
+        path = asset_path(FIDELITY_FILE)
+        path.write_text(strict_json(published(result, argv), where="the published summary", indent=2) + "\n")
+        print(f"published: {path}")
     if args.json:
         print(strict_json(result, where="the benchmark's result"))
     return 0

@@ -221,6 +221,10 @@ def show_forecast(forecast) -> None:
     st.dataframe(pd.DataFrame(rows).T, width="stretch")
     if forecast.scratch_note():
         st.caption(f"From scratch: {forecast.scratch_note()}.")
+    if forecast.benchmark:
+        with st.expander("How good is this forecast? The published benchmark", key="fc_benchmark"):
+            for sentence in forecast.benchmark:
+                st.markdown(f"- {sentence}.")
     with guard("drawing the calibration curve"):
         st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
     if forecast.signals is not None and forecast.signals.signals != ("index",):

@@ -36,7 +36,7 @@ def records_rule_note(records) -> None:
     else:
         st.info(
             f"The forecast's calibration records stop by `{records.label}` ({records.name or 'mixed rules'}), "
-            'which one run here cannot reproduce (the "reachable" rule also needs a from-scratch run). '
+            'which one run here cannot reproduce (the "case" and "reachable" rules also need a from-scratch run). '
             "The comparison below says that the rules differ.",
             icon=":material/info:",
         )

@@ -63,6 +63,16 @@ class Case:
         """Best accuracy of this shift's from-scratch run (shared by its seeds), once it has run."""
         return self.scratch_cache.get(self.shift)
 
+    @property
+    def reference_key(self) -> str:
+        """Where ``scratch_cache`` keeps the best accuracy of this shift's first fine-tuning ("case" rule)."""
+        return f"{self.shift}#finetune0"
+
+    @property
+    def finetune0_acc(self) -> float | None:
+        """Best accuracy of the first fine-tuning of this shift (the "case" rule's reference, shared by its seeds)."""
+        return self.scratch_cache.get(self.reference_key)
+
 
 def stratified_split(targets: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Indices (rest, part) with ``fraction`` of every class (at least one sample) in ``part``."""

@@ -36,7 +36,7 @@ SELF_CALIBRATION_SHIFTS = (
 )
 PLANS = ("auto", "fixed")
 
-SWEEP_RULES = ("reachable", "plateau", "base-minus")
+SWEEP_RULES = ("reachable", "case", "plateau", "base-minus")
 PLATEAU_PATIENCE = 8
 
 
@@ -54,11 +54,15 @@ class SweepConfig:
         data_fraction: share of the source data used (stratified), for large user datasets.
         tolerance: points below the base accuracy that count as recovered.
         scratch_frac: fraction of the reference accuracy (the better of from scratch and fine-tuned) the
-            "reachable" target asks for.
-        target_rule: the retraining runs' target rule ("reachable", "plateau" or "base-minus"; see
+            "reachable" and "case" targets ask for.
+        target_rule: the retraining runs' target rule ("reachable", the default: each run's target is
+            ``min(base - tolerance, scratch_frac x max(scratch, its own fine-tuned best))``; "case": one
+            target per shift for all its seeds, set by its first seed; "plateau" or "base-minus"; see
             ``resque_core.retraining.targets``); the from-scratch record is costed at the epoch the same rule is met.
         plateau_delta, plateau_patience: the "plateau" rule's band (None: two standard errors of the
             validation accuracy) and the evaluations that must stay in it.
+        case_margin: the "case" rule takes two standard errors of the validation slice off the first
+            seed's fine-tuned best (``RetrainConfig.reference_margin``), so the other seeds can reach it.
         split_seed: seed of the paper split (keep the one the model was trained with).
         max_minutes: wall-clock budget; the sweep stops cleanly between (or inside) runs.
         max_cases: count budget: the sweep stops after this many cases have a retraining record.
@@ -78,6 +82,7 @@ class SweepConfig:
     target_rule: str = "reachable"
     plateau_delta: float | None = None
     plateau_patience: int = PLATEAU_PATIENCE
+    case_margin: bool = True
     split_seed: int = 0
     max_minutes: float | None = None
     max_cases: int | None = None

@@ -44,11 +44,11 @@ def rule_name(label: str | None) -> str | None:
     """The rule a record's ``target_rule`` label was made by ("plateau(0.01x6)" -> "plateau"); None if unknown.
 
     Records write the label ``RetrainConfig.resolve_target`` gives: "plateau(...)", "base-2pt",
-    "min(base-2pt, ...)" (the "reachable" rule) or "fixed(...)"; a bare rule name is read as itself.
+    "min(base-2pt, ...)" (the "reachable" rule), "case(...)" or "fixed(...)"; a bare rule name is read as itself.
     """
     text = str(label or "").strip()
-    prefixes = (("plateau", "plateau"), ("min(", "reachable"), ("reachable", "reachable"), ("base", "base-minus"))
-    prefixes += (("fixed", "fixed"),)
+    prefixes = (("plateau", "plateau"), ("case", "case"), ("min(", "reachable"), ("reachable", "reachable"))
+    prefixes += (("base", "base-minus"), ("fixed", "fixed"))
     return next((name for prefix, name in prefixes if text.startswith(prefix)), None)
 
 
@@ -70,7 +70,8 @@ class RecordsRule:
 
     @property
     def reproducible(self) -> bool:
-        """Whether one validation run can stop by the same rule (the "reachable" rule needs a from-scratch run too)."""
+        """Whether one validation run can stop by the same rule (the "case" and "reachable" rules need a
+        from-scratch run too)."""
         return self.name in VALIDATION_RULES
 
     def same_as(self, run_label: str) -> bool:
@@ -240,7 +241,7 @@ def rule_for_records(rule: RecordsRule, settings: ValidationSettings) -> tuple[V
     """``settings`` stopping by the records' rule where one run can reproduce it, and a sentence saying what was done.
 
     A "base-minus" record rule brings its tolerance, a "plateau" one its band and patience. Records
-    whose rule one run cannot reproduce (the "reachable" rule, mixed or unknown labels) leave
+    whose rule one run cannot reproduce (the "case" and "reachable" rules, mixed or unknown labels) leave
     ``settings`` as they are, and the sentence says the epochs will not compare like with like.
     """
     if not rule.label:

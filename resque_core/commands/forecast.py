@@ -293,4 +293,5 @@ def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> st
         lines.append(f"from scratch: {forecast.scratch_note()}")
     if forecast.family_note:
         lines.insert(2, f"NOTE: {forecast.family_note}")
+    lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
     return "\n".join(lines)

@@ -81,6 +81,8 @@ class Forecast:
             figures lower bounds.
         family_note: one sentence when the records come from another model family than the user's
             model (``forecast.family.family_note``), else None.
+        benchmark: what the published benchmark says of forecasts from the shipped calibration, missed
+            targets included (``forecast.published.benchmark_sentences``); empty for other records.
         signals: which signals the forecast used and their held-out error (``SignalChoice.sentence``);
             None for a forecast made without the forecaster's choice.
     """
@@ -96,6 +98,7 @@ class Forecast:
     scratch_capped_share: float = 0.0
     family_note: str | None = None
     signals: SignalChoice | None = None
+    benchmark: tuple[str, ...] = ()
 
     def scratch_note(self) -> str:
         """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
@@ -116,6 +119,7 @@ class Forecast:
         out["scratch_capped_share"] = self.scratch_capped_share
         out["family_note"] = self.family_note
         out["signals"] = self.signals.to_dict() if self.signals is not None else None
+        out["benchmark"] = list(self.benchmark)
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 

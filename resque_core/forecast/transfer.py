@@ -112,24 +112,29 @@ def leave_one_family_out(
     level: float = 0.8,
     kind: str = "linear",
     index_kind: str = "dist",
+    signal: str = "index_value",
 ) -> TransferCheck:
     """Leave each family out in turn: fit on the rest in ``unit``, forecast it, score in its own epochs.
 
     ``train_epochs`` maps a family key ("SmallCNN 16x16x1") to its original training's epochs (the
     ``train_fraction`` unit). A left-out family's interval is made from the held-out errors of the
     *other* families only (each left out of the rest), so nothing of it leaks into its own interval.
+    ``signal``: the column the curve is fitted on (the index; "acc_drop" for the baseline).
 
     Raises:
         RecordsError: fewer than two families with enough runs, or a unit a family has no reference for.
     """
     runs, refs = _families(records, train_epochs, index_kind)
+    runs = runs[runs[signal].notna()] if signal in runs else runs.iloc[:0]
+    if runs.empty:
+        raise RecordsError(f"no usable run carries {signal!r}")
     errors, inside, widths, per_family = [], [], [], {}
-    for family in refs:
+    for family in [f for f in refs if (runs["family"] == f).any()]:
         held = runs[runs["family"] == family]
         rest = runs[runs["family"] != family]
-        curve = _fit(rest, unit, refs, kind)
-        point = from_unit(curve(held["index_value"].to_numpy()), unit, refs[family])
-        low, high = _band(rest, unit, {k: v for k, v in refs.items() if k != family}, level, kind)
+        curve = _fit(rest, unit, refs, kind, signal)
+        point = from_unit(curve(held[signal].to_numpy(dtype=float)), unit, refs[family])
+        low, high = _band(rest, unit, {k: v for k, v in refs.items() if k != family}, level, kind, signal)
         lo = np.maximum(point + from_unit(low, unit, refs[family]), 0.0)
         hi = point + from_unit(high, unit, refs[family])
         y = held["epochs"].to_numpy(dtype=float)
@@ -149,12 +154,13 @@ def transfer_checks(
     train_epochs: Mapping[str, float] | None = None,
     level: float = 0.8,
     kind: str = "linear",
+    signal: str = "index_value",
 ) -> list[TransferCheck]:
     """``leave_one_family_out`` for each unit a family has a reference for, best (lowest MAE in epochs) first."""
     checks = []
     for unit in units:
         try:
-            checks.append(leave_one_family_out(records, unit, train_epochs, level, kind))
+            checks.append(leave_one_family_out(records, unit, train_epochs, level, kind, signal=signal))
         except MissingReference:
             continue  # some family lacks this unit's reference: the unit cannot be checked
     return sorted(checks, key=lambda c: c.mae_epochs)
@@ -203,10 +209,10 @@ def _families(
     return runs[runs["family"].isin(keep)], refs
 
 
-def _fit(runs: pd.DataFrame, unit: str, refs: Mapping[str, UnitReference], kind: str):
-    """A monotone (increasing) curve of the cost in ``unit`` against the index, over these runs."""
+def _fit(runs: pd.DataFrame, unit: str, refs: Mapping[str, UnitReference], kind: str, signal: str = "index_value"):
+    """A monotone (increasing) curve of the cost in ``unit`` against the index (or ``signal``), over these runs."""
     values = np.concatenate([_in_unit(g, unit, refs[f]) for f, g in runs.groupby("family")])
-    x = np.concatenate([g["index_value"].to_numpy(dtype=float) for _, g in runs.groupby("family")])
+    x = np.concatenate([g[signal].to_numpy(dtype=float) for _, g in runs.groupby("family")])
     return fit_curve(kind, x, values, increasing=True)
 
 
@@ -215,7 +221,12 @@ def _in_unit(runs: pd.DataFrame, unit: str, ref: UnitReference) -> np.ndarray:
 
 
 def _band(
-    runs: pd.DataFrame, unit: str, refs: Mapping[str, UnitReference], level: float, kind: str
+    runs: pd.DataFrame,
+    unit: str,
+    refs: Mapping[str, UnitReference],
+    level: float,
+    kind: str,
+    signal: str = "index_value",
 ) -> tuple[float, float]:
     """Quantiles (in ``unit``) of the errors of each of these families when left out of the others.
 
@@ -226,8 +237,8 @@ def _band(
     for family in families:
         held = runs[runs["family"] == family]
         rest = runs[runs["family"] != family] if len(families) > 1 else held
-        curve = _fit(rest, unit, {k: v for k, v in refs.items() if k in set(rest["family"])}, kind)
-        residuals.append(_in_unit(held, unit, refs[family]) - curve(held["index_value"].to_numpy(dtype=float)))
+        curve = _fit(rest, unit, {k: v for k, v in refs.items() if k in set(rest["family"])}, kind, signal)
+        residuals.append(_in_unit(held, unit, refs[family]) - curve(held[signal].to_numpy(dtype=float)))
     residuals = np.concatenate(residuals)
     alpha = (1 - level) / 2
     low, high = np.quantile(residuals, [alpha, 1 - alpha])

@@ -219,6 +219,7 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             "extrapolated": forecast.extrapolated,
             "family_note": getattr(forecast, "family_note", None),
             "signals": forecast.signals.sentence() if getattr(forecast, "signals", None) is not None else None,
+            "benchmark": list(getattr(forecast, "benchmark", ())),
         }
     )
 

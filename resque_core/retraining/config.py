@@ -15,13 +15,18 @@ class RetrainConfig:
     Attributes:
         target_rule: "base-minus" (``base_acc - tolerance``), "reachable" (``min(base_acc - tolerance,
             scratch_frac * max(scratch_acc, finetune_acc))``: what the new data allows; with no
-            ``finetune_acc``, ``scratch_frac * scratch_acc`` alone, labeled so), "plateau" (val accuracy stays
+            ``finetune_acc``, ``scratch_frac * scratch_acc`` alone, labeled so), "case" (the same formula, but
+            ``finetune_acc`` is the best of the case's *first* seed's fine-tuning, so every seed of a case aims
+            at one accuracy: a property of the case, not of the run), "plateau" (val accuracy stays
             within ``plateau_delta`` for ``plateau_patience`` evaluations) or "fixed" (``target_acc``).
         base_acc: the old model's accuracy on the original validation data, 0..1.
         tolerance: accuracy points (0..1) below ``base_acc`` that count as recovered.
-        scratch_acc: accuracy a from-scratch model reaches on the new data ("reachable" rule).
+        scratch_acc: accuracy a from-scratch model reaches on the new data ("reachable" and "case" rules).
         finetune_acc: best accuracy the old model, fine-tuned, reaches on the new data within the cap
             ("reachable" rule; the calibration sweep measures it with a run to the cap).
+        reference_margin: accuracy (0..1) taken off the first seed's fine-tuned best before the "case" rule
+            uses it: that best was measured on one validation slice, and the other seeds' slices and
+            training orders scatter around it (the sweep passes two standard errors of the slice).
         scratch_frac: fraction of the reference accuracy the "reachable" rule asks for.
         target_acc: the "fixed" rule's target.
         plateau_delta: accuracy band (0..1) for the "plateau" rule; None: two standard errors of the
@@ -43,6 +48,7 @@ class RetrainConfig:
     tolerance: float = 0.02
     scratch_acc: float | None = None
     finetune_acc: float | None = None
+    reference_margin: float = 0.0
     scratch_frac: float = 0.97
     target_acc: float | None = None
     plateau_delta: float | None = 0.01
@@ -68,6 +74,13 @@ class RetrainConfig:
         base = checked_accuracy("base_acc", self.base_acc)
         if self.target_rule == "base-minus":
             return base - self.tolerance, tol
+        if self.target_rule == "case":
+            scratch = checked_accuracy("scratch_acc", self.scratch_acc)
+            finetune = scratch if self.finetune_acc is None else checked_accuracy("finetune_acc", self.finetune_acc)
+            margin = "-2se" if self.reference_margin > 0 else ""
+            label = f"case(min({tol}, {self.scratch_frac:g}*max(scratch, finetune0{margin})))"
+            reference = max(scratch, finetune - self.reference_margin)
+            return min(base - self.tolerance, self.scratch_frac * reference), label
         if self.target_rule == "reachable":
             scratch = checked_accuracy("scratch_acc", self.scratch_acc)
             if self.finetune_acc is None:  # only the from-scratch reference is known (a single run)

@@ -21,9 +21,11 @@ from resque_core.errors import RetrainError
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, load_records_csv
 from resque_core.model.checkpoint import load_checkpoint
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.targets import noise_band
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
 REACHABLE = "min(base-2pt, 0.97*max(scratch, finetune))"
+CASE = "case(min(base-2pt, 0.97*max(scratch, finetune0-2se)))"
 
 
 @pytest.fixture(autouse=True)
@@ -88,6 +90,7 @@ def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
     plateau = _config(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
     assert plateau.target_rule == "plateau" and plateau.plateau_delta == 0.03
     assert _config(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
+    assert _config(parse(["calibrate", "--demo", "--target-rule", "case"])).target_rule == "case"
     assert main(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "wide"]) == 2
     assert "--plateau-delta" in capsys.readouterr().err
     assert main(["calibrate", "--demo", "--plateau-patience", "1"]) == 2
@@ -95,7 +98,7 @@ def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
 
 @pytest.mark.parametrize(
     ("rule", "label"),
-    [("plateau", "plateau(2sex8)"), ("base-minus", "base-2pt"), ("reachable", REACHABLE)],
+    [("plateau", "plateau(2sex8)"), ("base-minus", "base-2pt"), ("reachable", REACHABLE), ("case", CASE)],
 )
 def test_each_target_rule_labels_its_records(rule, label):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
@@ -115,6 +118,27 @@ def test_each_target_rule_labels_its_records(rule, label):
         )
 
 
+def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_seed():
+    """The target is a property of the case: seed 0 sets it (scratch and its fine-tuned best), seed 1 aims at it."""
+    cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="case")
+    cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
+    labels = Labels("m", "digits", "t", None)
+    rows = []
+    for seed in (0, 1):
+        model, case = cases.case("gaussian_noise:5", seed=seed)
+        rows += run_case(model, case, seed, cfg, labels, lambda: False)
+    assert [(r["run_kind"], r["seed"]) for r in rows] == [("scratch", 0), ("retrain", 0), ("retrain", 1)]
+    assert {r["target_rule"] for r in rows} == {CASE}
+    assert len({round(r["target_acc"], 12) for r in rows}) == 1  # one target for the whole case
+    first = cases.scratch["gaussian_noise:5#finetune0"]
+    margin = noise_band(first, len(case.val))  # two standard errors of the validation slice
+    assert 0.01 < margin < 0.1
+    reference = max(cases.scratch["gaussian_noise:5"], first - margin)
+    assert rows[0]["target_acc"] == pytest.approx(min(case.base_acc - 0.02, 0.97 * reference))
+    second = rows[2]
+    assert second["censored"] or second["epochs"] < 3  # stopped at the case's target, not trained to the cap
+
+
 def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(monkeypatch):
     """contrast:5's bug: from scratch reaches 0.18, so 0.97 x 0.18 would make any shift look free."""
     import resque_core.calibration.sweep as sweep
@@ -122,7 +146,7 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
     runs = []
     real = sweep.retrain
     monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
-    cfg = SweepConfig(max_epochs=2, scratch_epochs=2)
+    cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
     case.scratch_cache[case.shift] = 0.18  # the from-scratch reference failed
     rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
@@ -145,7 +169,7 @@ def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
     runs = []
     real = sweep.retrain
     monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
-    cfg = SweepConfig(max_epochs=3, scratch_epochs=3)
+    cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
     case.scratch_cache[case.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
     rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
@@ -155,7 +179,7 @@ def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
 
 
 def test_task_case_uses_a_new_head_and_the_task_index():
-    cfg = SweepConfig(max_epochs=2, scratch_epochs=2)
+    cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     cases = TaskCases(load_checkpoint("default-0-4"), DigitsDataset(), cfg)
     model, case = cases.case(((0, 1, 2, 3, 4), (8, 9)), seed=0)
     assert case.shift == "task:0-4->8,9" and case.head == "new" and case.start_acc == 0.5

@@ -85,6 +85,18 @@ def test_reachable_reference_is_the_better_of_scratch_and_fine_tuned():
         RetrainConfig(target_rule="reachable", base_acc=0.9, scratch_acc=0.5, finetune_acc=1.5).validate()
 
 
+def test_the_case_rule_takes_the_first_seeds_best_less_its_margin():
+    case = RetrainConfig(target_rule="case", base_acc=0.964, scratch_acc=0.18, finetune_acc=0.80, reference_margin=0.04)
+    target, label = case.resolve_target()
+    assert target == pytest.approx(0.97 * 0.76) and label == "case(min(base-2pt, 0.97*max(scratch, finetune0-2se)))"
+    settled = RetrainConfig(target_rule="case", base_acc=0.9, scratch_acc=0.99, finetune_acc=0.5, reference_margin=0.04)
+    assert settled.resolve_target()[0] == pytest.approx(0.88)  # the base - 2pt cap still binds
+    plain = RetrainConfig(target_rule="case", base_acc=0.964, scratch_acc=0.6, finetune_acc=0.7)
+    assert plain.resolve_target() == (pytest.approx(0.97 * 0.7), "case(min(base-2pt, 0.97*max(scratch, finetune0)))")
+    with pytest.raises(RetrainError, match="scratch_acc"):
+        RetrainConfig(target_rule="case", base_acc=0.9).validate()
+
+
 def test_unreachable_target_is_censored_at_the_cap(digits):
     train, val = digits
     cfg = RetrainConfig(target_rule="fixed", target_acc=1.0, max_epochs=1, eval_every_steps=5)
