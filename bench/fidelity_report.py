@@ -16,10 +16,11 @@ KNOWN_TYPE_SIGNALS = ("index", "acc_drop", "mean_conf", "index_free", "level")
 def per_type(runs: pd.DataFrame, held: dict[str, HeldOut], columns: dict[str, str]) -> list[dict]:
     """Each shift type held out: the product's and the accuracy drop's scores, and within-type ranking."""
     out = []
-    for shift_type, part in runs.groupby("shift_type", sort=True):
+    for (family, shift_type), part in runs.groupby(["family", "shift_type"], sort=True):
         rows = part.index.to_numpy()
         product = held["product"].take(rows)
         entry = {
+            "family": family,
             "shift_type": shift_type,
             "n": len(part),
             "n_censored": product.n_censored,
@@ -46,14 +47,16 @@ def known_type(runs: pd.DataFrame, columns: dict[str, str], level: float) -> dic
     own-type curve 3.20.)
     """
     runs = runs[runs["shift_level"].notna()].reset_index(drop=True)
-    if runs.empty or runs.groupby("shift_type")["shift_level"].nunique().min() < 4:
+    levels = runs.groupby(["family", "shift_type"])["shift_level"].transform("nunique")
+    runs = runs[levels >= 4].reset_index(drop=True)  # a family swept at 3 levels has too few to leave one out
+    if runs.empty:
         return None
     fit = lambda x, y, g: select_model(x, y, level, "jackknife+", MODEL_KINDS, g)  # noqa: E731
     scheme = "leave-one-level-out"
-    result = {}
+    result = {"families": sorted(set(runs["family"]))}
     for name in (n for n in KNOWN_TYPE_SIGNALS if n in columns):
         parts = []
-        for _, part in runs.groupby("shift_type", sort=True):
+        for _, part in runs.groupby(["family", "shift_type"], sort=True):
             x, y, censored = (part[c].to_numpy(dtype=float) for c in (columns[name], "epochs", "censored"))
             parts.append(leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme))
         held = _concat(parts)
@@ -72,8 +75,8 @@ def scratch_vs_retrain(frame: pd.DataFrame, kind: str) -> dict | None:
     retrain = frame[(frame["run_kind"] == "retrain") & (frame["index_kind"] == kind)]
     if scratch.empty:
         return None
-    s = scratch.groupby("shift")[["epochs", "kwh"]].mean()
-    r = retrain.groupby("shift")[["epochs", "kwh"]].mean()
+    s = scratch.groupby(["model", "shift"])[["epochs", "kwh"]].mean()  # shift names repeat across families
+    r = retrain.groupby(["model", "shift"])[["epochs", "kwh"]].mean()
     both = s.merge(r, left_index=True, right_index=True, suffixes=("_scratch", "_retrain"))
     if both.empty:
         return None
@@ -140,12 +143,21 @@ def summary(r: dict) -> str:
         f"MAE {_num(r['ceiling_mae_epochs_true_mean'])}",
         f"raw index vs epochs, all runs pooled (NOT held out): Spearman {_num(r['spearman_index_pooled'], '.3f')}",
         "leave one family out: " + (r["lofo_reason"] or f"MAE {_num(r['lofo_mae_epochs'])} epochs, "
-                                    f"coverage {_num(r['lofo_coverage_80'], '.1%')}"),
-        "per shift type (held out):",
+                                    f"coverage {_num(r['lofo_coverage_80'], '.1%')} (from {r.get('lofo_signal')} in "
+                                    f"{r.get('lofo_unit')}); the index alone: {_num(r.get('lofo_mae_epochs_index'))}, "
+                                    f"the accuracy drop alone: {_num(r.get('lofo_mae_epochs_acc_drop'))}"),
     ]  # fmt: skip
+    for name, f in r.get("by_family", {}).items():
+        lines.append(
+            f"family {name}: {f['n_runs']} runs, {f['n_types']} types, {f['n_censored']} censored; MAE product "
+            f"{_num(f['mae_epochs'])}, accuracy drop {_num(f['mae_epochs_acc_drop'])}; Spearman case means "
+            f"{_num(f['spearman_case_means'], '.3f')}; seed ICC {_num(f['seed_icc_epochs'], '.3f')}"
+        )
+    lines.append("per family and shift type (held out):")
     for t in r["per_type"]:
         lines.append(
-            f"  {t['shift_type']:<16} n={t['n']:<3} index {t['index_range'][0]:.3f}-{t['index_range'][1]:.3f} "
+            f"  {t.get('family', '')[:12]:<12} {t['shift_type']:<16} n={t['n']:<3} "
+            f"index {t['index_range'][0]:.3f}-{t['index_range'][1]:.3f} "
             f"epochs {t['epochs_range'][0]:.2f}-{t['epochs_range'][1]:.2f}  MAE product {_num(t['mae_epochs'])}"
             f" acc_drop {_num(t.get('mae_epochs_acc_drop'))}  cov {_num(t['coverage_80'], '.0%')}  rho within: "
             f"index {_num(t.get('spearman_within_index'))} acc_drop {_num(t.get('spearman_within_acc_drop'))}"
@@ -153,7 +165,8 @@ def summary(r: dict) -> str:
     if r["known_type"]:
         k = r["known_type"]
         names = [key[len("mae_epochs_") :] for key in k if key.startswith("mae_epochs_")]
-        lines.append("a new level of a known type (seeds together), MAE epochs / coverage:")
+        families = ", ".join(k.get("families", []))
+        lines.append(f"a new level of a known type (seeds together; families with 4+ levels: {families}):")
         lines += [f"  {n:<20}{k[f'mae_epochs_{n}']:>7.2f}  {k[f'coverage_80_{n}']:>6.1%}" for n in names]
     s = r["scratch_vs_retrain"]
     if s:

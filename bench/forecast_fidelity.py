@@ -36,7 +36,7 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from resque_core.assets import asset_path  # noqa: E402
 from resque_core.calibration.library import library_records, train_epochs_by_key  # noqa: E402
-from resque_core.errors import RecordsError, ResqueError  # noqa: E402
+from resque_core.errors import ResqueError  # noqa: E402
 from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.forecast.family import COST_UNITS  # noqa: E402
 from resque_core.forecast.fidelity import (  # noqa: E402
@@ -54,7 +54,7 @@ from resque_core.forecast.forecaster import Forecaster  # noqa: E402
 from resque_core.forecast.published import FIDELITY_FILE  # noqa: E402
 from resque_core.forecast.records import default_records, load_records_csv  # noqa: E402
 from resque_core.forecast.result import MEASURES  # noqa: E402
-from resque_core.forecast.transfer import transfer_checks  # noqa: E402
+from resque_core.forecast.transfer import best_transfer_check  # noqa: E402
 from resque_core.jsonable import strict_json  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
@@ -232,26 +232,31 @@ def confidence(held: dict[str, HeldOut], cases, types, families, runs, args, rng
 
 
 def leave_family_out(runs: pd.DataFrame, families: np.ndarray, columns: dict, args) -> dict:
-    """The product (and the accuracy drop) forecasting a model family the fit has not seen."""
+    """The product (and the index and the accuracy drop alone) forecasting a model family the fit has not seen.
+
+    ``runs``: the retraining runs with their signal columns, and the from-scratch runs (the
+    ``scratch_fraction`` unit's reference). The product's answer for a model the library lacks is the
+    signal and unit that carried best (``forecast.transfer.best_transfer_check``, as
+    ``calibration.unknown_model`` uses it) among those a user with labelled new data has.
+    """
     if len(set(families)) < 2:
         reason = "the records hold one model family; leaving one out needs two or more"
         return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
-    try:
-        checks = {s: transfer_checks(runs, COST_UNITS, train_epochs_by_key(), args.level, signal=s)
-                  for s in ("index_value", "acc_drop") if s == "index_value" or "acc_drop" in columns}  # fmt: skip
-    except RecordsError as exc:
-        return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": str(exc)}
-    if not checks["index_value"]:
-        reason = "no cost unit has a reference in every family"
+    signals = ("index_value", "acc_drop") if "acc_drop" in columns else ("index_value",)
+    index_only = best_transfer_check(runs, ("index_value",), COST_UNITS, train_epochs_by_key(), args.level)
+    if index_only is None:
+        reason = "no family could be left out: too few runs per family, or no cost unit with a reference in each"
         return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
-    best = checks["index_value"][0]  # what the product uses for a model the library lacks (unknown_model)
+    best = best_transfer_check(runs, signals, COST_UNITS, train_epochs_by_key(), args.level)
     out = {"lofo_mae_epochs": best.mae_epochs, "lofo_coverage_80": best.coverage, "lofo_reason": None}
-    out.update(lofo_unit=best.unit, lofo_width_80=best.width_epochs, lofo_per_family_mae=best.per_family_mae)
-    out["lofo_units"] = {c.unit: {"mae_epochs": c.mae_epochs, "coverage_80": c.coverage} for c in checks["index_value"]}
-    same_unit = [c for c in checks.get("acc_drop", []) if c.unit == best.unit]
-    if same_unit:
-        out["lofo_mae_epochs_acc_drop"] = same_unit[0].mae_epochs
-        out["lofo_coverage_80_acc_drop"] = same_unit[0].coverage
+    out.update(lofo_signal=best.signal, lofo_unit=best.unit, lofo_width_80=best.width_epochs)
+    out["lofo_per_family_mae"] = dict(best.per_family_mae)
+    out.update(lofo_mae_epochs_index=index_only.mae_epochs, lofo_coverage_80_index=index_only.coverage)
+    out["lofo_unit_index"] = index_only.unit
+    if "acc_drop" in columns:
+        drop = best_transfer_check(runs, ("acc_drop",), COST_UNITS, train_epochs_by_key(), args.level)
+        out["lofo_mae_epochs_acc_drop"] = None if drop is None else drop.mae_epochs
+        out["lofo_coverage_80_acc_drop"] = None if drop is None else drop.coverage
     return out
 
 
@@ -323,7 +328,8 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     r["spearman_index_pooled"] = spearman(runs["index_value"], runs["epochs"])  # the raw index, NOT held out
     r["noise_floor_values"] = int(runs["noise_floor"].nunique())
     r["by_family"] = by_family(runs, held[PRODUCT], held.get("acc_drop"), cases)
-    r.update(leave_family_out(frame, families, columns, args))
+    scratch = frame[(frame["run_kind"] == "scratch") & (frame["index_kind"] == args.kind)]
+    r.update(leave_family_out(pd.concat([runs, scratch], ignore_index=True), families, columns, args))
     r["per_type"] = per_type(runs, held, columns)
     r["known_type"] = known_type(runs, columns, args.level)
     r["scratch_vs_retrain"] = scratch_vs_retrain(frame, args.kind)
@@ -335,7 +341,8 @@ PUBLISHED_KEYS = (
     "n_runs", "n_types", "n_families", "n_cases", "level", "mae_epochs", "mae_epochs_ci", "mae_epochs_acc_drop",
     "mae_epochs_index", "paired_diff_vs_acc_drop", "paired_diff_vs_acc_drop_ci", "coverage_80", "coverage_80_ci",
     "spearman_case_means", "spearman_case_means_ci", "ceiling_spearman_runs", "ceiling_spearman_case_means",
-    "seed_icc_epochs", "lofo_mae_epochs", "lofo_coverage_80", "lofo_unit", "lofo_mae_epochs_acc_drop", "targets",
+    "seed_icc_epochs", "lofo_mae_epochs", "lofo_coverage_80", "lofo_signal", "lofo_unit", "lofo_mae_epochs_index",
+    "lofo_mae_epochs_acc_drop", "targets",
 )  # fmt: skip
 
 

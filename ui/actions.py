@@ -97,16 +97,19 @@ def run_forecast(
     """
     from dataclasses import asdict
 
+    from resque_core.calibration.library import shipped_source
     from resque_core.forecast.costing import CostSettings, build_costing
     from resque_core.forecast.family import family_of
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
-    records = cache.records(settings.calibration, csv_bytes)
-    fitted = cache.forecaster(settings.calibration, report.kind, settings.level, csv_bytes)
-    costing = build_costing(cost, probe=probe, records=records)
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
+    source = shipped_source(family) if settings.calibration == "default" else settings.calibration
+    records = cache.records(source, csv_bytes)
+    fitted = cache.forecaster(source, report.kind, settings.level, csv_bytes)
+    costing = build_costing(cost, probe=probe, records=records)
     forecast = fitted.predict_report(report, costing=costing, family=family)
+    state["fc_records_source"] = source  # "default", "library NAME" or the chosen records
     forecast = _unknown_model_note(state, forecast)
     state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
@@ -122,16 +125,18 @@ def _unknown_model_note(state: MutableMapping, forecast: Any) -> Any:
     from resque_core.calibration.unknown_model import with_unknown_model_note
     from resque_core.data import open_source
 
-    model, data = result(state, "model"), result(state, "data")
+    model, data, report = result(state, "model"), result(state, "data"), result(state, "index")
     loaded = loaded_model(model, data)
-    return with_unknown_model_note(forecast, loaded, open_source(data.original), model, data.original)[0]
+    acc_drop = getattr(report, "acc_drop", None)
+    return with_unknown_model_note(forecast, loaded, open_source(data.original), model, data.original, acc_drop)[0]
 
 
 def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     """The curve the current forecast used for ``measure`` (``Forecaster.curve``), with its records."""
     forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
     report = result(state, "index")
-    fitted = cache.forecaster(settings["calibration"], forecast.index_kind, settings["level"], state.get("fc_csv"))
+    source = state.get("fc_records_source", settings["calibration"])
+    fitted = cache.forecaster(source, forecast.index_kind, settings["level"], state.get("fc_csv"))
     shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
     return fitted.curve(measure, shift_type=shift_type, around=forecast.index)
 
@@ -143,7 +148,8 @@ def forecast_rule(state: MutableMapping) -> Any:
     forecast = current(state, "forecast")
     if forecast is None:
         return None
-    records = cache.records(state["inputs"]["forecast"]["calibration"], state.get("fc_csv"))
+    source = state.get("fc_records_source", state["inputs"]["forecast"]["calibration"])
+    records = cache.records(source, state.get("fc_csv"))
     return records_rule(records, forecast.index_kind)
 
 

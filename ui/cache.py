@@ -136,15 +136,17 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def records(source: str, csv_bytes: bytes | None = None) -> Any:
-    """Calibration records: the shipped default, or CSV bytes (an upload, a self-calibration, the local history).
+    """Calibration records: the shipped ones ("default", or "library NAME": a library family's), or CSV
+    bytes (an upload, a self-calibration, the local history).
 
     The bytes are saved under a file named after the source, so an engine message names it.
     """
-    from resque_core.forecast.records import default_records, load_records_csv
+    from resque_core.calibration.library import LIBRARY_PREFIX, shipped_records
+    from resque_core.forecast.records import load_records_csv
     from ui.uploads import save_upload
 
-    if source == "default":
-        return default_records()
+    if source == "default" or source.startswith(LIBRARY_PREFIX):
+        return shipped_records(source)
     return load_records_csv(save_upload(f"{source.replace(' ', '-')}.csv", csv_bytes or b""))
 
 

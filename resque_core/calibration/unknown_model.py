@@ -23,7 +23,7 @@ from resque_core.calibration.library import library_family, library_records, tra
 from resque_core.calibration.plan import SAFETY, plan_self_calibration
 from resque_core.errors import RecordsError
 from resque_core.forecast.family import COST_UNITS, ModelFamily, UnitReference, family_key, family_of
-from resque_core.forecast.transfer import TransferForecast, transfer_checks, transfer_forecast
+from resque_core.forecast.transfer import TransferForecast, best_transfer_check, transfer_forecast
 
 __all__ = ["UnknownModelAdvice", "self_calibration_command", "unknown_model_advice", "with_unknown_model_note"]
 
@@ -72,6 +72,7 @@ class UnknownModelAdvice:
             else {
                 "epochs": {"point": t.point, "low": t.low, "high": t.high},
                 "unit": t.unit,
+                "signal": "acc_drop" if t.signal == "acc_drop" else "index",
                 "lofo_mae_epochs": t.check.mae_epochs,
                 "lofo_coverage": t.check.coverage,
                 "n_families": t.check.n_families,
@@ -82,16 +83,23 @@ class UnknownModelAdvice:
         }
 
 
-def with_unknown_model_note(forecast: Any, loaded: Any, data: Any, model: Any, original: str) -> tuple[Any, Any]:
+def with_unknown_model_note(
+    forecast: Any, loaded: Any, data: Any, model: Any, original: str, acc_drop: float | None = None
+) -> tuple[Any, Any]:
     """``(forecast, advice)``: a ``Forecast`` whose ``family_note`` says the records are of another family gets the
     library's advice appended (None: no note, or the model's family is in the library). The page, the
-    ``forecast`` command and the report all show this one note.
+    ``forecast`` command and the report all show this one note. ``acc_drop``: the old model's accuracy
+    drop on the labelled new data, when known (it may carry across families better than the index).
     """
     from dataclasses import replace
 
     if not forecast.family_note:
         return forecast, None
-    advice = unknown_model_advice(loaded, data, model, original, forecast.index, level=forecast.level)
+    labelled = forecast.signals is None or forecast.signals.labels == "given"
+    acc_drop = acc_drop if labelled else None
+    advice = unknown_model_advice(
+        loaded, data, model, original, forecast.index, level=forecast.level, acc_drop=acc_drop
+    )
     if advice is None:
         return forecast, None
     return replace(forecast, family_note=f"{forecast.family_note} {advice.sentence()}"), advice
@@ -107,6 +115,7 @@ def unknown_model_advice(
     scratch_epochs: float | None = None,
     level: float = 0.8,
     train_epochs: Mapping[str, float] | None = None,
+    acc_drop: float | None = None,
 ) -> UnknownModelAdvice | None:
     """The advice for ``loaded`` (a ``LoadedModel``) at ``index``, or None when the library has its family.
 
@@ -117,6 +126,8 @@ def unknown_model_advice(
         scratch_epochs: epochs the user's model needs from scratch, if known (the ``scratch_fraction`` unit);
             the ``train_fraction`` unit reads its original training's epochs from the checkpoint's ``epochs``.
         train_epochs: each library family's original training epochs by family key (default: the library's).
+        acc_drop: the old model's accuracy drop on the labelled new data, if known: the forecast is then
+            carried on whichever of it and the index held best when each family was left out.
     """
     family = family_of(loaded)
     if library_family(family.arch, family.input_size) is not None:
@@ -128,24 +139,35 @@ def unknown_model_advice(
     return UnknownModelAdvice(
         family=family,
         library=tuple(sorted(family_key(records).dropna().unique())),
-        transfer=_best_transfer(records, index, reference, level, train_epochs or train_epochs_by_key()),
+        transfer=_best_transfer(
+            records,
+            {"index_value": index, "acc_drop": acc_drop},
+            reference,
+            level,
+            train_epochs or train_epochs_by_key(),
+        ),  # fmt: skip
         self_calibration_minutes=minutes,
         command=self_calibration_command(model, original, minutes),
     )
 
 
 def _best_transfer(
-    records: pd.DataFrame, index: float, reference: UnitReference, level: float, train_epochs: Mapping[str, float]
+    records: pd.DataFrame,
+    values: Mapping[str, float | None],
+    reference: UnitReference,
+    level: float,
+    train_epochs: Mapping[str, float],
 ) -> TransferForecast | None:
-    """The forecast in the unit with the lowest leave-one-family-out MAE that the user's model has a reference for."""
+    """The forecast on the signal (the index, the accuracy drop: those the user has, ``values``) and in the
+    unit with the lowest leave-one-family-out MAE that the user's model has a reference for."""
     usable = tuple(u for u in COST_UNITS if _has(reference, u))
-    try:
-        checks = transfer_checks(records, usable, train_epochs, level)
-    except RecordsError:
-        return None  # fewer than two families: nothing to leave out
-    if not checks:
+    signals = tuple(name for name, value in values.items() if value is not None)
+    best = best_transfer_check(records, signals, usable, train_epochs, level)
+    if best is None:
         return None
-    return transfer_forecast(records, index, checks[0].unit, reference, train_epochs, level)
+    return transfer_forecast(
+        records, values[best.signal], best.unit, reference, train_epochs, level, signal=best.signal
+    )
 
 
 def _has(reference: UnitReference, unit: str) -> bool:

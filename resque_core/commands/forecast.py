@@ -137,13 +137,13 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
-    records, source = load_records(args.records)
+    loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
+    family = family_of(loaded) if loaded is not None else None
+    records, source = load_records(args.records, family)
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
-    loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     probe = _probe(args, loaded) if settings.energy == "probe" else None
     costing = build_costing(settings, probe=probe, records=records)
-    family = family_of(loaded) if loaded is not None else None
     forecast = forecaster.predict(
         args.index,
         costing=costing,
@@ -176,7 +176,8 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     from resque_core.calibration.unknown_model import with_unknown_model_note
     from resque_core.data import open_source
 
-    return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data)
+    data, model = open_source(args.data), model_source(args)
+    return with_unknown_model_note(forecast, loaded, data, model, args.data, acc_drop=args.acc_drop)
 
 
 def cost_settings(args: argparse.Namespace) -> Any:
@@ -211,12 +212,17 @@ def cost_settings(args: argparse.Namespace) -> Any:
     )
 
 
-def load_records(spec: str) -> tuple[Any, str]:
-    """The records ``--records SPEC`` names, and their source label (validate reads the same)."""
-    from resque_core.forecast.records import RecordStore, default_records, load_records_csv
+def load_records(spec: str, family: Any = None) -> tuple[Any, str]:
+    """The records ``--records SPEC`` names, and their source label (validate reads the same).
+
+    "default" for a model of a library family (``family``) is that family's shipped records.
+    """
+    from resque_core.calibration.library import shipped_records, shipped_source
+    from resque_core.forecast.records import RecordStore, load_records_csv
 
     if spec == "default":
-        return default_records(), "default"
+        source = shipped_source(family)
+        return shipped_records(source), source
     if spec == "db":
         return RecordStore().all(), "local store"
     return load_records_csv(spec), "user history"

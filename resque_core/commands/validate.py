@@ -89,6 +89,8 @@ def run(args: argparse.Namespace) -> int:
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
+    if args.records == "default":  # a model of a library family: its own family's shipped records
+        records, source = load_records(args.records, family_of(loaded))
     forecaster = Forecaster().fit(records, index_kind=report.kind, source=source)
     forecast = forecaster.predict_report(report, family=family_of(loaded))
     rule = records_rule(records, report.kind)

@@ -27,7 +27,7 @@ from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
-from resque_core.forecast.published import SHIPPED_SOURCES, benchmark_sentences
+from resque_core.forecast.published import benchmark_sentences, is_shipped
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets
@@ -294,7 +294,7 @@ class Forecaster:
                 extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
                 signals=choice,
-                benchmark=benchmark_sentences() if self.source_ in SHIPPED_SOURCES else (),
+                benchmark=benchmark_sentences() if is_shipped(self.source_) else (),
             )
             for i, v in enumerate(values)
         ]

@@ -14,10 +14,23 @@ from typing import Any
 
 from resque_core.assets import asset_path
 
-__all__ = ["FIDELITY_FILE", "SHIPPED_SOURCES", "TARGET_WORDS", "benchmark_sentences", "published_fidelity"]
+__all__ = [
+    "FIDELITY_FILE",
+    "SHIPPED_SOURCES",
+    "TARGET_WORDS",
+    "benchmark_sentences",
+    "is_shipped",
+    "published_fidelity",
+]
 
 FIDELITY_FILE = "forecast_fidelity.json"
 SHIPPED_SOURCES = frozenset({"default", "default calibration"})  # the CLI's and the page's label of the shipped records
+
+
+def is_shipped(source: str) -> bool:
+    """Whether records labelled ``source`` are the shipped ones (the default, or a library family's)."""
+    return source in SHIPPED_SOURCES or str(source).startswith("library ")
+
 
 # target key -> (figure key, how the target reads, how the figure is written)
 TARGET_WORDS: dict[str, tuple[str, str, str]] = {
@@ -60,9 +73,11 @@ def benchmark_sentences(summary: dict[str, Any] | None = None) -> tuple[str, ...
         f"for the accuracy drop alone; its {s['level']:.0%} intervals covered {s['coverage_80']:.0%} of the runs"
     ]
     if s.get("lofo_mae_epochs") is not None:
+        basis = "the accuracy drop" if s.get("lofo_signal") == "acc_drop" else "the index"
         out.append(
-            f"For a model family the library lacks (each family left out in turn, in {s.get('lofo_unit', 'epochs')}): "
-            f"off by {s['lofo_mae_epochs']:.2f} epochs, intervals covered {s['lofo_coverage_80']:.0%}"
+            f"For a model family the library lacks (each family left out in turn, carried on {basis} in "
+            f"{s.get('lofo_unit', 'epochs')}): off by {s['lofo_mae_epochs']:.2f} epochs, intervals covered "
+            f"{s['lofo_coverage_80']:.0%}"
         )
     missed = [_missed(key, s) for key, met in s["targets"].items() if met is False and key in TARGET_WORDS]
     if missed:

@@ -32,6 +32,7 @@ from resque_core.forecast.family import (
 
 __all__ = [
     "TransferCheck",
+    "best_transfer_check",
     "TransferForecast",
     "leave_one_family_out",
     "transfer_checks",
@@ -55,6 +56,7 @@ class TransferCheck:
         width_epochs: mean width of those intervals, in epochs.
         level: nominal coverage of the intervals.
         per_family_mae: MAE in epochs of each family when left out.
+        signal: the column the curve was fitted on ("index_value"; "acc_drop").
     """
 
     unit: str
@@ -65,6 +67,7 @@ class TransferCheck:
     width_epochs: float
     level: float
     per_family_mae: Mapping[str, float]
+    signal: str = "index_value"
 
 
 @dataclass(frozen=True)
@@ -84,14 +87,17 @@ class TransferForecast:
     unit: str
     families: tuple[str, ...]
     check: TransferCheck
+    signal: str = "index_value"
 
     def sentence(self) -> str:
         """One sentence saying where the figure comes from and how well that held for a family left out."""
         c = self.check
+        basis = "the accuracy drop" if self.signal == "acc_drop" else "the index"
         return (
             f"Your model's family is not in the calibration library, so its epochs ({self.point:.1f}, "
-            f"{c.level:.0%} interval {self.low:.1f}-{self.high:.1f}) come from {len(self.families)} other families "
-            f"({', '.join(self.families)}) in {UNIT_LABELS[self.unit]}, with leave-one-family-out intervals "
+            f"{c.level:.0%} interval {self.low:.1f}-{self.high:.1f}) come from {basis} on {len(self.families)} other "
+            f"families' runs ({', '.join(self.families)}) in {UNIT_LABELS[self.unit]}, with leave-one-family-out "
+            "intervals "
             f"(a family left out was forecast with MAE {c.mae_epochs:.1f} epochs, {c.coverage:.0%} of its runs "
             "inside the interval)."
         )
@@ -144,7 +150,7 @@ def leave_one_family_out(
         per_family[family] = float(np.mean(np.abs(point - y)))
     errors, inside, width = np.concatenate(errors), np.concatenate(inside), float(np.concatenate(widths).mean())
     return TransferCheck(
-        unit, len(refs), len(errors), float(errors.mean()), float(inside.mean()), width, level, per_family
+        unit, len(refs), len(errors), float(errors.mean()), float(inside.mean()), width, level, per_family, signal
     )
 
 
@@ -166,6 +172,30 @@ def transfer_checks(
     return sorted(checks, key=lambda c: c.mae_epochs)
 
 
+def best_transfer_check(
+    records: pd.DataFrame,
+    signals: tuple[str, ...] = ("index_value",),
+    units: tuple[str, ...] = COST_UNITS,
+    train_epochs: Mapping[str, float] | None = None,
+    level: float = 0.8,
+) -> TransferCheck | None:
+    """The (signal, unit) pair with the lowest leave-one-family-out MAE in epochs, or None when no pair can
+    be checked (fewer than two families, no reference, no run carrying the signal).
+
+    What a model the library lacks is forecast with (``calibration.unknown_model``), and what the
+    fidelity benchmark scores as the product's leave-one-family-out figure.
+    """
+    best = None
+    for signal in signals:
+        try:
+            checks = transfer_checks(records, units, train_epochs, level, signal=signal)
+        except RecordsError:
+            continue
+        if checks and (best is None or checks[0].mae_epochs < best.mae_epochs):
+            best = checks[0]
+    return best
+
+
 def transfer_forecast(
     records: pd.DataFrame,
     index: float,
@@ -175,19 +205,25 @@ def transfer_forecast(
     level: float = 0.8,
     kind: str = "linear",
     index_kind: str = "dist",
+    signal: str = "index_value",
 ) -> TransferForecast:
     """Epochs at ``index`` for a model of a new family (``reference``: its own unit reference).
 
-    The curve is fitted on every family; the interval adds the families' held-out errors (each left out
-    of the rest), converted with the new model's reference.
+    ``signal``: what ``index`` is (the index, or "acc_drop": the user's accuracy drop). The curve is
+    fitted on every family; the interval adds the families' held-out errors (each left out of the
+    rest), converted with the new model's reference.
     """
     runs, refs = _families(records, train_epochs, index_kind)
-    point = float(from_unit(_fit(runs, unit, refs, kind)(np.array([float(index)])), unit, reference)[0])
-    low, high = _band(runs, unit, refs, level, kind)
+    runs = runs[runs[signal].notna()] if signal in runs else runs.iloc[:0]
+    if runs.empty:
+        raise RecordsError(f"no usable run carries {signal!r}")
+    curve = _fit(runs, unit, refs, kind, signal)
+    point = float(from_unit(curve(np.array([float(index)])), unit, reference)[0])
+    low, high = _band(runs, unit, refs, level, kind, signal)
     lo = max(point + float(from_unit(low, unit, reference)), 0.0)
     hi = point + float(from_unit(high, unit, reference))
-    check = leave_one_family_out(records, unit, train_epochs, level, kind, index_kind)
-    return TransferForecast(point, lo, hi, unit, tuple(refs), check)
+    check = leave_one_family_out(records, unit, train_epochs, level, kind, index_kind, signal)
+    return TransferForecast(max(point, 0.0), lo, hi, unit, tuple(refs), check, signal)
 
 
 def _families(

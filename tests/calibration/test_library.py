@@ -16,6 +16,8 @@ from resque_core.calibration.library import (
     get_family,
     library_family,
     library_records,
+    shipped_records,
+    shipped_source,
     train_epochs_by_key,
 )
 from resque_core.cli import main
@@ -93,6 +95,21 @@ def test_library_lookup_and_records():
     assert train_epochs_by_key() == {"SmallCNN 16x16x1": 30.0, "SmallResNet 32x32x3": 10.0, "MLP 8x8x1": 30.0}
     records = library_records(["digits-cnn"])  # not regenerated yet: the shipped default stands in
     assert len(records) > 100 and set(family_key(records).dropna()) == {"SmallCNN 16x16x1"}
+
+
+def test_a_model_of_a_library_family_forecasts_from_its_own_familys_records(capsys):
+    shapes = get_family("shapes-resnet")
+    assert shipped_source(family_of(shapes.load())) == "library shapes-resnet"
+    assert shipped_source(family_of(get_family("digits-cnn").load())) == "default"  # the default is digits-cnn's
+    assert shipped_source(None) == "default"
+    assert set(family_key(shipped_records("library shapes-resnet"))) == {"SmallResNet 32x32x3"}
+    with pytest.raises(RecordsError, match="no model family 'vit'"):
+        shipped_records("library vit")
+    checkpoint = str(asset_path(shapes.checkpoint))
+    assert main(["forecast", "--index", "0.05", "--checkpoint", checkpoint, "--data", "shapes", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["source"]["records"] == "library shapes-resnet" and payload["family_note"] is None
+    assert payload["unknown_model"] is None and 0 < payload["epochs"]["point"] <= shapes.max_epochs
 
 
 def test_calibrate_family_writes_records_and_provenance(tmp_path, capsys):

@@ -60,6 +60,23 @@ def test_unknown_model_gets_leave_one_family_out_epochs_and_the_command(stranger
     assert advice.to_dict()["transfer"]["unit"] == "train_fraction"
 
 
+def test_the_accuracy_drop_carries_the_forecast_when_it_held_better_for_a_family_left_out(stranger):
+    """Each family's index scale differs (x1, x3, x9), its accuracy drop does not: given it, the advice rests on it."""
+    path, loaded = stranger
+    records = three_family_records(noise=0.01)
+    retrain = records.run_kind == "retrain"
+    records.loc[retrain, "acc_drop"] = records.loc[retrain, "index_value"]  # the share's true signal
+    scale = records["arch"].map({"SmallCNN": 1.0, "SmallResNet": 3.0, "MLP": 9.0})
+    records.loc[retrain, "index_value"] = records.loc[retrain, "index_value"] * scale[retrain]
+    common = (loaded, DigitsDataset(), path, "digits", 0.05)
+    by_index = unknown_model_advice(*common, records=records, train_epochs=TRAIN_EPOCHS).transfer
+    by_drop = unknown_model_advice(*common, records=records, train_epochs=TRAIN_EPOCHS, acc_drop=0.05).transfer
+    assert by_index.signal == "index_value" and by_drop.signal == "acc_drop"
+    assert by_drop.check.mae_epochs < by_index.check.mae_epochs / 3
+    assert by_drop.point == pytest.approx(20 * float(share_of_training(0.05)), rel=0.05)
+    assert "come from the accuracy drop on 3 other families' runs" in by_drop.sentence()
+
+
 def test_with_one_family_the_advice_says_nothing_was_left_out(stranger):
     path, loaded = stranger
     advice = unknown_model_advice(loaded, DigitsDataset(), path, "digits", 0.05, records=default_records())
@@ -83,7 +100,14 @@ def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint(stranger, c
         f"for it. Its energy per epoch is theirs too: measure a probe of your model. {advice['sentence']}"
     )
     assert "would take about" in advice["sentence"]
-    assert advice["library"] == ["SmallCNN 16x16x1"] and advice["transfer"] is None  # one family shipped today
+    assert advice["library"] == ["MLP 8x8x1", "SmallCNN 16x16x1", "SmallResNet 32x32x3"]  # the shipped library
+    carried = advice["transfer"]
+    assert carried["signal"] == "index" and carried["n_families"] == 3 and carried["unit"] == "train_fraction"
+    assert carried["epochs"]["low"] <= carried["epochs"]["point"] <= carried["epochs"]["high"]
+    argv = ["forecast", "--index", "0.05", "--acc-drop", "0.1", "--checkpoint", path, "--data", "digits", "--json"]
+    assert main(argv) == 0
+    with_drop = json.loads(capsys.readouterr().out)["unknown_model"]["transfer"]
+    assert with_drop["lofo_mae_epochs"] <= carried["lofo_mae_epochs"]  # the signal that held better for a family
     assert main(["forecast", "--index", "0.05", "--checkpoint", path, "--data", "digits"]) == 0
     out = capsys.readouterr().out
-    assert "NOTE: This forecast comes from runs of SmallCNN (" in out and "no family could be left out" in out
+    assert "NOTE: This forecast comes from runs of SmallCNN (" in out and "leave-one-family-out" in out
