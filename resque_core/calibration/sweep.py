@@ -115,22 +115,26 @@ def run_case(
     """
     if cfg.target_rule == "reachable" or (cfg.target_rule == "case" and case.finetune0_acc is None):
         return _run_reachable_case(model, case, seed, cfg, labels, should_stop, on_epoch)
-    if cfg.target_rule == "case":
-        return _run_case_target(model, case, seed, cfg, labels, should_stop, on_epoch)
+    run = functools.partial(_retrain_row, model, case, seed, cfg, labels, should_stop, on_epoch)
+    if cfg.target_rule == "case":  # the shift's reference is known: aim at the case's target
+        row = run(target_rule="case", finetune_acc=case.finetune0_acc, reference_margin=_case_margin(case, cfg))
+        return [] if row is None else [row]
     rows = []
     if case.scratch_acc is None:
         scratch = _scratch_run(model, case, seed, cfg, labels, should_stop, on_epoch)
         if scratch is None:
             return rows
         rows.append(scratch)
-    config = _config(case, seed, cfg, target_rule=cfg.target_rule, max_epochs=cfg.max_epochs)
-    result = retrain(
-        model, case.train, case.val, config, labels.meter, _hook(on_epoch, "retrain", cfg.max_epochs), should_stop
-    )
-    if result.cancelled:
-        return rows
-    rows.append(make_row(labels, case, seed, "retrain", result, result.epochs, result.censored))
-    return rows
+    row = run(target_rule=cfg.target_rule)
+    return rows if row is None else [*rows, row]
+
+
+def _retrain_row(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch, **rule):
+    """Retrain until ``rule``'s target (``RetrainConfig`` fields) or the cap; its record (None: cancelled)."""
+    config = _config(case, seed, cfg, max_epochs=cfg.max_epochs, **rule)
+    hook = _hook(on_epoch, "retrain", cfg.max_epochs)
+    result = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
+    return None if result.cancelled else make_row(labels, case, seed, "retrain", result, result.epochs, result.censored)
 
 
 def _hook(on_epoch: EpochHook | None, run_kind: str, cap: int) -> Callable[[EpochRecord], None] | None:
@@ -173,26 +177,6 @@ def _run_reachable_case(
     target = _config(case, seed, cfg, target_rule=cfg.target_rule, **reference).resolve_target()
     rows = [] if scratch is None else [_row_at_target(labels, case, seed, "scratch", scratch, target)]
     return [*rows, _row_at_target(labels, case, seed, "retrain", finetune, target)]
-
-
-def _run_case_target(
-    model: torch.nn.Module,
-    case: Case,
-    seed: int,
-    cfg: SweepConfig,
-    labels: Labels,
-    should_stop: Callable[[], bool],
-    on_epoch: EpochHook | None = None,
-) -> list[dict]:
-    """The "case" rule once the shift's reference is known: retrain until the case's target, or the cap."""
-    reference = {"finetune_acc": case.finetune0_acc, "reference_margin": _case_margin(case, cfg)}
-    config = _config(case, seed, cfg, target_rule="case", max_epochs=cfg.max_epochs, **reference)
-    result = retrain(
-        model, case.train, case.val, config, labels.meter, _hook(on_epoch, "retrain", cfg.max_epochs), should_stop
-    )
-    if result.cancelled:
-        return []
-    return [make_row(labels, case, seed, "retrain", result, result.epochs, result.censored)]
 
 
 def _case_margin(case: Case, cfg: SweepConfig) -> float:
