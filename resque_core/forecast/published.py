@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 from resque_core.assets import asset_path
+from resque_core.forecast.family import UNIT_LABELS
 
 __all__ = [
     "FIDELITY_FILE",
@@ -76,7 +77,8 @@ def benchmark_sentences(summary: dict[str, Any] | None = None) -> tuple[str, ...
         basis = "the accuracy drop" if s.get("lofo_signal") == "acc_drop" else "the index"
         out.append(
             f"For a model family the library lacks (each family left out in turn, carried on {basis} in "
-            f"{s.get('lofo_unit', 'epochs')}): off by {s['lofo_mae_epochs']:.2f} epochs, intervals covered "
+            f"{UNIT_LABELS.get(s.get('lofo_unit'), 'raw epochs')}): off by {s['lofo_mae_epochs']:.2f} epochs, "
+            "intervals covered "
             f"{s['lofo_coverage_80']:.0%}"
         )
     missed = [_missed(key, s) for key, met in s["targets"].items() if met is False and key in TARGET_WORDS]
