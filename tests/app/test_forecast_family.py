@@ -55,7 +55,7 @@ def test_forecast_for_another_family_says_so_on_the_page_in_the_cli_and_in_the_r
     note = forecast.family_note
     assert note.startswith("This forecast comes from runs of SmallCNN (28.1k parameters, 16x16 grey images")
     assert "your model is resnet18 (11.2M parameters, 32x32 RGB images)" in note
-    assert "Its energy per epoch is theirs too: measure a probe of your model. The calibration library" in note
+    assert "Its energy per epoch is theirs too: measure a probe of your model. Your model's family is not in" in note
     # the library's advice (calibration.unknown_model): carried from its three families, on the accuracy drop
     # the page knows from the index (it held better than the index for a family left out)
     assert "come from the accuracy drop on 3 other families' runs" in note and "leave-one-family-out" in note
