@@ -217,10 +217,13 @@ def load_records(spec: str, family: Any = None) -> tuple[Any, str]:
 
     "default" for a model of a library family (``family``) is that family's shipped records.
     """
-    from resque_core.calibration.library import shipped_records, shipped_source
-    from resque_core.forecast.records import RecordStore, load_records_csv
+    from resque_core.forecast.records import RecordStore, default_records, load_records_csv
 
+    if spec == "default" and family is None:  # no model to match: the default, without importing the library
+        return default_records(), "default"
     if spec == "default":
+        from resque_core.calibration.library import shipped_records, shipped_source
+
         source = shipped_source(family)
         return shipped_records(source), source
     if spec == "db":
