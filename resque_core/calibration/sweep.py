@@ -156,7 +156,7 @@ def _run_reachable_case(
     target at ``base - tolerance``; the target is then set, and both records are read from the
     recorded evaluations (``threshold_epoch``) and costed up to the epoch the target was reached.
     Under the "case" rule this is the shift's first seed: its fine-tuned best becomes the case's
-    reference (``Case.finetune0_acc``), which the other seeds aim at (``_run_case_target``).
+    reference (``Case.finetune0_acc``), which the other seeds aim at (``run_case``).
     """
     scratch = None
     if case.scratch_acc is None:

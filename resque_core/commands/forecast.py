@@ -137,9 +137,10 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
+    given = None if args.records == "default" else load_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
-    records, source = load_records(args.records, family)
+    records, source = given or load_records(args.records, family)  # "default": the model's family's, if shipped
     forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
     forecaster.fit(records, index_kind=args.kind, source=source)
     probe = _probe(args, loaded) if settings.energy == "probe" else None

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
-    records, source = load_records(args.records)  # a bad records file fails before any training
+    given = None if args.records == "default" else load_records(args.records)  # a bad file fails before training
     store = None
     if args.record:  # a database it cannot write to is refused before the model is even loaded
         from resque_core.forecast.records import RecordStore
@@ -89,10 +89,10 @@ def run(args: argparse.Namespace) -> int:
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
-    if args.records == "default":  # a model of a library family: its own family's shipped records
-        records, source = load_records(args.records, family_of(loaded))
+    family = family_of(loaded)
+    records, source = given or load_records(args.records, family)  # "default": the model's family's, if shipped
     forecaster = Forecaster().fit(records, index_kind=report.kind, source=source)
-    forecast = forecaster.predict_report(report, family=family_of(loaded))
+    forecast = forecaster.predict_report(report, family=family)
     rule = records_rule(records, report.kind)
     settings = ValidationSettings(
         target_rule="plateau" if args.rule == "auto" else args.rule,

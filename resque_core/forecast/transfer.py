@@ -131,9 +131,7 @@ def leave_one_family_out(
         RecordsError: fewer than two families with enough runs, or a unit a family has no reference for.
     """
     runs, refs = _families(records, train_epochs, index_kind)
-    runs = runs[runs[signal].notna()] if signal in runs else runs.iloc[:0]
-    if runs.empty:
-        raise RecordsError(f"no usable run carries {signal!r}")
+    runs = _carrying(runs, signal)
     errors, inside, widths, per_family = [], [], [], {}
     for family in [f for f in refs if (runs["family"] == f).any()]:
         held = runs[runs["family"] == family]
@@ -214,9 +212,7 @@ def transfer_forecast(
     rest), converted with the new model's reference.
     """
     runs, refs = _families(records, train_epochs, index_kind)
-    runs = runs[runs[signal].notna()] if signal in runs else runs.iloc[:0]
-    if runs.empty:
-        raise RecordsError(f"no usable run carries {signal!r}")
+    runs = _carrying(runs, signal)
     curve = _fit(runs, unit, refs, kind, signal)
     point = float(from_unit(curve(np.array([float(index)])), unit, reference)[0])
     low, high = _band(runs, unit, refs, level, kind, signal)
@@ -243,6 +239,14 @@ def _families(
     family_of_row = family_key(records)
     refs = {f: unit_reference(records[family_of_row == f], (train_epochs or {}).get(f)) for f in keep}
     return runs[runs["family"].isin(keep)], refs
+
+
+def _carrying(runs: pd.DataFrame, signal: str) -> pd.DataFrame:
+    """The runs with a value of ``signal``; a RecordsError when none has one."""
+    runs = runs[runs[signal].notna()] if signal in runs else runs.iloc[:0]
+    if runs.empty:
+        raise RecordsError(f"no usable run carries {signal!r}")
+    return runs
 
 
 def _fit(runs: pd.DataFrame, unit: str, refs: Mapping[str, UnitReference], kind: str, signal: str = "index_value"):
