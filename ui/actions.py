@@ -49,8 +49,8 @@ def data_input_spec(original: str | None, arch: str | None) -> dict | None:
 
 
 def data_pair(data: DataChoice, model: ModelSource) -> tuple[Any, Any]:
-    """``(original, new)`` datasets exactly as the index will see them (``resque_core.data.build_pair``)."""
-    return cache.data_pair(data.inputs(), tuple(loaded_model(model, data).class_names))
+    """``(original, new)`` datasets exactly as the index will see them (the same prepared pair, cached)."""
+    return cache.data_pair(data.inputs(), model.inputs())
 
 
 def class_check(data: DataChoice, model: ModelSource) -> Any:
@@ -77,8 +77,8 @@ def load_data_and_model(state: MutableMapping, data: DataChoice, model: ModelSou
 
 def run_index(state: MutableMapping, settings: IndexSettings, progress: Progress | None = None) -> Any:
     """Compute the index for the loaded data and model with ``settings`` (layer, device, batch size)."""
-    request = {**result(state, "data").inputs(), **result(state, "model").inputs(), **settings.inputs()}
-    report = cache.index_report(request, progress)
+    data, model = result(state, "data").inputs(), result(state, "model").inputs()
+    report = cache.index_report(data, model, settings.inputs(), progress)
     set_result(state, "index", report, settings.inputs())
     return report
 
@@ -92,53 +92,56 @@ def run_forecast(
 ) -> Any:
     """Forecast retraining cost at the current index with ``settings`` (calibration, level), priced by ``cost``.
 
-    ``cost`` is a ``CostSettings`` (None: ``DEMO_COST``), priced by ``build_costing`` exactly as the
-    ``forecast`` command prices its flags; ``probe`` is the probe result its "probe" basis needs.
+    The ``forecast`` command's step (``forecast.pipeline.make_forecast``) on the records the page chose.
+    ``cost`` is a ``CostSettings`` (None: ``DEMO_COST``); ``probe`` the probe result its "probe" basis needs.
     """
     from dataclasses import asdict
 
-    from resque_core.calibration.library import shipped_source
-    from resque_core.forecast.costing import CostSettings, build_costing
+    from resque_core.forecast.costing import CostSettings
     from resque_core.forecast.family import family_of
+    from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    source = shipped_source(family) if settings.calibration == "default" else settings.calibration
-    records = cache.records(source, csv_bytes)
-    fitted = cache.forecaster(source, report.kind, settings.level, csv_bytes)
-    costing = build_costing(cost, probe=probe, records=records)
-    forecast = fitted.predict_report(report, costing=costing, family=family)
-    state["fc_records_source"] = source  # "default", "library NAME" or the chosen records
-    forecast = _unknown_model_note(state, forecast)
-    state["fc_csv"] = csv_bytes  # the records behind this forecast, for its calibration curve
+    records = cache.records(settings.calibration, csv_bytes, family)
+    fit = FitSettings(level=settings.level)
+    forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
+    state["fc_records"] = records  # the records behind this forecast, for its curve and its stopping rule
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
 
 
-def _unknown_model_note(state: MutableMapping, forecast: Any) -> Any:
-    """The forecast with the library's advice for a model of a family it lacks (the ``forecast`` command's note)."""
-    if not forecast.family_note:
-        return forecast
+def unknown_model_advice(state: MutableMapping) -> Any:
+    """What the calibration library says about the loaded model when it lacks its family (the ``forecast
+    --advice`` of the CLI): it times a few training steps, so it runs only when asked. The current forecast
+    gets the advice in its family note; returns the ``UnknownModelAdvice`` (None: the library has the family).
+    """
     from resque_core.calibration.unknown_model import with_unknown_model_note
-    from resque_core.data import open_source
 
+    forecast = done_result(state, "forecast", "forecast again on the Forecast page")
     model, data, report = result(state, "model"), result(state, "data"), result(state, "index")
     loaded = loaded_model(model, data)
     acc_drop = getattr(report, "acc_drop", None)
-    return with_unknown_model_note(forecast, loaded, open_source(data.original), model, data.original, acc_drop)[0]
+    noted, advice = with_unknown_model_note(
+        forecast, loaded, cache.source(data.original), model, data.original, acc_drop
+    )
+    if advice is not None:
+        state["results"]["forecast"] = noted
+    return advice
 
 
 def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     """The curve the current forecast used for ``measure`` (``Forecaster.curve``), with its records."""
+    from resque_core.forecast.pipeline import FitSettings, fitted
+
     forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
     report = result(state, "index")
-    source = state.get("fc_records_source", settings["calibration"])
-    fitted = cache.forecaster(source, forecast.index_kind, settings["level"], state.get("fc_csv"))
-    shift_type = fitted.shift_type_for(report.shift) if report.labels == "given" else None
-    return fitted.curve(measure, shift_type=shift_type, around=forecast.index)
+    forecaster = fitted(state["fc_records"], forecast.index_kind, FitSettings(level=settings["level"]))
+    shift_type = forecaster.shift_type_for(report.shift) if report.labels == "given" else None
+    return forecaster.curve(measure, shift_type=shift_type, around=forecast.index)
 
 
 def forecast_rule(state: MutableMapping) -> Any:
@@ -146,11 +149,9 @@ def forecast_rule(state: MutableMapping) -> Any:
     from resque_core.calibration.validation import records_rule
 
     forecast = current(state, "forecast")
-    if forecast is None:
+    if forecast is None or "fc_records" not in state:
         return None
-    source = state.get("fc_records_source", state["inputs"]["forecast"]["calibration"])
-    records = cache.records(source, state.get("fc_csv"))
-    return records_rule(records, forecast.index_kind)
+    return records_rule(state["fc_records"].frame, forecast.index_kind)
 
 
 def recorded_runs_csv() -> bytes:

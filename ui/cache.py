@@ -22,49 +22,65 @@ GRID_TTL_S = 900
 
 
 @st.cache_resource(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
-def data_pair(inputs: dict[str, Any], model_classes: tuple[str, ...] = ()) -> tuple[Any, Any]:
-    """``(original, new)`` of ``resque_core.data.build_pair``, the pair ``compute_index`` embeds, for display.
+def source(spec: str) -> Any:
+    """An opened data source (``resque_core.data.open_source``): a zip is extracted once, whatever reads it.
 
-    ``inputs`` holds the data fields of an ``IndexRequest`` (original, new, shift, kind, seed, class_map);
-    ``model_classes`` (the checkpoint's classes) picks the known and unknown classes of a task shift.
-    A resource, not ``st.cache_data``: the datasets are read-only views (a large one would be
-    pickled and copied on every rerun), shared safely like a model.
+    A resource, not ``st.cache_data``: datasets are read-only views (a large one would be pickled and
+    copied on every rerun), shared safely like a model.
     """
-    from resque_core.data import build_pair, open_source
-
-    new = open_source(inputs["new"]) if inputs.get("new") else None
-    pair = build_pair(
-        open_source(inputs["original"]),
-        new,
-        kind=inputs.get("kind", "dist"),
-        shift=inputs.get("shift"),
-        seed=int(inputs.get("seed", 0)),
-        model_classes=model_classes,
-        class_map=inputs.get("class_map"),
-    )
-    return pair.original, pair.new
-
-
-@st.cache_data(show_spinner=False, max_entries=8)
-def class_check(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> Any:
-    """The ``ClassCheck`` of ``resque_core.index.class_check`` on the original data, as ``compute_index`` runs it."""
     from resque_core.data import open_source
-    from resque_core.index.class_check import check_class_order, checked_part
 
-    loaded = model(model_inputs, data_inputs["original"])
-    source = checked_part(open_source(data_inputs["original"]), data_inputs.get("kind", "dist"), loaded.class_names)
-    return check_class_order(loaded, source, seed=int(data_inputs.get("seed", 0)))
+    return open_source(spec)
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
 def model(inputs: dict[str, Any], original: str | None = None) -> Any:
     """A ``LoadedModel`` (``ModelSource.load``), shared across sessions; ``inputs`` is ``ModelSource.inputs()``,
     ``original`` the source spec of its original data (a checkpoint without an input spec reads it there)."""
-    from resque_core.data import open_source
     from resque_core.model.source import ModelSource
 
-    data = (lambda: open_source(original)) if original else None  # opened only when the spec is missing
+    data = (lambda: source(original)) if original else None  # opened only when the spec is missing
     return ModelSource.from_inputs(inputs).load(data=data)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def class_check(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> Any:
+    """The ``ClassCheck`` of ``resque_core.index.class_check`` on the original data, as ``compute_index`` runs it."""
+    from resque_core.index.class_check import check_class_order, checked_part
+
+    loaded = model(model_inputs, data_inputs["original"])
+    part = checked_part(source(data_inputs["original"]), data_inputs.get("kind", "dist"), loaded.class_names)
+    return check_class_order(loaded, part, seed=int(data_inputs.get("seed", 0)))
+
+
+def request(data_inputs: dict[str, Any], model_inputs: dict[str, Any], index_inputs: dict | None = None) -> Any:
+    """The ``IndexRequest`` of these inputs, its sources opened through ``source`` (one extraction each)."""
+    from resque_core.index.request import IndexRequest
+    from resque_core.model.source import ModelSource
+
+    data = {**data_inputs, "original": source(data_inputs["original"])}
+    data["new"] = source(data_inputs["new"]) if data_inputs.get("new") else None
+    picked = ModelSource.from_inputs(model_inputs)
+    fields = {name: getattr(picked, name) for name in model_inputs}
+    return IndexRequest(**data, **fields, **(index_inputs or {}))
+
+
+@st.cache_resource(show_spinner=False, max_entries=4, ttl=DATA_TTL_S)
+def prepared(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> tuple[Any, Any]:
+    """``(loaded, pair)`` of ``resque_core.index.compute.prepare_index``, with this module's model and class
+    check: the page loads a model, extracts a zip and checks its classes once per request, whatever shows them."""
+    from resque_core.index.compute import prepare_index
+
+    loaded = model(model_inputs, data_inputs["original"])
+    given = data_inputs.get("class_map") not in (None, "", "auto")
+    check = None if given else class_check(data_inputs, model_inputs)
+    return prepare_index(request(data_inputs, model_inputs), loaded=loaded, check=check)
+
+
+def data_pair(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> tuple[Any, Any]:
+    """``(original, new)``: the pair ``compute_index`` embeds (``resque_core.data.build_pair``), for display."""
+    pair = prepared(data_inputs, model_inputs)[1]
+    return pair.original, pair.new
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -80,12 +96,11 @@ def weights_hints(path: str) -> dict:
 @st.cache_data(show_spinner=False, max_entries=8, ttl=DATA_TTL_S)
 def data_spec(original: str, arch: str | None) -> dict:
     """The input spec ``original``'s data suggests for ``arch`` (``resque_core.model.input_spec.data_spec``)."""
-    from resque_core.data import open_source
     from resque_core.model.architectures import torchvision_classifiers
     from resque_core.model.input_spec import data_spec as engine_data_spec
 
     kind = "torchvision" if arch in torchvision_classifiers() else "resque"
-    return engine_data_spec(open_source(original), {"kind": kind, "name": arch})[0].to_dict()
+    return engine_data_spec(source(original), {"kind": kind, "name": arch})[0].to_dict()
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -119,44 +134,42 @@ def _computed_once(name: str, key: Any, entries: int, compute: Callable[[], Any]
     return store[text]
 
 
-def index_report(request: dict[str, Any], progress: Callable[[int, int], None] | None = None) -> Any:
-    """The ``IndexReport`` of ``resque_core.index.compute.compute_index`` for these inputs, computed once.
+def index_report(
+    data_inputs: dict[str, Any],
+    model_inputs: dict[str, Any],
+    index_inputs: dict[str, Any],
+    progress: Callable[[int, int], None] | None = None,
+) -> Any:
+    """The ``IndexReport`` of ``resque_core.index.compute.index_of`` on the ``prepared`` model and pair, computed once.
 
     Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
     it. Reports are immutable, so one bounded store shared by every session is safe.
     """
-    from resque_core.data.base import InputSpec
-    from resque_core.index.compute import compute_index
-    from resque_core.index.request import IndexRequest
+    from resque_core.index.compute import index_of
 
-    spec = request.get("input_spec")
-    fields = {**request, "input_spec": InputSpec.from_dict(spec) if isinstance(spec, dict) else spec}
-    return _computed_once("index", request, INDEX_ENTRIES, lambda: compute_index(IndexRequest(**fields), progress))
+    def compute() -> Any:
+        loaded, pair = prepared(data_inputs, model_inputs)
+        return index_of(request(data_inputs, model_inputs, index_inputs), loaded, pair, progress)
+
+    key = [data_inputs, model_inputs, index_inputs]
+    return _computed_once("index", key, INDEX_ENTRIES, compute)
 
 
-@st.cache_data(show_spinner=False, max_entries=4)
-def records(source: str, csv_bytes: bytes | None = None) -> Any:
-    """Calibration records: the shipped ones ("default", or "library NAME": a library family's), or CSV
-    bytes (an upload, a self-calibration, the local history).
+RECORDS_LABELS = {"upload": "uploaded history"}  # the page's records choice -> the forecast's name for them
 
-    The bytes are saved under a file named after the source, so an engine message names it.
-    """
-    from resque_core.calibration.library import LIBRARY_PREFIX, shipped_records
-    from resque_core.forecast.records import load_records_csv
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def records(choice: str, csv_bytes: bytes | None = None, family: Any = None) -> Any:
+    """The ``Records`` of ``resque_core.forecast.pipeline.choose_records``: "default" (the shipped ones for
+    ``family``), or CSV bytes (an upload, a self-calibration, the recorded runs), saved under a file named
+    after the choice so that an engine message names it."""
+    from resque_core.forecast.pipeline import choose_records
     from ui.uploads import save_upload
 
-    if source == "default" or source.startswith(LIBRARY_PREFIX):
-        return shipped_records(source)
-    return load_records_csv(save_upload(f"{source.replace(' ', '-')}.csv", csv_bytes or b""))
-
-
-@st.cache_resource(show_spinner=False, max_entries=8)
-def forecaster(source: str, index_kind: str, level: float, csv_bytes: bytes | None = None) -> Any:
-    """A fitted ``Forecaster`` on the chosen records (fitting is the slow part; predicting is cheap)."""
-    from resque_core.forecast.forecaster import Forecaster
-
-    label = {"default": "default calibration", "upload": "uploaded history"}.get(source, source)
-    return Forecaster(level=level).fit(records(source, csv_bytes), index_kind, source=label)
+    if choice == "default":
+        return choose_records("default", family)
+    path = save_upload(f"{choice.replace(' ', '-')}.csv", csv_bytes or b"")
+    return choose_records(path, label=RECORDS_LABELS.get(choice, choice))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -200,18 +213,16 @@ def probe(
     steps: int = 20,
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """kWh and seconds per epoch from a training probe on the new data, repeated until stable
-    (``resque_core.retraining.probe``), measured once per inputs; ``progress`` gets (rounds done, most rounds).
+    """kWh and seconds per epoch from a training probe on the new data (``resque_core.retraining.epoch_probe``,
+    as ``forecast --probe`` runs it), measured once per inputs; ``progress`` gets (rounds done, most rounds).
 
     A bounded store, not ``st.cache_data``, for the reason ``index_report`` gives: the progress bar
     is drawn outside it, and a cache hit would replay it.
     """
-    from resque_core.data import Preprocessed
-    from resque_core.retraining.probe import probe as run_probe
+    from resque_core.retraining.epoch_probe import probe_epoch
 
     def measure() -> Any:
-        loaded = model(model_inputs, data_inputs.get("original"))
-        _, new = data_pair(data_inputs, tuple(loaded.class_names))
-        return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
+        loaded, pair = prepared(data_inputs, model_inputs)
+        return probe_epoch(loaded, pair, steps=steps, progress=progress)
 
     return _computed_once("probe", [data_inputs, model_inputs, steps], PROBE_ENTRIES, measure)

@@ -50,8 +50,6 @@ __all__ = [
     "get_family",
     "library_family",
     "library_records",
-    "shipped_records",
-    "shipped_source",
     "train_epochs_by_key",
 ]
 
@@ -162,40 +160,6 @@ def library_family(arch: str, input_size: str) -> FamilySpec | None:
 def train_epochs_by_key() -> dict[str, float]:
     """Each family's original training epochs, by its records' family key (the ``train_fraction`` unit)."""
     return {f.key: float(f.train_epochs) for f in FAMILIES.values()}
-
-
-LIBRARY_PREFIX = "library "  # a records source "library shapes-resnet": that family's shipped records
-
-
-def shipped_source(family: Any = None) -> str:
-    """Which shipped records a forecast for a model of ``family`` (``forecast.family.ModelFamily``) rests on.
-
-    "library NAME" when the library holds records of the model's own family (other than the default's),
-    else "default": the shipped default calibration (the digits CNN), whose family note then says
-    when it is another family's.
-    """
-    spec = library_family(family.arch, family.input_size) if family is not None else None
-    if spec is not None and spec.name != "digits-cnn" and spec.records_path.is_file():
-        return LIBRARY_PREFIX + spec.name
-    return "default"
-
-
-def shipped_records(source: str) -> pd.DataFrame:
-    """The records of a ``shipped_source`` ("default" or "library NAME").
-
-    Raises:
-        RecordsError: no such family, or its records are not generated.
-    """
-    from resque_core.forecast.records import default_records, load_records_csv
-
-    if not source.startswith(LIBRARY_PREFIX):
-        return default_records()
-    spec = get_family(source[len(LIBRARY_PREFIX) :])
-    if not spec.records_path.is_file():
-        raise RecordsError(
-            f"the library has no records of {spec.name} yet: python -m resque_core calibrate --family {spec.name}"
-        )
-    return load_records_csv(str(spec.records_path))
 
 
 def library_records(names: list[str] | None = None) -> pd.DataFrame:

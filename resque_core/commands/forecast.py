@@ -7,8 +7,15 @@ import sys
 from typing import Any, NoReturn
 
 from resque_core.commands.class_map_arg import add_class_map_argument
+from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.units import DEFAULT_CURRENCY, MEASURE_UNITS, number_text, unit_of
+
+CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
+ADVICE_HINT = (
+    "advice: --advice carries the calibration library's runs over to your model (held out by family) and sizes "
+    "a self-calibration on it; it times a few training steps of your model first"
+)
 
 # Why a fit figure can be NaN, for the ``null_reasons`` of ``--json`` (see ``resque_core.jsonable.strict_json``).
 NULL_REASONS = {
@@ -25,6 +32,40 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Fit the calibration records and forecast every retraining measure at one index value, "
         "each with a jackknife+ prediction interval, beside the cost of training from scratch.",
     )
+    _evidence_arguments(parser)
+    parser.add_argument(
+        "--records",
+        default="default",
+        metavar="PATH|default|db",
+        help="calibration records: a CSV, 'default' (shipped: your model family's when the library has it) or "
+        "'db' (the local store at $RESQUE_DB)",
+    )
+    _energy_arguments(parser)
+    model = parser.add_argument_group(
+        "your model: --probe trains it, and the forecast says when the records are of another model family "
+        "(default: the shipped digits CNN)"
+    )
+    add_model_arguments(model)
+    parser.add_argument(
+        "--data", default="digits", help="your model's original data: --probe trains on its new part (default: digits)"
+    )
+    add_class_map_argument(parser, "--data")
+    parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
+    parser.add_argument(
+        "--advice",
+        action="store_true",
+        help="for a model of a family the calibration library lacks: carry the library's runs over to it and "
+        "size a self-calibration (times a few training steps of your model: seconds to a minute)",
+    )
+    _price_arguments(parser)
+    _fit_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
+    parser.set_defaults(func=run)
+    parser.error = _one_line_error  # type: ignore[method-assign]
+
+
+def _evidence_arguments(parser: argparse.ArgumentParser) -> None:
+    """What is known of the new data: the index and the other signals (``forecast.pipeline.Evidence``)."""
     parser.add_argument(
         "--index",
         type=float,
@@ -53,15 +94,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("--kind", choices=("dist", "task"), default="dist", help="index kind (default dist)")
     parser.add_argument("--shift-type", metavar="NAME", help="use that shift type's own curves (a known kind of shift)")
-    parser.add_argument(
-        "--records",
-        default="default",
-        metavar="PATH|default|db",
-        help="calibration records: a CSV, 'default' (shipped) or 'db' (the local store at $RESQUE_DB)",
-    )
+
+
+def _energy_arguments(parser: argparse.ArgumentParser) -> None:
+    """Where kWh per epoch comes from (``CostSettings.energy``)."""
     energy = parser.add_mutually_exclusive_group()
     energy.add_argument("--kwh-per-epoch", type=float, metavar="X", help="kWh per epoch on your hardware (measured)")
-    energy.add_argument("--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe")
+    energy.add_argument(
+        "--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe on the new data"
+    )
     energy.add_argument(
         "--profile",
         metavar="NAME",
@@ -87,14 +128,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="S",
         help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
     )
-    model = parser.add_argument_group(
-        "your model: --probe trains it, and the forecast says when the records are of another model family "
-        "(default: the shipped digits CNN)"
-    )
-    add_model_arguments(model)
-    parser.add_argument("--data", default="digits", help="training data for --probe (default: digits)")
-    add_class_map_argument(parser, "--data")
-    parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
+
+
+def _price_arguments(parser: argparse.ArgumentParser) -> None:
+    """Grid intensity and price (``CostSettings``)."""
     grid = parser.add_mutually_exclusive_group()
     grid.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh (given)")
     grid.add_argument(
@@ -111,16 +148,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         metavar="CODE",
         help=f"ISO 4217 code of the price, which names the money figure (default {DEFAULT_CURRENCY})",
     )
+
+
+def _fit_arguments(parser: argparse.ArgumentParser) -> None:
+    """How the forecaster is fitted (``forecast.pipeline.FitSettings``)."""
     parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
     parser.add_argument(
         "--method", choices=("jackknife+", "cv+", "group-cv+"), default="jackknife+", help="interval method"
     )
+    parser.add_argument("--curve", choices=CURVES, default="auto", help="curve family of index -> cost (default auto)")
     parser.add_argument(
-        "--model", choices=("auto", "constant", "linear", "loglinear", "isotonic"), default="auto", help="curve family"
+        "--model",
+        dest="curve",
+        choices=CURVES,
+        action=DeprecatedAlias,
+        help=argparse.SUPPRESS,  # the old name of --curve, kept for one release
     )
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
-    parser.set_defaults(func=run)
-    parser.error = _one_line_error  # type: ignore[method-assign]
 
 
 def _one_line_error(message: str) -> NoReturn:
@@ -131,47 +174,47 @@ def _one_line_error(message: str) -> NoReturn:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from resque_core.forecast.costing import build_costing
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.forecaster import Forecaster
+    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
     from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
-    given = None if args.records == "default" else load_records(args.records)  # a bad file fails before the model
+    given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
-    records, source = given or load_records(args.records, family)  # "default": the model's family's, if shipped
-    forecaster = Forecaster(level=args.level, method=args.method, model=args.model)
-    forecaster.fit(records, index_kind=args.kind, source=source)
+    records = given or choose_records("default", family)  # the model's family's records, when shipped
+    fit = FitSettings(level=args.level, method=args.method, curve=args.curve)
+    forecaster = fitted(records, args.kind, fit)
     probe = _probe(args, loaded) if settings.energy == "probe" else None
-    costing = build_costing(settings, probe=probe, records=records)
-    forecast = forecaster.predict(
-        args.index,
-        costing=costing,
-        shift_type=args.shift_type,
-        family=family,
+    evidence = Evidence(
+        index=args.index,
+        kind=args.kind,
         labels=args.labels,
         acc_drop=args.acc_drop,
         mean_conf=args.mean_conf,
+        shift_type=args.shift_type,
     )
-    forecast, advice = _unknown_model(args, loaded, forecast)  # a family the library lacks: what carries over
+    forecast = make_forecast(evidence, records, settings, probe=probe, family=family, settings=fit)
+    forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()
         payload["unknown_model"] = advice.to_dict() if advice is not None else None
         payload["fit_report"] = _report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
-    else:
-        labels = args.labels
-        index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range(labels)
-        print(_summary(forecast, forecaster.fit_report_, index_range))
-        if probe is not None:
-            print(probe.summary())
+        return 0
+    labels = args.labels
+    index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range(labels)
+    print(_summary(forecast, forecaster.fit_report_, index_range))
+    if forecast.family_note and not args.advice:
+        print(ADVICE_HINT)
+    if probe is not None:
+        print(probe.summary())
     return 0
 
 
 def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tuple[Any, Any]:
-    """``calibration.unknown_model.with_unknown_model_note`` for ``--checkpoint`` and ``--data``."""
+    """``calibration.unknown_model.with_unknown_model_note`` for ``--checkpoint`` and ``--data`` (``--advice``)."""
     if not forecast.family_note:
         return forecast, None
     from resque_core.calibration.unknown_model import with_unknown_model_note
@@ -213,25 +256,6 @@ def cost_settings(args: argparse.Namespace) -> Any:
     )
 
 
-def load_records(spec: str, family: Any = None) -> tuple[Any, str]:
-    """The records ``--records SPEC`` names, and their source label (validate reads the same).
-
-    "default" for a model of a library family (``family``) is that family's shipped records.
-    """
-    from resque_core.forecast.records import RecordStore, default_records, load_records_csv
-
-    if spec == "default" and family is None:  # no model to match: the default, without importing the library
-        return default_records(), "default"
-    if spec == "default":
-        from resque_core.calibration.library import shipped_records, shipped_source
-
-        source = shipped_source(family)
-        return shipped_records(source), source
-    if spec == "db":
-        return RecordStore().all(), "local store"
-    return load_records_csv(spec), "user history"
-
-
 def _model(args: argparse.Namespace) -> Any:
     """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data``."""
     from resque_core.data import open_source
@@ -240,18 +264,22 @@ def _model(args: argparse.Namespace) -> Any:
 
 
 def _probe(args: argparse.Namespace, loaded: Any) -> Any:
-    """kWh and seconds per epoch from a training probe of ``--checkpoint`` on ``--data``, repeated until stable."""
-    from resque_core.data import Preprocessed, Relabeled, open_source
-    from resque_core.index.class_check import confirmed_class_map
-    from resque_core.retraining.probe import probe
+    """kWh and seconds per epoch from a training probe of ``--checkpoint`` on the new part of ``--data``'s pair
+    (``retraining.epoch_probe``: the Forecast page's probe), repeated until stable."""
+    from dataclasses import fields
+
+    from resque_core.index.compute import prepare_index
+    from resque_core.index.request import IndexRequest
+    from resque_core.retraining.epoch_probe import probe_epoch
 
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
 
-    data = open_source(args.data)
-    class_map = confirmed_class_map(loaded, data, "dist", args.class_map)
-    data = Relabeled(data, class_map, loaded.class_names) if class_map else data
-    return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps, progress=progress)
+    source = model_source(args)
+    model = {f.name: getattr(source, f.name) for f in fields(source)}
+    request = IndexRequest(original=args.data, class_map=args.class_map, **model)
+    _, pair = prepare_index(request, loaded=loaded)
+    return probe_epoch(loaded, pair, steps=args.probe_steps, progress=progress)
 
 
 def _report_dict(report: Any) -> dict:

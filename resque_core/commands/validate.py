@@ -66,15 +66,14 @@ def run(args: argparse.Namespace) -> int:
         validation_family,
         validation_record,
     )
-    from resque_core.commands.forecast import load_records
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.forecaster import Forecaster
+    from resque_core.forecast.pipeline import Evidence, choose_records, make_forecast
     from resque_core.index.compute import index_of, prepare_index
     from resque_core.index.request import IndexRequest
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
-    given = None if args.records == "default" else load_records(args.records)  # a bad file fails before training
+    given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before training
     store = None
     if args.record:  # a database it cannot write to is refused before the model is even loaded
         from resque_core.forecast.records import RecordStore
@@ -90,10 +89,9 @@ def run(args: argparse.Namespace) -> int:
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
     report = index_of(request, loaded, pair)
     family = family_of(loaded)
-    records, source = given or load_records(args.records, family)  # "default": the model's family's, if shipped
-    forecaster = Forecaster().fit(records, index_kind=report.kind, source=source)
-    forecast = forecaster.predict_report(report, family=family)
-    rule = records_rule(records, report.kind)
+    records = given or choose_records("default", family)  # the model's family's, if shipped
+    forecast = make_forecast(Evidence.of(report), records, family=family)
+    rule = records_rule(records.frame, report.kind)
     settings = ValidationSettings(
         target_rule="plateau" if args.rule == "auto" else args.rule,
         max_epochs=args.max_epochs,

@@ -27,9 +27,10 @@ from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
-from resque_core.forecast.published import benchmark_sentences, is_shipped
+from resque_core.forecast.published import benchmark_sentences
 from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
+from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets
 from resque_core.forecast.signals import SIGNALS
 

@@ -17,21 +17,12 @@ from resque_core.forecast.family import UNIT_LABELS
 
 __all__ = [
     "FIDELITY_FILE",
-    "SHIPPED_SOURCES",
     "TARGET_WORDS",
     "benchmark_sentences",
-    "is_shipped",
     "published_fidelity",
 ]
 
 FIDELITY_FILE = "forecast_fidelity.json"
-SHIPPED_SOURCES = frozenset({"default", "default calibration"})  # the CLI's and the page's label of the shipped records
-
-
-def is_shipped(source: str) -> bool:
-    """Whether records labelled ``source`` are the shipped ones (the default, or a library family's)."""
-    return source in SHIPPED_SOURCES or str(source).startswith("library ")
-
 
 # target key -> (figure key, how the target reads, how the figure is written)
 TARGET_WORDS: dict[str, tuple[str, str, str]] = {

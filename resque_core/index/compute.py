@@ -16,7 +16,7 @@ from dataclasses import replace
 
 from resque_core.data.pair import DataPair
 from resque_core.errors import ResqueError
-from resque_core.index.class_check import confirmed_class_map
+from resque_core.index.class_check import ClassCheck, confirmed_class_map, resolve_class_map
 from resque_core.index.dist import run_dist
 from resque_core.index.passes import embedding_passes
 from resque_core.index.progress import Progress
@@ -25,7 +25,7 @@ from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
 
-__all__ = ["compute_index", "index_of", "prepare_index"]
+__all__ = ["check_request", "compute_index", "index_of", "prepare_index"]
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +45,46 @@ def compute_index(request: IndexRequest, progress: Progress | None = None) -> In
     return index_of(request, loaded, pair, progress, started=start)
 
 
-def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
+def prepare_index(
+    request: IndexRequest, loaded: LoadedModel | None = None, check: ClassCheck | None = None
+) -> tuple[LoadedModel, DataPair]:
     """Check the request, load the model and build the data pair it compares (relabeled if confirmed).
 
     ``compute_index`` runs it; a caller that also retrains on the pair (``validate``) runs it once and
-    passes the result to ``index_of``.
+    passes the result to ``index_of``. A caller that keeps its own copies (the dashboard) passes the
+    model it loaded from ``request`` (``loaded``) and the class check it ran on the request's original
+    data (``check``), so that neither is done twice.
+    """
+    check_request(request)
+    from resque_core.data import ShiftSpec, build_pair
+
+    if request.shift:
+        ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
+    original = _open(request.original, request.allow_download)
+    if loaded is None:
+        loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
+    new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
+    if check is not None:  # the caller's check of this model on this original data
+        class_map = resolve_class_map(check, request.class_map)
+    else:
+        class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
+    pair = build_pair(
+        original,
+        new,
+        kind=request.kind,
+        shift=request.shift,
+        seed=request.seed,
+        model_classes=loaded.class_names,
+        class_map=class_map,
+    )
+    return loaded, pair
+
+
+def check_request(request: IndexRequest) -> None:
+    """Refuse a request whose choices (kind, variant, precision, executor, labels) are unknown or do not fit.
+
+    Raises:
+        ResqueError: the first bad choice, with the accepted ones.
     """
     if request.kind not in KINDS:
         raise ResqueError(f"unknown index kind {request.kind!r}; use 'dist' or 'task'")
@@ -66,24 +101,6 @@ def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
             "the label-free index is for a distribution shift (kind dist): RESQUE_task needs the new classes' "
             "labels; use labels 'given'"
         )
-    from resque_core.data import ShiftSpec, build_pair
-
-    if request.shift:
-        ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
-    original = _open(request.original, request.allow_download)
-    loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
-    new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
-    class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
-    pair = build_pair(
-        original,
-        new,
-        kind=request.kind,
-        shift=request.shift,
-        seed=request.seed,
-        model_classes=loaded.class_names,
-        class_map=class_map,
-    )
-    return loaded, pair
 
 
 def index_of(
@@ -95,6 +112,7 @@ def index_of(
 ) -> IndexReport:
     """The index of a prepared model and pair; ``seconds`` counts from ``started`` (default: now)."""
     start = time.perf_counter() if started is None else started
+    check_request(request)
     run = run_dist if request.kind == "dist" else run_task
     with embedding_passes(request, loaded) as passes:  # here, or on Ray (``request.executor``)
         report = run(request, loaded, pair, progress, passes)

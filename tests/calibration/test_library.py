@@ -16,8 +16,6 @@ from resque_core.calibration.library import (
     get_family,
     library_family,
     library_records,
-    shipped_records,
-    shipped_source,
     train_epochs_by_key,
 )
 from resque_core.cli import main
@@ -25,6 +23,7 @@ from resque_core.data import Preprocessed, paper_split
 from resque_core.errors import RecordsError
 from resque_core.forecast.family import family_key, family_of
 from resque_core.forecast.records import load_records_csv
+from resque_core.forecast.shipped import DEFAULT_SOURCE, shipped_families, shipped_records, shipped_source
 from resque_core.retraining.steps import evaluate, materialize
 
 # One cheap, clearly shifting case per family, at one epoch per run: proof the path works, not a calibration.
@@ -100,16 +99,25 @@ def test_library_lookup_and_records():
 def test_a_model_of_a_library_family_forecasts_from_its_own_familys_records(capsys):
     shapes = get_family("shapes-resnet")
     assert shipped_source(family_of(shapes.load())) == "library shapes-resnet"
-    assert shipped_source(family_of(get_family("digits-cnn").load())) == "default"  # the default is digits-cnn's
-    assert shipped_source(None) == "default"
+    assert shipped_source(family_of(get_family("digits-cnn").load())) == DEFAULT_SOURCE  # the default is digits-cnn's
+    assert shipped_source(None) == DEFAULT_SOURCE == "default calibration"
     assert set(family_key(shipped_records("library shapes-resnet"))) == {"SmallResNet 32x32x3"}
-    with pytest.raises(RecordsError, match="no model family 'vit'"):
+    with pytest.raises(RecordsError, match="the library has no records of vit yet"):
         shipped_records("library vit")
+    with pytest.raises(RecordsError, match="no shipped records 'mine'; shipped: default calibration, library"):
+        shipped_records("mine")
     checkpoint = str(asset_path(shapes.checkpoint))
     assert main(["forecast", "--index", "0.05", "--checkpoint", checkpoint, "--data", "shapes", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["source"]["records"] == "library shapes-resnet" and payload["family_note"] is None
     assert payload["unknown_model"] is None and 0 < payload["epochs"]["point"] <= shapes.max_epochs
+
+
+def test_the_shipped_families_are_the_librarys_calibrated_ones():
+    """``forecast.shipped`` reads the families from the provenance files; they must be the library's."""
+    calibrated = {f"{spec.arch.lower()} {spec.input_size}": name for name, spec in FAMILIES.items()
+                  if spec.records_path.is_file()}  # fmt: skip
+    assert shipped_families() == calibrated == {"smallresnet 32x32x3": "shapes-resnet", "mlp 8x8x1": "digits-mlp"}
 
 
 def test_calibrate_family_writes_records_and_provenance(tmp_path, capsys):

@@ -204,7 +204,7 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
         pytest.skip("resque_core/assets/calibration_default.csv is not there")
     data = json.loads(run_in_process(capsys, "--index", "0.05", "--json"))
     usable = records[(records.run_kind == "retrain") & (records.index_kind == "dist") & (records.censored == 0)]
-    assert data["source"]["records"] == "default" and data["n_records"] == len(usable)
+    assert data["source"]["records"] == "default calibration" and data["n_records"] == len(usable)
     assert data["source"]["energy"] == "estimated"  # codecarbon without RAPL on the calibration machine
     assert data["epochs"]["low"] <= data["epochs"]["point"] <= data["epochs"]["high"]
     assert data["scratch"]["epochs"]["point"] > data["epochs"]["point"]

@@ -12,10 +12,10 @@ from resque_core.forecast.published import (
     FIDELITY_FILE,
     TARGET_WORDS,
     benchmark_sentences,
-    is_shipped,
     published_fidelity,
 )
 from resque_core.forecast.records import default_records
+from resque_core.forecast.shipped import is_shipped
 
 SUMMARY = {
     "n_runs": 399, "n_types": 14, "n_families": 3, "level": 0.8, "mae_epochs": 1.91, "mae_epochs_acc_drop": 1.93,
@@ -53,10 +53,10 @@ def test_all_met_none_measured_and_no_file():
 
 
 def test_only_forecasts_from_the_shipped_records_quote_it():
-    assert is_shipped("default") and is_shipped("default calibration") and is_shipped("library shapes-resnet")
-    assert not is_shipped("user history") and not is_shipped("self-calibration")
+    assert is_shipped("default calibration") and is_shipped("library shapes-resnet")
+    assert not is_shipped("default") and not is_shipped("user history") and not is_shipped("self-calibration")
     records = default_records()
-    shipped = Forecaster().fit(records, "dist", source="default").predict(0.05)
+    shipped = Forecaster().fit(records, "dist", source="default calibration").predict(0.05)
     mine = Forecaster().fit(records, "dist", source="user history").predict(0.05)
     assert mine.benchmark == () and mine.to_dict()["benchmark"] == []
     assert shipped.benchmark == benchmark_sentences()
