@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pandas as pd
 import streamlit as st
 
-from resque_core.calibration.config import SelfCalibration, shifts_of
-from resque_core.calibration.plan import BudgetTooSmall, needed_records
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
@@ -17,6 +13,7 @@ from ui import actions
 from ui.errors import guard
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
+from ui.self_calibration import self_calibration
 from ui.settings import ForecastSettings
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
@@ -27,9 +24,6 @@ state = st.session_state
 SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
 ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Measure a probe here")
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
-SHIFT_TYPES = ("gaussian_noise", "gaussian_blur", "salt_and_pepper", "contrast")
-LEVELS = (1, 2, 3, 4, 5)
-EXECUTORS = {"this machine (one after another)": "local", "Ray (local or cluster)": "ray"}  # calibrate --executor
 
 
 def calibration(settings: dict) -> bytes | None:
@@ -57,75 +51,6 @@ def calibration(settings: dict) -> bytes | None:
         with guard("reading the recorded runs"):
             return actions.recorded_runs_csv()
     return None
-
-
-def self_calibration(previous: bytes | None) -> bytes | None:
-    """Self-calibration's controls (``SelfCalibration``: the CLI's defaults, changed only where set here)."""
-    defaults = SelfCalibration()
-    types = st.multiselect("Shift types to simulate", SHIFT_TYPES, default=SHIFT_TYPES[:2], key="fc_shifts")
-    levels = st.multiselect("Levels", LEVELS, default=list(LEVELS), key="fc_levels")
-    left, mid, right = st.columns(3)
-    minutes = left.number_input("Time budget (minutes)", 1, 600, 15, key="fc_budget")
-    cases = mid.number_input("At most this many cases", 1, 500, max(1, len(types) * len(levels)), key="fc_cases")
-    cap = right.number_input("Epoch cap per run", 1, 200, defaults.max_epochs, key="fc_selfcal_epochs")
-    measure = st.toggle("Measure energy with codecarbon (an estimate without power counters)", True, key="fc_meter")
-    executor, address = where_runs_go()
-    st.caption(
-        f"Before it starts, a few training steps of your model are timed and the runs planned to fit the time "
-        f"budget with the {needed_records()} retraining records the forecaster needs: fewer shifts, up to "
-        f"{defaults.seeds} seeds, lower epoch caps or a share of the data when the budget is tight."
-    )
-    if not st.button("Run self-calibration", key="fc_selfcal"):
-        return previous
-    box = st.status("Self-calibrating: loading the model and timing a few training steps…", expanded=True)
-    line, bar = box.empty(), box.progress(0.0)
-
-    def progress(event) -> None:
-        if event.kind == "plan":
-            box.write(f"Plan: {event.line()}")
-        line.text(event.line())
-        bar.progress(event.fraction)
-
-    with guard("self-calibrating") as g:
-        settings = replace(
-            defaults,
-            shifts=shifts_of(types, levels),
-            max_minutes=float(minutes),
-            max_cases=int(cases),
-            max_epochs=int(cap),
-            scratch_epochs=int(cap),
-            measure_energy=measure,
-        )
-        state["selfcal_settings"] = settings  # what ran, as the CLI would build it
-        previous, ending = _self_calibrate(settings, progress, executor, address)
-    if g.failed:
-        box.update(label="Self-calibration failed", state="error")
-    else:
-        box.update(label=f"Self-calibration: {ending.message}", state="complete" if ending.usable else "error")
-    return previous
-
-
-def where_runs_go() -> tuple[str, str | None]:
-    """``calibrate --executor`` and ``--address``: the runs one after another here, or on Ray."""
-    left, right = st.columns(2)
-    executor = EXECUTORS[left.selectbox("Run the runs on", list(EXECUTORS), key="fc_executor")]
-    if executor == "local":
-        return executor, None
-    address = right.text_input(
-        "Ray address",
-        key="fc_ray_address",
-        placeholder="empty: a local Ray on this machine",
-        help="auto (a cluster this machine belongs to, `ray start`) or ray://HOST:PORT; empty starts a local Ray.",
-    )
-    return executor, address.strip() or None
-
-
-def _self_calibrate(settings: SelfCalibration, progress, executor: str, address: str | None) -> tuple:
-    """``actions.self_calibrate``, with a budget refusal that names this page's control."""
-    try:
-        return actions.self_calibrate(state, settings, progress, executor=executor, address=address)
-    except BudgetTooSmall as exc:
-        raise BudgetTooSmall(f"{exc} (Time budget (minutes): {exc.needed_minutes})", exc.needed_minutes) from exc
 
 
 def energy_basis() -> dict:
@@ -241,7 +166,19 @@ def family_note(forecast) -> None:
         st.caption(f"Energy per epoch from a {probe.summary()}.")
     if forecast.family_note:
         st.warning(forecast.family_note, icon=":material/model_training:")
-        st.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
+        left, right = st.columns(2)
+        left.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
+        if state.get("fc_advice_for") != forecast and right.button(
+            "What carries over from the library?",
+            key="fc_advice",
+            help="Carries the calibration library's runs over to your model (held out by model family) and "
+            "sizes a self-calibration on it. It first times a few training steps of your model: seconds to a minute.",
+        ):
+            with guard("asking the calibration library") as g, st.spinner("Timing a few training steps of your model…"):
+                actions.unknown_model_advice(state)
+                state["fc_advice_for"] = result(state, "forecast")
+            if not g.failed:
+                st.rerun()  # the note above now carries the advice
 
 
 def _choose_self_calibration() -> None:

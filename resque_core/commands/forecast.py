@@ -8,8 +8,9 @@ from typing import Any, NoReturn
 
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.deprecated import DeprecatedAlias
+from resque_core.commands.forecast_output import report_dict, summary
 from resque_core.commands.model_args import add_model_arguments, model_source
-from resque_core.units import DEFAULT_CURRENCY, MEASURE_UNITS, number_text, unit_of
+from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
 ADVICE_HINT = (
@@ -199,13 +200,13 @@ def run(args: argparse.Namespace) -> int:
     if args.json:
         payload = forecast.to_dict()
         payload["unknown_model"] = advice.to_dict() if advice is not None else None
-        payload["fit_report"] = _report_dict(forecaster.fit_report_)
+        payload["fit_report"] = report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
         return 0
     labels = args.labels
     index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range(labels)
-    print(_summary(forecast, forecaster.fit_report_, index_range))
+    print(summary(forecast, forecaster.fit_report_, index_range))
     if forecast.family_note and not args.advice:
         print(ADVICE_HINT)
     if probe is not None:
@@ -280,56 +281,3 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     request = IndexRequest(original=args.data, class_map=args.class_map, **model)
     _, pair = prepare_index(request, loaded=loaded)
     return probe_epoch(loaded, pair, steps=args.probe_steps, progress=progress)
-
-
-def _report_dict(report: Any) -> dict:
-    from dataclasses import asdict
-
-    return {k: dict(v) if isinstance(v, dict) else v for k, v in asdict(report).items()}
-
-
-def _summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
-    low, high = index_range
-    where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
-    source = forecast.source
-    free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
-    lines = [
-        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} "
-        f"({where} the calibrated range {low:.3g}-{high:.3g})",
-        f"{forecast.n_records} {source.records} records, curves {source.curves}; "
-        f"energy {source.energy} ({source.energy_basis}); "
-        f"intensity: {source.intensity}"
-        + (
-            f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
-            if source.intensity == "records" and source.intensity_g_per_kwh
-            else ""
-        ),
-        "",
-        f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
-    ]
-    for measure in MEASURE_UNITS:
-        if measure not in forecast.measures:
-            continue
-        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
-        interval = f"[{number_text(iv.low)}, {number_text(iv.high)}]"
-        extra = (
-            f"{number_text(scratch.point)} [{number_text(scratch.low)}, {number_text(scratch.high)}]"
-            if scratch
-            else "-"
-        )
-        name = f"{measure} ({unit_of(measure, source.currency)})"
-        lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
-    lines += [
-        "",
-        f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
-        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
-        f"{report.n_censored} censored run(s) kept out of the curves",
-    ]
-    if forecast.signals is not None:
-        lines.insert(2, forecast.signals.sentence())
-    if forecast.scratch_note():
-        lines.append(f"from scratch: {forecast.scratch_note()}")
-    if forecast.family_note:
-        lines.insert(2, f"NOTE: {forecast.family_note}")
-    lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
-    return "\n".join(lines)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,32 +26,20 @@ from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
+from resque_core.forecast.fit_report import fit_report
 from resque_core.forecast.published import benchmark_sentences
 from resque_core.forecast.records import INDEX_KINDS, validate_records
-from resque_core.forecast.result import MEASURES, CalibrationCurve, FitReport, Forecast, Interval, Source
+from resque_core.forecast.result import MEASURES, CalibrationCurve, Forecast, Interval, Source
+from resque_core.forecast.run_facts import as_index, carrying, energy_label, median_intensity
+from resque_core.forecast.scratch import fit_scratch
 from resque_core.forecast.shipped import is_shipped
-from resque_core.forecast.signal_sets import choose, evidence, fit_sets
-from resque_core.forecast.signals import SIGNALS
+from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Forecaster"]
 
 MIN_RECORDS = 8
-PER_STEP_MEASURES = frozenset({"grad_norm"})  # undefined for a run that met its target without training
-ENERGY_LABELS = {"codecarbon-measured": "measured", "codecarbon-estimate": "estimated", "modeled": "modeled"}
-
-
-class _Range:
-    """Too few scratch runs for an interval: median, and the observed min and max."""
-
-    kind = "range"
-
-    def __init__(self, y: np.ndarray) -> None:
-        self.values = (float(np.median(y)), float(np.min(y)), float(np.max(y)))
-
-    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        return tuple(np.full(np.shape(x), v) for v in self.values)
 
 
 class Forecaster:
@@ -113,16 +100,25 @@ class Forecaster:
             (index_heldout, self.models_),
         )
         self.type_models_, self.type_ranges_ = self._fit_types(usable, kinds, minimum=needed)
-        self.scratch_models_ = self._fit_scratch(frame, index_kind, kinds)
-        self.scratch_free_models_ = self._fit_scratch(frame, index_kind, kinds, column="index_free")
+        scratch = (frame, index_kind, self.level, self.method, kinds, MIN_RECORDS)
+        self.scratch_models_, self.scratch_capped_share_ = fit_scratch(*scratch)
+        self.scratch_free_models_, _ = fit_scratch(*scratch, column="index_free")
         self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
-        self.energy_label_ = _energy_label(usable["energy_source"])
-        self.intensity_g_per_kwh_ = _intensity(usable)
+        self.energy_label_ = energy_label(usable["energy_source"])
+        self.intensity_g_per_kwh_ = median_intensity(usable)
         self.n_records_ = len(usable)
         self.runs_ = usable
         scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
-        self.fit_report_ = self._report(runs, index_heldout, n_scratch=int(scratch.sum()))
+        self.fit_report_ = fit_report(
+            runs,
+            index_heldout,
+            self.models_,
+            self.sets_,
+            self.level,
+            n_records=len(usable),
+            n_scratch=int(scratch.sum()),
+        )
         return self
 
     def _fit_measures(
@@ -135,7 +131,7 @@ class Forecaster:
     ) -> dict[str, JackknifePlus]:
         models = {}
         for measure in MEASURES:
-            have = _carrying(rows, measure)
+            have = carrying(rows, measure)
             if len(have) >= minimum:
                 x, y, groups = have[list(columns)].to_numpy(), have[measure], heldout_groups(have)[0]
                 models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
@@ -163,48 +159,6 @@ class Forecaster:
             log.warning("no held-out check of %s: %s", "+".join(columns), exc)
             return None
 
-    def _fit_scratch(self, frame: pd.DataFrame, index_kind: str, kinds: Sequence[str], column: str = "index_value"):
-        # Capped runs stay in at their cap: dropping them would keep only the fastest scratch runs.
-        rows = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "scratch")]
-        rows = rows[rows[column].notna()]
-        if column == "index_value":
-            self.scratch_capped_share_ = float(rows["censored"].mean()) if len(rows) else 0.0
-        models: dict = {}
-        for measure in MEASURES:
-            have = _carrying(rows, measure)
-            x, y = have[column].to_numpy(), have[measure].to_numpy()
-            groups = heldout_groups(have)[0]
-            if len(have) >= max(MIN_RECORDS, min_records(self.level)):
-                models[measure] = select_model(x, y, self.level, self.method, kinds, groups)
-            elif len(have) >= min_records(self.level):
-                models[measure] = JackknifePlus("constant", self.level, self.method).fit(x, y, groups)
-            elif len(have):
-                models[measure] = _Range(y)
-        return models
-
-    def _report(self, runs: pd.DataFrame, heldout: HeldOut | None, n_scratch: int) -> FitReport:
-        from scipy.stats import spearmanr
-
-        scheme = heldout_groups(runs)[1]
-        mae, coverage = (heldout.mae, heldout.coverage) if heldout is not None else (float("nan"), float("nan"))
-        if runs["epochs"].nunique() < 2:  # undefined: NaN (null in JSON), without scipy's warning
-            rho = float("nan")
-        else:
-            rho = spearmanr(runs["index_value"], runs["epochs"]).statistic if runs["index_value"].nunique() > 1 else 0.0
-        return FitReport(
-            n_records=self.n_records_,
-            n_censored=int(runs["censored"].sum()),
-            n_scratch=n_scratch,
-            spearman_epochs=float(rho),
-            models={m: fit.kind for m, fit in self.models_.items()},
-            loo_mae={m: fit.loo_mae_ for m, fit in self.models_.items()},
-            heldout_scheme=scheme,
-            heldout_mae_epochs=mae,
-            heldout_coverage_epochs=coverage,
-            level=self.level,
-            signal_mae_epochs={fit.key: fit.heldout_mae_epochs for fit in self.sets_.values()},
-        )
-
     def shift_type_for(self, shift: str | None) -> str | None:
         """The type of ``shift`` ("gaussian_noise:3") when the records carry that type's own curves, else None.
 
@@ -220,22 +174,7 @@ class Forecaster:
         self._check_fitted()
         if measure not in self.models_:
             raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(self.models_)}")
-        return self.models_[measure].predict(_as_index(index))
-
-    def predict_report(self, report: Any, costing=None, family: ModelFamily | None = None) -> Forecast:
-        """The forecast for a computed index (an ``IndexReport``): its value, labels mode, accuracy drop,
-        confidence and (a simulated shift with labels) its type's own curves. The Forecast page and
-        ``validate`` call this, so they forecast the same run the same way."""
-        shift_type = self.shift_type_for(report.shift) if report.labels == "given" else None
-        return self.predict(
-            report.value,
-            costing=costing,
-            shift_type=shift_type,
-            family=family,
-            labels=report.labels,
-            acc_drop=report.acc_drop,
-            mean_conf=report.mean_conf,
-        )
+        return self.models_[measure].predict(as_index(index))
 
     def predict(
         self,
@@ -265,7 +204,7 @@ class Forecaster:
         ``Forecast.signals`` says which, and how well it did.
         """
         self._check_fitted()
-        values = _as_index(index)
+        values = as_index(index)
         given = evidence(values, labels, acc_drop, mean_conf)
         choice, fit = choose(self.sets_, self.index_kind_, labels, set(given), shift_type)
         models, ranges = fit.models, fit.ranges
@@ -273,10 +212,7 @@ class Forecaster:
             models, index_range, _ = self._curves(shift_type)
             ranges = {"index_value": index_range}
         x = np.column_stack([given[s] for s in choice.signals])
-        outside = np.zeros(len(values), dtype=bool)
-        for j, signal in enumerate(choice.signals):
-            low, high = ranges[SIGNALS[signal].column]
-            outside |= (x[:, j] < low) | (x[:, j] > high)
+        outside = outside_ranges(x, choice.signals, ranges)
         fitted = {m: model.predict(x) for m, model in models.items()}
         scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
         scratch = {m: model.predict(values) for m, model in scratch_models.items()}
@@ -299,8 +235,7 @@ class Forecaster:
             )
             for i, v in enumerate(values)
         ]
-        if costing is not None:
-            forecasts = [costing.apply(f) for f in forecasts]
+        forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
         if family is not None:
             forecasts = [
                 replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
@@ -331,7 +266,7 @@ class Forecaster:
             low, high = min(low, around), max(high, around)
         xs = np.linspace(low, high, points)
         point, lo, hi = models[measure].predict(xs)
-        runs = _carrying(self.runs_, measure)
+        runs = carrying(self.runs_, measure)
         if shift_type is not None and measure in self.type_models_[shift_type]:
             runs = runs[runs["shift_type"] == shift_type]
         as_tuple = lambda values: tuple(float(v) for v in values)  # noqa: E731
@@ -356,36 +291,3 @@ class Forecaster:
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):
             raise RecordsError("this Forecaster is not fitted yet: call fit(records) before predict")
-
-
-def _carrying(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
-    """Runs that carry ``measure``; a mean over training steps needs at least one step (epochs > 0)."""
-    have = rows[rows[measure].notna()]
-    return have[have["epochs"] > 0] if measure in PER_STEP_MEASURES else have
-
-
-def _as_index(index: float | Sequence[float]) -> np.ndarray:
-    try:
-        values = np.atleast_1d(np.asarray(index, dtype=float))
-    except (TypeError, ValueError) as exc:
-        raise RecordsError(f"the index must be a number or a list of numbers, got {index!r}") from exc
-    if values.ndim != 1 or not np.isfinite(values).all():
-        raise RecordsError(f"the index must be finite numbers, got {index!r}")
-    return values
-
-
-def _energy_label(sources: pd.Series) -> str:
-    """The weakest energy provenance among the records: one modeled run makes the whole modeled."""
-    labels = {ENERGY_LABELS.get(s, "unknown") for s in sources.dropna()}
-    for label in ("unknown", "modeled", "estimated", "measured"):
-        if label in labels:
-            return label
-    return "unknown"
-
-
-def _intensity(rows: pd.DataFrame) -> float | None:
-    """The records' median grid intensity (g/kWh), from the column or from co2_kg / kwh."""
-    values = rows["intensity_g_per_kwh"].dropna()
-    if values.empty:
-        values = (1000.0 * rows["co2_kg"] / rows["kwh"]).where(rows["kwh"] > 0).dropna()
-    return float(values.median()) if not values.empty else None

@@ -9,7 +9,7 @@ fewer signals when it does (the records lack one, or the user did not give it).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ from resque_core.errors import RecordsError
 from resque_core.forecast.fidelity import HeldOut, heldout_groups
 from resque_core.forecast.signals import LABELS, SIGNALS, SignalChoice, candidate_sets, signal_words
 
-__all__ = ["SetFit", "choose", "evidence", "fit_sets"]
+__all__ = ["SetFit", "choose", "evidence", "fit_sets", "outside_ranges"]
 
 FitCurves = Callable[[pd.DataFrame, list[str]], dict]  # uncensored runs, columns -> a model per measure
 CheckHeldOut = Callable[[pd.DataFrame, list[str]], "HeldOut | None"]  # runs, columns -> held-out epochs
@@ -167,3 +167,12 @@ def _as_signal(name: str, value) -> np.ndarray:
     if not np.isfinite(array).all() or (array < low).any() or (array > 1).any():
         raise RecordsError(f"{name} must lie in [{low:g}, 1] (an accuracy share, not a percentage), got {value!r}")
     return array
+
+
+def outside_ranges(x: np.ndarray, signals: Sequence[str], ranges: dict) -> np.ndarray:
+    """Whether each row of signal values lies outside the fitted range of any of its signals."""
+    outside = np.zeros(len(x), dtype=bool)
+    for j, signal in enumerate(signals):
+        low, high = ranges[SIGNALS[signal].column]
+        outside |= (x[:, j] < low) | (x[:, j] > high)
+    return outside

@@ -28,12 +28,14 @@ def resnet_source(tmp_path_factory) -> ModelSource:
     return ModelSource(checkpoint=str(path), arch="resnet18", input_spec=RGB_32)
 
 
-def _cli_note(capsys, index: float, kind: str, source: ModelSource, acc_drop: float | None = None) -> str | None:
+def _cli_note(
+    capsys, index: float, kind: str, source: ModelSource, acc_drop: float | None = None, *flags: str
+) -> str | None:
     spec = json.dumps(source.input_spec.to_dict()) if source.input_spec else None
     model = ["--checkpoint", source.checkpoint] + (["--arch", source.arch] if source.arch else [])
     model += ["--input-spec", spec] if spec else []
     model += ["--acc-drop", repr(acc_drop)] if acc_drop is not None else []
-    assert main(["forecast", "--index", repr(index), "--kind", kind, *model, "--json"]) == 0
+    assert main(["forecast", "--index", repr(index), "--kind", kind, *model, *flags, "--json"]) == 0
     return json.loads(capsys.readouterr().out)["family_note"]
 
 
@@ -55,13 +57,19 @@ def test_forecast_for_another_family_says_so_on_the_page_in_the_cli_and_in_the_r
     note = forecast.family_note
     assert note.startswith("This forecast comes from runs of SmallCNN (28.1k parameters, 16x16 grey images")
     assert "your model is resnet18 (11.2M parameters, 32x32 RGB images)" in note
+    assert note.endswith("Its energy per epoch is theirs too: measure a probe of your model.")  # nothing timed yet
+    assert _cli_note(capsys, report.value, report.kind, resnet_source, report.acc_drop) == note
+    at.button(key="fc_advice").click().run()  # asked: the library's advice, which times a few training steps
+    assert not errors(at), errors(at)
+    assert at.session_state["results"]["forecast"].family_note.startswith(note)
+    note = at.session_state["results"]["forecast"].family_note
     assert "Its energy per epoch is theirs too: measure a probe of your model. Your model's family is not in" in note
     # the library's advice (calibration.unknown_model): carried from its three families, on the accuracy drop
     # the page knows from the index (it held better than the index for a family left out)
     assert "come from the accuracy drop on 3 other families' runs" in note and "leave-one-family-out" in note
     assert "python -m resque_core calibrate --checkpoint " in note and " --arch resnet18 " in note
     assert [w.value for w in at.warning if "self-calibrate" in w.value] == [note]
-    cli_note = _cli_note(capsys, report.value, report.kind, resnet_source, acc_drop=report.acc_drop)
+    cli_note = _cli_note(capsys, report.value, report.kind, resnet_source, report.acc_drop, "--advice")
     assert _timeless(cli_note) == _timeless(note)  # given what the page knows, the command says the same
     scenario = current_scenario(at.session_state, "resnet")
     assert scenario.forecast["family_note"] == note

@@ -1,0 +1,64 @@
+"""What ``python -m resque_core forecast`` prints: the summary table, and the fit report as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resque_core.units import MEASURE_UNITS, number_text, unit_of
+
+__all__ = ["report_dict", "summary"]
+
+
+def report_dict(report: Any) -> dict:
+    """The fit report (``FitReport``) as plain JSON-able dicts."""
+    from dataclasses import asdict
+
+    return {k: dict(v) if isinstance(v, dict) else v for k, v in asdict(report).items()}
+
+
+def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
+    """The forecast as the command prints it: source, every measure with its interval, the fit and the notes."""
+    low, high = index_range
+    where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
+    source = forecast.source
+    free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
+    lines = [
+        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} "
+        f"({where} the calibrated range {low:.3g}-{high:.3g})",
+        f"{forecast.n_records} {source.records} records, curves {source.curves}; "
+        f"energy {source.energy} ({source.energy_basis}); "
+        f"intensity: {source.intensity}"
+        + (
+            f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
+            if source.intensity == "records" and source.intensity_g_per_kwh
+            else ""
+        ),
+        "",
+        f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
+    ]
+    for measure in MEASURE_UNITS:
+        if measure not in forecast.measures:
+            continue
+        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
+        interval = f"[{number_text(iv.low)}, {number_text(iv.high)}]"
+        extra = (
+            f"{number_text(scratch.point)} [{number_text(scratch.low)}, {number_text(scratch.high)}]"
+            if scratch
+            else "-"
+        )
+        name = f"{measure} ({unit_of(measure, source.currency)})"
+        lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
+    lines += [
+        "",
+        f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
+        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
+        f"{report.n_censored} censored run(s) kept out of the curves",
+    ]
+    if forecast.signals is not None:
+        lines.insert(2, forecast.signals.sentence())
+    if forecast.scratch_note():
+        lines.append(f"from scratch: {forecast.scratch_note()}")
+    if forecast.family_note:
+        lines.insert(2, f"NOTE: {forecast.family_note}")
+    lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
+    return "\n".join(lines)
