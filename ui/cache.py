@@ -188,8 +188,8 @@ def report_html(scenarios_json: tuple[str, ...]) -> str:
 
 @st.cache_data(show_spinner=False)
 def hardware_profiles() -> dict[str, dict]:
-    """Hardware power profiles by name (``resque_core.retraining.hardware.load_hardware_profiles``)."""
-    from resque_core.retraining.hardware import load_hardware_profiles
+    """Hardware power profiles by name (``resque_core.energy.hardware.load_hardware_profiles``)."""
+    from resque_core.energy.hardware import load_hardware_profiles
 
     return load_hardware_profiles()
 
@@ -201,17 +201,17 @@ def probe(
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
     """kWh and seconds per epoch from a training probe on the new data, repeated until stable
-    (``resque_core.retraining.probe``), measured once per inputs; ``progress`` gets (rounds done, most rounds).
+    (``resque_core.retraining.probe_model``), measured once per inputs; ``progress`` gets (rounds done, most rounds).
 
     A bounded store, not ``st.cache_data``, for the reason ``index_report`` gives: the progress bar
     is drawn outside it, and a cache hit would replay it.
     """
     from resque_core.data import Preprocessed
-    from resque_core.retraining.probe import probe as run_probe
+    from resque_core.retraining.probe_model import probe_model
 
     def measure() -> Any:
         loaded = model(model_inputs, data_inputs.get("original"))
         _, new = data_pair(data_inputs, tuple(loaded.class_names))
-        return run_probe(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
+        return probe_model(loaded.model, Preprocessed(new, loaded.input_spec), steps=steps, progress=progress)
 
     return _computed_once("probe", [data_inputs, model_inputs, steps], PROBE_ENTRIES, measure)

@@ -27,10 +27,10 @@ from resque_core.calibration.labels import Labels
 from resque_core.calibration.plan import plan_self_calibration
 from resque_core.calibration.progress import SweepEvent
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
+from resque_core.energy.meters import EnergyMeter
 from resque_core.errors import RetrainError
 from resque_core.forecast.family import family_of
 from resque_core.model.source import ModelSource
-from resque_core.retraining.meters import EnergyMeter
 
 __all__ = ["demo_sweep", "family_sweep", "records_frame", "self_calibrate", "summarize"]
 

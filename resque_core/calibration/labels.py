@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import torch
 
+from resque_core.energy.meters import EnergyMeter
 from resque_core.forecast.family import ModelFamily
-from resque_core.retraining.meters import EnergyMeter
 
 
 @dataclass

@@ -16,10 +16,10 @@ from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.rows import make_row
 from resque_core.data import Preprocessed, ShiftSpec, Subset
+from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
 from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
-from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 from resque_core.retraining.results import EpochRecord, RetrainResult
 from resque_core.units import bound_text, measure_label, measure_text
 

@@ -243,7 +243,7 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     """kWh and seconds per epoch from a training probe of ``--checkpoint`` on ``--data``, repeated until stable."""
     from resque_core.data import Preprocessed, Relabeled, open_source
     from resque_core.index.class_check import confirmed_class_map
-    from resque_core.retraining.probe import probe
+    from resque_core.retraining.probe_model import probe_model
 
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
@@ -251,7 +251,7 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     data = open_source(args.data)
     class_map = confirmed_class_map(loaded, data, "dist", args.class_map)
     data = Relabeled(data, class_map, loaded.class_names) if class_map else data
-    return probe(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps, progress=progress)
+    return probe_model(loaded.model, Preprocessed(data, loaded.input_spec), steps=args.probe_steps, progress=progress)
 
 
 def _report_dict(report: Any) -> dict:

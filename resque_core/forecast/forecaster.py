@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resque_core.energy.provenance import PROVENANCE_OF_METER_SOURCE
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
 from resque_core.forecast.family import ModelFamily, family_note
@@ -39,7 +40,6 @@ __all__ = ["Forecaster"]
 
 MIN_RECORDS = 8
 PER_STEP_MEASURES = frozenset({"grad_norm"})  # undefined for a run that met its target without training
-ENERGY_LABELS = {"codecarbon-measured": "measured", "codecarbon-estimate": "estimated", "modeled": "modeled"}
 
 
 class _Range:
@@ -375,7 +375,7 @@ def _as_index(index: float | Sequence[float]) -> np.ndarray:
 
 def _energy_label(sources: pd.Series) -> str:
     """The weakest energy provenance among the records: one modeled run makes the whole modeled."""
-    labels = {ENERGY_LABELS.get(s, "unknown") for s in sources.dropna()}
+    labels = {PROVENANCE_OF_METER_SOURCE.get(s, "unknown") for s in sources.dropna()}
     for label in ("unknown", "modeled", "estimated", "measured"):
         if label in labels:
             return label
