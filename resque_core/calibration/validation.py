@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from resque_core.calibration.cases import stratified_split
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.rows import make_row
 from resque_core.data import Preprocessed, ShiftSpec, Subset
 from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
@@ -232,7 +232,7 @@ def validation_record(
     ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
     """
     country = settings.country_iso if settings.measure_energy else ""
-    labels = Labels(model, dataset, "validate", None, country, family=family)
+    labels = RecordMetadata(model, dataset, "validate", None, country, family=family)
     shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
 
