@@ -1,6 +1,6 @@
 """Energy: meters that measure a piece of work (codecarbon or a typed-in power), the probe that turns
 a few measured training steps into kWh and seconds per epoch, hardware profiles for modeled energy,
-and the provenance labels every energy figure carries. See docs/forecast.md.
+and the provenance every energy figure carries. See docs/forecast-calibration.md (Energy).
 """
 
 from __future__ import annotations
