@@ -38,8 +38,8 @@ _LAZY = {
     # retraining, energy, calibration records and the forecaster
     "RetrainConfig": "resque_core.retraining",
     "retrain": "resque_core.retraining",
-    "CodecarbonMeter": "resque_core.retraining",
-    "probe": "resque_core.retraining",
+    "probe_model": "resque_core.retraining",
+    "CodecarbonMeter": "resque_core.energy",
     "load_records_csv": "resque_core.forecast",
     "default_records": "resque_core.forecast",
     "RecordStore": "resque_core.forecast",

@@ -19,7 +19,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("units", "jsonable", "assets"),
     ("data", "grid"),
     ("model",),
-    ("index",),
+    ("index", "energy"),
     ("retraining",),
     ("forecast",),
     ("calibration",),
@@ -123,6 +123,18 @@ def test_no_import_cycles():
 
 def test_imports_run_down_the_layers():
     assert upward(graph()) == []
+
+
+def test_the_forecast_never_imports_retraining():
+    """Costing takes its meters, probe results and hardware profiles from ``energy``, not from retraining."""
+    offenders = [
+        f"{src} -> {dst}"
+        for src, targets in sorted(graph().items())
+        if layer_of(src) == "forecast"
+        for dst in sorted(targets)
+        if layer_of(dst) == "retraining"
+    ]
+    assert offenders == []
 
 
 def test_the_engine_never_imports_the_dashboard():

@@ -213,13 +213,13 @@ def probe(
     steps: int = 20,
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """kWh and seconds per epoch from a training probe on the new data (``resque_core.retraining.epoch_probe``,
+    """kWh and seconds per epoch from a training probe on the new data (``resque_core.retraining.probe_model.probe_epoch``,
     as ``forecast --probe`` runs it), measured once per inputs; ``progress`` gets (rounds done, most rounds).
 
     A bounded store, not ``st.cache_data``, for the reason ``index_report`` gives: the progress bar
     is drawn outside it, and a cache hit would replay it.
     """
-    from resque_core.retraining.epoch_probe import probe_epoch
+    from resque_core.retraining.probe_model import probe_epoch
 
     def measure() -> Any:
         loaded, pair = prepared(data_inputs, model_inputs)

@@ -3,8 +3,8 @@
 self-calibration on a user's model (``self_calibrate``), with their records.
 
 The rest of the package is split by idea: ``cases`` (the shifts and their index), ``sweep``
-(retraining each case to its target within the budgets), ``rows`` (one record per run), ``labels``
-(hardware and versions) and ``config`` (what a sweep runs).
+(retraining each case to its target within the budgets), ``rows`` (one record per run), ``metadata``
+(what every record shares: model, hardware, versions) and ``config`` (what a sweep runs).
 """
 
 from __future__ import annotations
@@ -23,14 +23,14 @@ from resque_core.calibration.cases import (
     stratified_split,
 )
 from resque_core.calibration.config import SelfCalibration, SweepConfig
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.plan import plan_self_calibration
 from resque_core.calibration.progress import SweepEvent
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
+from resque_core.energy.meters import EnergyMeter
 from resque_core.errors import RetrainError
 from resque_core.forecast.family import family_of
 from resque_core.model.source import ModelSource
-from resque_core.retraining.meters import EnergyMeter
 
 __all__ = ["demo_sweep", "family_sweep", "records_frame", "self_calibrate", "summarize"]
 
@@ -49,23 +49,23 @@ def demo_sweep(
     from resque_core.model.checkpoint import load_checkpoint
 
     digits = DigitsDataset()
-    labels = Labels("SmallCNN digits 0-9", "digits", "demo", meter, getattr(meter, "country_iso_code", ""))
+    metadata = RecordMetadata("SmallCNN digits 0-9", "digits", "demo", meter, getattr(meter, "country_iso_code", ""))
     groups = []
     if cfg.shifts:
         loaded = load_checkpoint("default")
-        groups.append((DistCases(loaded, digits, cfg), cfg.shifts, replace(labels, family=family_of(loaded))))
+        groups.append((DistCases(loaded, digits, cfg), cfg.shifts, replace(metadata, family=family_of(loaded))))
     if cfg.task_splits:
-        groups.append(_task_group(digits, cfg, labels))
+        groups.append(_task_group(digits, cfg, metadata))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
 
 
-def _task_group(data: Any, cfg: SweepConfig, labels: Labels) -> tuple:
+def _task_group(data: Any, cfg: SweepConfig, metadata: RecordMetadata) -> tuple:
     """``cfg.task_splits`` of ``data`` with the 0-4 digits model and a new head, labelled as that model."""
     from resque_core.model.checkpoint import load_checkpoint
 
     loaded = load_checkpoint("default-0-4")
-    task_labels = replace(labels, model="SmallCNN digits 0-4", family=family_of(loaded))
-    return TaskCases(loaded, data, cfg), cfg.task_splits, task_labels
+    task_metadata = replace(metadata, model="SmallCNN digits 0-4", family=family_of(loaded))
+    return TaskCases(loaded, data, cfg), cfg.task_splits, task_metadata
 
 
 def family_sweep(
@@ -83,10 +83,10 @@ def family_sweep(
     """
     loaded, data = family.load(), family.dataset()
     country = getattr(meter, "country_iso_code", "")
-    labels = Labels(family.model, getattr(data, "name", family.data), family.name, meter, country)
-    groups = [(DistCases(loaded, data, cfg), cfg.shifts, replace(labels, family=family_of(loaded)))]
+    metadata = RecordMetadata(family.model, getattr(data, "name", family.data), family.name, meter, country)
+    groups = [(DistCases(loaded, data, cfg), cfg.shifts, replace(metadata, family=family_of(loaded)))]
     if cfg.task_splits:
-        groups.append(_task_group(data, cfg, labels))
+        groups.append(_task_group(data, cfg, metadata))
     return run_sweep(interleave(cfg.seeds, groups), cfg, progress, **sweep)
 
 
@@ -131,7 +131,7 @@ def self_calibrate(
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
     say("start", "preparing the cases: embedding the original data and the noise floor")
     dist = DistCases(loaded, data, cfg)
-    labels = Labels(
+    metadata = RecordMetadata(
         f"{plan.model_name} {pathlib.Path(model.checkpoint).name}",
         getattr(data, "name", original),
         "self",
@@ -139,7 +139,7 @@ def self_calibrate(
         settings.country_iso if meter is not None else "",
         family=family_of(loaded),
     )
-    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, labels)]), cfg, progress, started=started, **sweep)
+    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, metadata)]), cfg, progress, started=started, **sweep)
     return replace(result, notes=(f"plan: {plan.sentence()}", *result.notes))
 
 

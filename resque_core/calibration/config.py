@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from resque_core.data import ShiftSpec
-from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
+from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
 
 __all__ = [
     "PLANS",

@@ -11,7 +11,7 @@ import math
 import uuid
 from typing import Protocol
 
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.retraining.results import RetrainResult
 
 __all__ = ["ShiftFacts", "cost_at", "make_row", "run_id", "signal_columns"]
@@ -34,7 +34,7 @@ class ShiftFacts(Protocol):
 
 
 def make_row(
-    labels: Labels,
+    metadata: RecordMetadata,
     case: ShiftFacts,
     seed: int,
     run_kind: str,
@@ -47,9 +47,9 @@ def make_row(
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
     kwh = cost["kwh"]
-    family = labels.family
+    family = metadata.family
     return {
-        "run_id": run_id(labels.run_prefix, run_kind, case.shift, seed),
+        "run_id": run_id(metadata.run_prefix, run_kind, case.shift, seed),
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "run_kind": run_kind,
         "index_kind": case.index_kind,
@@ -59,13 +59,13 @@ def make_row(
         "shift_type": case.shift_type,
         "shift_level": case.shift_level,
         "seed": seed,
-        "model": labels.model,
-        "dataset": labels.dataset,
+        "model": metadata.model,
+        "dataset": metadata.dataset,
         "arch": family.arch if family else None,
         "n_params": family.n_params if family else None,
         "input_size": family.input_size if family else None,
         "n_train": case.n_train or (family.n_train if family else None),
-        "hardware": labels.hardware,
+        "hardware": metadata.hardware,
         "target_rule": rule,
         "target_acc": target_acc,
         "start_acc": case.start_acc,
@@ -81,9 +81,9 @@ def make_row(
         "co2_kg": cost["co2_kg"],
         "kwh_per_epoch": result.kwh_per_epoch,
         "energy_source": result.energy_source or None,
-        "country_iso": labels.country_iso or None,
+        "country_iso": metadata.country_iso or None,
         "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
-        "versions": labels.versions,
+        "versions": metadata.versions,
     }
 
 

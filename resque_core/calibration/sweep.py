@@ -28,7 +28,7 @@ import torch
 
 from resque_core.calibration.cases import Case, class_label
 from resque_core.calibration.config import SweepConfig
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.progress import SweepClock, SweepEvent
 from resque_core.calibration.rows import make_row
 from resque_core.errors import RetrainError
@@ -76,13 +76,13 @@ class Job(NamedTuple):
 
     make_case: Callable[[], tuple[torch.nn.Module, Case]]
     seed: int
-    labels: Labels
+    labels: RecordMetadata
     shift: Hashable
     builder: Any = None
     prime_seed: int | None = None
 
 
-class Outcome(NamedTuple):
+class JobResult(NamedTuple):
     """How an executor ran one job: its records, or why it has none.
 
     ``error``: the case was skipped (a ``RetrainError``, as the serial loop does) or, with ``failed``, its
@@ -105,7 +105,7 @@ def run_case(
     case: Case,
     seed: int,
     cfg: SweepConfig,
-    labels: Labels,
+    labels: RecordMetadata,
     should_stop: Callable[[], bool],
     on_epoch: EpochHook | None = None,
 ) -> list[dict]:
@@ -129,7 +129,7 @@ def run_case(
     return rows if row is None else [*rows, row]
 
 
-def _retrain_row(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch, **rule):
+def _retrain_row(model, case: Case, seed: int, cfg: SweepConfig, labels: RecordMetadata, should_stop, on_epoch, **rule):
     """Retrain until ``rule``'s target (``RetrainConfig`` fields) or the cap; its record (None: cancelled)."""
     config = _config(case, seed, cfg, max_epochs=cfg.max_epochs, **rule)
     hook = _hook(on_epoch, "retrain", cfg.max_epochs)
@@ -146,7 +146,7 @@ def _run_reachable_case(
     case: Case,
     seed: int,
     cfg: SweepConfig,
-    labels: Labels,
+    labels: RecordMetadata,
     should_stop: Callable[[], bool],
     on_epoch: EpochHook | None = None,
 ) -> list[dict]:
@@ -184,7 +184,9 @@ def _case_margin(case: Case, cfg: SweepConfig) -> float:
     return noise_band(case.finetune0_acc, len(case.val)) if cfg.case_margin else 0.0
 
 
-def _row_at_target(labels: Labels, case: Case, seed: int, run_kind: str, result, target: tuple[float, str]) -> dict:
+def _row_at_target(
+    labels: RecordMetadata, case: Case, seed: int, run_kind: str, result, target: tuple[float, str]
+) -> dict:
     """A record for a run that may have trained past ``target``: epochs to it, costed up to them (censored if never)."""
     epochs = result.epochs_to(target[0])
     censored = epochs is None
@@ -192,7 +194,9 @@ def _row_at_target(labels: Labels, case: Case, seed: int, run_kind: str, result,
     return make_row(labels, case, seed, run_kind, result, epochs, censored, target=target)
 
 
-def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: Labels, on_epoch=None):
+def _train_from_scratch(
+    model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: RecordMetadata, on_epoch=None
+):
     """The case's from-scratch run for ``scratch_epochs`` (None if cancelled); sets the case's scratch accuracy."""
     config = _config(case, seed, cfg, target_rule="fixed", target_acc=1.0, max_epochs=cfg.scratch_epochs)
     hook = _hook(on_epoch, "scratch", cfg.scratch_epochs)
@@ -220,7 +224,9 @@ def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig
     )
 
 
-def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch) -> dict | None:
+def _scratch_run(
+    model, case: Case, seed: int, cfg: SweepConfig, labels: RecordMetadata, should_stop, on_epoch
+) -> dict | None:
     """Train from scratch for ``scratch_epochs``; set the case's scratch accuracy; its record at the target."""
     result = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
     if result is None:
@@ -253,7 +259,7 @@ def run_sweep(
     ``on_rows`` gets each case's records as soon as the case ends (a store commits them there, so a crash
     loses at most the case in progress). ``should_stop`` is polled at every training step: True abandons
     the case in progress and ends the sweep (``interrupted``). ``executor`` (``calibration.executors``) runs
-    the jobs and yields an ``Outcome`` for each as it ends; default: one after another, here.
+    the jobs and yields a ``JobResult`` for each as it ends; default: one after another, here.
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
@@ -314,9 +320,9 @@ def run_serially(jobs: list[Job], cfg: SweepConfig, halt: Callable[[], bool], cl
             return
         clock.say("case", f"{record_shift(job.shift)} seed {job.seed}")
         try:
-            yield Outcome(job, run_job(job, cfg, halt, clock.epoch))
+            yield JobResult(job, run_job(job, cfg, halt, clock.epoch))
         except RetrainError as exc:
-            yield Outcome(job, [], f"skipped: {exc}")
+            yield JobResult(job, [], f"skipped: {exc}")
 
 
 def run_job(job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None) -> list[dict]:
@@ -335,7 +341,7 @@ def record_shift(item: Hashable) -> str:
     return str(item)
 
 
-def _why(out: Outcome) -> str:
+def _why(out: JobResult) -> str:
     return f"failed: {out.error}" if out.failed else out.error
 
 
@@ -347,7 +353,7 @@ def _describe(rows: list[dict]) -> str:
     return "; ".join(parts) or "dropped (budget)"
 
 
-def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, Labels]]) -> list[Job]:
+def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, RecordMetadata]]) -> list[Job]:
     """Jobs from ``(case builder, items, labels)`` groups, seed by seed.
 
     Every item runs at the first seed before any runs at the next, so a budget that runs out early

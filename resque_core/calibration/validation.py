@@ -13,13 +13,13 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from resque_core.calibration.cases import stratified_split
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.rows import make_row
 from resque_core.data import Preprocessed, ShiftSpec, Subset
+from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
 from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
-from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 from resque_core.retraining.results import EpochRecord, RetrainResult
 from resque_core.units import bound_text, measure_label, measure_text
 
@@ -232,7 +232,7 @@ def validation_record(
     ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
     """
     country = settings.country_iso if settings.measure_energy else ""
-    labels = Labels(model, dataset, "validate", None, country, family=family)
+    labels = RecordMetadata(model, dataset, "validate", None, country, family=family)
     shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
 

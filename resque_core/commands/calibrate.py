@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.calibration import campaigns as calibrate
     from resque_core.calibration.plan import needed_records
     from resque_core.calibration.progress import outcome
-    from resque_core.retraining.meters import CodecarbonMeter
+    from resque_core.energy.meters import CodecarbonMeter
 
     if args.family:
         from resque_core.commands.calibrate_family import run_families

@@ -103,7 +103,7 @@ def _shifts(spec, types: list[str] | None) -> tuple[str, ...] | None:
 def _meter(args: argparse.Namespace):
     if args.no_energy:
         return None
-    from resque_core.retraining.meters import CodecarbonMeter
+    from resque_core.energy.meters import CodecarbonMeter
 
     return CodecarbonMeter(args.country, tracking_mode=args.tracking_mode)
 

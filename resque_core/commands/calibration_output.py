@@ -25,7 +25,7 @@ def write_csv(frame, path: pathlib.Path) -> None:
 def provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:
     import torch
 
-    from resque_core.calibration.labels import cpu_model, versions_label
+    from resque_core.calibration.metadata import cpu_model, versions_label
 
     return {
         "what": "default calibration records (one row per retraining run)" if args.demo else "self-calibration",

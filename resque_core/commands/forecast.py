@@ -266,12 +266,12 @@ def _model(args: argparse.Namespace) -> Any:
 
 def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     """kWh and seconds per epoch from a training probe of ``--checkpoint`` on the new part of ``--data``'s pair
-    (``retraining.epoch_probe``: the Forecast page's probe), repeated until stable."""
+    (``retraining.probe_model.probe_epoch``: the Forecast page's probe), repeated until stable."""
     from dataclasses import fields
 
     from resque_core.index.compute import prepare_index
     from resque_core.index.request import IndexRequest
-    from resque_core.retraining.epoch_probe import probe_epoch
+    from resque_core.retraining.probe_model import probe_epoch
 
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)

@@ -10,8 +10,21 @@ from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import ResqueError
 from resque_core.jsonable import strict_json
 
-# resque_core.index.request.PRECISIONS, written out so that registering the command imports no torch.
+# resque_core.index.request.PRECISIONS and TASK_VARIANTS, written out so that registering the command imports no torch.
 PRECISIONS = ("fp32", "bf16", "fp16")
+TASK_VARIANTS = ("centroids", "k-means++", "flat")
+DEPRECATED_VARIANTS = {"kmeans++": "k-means++"}  # the old spelling, accepted until the next release
+
+
+def task_variant(text: str) -> str:
+    """A ``--variant`` in its one spelling; the deprecated "kmeans++" becomes "k-means++", with a note on stderr."""
+    if text in DEPRECATED_VARIANTS:
+        new = DEPRECATED_VARIANTS[text]
+        print(
+            f"note: --variant {text} is deprecated and goes in the next release; use --variant {new}", file=sys.stderr
+        )
+        return new
+    return text
 
 
 def register(subparsers) -> None:
@@ -27,9 +40,10 @@ def register(subparsers) -> None:
     add_data_arguments(p)
     p.add_argument(
         "--variant",
-        choices=("centroids", "kmeans++", "flat"),
+        type=task_variant,
+        choices=TASK_VARIANTS,
         default="centroids",
-        help="task index variant: k-means from class centroids (default), k-means++, or flat C*H*W",
+        help="task index variant: k-means from class centroids (default), k-means++ (old: kmeans++), or flat C*H*W",
     )
     p.add_argument("--layer", help="layer to embed (default: input of the final linear; see `layers`)")
     p.add_argument("--batch-size", type=int, default=256)

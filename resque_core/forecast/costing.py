@@ -11,16 +11,16 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from resque_core.energy.provenance import ENERGY_PROVENANCES
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
 from resque_core.units import DEFAULT_CURRENCY
 
 if TYPE_CHECKING:
-    from resque_core.retraining.probe import ProbeResult
+    from resque_core.energy.probe import ProbeResult
 
 __all__ = ["DEFAULT_UTILIZATION", "ENERGY_BASES", "INTENSITY_BASES", "CostSettings", "Costing", "build_costing"]
 
-ENERGY_LABELS = ("measured", "estimated", "modeled")
 ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts")
 INTENSITY_BASES = ("records", "zone", "typed")
 DEFAULT_UTILIZATION = 0.7  # share of the board power a training job draws on average, when modeled
@@ -58,8 +58,8 @@ class Costing:
             value = getattr(self, name)
             if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value >= 0):
                 raise EnergyError(f"{name} must be a non-negative number, not {value!r}")
-        if self.kwh_per_epoch_source not in ENERGY_LABELS:
-            raise EnergyError(f"kwh_per_epoch_source must be one of {', '.join(ENERGY_LABELS)}")
+        if self.kwh_per_epoch_source not in ENERGY_PROVENANCES:
+            raise EnergyError(f"kwh_per_epoch_source must be one of {', '.join(ENERGY_PROVENANCES)}")
         if self.price_per_kwh is not None and self.hourly_rate is not None:
             raise EnergyError("give either a price per kWh or an hourly rate, not both")
 
@@ -223,7 +223,7 @@ def _probe_basis(probe: ProbeResult) -> str:
 
 def _modeled(settings: CostSettings, records: Any) -> dict[str, Any]:
     """kWh per epoch = power x utilization x seconds per epoch, labeled modeled."""
-    from resque_core.retraining.hardware import modeled_kwh_per_epoch
+    from resque_core.energy.hardware import modeled_kwh_per_epoch
 
     seconds, borrowed = settings.seconds_per_epoch, ""
     if seconds is None:

@@ -8,13 +8,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from resque_core.energy.provenance import PROVENANCE_OF_METER_SOURCE
 from resque_core.errors import RecordsError
 
-__all__ = ["ENERGY_PROVENANCE", "as_index", "carrying", "energy_label", "median_intensity"]
+__all__ = ["as_index", "carrying", "energy_label", "median_intensity"]
 
 PER_STEP_MEASURES = frozenset({"grad_norm"})  # undefined for a run that met its target without training
-# a record's ``energy_source`` -> how its energy was obtained, as a forecast's source says it
-ENERGY_PROVENANCE = {"codecarbon-measured": "measured", "codecarbon-estimate": "estimated", "modeled": "modeled"}
 
 
 def carrying(rows: pd.DataFrame, measure: str) -> pd.DataFrame:
@@ -40,7 +39,7 @@ def as_index(index: float | Sequence[float]) -> np.ndarray:
 
 def energy_label(sources: pd.Series) -> str:
     """The weakest energy provenance among the records: one modeled run makes the whole modeled."""
-    labels = {ENERGY_PROVENANCE.get(s, "unknown") for s in sources.dropna()}
+    labels = {PROVENANCE_OF_METER_SOURCE.get(s, "unknown") for s in sources.dropna()}
     for label in ("unknown", "modeled", "estimated", "measured"):
         if label in labels:
             return label

@@ -134,7 +134,7 @@ def resque_task(embeddings: np.ndarray, labels: np.ndarray, *, init: str = "cent
     if init == "centroids":
         start = np.stack([x[codes == c].mean(axis=0) for c in range(k)])
         kmeans = KMeans(n_clusters=k, init=start, n_init=1, random_state=seed)
-    elif init in ("k-means++", "kmeans++"):
+    elif init == "k-means++":
         kmeans = KMeans(n_clusters=k, init="k-means++", n_init=1, random_state=seed)
     else:
         raise EmbeddingError(f"unknown k-means init {init!r}; use one of {TASK_INITS}")

@@ -8,7 +8,7 @@ from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.model.source import ModelSource
 
 KINDS = ("dist", "task")
-TASK_VARIANTS = ("centroids", "kmeans++", "flat")
+TASK_VARIANTS = ("centroids", "k-means++", "flat")
 PRECISIONS = ("fp32", "bf16", "fp16")  # the embedding's forward: bf16/fp16 are autocast on CUDA only
 LABELS = ("given", "predicted")  # how the new data is grouped by class: its labels, or the old model's predictions
 EXECUTORS = ("local", "ray")  # where the embedding passes run: here, or on Ray (``index.distributed``)
@@ -31,7 +31,7 @@ class IndexRequest:
             to accept what ``index.class_check`` proposes, or None (refused when the check finds the
             data's classes out of the model's order).
         layer: layer to embed (None = input of the final linear classifier).
-        task_variant: "centroids" (headline), "kmeans++" or "flat" (non-averaged C*H*W).
+        task_variant: "centroids" (headline), "k-means++" or "flat" (non-averaged C*H*W).
         max_points: cap on the points of the 2-D projection (0 = no projection).
         precision: the embedding's forward, "fp32" (default), "bf16" or "fp16"; the last two are
             autocast on CUDA only, elsewhere the pass runs in fp32 and the report says so.

@@ -27,7 +27,7 @@ def run_task(request: IndexRequest, loaded, pair: DataPair, progress: Progress |
     passes = passes or LocalPasses(loaded.model)
     old, target = pair.original, pair.new
     tracker = PassProgress(progress, len(target) + len(old))
-    init = "k-means++" if request.task_variant == "kmeans++" else "centroids"
+    init = "k-means++" if request.task_variant == "k-means++" else "centroids"
     kw = {**embed_kwargs(request), "flatten": request.task_variant == "flat"}
     spec = loaded.input_spec
     new_emb = passes.collect_embeddings(

@@ -19,9 +19,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from resque_core.energy.meters import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
-from resque_core.retraining.meters import EnergyMeter, EnergyReading
 from resque_core.retraining.results import EpochRecord, RetrainResult
 from resque_core.retraining.steps import (
     check_labels,

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import copy
-import math
-import time
-from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -14,7 +10,6 @@ from torch import nn
 
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
-from resque_core.retraining.meters import EnergyMeter, EnergyReading
 
 _MAX_BYTES = 2 * 1024**3
 
@@ -107,57 +102,3 @@ def training_device(name: str) -> torch.device:
     if name == "cuda" and not torch.cuda.is_available():
         raise RetrainError("device 'cuda' asked for but no GPU is available; use 'cpu' or 'auto'")
     return torch.device(name)
-
-
-@contextlib.contextmanager
-def torch_threads(threads: int | None) -> Iterator[None]:
-    """Run the block with ``threads`` torch CPU threads (None: leave the setting), restored afterwards."""
-    before = torch.get_num_threads()
-    if threads is not None:
-        torch.set_num_threads(threads)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-class ProbeTrainer:
-    """A copy of a model training on the new data, measured round by round (for ``retraining.probe``).
-
-    One warm-up step runs when it is made, outside any meter; each ``round`` continues the training.
-    """
-
-    def __init__(
-        self,
-        model: nn.Module,
-        train_set: Any,
-        batch_size: int = 32,
-        lr: float = 1e-3,
-        seed: int = 0,
-        device: str = "cpu",
-    ) -> None:
-        self.x, self.y = materialize(train_set)
-        self.device = training_device(device)
-        self.net = copy.deepcopy(model).to(self.device).train()
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=lr)
-        order = torch.randperm(len(self.y), generator=torch.Generator().manual_seed(seed))
-        self.batches = order.split(batch_size)
-        self.steps_per_epoch = math.ceil(len(self.y) / batch_size)
-        self._next = 0
-        self._step()  # warm-up
-
-    def _step(self) -> None:
-        idx = self.batches[self._next % len(self.batches)]
-        self._next += 1
-        train_step(self.net, self.optimizer, self.x[idx], self.y[idx], self.device)
-
-    def round(self, steps: int, meter: EnergyMeter) -> tuple[EnergyReading, float, float]:
-        """Train ``steps`` steps under ``meter``: (reading, training seconds, meter overhead in seconds)."""
-        t_outer = time.perf_counter()
-        meter.start()
-        t0 = time.perf_counter()
-        for _ in range(steps):
-            self._step()
-        train_s = time.perf_counter() - t0
-        reading = meter.stop()
-        return reading, train_s, time.perf_counter() - t_outer - train_s

@@ -12,7 +12,7 @@ import torch
 from resque_core.calibration.campaigns import records_frame, summarize
 from resque_core.calibration.cases import DistCases, TaskCases, class_label, stratified_split
 from resque_core.calibration.config import SelfCalibration, SweepConfig
-from resque_core.calibration.labels import Labels
+from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.rows import cost_at
 from resque_core.calibration.sweep import Job, run_case, run_sweep
 from resque_core.cli import main
@@ -104,7 +104,7 @@ def test_each_target_rule_labels_its_records(rule, label):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
     cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
     model, case = cases.case("gaussian_noise:5", seed=0)
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["target_rule"] == label for r in rows)
     retrained = rows[1]
@@ -122,7 +122,7 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
     """The target is a property of the case: seed 0 sets it (scratch and its fine-tuned best), seed 1 aims at it."""
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="case")
     cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
-    labels = Labels("m", "digits", "t", None)
+    labels = RecordMetadata("m", "digits", "t", None)
     rows = []
     for seed in (0, 1):
         model, case = cases.case("gaussian_noise:5", seed=seed)
@@ -149,7 +149,7 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
     case.scratch_cache[case.shift] = 0.18  # the from-scratch reference failed
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
     (finetune,) = runs  # no from-scratch run (cached), one fine-tuning run: no extra run for the reference
     assert [r["run_kind"] for r in rows] == ["retrain"] and rows[0]["target_rule"] == REACHABLE
     assert finetune.best_val_acc > 0.5  # fine-tuning does much better than the failed scratch run
@@ -172,7 +172,7 @@ def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
     case.scratch_cache[case.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
     assert rows[0]["target_acc"] == pytest.approx(case.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
     assert runs[0].epochs < 3 and runs[0].reached  # stopped once the target could not change any more
     assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.base_acc - 0.02))
@@ -186,7 +186,7 @@ def test_task_case_uses_a_new_head_and_the_task_index():
     assert (
         0.5 < case.index_value <= 2 and 0 <= case.noise_floor < 0.3 and case.base_acc == pytest.approx(0.9921, abs=1e-3)
     )
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["index_kind"] == "task" and r["shift_level"] is None and r["kwh"] is None for r in rows)
     assert case.scratch_acc is not None and rows[0]["target_acc"] == rows[1]["target_acc"]
@@ -197,7 +197,7 @@ def test_budget_stops_cleanly_and_an_empty_sweep_is_refused():
         raise AssertionError("no case may start once the budget is spent")
 
     cfg = SweepConfig(max_minutes=1e-9)
-    result = run_sweep([Job(never, 0, Labels("m", "d", "p", None), "x")], cfg)
+    result = run_sweep([Job(never, 0, RecordMetadata("m", "d", "p", None), "x")], cfg)
     assert result.stopped_by_budget and result.runs_done == 0 and result.rows == ()
     assert "budget" in result.notes[0]
     with pytest.raises(RetrainError, match="no records"):

@@ -74,7 +74,7 @@ def run_in_process(capsys, *args: str) -> str:
 
 
 def test_profile_is_labeled_modeled(records_csv, capsys):
-    pytest.importorskip("resque_core.retraining.meters")
+    pytest.importorskip("resque_core.energy.meters")
     args = ("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
     data = json.loads(run_in_process(capsys, *args))
     assert data["source"]["energy"] == "modeled"

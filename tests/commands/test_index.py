@@ -103,3 +103,20 @@ def test_summary_and_layers_table(capsys):
     rows = {row["name"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["classifier:input"] == {"name": "classifier:input", "type": "input of Linear", "output_shape": [64],
                                         "default": True}  # fmt: skip
+
+
+def test_the_task_variant_has_one_spelling_and_the_old_one_is_a_deprecated_alias(capsys):
+    from resque_core.commands import index as command
+    from resque_core.index.request import TASK_VARIANTS
+
+    assert command.TASK_VARIANTS == TASK_VARIANTS and "k-means++" in TASK_VARIANTS and "kmeans++" not in TASK_VARIANTS
+    args = ["index", "--checkpoint", "default-0-4", "--kind", "task", "--device", "cpu", "--json", "--variant"]
+    assert main([*args, "kmeans++"]) == 0
+    old = capsys.readouterr()
+    assert "--variant kmeans++ is deprecated" in old.err and "use --variant k-means++" in old.err
+    assert main([*args, "k-means++"]) == 0
+    new = capsys.readouterr()
+    assert "deprecated" not in new.err
+    assert json.loads(old.out)["resque"] == json.loads(new.out)["resque"]
+    api = compute_index(IndexRequest(checkpoint="default-0-4", kind="task", task_variant="k-means++", device="cpu"))
+    assert json.loads(new.out)["resque"] == pytest.approx(api.value, abs=1e-9)

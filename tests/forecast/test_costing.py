@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from resque_core.energy.probe import ProbeResult
 from resque_core.errors import EnergyError, ProviderError
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, Costing, CostSettings, build_costing
 from resque_core.grid.offline import annual_intensity_g_per_kwh
-from resque_core.retraining.probe import ProbeResult
 from tests.records_fixtures import SECONDS_PER_EPOCH, synthetic_records
 
 

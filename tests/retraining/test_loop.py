@@ -10,11 +10,11 @@ from torch.utils.data import TensorDataset
 
 from resque_core.data import DigitsDataset, Preprocessed, Subset
 from resque_core.data.base import InputSpec
+from resque_core.energy.meters import ManualPowerMeter
 from resque_core.errors import RetrainError
 from resque_core.model.architectures import SmallCNN
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
-from resque_core.retraining.meters import ManualPowerMeter
 from resque_core.retraining.steps import materialize, prepare_model
 from resque_core.retraining.targets import EvalPoint, noise_band, plateau_epoch, plateau_onset, threshold_epoch
 

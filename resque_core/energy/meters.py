@@ -1,9 +1,9 @@
-"""Energy of a training job: measured with codecarbon or typed in (hardware profiles: ``hardware.py``).
+"""Energy meters: the energy of a training job, measured with codecarbon or typed in (profiles: ``hardware.py``).
 
 A meter is started and stopped around a piece of work and returns an ``EnergyReading``. Where
 codecarbon has no power counter (RAPL for the CPU, NVML for an NVIDIA GPU) it *estimates* CPU power
 from a TDP table times the CPU load and RAM power from a fixed wattage; the reading then says so.
-A ``probe`` runs a few training steps under a meter and extrapolates kWh and seconds per epoch.
+A probe (``probe.py``) runs a few training steps under a meter and extrapolates kWh and seconds per epoch.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
-"""Energy and time per epoch from a short training probe, measured before retraining starts.
+"""Energy and time per epoch from a short probe of training work, measured before retraining starts.
 
-A probe trains a copy of the model for a few steps under an energy meter, in rounds, until the last
+A probe runs a few steps of some training work under an energy meter, in rounds, until the last
 rounds agree (their relative spread under ``tolerance``), and reports the median with the spread.
-It runs on one torch thread by default, as retraining does in the dashboard and in ``calibrate``:
-on a busy machine two threads contend for the cores and a round's time varies several-fold.
+The work is anything with ``step()`` and ``steps_per_epoch`` (``ProbeWork``): the probe measures,
+it does not train. ``resque_core.retraining.probe_model`` probes a copy of a model on the new data.
 """
 
 from __future__ import annotations
@@ -11,18 +11,27 @@ from __future__ import annotations
 import logging
 import math
 import statistics
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Protocol
 
+from resque_core.energy.meters import CodecarbonMeter, EnergyMeter, EnergyReading
 from resque_core.errors import EnergyError
-from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
-from resque_core.retraining.steps import ProbeTrainer, torch_threads
 from resque_core.units import J_PER_KWH
 
-__all__ = ["ProbeResult", "probe"]
+__all__ = ["ProbeResult", "ProbeWork", "probe"]
 
 logger = logging.getLogger(__name__)
+
+
+class ProbeWork(Protocol):
+    """Training work a probe can measure: one step at a time, ``steps_per_epoch`` of them to an epoch."""
+
+    steps_per_epoch: int
+
+    def step(self) -> None:
+        """Do one training step."""
 
 
 @dataclass(frozen=True)
@@ -78,9 +87,22 @@ class ProbeResult:
         )
 
 
+@dataclass
+class _Rounds:
+    """What the rounds so far measured: (kWh per epoch, seconds per epoch) each, and the meter's cost."""
+
+    steps: int
+    figures: list[tuple[float, float]] = field(default_factory=list)
+    overhead_s: float = 0.0
+    reading: EnergyReading | None = None
+
+    def settled(self, window: int, tolerance: float) -> bool:
+        """The last ``window`` rounds agree, the first (a warm-up) not counted."""
+        return len(self.figures) > window and _settled(self.figures[-window:], tolerance)
+
+
 def probe(
-    model: Any,
-    train_set: Any,
+    work: ProbeWork,
     meter: EnergyMeter | None = None,
     steps: int = 20,
     *,
@@ -88,70 +110,78 @@ def probe(
     window: int = 3,
     tolerance: float = 0.1,
     min_round_s: float = 0.5,
-    threads: int | None = 1,
     progress: Callable[[int, int], None] | None = None,
-    **kwargs: Any,
 ) -> ProbeResult:
-    """Train a copy of ``model`` in rounds of ``steps`` steps under ``meter`` until stable; extrapolate to one epoch.
+    """Run ``work`` in rounds of ``steps`` steps under ``meter`` until stable; extrapolate to one epoch.
 
-    Call it before retraining starts. Rounds repeat until the last ``window`` (not counting the first)
-    agree within ``tolerance``
+    Rounds repeat until the last ``window`` (not counting the first) agree within ``tolerance``
     (relative spread of kWh and of seconds per epoch), at most ``max_repeats``; the figures are the
-    median of every round but the first (a warm-up), with their smallest and largest. The meter's own start/stop time is
-    kept out: energy per epoch is each round's average power times the pure training time of an epoch.
+    median of every round but the first (a warm-up), with their smallest and largest. The meter's own
+    start/stop time is kept out: energy per epoch is each round's average power times the pure
+    training time of an epoch.
 
     Args:
-        model: the model to probe (left untouched).
-        train_set: the new data, a dataset of ``(image, label)`` preprocessed for the model.
+        work: the training work to measure (``retraining.probe_model`` makes one of a model).
         meter: defaults to ``CodecarbonMeter()``.
-        steps: training steps per round (batches repeat if an epoch has fewer); more when the first
-            round took under ``min_round_s`` seconds, so that a round outlasts the scheduler's jitter.
+        steps: training steps per round; more when the first round took under ``min_round_s``
+            seconds, so that a round outlasts the scheduler's jitter.
         max_repeats, window, tolerance: when to stop repeating (see above).
-        threads: torch CPU threads to train with (None: leave the process's setting).
         progress: called with (rounds done, ``max_repeats``) after each round.
-        **kwargs: ``batch_size``, ``lr``, ``seed``, ``device``, as in ``RetrainConfig``.
     """
     if steps < 1:
         raise EnergyError(f"a probe needs at least one step, not {steps}")
     if max_repeats < 1 or not 1 <= window <= max_repeats:
         raise EnergyError(f"a probe needs 1 <= window ({window}) <= max_repeats ({max_repeats})")
     meter = meter if meter is not None else CodecarbonMeter()
-    rounds: list[tuple[float, float]] = []  # (kWh per epoch, seconds per epoch)
-    overhead_s, reading = 0.0, None
-    with torch_threads(threads):
-        trainer = ProbeTrainer(model, train_set, **kwargs)
-        for done in range(1, max_repeats + 1):
-            reading, train_s, overhead = trainer.round(steps, meter)
-            overhead_s += overhead
-            seconds_per_epoch = train_s / steps * trainer.steps_per_epoch
-            watts = reading.energy_kwh * J_PER_KWH / reading.duration_s if reading.duration_s > 0 else 0.0
-            rounds.append((watts * seconds_per_epoch / J_PER_KWH, seconds_per_epoch))
-            if done == 1 and 0 < train_s < min_round_s:  # the warm-up round sets the round's length
-                steps = math.ceil(steps * min_round_s / train_s)
-            if progress is not None:
-                progress(done, max_repeats)
-            if len(rounds) > window and _settled(rounds[-window:], tolerance):  # the first is a warm-up
-                break
-    stable = len(rounds) > window and _settled(rounds[-window:], tolerance)
-    kept = rounds[1:] if len(rounds) > 1 else rounds  # the first round still warms caches up
+    rounds = _Rounds(steps)
+    for done in range(1, max_repeats + 1):
+        train_s = _measure_round(work, meter, rounds)
+        if done == 1 and 0 < train_s < min_round_s:  # the warm-up round sets the round's length
+            rounds.steps = math.ceil(rounds.steps * min_round_s / train_s)
+        if progress is not None:
+            progress(done, max_repeats)
+        if rounds.settled(window, tolerance):
+            break
+    logger.info("probe: %d rounds of %d steps", len(rounds.figures), rounds.steps)
+    return _result(rounds, work.steps_per_epoch, rounds.settled(window, tolerance))
+
+
+def _measure_round(work: ProbeWork, meter: EnergyMeter, rounds: _Rounds) -> float:
+    """Run one round of ``work`` under ``meter``, add its figures to ``rounds``; its training seconds."""
+    t_outer = time.perf_counter()
+    meter.start()
+    t0 = time.perf_counter()
+    for _ in range(rounds.steps):
+        work.step()
+    train_s = time.perf_counter() - t0
+    reading = meter.stop()
+    rounds.overhead_s += time.perf_counter() - t_outer - train_s
+    seconds_per_epoch = train_s / rounds.steps * work.steps_per_epoch
+    watts = reading.energy_kwh * J_PER_KWH / reading.duration_s if reading.duration_s > 0 else 0.0
+    rounds.figures.append((watts * seconds_per_epoch / J_PER_KWH, seconds_per_epoch))
+    rounds.reading = reading
+    return train_s
+
+
+def _result(rounds: _Rounds, steps_per_epoch: int, stable: bool) -> ProbeResult:
+    """The median of every round but the first (it still warms caches up), with the smallest and largest."""
+    kept = rounds.figures[1:] if len(rounds.figures) > 1 else rounds.figures
     kwh, seconds = ([r[i] for r in kept] for i in (0, 1))
-    logger.info("probe: %d rounds of %d steps, stable=%s", len(rounds), steps, stable)
+    reading, n = rounds.reading, len(rounds.figures)
     return ProbeResult(
         kwh_per_epoch=statistics.median(kwh),
         seconds_per_epoch=statistics.median(seconds),
-        steps=steps,
+        steps=rounds.steps,
         source=reading.source,
         estimated=reading.estimated,
-        note=f"{len(rounds)} rounds of {steps} steps, extrapolated to {trainer.steps_per_epoch} steps per epoch; "
-        f"{reading.note}",
-        overhead_s=overhead_s,
+        note=f"{n} rounds of {rounds.steps} steps, extrapolated to {steps_per_epoch} steps per epoch; {reading.note}",
+        overhead_s=rounds.overhead_s,
         kwh_per_epoch_low=min(kwh),
         kwh_per_epoch_high=max(kwh),
         seconds_per_epoch_low=min(seconds),
         seconds_per_epoch_high=max(seconds),
-        repeats=len(rounds),
+        repeats=n,
         stable=stable,
-        threads=threads,
     )
 
 

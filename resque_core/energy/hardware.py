@@ -7,8 +7,8 @@ import math
 from pathlib import Path
 
 from resque_core.assets import asset_path
+from resque_core.energy.probe import ProbeResult
 from resque_core.errors import EnergyError
-from resque_core.retraining.probe import ProbeResult
 from resque_core.units import J_PER_KWH
 
 PROFILES_PATH = asset_path("hardware_profiles.json")

@@ -1,4 +1,5 @@
-"""What every calibration record of a sweep shares: model and its family, dataset, hardware and software versions."""
+"""Record metadata: what every calibration record of a sweep shares (model and its family, dataset, hardware,
+software versions), as against the labels of the data (given or predicted)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ from dataclasses import dataclass, field
 
 import torch
 
+from resque_core.energy.meters import EnergyMeter
 from resque_core.forecast.family import ModelFamily
-from resque_core.retraining.meters import EnergyMeter
 
 
 @dataclass
-class Labels:
+class RecordMetadata:
     """What every record of a sweep shares (model and its family, dataset, hardware, versions, energy meter).
 
     ``family`` (``forecast.family.family_of`` the loaded model) fills the records' family columns;
