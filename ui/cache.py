@@ -201,8 +201,8 @@ def report_html(scenarios_json: tuple[str, ...]) -> str:
 
 @st.cache_data(show_spinner=False)
 def hardware_profiles() -> dict[str, dict]:
-    """Hardware power profiles by name (``resque_core.retraining.hardware.load_hardware_profiles``)."""
-    from resque_core.retraining.hardware import load_hardware_profiles
+    """Hardware power profiles by name (``resque_core.energy.hardware.load_hardware_profiles``)."""
+    from resque_core.energy.hardware import load_hardware_profiles
 
     return load_hardware_profiles()
 
@@ -213,8 +213,8 @@ def probe(
     steps: int = 20,
     progress: Callable[[int, int], None] | None = None,
 ) -> Any:
-    """kWh and seconds per epoch from a training probe on the new data (``resque_core.retraining.probe_model.probe_epoch``,
-    as ``forecast --probe`` runs it), measured once per inputs; ``progress`` gets (rounds done, most rounds).
+    """kWh and seconds per epoch from a training probe on the new data (``retraining.probe_model.probe_epoch``, as
+    ``forecast --probe`` runs it), measured once per inputs; ``progress`` gets (rounds done, most rounds).
 
     A bounded store, not ``st.cache_data``, for the reason ``index_report`` gives: the progress bar
     is drawn outside it, and a cache hit would replay it.
