@@ -111,7 +111,7 @@ def _config(args: argparse.Namespace):
     from resque_core.calibration.cases import DEMO_TASK_SPLITS
     from resque_core.calibration.config import SweepConfig
     from resque_core.data import ShiftSpec
-    from resque_core.data.shifts import FIRST_TYPES
+    from resque_core.data.shift_spec import FIRST_TYPES
 
     _check_budgets(args)
     if not args.demo:
