@@ -73,16 +73,16 @@ class RayExecutor:
     def _connect(self, ray) -> bool:
         """Join ``address`` (or start a local Ray); True when this call started it (and must shut it down).
 
-        The index's Ray passes join the same way (``index.distributed.connect``): a HOST:PORT that nothing
+        The index's Ray passes join the same way (``index.ray_cluster.connect``): a HOST:PORT that nothing
         answers at is refused in seconds, not after Ray's minutes of retries.
         """
-        from resque_core.index.distributed import connect
+        from resque_core.index.ray_cluster import connect
 
         return connect(self.address or None)[1]
 
     def pool_size(self, ray, jobs: int) -> int:
         """Workers to start: ``workers`` (default: as many as fit), never more than the cluster fits or the jobs."""
-        from resque_core.index.distributed import fitting_workers
+        from resque_core.index.ray_cluster import fitting_workers
 
         have = ray.cluster_resources()
         fits = fitting_workers(have, self.cpus, self.gpus)
