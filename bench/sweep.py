@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 from resque_core.calibration.campaigns import demo_sweep  # noqa: E402
 from resque_core.calibration.config import SweepConfig  # noqa: E402
-from resque_core.calibration.executors import RayExecutor  # noqa: E402
+from resque_core.calibration.ray_executor import RayExecutor  # noqa: E402
 
 SHIFTS = "gaussian_noise:3,gaussian_blur:4,contrast:3,gaussian_noise:5"
 COMPARED = ("index_value", "target_acc", "epochs", "grad_norm", "param_change")

@@ -1,5 +1,6 @@
 """Where a sweep's jobs run: here, one after another (``LocalExecutor``), or on Ray (``RayExecutor``).
 
+<<<<<<< HEAD
 Both yield a ``sweep.JobResult`` per job as it ends, so ``run_sweep`` writes each finished case from the
 driver (one writer) whatever ran it. On Ray every worker is an actor that keeps the sweep's models and
 data loaded and runs one job at a time; a job whose worker dies is retried ``retries`` times on a fresh
@@ -7,30 +8,35 @@ worker, then reported failed with the reason, and the sweep goes on. A later see
 for its first seed (which makes the shift's from-scratch reference), so the records match the local
 order's whatever order the runs finish in. Either executor resumes a stored sweep (``resumed``): jobs
 with a retraining record are kept, the rest run. Ray is imported only when a ``RayExecutor`` runs.
+=======
+Both yield a ``sweep.Outcome`` per job as it ends, so ``run_sweep`` writes each finished case from the
+driver (one writer) whatever ran it. Either executor resumes a stored sweep (``calibration.resume``):
+jobs with a retraining record are kept, the rest run. Ray is imported only when a ``RayExecutor`` runs
+(``calibration.ray_executor``).
+>>>>>>> wt-sizes
 """
 
 from __future__ import annotations
 
-import functools
-import os
-import time
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import replace
 from typing import Any
 
 from resque_core.calibration.config import SweepConfig
+<<<<<<< HEAD
 from resque_core.calibration.metadata import hardware_label
 from resque_core.calibration.progress import SweepClock
 from resque_core.calibration.sweep import Job, JobResult, record_shift, run_job, run_serially
+=======
+from resque_core.calibration.progress import SweepClock
+from resque_core.calibration.ray_executor import RayExecutor
+from resque_core.calibration.resume import kept_outcomes
+from resque_core.calibration.sweep import Job, Outcome, run_serially
+>>>>>>> wt-sizes
 from resque_core.errors import RetrainError
 
-__all__ = ["EXECUTORS", "LocalExecutor", "RayExecutor", "SweepWorker", "make_executor", "resumed"]
+__all__ = ["EXECUTORS", "LocalExecutor", "make_executor"]
 
 EXECUTORS = ("local", "ray")
-RETRIES = 2  # a job's worker may die this many times before the job is reported failed
-POLL_S = 0.2  # how often the driver looks at the stop request while runs are in flight
-START_S = 600  # how long a worker may take to start (be scheduled, load the sweep's data)
 
 
 def make_executor(name: str, stored: Iterable[Mapping] = (), **ray_settings: Any) -> LocalExecutor | RayExecutor:
@@ -40,28 +46,6 @@ def make_executor(name: str, stored: Iterable[Mapping] = (), **ray_settings: Any
     return LocalExecutor(stored) if name == "local" else RayExecutor(stored, **ray_settings)
 
 
-def resumed(jobs: list[Job], stored: Iterable[Mapping]) -> Iterator[tuple[Job, bool]]:
-    """Each job, and whether ``stored`` (a sweep's records) already holds its retraining record.
-
-    The first job left of a shift whose from-scratch record is stored recovers that run's accuracy
-    (``Job.prime_seed``) instead of making a second reference.
-    """
-    rows = list(stored)
-    done = {(r["shift"], int(r["seed"])) for r in rows if r["run_kind"] == "retrain"}
-    scratch = {r["shift"]: int(r["seed"]) for r in rows if r["run_kind"] == "scratch"}
-    primed: set[tuple[int, str]] = set()
-    for job in jobs:
-        shift = record_shift(job.shift)
-        if (shift, job.seed) in done:
-            yield job, True
-            continue
-        key = (id(job.builder), shift)
-        if shift in scratch and key not in primed:
-            primed.add(key)
-            job = job._replace(prime_seed=scratch[shift])
-        yield job, False
-
-
 class LocalExecutor:
     """Every job in this process, in order (``sweep.run_serially``), after the ones a resumed sweep holds."""
 
@@ -69,6 +53,7 @@ class LocalExecutor:
         self.stored = list(stored)
         self.nodes: dict[str, dict] = {}
 
+<<<<<<< HEAD
     def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[JobResult]:
         todo = yield from _kept(jobs, self.stored)
         yield from run_serially(todo, cfg, halt, clock)
@@ -328,3 +313,8 @@ def _import_ray():
     except ImportError as exc:
         raise RetrainError("the Ray executor needs the ray package: pip install -r requirements.txt") from exc
     return ray
+=======
+    def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
+        todo = yield from kept_outcomes(jobs, self.stored)
+        yield from run_serially(todo, cfg, halt, clock)
+>>>>>>> wt-sizes

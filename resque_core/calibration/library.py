@@ -40,7 +40,7 @@ from resque_core.assets import asset_path
 from resque_core.calibration.cases import DEMO_TASK_SPLITS
 from resque_core.calibration.config import SelfCalibration, SweepConfig, shifts_of
 from resque_core.calibration.plan import plan_self_calibration, spread
-from resque_core.data.shifts import SHIFT_TYPES
+from resque_core.data.shift_spec import SHIFT_TYPES
 from resque_core.errors import RecordsError
 
 __all__ = [

@@ -2,11 +2,8 @@
 pick the shifts, seeds, epoch caps and data fraction that fit the time budget and still give the
 forecaster the retraining records it needs.
 
-The estimate adds up what a sweep does (``DistCases`` and ``run_sweep``): read and preprocess the
-original and new parts, embed them for the index, then per case shift the new part, embed it, and
-retrain (from scratch once per shift, fine-tuning once per seed), each run evaluated on the
-validation slice about four times per epoch. Fine-tuning runs are counted up to their cap, so the
-estimate is an upper bound when the target is met early.
+The plan rests on a few timed steps (``calibration.step_times``) and the sweep time they imply
+(``calibration.estimate``).
 """
 
 from __future__ import annotations
@@ -17,20 +14,18 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import torch
 
-from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.config import SelfCalibration
+from resque_core.calibration.estimate import SweepEstimator
+from resque_core.calibration.step_times import StepTimes, measure_step_times
 from resque_core.data.split import PAPER_FRACTIONS, part_sizes
 from resque_core.errors import DataError, RetrainError
 from resque_core.forecast.conformal import min_records
 from resque_core.forecast.forecaster import MIN_RECORDS
-from resque_core.retraining.steps import evaluate, materialize, train_step
 
 __all__ = [
     "BudgetTooSmall",
     "CalibrationPlan",
-    "StepTimes",
     "needed_records",
     "plan_self_calibration",
     "spread",
@@ -41,13 +36,8 @@ CAPS = (30, 20, 15, 10, 8, 6, 5, 4, 3, 2)
 FRACTIONS = (1.0, 0.5, 0.25)
 LOW_CAP = 5  # caps below this only at the smallest data fraction
 SAFETY = 0.85  # plan to this share of the time left, for load and for the runs' own variation
-PROBE_SAMPLES = 64
 SPARE_RECORDS = 2  # planned beyond the minimum when the budget allows: a run or two may end censored
-# codecarbon's cost per metered epoch (a start and a stop) and its first start (a throw-away tracker that
-# detects the hardware), in seconds, measured on the 2-core calibration machine.
-METER_EPOCH_S, METER_START_S = 0.15, 3.0
 MIN_IMAGES_PER_CLASS = 3  # at full data: 2 in the new half of the paper split, 1 to retrain on, 1 to validate on
-NEW_SHARE, ORIGINAL_SHARE = 0.5, 0.7  # the paper split's new part (parts 2+3) and original part (1+3)
 
 
 class BudgetTooSmall(RetrainError):
@@ -61,15 +51,6 @@ class BudgetTooSmall(RetrainError):
 def needed_records(level: float = 0.8) -> int:
     """Uncensored retraining records the forecaster needs at interval ``level``."""
     return max(MIN_RECORDS, min_records(level))
-
-
-@dataclass(frozen=True)
-class StepTimes:
-    """What one sample costs on this machine, in seconds: a training step (a batch), a forward pass, reading."""
-
-    train_step_s: float
-    forward_s_per_sample: float
-    read_s_per_sample: float
 
 
 @dataclass(frozen=True)
@@ -141,7 +122,7 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
     spent_s += time.monotonic() - t0
     n_images = len(data)
     name = (loaded.arch or {}).get("name") or type(loaded.model).__name__
-    estimate = _Estimator(times, n_images, settings, has_accuracy=loaded.accuracy is not None)
+    estimate = SweepEstimator(times, n_images, settings, has_accuracy=loaded.accuracy is not None)
     chosen = replace(settings, plan="fixed")
     floor = usable_fraction(np.asarray(data.targets), settings.sweep_config().val_fraction, settings.data_fraction)
     if settings.plan == "auto" and not _count_limited(settings) and next(_designs(settings), None) is not None:
@@ -180,7 +161,7 @@ def usable_fraction(targets: np.ndarray, val_fraction: float, most: float = 1.0)
 
 
 def _too_small(
-    estimate: _Estimator, settings: SelfCalibration, name: str, n_images: int, spent_s: float, floor: float = 0.0
+    estimate: SweepEstimator, settings: SelfCalibration, name: str, n_images: int, spent_s: float, floor: float = 0.0
 ):
     cheapest = min(_designs(settings, floor=floor), key=estimate)
     needed = math.ceil((estimate(cheapest) / SAFETY + spent_s) / 60)
@@ -191,79 +172,6 @@ def _too_small(
         f"the budget is {settings.max_minutes:g} min: give it {needed} min",
         needed,
     )
-
-
-def measure_step_times(loaded: Any, data: Any, settings: SelfCalibration) -> StepTimes:
-    """Time reading, a forward pass and training steps of the model on a small stratified sample of ``data``."""
-    from resque_core.data import Preprocessed, Shifted, ShiftSpec, Subset
-
-    fraction = min(1.0, PROBE_SAMPLES / max(len(data), 1))
-    sample = Subset(data, stratified_split(np.asarray(data.targets), fraction, 0)[1]) if fraction < 1 else data
-    shift = ShiftSpec.parse(settings.shifts[0]) if settings.shifts else None
-    view = Shifted(sample, shift, 0) if shift is not None else sample
-    t0 = time.perf_counter()
-    x, y = materialize(Preprocessed(view, loaded.input_spec))
-    read_s = (time.perf_counter() - t0) / len(y)
-    device = torch.device("cpu")
-    t0 = time.perf_counter()
-    evaluate(loaded.model, x, y, device)
-    forward_s = (time.perf_counter() - t0) / len(y)
-    return StepTimes(_train_step_s(loaded.model, x, y, batch_size=32), forward_s, read_s)
-
-
-def _train_step_s(model: torch.nn.Module, x: torch.Tensor, y: torch.Tensor, batch_size: int, steps: int = 3) -> float:
-    """Seconds of one training step on a copy of ``model``: the median of ``steps`` after a warm-up step
-    (a shared machine's passing spike then does not set the plan)."""
-    import copy
-    import statistics
-
-    net = copy.deepcopy(model).train()
-    optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)
-    xb, yb = x[:batch_size], y[:batch_size]
-    if len(yb) < batch_size:  # a tiny sample: repeat it to a full batch
-        reps = math.ceil(batch_size / len(yb))
-        xb, yb = xb.repeat(reps, *[1] * (xb.dim() - 1))[:batch_size], yb.repeat(reps)[:batch_size]
-    train_step(net, optimizer, xb, yb, torch.device("cpu"))
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        train_step(net, optimizer, xb, yb, torch.device("cpu"))
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-class _Estimator:
-    """Estimated wall time of the sweep some settings ask for, from measured step times."""
-
-    def __init__(self, times: StepTimes, n_images: int, settings: SelfCalibration, has_accuracy: bool):
-        self.times, self.n_images, self.has_accuracy = times, n_images, has_accuracy
-        self.max_cases = settings.max_cases
-        self.meter_epoch_s = METER_EPOCH_S if settings.measure_energy else 0.0
-        self.meter_start_s = METER_START_S if settings.measure_energy else 0.0
-
-    def runs(self, s: SelfCalibration) -> tuple[int, int]:
-        """(retraining runs, from-scratch runs): the first jobs of the seed-major order, within any count budget."""
-        jobs = len(s.shifts) * s.seeds if s.max_cases is None else min(len(s.shifts) * s.seeds, s.max_cases)
-        return jobs, min(len(s.shifts), jobs)
-
-    def __call__(self, s: SelfCalibration) -> float:
-        t, n = self.times, self.n_images * s.data_fraction
-        n_new, n_orig = NEW_SHARE * n, ORIGINAL_SHARE * n
-        n_val = max(1.0, 0.25 * n_new)
-        steps = max(1, math.ceil((n_new - n_val) / 32))
-        every = max(1, steps // 4)
-        evals = steps // every + (steps % every > 0)
-        epoch_s = steps * t.train_step_s + evals * n_val * t.forward_s_per_sample + self.meter_epoch_s
-        passes = 2 + (not self.has_accuracy)  # embed original, embed new (noise floor), base accuracy
-        setup_s = (n_orig + n_new) * t.read_s_per_sample + passes * n_orig * t.forward_s_per_sample
-        case_s = n_new * (t.read_s_per_sample + t.forward_s_per_sample) + 2 * n_val * t.forward_s_per_sample
-        cases, scratch = self.runs(s)
-        return (
-            setup_s
-            + self.meter_start_s
-            + cases * (case_s + s.max_epochs * epoch_s)
-            + scratch * (n_val * t.forward_s_per_sample + s.scratch_epochs * epoch_s)
-        )
 
 
 def _count_limited(settings: SelfCalibration) -> bool:
@@ -294,7 +202,7 @@ def _designs(settings: SelfCalibration, records: int | None = None, floor: float
 
 
 def _choose(
-    estimate: _Estimator, settings: SelfCalibration, available_s: float, floor: float = 0.0
+    estimate: SweepEstimator, settings: SelfCalibration, available_s: float, floor: float = 0.0
 ) -> SelfCalibration | None:
     """The first design that fits with spare records (else with the minimum), then with as many more shifts as fit."""
     designs = [*_designs(settings, needed_records() + SPARE_RECORDS, floor), *_designs(settings, floor=floor)]

@@ -58,10 +58,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.validation import (
-        ValidationSettings,
         comparison,
         records_rule,
-        rule_for_records,
         validate,
         validation_family,
         validation_record,
@@ -92,27 +90,8 @@ def run(args: argparse.Namespace) -> int:
     records = given or choose_records("default", family)  # the model's family's, if shipped
     forecast = make_forecast(Evidence.of(report), records, family=family)
     rule = records_rule(records.frame, report.kind)
-    settings = ValidationSettings(
-        target_rule="plateau" if args.rule == "auto" else args.rule,
-        max_epochs=args.max_epochs,
-        tolerance=0.02 if args.tolerance is None else args.tolerance,
-        base_acc=args.base_acc if args.base_acc is not None else loaded.accuracy,
-        seed=args.seed,
-        head="new" if args.kind == "task" else "keep",
-        measure_energy=not args.no_energy,
-        country_iso=args.country,
-    )
-    if args.rule == "auto":
-        settings, rule_note = rule_for_records(rule, settings)
-        if args.tolerance is not None:
-            settings = replace(settings, tolerance=args.tolerance)
-    else:
-        rule_note = f"this run stops by {args.rule}, as asked"
-    say = (
-        (lambda e: print(f"epoch {e.epoch}: val acc {e.val_acc:.3f}", file=sys.stderr, flush=True))
-        if not args.json
-        else None
-    )
+    settings, rule_note = _validation_settings(args, loaded.accuracy, rule)
+    say = _epoch_printer(args.json)
     if not args.json:
         print(f"{rule_note}; epoch cap {settings.max_epochs}", file=sys.stderr, flush=True)
     result = validate(loaded, pair.new, settings, progress=say)
@@ -124,12 +103,52 @@ def run(args: argparse.Namespace) -> int:
         store.add([row])
         row["db"] = str(store.path)
     rows = comparison(result, forecast, rule)
-    if args.json:
+    _print_result(args.json, row, report.value, rows, rule_note, forecast)
+    return 0
+
+
+def _validation_settings(args: argparse.Namespace, base_acc: float | None, rule) -> tuple:
+    """The run's ``ValidationSettings`` from the flags, and a sentence on its stopping rule.
+
+    ``--rule auto`` takes the stopping rule ``rule`` of the records the forecast is fitted on (``records_rule``).
+    """
+    from resque_core.calibration.validation import ValidationSettings, rule_for_records
+
+    settings = ValidationSettings(
+        target_rule="plateau" if args.rule == "auto" else args.rule,
+        max_epochs=args.max_epochs,
+        tolerance=0.02 if args.tolerance is None else args.tolerance,
+        base_acc=args.base_acc if args.base_acc is not None else base_acc,
+        seed=args.seed,
+        head="new" if args.kind == "task" else "keep",
+        measure_energy=not args.no_energy,
+        country_iso=args.country,
+    )
+    if args.rule == "auto":
+        settings, rule_note = rule_for_records(rule, settings)
+        if args.tolerance is not None:
+            settings = replace(settings, tolerance=args.tolerance)
+    else:
+        rule_note = f"this run stops by {args.rule}, as asked"
+    return settings, rule_note
+
+
+def _epoch_printer(as_json: bool):
+    """Each epoch's validation accuracy, on stderr; None with ``--json`` (one JSON object is all it prints)."""
+    return (
+        (lambda e: print(f"epoch {e.epoch}: val acc {e.val_acc:.3f}", file=sys.stderr, flush=True))
+        if not as_json
+        else None
+    )
+
+
+def _print_result(as_json: bool, row: dict, index: float, rows: list[dict], rule_note: str, forecast) -> None:
+    """The run beside its forecast: one JSON object with ``--json``, else a few lines."""
+    if as_json:
         payload = {**row, "rule_note": rule_note, "comparison": rows, "forecast": forecast.to_dict()}
         print(strict_json(payload))
     else:
-        print(_summary(row, report.value, rows, rule_note, forecast.family_note))
-    return 0
+        print(_summary(row, index, rows, rule_note, forecast.family_note))
 
 
 def _summary(row: dict, index: float, rows: list[dict], rule_note: str, family_note: str | None) -> str:

@@ -14,7 +14,8 @@ from resque_core.data.folder import FolderDataset
 from resque_core.data.generated import ShapesDataset
 from resque_core.data.npz import NpzDataset
 from resque_core.data.pair import DataPair, build_pair
-from resque_core.data.shifts import SEVERITIES, SHIFT_TYPES, ShiftSpec, apply_shift
+from resque_core.data.shift_spec import SEVERITIES, SHIFT_TYPES, ShiftSpec
+from resque_core.data.shifts import apply_shift
 from resque_core.data.sources import open_source
 from resque_core.data.split import check_class_alignment, paper_split, task_split
 from resque_core.data.thumbnails import sample_grid

@@ -14,7 +14,8 @@ import torch.nn.functional as F
 
 from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.data.class_map import parse_class_map
-from resque_core.data.shifts import ShiftSpec, apply_shift
+from resque_core.data.shift_spec import ShiftSpec
+from resque_core.data.shifts import apply_shift
 from resque_core.errors import DataError, ShiftError
 
 # ITU-R BT.601 luma, as Pillow's convert("L").

@@ -10,7 +10,7 @@ of the data: those are gathered on the driver (N x dim, as the local path holds 
 computed by the same ``indices`` functions as locally, equal within float noise (the order of additions).
 
 Every node needs the data and checkpoint paths the request names (a local Ray shares this machine's).
-Ray is imported only here, and only when a request picks it.
+Ray is imported only when a request picks it (joining it: ``ray_cluster``; the actors: ``embed_actor``).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-import socket
 import time
 from dataclasses import replace
 
@@ -26,16 +25,17 @@ import numpy as np
 
 from resque_core.errors import EmbeddingError, ResqueError
 from resque_core.index.embed import ClassSums, Embeddings, EmbedStats
+from resque_core.index.embed_actor import EmbedActor
 from resque_core.index.predictions import Predictions
 from resque_core.index.progress import Progress
+from resque_core.index.ray_cluster import connect, fitting_workers
 from resque_core.index.request import IndexRequest
 from resque_core.model.layers import resolve_layer
 from resque_core.model.loaded import LoadedModel
 from resque_core.model.source import ModelSource
 
-__all__ = ["EmbedActor", "RayPasses", "connect"]
+__all__ = ["RayPasses"]
 
-REACH_S = 5.0  # how long a HOST:PORT address may take to answer before it is called unreachable
 RAISED = re.compile(r"^(?:[\w.]+\.)?(\w+(?:Error|Exception)): (.+)$")  # "x.y.LayerError: message"
 SUMMED = ("sums", "counts", "p_sums", "p_counts", "p_n", "p_correct", "p_conf")  # what batches add up
 
@@ -173,52 +173,6 @@ class RayPasses:
         return max(1, min(fits, batches, self.workers or fits))
 
 
-class EmbedActor:
-    """A Ray Data map worker: the model loaded once; per batch of dataset positions, the local path's pass."""
-
-    def __init__(self, source: ModelSource, dataset, task: dict) -> None:
-        import ray
-        import torch
-
-        torch.set_num_threads(1)
-        self.model = source.load().model
-        self.dataset = ray.get(dataset) if isinstance(dataset, ray.ObjectRef) else dataset  # put once, shared
-        self.task = task
-
-    def __call__(self, batch: dict) -> dict:
-        from torch.utils.data import Subset
-
-        from resque_core.index.embed import class_sums, collect_embeddings
-
-        positions, task = np.asarray(batch["data"], dtype=np.int64), self.task
-        part = Subset(self.dataset, positions.tolist())
-        if task["mode"] == "collect":
-            emb = collect_embeddings(self.model, part, task["layer"], **task["kw"])
-            return {**_meta(emb.stats), "positions": positions[None], "x": emb.x[None], "labels": emb.labels[None]}
-        keep = None if task["keep"] is None else np.flatnonzero(np.isin(positions, task["keep"]))
-        got = class_sums(
-            self.model, part, task["layer"], task["num_classes"], keep=keep, predicted_parts=task["parts"], **task["kw"]
-        )
-        out = {**_meta(got.stats), "sums": got.sums[None], "counts": got.counts[None]}
-        if keep is not None:
-            kept = got.kept if got.kept is not None else np.zeros((0, got.sums.shape[1]), dtype=np.float32)
-            out |= {"kept_pos": positions[keep][None], "kept": kept[None]}
-        if got.predictions is not None:
-            p = got.predictions
-            out |= {"p_sums": p.sums[None], "p_counts": p.counts[None], "p_n": p.n[None]}
-            out |= {"p_correct": p.correct[None], "p_conf": p.confidence[None]}
-        return out
-
-
-def _meta(stats: EmbedStats) -> dict:
-    return {
-        "n": np.array([stats.n_images]),
-        "layer": np.array([stats.layer]),
-        "device": np.array([stats.device]),
-        "precision": np.array([stats.precision]),
-    }
-
-
 def _in_order(kept: list[tuple[np.ndarray, np.ndarray]]) -> np.ndarray | None:
     """The kept embeddings of every batch, in the dataset's order (as ``embed.class_sums`` keeps them)."""
     if not kept:
@@ -255,54 +209,3 @@ def _ours(exc: BaseException) -> ResqueError:
             return ours[name](message)
     cause = ": ".join(raised[0].groups()) if raised else type(exc).__name__
     return EmbeddingError(f"the embedding pass on Ray failed ({cause[:200]}); run it with --executor local to see more")
-
-
-def fitting_workers(have: dict, cpus: float, gpus: float) -> int:
-    """How many workers of ``cpus`` CPUs and ``gpus`` GPUs each a cluster with resources ``have`` fits."""
-    fits = int(have.get("CPU", 1) // cpus)
-    return min(fits, int(have.get("GPU", 0) // gpus)) if gpus else fits
-
-
-def connect(address: str | None):
-    """Ray, joined to ``address`` ("auto", "HOST:PORT", "ray://HOST:PORT") or a new local Ray (None).
-
-    Returns ``(ray, owned)``: ``owned`` when this call started it (the caller shuts it down). A Ray this
-    process already started is used as it is.
-    """
-    try:
-        import ray
-    except ImportError as exc:
-        raise ResqueError("the Ray executor needs the ray package: pip install -r requirements.txt") from exc
-    if address and address != "auto":
-        _check_reachable(address)
-    if ray.is_initialized():
-        return ray, False
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}}
-    quiet = {"log_to_driver": False, "logging_level": "WARNING", "runtime_env": env}
-    try:
-        if address:
-            ray.init(address=address, **quiet)
-        else:
-            ray.init(address="local", include_dashboard=False, **quiet)  # "local": never a stale `ray start` cluster
-    except (ConnectionError, RuntimeError, ValueError) as exc:
-        where = f"the Ray cluster at {address}" if address else "a local Ray"
-        raise ResqueError(
-            f"could not start or join {where} ({str(exc).splitlines()[0]}): start one with `ray start --head` "
-            "and pass --address auto, or check the address"
-        ) from exc
-    return ray, True
-
-
-def _check_reachable(address: str) -> None:
-    """Refuse at once a HOST:PORT nothing answers at (Ray itself would wait for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise ResqueError(f"the Ray address {address!r} is not auto, HOST:PORT or ray://HOST:PORT; check --address")
-    try:
-        socket.create_connection((host, int(port)), timeout=REACH_S).close()
-    except OSError as exc:
-        raise ResqueError(
-            f"nothing answers at the Ray address {address} ({exc.strerror or exc}): start a cluster there with "
-            "`ray start --head`, or pass --address auto on one of its nodes"
-        ) from exc

@@ -1,9 +1,7 @@
-"""Batched, streamed embedding extraction with a forward hook on one layer.
+"""Batched, streamed embedding extraction with a forward hook on one layer (``index.capture``).
 
-The hook captures the chosen layer's output (or input, for ``"NAME:input"``) and, unless told
-otherwise, raises a private exception so the rest of the network never runs. Spatial outputs
-(B, C, H, W) are averaged to (B, C), token outputs (B, T, D) to (B, D). Batches are streamed:
-``class_sums`` keeps only per-class float64 sums, O(classes x dim) memory whatever N.
+Batches are streamed: ``class_sums`` keeps only per-class float64 sums, O(classes x dim) memory
+whatever N; ``collect_embeddings`` keeps every embedding (what RESQUE_task's k-means needs).
 """
 
 from __future__ import annotations
@@ -18,10 +16,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from resque_core.errors import EmbeddingError, LayerError
+from resque_core.errors import EmbeddingError
+from resque_core.index.capture import capture, hooked_forward, pool
 from resque_core.index.predictions import Predictions, PredictionTally
 from resque_core.index.request import PRECISIONS
-from resque_core.model.layers import OUTPUT, resolve_layer
 
 log = logging.getLogger(__name__)
 
@@ -74,10 +72,6 @@ class Embeddings:
     stats: EmbedStats
 
 
-class _StopForward(Exception):
-    """Raised by the hook once the chosen layer has run, so later layers are skipped."""
-
-
 def resolve_device(device: str = "auto") -> torch.device:
     """``auto`` picks cuda, then mps, then cpu; asking for one that is absent is an error."""
     mps = getattr(torch.backends, "mps", None)
@@ -91,58 +85,6 @@ def resolve_device(device: str = "auto") -> torch.device:
     if device not in ("cpu", "cuda", "mps") and not device.startswith("cuda:"):
         raise EmbeddingError(f"unknown device {device!r}; use auto, cpu, cuda or mps")
     return torch.device(device)
-
-
-def pool(output: torch.Tensor, flatten: bool = False) -> torch.Tensor:
-    """(B, C, H, W) -> (B, C) by spatial mean, (B, T, D) -> (B, D) by token mean; ``flatten`` keeps all."""
-    if flatten or output.ndim == 2:
-        return output.reshape(output.shape[0], -1)
-    if output.ndim == 4:
-        return output.mean(dim=(2, 3))
-    if output.ndim == 3:
-        return output.mean(dim=1)
-    return output.reshape(output.shape[0], -1)
-
-
-@contextlib.contextmanager
-def capture(model: nn.Module, layer: str | None, stop: bool = True) -> Iterator[dict]:
-    """Hook ``layer`` for the duration of the block; its first value per forward lands in ``box["out"]``."""
-    if isinstance(model, torch.jit.ScriptModule):  # compiled: no hooks, only its output can be read
-        resolve_layer(model, layer)  # refuses any layer but the output, saying why
-        yield {"name": OUTPUT, "direct": True}
-        return
-    name, module, as_input = resolve_layer(model, layer)
-    box: dict = {"name": name}
-
-    def hook(_module, inputs, output=None):
-        if "out" in box:  # a module called twice per forward: keep its first call
-            return
-        value = inputs[0] if as_input else output
-        if not isinstance(value, torch.Tensor):
-            raise LayerError(f"layer {name!r} outputs a {type(value).__name__}, not a tensor; choose another")
-        box["out"] = value
-        if stop:
-            raise _StopForward
-
-    handle = module.register_forward_pre_hook(hook) if as_input else module.register_forward_hook(hook)
-    try:
-        yield box
-    finally:
-        handle.remove()
-
-
-def _forward(model: nn.Module, images: torch.Tensor, box: dict) -> tuple[torch.Tensor, object]:
-    """The hooked layer's value, and the model's output (None when the hook stopped the forward)."""
-    box.pop("out", None)
-    if box.get("direct"):
-        output = model(images)
-        return output, output
-    output = None
-    with contextlib.suppress(_StopForward):
-        output = model(images)
-    if "out" not in box:
-        raise LayerError(f"layer {box['name']!r} was not reached by the forward pass; choose another")
-    return box["out"], output
 
 
 def precision_on(device: torch.device, precision: str = "fp32") -> str:
@@ -204,7 +146,7 @@ def iter_embeddings(
         for images, labels in loader:
             images = images.to(dev, non_blocking=True)
             with autocast_for(dev, used):
-                out, final = _forward(model, images, box)
+                out, final = hooked_forward(model, images, box)
             emb = pool(out.float(), flatten)
             if not torch.isfinite(emb).all():
                 raise EmbeddingError(f"layer {box['name']!r} produced NaN or inf activations; check the model/data")

@@ -259,7 +259,7 @@ def test_self_calibration_feeds_the_forecast(demo):
     The budget is a count of cases (10), not wall time, so a loaded machine gives the same records.
     """
     from resque_core.cli import build_parser
-    from resque_core.commands.calibrate import _settings
+    from resque_core.commands.calibrate_args import self_calibration_from
 
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
@@ -273,7 +273,7 @@ def test_self_calibration_feeds_the_forecast(demo):
     shifts = ",".join(f"{kind}:{level}" for kind in ("gaussian_noise", "gaussian_blur") for level in range(1, 6))
     argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--shifts", shifts, "--max-minutes", "120"]
     argv += ["--max-cases", "10", "--max-epochs", "5", "--scratch-epochs", "5", "--no-energy"]
-    assert at.session_state["selfcal_settings"] == _settings(build_parser().parse_args(argv))
+    assert at.session_state["selfcal_settings"] == self_calibration_from(build_parser().parse_args(argv))
     plan = [m.value for m in at.markdown if m.value.startswith("Plan: [")]  # said before the first run
     assert len(plan) == 1 and "20 runs (10 retraining, 10 from scratch; 10 shifts x 1 seed)" in plan[0]
     assert any(t.value.startswith("[20/20 runs, ") for t in at.text)  # the live line, at its last event

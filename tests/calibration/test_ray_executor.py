@@ -24,7 +24,9 @@ import pytest
 
 from resque_core.calibration.campaigns import demo_sweep
 from resque_core.calibration.config import SweepConfig
-from resque_core.calibration.executors import RayExecutor, make_executor, resumed
+from resque_core.calibration.executors import make_executor
+from resque_core.calibration.ray_executor import RayExecutor
+from resque_core.calibration.resume import resumed
 from resque_core.calibration.sweep import interleave, record_shift
 from resque_core.cli import main
 from resque_core.errors import RetrainError

@@ -9,7 +9,8 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from resque_core.errors import EmbeddingError, LayerError
-from resque_core.index.embed import class_sums, collect_embeddings, iter_embeddings, pool, resolve_device
+from resque_core.index.capture import pool
+from resque_core.index.embed import class_sums, collect_embeddings, iter_embeddings, resolve_device
 from resque_core.model.architectures import SmallCNN
 
 torch.set_num_threads(1)

@@ -1,0 +1,68 @@
+"""Joining Ray for the index's passes and the calibration's sweeps: a cluster at an address, or a local Ray.
+
+``connect`` refuses at once a HOST:PORT nothing answers at (Ray itself would retry for minutes);
+``fitting_workers`` says how many workers of a given size a cluster's resources fit.
+Ray is imported only when ``connect`` is called.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from resque_core.errors import ResqueError
+
+__all__ = ["connect", "fitting_workers"]
+
+REACH_S = 5.0  # how long a HOST:PORT address may take to answer before it is called unreachable
+
+
+def fitting_workers(have: dict, cpus: float, gpus: float) -> int:
+    """How many workers of ``cpus`` CPUs and ``gpus`` GPUs each a cluster with resources ``have`` fits."""
+    fits = int(have.get("CPU", 1) // cpus)
+    return min(fits, int(have.get("GPU", 0) // gpus)) if gpus else fits
+
+
+def connect(address: str | None):
+    """Ray, joined to ``address`` ("auto", "HOST:PORT", "ray://HOST:PORT") or a new local Ray (None).
+
+    Returns ``(ray, owned)``: ``owned`` when this call started it (the caller shuts it down). A Ray this
+    process already started is used as it is.
+    """
+    try:
+        import ray
+    except ImportError as exc:
+        raise ResqueError("the Ray executor needs the ray package: pip install -r requirements.txt") from exc
+    if address and address != "auto":
+        _check_reachable(address)
+    if ray.is_initialized():
+        return ray, False
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = {"env_vars": {"PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}}
+    quiet = {"log_to_driver": False, "logging_level": "WARNING", "runtime_env": env}
+    try:
+        if address:
+            ray.init(address=address, **quiet)
+        else:
+            ray.init(address="local", include_dashboard=False, **quiet)  # "local": never a stale `ray start` cluster
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        where = f"the Ray cluster at {address}" if address else "a local Ray"
+        raise ResqueError(
+            f"could not start or join {where} ({str(exc).splitlines()[0]}): start one with `ray start --head` "
+            "and pass --address auto, or check the address"
+        ) from exc
+    return ray, True
+
+
+def _check_reachable(address: str) -> None:
+    """Refuse at once a HOST:PORT nothing answers at (Ray itself would wait for minutes)."""
+    host, _, port = address.removeprefix("ray://").rpartition(":")
+    if not host or not port.isdigit():
+        raise ResqueError(f"the Ray address {address!r} is not auto, HOST:PORT or ray://HOST:PORT; check --address")
+    try:
+        socket.create_connection((host, int(port)), timeout=REACH_S).close()
+    except OSError as exc:
+        raise ResqueError(
+            f"nothing answers at the Ray address {address} ({exc.strerror or exc}): start a cluster there with "
+            "`ray start --head`, or pass --address auto on one of its nodes"
+        ) from exc
