@@ -18,10 +18,10 @@ from dataclasses import replace
 from typing import Any
 
 from resque_core.calibration.config import SweepConfig
-from resque_core.calibration.labels import hardware_label
+from resque_core.calibration.metadata import hardware_label
 from resque_core.calibration.progress import SweepClock
 from resque_core.calibration.resume import kept_outcomes
-from resque_core.calibration.sweep import Job, Outcome, record_shift, run_job
+from resque_core.calibration.sweep import Job, JobResult, record_shift, run_job
 from resque_core.errors import RetrainError
 
 __all__ = ["RayExecutor", "SweepWorker"]
@@ -58,7 +58,7 @@ class RayExecutor:
         self.nodes: dict[str, dict] = {}
         self.start_s = 0.0
 
-    def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[Outcome]:
+    def run(self, jobs: list[Job], cfg: SweepConfig, halt, clock: SweepClock) -> Iterator[JobResult]:
         todo = yield from kept_outcomes(jobs, self.stored)
         if not todo or halt():
             return
@@ -95,26 +95,26 @@ class RayExecutor:
 
 
 class SweepWorker:
-    """A Ray actor: a sweep's case builders (models and data) and labels, loaded once; runs one job at a time."""
+    """A Ray actor: a sweep's case builders (models and data) and record metadata, loaded once; one job at a time."""
 
     def __init__(self, payload: tuple, threads: int) -> None:
         import ray
         import torch
 
         torch.set_num_threads(threads)
-        self.builders, self.labels, self.cfg = payload
+        self.builders, self.metadata, self.cfg = payload
         self.node = ray.util.get_node_ip_address()
 
     def where(self) -> str:
         """e.g. "10.0.0.7 pid 4242": the node and process this worker runs in."""
         return f"{self.node} pid {os.getpid()}"
 
-    def run(self, group: int, item: Any, seed: int, labels: int, scratch: dict, prime_seed: int | None) -> dict:
+    def run(self, group: int, item: Any, seed: int, metadata: int, scratch: dict, prime_seed: int | None) -> dict:
         """Job ``(item, seed)`` of builder ``group`` given the shifts' known from-scratch accuracies."""
         started, builder = time.monotonic(), self.builders[group]
         builder.scratch.clear()
         builder.scratch.update(scratch)
-        tag = replace(self.labels[labels], hardware=hardware_label())
+        tag = replace(self.metadata[metadata], hardware=hardware_label())
         metered: list[float] = []
         job = Job(functools.partial(builder.case, item, seed), seed, tag, item, builder, prime_seed)
 
@@ -137,14 +137,14 @@ class _Drive:
     def __init__(self, ray, settings: RayExecutor, jobs: list[Job], cfg: SweepConfig) -> None:
         self.ray, self.settings, self.jobs = ray, settings, jobs
         builders = list({id(j.builder): j.builder for j in jobs}.values())
-        labels = list({id(j.labels): j.labels for j in jobs}.values())
+        metadata = list({id(j.labels): j.labels for j in jobs}.values())
         if any(b is None or not hasattr(b, "scratch") for b in builders):
             raise RetrainError("the Ray executor runs jobs made by `interleave` (they carry their case builder)")
         self.group = {id(b): i for i, b in enumerate(builders)}
-        self.label = {id(lab): i for i, lab in enumerate(labels)}
+        self.metadata_index = {id(m): i for i, m in enumerate(metadata)}
         self.scratch: list[dict] = [{} for _ in builders]
         cfg = replace(cfg, device="cuda") if settings.gpus else cfg  # a run given a GPU trains on it
-        self.payload = ray.put((builders, labels, cfg))
+        self.payload = ray.put((builders, metadata, cfg))
         options = {"num_cpus": settings.cpus, "num_gpus": settings.gpus, "max_restarts": 0}
         self.actor_class = ray.remote(**options)(SweepWorker)
         self.places: dict[Any, str] = {}  # worker -> its node and pid
@@ -171,7 +171,7 @@ class _Drive:
         self.places.update(zip(workers, places, strict=True))
         return workers
 
-    def outcomes(self, halt, clock: SweepClock) -> Iterator[Outcome]:
+    def outcomes(self, halt, clock: SweepClock) -> Iterator[JobResult]:
         pending = list(range(len(self.jobs)))
         try:
             while pending or self.busy:
@@ -195,7 +195,7 @@ class _Drive:
             pending.remove(number)
             job, worker = self.jobs[number], self.idle.pop()
             group = self.group[id(job.builder)]
-            args = (group, job.shift, job.seed, self.label[id(job.labels)], self.scratch[group], job.prime_seed)
+            args = (group, job.shift, job.seed, self.metadata_index[id(job.labels)], self.scratch[group], job.prime_seed)
             self.busy[worker.run.remote(*args)] = (worker, number)
             where = self.places[worker]
             clock.say(
@@ -216,7 +216,7 @@ class _Drive:
         job = self.jobs[number]
         return self.group[id(job.builder)], record_shift(job.shift)
 
-    def _collect(self, ref, pending: list[int]) -> Outcome | None:
+    def _collect(self, ref, pending: list[int]) -> JobResult | None:
         worker, number = self.busy.pop(ref)
         job = self.jobs[number]
         try:
@@ -230,11 +230,11 @@ class _Drive:
                 return None
             self.failed += 1
             reason = f"its worker died {self.deaths[number]} times ({_first_line(exc)})"
-            return Outcome(job, [], reason, failed=True, status=self.status(len(pending)))
+            return JobResult(job, [], reason, failed=True, status=self.status(len(pending)))
         except self.ray.exceptions.RayTaskError as exc:
             self.idle.append(worker)
             self.failed += 1
-            return Outcome(job, [], f"raised {_first_line(exc)}", failed=True, status=self.status(len(pending)))
+            return JobResult(job, [], f"raised {_first_line(exc)}", failed=True, status=self.status(len(pending)))
         self.idle.append(worker)
         self.finished += 1
         self.scratch[self.group[id(job.builder)]].update(got["scratch"])
@@ -244,7 +244,7 @@ class _Drive:
         if got.get("energy") is not None:
             tally["kwh"] = (tally["kwh"] or 0.0) + got["energy"]
         status = self.status(len(pending))
-        return Outcome(job, got["rows"], got["error"], energy_kwh=got.get("energy"), node=got["node"], status=status)
+        return JobResult(job, got["rows"], got["error"], energy_kwh=got.get("energy"), node=got["node"], status=status)
 
     def status(self, left: int) -> str:
         """Cases, e.g. "cases: 4 done, 2 running, 0 failed, 6 left, about 3.1 min to go"."""

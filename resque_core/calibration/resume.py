@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 
-from resque_core.calibration.sweep import Job, Outcome, record_shift
+from resque_core.calibration.sweep import Job, JobResult, record_shift
 
 __all__ = ["kept_outcomes", "resumed"]
 
@@ -35,11 +35,11 @@ def resumed(jobs: list[Job], stored: Iterable[Mapping]) -> Iterator[tuple[Job, b
 
 
 def kept_outcomes(jobs: list[Job], stored: list[Mapping]):
-    """Yield an ``Outcome`` for each job a resumed sweep already holds; return the jobs still to run."""
+    """Yield an ``JobResult`` for each job a resumed sweep already holds; return the jobs still to run."""
     todo = []
     for job, kept in resumed(jobs, stored):
         if kept:
-            yield Outcome(job, [], kept=True)
+            yield JobResult(job, [], kept=True)
         else:
             todo.append(job)
     return todo
