@@ -195,7 +195,8 @@ class _Drive:
             pending.remove(number)
             job, worker = self.jobs[number], self.idle.pop()
             group = self.group[id(job.builder)]
-            args = (group, job.shift, job.seed, self.metadata_index[id(job.labels)], self.scratch[group], job.prime_seed)
+            metadata = self.metadata_index[id(job.labels)]
+            args = (group, job.shift, job.seed, metadata, self.scratch[group], job.prime_seed)
             self.busy[worker.run.remote(*args)] = (worker, number)
             where = self.places[worker]
             clock.say(
