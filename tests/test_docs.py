@@ -18,7 +18,7 @@ dated record of what was true then, so it is not checked). What is checked, in b
   (``Forecaster.curve``) must resolve, by reading the source (no import): modules, then a top-level
   name, then a class member. ``function()`` (a bare name with parentheses) must be a function or
   method defined in our code, or a Python builtin. Variables the docs name like a module
-  (``report.value``) are listed in ``NOT_OURS``.
+  (``model.named_modules()``) are listed in ``NOT_OURS``.
 - **Imports** in fenced ``python`` blocks (``from resque_core.x import a, b``) must resolve the same way.
 - **CLI flags**: in a ``python -m resque_core COMMAND ...`` line (inline or fenced) or an inline span
   starting with a command name (``calibrate --family all``), every ``--flag`` must be one of that
@@ -26,6 +26,10 @@ dated record of what was true then, so it is not checked). What is checked, in b
   The parser is built in-process (``resque_core.cli.build_parser``: no torch, no subprocess).
 
 A failure lists every miss as ``FILE:LINE: kind `text` (why)``.
+
+Two more checks keep figures from drifting: docs/data.md describes, and bench/RESULTS.md measures, every
+shift type of ``SHIFT_TYPES``; and the forecast-fidelity figures of bench/RESULTS.md (the default
+calibration's Spearman, coverage and MAE above all, rounded or not) appear in no other doc's prose.
 """
 
 from __future__ import annotations
@@ -45,26 +49,15 @@ CHECKED_DOCS = ("README.md", "docs/*.md", "bench/RESULTS.md")
 
 # Files a user or an operator creates; the docs name them, the repository does not ship them.
 USER_FILES = {".streamlit/secrets.toml"}
-# Other libraries' names that look like ours (CamelCase or a dotted name on one of our module names).
+# Other libraries' names that look like ours (CamelCase, or a call).
 EXTERNAL = {
-    "ArgumentParser",
-    "DataParallel",
-    "ElectricityMapsClient",
-    "EmissionsTracker",
-    "OfflineEmissionsTracker",
-    "ReplayZeusMonitor",
-    "ScriptModule",
+    "AppTest",  # Streamlit's
     "CarbonIntensityAPI",  # the Electricity Maps SDK's
     "ZonesResponse",
     "history",
-    "ceil",
-    "AppTest",  # Streamlit's
 }
 # Dotted spans whose first part is a variable named like one of our modules, not the module.
-NOT_OURS = {
-    "model.named_modules",
-    "model.eval",
-}
+NOT_OURS = {"model.named_modules"}
 
 FILE_EXTENSIONS = {"py", "md", "csv", "json", "toml", "txt", "pt", "png", "sqlite", "npz", "zip", "gz", "html"}
 # Flags of other programs the docs quote on their own (a browser's).
@@ -429,7 +422,79 @@ def test_docs_name_only_what_exists():
         pytest.fail(f"{len(missing)} things the docs name do not exist:\n" + "\n".join(missing), pytrace=False)
 
 
-def test_the_checker_finds_what_is_missing(tmp_path):
+def shift_types() -> list[str]:
+    """``SHIFT_TYPES`` as resque_core/data/shifts.py spells it (read, not imported: no torch)."""
+    tree = ast.parse((ROOT / "resque_core/data/shifts.py").read_text(encoding="utf-8"))
+    node = next(n for n in tree.body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "SHIFT_TYPES")
+    return [item.value for item in node.value.elts]
+
+
+def table_rows(path: str) -> set[str]:
+    """The first cell of every table row in a doc, without backticks."""
+    text = (ROOT / path).read_text(encoding="utf-8")
+    return {line.split("|")[1].strip().strip("`") for line in text.splitlines() if line.startswith("|")}
+
+
+def test_every_shift_type_is_described_and_measured():
+    """docs/data.md describes every shift type, and bench/RESULTS.md gives the default model's index for each."""
+    types = shift_types()
+    assert types
+    for doc in ("docs/data.md", "bench/RESULTS.md"):
+        missing = [name for name in types if name not in table_rows(doc)]
+        assert not missing, f"{doc} has no table row for the shift types {missing} (resque_core/data/shifts.py)"
+
+
+# Numbers of the forecast-fidelity section that are also settings elsewhere (scratch_frac 0.97, a severity 0.03).
+SETTINGS_NOT_FIGURES = {"0.97", "0.03"}
+_FIGURE = re.compile(r"(?<![\w.\-/])(\d+\.\d+%?|\d+%)(?![\w.])")
+
+
+def fidelity_figures() -> set[str]:
+    """The figures of RESULTS.md's "Forecast fidelity" section, and those of its default calibration in the
+    roundings a doc would quote them in (0.706 as 0.71, 3.48 as 3.5, 75.8% as 76%; not a round 80%)."""
+    results = (ROOT / "bench/RESULTS.md").read_text(encoding="utf-8")
+    section = results[results.index("## Forecast fidelity") :]
+    section = section[: section.index("\n## ", 1)]
+    default = section[section.index("### The default calibration alone") :]
+    default = default[: default.index("\n\n", default.index("| the shift level"))]
+    figures = set()
+    for figure in _FIGURE.findall(section):
+        number, percent = figure.rstrip("%"), figure.endswith("%")
+        decimals = len(number.partition(".")[2])
+        if decimals < 2 and not (percent and decimals):
+            continue
+        figures.add(figure)
+        if figure not in default:
+            continue
+        if percent and round(float(number)) % 5:
+            figures.add(f"{round(float(number))}%")
+        elif not percent and decimals == 3 and float(number) < 1:
+            figures.add(f"{float(number):.2f}")
+        elif not percent and decimals == 2 and float(number) >= 1:
+            figures.add(f"{float(number):.1f}")
+    return figures - SETTINGS_NOT_FIGURES
+
+
+def test_forecast_figures_are_quoted_once():
+    """The forecast-fidelity figures (the default calibration's Spearman, coverage, MAE...) live in
+    bench/RESULTS.md only: README.md and docs/ link to them instead of repeating them, even rounded.
+    Prose only: code and command examples are not figures."""
+    figures = fidelity_figures()
+    repeated = []
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        fenced = False
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            fenced ^= bool(_FENCE.match(line))
+            prose = "" if fenced else _INLINE.sub("", line)
+            repeated += [
+                f"{path.relative_to(ROOT)}:{number}: {figure} (link to bench/RESULTS.md instead)"
+                for figure in _FIGURE.findall(prose)
+                if figure in figures
+            ]
+    assert not repeated, "\n".join(repeated)
+
+
+def test_the_checker_finds_what_is_missing():
     """The rules catch a stale path, class, dotted name, call and flag, and let placeholders pass."""
     assert path_problem("resque_core/retraining/no_such.py")
     assert path_problem("commands/no_such.py")
