@@ -1,6 +1,6 @@
 """The calibration library: named model families, each a model, its data and the sweep that calibrates it.
 
-A calibration speaks for its own model family (docs/design.md, section 3). The library ships more
+A calibration speaks for its own model family until leaving that family out shows it carries. The library ships more
 than one, so that leaving one family out (``forecast.transfer``) can say how far a forecast carries
 to a model it has never seen:
 

@@ -1,7 +1,7 @@
 """Whose calibration is it: the model family behind calibration records, and the user's model's.
 
-A calibration speaks for its own model family (docs/design.md, section 3): a curve measured on a small
-CNN at 16x16 says little about a ResNet-18 at 32x32. Records carry the family of the model they were
+A calibration speaks for its own model family until leaving that family out shows it carries: a curve
+measured on a small CNN at 16x16 says little about a ResNet-18 at 32x32. Records carry the family of the model they were
 measured on (``arch``, ``n_params``, ``input_size``, ``n_train``); ``family_note`` compares it with the
 loaded model's and says, in one sentence, when the forecast does not speak for that model. The page,
 the ``forecast`` command and the report all show that same sentence (``Forecast.family_note``).

@@ -1,4 +1,4 @@
-"""The two RESQUE indices, exactly as ``design.md`` section 2 defines them.
+"""The two RESQUE indices, exactly as the paper's public code defines them (Sangarya & Kim, AAAI 2025).
 
 RESQUE_dist: for each class, the angle (divided by pi) between the sum of the original samples'
 embeddings and the sum of the new samples' embeddings; the index is the mean over classes, in [0, 1].

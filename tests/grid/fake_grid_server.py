@@ -2,8 +2,8 @@
 
 Routes are path prefixes mapped to canned answers (status, JSON or raw body, headers), or to a
 handler that never answers (to fire the client's timeout), trickles its body a byte at a time,
-or streams a huge body without announcing its length. Payload builders write the recorded
-shapes of ``/work/shared/design.md`` section 6, with times relative to the test's clock.
+or streams a huge body without announcing its length. Payload builders write the answers' shapes as
+the services document them (Electricity Maps v3, api.carbonintensity.org.uk), with times relative to the test's clock.
 """
 
 from __future__ import annotations
