@@ -423,8 +423,8 @@ def test_docs_name_only_what_exists():
 
 
 def shift_types() -> list[str]:
-    """``SHIFT_TYPES`` as resque_core/data/shifts.py spells it (read, not imported: no torch)."""
-    tree = ast.parse((ROOT / "resque_core/data/shifts.py").read_text(encoding="utf-8"))
+    """``SHIFT_TYPES`` as resque_core/data/shift_spec.py spells it (read, not imported: no torch)."""
+    tree = ast.parse((ROOT / "resque_core/data/shift_spec.py").read_text(encoding="utf-8"))
     node = next(n for n in tree.body if isinstance(n, ast.AnnAssign) and getattr(n.target, "id", "") == "SHIFT_TYPES")
     return [item.value for item in node.value.elts]
 
@@ -441,7 +441,7 @@ def test_every_shift_type_is_described_and_measured():
     assert types
     for doc in ("docs/data.md", "bench/RESULTS.md"):
         missing = [name for name in types if name not in table_rows(doc)]
-        assert not missing, f"{doc} has no table row for the shift types {missing} (resque_core/data/shifts.py)"
+        assert not missing, f"{doc} has no table row for the shift types {missing} (resque_core/data/shift_spec.py)"
 
 
 # Numbers of the forecast-fidelity section that are also settings elsewhere (scratch_frac 0.97, a severity 0.03).

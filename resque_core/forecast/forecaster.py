@@ -34,6 +34,7 @@ from resque_core.forecast.run_facts import as_index, carrying, energy_label, med
 from resque_core.forecast.scratch import fit_scratch
 from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
+from resque_core.forecast.signals import SignalChoice
 
 log = logging.getLogger(__name__)
 
@@ -55,9 +56,7 @@ class Forecaster:
     """
 
     def __init__(self, level: float = 0.8, method: str = "jackknife+", model: str = "auto") -> None:
-        self.level = level
-        self.method = method
-        self.model = model
+        self.level, self.method, self.model = level, method, model  # settings only, checked by fit
 
     def _kinds(self) -> tuple[str, ...]:
         if not 0.5 <= self.level < 1.0:
@@ -216,18 +215,32 @@ class Forecaster:
         fitted = {m: model.predict(x) for m, model in models.items()}
         scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
         scratch = {m: model.predict(values) for m, model in scratch_models.items()}
+        n_runs = fit.n_runs if shift_type is None else self.n_records_
+        forecasts = self._forecasts(values, fitted, scratch, choice, n_runs, outside)
+        forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
+        if family is not None:
+            forecasts = [
+                replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
+            ]
+        return forecasts[0] if np.ndim(index) == 0 else forecasts
+
+    def _forecasts(
+        self, values: np.ndarray, fitted: dict, scratch: dict, choice: SignalChoice, n_runs: int, outside: np.ndarray
+    ) -> list[Forecast]:
+        """One ``Forecast`` per index value from the curves' and the scratch curves' predicted arrays."""
         source = Source(
             self.source_, self.energy_label_, intensity_g_per_kwh=self.intensity_g_per_kwh_, curves=choice.curves
         )
-        forecasts = [
+        at = lambda arrays, i: Interval(*(float(a[i]) for a in arrays))  # noqa: E731
+        return [
             Forecast(
                 index=float(v),
                 index_kind=self.index_kind_,
                 level=self.level,
-                measures={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in fitted.items()},
-                scratch={m: Interval(*(float(a[i]) for a in arrays)) for m, arrays in scratch.items()},
+                measures={m: at(arrays, i) for m, arrays in fitted.items()},
+                scratch={m: at(arrays, i) for m, arrays in scratch.items()},
                 source=source,
-                n_records=fit.n_runs if shift_type is None else self.n_records_,
+                n_records=n_runs,
                 extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
                 signals=choice,
@@ -235,12 +248,6 @@ class Forecaster:
             )
             for i, v in enumerate(values)
         ]
-        forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
-        if family is not None:
-            forecasts = [
-                replace(f, family_note=family_note(self.runs_, family, f.source.energy_basis)) for f in forecasts
-            ]
-        return forecasts[0] if np.ndim(index) == 0 else forecasts
 
     def index_range(self, labels: str = "given") -> tuple[float, float]:
         """The fitted range of the labelled index, or of the label-free one (``labels="predicted"``)."""
