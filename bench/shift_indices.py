@@ -19,7 +19,7 @@ import torch
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from resque_core.data.shifts import SHIFT_TYPES  # noqa: E402
+from resque_core.data.shift_spec import SHIFT_TYPES  # noqa: E402
 from resque_core.index.compute import compute_index  # noqa: E402
 from resque_core.index.request import IndexRequest  # noqa: E402
 

@@ -9,7 +9,7 @@ import streamlit as st
 
 from resque_core.calibration.config import SelfCalibration, shifts_of
 from resque_core.calibration.plan import BudgetTooSmall, needed_records
-from resque_core.data.shifts import SHIFT_TYPES
+from resque_core.data import SHIFT_TYPES
 from ui import actions
 from ui.errors import guard
 
