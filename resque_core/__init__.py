@@ -3,10 +3,10 @@
 The public API is re-exported here and imported lazily on first use, so ``import resque_core``
 stays cheap (no torch, no pandas) until a function is actually needed::
 
-    from resque_core import IndexRequest, compute_index, Forecaster, default_records
+    from resque_core import Evidence, IndexRequest, choose_records, compute_index, make_forecast
 
     report = compute_index(IndexRequest(checkpoint="default", shift="gaussian_noise:3"))
-    forecast = Forecaster(level=0.8).fit(default_records(), index_kind="dist").predict(report.value)
+    forecast = make_forecast(Evidence.of(report), choose_records("default"))
 """
 
 from __future__ import annotations
@@ -45,6 +45,9 @@ _LAZY = {
     "RecordStore": "resque_core.forecast",
     "RECORD_COLUMNS": "resque_core.forecast",
     "Forecaster": "resque_core.forecast",
+    "Evidence": "resque_core.forecast",
+    "choose_records": "resque_core.forecast",
+    "make_forecast": "resque_core.forecast",
     "Forecast": "resque_core.forecast",
     "Interval": "resque_core.forecast",
     "Costing": "resque_core.forecast",

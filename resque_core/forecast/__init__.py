@@ -1,5 +1,7 @@
-"""The forecast: calibration records, the forecaster with calibrated intervals, its measured fidelity,
-costing (kWh, CO2 and money from epochs), and cost units carried across model families (``transfer``).
+"""The forecast: calibration records (shipped ones in ``shipped``), the forecaster with calibrated intervals,
+its measured fidelity, costing (kWh, CO2 and money from epochs), cost units carried across model families
+(``transfer``), and the step the page, the CLI and validate all run (``pipeline``: ``choose_records``, then
+``make_forecast``).
 See docs/forecast.md.
 """
 
@@ -16,6 +18,7 @@ from resque_core.forecast.family import (
     to_unit,
 )
 from resque_core.forecast.forecaster import Forecaster
+from resque_core.forecast.pipeline import Evidence, FitSettings, Records, choose_records, make_forecast
 from resque_core.forecast.records import (
     RECORD_COLUMNS,
     RecordStore,
@@ -32,6 +35,8 @@ __all__ = [
     "MEASURES",
     "RECORD_COLUMNS",
     "CostSettings",
+    "Evidence",
+    "FitSettings",
     "Costing",
     "FitReport",
     "Forecast",
@@ -39,14 +44,17 @@ __all__ = [
     "Interval",
     "ModelFamily",
     "RecordStore",
+    "Records",
     "UnitReference",
     "build_costing",
+    "choose_records",
     "default_records",
     "family_note",
     "family_of",
     "from_unit",
     "leave_one_family_out",
     "load_records_csv",
+    "make_forecast",
     "to_unit",
     "transfer_forecast",
     "validate_records",

@@ -86,15 +86,20 @@ def test_with_one_family_the_advice_says_nothing_was_left_out(stranger):
     )
 
 
-def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint(stranger, capsys):
+def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint_when_asked(stranger, capsys):
     import json
 
     from resque_core.cli import main
 
     path, _ = stranger
+    asked = ["--checkpoint", path, "--data", "digits", "--advice"]
     assert main(["forecast", "--index", "0.05", "--checkpoint", path, "--data", "digits", "--json"]) == 0
+    plain = json.loads(capsys.readouterr().out)  # not asked: nothing is timed, the note says what is known
+    assert plain["unknown_model"] is None and "leave-one-family-out" not in plain["family_note"]
+    assert main(["forecast", "--index", "0.05", *asked, "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     advice = payload["unknown_model"]
+    assert payload["family_note"] == f"{plain['family_note']} {advice['sentence']}"
     assert advice["command"].startswith(f"python -m resque_core calibrate --checkpoint {path} --original digits")
     assert payload["family_note"].endswith(
         f"for it. Its energy per epoch is theirs too: measure a probe of your model. {advice['sentence']}"
@@ -104,10 +109,11 @@ def test_forecast_command_gives_the_advice_for_an_unknown_checkpoint(stranger, c
     carried = advice["transfer"]
     assert carried["signal"] == "index" and carried["n_families"] == 3 and carried["unit"] == "train_fraction"
     assert carried["epochs"]["low"] <= carried["epochs"]["point"] <= carried["epochs"]["high"]
-    argv = ["forecast", "--index", "0.05", "--acc-drop", "0.1", "--checkpoint", path, "--data", "digits", "--json"]
-    assert main(argv) == 0
+    assert main(["forecast", "--index", "0.05", "--acc-drop", "0.1", *asked, "--json"]) == 0
     with_drop = json.loads(capsys.readouterr().out)["unknown_model"]["transfer"]
     assert with_drop["lofo_mae_epochs"] <= carried["lofo_mae_epochs"]  # the signal that held better for a family
-    assert main(["forecast", "--index", "0.05", "--checkpoint", path, "--data", "digits"]) == 0
+    assert main(["forecast", "--index", "0.05", *asked]) == 0
     out = capsys.readouterr().out
     assert "NOTE: This forecast comes from runs of SmallCNN (" in out and "leave-one-family-out" in out
+    assert main(["forecast", "--index", "0.05", "--checkpoint", path, "--data", "digits"]) == 0
+    assert "advice: --advice carries the calibration library's runs over" in capsys.readouterr().out
