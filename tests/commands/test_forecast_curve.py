@@ -31,7 +31,8 @@ def test_the_command_prints_the_forecast_the_api_makes(capsys):
     payload = json.loads(capsys.readouterr().out)
     for key in ("unknown_model", "fit_report", "probe"):  # what the command prints beside the forecast
         payload.pop(key)
-    assert payload == json.loads(strict_json(forecast.to_dict())) and payload["source"]["records"] == "default calibration"
+    assert payload == json.loads(strict_json(forecast.to_dict()))
+    assert payload["source"]["records"] == "default calibration"
 
 
 def test_a_fit_is_kept_per_records_and_settings():
