@@ -5,7 +5,7 @@ stays cheap (no torch, no pandas) until a function is actually needed::
 
     from resque_core import IndexRequest, compute_index, Forecaster, default_records
 
-    report = compute_index(IndexRequest(checkpoint="default", shift="gaussian_noise:3"))
+    report = compute_index(IndexRequest(shift="gaussian_noise:3"))
     forecast = Forecaster(level=0.8).fit(default_records(), index_kind="dist").predict(report.value)
 """
 

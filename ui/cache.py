@@ -125,13 +125,11 @@ def index_report(request: dict[str, Any], progress: Callable[[int, int], None] |
     Not ``st.cache_data``: it would refuse the progress callback, which updates a bar drawn outside
     it. Reports are immutable, so one bounded store shared by every session is safe.
     """
-    from resque_core.data.base import InputSpec
     from resque_core.index.compute import compute_index
     from resque_core.index.request import IndexRequest
 
-    spec = request.get("input_spec")
-    fields = {**request, "input_spec": InputSpec.from_dict(spec) if isinstance(spec, dict) else spec}
-    return _computed_once("index", request, INDEX_ENTRIES, lambda: compute_index(IndexRequest(**fields), progress))
+    built = IndexRequest.from_inputs(request)
+    return _computed_once("index", request, INDEX_ENTRIES, lambda: compute_index(built, progress))
 
 
 @st.cache_data(show_spinner=False, max_entries=4)

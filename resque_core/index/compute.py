@@ -71,7 +71,7 @@ def prepare_index(request: IndexRequest) -> tuple[LoadedModel, DataPair]:
     if request.shift:
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
     original = _open(request.original, request.allow_download)
-    loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
+    loaded = request.model.load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
     class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
     pair = build_pair(

@@ -7,6 +7,7 @@ full pickle, or weights plus the user's own model class (``model_file``, trusted
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
@@ -63,8 +64,25 @@ class ModelSource:
             data=data,
         )
 
+    def to_args(self) -> list[str]:
+        """The command-line flags that describe this source (``python -m resque_core ... --checkpoint ...``)."""
+        words = ["--checkpoint", self.checkpoint]
+        if self.arch:
+            words += ["--arch", self.arch]
+        if self.num_classes:
+            words += ["--num-classes", str(self.num_classes)]
+        if self.stem != "auto":
+            words += ["--stem", self.stem]
+        if self.input_spec is not None:
+            words += ["--input-spec", json.dumps(self.input_spec.to_dict(), separators=(",", ":"))]
+        if self.model_file:
+            words += ["--model-file", self.model_file]
+        if self.trust:
+            words.append("--trust-checkpoint")
+        return words
+
     def inputs(self) -> dict[str, Any]:
-        """A plain JSON-able dict (scenarios, cache keys, ``IndexRequest`` fields of the same names)."""
+        """A plain JSON-able dict (scenarios, cache keys, ``IndexRequest.from_inputs``)."""
         out = asdict(self)
         out["input_spec"] = self.input_spec.to_dict() if self.input_spec is not None else None
         return out

@@ -34,7 +34,7 @@ def test_index_on_another_layer_equals_the_engine():
     at.selectbox(key="index_layer").set_value(layer).run()
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), layer=layer))
+    expected = compute_index(IndexRequest(model=ModelSource(), **DataChoice().inputs(), layer=layer))
     assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"
     assert at.session_state["results"]["index"].layer == layer
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
@@ -295,7 +295,7 @@ def test_task_shift_with_the_0_4_model_equals_the_engine():
     goto(at, "pages/index.py")
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(checkpoint="default-0-4", kind="task"))
+    expected = compute_index(IndexRequest(model=ModelSource("default-0-4"), kind="task"))
     assert metric(at, "RESQUE_task") == f"{expected.value:.4g}"
 
 
