@@ -204,20 +204,7 @@ def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_s
 
 
 def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig:
-    return RetrainConfig(
-        base_acc=case.base_acc,
-        scratch_acc=case.scratch_acc,
-        tolerance=cfg.tolerance,
-        scratch_frac=cfg.scratch_frac,
-        plateau_delta=cfg.plateau_delta,
-        plateau_patience=cfg.plateau_patience,
-        lr=cfg.lr,
-        batch_size=cfg.batch_size,
-        seed=seed,
-        head=case.head,
-        device=cfg.device,
-        **kw,
-    )
+    return RetrainConfig.of(cfg, base_acc=case.base_acc, scratch_acc=case.scratch_acc, seed=seed, head=case.head, **kw)
 
 
 def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch) -> dict | None:

@@ -139,17 +139,7 @@ class ValidationSettings:
     plateau_patience: int = 6
 
     def retrain_config(self) -> RetrainConfig:
-        return RetrainConfig(
-            target_rule=self.target_rule,
-            base_acc=self.base_acc,
-            tolerance=self.tolerance,
-            plateau_delta=self.plateau_delta,
-            plateau_patience=self.plateau_patience,
-            max_epochs=self.max_epochs,
-            seed=self.seed,
-            head=self.head,
-            device="auto",
-        )
+        return RetrainConfig.of(self, base_acc=self.base_acc, seed=self.seed, head=self.head, device="auto")
 
     def meter(self) -> EnergyMeter | None:
         return CodecarbonMeter(self.country_iso, tracking_mode="process") if self.measure_energy else None

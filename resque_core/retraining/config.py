@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from resque_core.errors import RetrainError
 from resque_core.retraining.targets import TARGET_RULES, checked_accuracy
+
+# The ``RetrainConfig`` fields a sweep's or a Validate run's settings carry under the same names (``of``).
+SETTINGS = ("target_rule", "tolerance", "scratch_frac", "plateau_delta", "plateau_patience", "max_epochs", "lr",
+            "batch_size", "device")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,14 @@ class RetrainConfig:
     from_scratch: bool = False
     num_classes: int | None = None
     device: str = "cpu"
+
+    @classmethod
+    def of(cls, settings: Any, **run: Any) -> RetrainConfig:
+        """The config of one run under a sweep's or a Validate run's settings (``SweepConfig``,
+        ``ValidationSettings``): each of ``SETTINGS`` they have, then ``run`` (the run's seed, head, base
+        accuracy, rule, cap...), which wins."""
+        given = {name: getattr(settings, name) for name in SETTINGS if hasattr(settings, name)}
+        return cls(**{**given, **run})
 
     def resolve_target(self) -> tuple[float | None, str]:
         """The target accuracy (None for "plateau") and a short label of the rule that set it."""
