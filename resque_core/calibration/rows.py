@@ -9,16 +9,33 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from resque_core.calibration.labels import Labels
+from resque_core.data import ShiftSpec
 from resque_core.retraining.results import RetrainResult
 
 __all__ = ["ShiftFacts", "cost_at", "make_row", "run_id", "signal_columns"]
 
 
-class ShiftFacts(Protocol):
-    """What a record says about the shift a run retrained on (a sweep's ``Case``, or a ``ValidatedShift``)."""
+@dataclass(frozen=True)
+class ShiftFacts:
+    """What a record says about the shift a run retrained on: a sweep's case (``Case.facts``) or the data
+    of a Validate run (``of_report``).
+
+    Attributes:
+        index_kind: "dist" or "task".
+        index_value: the old model's RESQUE index on the new data.
+        noise_floor: the index of unshifted data (None: not measured).
+        shift: "TYPE:LEVEL", "task:0-4->5-9", or "" for a dataset the user gave.
+        shift_type, shift_level: the shift's type and level ("" and None when not simulated; task: "task", None).
+        start_acc: the old model's accuracy (0..1) on the new data's validation slice, before retraining.
+        base_acc: the old model's clean held-out accuracy (0..1).
+        n_train: images one retraining epoch runs over (None: unknown).
+        mean_conf: the old model's mean max-softmax probability on the new data.
+        index_free: the label-free RESQUE_dist (the new data grouped by the old model's predictions).
+    """
 
     index_kind: str
     index_value: float
@@ -27,10 +44,29 @@ class ShiftFacts(Protocol):
     shift_type: str
     shift_level: int | None
     start_acc: float
-    n_train: int | None
-    base_acc: float | None
-    mean_conf: float | None
-    index_free: float | None
+    base_acc: float | None = None
+    n_train: int | None = None
+    mean_conf: float | None = None
+    index_free: float | None = None
+
+    @classmethod
+    def of_report(cls, report: Any, start_acc: float, n_train: int | None = None) -> ShiftFacts:
+        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither; the
+        old model's clean accuracy, its confidence and the label-free index come with the report."""
+        spec = ShiftSpec.parse(report.shift) if report.shift else None
+        return cls(
+            index_kind=report.kind,
+            index_value=float(report.value),
+            noise_floor=report.noise_floor,
+            shift=str(spec) if spec else "",
+            shift_type=spec.kind if spec else "",
+            shift_level=spec.level if spec else None,
+            start_acc=start_acc,
+            base_acc=getattr(report, "base_acc", None),
+            n_train=n_train,
+            mean_conf=getattr(report, "mean_conf", None),
+            index_free=getattr(report, "index_free", None),
+        )
 
 
 def make_row(

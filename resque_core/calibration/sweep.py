@@ -134,7 +134,9 @@ def _retrain_row(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels,
     config = _config(case, seed, cfg, max_epochs=cfg.max_epochs, **rule)
     hook = _hook(on_epoch, "retrain", cfg.max_epochs)
     result = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
-    return None if result.cancelled else make_row(labels, case, seed, "retrain", result, result.epochs, result.censored)
+    if result.cancelled:
+        return None
+    return make_row(labels, case.facts, seed, "retrain", result, result.epochs, result.censored)
 
 
 def _hook(on_epoch: EpochHook | None, run_kind: str, cap: int) -> Callable[[EpochRecord], None] | None:
@@ -163,8 +165,8 @@ def _run_reachable_case(
         scratch = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
         if scratch is None:
             return []
-    settled = reachable_settled_acc(case.base_acc, cfg.tolerance, cfg.scratch_frac)
-    stop_at = case.base_acc - cfg.tolerance if case.scratch_acc >= settled else settled
+    settled = reachable_settled_acc(case.facts.base_acc, cfg.tolerance, cfg.scratch_frac)
+    stop_at = case.facts.base_acc - cfg.tolerance if case.scratch_acc >= settled else settled
     config = _config(case, seed, cfg, target_rule="fixed", target_acc=stop_at, max_epochs=cfg.max_epochs)
     hook = _hook(on_epoch, "retrain", cfg.max_epochs)
     finetune = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
@@ -189,7 +191,7 @@ def _row_at_target(labels: Labels, case: Case, seed: int, run_kind: str, result,
     epochs = result.epochs_to(target[0])
     censored = epochs is None
     epochs = result.epochs if censored else epochs
-    return make_row(labels, case, seed, run_kind, result, epochs, censored, target=target)
+    return make_row(labels, case.facts, seed, run_kind, result, epochs, censored, target=target)
 
 
 def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: Labels, on_epoch=None):
@@ -199,12 +201,13 @@ def _train_from_scratch(model, case: Case, seed: int, cfg: SweepConfig, should_s
     result = retrain(model, case.train, case.val, replace(config, from_scratch=True), labels.meter, hook, should_stop)
     if result.cancelled:
         return None
-    case.scratch_cache[case.shift] = result.best_val_acc
+    case.scratch_cache[case.facts.shift] = result.best_val_acc
     return result
 
 
 def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig:
-    return RetrainConfig.of(cfg, base_acc=case.base_acc, scratch_acc=case.scratch_acc, seed=seed, head=case.head, **kw)
+    facts = case.facts
+    return RetrainConfig.of(cfg, base_acc=facts.base_acc, scratch_acc=case.scratch_acc, seed=seed, head=case.head, **kw)
 
 
 def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels, should_stop, on_epoch) -> dict | None:
@@ -220,9 +223,8 @@ def _scratch_run(model, case: Case, seed: int, cfg: SweepConfig, labels: Labels,
     else:
         epochs = result.epochs_to(target)
     censored = epochs is None
-    return make_row(
-        labels, case, seed, "scratch", result, result.epochs if censored else epochs, censored, target=(target, rule)
-    )
+    epochs = result.epochs if censored else epochs
+    return make_row(labels, case.facts, seed, "scratch", result, epochs, censored, target=(target, rule))
 
 
 def run_sweep(

@@ -14,8 +14,8 @@ from typing import Any
 
 from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.labels import Labels
-from resque_core.calibration.rows import make_row
-from resque_core.data import Preprocessed, ShiftSpec, Subset
+from resque_core.calibration.rows import ShiftFacts, make_row
+from resque_core.data import Preprocessed, Subset
 from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
@@ -26,7 +26,6 @@ from resque_core.units import bound_text, measure_label, measure_text
 __all__ = [
     "VALIDATION_RULES",
     "RecordsRule",
-    "ValidatedShift",
     "ValidationSettings",
     "records_rule",
     "rule_name",
@@ -145,42 +144,6 @@ class ValidationSettings:
         return CodecarbonMeter(self.country_iso, tracking_mode="process") if self.measure_energy else None
 
 
-@dataclass(frozen=True)
-class ValidatedShift:
-    """The shift a validation run retrained on, as its record states it (see ``calibration.rows.ShiftFacts``)."""
-
-    index_kind: str
-    index_value: float
-    noise_floor: float | None
-    shift: str
-    shift_type: str
-    shift_level: int | None
-    start_acc: float
-    n_train: int | None = None
-    base_acc: float | None = None
-    mean_conf: float | None = None
-    index_free: float | None = None
-
-    @classmethod
-    def of(cls, report: Any, start_acc: float, n_train: int | None = None) -> ValidatedShift:
-        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither; the
-        old model's clean accuracy, its confidence and the label-free index come with the report."""
-        spec = ShiftSpec.parse(report.shift) if report.shift else None
-        return cls(
-            index_kind=report.kind,
-            index_value=float(report.value),
-            noise_floor=report.noise_floor,
-            shift=str(spec) if spec else "",
-            shift_type=spec.kind if spec else "",
-            shift_level=spec.level if spec else None,
-            start_acc=start_acc,
-            n_train=n_train,
-            base_acc=getattr(report, "base_acc", None),
-            mean_conf=getattr(report, "mean_conf", None),
-            index_free=getattr(report, "index_free", None),
-        )
-
-
 def validate(
     loaded: Any,
     new_data: Any,
@@ -223,7 +186,7 @@ def validation_record(
     """
     country = settings.country_iso if settings.measure_energy else ""
     labels = Labels(model, dataset, "validate", None, country, family=family)
-    shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
+    shift = ShiftFacts.of_report(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
 
 

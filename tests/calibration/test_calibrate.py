@@ -109,12 +109,12 @@ def test_each_target_rule_labels_its_records(rule, label):
     assert all(r["target_rule"] == label for r in rows)
     retrained = rows[1]
     if rule == "base-minus":
-        assert retrained["target_acc"] == pytest.approx(case.base_acc - 0.02)
+        assert retrained["target_acc"] == pytest.approx(case.facts.base_acc - 0.02)
     if retrained["censored"]:
         assert retrained["epochs"] == pytest.approx(3.0)
     else:
         assert 0 <= retrained["epochs"] < 3 and retrained["acc_gap"] == pytest.approx(
-            retrained["target_acc"] - case.start_acc
+            retrained["target_acc"] - case.facts.start_acc
         )
 
 
@@ -134,7 +134,7 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
     margin = noise_band(first, len(case.val))  # two standard errors of the validation slice
     assert 0.01 < margin < 0.1
     reference = max(cases.scratch["gaussian_noise:5"], first - margin)
-    assert rows[0]["target_acc"] == pytest.approx(min(case.base_acc - 0.02, 0.97 * reference))
+    assert rows[0]["target_acc"] == pytest.approx(min(case.facts.base_acc - 0.02, 0.97 * reference))
     second = rows[2]
     assert second["censored"] or second["epochs"] < 3  # stopped at the case's target, not trained to the cap
 
@@ -148,16 +148,16 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
     monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
-    case.scratch_cache[case.shift] = 0.18  # the from-scratch reference failed
+    case.scratch_cache[case.facts.shift] = 0.18  # the from-scratch reference failed
     rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
     (finetune,) = runs  # no from-scratch run (cached), one fine-tuning run: no extra run for the reference
     assert [r["run_kind"] for r in rows] == ["retrain"] and rows[0]["target_rule"] == REACHABLE
     assert finetune.best_val_acc > 0.5  # fine-tuning does much better than the failed scratch run
-    target = min(case.base_acc - 0.02, 0.97 * max(0.18, finetune.best_val_acc))
+    target = min(case.facts.base_acc - 0.02, 0.97 * max(0.18, finetune.best_val_acc))
     assert target == pytest.approx(0.97 * finetune.best_val_acc) and rows[0]["target_acc"] == pytest.approx(target)
     assert rows[0]["target_acc"] > 0.97 * 0.18 + 0.3 and not rows[0]["censored"]
     # trained to the cap (its best did not settle the target at base - 2pt); epochs read from its evaluations
-    assert finetune.epochs == pytest.approx(2.0) and finetune.best_val_acc < (case.base_acc - 0.02) / 0.97
+    assert finetune.epochs == pytest.approx(2.0) and finetune.best_val_acc < (case.facts.base_acc - 0.02) / 0.97
     assert rows[0]["epochs"] == pytest.approx(finetune.epochs_to(target)) and rows[0]["epochs"] <= 2.0
     assert rows[0]["seconds"] == pytest.approx(cost_at(finetune, rows[0]["epochs"])["seconds"])
     assert rows[0]["seconds"] <= finetune.seconds  # costed up to the target, not to the cap
@@ -171,21 +171,21 @@ def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
     monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
-    case.scratch_cache[case.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
+    case.scratch_cache[case.facts.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
     rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
-    assert rows[0]["target_acc"] == pytest.approx(case.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
+    assert rows[0]["target_acc"] == pytest.approx(case.facts.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
     assert runs[0].epochs < 3 and runs[0].reached  # stopped once the target could not change any more
-    assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.base_acc - 0.02))
+    assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.facts.base_acc - 0.02))
 
 
 def test_task_case_uses_a_new_head_and_the_task_index():
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     cases = TaskCases(load_checkpoint("default-0-4"), DigitsDataset(), cfg)
     model, case = cases.case(((0, 1, 2, 3, 4), (8, 9)), seed=0)
-    assert case.shift == "task:0-4->8,9" and case.head == "new" and case.start_acc == 0.5
-    assert (
-        0.5 < case.index_value <= 2 and 0 <= case.noise_floor < 0.3 and case.base_acc == pytest.approx(0.9921, abs=1e-3)
-    )
+    facts = case.facts
+    assert facts.shift == "task:0-4->8,9" and case.head == "new" and facts.start_acc == 0.5
+    assert 0.5 < facts.index_value <= 2 and 0 <= facts.noise_floor < 0.3 and facts.n_train == len(case.train)
+    assert facts.base_acc == pytest.approx(0.9921, abs=1e-3)
     rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["index_kind"] == "task" and r["shift_level"] is None and r["kwh"] is None for r in rows)

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -215,7 +216,7 @@ def test_runs_given_a_gpu_train_on_cuda_and_others_on_the_cpu():
     from resque_core.calibration.sweep import _config
 
     class Case:
-        base_acc, scratch_acc, head = 0.9, None, "keep"
+        facts, scratch_acc, head = SimpleNamespace(base_acc=0.9), None, "keep"
 
     assert _config(Case(), 0, SweepConfig()).device == "cpu"
     assert _config(Case(), 0, SweepConfig(device="cuda")).device == "cuda"
