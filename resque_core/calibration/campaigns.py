@@ -161,7 +161,7 @@ def records_frame(result: SweepResult) -> Any:
 
     if not result.rows:
         raise RetrainError("the sweep produced no records; give it a larger time budget or fewer cases")
-    return validate_records(list(result.rows), name="calibration sweep")
+    return validate_records([record.to_row() for record in result.rows], name="calibration sweep")
 
 
 def summarize(frame: Any) -> dict:

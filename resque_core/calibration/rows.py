@@ -13,10 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from resque_core.calibration.labels import Labels
+from resque_core.calibration.record import CalibrationRecord
 from resque_core.data import ShiftSpec
 from resque_core.retraining.results import RetrainResult
+from resque_core.retraining.rule import StoppingRule
 
-__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id", "signal_columns"]
+__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id"]
 
 
 @dataclass(frozen=True)
@@ -71,69 +73,56 @@ class ShiftFacts:
 
 def make_row(
     labels: Labels,
-    case: ShiftFacts,
+    facts: ShiftFacts,
     seed: int,
     run_kind: str,
     result: RetrainResult,
     epochs: float,
     censored: bool,
-    target: tuple[float, str] | None = None,
-) -> dict:
-    """One calibration record (the schema of ``resque_core.forecast.records``) for a run, costed at ``epochs``."""
+    target: tuple[float | None, StoppingRule] | None = None,
+) -> CalibrationRecord:
+    """One calibration record for a run on the shift ``facts`` state, costed at ``epochs``; ``target``: the
+    accuracy and rule it is judged by, when not the run's own."""
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
-    kwh = cost["kwh"]
     family = labels.family
-    return {
-        "run_id": run_id(labels.run_prefix, run_kind, case.shift, seed),
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "run_kind": run_kind,
-        "index_kind": case.index_kind,
-        "index_value": case.index_value,
-        "noise_floor": case.noise_floor,
-        "shift": case.shift,
-        "shift_type": case.shift_type,
-        "shift_level": case.shift_level,
-        "seed": seed,
-        "model": labels.model,
-        "dataset": labels.dataset,
-        "arch": family.arch if family else None,
-        "n_params": family.n_params if family else None,
-        "input_size": family.input_size if family else None,
-        "n_train": case.n_train or (family.n_train if family else None),
-        "hardware": labels.hardware,
-        "target_rule": rule,
-        "target_acc": target_acc,
-        "start_acc": case.start_acc,
-        "acc_gap": target_acc - case.start_acc if target_acc is not None else None,
-        **signal_columns(case),
-        "epochs": epochs,
-        "censored": int(censored),
-        "max_epochs": result.max_epochs,
-        "grad_norm": cost["grad_norm"],
-        "param_change": cost["param_change"],
-        "seconds": cost["seconds"],
-        "kwh": kwh,
-        "co2_kg": cost["co2_kg"],
-        "kwh_per_epoch": result.kwh_per_epoch,
-        "energy_source": result.energy_source or None,
-        "country_iso": labels.country_iso or None,
-        "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
-        "versions": labels.versions,
-    }
-
-
-def signal_columns(case: ShiftFacts) -> dict:
-    """The forecast signals besides the index (``forecast.signals``): the old model's clean accuracy, its
-    accuracy drop on the new data (distribution shifts only: new classes have no old accuracy to drop
-    from), its mean confidence and the label-free index."""
-    dist = case.index_kind == "dist" and case.base_acc is not None
-    return {
-        "base_acc": case.base_acc,
-        "acc_drop": case.base_acc - case.start_acc if dist else None,
-        "mean_conf": case.mean_conf,
-        "index_free": case.index_free,
-    }
+    dist = facts.index_kind == "dist" and facts.base_acc is not None  # new classes have no old accuracy to drop
+    return CalibrationRecord(
+        run_id=run_id(labels.run_prefix, run_kind, facts.shift, seed),
+        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        run_kind=run_kind,
+        index_kind=facts.index_kind,
+        index_value=facts.index_value,
+        noise_floor=facts.noise_floor,
+        shift=facts.shift,
+        shift_type=facts.shift_type,
+        shift_level=facts.shift_level,
+        seed=seed,
+        model=labels.model,
+        dataset=labels.dataset,
+        arch=family.arch if family else None,
+        n_params=family.n_params if family else None,
+        input_size=family.input_size if family else None,
+        n_train=facts.n_train or (family.n_train if family else None),
+        hardware=labels.hardware,
+        target_rule=rule,
+        target_acc=target_acc,
+        start_acc=facts.start_acc,
+        acc_gap=target_acc - facts.start_acc if target_acc is not None else None,
+        base_acc=facts.base_acc,
+        acc_drop=facts.base_acc - facts.start_acc if dist else None,
+        mean_conf=facts.mean_conf,
+        index_free=facts.index_free,
+        epochs=epochs,
+        censored=censored,
+        max_epochs=result.max_epochs,
+        **cost,
+        kwh_per_epoch=result.kwh_per_epoch,
+        energy_source=result.energy_source or None,
+        country_iso=labels.country_iso or None,
+        intensity_g_per_kwh=1000 * cost["co2_kg"] / cost["kwh"] if cost["kwh"] else None,
+        versions=labels.versions,
+    )
 
 
 def run_id(prefix: str, run_kind: str, shift: str | None, seed: int) -> str:

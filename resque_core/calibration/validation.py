@@ -7,13 +7,13 @@ it carries the shift type, level, seed and kWh per epoch, and feeds the per-type
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.labels import Labels
+from resque_core.calibration.record import CalibrationRecord
 from resque_core.calibration.rows import ShiftFacts, make_row
 from resque_core.data import Preprocessed, Subset
 from resque_core.forecast.family import ModelFamily, family_of
@@ -21,6 +21,7 @@ from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.meters import CodecarbonMeter, EnergyMeter
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.rule import StoppingRule
 from resque_core.units import bound_text, measure_label, measure_text
 
 __all__ = [
@@ -28,7 +29,6 @@ __all__ = [
     "RecordsRule",
     "ValidationSettings",
     "records_rule",
-    "rule_name",
     "validate",
     "comparison",
     "rule_for_records",
@@ -39,18 +39,6 @@ __all__ = [
 VALIDATION_RULES = ("plateau", "base-minus")
 
 
-def rule_name(label: str | None) -> str | None:
-    """The rule a record's ``target_rule`` label was made by ("plateau(0.01x6)" -> "plateau"); None if unknown.
-
-    Records write the label ``RetrainConfig.resolve_target`` gives: "plateau(...)", "base-2pt",
-    "min(base-2pt, ...)" (the "reachable" rule), "case(...)" or "fixed(...)"; a bare rule name is read as itself.
-    """
-    text = str(label or "").strip()
-    prefixes = (("plateau", "plateau"), ("case", "case"), ("min(", "reachable"), ("reachable", "reachable"))
-    prefixes += (("base", "base-minus"), ("fixed", "fixed"))
-    return next((name for prefix, name in prefixes if text.startswith(prefix)), None)
-
-
 @dataclass(frozen=True)
 class RecordsRule:
     """The stopping rule of the retraining records a forecast was fitted on.
@@ -58,14 +46,12 @@ class RecordsRule:
     Attributes:
         label: the records' ``target_rule`` labels, joined ("plateau(0.01x6)"; "" when they carry none).
         name: the rule they were made by ("plateau", "base-minus", "reachable"...); None when mixed or unknown.
-        tolerance: accuracy points (0..1) below the base accuracy, for "base-minus" ("base-2pt" -> 0.02).
-        plateau: the "plateau" rule's (band, patience) ("plateau(2sex8)" -> (None, 8)).
+        stopping: the one rule every record stopped by; None when they carry several labels or none.
     """
 
     label: str
     name: str | None
-    tolerance: float | None = None
-    plateau: tuple[float | None, int] | None = None
+    stopping: StoppingRule | None = None
 
     @property
     def reproducible(self) -> bool:
@@ -73,17 +59,19 @@ class RecordsRule:
         from-scratch run too)."""
         return self.name in VALIDATION_RULES
 
-    def same_as(self, run_label: str) -> bool:
-        """Whether a run stopped by ``run_label`` (``RetrainResult.target_rule``) used this rule, band and tolerance."""
-        return self.name is not None and run_label == self.label
+    def same_as(self, run_rule: StoppingRule) -> bool:
+        """Whether a run that stopped by ``run_rule`` (``RetrainResult.target_rule``) used this rule, band and
+        tolerance."""
+        return self.name is not None and run_rule.describe() == self.label
 
     def settings_for(self, settings: ValidationSettings) -> ValidationSettings:
         """``settings`` with the records' plateau band and patience when both stop at a plateau.
 
         (The "base-minus" tolerance is the user's to set; a page offers the records' as its default.)
         """
-        if settings.target_rule == self.name == "plateau" and self.plateau is not None:
-            return replace(settings, plateau_delta=self.plateau[0], plateau_patience=self.plateau[1])
+        rule = self.stopping
+        if settings.target_rule == self.name == "plateau" and rule is not None and rule.plateau_patience is not None:
+            return replace(settings, plateau_delta=rule.plateau_delta, plateau_patience=rule.plateau_patience)
         return settings
 
 
@@ -93,17 +81,10 @@ def records_rule(records: Any, index_kind: str | None = None) -> RecordsRule:
     if index_kind is not None and "index_kind" in rows:
         rows = rows[rows["index_kind"] == index_kind]
     labels = sorted({str(v) for v in rows.get("target_rule", []) if isinstance(v, str) and v.strip()})
-    names = {rule_name(label) for label in labels}
+    rules = [StoppingRule.from_label(label) for label in labels]
+    names = {rule.name for rule in rules}
     name = names.pop() if len(names) == 1 else None
-    tolerance = plateau = None
-    if name == "base-minus" and len(labels) == 1:
-        match = re.fullmatch(r"base-([0-9.]+)pt", labels[0])
-        tolerance = float(match.group(1)) / 100 if match else None
-    if name == "plateau" and len(labels) == 1:
-        match = re.fullmatch(r"plateau\((2se|[0-9.]+)x([0-9]+)\)", labels[0])
-        if match:
-            plateau = (None if match.group(1) == "2se" else float(match.group(1)), int(match.group(2)))
-    return RecordsRule("; ".join(labels), name, tolerance, plateau)
+    return RecordsRule("; ".join(labels), name, rules[0] if len(rules) == 1 else None)
 
 
 @dataclass(frozen=True)
@@ -179,7 +160,7 @@ def validation_record(
     model: str,
     dataset: str,
     family: ModelFamily | None = None,
-) -> dict:
+) -> CalibrationRecord:
     """The measured run as one calibration record, costed at the epochs it took (a sweep's columns).
 
     ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
@@ -205,8 +186,8 @@ def rule_for_records(rule: RecordsRule, settings: ValidationSettings) -> tuple[V
             f"this run stops by {settings.target_rule}, so its epochs do not compare like with like"
         )
     chosen = replace(settings, target_rule=rule.name)
-    if rule.name == "base-minus" and rule.tolerance is not None:
-        chosen = replace(chosen, tolerance=rule.tolerance)
+    if rule.name == "base-minus" and rule.stopping is not None and rule.stopping.tolerance is not None:
+        chosen = replace(chosen, tolerance=rule.stopping.tolerance)
     return rule.settings_for(chosen), f"this run stops by the records' rule `{rule.label}`"
 
 
@@ -233,7 +214,7 @@ def comparison(result: RetrainResult, forecast: Any, rule: RecordsRule | None) -
         rows.append(
             {
                 "measure": "Stopping rule",
-                "measured": result.target_rule,
+                "measured": result.target_rule.describe(),
                 "forecast (modeled)": rule.label or "–",
                 "interval": "the same rule" if same else "the rules differ: not like with like",
             }

@@ -119,9 +119,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{rule_note}; epoch cap {settings.max_epochs}", file=sys.stderr, flush=True)
     result = validate(loaded, pair.new, settings, progress=say)
     family = validation_family(loaded, pair.new, settings)
-    row = validation_record(
+    record = validation_record(
         result, report, settings, model=request.model.checkpoint, dataset=str(args.original), family=family
     )
+    row = record.to_row()
     if store is not None:
         store.add([row])
         row["db"] = str(store.path)

@@ -10,17 +10,19 @@ import pytest
 import torch
 
 from resque_core.calibration.campaigns import records_frame, summarize
+from resque_core.calibration.case_run import run_case
 from resque_core.calibration.cases import DistCases, TaskCases, class_label, stratified_split
 from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.labels import Labels
 from resque_core.calibration.rows import cost_at
-from resque_core.calibration.sweep import Job, run_case, run_sweep
+from resque_core.calibration.sweep import Job, run_sweep
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, load_records_csv
 from resque_core.model.checkpoint import load_checkpoint
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.targets import noise_band
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
@@ -104,7 +106,7 @@ def test_each_target_rule_labels_its_records(rule, label):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
     cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
     model, case = cases.case("gaussian_noise:5", seed=0)
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = _rows(run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False))
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["target_rule"] == label for r in rows)
     retrained = rows[1]
@@ -126,7 +128,7 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
     rows = []
     for seed in (0, 1):
         model, case = cases.case("gaussian_noise:5", seed=seed)
-        rows += run_case(model, case, seed, cfg, labels, lambda: False)
+        rows += _rows(run_case(model, case, seed, cfg, labels, lambda: False))
     assert [(r["run_kind"], r["seed"]) for r in rows] == [("scratch", 0), ("retrain", 0), ("retrain", 1)]
     assert {r["target_rule"] for r in rows} == {CASE}
     assert len({round(r["target_acc"], 12) for r in rows}) == 1  # one target for the whole case
@@ -149,7 +151,7 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
     case.scratch_cache[case.facts.shift] = 0.18  # the from-scratch reference failed
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = _rows(run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False))
     (finetune,) = runs  # no from-scratch run (cached), one fine-tuning run: no extra run for the reference
     assert [r["run_kind"] for r in rows] == ["retrain"] and rows[0]["target_rule"] == REACHABLE
     assert finetune.best_val_acc > 0.5  # fine-tuning does much better than the failed scratch run
@@ -172,7 +174,7 @@ def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
     case.scratch_cache[case.facts.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = _rows(run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False))
     assert rows[0]["target_acc"] == pytest.approx(case.facts.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
     assert runs[0].epochs < 3 and runs[0].reached  # stopped once the target could not change any more
     assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.facts.base_acc - 0.02))
@@ -186,7 +188,7 @@ def test_task_case_uses_a_new_head_and_the_task_index():
     assert facts.shift == "task:0-4->8,9" and case.head == "new" and facts.start_acc == 0.5
     assert 0.5 < facts.index_value <= 2 and 0 <= facts.noise_floor < 0.3 and facts.n_train == len(case.train)
     assert facts.base_acc == pytest.approx(0.9921, abs=1e-3)
-    rows = run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False)
+    rows = _rows(run_case(model, case, 0, cfg, Labels("m", "digits", "t", None), lambda: False))
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["index_kind"] == "task" and r["shift_level"] is None and r["kwh"] is None for r in rows)
     assert case.scratch_acc is not None and rows[0]["target_acc"] == rows[1]["target_acc"]
@@ -204,10 +206,15 @@ def test_budget_stops_cleanly_and_an_empty_sweep_is_refused():
         records_frame(result)
 
 
+def _rows(records) -> list[dict]:
+    """Records as the rows a store takes (the stopping rule as its label)."""
+    return [record.to_row() for record in records]
+
+
 def _result(history: list[EpochRecord], energy: float | None) -> RetrainResult:
     return RetrainResult(
-        epochs=2.0, reached=False, censored=True, cancelled=False, target_rule="fixed(1)", target_acc=1.0,
-        start_acc=0.1, best_val_acc=0.9, final_val_acc=0.9, max_epochs=2, steps=20, steps_per_epoch=10,
+        epochs=2.0, reached=False, censored=True, cancelled=False, target_rule=StoppingRule("fixed", fixed_acc=1.0),
+        target_acc=1.0, start_acc=0.1, best_val_acc=0.9, final_val_acc=0.9, max_epochs=2, steps=20, steps_per_epoch=10,
         grad_norm=2.0, param_change=0.2, seconds=sum(h.seconds for h in history), energy_kwh=energy, co2_kg=energy,
         energy_source="manual", history=tuple(history), evals=(), from_scratch=True, head="keep",
     )  # fmt: skip

@@ -212,8 +212,8 @@ def test_a_killed_driver_resumes_with_nothing_lost_and_nothing_twice(tmp_path, r
 
 def test_runs_given_a_gpu_train_on_cuda_and_others_on_the_cpu():
     """--gpus-per-run > 0 makes every run's RetrainConfig ask for CUDA; the local executor keeps the CPU."""
+    from resque_core.calibration.case_run import _config
     from resque_core.calibration.config import SweepConfig
-    from resque_core.calibration.sweep import _config
 
     class Case:
         facts, scratch_acc, head = SimpleNamespace(base_acc=0.9), None, "keep"
