@@ -204,7 +204,7 @@ def test_validate_retrains_and_records_the_run(demo):
     forecast = at.session_state["results"]["forecast"]
     assert table.loc[2, "forecast (modeled)"] == energy_text(forecast.measures["kwh"].point)
     # the shipped records stop by the "reachable" rule, which one run cannot reproduce: the table says so
-    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule
+    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule.describe()
     assert table.loc[3, "forecast (modeled)"].startswith("min(base-2pt") and "differ" in table.loc[3, "interval"]
     assert any(f"Recorded: epochs {epochs}" in c.value for c in at.main.caption)
     assert any(
