@@ -143,11 +143,11 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
 
 def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(monkeypatch):
     """contrast:5's bug: from scratch reaches 0.18, so 0.97 x 0.18 would make any shift look free."""
-    import resque_core.calibration.sweep as sweep
+    import resque_core.calibration.case_run as case_run
 
     runs = []
-    real = sweep.retrain
-    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    real = case_run.retrain
+    monkeypatch.setattr(case_run, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
     case.scratch_cache[case.facts.shift] = 0.18  # the from-scratch reference failed
@@ -166,11 +166,11 @@ def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(mo
 
 
 def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
-    import resque_core.calibration.sweep as sweep
+    import resque_core.calibration.case_run as case_run
 
     runs = []
-    real = sweep.retrain
-    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    real = case_run.retrain
+    monkeypatch.setattr(case_run, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
     case.scratch_cache[case.facts.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
