@@ -38,8 +38,8 @@ TINY = {"max_epochs": 2, "scratch_epochs": 2, "data_fraction": 1.0}
 SAME = ("index_value", "noise_floor", "target_acc", "start_acc", "epochs", "censored", "grad_norm", "param_change")
 
 
-def _by_run(rows) -> dict:
-    return {(r["run_kind"], r["shift"], int(r["seed"])): r for r in rows}
+def _by_run(records) -> dict:
+    return {(r.run_kind, r.shift, r.seed): r.to_row() for r in records}
 
 
 @pytest.mark.slow
@@ -81,7 +81,7 @@ def test_a_killed_worker_is_retried_and_one_that_keeps_dying_is_reported_failed(
 
     result = demo_sweep(cfg, None, kill_worker, executor=RayExecutor(workers=2, retries=1))
     assert kills.count("gaussian_noise:3") == 1 and kills.count("gaussian_blur:4") == 2
-    assert sorted((r["run_kind"], r["shift"]) for r in result.rows) == [
+    assert sorted((r.run_kind, r.shift) for r in result.rows) == [
         ("retrain", "gaussian_noise:3"),
         ("scratch", "gaussian_noise:3"),
     ]  # the retried run finished, the other was given up
