@@ -2,9 +2,9 @@
 (``demo_sweep``), one family of the calibration library (``family_sweep``, see ``library``) and
 self-calibration on a user's model (``self_calibrate``), with their records.
 
-The rest of the package is split by idea: ``cases`` (the shifts and their index), ``sweep``
-(retraining each case to its target within the budgets), ``rows`` (one record per run), ``labels``
-(hardware and versions) and ``config`` (what a sweep runs).
+The rest of the package is split by idea: ``cases`` (the shifts and their index), ``case_run`` (one case
+retrained to its target), ``sweep`` (the cases within the budgets), ``rows`` (one record per run, a
+``record.CalibrationRecord``), ``labels`` (hardware and versions) and ``config`` (what a sweep runs).
 """
 
 from __future__ import annotations
