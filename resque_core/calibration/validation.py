@@ -54,6 +54,11 @@ class RecordsRule:
     stopping: StoppingRule | None = None
 
     @property
+    def tolerance(self) -> float | None:
+        """The "base-minus" records' tolerance (accuracy points, 0..1; "base-2pt" -> 0.02); None for other rules."""
+        return self.stopping.tolerance if self.stopping is not None and self.name == "base-minus" else None
+
+    @property
     def reproducible(self) -> bool:
         """Whether one validation run can stop by the same rule (the "case" and "reachable" rules need a
         from-scratch run too)."""
@@ -186,8 +191,8 @@ def rule_for_records(rule: RecordsRule, settings: ValidationSettings) -> tuple[V
             f"this run stops by {settings.target_rule}, so its epochs do not compare like with like"
         )
     chosen = replace(settings, target_rule=rule.name)
-    if rule.name == "base-minus" and rule.stopping is not None and rule.stopping.tolerance is not None:
-        chosen = replace(chosen, tolerance=rule.stopping.tolerance)
+    if rule.tolerance is not None:
+        chosen = replace(chosen, tolerance=rule.tolerance)
     return rule.settings_for(chosen), f"this run stops by the records' rule `{rule.label}`"
 
 

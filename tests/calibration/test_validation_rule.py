@@ -26,8 +26,7 @@ def test_the_rule_name_is_read_from_the_labels_records_carry(label, name):
 def test_a_validation_run_reproduces_the_records_rule(label):
     rule = records_rule(frame(label))
     assert rule.reproducible
-    tolerance = rule.stopping.tolerance or 0
-    settings = rule.settings_for(ValidationSettings(target_rule=rule.name, base_acc=0.9, tolerance=tolerance))
+    settings = rule.settings_for(ValidationSettings(target_rule=rule.name, base_acc=0.9, tolerance=rule.tolerance or 0))
     run_rule = settings.retrain_config().resolve_target()[1]  # the rule the run's result will carry
     assert run_rule.describe() == label and run_rule == rule.stopping
     assert rule.same_as(run_rule)
