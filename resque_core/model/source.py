@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from resque_core.data.base import ImageDataset, InputSpec
@@ -53,16 +53,8 @@ class ModelSource:
         """
         from resque_core.model.checkpoint import load_checkpoint
 
-        return load_checkpoint(
-            self.checkpoint,
-            trust=self.trust,
-            arch=self.arch,
-            input_spec=self.input_spec,
-            num_classes=self.num_classes,
-            stem=self.stem,
-            model_file=self.model_file,
-            data=data,
-        )
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "checkpoint"}
+        return load_checkpoint(self.checkpoint, data=data, **settings)  # each setting is the keyword of its name
 
     def to_args(self) -> list[str]:
         """The command-line flags that describe this source (``python -m resque_core ... --checkpoint ...``)."""
