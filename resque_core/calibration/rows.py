@@ -1,4 +1,5 @@
-"""One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch.
+"""One calibration record per retraining run (a ``CalibrationRecord``), from what it says of the shift
+(``ShiftFacts``) and the run's cost up to an epoch.
 
 Every record, from a calibration sweep or from a Validate run in the dashboard, is made here, so
 they all carry the same columns (shift type and level, seed, the model's family, kWh per epoch...).
