@@ -43,7 +43,7 @@ def timed(cfg: SweepConfig, executor=None) -> tuple[float, dict]:
     result = demo_sweep(cfg, None, executor=executor)
     wall_s = time.monotonic() - t0
     assert not result.notes, result.notes
-    return wall_s, {(r["run_kind"], r["shift"], r["seed"]): r for r in result.rows}
+    return wall_s, {(r.run_kind, r.shift, r.seed): r.to_row() for r in result.rows}
 
 
 def largest_difference(a: dict, b: dict) -> float:

@@ -140,7 +140,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
         return
     if job.forecast_rule is not None and not job.forecast_rule.same_as(r.target_rule):
         st.warning(
-            f"This run stopped by `{r.target_rule}`, the forecast's records by `{job.forecast_rule.label}`: "
+            f"This run stopped by `{r.target_rule.describe()}`, the forecast's records by `{job.forecast_rule.label}`: "
             "the rules differ, so the epochs do not measure the same thing.",
             icon=":material/compare_arrows:",
         )

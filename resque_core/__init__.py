@@ -5,7 +5,7 @@ stays cheap (no torch, no pandas) until a function is actually needed::
 
     from resque_core import Evidence, IndexRequest, choose_records, compute_index, make_forecast
 
-    report = compute_index(IndexRequest(checkpoint="default", shift="gaussian_noise:3"))
+    report = compute_index(IndexRequest(shift="gaussian_noise:3"))
     forecast = make_forecast(Evidence.of(report), choose_records("default"))
 """
 

@@ -239,7 +239,7 @@ def record_validation(state: MutableMapping, job: Any) -> str:
         family = validation_family(loaded_model(model, data), data_pair(data, model)[1], job.settings)
         row = validation_record(
             job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name, family=family
-        )
+        ).to_row()
         store = RecordStore()
         store.add([row])
         job.record, job.recorded_path = row, str(store.path)

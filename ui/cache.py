@@ -60,9 +60,7 @@ def request(data_inputs: dict[str, Any], model_inputs: dict[str, Any], index_inp
 
     data = {**data_inputs, "original": source(data_inputs["original"])}
     data["new"] = source(data_inputs["new"]) if data_inputs.get("new") else None
-    picked = ModelSource.from_inputs(model_inputs)
-    fields = {name: getattr(picked, name) for name in model_inputs}
-    return IndexRequest(**data, **fields, **(index_inputs or {}))
+    return IndexRequest(**data, model=ModelSource.from_inputs(model_inputs), **(index_inputs or {}))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, ttl=DATA_TTL_S)

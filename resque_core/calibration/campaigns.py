@@ -2,9 +2,10 @@
 (``demo_sweep``), one family of the calibration library (``family_sweep``, see ``library``) and
 self-calibration on a user's model (``self_calibrate``), with their records.
 
-The rest of the package is split by idea: ``cases`` (the shifts and their index), ``sweep``
-(retraining each case to its target within the budgets), ``rows`` (one record per run), ``metadata``
-(what every record shares: model, hardware, versions) and ``config`` (what a sweep runs).
+The rest of the package is split by idea: ``cases`` (the shifts and their index), ``case_run`` (one case
+retrained to its target), ``sweep`` (the cases within the budgets), ``rows`` (one record per run, a
+``record.CalibrationRecord``), ``metadata`` (what every record shares: model, hardware, versions) and
+``config`` (what a sweep runs).
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def records_frame(result: SweepResult) -> Any:
 
     if not result.rows:
         raise RetrainError("the sweep produced no records; give it a larger time budget or fewer cases")
-    return validate_records(list(result.rows), name="calibration sweep")
+    return validate_records([record.to_row() for record in result.rows], name="calibration sweep")
 
 
 def summarize(frame: Any) -> dict:

@@ -19,6 +19,7 @@ import torch
 from torch.utils.data import TensorDataset
 
 from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.rows import ShiftFacts
 from resque_core.errors import DataError, RetrainError
 from resque_core.retraining.steps import evaluate, materialize
 
@@ -36,37 +37,24 @@ DEMO_TASK_SPLITS: tuple[tuple[tuple[int, ...], tuple[int, ...]], ...] = (
 
 @dataclass
 class Case:
-    """One shift to calibrate on: its index and data (tensors already preprocessed for the model)."""
+    """One shift to calibrate on: what its records say of it (``facts``, whose ``base_acc`` is always set)
+    and its data (tensors already preprocessed for the model)."""
 
-    index_kind: str
-    shift: str
-    shift_type: str
-    shift_level: int | None
-    index_value: float
-    noise_floor: float | None
-    base_acc: float
+    facts: ShiftFacts
     train: TensorDataset
     val: TensorDataset
-    start_acc: float
     head: str = "keep"
     scratch_cache: dict[str, float] = field(default_factory=dict)
-    mean_conf: float | None = None
-    index_free: float | None = None
-
-    @property
-    def n_train(self) -> int:
-        """Images one retraining epoch runs over."""
-        return len(self.train)
 
     @property
     def scratch_acc(self) -> float | None:
         """Best accuracy of this shift's from-scratch run (shared by its seeds), once it has run."""
-        return self.scratch_cache.get(self.shift)
+        return self.scratch_cache.get(self.facts.shift)
 
     @property
     def reference_key(self) -> str:
         """Where ``scratch_cache`` keeps the best accuracy of this shift's first fine-tuning ("case" rule)."""
-        return f"{self.shift}#finetune0"
+        return f"{self.facts.shift}#finetune0"
 
     @property
     def finetune0_acc(self) -> float | None:
@@ -151,21 +139,20 @@ class DistCases:
         x, y = materialize(Preprocessed(Shifted(self.new_clean, spec, seed), self.loaded.input_spec))
         train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
         index, index_free, mean_conf = self._signals(x, y)
-        case = Case(
+        facts = ShiftFacts(
             index_kind="dist",
+            index_value=index,
+            noise_floor=self.noise_floor,
             shift=str(spec),
             shift_type=spec.kind,
             shift_level=spec.level,
-            index_value=index,
-            index_free=index_free,
-            mean_conf=mean_conf,
-            noise_floor=self.noise_floor,
-            base_acc=self.base_acc,
-            train=train,
-            val=val,
             start_acc=old_accuracy(self.loaded.model, val),
-            scratch_cache=self.scratch,
+            base_acc=self.base_acc,
+            n_train=len(train),
+            mean_conf=mean_conf,
+            index_free=index_free,
         )
+        case = Case(facts, train, val, scratch_cache=self.scratch)
         return self.loaded.model, case
 
 
@@ -194,20 +181,18 @@ class TaskCases:
         if old not in self.floors:
             self.floors[old] = self._index(*self._data(old))
         train, val = split_tensors(x, y, self.cfg.val_fraction, seed)
-        case = Case(
+        facts = ShiftFacts(
             index_kind="task",
+            index_value=self.indices[shift],
+            noise_floor=self.floors[old],
             shift=shift,
             shift_type="task",
             shift_level=None,
-            index_value=self.indices[shift],
-            noise_floor=self.floors[old],
-            base_acc=self.base_acc,
-            train=train,
-            val=val,
             start_acc=1.0 / len(new),
-            head="new",
-            scratch_cache=self.scratch,
+            base_acc=self.base_acc,
+            n_train=len(train),
         )
+        case = Case(facts, train, val, head="new", scratch_cache=self.scratch)
         return self.loaded.model, case
 
     def _data(self, classes: tuple[int, ...]) -> tuple[torch.Tensor, torch.Tensor]:

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from resque_core.calibration.record import CalibrationRecord
 from resque_core.retraining.results import EpochRecord
 from resque_core.units import energy_text
 
@@ -109,12 +110,12 @@ class SweepClock:
         self.last_kind = run_kind
         self.say("epoch", self.case, run_kind=run_kind, epoch=record.epoch, max_epochs=cap)
 
-    def finish_case(self, rows: list[dict]) -> None:
+    def finish_case(self, rows: list[CalibrationRecord]) -> None:
         self.runs_done += len(rows)
         self.scratch_done = False
-        metered = [r for r in rows if r.get("kwh") is not None]
+        metered = [r for r in rows if r.kwh is not None]
         if metered:
-            self.estimated = any(r["energy_source"] != "codecarbon-measured" for r in metered)
+            self.estimated = any(r.energy_source != "codecarbon-measured" for r in metered)
 
 
 @dataclass(frozen=True)
@@ -141,7 +142,7 @@ class Outcome:
 def outcome(result, needed: int) -> Outcome:
     """The one message for a finished ``SweepResult``: success, or what ran out and what is missing."""
     rows = result.rows
-    usable = sum(1 for r in rows if r["run_kind"] == "retrain" and not r["censored"])
+    usable = sum(1 for r in rows if r.run_kind == "retrain" and not r.censored)
     energy, estimated = result.energy_kwh, result.energy_estimated
     minutes = f"{result.wall_s / 60:.1f} min"
     energy_note = ""

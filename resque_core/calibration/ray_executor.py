@@ -137,7 +137,7 @@ class _Drive:
     def __init__(self, ray, settings: RayExecutor, jobs: list[Job], cfg: SweepConfig) -> None:
         self.ray, self.settings, self.jobs = ray, settings, jobs
         builders = list({id(j.builder): j.builder for j in jobs}.values())
-        metadata = list({id(j.labels): j.labels for j in jobs}.values())
+        metadata = list({id(j.metadata): j.metadata for j in jobs}.values())
         if any(b is None or not hasattr(b, "scratch") for b in builders):
             raise RetrainError("the Ray executor runs jobs made by `interleave` (they carry their case builder)")
         self.group = {id(b): i for i, b in enumerate(builders)}
@@ -195,7 +195,7 @@ class _Drive:
             pending.remove(number)
             job, worker = self.jobs[number], self.idle.pop()
             group = self.group[id(job.builder)]
-            metadata = self.metadata_index[id(job.labels)]
+            metadata = self.metadata_index[id(job.metadata)]
             args = (group, job.shift, job.seed, metadata, self.scratch[group], job.prime_seed)
             self.busy[worker.run.remote(*args)] = (worker, number)
             where = self.places[worker]

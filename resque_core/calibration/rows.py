@@ -1,4 +1,5 @@
-"""One calibration record per retraining run: the row in the records schema, and the run's cost up to an epoch.
+"""One calibration record per retraining run (a ``CalibrationRecord``), from what it says of the shift
+(``ShiftFacts``) and the run's cost up to an epoch.
 
 Every record, from a calibration sweep or from a Validate run in the dashboard, is made here, so
 they all carry the same columns (shift type and level, seed, the model's family, kWh per epoch...).
@@ -9,16 +10,35 @@ from __future__ import annotations
 import datetime as dt
 import math
 import uuid
-from typing import Protocol
+from dataclasses import dataclass
+from typing import Any
 
 from resque_core.calibration.metadata import RecordMetadata
+from resque_core.calibration.record import CalibrationRecord
+from resque_core.data import ShiftSpec
 from resque_core.retraining.results import RetrainResult
+from resque_core.retraining.rule import StoppingRule
 
-__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id", "signal_columns"]
+__all__ = ["ShiftFacts", "cost_at", "make_row", "run_id"]
 
 
-class ShiftFacts(Protocol):
-    """What a record says about the shift a run retrained on (a sweep's ``Case``, or a ``ValidatedShift``)."""
+@dataclass(frozen=True)
+class ShiftFacts:
+    """What a record says about the shift a run retrained on: a sweep's case (``Case.facts``) or the data
+    of a Validate run (``of_report``).
+
+    Attributes:
+        index_kind: "dist" or "task".
+        index_value: the old model's RESQUE index on the new data.
+        noise_floor: the index of unshifted data (None: not measured).
+        shift: "TYPE:LEVEL", "task:0-4->5-9", or "" for a dataset the user gave.
+        shift_type, shift_level: the shift's type and level ("" and None when not simulated; task: "task", None).
+        start_acc: the old model's accuracy (0..1) on the new data's validation slice, before retraining.
+        base_acc: the old model's clean held-out accuracy (0..1).
+        n_train: images one retraining epoch runs over (None: unknown).
+        mean_conf: the old model's mean max-softmax probability on the new data.
+        index_free: the label-free RESQUE_dist (the new data grouped by the old model's predictions).
+    """
 
     index_kind: str
     index_value: float
@@ -27,77 +47,83 @@ class ShiftFacts(Protocol):
     shift_type: str
     shift_level: int | None
     start_acc: float
-    n_train: int | None
-    base_acc: float | None
-    mean_conf: float | None
-    index_free: float | None
+    base_acc: float | None = None
+    n_train: int | None = None
+    mean_conf: float | None = None
+    index_free: float | None = None
+
+    @classmethod
+    def of_report(cls, report: Any, start_acc: float, n_train: int | None = None) -> ShiftFacts:
+        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither; the
+        old model's clean accuracy, its confidence and the label-free index come with the report."""
+        spec = ShiftSpec.parse(report.shift) if report.shift else None
+        return cls(
+            index_kind=report.kind,
+            index_value=float(report.value),
+            noise_floor=report.noise_floor,
+            shift=str(spec) if spec else "",
+            shift_type=spec.kind if spec else "",
+            shift_level=spec.level if spec else None,
+            start_acc=start_acc,
+            base_acc=getattr(report, "base_acc", None),
+            n_train=n_train,
+            mean_conf=getattr(report, "mean_conf", None),
+            index_free=getattr(report, "index_free", None),
+        )
 
 
 def make_row(
     metadata: RecordMetadata,
-    case: ShiftFacts,
+    facts: ShiftFacts,
     seed: int,
     run_kind: str,
     result: RetrainResult,
     epochs: float,
     censored: bool,
-    target: tuple[float, str] | None = None,
-) -> dict:
-    """One calibration record (the schema of ``resque_core.forecast.records``) for a run, costed at ``epochs``."""
+    target: tuple[float | None, StoppingRule] | None = None,
+) -> CalibrationRecord:
+    """One calibration record for a run on the shift ``facts`` state, costed at ``epochs``; ``target``: the
+    accuracy and rule it is judged by, when not the run's own."""
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
-    kwh = cost["kwh"]
     family = metadata.family
-    return {
-        "run_id": run_id(metadata.run_prefix, run_kind, case.shift, seed),
-        "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "run_kind": run_kind,
-        "index_kind": case.index_kind,
-        "index_value": case.index_value,
-        "noise_floor": case.noise_floor,
-        "shift": case.shift,
-        "shift_type": case.shift_type,
-        "shift_level": case.shift_level,
-        "seed": seed,
-        "model": metadata.model,
-        "dataset": metadata.dataset,
-        "arch": family.arch if family else None,
-        "n_params": family.n_params if family else None,
-        "input_size": family.input_size if family else None,
-        "n_train": case.n_train or (family.n_train if family else None),
-        "hardware": metadata.hardware,
-        "target_rule": rule,
-        "target_acc": target_acc,
-        "start_acc": case.start_acc,
-        "acc_gap": target_acc - case.start_acc if target_acc is not None else None,
-        **signal_columns(case),
-        "epochs": epochs,
-        "censored": int(censored),
-        "max_epochs": result.max_epochs,
-        "grad_norm": cost["grad_norm"],
-        "param_change": cost["param_change"],
-        "seconds": cost["seconds"],
-        "kwh": kwh,
-        "co2_kg": cost["co2_kg"],
-        "kwh_per_epoch": result.kwh_per_epoch,
-        "energy_source": result.energy_source or None,
-        "country_iso": metadata.country_iso or None,
-        "intensity_g_per_kwh": 1000 * cost["co2_kg"] / kwh if kwh else None,
-        "versions": metadata.versions,
-    }
-
-
-def signal_columns(case: ShiftFacts) -> dict:
-    """The forecast signals besides the index (``forecast.signals``): the old model's clean accuracy, its
-    accuracy drop on the new data (distribution shifts only: new classes have no old accuracy to drop
-    from), its mean confidence and the label-free index."""
-    dist = case.index_kind == "dist" and case.base_acc is not None
-    return {
-        "base_acc": case.base_acc,
-        "acc_drop": case.base_acc - case.start_acc if dist else None,
-        "mean_conf": case.mean_conf,
-        "index_free": case.index_free,
-    }
+    dist = facts.index_kind == "dist" and facts.base_acc is not None  # new classes have no old accuracy to drop
+    return CalibrationRecord(
+        run_id=run_id(metadata.run_prefix, run_kind, facts.shift, seed),
+        date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        run_kind=run_kind,
+        index_kind=facts.index_kind,
+        index_value=facts.index_value,
+        noise_floor=facts.noise_floor,
+        shift=facts.shift,
+        shift_type=facts.shift_type,
+        shift_level=facts.shift_level,
+        seed=seed,
+        model=metadata.model,
+        dataset=metadata.dataset,
+        arch=family.arch if family else None,
+        n_params=family.n_params if family else None,
+        input_size=family.input_size if family else None,
+        n_train=facts.n_train or (family.n_train if family else None),
+        hardware=metadata.hardware,
+        target_rule=rule,
+        target_acc=target_acc,
+        start_acc=facts.start_acc,
+        acc_gap=target_acc - facts.start_acc if target_acc is not None else None,
+        base_acc=facts.base_acc,
+        acc_drop=facts.base_acc - facts.start_acc if dist else None,
+        mean_conf=facts.mean_conf,
+        index_free=facts.index_free,
+        epochs=epochs,
+        censored=censored,
+        max_epochs=result.max_epochs,
+        **cost,
+        kwh_per_epoch=result.kwh_per_epoch,
+        energy_source=result.energy_source or None,
+        country_iso=metadata.country_iso or None,
+        intensity_g_per_kwh=1000 * cost["co2_kg"] / cost["kwh"] if cost["kwh"] else None,
+        versions=metadata.versions,
+    )
 
 
 def run_id(prefix: str, run_kind: str, shift: str | None, seed: int) -> str:

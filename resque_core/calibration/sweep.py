@@ -14,30 +14,26 @@ its epochs to target are read from its recorded evaluations, and it is costed up
 errors of the validation slice; measured, it did not leave less seed noise (``bench/target_rules.py``).
 Seeds vary the shift's noise, the validation slice and the training order; the split itself stays
 at ``split_seed`` (the default models were trained on its original part).
-Cases run first seed first, so a budget that runs out still covers every shift.
+Cases run first seed first, so a budget that runs out still covers every shift. Each case is retrained by
+``calibration.case_run.run_case``; this module runs the cases within the budgets.
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, NamedTuple
 
 import torch
 
+from resque_core.calibration.case_run import EpochHook, run_case, train_from_scratch
 from resque_core.calibration.cases import Case, class_label
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.progress import SweepClock, SweepEvent
-from resque_core.calibration.rows import make_row
+from resque_core.calibration.record import CalibrationRecord
 from resque_core.errors import RetrainError
-from resque_core.retraining.config import RetrainConfig
-from resque_core.retraining.loop import retrain
-from resque_core.retraining.results import EpochRecord
-from resque_core.retraining.targets import noise_band, plateau_onset, reachable_settled_acc
-
-EpochHook = Callable[[str, EpochRecord, int], None]  # (run kind, the epoch's record, the run's cap)
 
 
 @dataclass(frozen=True)
@@ -52,7 +48,7 @@ class SweepResult:
     in progress was abandoned, every finished one kept.
     """
 
-    rows: tuple[dict, ...]
+    rows: tuple[CalibrationRecord, ...]
     runs_planned: int
     runs_done: int
     stopped_by_budget: bool
@@ -67,7 +63,7 @@ class SweepResult:
 
 
 class Job(NamedTuple):
-    """One case of a sweep: how to build it, its seed, the labels of its records, and its shift (or split).
+    """One case of a sweep: how to build it, its seed, the metadata of its records, and its shift (or split).
 
     ``builder`` (its ``DistCases`` or ``TaskCases``) lets an executor ship the data once per worker;
     ``prime_seed``: a resumed sweep already holds this shift's from-scratch record, made at that seed;
@@ -76,7 +72,7 @@ class Job(NamedTuple):
 
     make_case: Callable[[], tuple[torch.nn.Module, Case]]
     seed: int
-    labels: RecordMetadata
+    metadata: RecordMetadata
     shift: Hashable
     builder: Any = None
     prime_seed: int | None = None
@@ -91,157 +87,13 @@ class JobResult(NamedTuple):
     """
 
     job: Job
-    rows: list[dict]
+    rows: list[CalibrationRecord]
     error: str | None = None
     failed: bool = False
     kept: bool = False
     energy_kwh: float | None = None
     node: str = ""
     status: str = ""
-
-
-def run_case(
-    model: torch.nn.Module,
-    case: Case,
-    seed: int,
-    cfg: SweepConfig,
-    labels: RecordMetadata,
-    should_stop: Callable[[], bool],
-    on_epoch: EpochHook | None = None,
-) -> list[dict]:
-    """Retrain on one case (and first run its from-scratch reference if it has none); its records.
-
-    ``on_epoch`` hears every finished epoch of every run, with the run's kind ("scratch" or "retrain").
-    """
-    if cfg.target_rule == "reachable" or (cfg.target_rule == "case" and case.finetune0_acc is None):
-        return _run_reachable_case(model, case, seed, cfg, labels, should_stop, on_epoch)
-    run = functools.partial(_retrain_row, model, case, seed, cfg, labels, should_stop, on_epoch)
-    if cfg.target_rule == "case":  # the shift's reference is known: aim at the case's target
-        row = run(target_rule="case", finetune_acc=case.finetune0_acc, reference_margin=_case_margin(case, cfg))
-        return [] if row is None else [row]
-    rows = []
-    if case.scratch_acc is None:
-        scratch = _scratch_run(model, case, seed, cfg, labels, should_stop, on_epoch)
-        if scratch is None:
-            return rows
-        rows.append(scratch)
-    row = run(target_rule=cfg.target_rule)
-    return rows if row is None else [*rows, row]
-
-
-def _retrain_row(model, case: Case, seed: int, cfg: SweepConfig, labels: RecordMetadata, should_stop, on_epoch, **rule):
-    """Retrain until ``rule``'s target (``RetrainConfig`` fields) or the cap; its record (None: cancelled)."""
-    config = _config(case, seed, cfg, max_epochs=cfg.max_epochs, **rule)
-    hook = _hook(on_epoch, "retrain", cfg.max_epochs)
-    result = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
-    return None if result.cancelled else make_row(labels, case, seed, "retrain", result, result.epochs, result.censored)
-
-
-def _hook(on_epoch: EpochHook | None, run_kind: str, cap: int) -> Callable[[EpochRecord], None] | None:
-    return None if on_epoch is None else lambda record: on_epoch(run_kind, record, cap)
-
-
-def _run_reachable_case(
-    model: torch.nn.Module,
-    case: Case,
-    seed: int,
-    cfg: SweepConfig,
-    labels: RecordMetadata,
-    should_stop: Callable[[], bool],
-    on_epoch: EpochHook | None = None,
-) -> list[dict]:
-    """The "reachable" rule: the reference is the better of the from-scratch and the fine-tuned best.
-
-    The fine-tuning (the retraining run) trains to the cap, or until its best accuracy settles the
-    target at ``base - tolerance``; the target is then set, and both records are read from the
-    recorded evaluations (``threshold_epoch``) and costed up to the epoch the target was reached.
-    Under the "case" rule this is the shift's first seed: its fine-tuned best becomes the case's
-    reference (``Case.finetune0_acc``), which the other seeds aim at (``run_case``).
-    """
-    scratch = None
-    if case.scratch_acc is None:
-        scratch = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
-        if scratch is None:
-            return []
-    settled = reachable_settled_acc(case.base_acc, cfg.tolerance, cfg.scratch_frac)
-    stop_at = case.base_acc - cfg.tolerance if case.scratch_acc >= settled else settled
-    config = _config(case, seed, cfg, target_rule="fixed", target_acc=stop_at, max_epochs=cfg.max_epochs)
-    hook = _hook(on_epoch, "retrain", cfg.max_epochs)
-    finetune = retrain(model, case.train, case.val, config, labels.meter, hook, should_stop)
-    if finetune.cancelled:
-        return []
-    reference = {"finetune_acc": finetune.best_val_acc}
-    if cfg.target_rule == "case":
-        case.scratch_cache[case.reference_key] = finetune.best_val_acc
-        reference["reference_margin"] = _case_margin(case, cfg)
-    target = _config(case, seed, cfg, target_rule=cfg.target_rule, **reference).resolve_target()
-    rows = [] if scratch is None else [_row_at_target(labels, case, seed, "scratch", scratch, target)]
-    return [*rows, _row_at_target(labels, case, seed, "retrain", finetune, target)]
-
-
-def _case_margin(case: Case, cfg: SweepConfig) -> float:
-    """What the "case" rule takes off the first seed's best: two standard errors of the validation slice."""
-    return noise_band(case.finetune0_acc, len(case.val)) if cfg.case_margin else 0.0
-
-
-def _row_at_target(
-    labels: RecordMetadata, case: Case, seed: int, run_kind: str, result, target: tuple[float, str]
-) -> dict:
-    """A record for a run that may have trained past ``target``: epochs to it, costed up to them (censored if never)."""
-    epochs = result.epochs_to(target[0])
-    censored = epochs is None
-    epochs = result.epochs if censored else epochs
-    return make_row(labels, case, seed, run_kind, result, epochs, censored, target=target)
-
-
-def _train_from_scratch(
-    model, case: Case, seed: int, cfg: SweepConfig, should_stop, labels: RecordMetadata, on_epoch=None
-):
-    """The case's from-scratch run for ``scratch_epochs`` (None if cancelled); sets the case's scratch accuracy."""
-    config = _config(case, seed, cfg, target_rule="fixed", target_acc=1.0, max_epochs=cfg.scratch_epochs)
-    hook = _hook(on_epoch, "scratch", cfg.scratch_epochs)
-    result = retrain(model, case.train, case.val, replace(config, from_scratch=True), labels.meter, hook, should_stop)
-    if result.cancelled:
-        return None
-    case.scratch_cache[case.shift] = result.best_val_acc
-    return result
-
-
-def _config(case: Case, seed: int, cfg: SweepConfig, **kw: Any) -> RetrainConfig:
-    return RetrainConfig(
-        base_acc=case.base_acc,
-        scratch_acc=case.scratch_acc,
-        tolerance=cfg.tolerance,
-        scratch_frac=cfg.scratch_frac,
-        plateau_delta=cfg.plateau_delta,
-        plateau_patience=cfg.plateau_patience,
-        lr=cfg.lr,
-        batch_size=cfg.batch_size,
-        seed=seed,
-        head=case.head,
-        device=cfg.device,
-        **kw,
-    )
-
-
-def _scratch_run(
-    model, case: Case, seed: int, cfg: SweepConfig, labels: RecordMetadata, should_stop, on_epoch
-) -> dict | None:
-    """Train from scratch for ``scratch_epochs``; set the case's scratch accuracy; its record at the target."""
-    result = _train_from_scratch(model, case, seed, cfg, should_stop, labels, on_epoch)
-    if result is None:
-        return None
-    target, rule = _config(case, seed, cfg, target_rule=cfg.target_rule).resolve_target()
-    if cfg.target_rule == "plateau":
-        chance = 1.0 / len(case.val.tensors[1].unique())
-        hit = plateau_onset(result.evals, cfg.plateau_delta, cfg.plateau_patience, len(case.val), chance)
-        epochs, target = hit if hit is not None else (None, None)
-    else:
-        epochs = result.epochs_to(target)
-    censored = epochs is None
-    return make_row(
-        labels, case, seed, "scratch", result, result.epochs if censored else epochs, censored, target=(target, rule)
-    )
 
 
 def run_sweep(
@@ -256,10 +108,11 @@ def run_sweep(
     """Run the jobs in order within ``cfg.max_minutes`` (counted from ``started``, a ``time.monotonic()``
     reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
-    ``on_rows`` gets each case's records as soon as the case ends (a store commits them there, so a crash
-    loses at most the case in progress). ``should_stop`` is polled at every training step: True abandons
-    the case in progress and ends the sweep (``interrupted``). ``executor`` (``calibration.executors``) runs
-    the jobs and yields a ``JobResult`` for each as it ends; default: one after another, here.
+    ``on_rows`` gets each case's records as soon as the case ends, as store rows (``CalibrationRecord.to_row``:
+    a store commits them there, so a crash loses at most the case in progress). ``should_stop`` is polled at
+    every training step: True abandons the case in progress and ends the sweep (``interrupted``). ``executor``
+    (``calibration.executors``) runs the jobs and yields an ``JobResult`` for each as it ends; default: one after
+    another, here.
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
@@ -270,47 +123,67 @@ def run_sweep(
         return clock.over() or stop()
 
     planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
-    clock.runs_planned = len(planned) + len({(id(j.labels), j.shift) for j in planned})
-    rows, done, skipped, notes = [], 0, 0, []
+    clock.runs_planned = len(planned) + len({(id(j.metadata), j.shift) for j in planned})
+    tally = _Tally()
     runner = run_serially if executor is None else executor.run
     for out in runner(planned, cfg, halt, clock):
-        if out.kept or out.error is not None:
-            done += out.kept
-            skipped += not out.kept
-            notes += [] if out.kept else [f"{record_shift(out.job.shift)} seed {out.job.seed} {_why(out)}"]
-            continue
-        if out.energy_kwh is not None:
-            clock.energy_kwh = (clock.energy_kwh or 0.0) + out.energy_kwh
-        if out.rows and on_rows is not None:
-            on_rows(out.rows)
-        rows += out.rows
-        done += bool(out.rows) and out.rows[-1]["run_kind"] == "retrain"
-        clock.finish_case(out.rows)
-        where = f" on {out.node}" if out.node else ""
-        status = f" [{out.status}]" if out.status else ""
-        clock.say("run", f"{record_shift(out.job.shift)} seed {out.job.seed}{where}: {_describe(out.rows)}{status}")
-    budget, interrupted = "", stop()
-    if interrupted:
-        notes.append(f"interrupted after {done} of {len(jobs)} cases: {len(rows)} finished runs kept")
-    elif done + skipped < len(jobs):
-        count_budget = cfg.max_cases is not None and done + skipped >= cfg.max_cases
-        budget = "count budget" if count_budget else "time budget"
-        limit = f"{cfg.max_cases} cases" if count_budget else f"{cfg.max_minutes:g} min"
-        notes.append(f"{budget} of {limit} reached after {done} of {len(jobs)} cases; stopped")
+        tally.add(out, clock, on_rows)
+    budget, interrupted = tally.stopped(len(jobs), cfg, stop())
     return SweepResult(
-        tuple(rows),
+        tuple(tally.rows),
         clock.runs_planned,
-        len(rows),
+        len(tally.rows),
         bool(budget),
         clock.elapsed(),
-        tuple(notes),
+        tuple(tally.notes),
         cases_planned=len(planned),
-        cases_done=done,
+        cases_done=tally.done,
         budget=budget,
         energy_kwh=clock.energy_kwh,
         energy_estimated=clock.estimated,
         interrupted=interrupted,
     )
+
+
+@dataclass
+class _Tally:
+    """What a sweep has so far: its records, the cases done and skipped, and its notes."""
+
+    rows: list[CalibrationRecord] = field(default_factory=list)
+    done: int = 0
+    skipped: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, out: JobResult, clock: SweepClock, on_rows: Callable[[list[dict]], None] | None) -> None:
+        """Count one job's outcome, hand its records to ``on_rows`` and tell ``clock``."""
+        if out.kept or out.error is not None:
+            self.done += out.kept
+            self.skipped += not out.kept
+            self.notes += [] if out.kept else [f"{record_shift(out.job.shift)} seed {out.job.seed} {_why(out)}"]
+            return
+        if out.energy_kwh is not None:
+            clock.energy_kwh = (clock.energy_kwh or 0.0) + out.energy_kwh
+        if out.rows and on_rows is not None:
+            on_rows([record.to_row() for record in out.rows])
+        self.rows += out.rows
+        self.done += bool(out.rows) and out.rows[-1].run_kind == "retrain"
+        clock.finish_case(out.rows)
+        where = f" on {out.node}" if out.node else ""
+        status = f" [{out.status}]" if out.status else ""
+        clock.say("run", f"{record_shift(out.job.shift)} seed {out.job.seed}{where}: {_describe(out.rows)}{status}")
+
+    def stopped(self, jobs: int, cfg: SweepConfig, interrupted: bool) -> tuple[str, bool]:
+        """The budget that stopped the sweep ("" if none), and whether it was interrupted; notes either."""
+        if interrupted:
+            self.notes.append(f"interrupted after {self.done} of {jobs} cases: {len(self.rows)} finished runs kept")
+            return "", True
+        if self.done + self.skipped >= jobs:
+            return "", False
+        count_budget = cfg.max_cases is not None and self.done + self.skipped >= cfg.max_cases
+        budget = "count budget" if count_budget else "time budget"
+        limit = f"{cfg.max_cases} cases" if count_budget else f"{cfg.max_minutes:g} min"
+        self.notes.append(f"{budget} of {limit} reached after {self.done} of {jobs} cases; stopped")
+        return budget, False
 
 
 def run_serially(jobs: list[Job], cfg: SweepConfig, halt: Callable[[], bool], clock: SweepClock):
@@ -325,13 +198,15 @@ def run_serially(jobs: list[Job], cfg: SweepConfig, halt: Callable[[], bool], cl
             yield JobResult(job, [], f"skipped: {exc}")
 
 
-def run_job(job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None) -> list[dict]:
+def run_job(
+    job: Job, cfg: SweepConfig, halt: Callable[[], bool], on_epoch: EpochHook | None
+) -> list[CalibrationRecord]:
     """One job's records (after recovering a resumed shift's from-scratch accuracy, see ``Job.prime_seed``)."""
     model, case = job.make_case()
     if job.prime_seed is not None and case.scratch_acc is None:
         ref_model, ref_case = job.builder.case(job.shift, job.prime_seed)
-        _train_from_scratch(ref_model, ref_case, job.prime_seed, cfg, halt, replace(job.labels, meter=None))
-    return run_case(model, case, job.seed, cfg, job.labels, halt, on_epoch)
+        train_from_scratch(ref_model, ref_case, job.prime_seed, cfg, halt, replace(job.metadata, meter=None))
+    return run_case(model, case, job.seed, cfg, job.metadata, halt, on_epoch)
 
 
 def record_shift(item: Hashable) -> str:
@@ -345,23 +220,23 @@ def _why(out: JobResult) -> str:
     return f"failed: {out.error}" if out.failed else out.error
 
 
-def _describe(rows: list[dict]) -> str:
+def _describe(rows: list[CalibrationRecord]) -> str:
     parts = [
-        f"{r['run_kind']} index={r['index_value']:.4f} epochs={r['epochs']:.2f}{' (censored)' if r['censored'] else ''}"
+        f"{r.run_kind} index={r.index_value:.4f} epochs={r.epochs:.2f}{' (censored)' if r.censored else ''}"
         for r in rows
     ]
     return "; ".join(parts) or "dropped (budget)"
 
 
 def interleave(seeds: tuple[int, ...], groups: list[tuple[Any, tuple, RecordMetadata]]) -> list[Job]:
-    """Jobs from ``(case builder, items, labels)`` groups, seed by seed.
+    """Jobs from ``(case builder, items, metadata)`` groups, seed by seed.
 
     Every item runs at the first seed before any runs at the next, so a budget that runs out early
     still covers every shift once.
     """
     return [
-        Job(functools.partial(builder.case, item, seed), seed, labels, item, builder)
+        Job(functools.partial(builder.case, item, seed), seed, metadata, item, builder)
         for seed in seeds
-        for builder, items, labels in groups
+        for builder, items, metadata in groups
         for item in items
     ]

@@ -9,7 +9,6 @@ take to do better: a self-calibration on the user's model, its time estimated by
 
 from __future__ import annotations
 
-import json
 import math
 import shlex
 from collections.abc import Mapping
@@ -189,17 +188,5 @@ def self_calibration_command(model: Any, original: str, minutes: int) -> str:
     from resque_core.model.source import ModelSource
 
     source = model if isinstance(model, ModelSource) else ModelSource(checkpoint=str(model))
-    words = ["python", "-m", "resque_core", "calibrate", "--checkpoint", source.checkpoint]
-    if source.arch:
-        words += ["--arch", source.arch]
-    if source.num_classes:
-        words += ["--num-classes", str(source.num_classes)]
-    if source.stem != "auto":
-        words += ["--stem", source.stem]
-    if source.input_spec is not None:
-        words += ["--input-spec", json.dumps(source.input_spec.to_dict(), separators=(",", ":"))]
-    if source.model_file:
-        words += ["--model-file", source.model_file]
-    if source.trust:
-        words.append("--trust-checkpoint")
+    words = ["python", "-m", "resque_core", "calibrate", *source.to_args()]
     return shlex.join([*words, "--original", str(original), "--max-minutes", str(minutes)])

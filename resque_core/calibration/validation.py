@@ -7,29 +7,28 @@ it carries the shift type, level, seed and kWh per epoch, and feeds the per-type
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 from resque_core.calibration.cases import stratified_split
 from resque_core.calibration.metadata import RecordMetadata
-from resque_core.calibration.rows import make_row
-from resque_core.data import Preprocessed, ShiftSpec, Subset
+from resque_core.calibration.record import CalibrationRecord
+from resque_core.calibration.rows import ShiftFacts, make_row
+from resque_core.data import Preprocessed, Subset
 from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
 from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.rule import StoppingRule
 from resque_core.units import bound_text, measure_label, measure_text
 
 __all__ = [
     "VALIDATION_RULES",
     "RecordsRule",
-    "ValidatedShift",
     "ValidationSettings",
     "records_rule",
-    "rule_name",
     "validate",
     "comparison",
     "rule_for_records",
@@ -40,18 +39,6 @@ __all__ = [
 VALIDATION_RULES = ("plateau", "base-minus")
 
 
-def rule_name(label: str | None) -> str | None:
-    """The rule a record's ``target_rule`` label was made by ("plateau(0.01x6)" -> "plateau"); None if unknown.
-
-    Records write the label ``RetrainConfig.resolve_target`` gives: "plateau(...)", "base-2pt",
-    "min(base-2pt, ...)" (the "reachable" rule), "case(...)" or "fixed(...)"; a bare rule name is read as itself.
-    """
-    text = str(label or "").strip()
-    prefixes = (("plateau", "plateau"), ("case", "case"), ("min(", "reachable"), ("reachable", "reachable"))
-    prefixes += (("base", "base-minus"), ("fixed", "fixed"))
-    return next((name for prefix, name in prefixes if text.startswith(prefix)), None)
-
-
 @dataclass(frozen=True)
 class RecordsRule:
     """The stopping rule of the retraining records a forecast was fitted on.
@@ -59,14 +46,17 @@ class RecordsRule:
     Attributes:
         label: the records' ``target_rule`` labels, joined ("plateau(0.01x6)"; "" when they carry none).
         name: the rule they were made by ("plateau", "base-minus", "reachable"...); None when mixed or unknown.
-        tolerance: accuracy points (0..1) below the base accuracy, for "base-minus" ("base-2pt" -> 0.02).
-        plateau: the "plateau" rule's (band, patience) ("plateau(2sex8)" -> (None, 8)).
+        stopping: the one rule every record stopped by; None when they carry several labels or none.
     """
 
     label: str
     name: str | None
-    tolerance: float | None = None
-    plateau: tuple[float | None, int] | None = None
+    stopping: StoppingRule | None = None
+
+    @property
+    def tolerance(self) -> float | None:
+        """The "base-minus" records' tolerance (accuracy points, 0..1; "base-2pt" -> 0.02); None for other rules."""
+        return self.stopping.tolerance if self.stopping is not None and self.name == "base-minus" else None
 
     @property
     def reproducible(self) -> bool:
@@ -74,17 +64,19 @@ class RecordsRule:
         from-scratch run too)."""
         return self.name in VALIDATION_RULES
 
-    def same_as(self, run_label: str) -> bool:
-        """Whether a run stopped by ``run_label`` (``RetrainResult.target_rule``) used this rule, band and tolerance."""
-        return self.name is not None and run_label == self.label
+    def same_as(self, run_rule: StoppingRule) -> bool:
+        """Whether a run that stopped by ``run_rule`` (``RetrainResult.target_rule``) used this rule, band and
+        tolerance."""
+        return self.name is not None and run_rule.describe() == self.label
 
     def settings_for(self, settings: ValidationSettings) -> ValidationSettings:
         """``settings`` with the records' plateau band and patience when both stop at a plateau.
 
         (The "base-minus" tolerance is the user's to set; a page offers the records' as its default.)
         """
-        if settings.target_rule == self.name == "plateau" and self.plateau is not None:
-            return replace(settings, plateau_delta=self.plateau[0], plateau_patience=self.plateau[1])
+        rule = self.stopping
+        if settings.target_rule == self.name == "plateau" and rule is not None and rule.plateau_patience is not None:
+            return replace(settings, plateau_delta=rule.plateau_delta, plateau_patience=rule.plateau_patience)
         return settings
 
 
@@ -94,17 +86,10 @@ def records_rule(records: Any, index_kind: str | None = None) -> RecordsRule:
     if index_kind is not None and "index_kind" in rows:
         rows = rows[rows["index_kind"] == index_kind]
     labels = sorted({str(v) for v in rows.get("target_rule", []) if isinstance(v, str) and v.strip()})
-    names = {rule_name(label) for label in labels}
+    rules = [StoppingRule.from_label(label) for label in labels]
+    names = {rule.name for rule in rules}
     name = names.pop() if len(names) == 1 else None
-    tolerance = plateau = None
-    if name == "base-minus" and len(labels) == 1:
-        match = re.fullmatch(r"base-([0-9.]+)pt", labels[0])
-        tolerance = float(match.group(1)) / 100 if match else None
-    if name == "plateau" and len(labels) == 1:
-        match = re.fullmatch(r"plateau\((2se|[0-9.]+)x([0-9]+)\)", labels[0])
-        if match:
-            plateau = (None if match.group(1) == "2se" else float(match.group(1)), int(match.group(2)))
-    return RecordsRule("; ".join(labels), name, tolerance, plateau)
+    return RecordsRule("; ".join(labels), name, rules[0] if len(rules) == 1 else None)
 
 
 @dataclass(frozen=True)
@@ -139,56 +124,10 @@ class ValidationSettings:
     plateau_patience: int = 6
 
     def retrain_config(self) -> RetrainConfig:
-        return RetrainConfig(
-            target_rule=self.target_rule,
-            base_acc=self.base_acc,
-            tolerance=self.tolerance,
-            plateau_delta=self.plateau_delta,
-            plateau_patience=self.plateau_patience,
-            max_epochs=self.max_epochs,
-            seed=self.seed,
-            head=self.head,
-            device="auto",
-        )
+        return RetrainConfig.of(self, base_acc=self.base_acc, seed=self.seed, head=self.head, device="auto")
 
     def meter(self) -> EnergyMeter | None:
         return CodecarbonMeter(self.country_iso, tracking_mode="process") if self.measure_energy else None
-
-
-@dataclass(frozen=True)
-class ValidatedShift:
-    """The shift a validation run retrained on, as its record states it (see ``calibration.rows.ShiftFacts``)."""
-
-    index_kind: str
-    index_value: float
-    noise_floor: float | None
-    shift: str
-    shift_type: str
-    shift_level: int | None
-    start_acc: float
-    n_train: int | None = None
-    base_acc: float | None = None
-    mean_conf: float | None = None
-    index_free: float | None = None
-
-    @classmethod
-    def of(cls, report: Any, start_acc: float, n_train: int | None = None) -> ValidatedShift:
-        """From an ``IndexReport``: a simulated shift gives its type and level, a new dataset neither; the
-        old model's clean accuracy, its confidence and the label-free index come with the report."""
-        spec = ShiftSpec.parse(report.shift) if report.shift else None
-        return cls(
-            index_kind=report.kind,
-            index_value=float(report.value),
-            noise_floor=report.noise_floor,
-            shift=str(spec) if spec else "",
-            shift_type=spec.kind if spec else "",
-            shift_level=spec.level if spec else None,
-            start_acc=start_acc,
-            n_train=n_train,
-            base_acc=getattr(report, "base_acc", None),
-            mean_conf=getattr(report, "mean_conf", None),
-            index_free=getattr(report, "index_free", None),
-        )
 
 
 def validate(
@@ -226,14 +165,14 @@ def validation_record(
     model: str,
     dataset: str,
     family: ModelFamily | None = None,
-) -> dict:
+) -> CalibrationRecord:
     """The measured run as one calibration record, costed at the epochs it took (a sweep's columns).
 
     ``family`` (``validation_family``) fills the model family columns; None leaves them empty.
     """
     country = settings.country_iso if settings.measure_energy else ""
     labels = RecordMetadata(model, dataset, "validate", None, country, family=family)
-    shift = ValidatedShift.of(report, result.start_acc, family.n_train if family else None)
+    shift = ShiftFacts.of_report(report, result.start_acc, family.n_train if family else None)
     return make_row(labels, shift, settings.seed, "retrain", result, result.epochs, result.censored)
 
 
@@ -252,7 +191,7 @@ def rule_for_records(rule: RecordsRule, settings: ValidationSettings) -> tuple[V
             f"this run stops by {settings.target_rule}, so its epochs do not compare like with like"
         )
     chosen = replace(settings, target_rule=rule.name)
-    if rule.name == "base-minus" and rule.tolerance is not None:
+    if rule.tolerance is not None:
         chosen = replace(chosen, tolerance=rule.tolerance)
     return rule.settings_for(chosen), f"this run stops by the records' rule `{rule.label}`"
 
@@ -280,7 +219,7 @@ def comparison(result: RetrainResult, forecast: Any, rule: RecordsRule | None) -
         rows.append(
             {
                 "measure": "Stopping rule",
-                "measured": result.target_rule,
+                "measured": result.target_rule.describe(),
                 "forecast (modeled)": rule.label or "–",
                 "interval": "the same rule" if same else "the rules differ: not like with like",
             }

@@ -267,8 +267,6 @@ def _model(args: argparse.Namespace) -> Any:
 def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     """kWh and seconds per epoch from a training probe of ``--checkpoint`` on the new part of ``--data``'s pair
     (``retraining.probe_model.probe_epoch``: the Forecast page's probe), repeated until stable."""
-    from dataclasses import fields
-
     from resque_core.index.compute import prepare_index
     from resque_core.index.request import IndexRequest
     from resque_core.retraining.probe_model import probe_epoch
@@ -276,8 +274,6 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
 
-    source = model_source(args)
-    model = {f.name: getattr(source, f.name) for f in fields(source)}
-    request = IndexRequest(original=args.data, class_map=args.class_map, **model)
+    request = IndexRequest(original=args.data, class_map=args.class_map, model=model_source(args))
     _, pair = prepare_index(request, loaded=loaded)
     return probe_epoch(loaded, pair, steps=args.probe_steps, progress=progress)

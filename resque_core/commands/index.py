@@ -104,12 +104,6 @@ def add_precision_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
-def model_fields(args: argparse.Namespace) -> dict:
-    """The request's model fields (``IndexRequest`` names them as ``ModelSource`` does)."""
-    model = model_source(args)
-    return {**model.inputs(), "input_spec": model.input_spec}
-
-
 def data_fields(args: argparse.Namespace) -> dict:
     """The request's data fields, from ``add_data_arguments``' flags (index and validate take the same)."""
     return {"original": args.original, "new": args.new, "shift": args.shift, "kind": args.kind,
@@ -138,7 +132,7 @@ def run(args: argparse.Namespace) -> int:
     if args.seed < 0:
         raise ResqueError(f"--seed must be a non-negative integer; got {args.seed}")
     request = IndexRequest(
-        **model_fields(args),
+        model=model_source(args),
         **data_fields(args),
         layer=args.layer,
         batch_size=args.batch_size,

@@ -10,8 +10,8 @@ import argparse
 import sys
 from dataclasses import replace
 
-from resque_core.commands.index import add_data_arguments, add_precision_argument, data_fields, model_fields
-from resque_core.commands.model_args import add_model_arguments
+from resque_core.commands.index import add_data_arguments, add_precision_argument, data_fields
+from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
 from resque_core.jsonable import strict_json
 
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
         store = RecordStore(args.db).check()
     request = IndexRequest(
-        **model_fields(args),
+        model=model_source(args),
         **data_fields(args),
         seed=args.seed,
         max_points=0,
@@ -96,9 +96,10 @@ def run(args: argparse.Namespace) -> int:
         print(f"{rule_note}; epoch cap {settings.max_epochs}", file=sys.stderr, flush=True)
     result = validate(loaded, pair.new, settings, progress=say)
     family = validation_family(loaded, pair.new, settings)
-    row = validation_record(
-        result, report, settings, model=str(request.checkpoint), dataset=str(args.original), family=family
+    record = validation_record(
+        result, report, settings, model=request.model.checkpoint, dataset=str(args.original), family=family
     )
+    row = record.to_row()
     if store is not None:
         store.add([row])
         row["db"] = str(store.path)

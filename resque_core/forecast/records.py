@@ -14,7 +14,6 @@ imported history and Validate runs): ``calibrate --resume SWEEP_ID`` runs what t
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import os
@@ -27,7 +26,14 @@ import pandas as pd
 
 from resque_core.assets import asset_path
 from resque_core.errors import RecordsError
-from resque_core.forecast.records_db import busy_timeout_s, is_busy, own_schema, store_error
+from resque_core.forecast.records_db import (
+    busy_timeout_s,
+    content_id,
+    default_db_path,
+    is_busy,
+    own_schema,
+    store_error,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -173,16 +179,6 @@ def default_records() -> pd.DataFrame:
     return load_records_csv(DEFAULT_CSV)
 
 
-def default_db_path() -> pathlib.Path:
-    """Where the records database lives: ``$RESQUE_DB``, else the user's data directory."""
-    env = os.environ.get("RESQUE_DB")
-    if env:
-        return pathlib.Path(env).expanduser()
-    import platformdirs
-
-    return pathlib.Path(platformdirs.user_data_dir("resque")) / "records.sqlite"
-
-
 class RecordStore:
     """Calibration records in a local SQLite database (one table, the CSV columns in order).
 
@@ -224,7 +220,7 @@ class RecordStore:
         """Validate and store runs in one transaction; returns how many rows were written."""
         frame = validate_records(records, name="new records")
         rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
-        rows = [row if row[0] else (_content_id(row), *row[1:]) for row in rows]
+        rows = [row if row[0] else (content_id(row), *row[1:]) for row in rows]
         marks, names = ", ".join("?" for _ in RECORD_COLUMNS), ", ".join(RECORD_COLUMNS)
         self._run(lambda conn: conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows))
         log.info("stored %d records in %s", len(rows), self.path)
@@ -291,11 +287,6 @@ class RecordStore:
             f"{self.path} is not a RESQUE records database ({what}); it was left untouched: {self._instead} "
             "(or move this one aside)"
         )
-
-
-def _content_id(row: tuple) -> str:
-    digest = hashlib.sha1(repr(tuple(row)[1:]).encode()).hexdigest()[:12]
-    return f"user-{digest}"
 
 
 def _sql_type(column: str) -> str:

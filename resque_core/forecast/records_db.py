@@ -1,4 +1,5 @@
-"""What the records database must be before ``RecordStore`` writes to it, and its failures in words.
+"""Where the records database lives, what it must be before ``RecordStore`` writes to it, and its failures
+in words.
 
 The store writes only to a database that is its own: empty (the table is created), or holding the
 ``records`` table alone with columns of the schema (an older layout gains the columns it lacks;
@@ -8,6 +9,7 @@ refused and left as it is. A database another program has locked is waited on fo
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import pathlib
@@ -16,9 +18,25 @@ from collections.abc import Callable, Mapping
 
 from resque_core.errors import RecordsError
 
-__all__ = ["busy_timeout_s", "is_busy", "own_schema", "store_error"]
+__all__ = ["busy_timeout_s", "content_id", "default_db_path", "is_busy", "own_schema", "store_error"]
 
 DEFAULT_BUSY_S = 5.0
+
+
+def default_db_path() -> pathlib.Path:
+    """Where the records database lives: ``$RESQUE_DB``, else the user's data directory."""
+    env = os.environ.get("RESQUE_DB")
+    if env:
+        return pathlib.Path(env).expanduser()
+    import platformdirs
+
+    return pathlib.Path(platformdirs.user_data_dir("resque")) / "records.sqlite"
+
+
+def content_id(row: tuple) -> str:
+    """An id for a row that has none (imported history), from its content: the same run gets the same id."""
+    digest = hashlib.sha1(repr(tuple(row)[1:]).encode()).hexdigest()[:12]
+    return f"user-{digest}"
 
 
 def busy_timeout_s() -> float:

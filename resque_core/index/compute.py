@@ -62,7 +62,7 @@ def prepare_index(
         ShiftSpec.parse(request.shift)  # fail on a bad shift before loading anything heavy
     original = _open(request.original, request.allow_download)
     if loaded is None:
-        loaded = request.model_source().load(data=original)  # a spec-less checkpoint reads its size from the data
+        loaded = request.model.load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
     if check is not None:  # the caller's check of this model on this original data
         class_map = resolve_class_map(check, request.class_map)

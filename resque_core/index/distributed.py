@@ -53,7 +53,7 @@ class RayPasses:
                 f"--workers must be >= 1 and --gpus-per-run >= 0; got {request.workers}, {request.gpus_per_run}"
             )
         resolve_layer(loaded.model, request.layer)  # an unknown layer is refused here, before any actor starts
-        self.source = _portable(replace(request.model_source(), input_spec=loaded.input_spec))
+        self.source = _portable(replace(request.model, input_spec=loaded.input_spec))
         self.address, self.workers, self.gpus = request.address, request.workers, request.gpus_per_run
         self.ray, self.owned = None, False
 

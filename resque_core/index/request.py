@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any
 
-from resque_core.data.base import ImageDataset, InputSpec
+from resque_core.data.base import ImageDataset
 from resque_core.model.source import ModelSource
 
 KINDS = ("dist", "task")
@@ -20,8 +21,7 @@ class IndexRequest:
     already opened ``ImageDataset`` objects.
 
     Attributes:
-        checkpoint, trust, arch, input_spec, num_classes, stem, model_file: the model, as in
-            ``resque_core.model.ModelSource`` (``model_source()`` gives it).
+        model: the checkpoint and how to read it.
         original: the data the model was trained on.
         new: the new data; None = simulate it from ``original`` (split protocol, or for ``task``
             the classes the model does not know, e.g. digits 5-9 for the 0-4 model).
@@ -44,7 +44,7 @@ class IndexRequest:
             noise), so they take no part in equality (nor in the dashboard's cache key).
     """
 
-    checkpoint: str = "default"
+    model: ModelSource = field(default_factory=ModelSource)
     original: str | ImageDataset = "digits"
     new: str | ImageDataset | None = None
     shift: str | None = None
@@ -53,12 +53,6 @@ class IndexRequest:
     batch_size: int = 256
     device: str = "auto"
     seed: int = 0
-    trust: bool = False
-    arch: str | None = None
-    input_spec: InputSpec | None = None
-    num_classes: int | None = None
-    stem: str = "auto"
-    model_file: str | None = None
     class_map: str | None = None
     task_variant: str = "centroids"
     allow_download: bool = False
@@ -70,17 +64,12 @@ class IndexRequest:
     workers: int | None = field(default=None, compare=False)
     gpus_per_run: float = field(default=0.0, compare=False)
 
-    def model_source(self) -> ModelSource:
-        """The request's model as a ``ModelSource``."""
-        return ModelSource(
-            checkpoint=self.checkpoint,
-            trust=self.trust,
-            arch=self.arch,
-            num_classes=self.num_classes,
-            stem=self.stem,
-            input_spec=self.input_spec,
-            model_file=self.model_file,
-        )
+    @classmethod
+    def from_inputs(cls, inputs: dict[str, Any]) -> IndexRequest:
+        """A request from one flat dict: ``ModelSource.inputs()`` merged with the other fields (the page's form)."""
+        model_keys = {f.name for f in fields(ModelSource)}
+        model = ModelSource.from_inputs({k: v for k, v in inputs.items() if k in model_keys})
+        return cls(model=model, **{k: v for k, v in inputs.items() if k not in model_keys})
 
 
 def embed_kwargs(request: IndexRequest) -> dict:

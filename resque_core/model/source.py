@@ -7,8 +7,9 @@ full pickle, or weights plus the user's own model class (``model_file``, trusted
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from resque_core.data.base import ImageDataset, InputSpec
@@ -52,19 +53,28 @@ class ModelSource:
         """
         from resque_core.model.checkpoint import load_checkpoint
 
-        return load_checkpoint(
-            self.checkpoint,
-            trust=self.trust,
-            arch=self.arch,
-            input_spec=self.input_spec,
-            num_classes=self.num_classes,
-            stem=self.stem,
-            model_file=self.model_file,
-            data=data,
-        )
+        settings = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "checkpoint"}
+        return load_checkpoint(self.checkpoint, data=data, **settings)  # each setting is the keyword of its name
+
+    def to_args(self) -> list[str]:
+        """The command-line flags that describe this source (``python -m resque_core ... --checkpoint ...``)."""
+        words = ["--checkpoint", self.checkpoint]
+        if self.arch:
+            words += ["--arch", self.arch]
+        if self.num_classes:
+            words += ["--num-classes", str(self.num_classes)]
+        if self.stem != "auto":
+            words += ["--stem", self.stem]
+        if self.input_spec is not None:
+            words += ["--input-spec", json.dumps(self.input_spec.to_dict(), separators=(",", ":"))]
+        if self.model_file:
+            words += ["--model-file", self.model_file]
+        if self.trust:
+            words.append("--trust-checkpoint")
+        return words
 
     def inputs(self) -> dict[str, Any]:
-        """A plain JSON-able dict (scenarios, cache keys, ``IndexRequest`` fields of the same names)."""
+        """A plain JSON-able dict (scenarios, cache keys, ``IndexRequest.from_inputs``)."""
         out = asdict(self)
         out["input_spec"] = self.input_spec.to_dict() if self.input_spec is not None else None
         return out

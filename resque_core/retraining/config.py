@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from resque_core.errors import RetrainError
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.targets import TARGET_RULES, checked_accuracy
+
+# The ``RetrainConfig`` fields a sweep's or a Validate run's settings carry under the same names (``of``).
+SETTINGS = ("target_rule", "tolerance", "scratch_frac", "plateau_delta", "plateau_patience", "max_epochs", "lr",
+            "batch_size", "device")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -63,33 +69,47 @@ class RetrainConfig:
     num_classes: int | None = None
     device: str = "cpu"
 
-    def resolve_target(self) -> tuple[float | None, str]:
-        """The target accuracy (None for "plateau") and a short label of the rule that set it."""
-        tol = f"base-{100 * self.tolerance:g}pt"
+    @classmethod
+    def of(cls, settings: Any, **run: Any) -> RetrainConfig:
+        """The config of one run under a sweep's or a Validate run's settings (``SweepConfig``,
+        ``ValidationSettings``): each of ``SETTINGS`` they have, then ``run`` (the run's seed, head, base
+        accuracy, rule, cap...), which wins."""
+        given = {name: getattr(settings, name) for name in SETTINGS if hasattr(settings, name)}
+        return cls(**{**given, **run})
+
+    def resolve_target(self) -> tuple[float | None, StoppingRule]:
+        """The target accuracy (None for "plateau") and the rule that set it."""
+        rule = self.stopping_rule()
         if self.target_rule == "plateau":
-            band = "2se" if self.plateau_delta is None else f"{self.plateau_delta:g}"
-            return None, f"plateau({band}x{self.plateau_patience})"
+            return None, rule
         if self.target_rule == "fixed":
-            return checked_accuracy("target_acc", self.target_acc), f"fixed({self.target_acc:g})"
+            return checked_accuracy("target_acc", self.target_acc), rule
         base = checked_accuracy("base_acc", self.base_acc)
         if self.target_rule == "base-minus":
-            return base - self.tolerance, tol
+            return base - self.tolerance, rule
+        scratch = checked_accuracy("scratch_acc", self.scratch_acc)
+        reference = scratch  # "reachable" with only the from-scratch reference known (a single run)
         if self.target_rule == "case":
-            scratch = checked_accuracy("scratch_acc", self.scratch_acc)
             finetune = scratch if self.finetune_acc is None else checked_accuracy("finetune_acc", self.finetune_acc)
-            margin = "-2se" if self.reference_margin > 0 else ""
-            label = f"case(min({tol}, {self.scratch_frac:g}*max(scratch, finetune0{margin})))"
             reference = max(scratch, finetune - self.reference_margin)
-            return min(base - self.tolerance, self.scratch_frac * reference), label
-        if self.target_rule == "reachable":
-            scratch = checked_accuracy("scratch_acc", self.scratch_acc)
-            if self.finetune_acc is None:  # only the from-scratch reference is known (a single run)
-                label = f"min({tol}, {self.scratch_frac:g}*scratch)"
-                return min(base - self.tolerance, self.scratch_frac * scratch), label
+        elif self.finetune_acc is not None:
             reference = max(scratch, checked_accuracy("finetune_acc", self.finetune_acc))
-            return min(
-                base - self.tolerance, self.scratch_frac * reference
-            ), f"min({tol}, {self.scratch_frac:g}*max(scratch, finetune))"
+        return min(base - self.tolerance, self.scratch_frac * reference), rule
+
+    def stopping_rule(self) -> StoppingRule:
+        """The rule these settings stop by, as the records keep it."""
+        if self.target_rule == "plateau":
+            return StoppingRule("plateau", plateau_delta=self.plateau_delta, plateau_patience=self.plateau_patience)
+        if self.target_rule == "fixed":
+            return StoppingRule("fixed", fixed_acc=self.target_acc)
+        if self.target_rule == "base-minus":
+            return StoppingRule("base-minus", tolerance=self.tolerance)
+        if self.target_rule == "case":
+            margin = self.reference_margin > 0
+            return StoppingRule("case", self.tolerance, self.scratch_frac, with_finetune=True, margin_2se=margin)
+        if self.target_rule == "reachable":
+            finetune = self.finetune_acc is not None
+            return StoppingRule("reachable", self.tolerance, self.scratch_frac, with_finetune=finetune)
         raise RetrainError(f"unknown target rule {self.target_rule!r}; use one of {', '.join(TARGET_RULES)}")
 
     def validate(self) -> None:

@@ -23,6 +23,7 @@ from resque_core.energy.meters import EnergyMeter, EnergyReading
 from resque_core.errors import RetrainError
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.steps import (
     check_labels,
     class_count,
@@ -181,7 +182,7 @@ class _Run:
             sq = sum(float((p - p0).pow(2).sum()) for p, p0 in zip(self.net.parameters(), self.theta0, strict=True))
         return math.sqrt(sq / sum(p.numel() for p in self.theta0))
 
-    def result(self, rule: str, epoch: int) -> RetrainResult:
+    def result(self, rule: StoppingRule, epoch: int) -> RetrainResult:
         reached, cancelled = self.status == "reached", self.status == "cancelled"
         trained = self.step / self.steps_per_epoch
         energy = [h.energy_kwh or 0.0 for h in self.history], [h.co2_kg or 0.0 for h in self.history]

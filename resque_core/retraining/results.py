@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from torch import nn
 
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.targets import EvalPoint, threshold_epoch
 
 
@@ -39,15 +40,16 @@ class RetrainResult:
     """The outcome of one run. Totals sum the history; ``epochs`` is fractional.
 
     ``epochs``: epochs to reach the target (interpolated between evaluations); when ``censored`` or
-    ``cancelled``, the epochs trained (a lower bound). ``target_acc`` is None only for a censored
-    "plateau" run. ``grad_norm``: mean over all steps; ``param_change``: at the end.
+    ``cancelled``, the epochs trained (a lower bound). ``target_rule``: the rule it stopped by.
+    ``target_acc`` is None only for a censored "plateau" run. ``grad_norm``: mean over all steps;
+    ``param_change``: at the end.
     """
 
     epochs: float
     reached: bool
     censored: bool
     cancelled: bool
-    target_rule: str
+    target_rule: StoppingRule
     target_acc: float | None
     start_acc: float
     best_val_acc: float

@@ -117,6 +117,7 @@ def _engine_pair(inputs: dict, checkpoint: str):
     from resque_core.index.compute import compute_index
     from resque_core.index.request import IndexRequest
     from resque_core.model.checkpoint import load_checkpoint
+    from resque_core.model.source import ModelSource
 
     fields = {k: inputs[k] for k in ("original", "new", "shift", "kind", "seed")}
     pair = build_pair(
@@ -126,7 +127,7 @@ def _engine_pair(inputs: dict, checkpoint: str):
         seed=fields["seed"],
         model_classes=load_checkpoint(checkpoint).class_names,
     )
-    report = compute_index(IndexRequest(checkpoint=checkpoint, device="cpu", max_points=0, **fields))
+    report = compute_index(IndexRequest(model=ModelSource(checkpoint), device="cpu", max_points=0, **fields))
     return pair, report
 
 
@@ -165,7 +166,7 @@ def test_task_shift_with_no_new_classes_fails_like_the_engine():
     from resque_core.index.request import IndexRequest
 
     with pytest.raises(ShiftError) as raised:
-        compute_index(IndexRequest(checkpoint="default", kind="task", device="cpu"))
+        compute_index(IndexRequest(kind="task", device="cpu"))
     at = goto(fresh_app(), "pages/data_model.py")
     at.radio(key="new_mode").set_value("New classes (task shift)").run()
     at.button(key="apply_data").click().run()

@@ -30,7 +30,7 @@ def demo():
 @pytest.fixture(scope="module")
 def engine(demo):
     """The demo computed directly with the engine (no Streamlit), at the minute the demo planned in."""
-    report = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), **IndexSettings().inputs()))
+    report = compute_index(IndexRequest(model=ModelSource(), **DataChoice().inputs(), **IndexSettings().inputs()))
     value, country, year = annual_intensity_g_per_kwh("DE")
     costing = Costing(intensity_g_per_kwh=value, intensity_source=f"annual average {country} {year or ''} (modeled)")
     fitted = Forecaster(level=0.8).fit(default_records(), "dist", source="default calibration")

@@ -15,7 +15,7 @@ def test_unlabelled_switch_computes_the_label_free_index_and_the_forecast_says_w
     at.toggle(key="index_unlabelled").set_value(True).run()
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), labels="predicted"))
+    expected = compute_index(IndexRequest(model=ModelSource(), **DataChoice().inputs(), labels="predicted"))
     report = at.session_state["results"]["index"]
     assert report.labels == "predicted" and report.value == expected.value
     assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"

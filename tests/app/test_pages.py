@@ -34,7 +34,7 @@ def test_index_on_another_layer_equals_the_engine():
     at.selectbox(key="index_layer").set_value(layer).run()
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(**DataChoice().inputs(), **ModelSource().inputs(), layer=layer))
+    expected = compute_index(IndexRequest(model=ModelSource(), **DataChoice().inputs(), layer=layer))
     assert metric(at, "RESQUE_dist") == f"{expected.value:.4g}"
     assert at.session_state["results"]["index"].layer == layer
     sidebar = " ".join(m.value for m in at.sidebar.markdown)
@@ -204,7 +204,7 @@ def test_validate_retrains_and_records_the_run(demo):
     forecast = at.session_state["results"]["forecast"]
     assert table.loc[2, "forecast (modeled)"] == energy_text(forecast.measures["kwh"].point)
     # the shipped records stop by the "reachable" rule, which one run cannot reproduce: the table says so
-    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule
+    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule.describe()
     assert table.loc[3, "forecast (modeled)"].startswith("min(base-2pt") and "differ" in table.loc[3, "interval"]
     assert any(f"Recorded: epochs {epochs}" in c.value for c in at.main.caption)
     assert any(
@@ -295,7 +295,7 @@ def test_task_shift_with_the_0_4_model_equals_the_engine():
     goto(at, "pages/index.py")
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
-    expected = compute_index(IndexRequest(checkpoint="default-0-4", kind="task"))
+    expected = compute_index(IndexRequest(model=ModelSource("default-0-4"), kind="task"))
     assert metric(at, "RESQUE_task") == f"{expected.value:.4g}"
 
 

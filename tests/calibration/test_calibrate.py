@@ -10,17 +10,19 @@ import pytest
 import torch
 
 from resque_core.calibration.campaigns import records_frame, summarize
+from resque_core.calibration.case_run import run_case
 from resque_core.calibration.cases import DistCases, TaskCases, class_label, stratified_split
 from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.rows import cost_at
-from resque_core.calibration.sweep import Job, run_case, run_sweep
+from resque_core.calibration.sweep import Job, run_sweep
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, load_records_csv
 from resque_core.model.checkpoint import load_checkpoint
 from resque_core.retraining.results import EpochRecord, RetrainResult
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.targets import noise_band
 
 TINY = ["--max-epochs", "2", "--scratch-epochs", "2", "--seeds", "1"]
@@ -68,29 +70,29 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
 
 def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
     from resque_core.cli import build_parser
-    from resque_core.commands.calibrate_args import sweep_config_from
+    from resque_core.commands.calibrate import _config
 
     parse = build_parser().parse_args
-    assert sweep_config_from(parse(["calibrate", "--demo"])).max_minutes == 28.0
-    assert sweep_config_from(parse(["calibrate", "--demo", "--max-minutes", "5"])).max_minutes == 5.0
-    demo = sweep_config_from(parse(["calibrate", "--demo"]))
+    assert _config(parse(["calibrate", "--demo"])).max_minutes == 28.0
+    assert _config(parse(["calibrate", "--demo", "--max-minutes", "5"])).max_minutes == 5.0
+    demo = _config(parse(["calibrate", "--demo"]))
     assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
-    own = sweep_config_from(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
+    own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
     assert own.max_minutes is None and own.seeds == (0, 1) and len(own.shifts) == 10
     assert own == SelfCalibration().sweep_config()  # the CLI's defaults are the settings object's (the page's too)
 
 
 def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
     from resque_core.cli import build_parser
-    from resque_core.commands.calibrate_args import sweep_config_from
+    from resque_core.commands.calibrate import _config
 
     parse = build_parser().parse_args
-    default = sweep_config_from(parse(["calibrate", "--demo"]))
+    default = _config(parse(["calibrate", "--demo"]))
     assert (default.target_rule, default.plateau_delta, default.plateau_patience) == ("reachable", None, 8)
-    plateau = sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
+    plateau = _config(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
     assert plateau.target_rule == "plateau" and plateau.plateau_delta == 0.03
-    assert sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
-    assert sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "case"])).target_rule == "case"
+    assert _config(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
+    assert _config(parse(["calibrate", "--demo", "--target-rule", "case"])).target_rule == "case"
     assert main(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "wide"]) == 2
     assert "--plateau-delta" in capsys.readouterr().err
     assert main(["calibrate", "--demo", "--plateau-patience", "1"]) == 2
@@ -104,17 +106,17 @@ def test_each_target_rule_labels_its_records(rule, label):
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule=rule)
     cases = DistCases(load_checkpoint("default"), DigitsDataset(), cfg)
     model, case = cases.case("gaussian_noise:5", seed=0)
-    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
+    rows = _rows(run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False))
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["target_rule"] == label for r in rows)
     retrained = rows[1]
     if rule == "base-minus":
-        assert retrained["target_acc"] == pytest.approx(case.base_acc - 0.02)
+        assert retrained["target_acc"] == pytest.approx(case.facts.base_acc - 0.02)
     if retrained["censored"]:
         assert retrained["epochs"] == pytest.approx(3.0)
     else:
         assert 0 <= retrained["epochs"] < 3 and retrained["acc_gap"] == pytest.approx(
-            retrained["target_acc"] - case.start_acc
+            retrained["target_acc"] - case.facts.start_acc
         )
 
 
@@ -126,7 +128,7 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
     rows = []
     for seed in (0, 1):
         model, case = cases.case("gaussian_noise:5", seed=seed)
-        rows += run_case(model, case, seed, cfg, labels, lambda: False)
+        rows += _rows(run_case(model, case, seed, cfg, labels, lambda: False))
     assert [(r["run_kind"], r["seed"]) for r in rows] == [("scratch", 0), ("retrain", 0), ("retrain", 1)]
     assert {r["target_rule"] for r in rows} == {CASE}
     assert len({round(r["target_acc"], 12) for r in rows}) == 1  # one target for the whole case
@@ -134,59 +136,59 @@ def test_the_case_rule_gives_every_seed_of_a_case_one_target_set_by_its_first_se
     margin = noise_band(first, len(case.val))  # two standard errors of the validation slice
     assert 0.01 < margin < 0.1
     reference = max(cases.scratch["gaussian_noise:5"], first - margin)
-    assert rows[0]["target_acc"] == pytest.approx(min(case.base_acc - 0.02, 0.97 * reference))
+    assert rows[0]["target_acc"] == pytest.approx(min(case.facts.base_acc - 0.02, 0.97 * reference))
     second = rows[2]
     assert second["censored"] or second["epochs"] < 3  # stopped at the case's target, not trained to the cap
 
 
 def test_a_failed_scratch_reference_takes_the_target_from_the_fine_tuned_best(monkeypatch):
     """contrast:5's bug: from scratch reaches 0.18, so 0.97 x 0.18 would make any shift look free."""
-    import resque_core.calibration.sweep as sweep
+    import resque_core.calibration.case_run as case_run
 
     runs = []
-    real = sweep.retrain
-    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    real = case_run.retrain
+    monkeypatch.setattr(case_run, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:5", seed=0)
-    case.scratch_cache[case.shift] = 0.18  # the from-scratch reference failed
-    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
+    case.scratch_cache[case.facts.shift] = 0.18  # the from-scratch reference failed
+    rows = _rows(run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False))
     (finetune,) = runs  # no from-scratch run (cached), one fine-tuning run: no extra run for the reference
     assert [r["run_kind"] for r in rows] == ["retrain"] and rows[0]["target_rule"] == REACHABLE
     assert finetune.best_val_acc > 0.5  # fine-tuning does much better than the failed scratch run
-    target = min(case.base_acc - 0.02, 0.97 * max(0.18, finetune.best_val_acc))
+    target = min(case.facts.base_acc - 0.02, 0.97 * max(0.18, finetune.best_val_acc))
     assert target == pytest.approx(0.97 * finetune.best_val_acc) and rows[0]["target_acc"] == pytest.approx(target)
     assert rows[0]["target_acc"] > 0.97 * 0.18 + 0.3 and not rows[0]["censored"]
     # trained to the cap (its best did not settle the target at base - 2pt); epochs read from its evaluations
-    assert finetune.epochs == pytest.approx(2.0) and finetune.best_val_acc < (case.base_acc - 0.02) / 0.97
+    assert finetune.epochs == pytest.approx(2.0) and finetune.best_val_acc < (case.facts.base_acc - 0.02) / 0.97
     assert rows[0]["epochs"] == pytest.approx(finetune.epochs_to(target)) and rows[0]["epochs"] <= 2.0
     assert rows[0]["seconds"] == pytest.approx(cost_at(finetune, rows[0]["epochs"])["seconds"])
     assert rows[0]["seconds"] <= finetune.seconds  # costed up to the target, not to the cap
 
 
 def test_a_fine_tuning_that_settles_the_target_stops_early(monkeypatch):
-    import resque_core.calibration.sweep as sweep
+    import resque_core.calibration.case_run as case_run
 
     runs = []
-    real = sweep.retrain
-    monkeypatch.setattr(sweep, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
+    real = case_run.retrain
+    monkeypatch.setattr(case_run, "retrain", lambda *a, **kw: runs.append(real(*a, **kw)) or runs[-1])
     cfg = SweepConfig(max_epochs=3, scratch_epochs=3, target_rule="reachable")
     model, case = DistCases(load_checkpoint("default"), DigitsDataset(), cfg).case("gaussian_noise:1", seed=0)
-    case.scratch_cache[case.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
-    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
-    assert rows[0]["target_acc"] == pytest.approx(case.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
+    case.scratch_cache[case.facts.shift] = 0.99  # the scratch reference alone settles the target at base - 2pt
+    rows = _rows(run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False))
+    assert rows[0]["target_acc"] == pytest.approx(case.facts.base_acc - 0.02) and rows[0]["target_rule"] == REACHABLE
     assert runs[0].epochs < 3 and runs[0].reached  # stopped once the target could not change any more
-    assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.base_acc - 0.02))
+    assert rows[0]["epochs"] == pytest.approx(runs[0].epochs_to(case.facts.base_acc - 0.02))
 
 
 def test_task_case_uses_a_new_head_and_the_task_index():
     cfg = SweepConfig(max_epochs=2, scratch_epochs=2, target_rule="reachable")
     cases = TaskCases(load_checkpoint("default-0-4"), DigitsDataset(), cfg)
     model, case = cases.case(((0, 1, 2, 3, 4), (8, 9)), seed=0)
-    assert case.shift == "task:0-4->8,9" and case.head == "new" and case.start_acc == 0.5
-    assert (
-        0.5 < case.index_value <= 2 and 0 <= case.noise_floor < 0.3 and case.base_acc == pytest.approx(0.9921, abs=1e-3)
-    )
-    rows = run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False)
+    facts = case.facts
+    assert facts.shift == "task:0-4->8,9" and case.head == "new" and facts.start_acc == 0.5
+    assert 0.5 < facts.index_value <= 2 and 0 <= facts.noise_floor < 0.3 and facts.n_train == len(case.train)
+    assert facts.base_acc == pytest.approx(0.9921, abs=1e-3)
+    rows = _rows(run_case(model, case, 0, cfg, RecordMetadata("m", "digits", "t", None), lambda: False))
     assert [r["run_kind"] for r in rows] == ["scratch", "retrain"]
     assert all(r["index_kind"] == "task" and r["shift_level"] is None and r["kwh"] is None for r in rows)
     assert case.scratch_acc is not None and rows[0]["target_acc"] == rows[1]["target_acc"]
@@ -204,10 +206,15 @@ def test_budget_stops_cleanly_and_an_empty_sweep_is_refused():
         records_frame(result)
 
 
+def _rows(records) -> list[dict]:
+    """Records as the rows a store takes (the stopping rule as its label)."""
+    return [record.to_row() for record in records]
+
+
 def _result(history: list[EpochRecord], energy: float | None) -> RetrainResult:
     return RetrainResult(
-        epochs=2.0, reached=False, censored=True, cancelled=False, target_rule="fixed(1)", target_acc=1.0,
-        start_acc=0.1, best_val_acc=0.9, final_val_acc=0.9, max_epochs=2, steps=20, steps_per_epoch=10,
+        epochs=2.0, reached=False, censored=True, cancelled=False, target_rule=StoppingRule("fixed", fixed_acc=1.0),
+        target_acc=1.0, start_acc=0.1, best_val_acc=0.9, final_val_acc=0.9, max_epochs=2, steps=20, steps_per_epoch=10,
         grad_norm=2.0, param_change=0.2, seconds=sum(h.seconds for h in history), energy_kwh=energy, co2_kg=energy,
         energy_source="manual", history=tuple(history), evals=(), from_scratch=True, head="keep",
     )  # fmt: skip

@@ -30,8 +30,11 @@ def test_a_validation_record_carries_the_model_family():
     assert (family.arch, family.n_params, family.input_size) == ("SmallCNN", 28106, "16x16x1")
     assert family.n_train == 1347  # 1797 digits less a stratified quarter held out to validate on
     result = validate(loaded, new, settings)
-    row = validation_record(result, _Report(), settings, model="default", dataset="digits", family=family)
-    frame = validate_records([row])
+    record = validation_record(result, _Report(), settings, model="default", dataset="digits", family=family)
+    assert (record.arch, record.n_params, record.input_size, record.n_train) == ("SmallCNN", 28106, "16x16x1", 1347)
+    frame = validate_records([record.to_row()])
     assert frame.loc[0, ["arch", "n_params", "input_size", "n_train"]].tolist() == ["SmallCNN", 28106, "16x16x1", 1347]
-    bare = validate_records([validation_record(result, _Report(), settings, model="default", dataset="digits")])
+    bare = validate_records(
+        [validation_record(result, _Report(), settings, model="default", dataset="digits").to_row()]
+    )
     assert bare.loc[0, ["arch", "n_params", "input_size", "n_train"]].isna().all()  # no family given: left empty

@@ -9,6 +9,7 @@ from resque_core.calibration.campaigns import self_calibrate
 from resque_core.calibration.config import SelfCalibration
 from resque_core.calibration.plan import BudgetTooSmall, plan_self_calibration, spread
 from resque_core.calibration.progress import outcome
+from resque_core.calibration.record import CalibrationRecord
 from resque_core.calibration.sweep import SweepResult
 from resque_core.cli import main
 from resque_core.data import DigitsDataset
@@ -113,10 +114,13 @@ def test_progress_arrives_from_the_first_second_and_counts_every_run(tiny_run):
     assert events[-1].line().startswith("[4/4 runs, ") and result.notes[0].startswith("plan: 4 runs")
 
 
-def _rows(usable: int, censored: int = 0, scratch: int = 0) -> tuple[dict, ...]:
-    retrain = [{"run_kind": "retrain", "censored": False, "kwh": 1e-3} for _ in range(usable)]
-    retrain += [{"run_kind": "retrain", "censored": True, "kwh": 1e-3} for _ in range(censored)]
-    return (*retrain, *({"run_kind": "scratch", "censored": True, "kwh": 1e-3} for _ in range(scratch)))
+def _rows(usable: int, censored: int = 0, scratch: int = 0) -> tuple[CalibrationRecord, ...]:
+    def record(run_kind: str, censored: bool) -> CalibrationRecord:
+        return CalibrationRecord(run_kind=run_kind, index_kind="dist", index_value=0.1, epochs=1.0, censored=censored,
+                                 kwh=1e-3)  # fmt: skip
+
+    kinds = [("retrain", False)] * usable + [("retrain", True)] * censored + [("scratch", True)] * scratch
+    return tuple(record(*kind) for kind in kinds)
 
 
 def test_one_outcome_message_for_success_partial_and_short():

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -39,8 +40,8 @@ TINY = {"max_epochs": 2, "scratch_epochs": 2, "data_fraction": 1.0}
 SAME = ("index_value", "noise_floor", "target_acc", "start_acc", "epochs", "censored", "grad_norm", "param_change")
 
 
-def _by_run(rows) -> dict:
-    return {(r["run_kind"], r["shift"], int(r["seed"])): r for r in rows}
+def _by_run(records) -> dict:
+    return {(r.run_kind, r.shift, r.seed): r.to_row() for r in records}
 
 
 @pytest.mark.slow
@@ -82,7 +83,7 @@ def test_a_killed_worker_is_retried_and_one_that_keeps_dying_is_reported_failed(
 
     result = demo_sweep(cfg, None, kill_worker, executor=RayExecutor(workers=2, retries=1))
     assert kills.count("gaussian_noise:3") == 1 and kills.count("gaussian_blur:4") == 2
-    assert sorted((r["run_kind"], r["shift"]) for r in result.rows) == [
+    assert sorted((r.run_kind, r.shift) for r in result.rows) == [
         ("retrain", "gaussian_noise:3"),
         ("scratch", "gaussian_noise:3"),
     ]  # the retried run finished, the other was given up
@@ -213,11 +214,11 @@ def test_a_killed_driver_resumes_with_nothing_lost_and_nothing_twice(tmp_path, r
 
 def test_runs_given_a_gpu_train_on_cuda_and_others_on_the_cpu():
     """--gpus-per-run > 0 makes every run's RetrainConfig ask for CUDA; the local executor keeps the CPU."""
+    from resque_core.calibration.case_run import _config
     from resque_core.calibration.config import SweepConfig
-    from resque_core.calibration.sweep import _config
 
     class Case:
-        base_acc, scratch_acc, head = 0.9, None, "keep"
+        facts, scratch_acc, head = SimpleNamespace(base_acc=0.9), None, "keep"
 
     assert _config(Case(), 0, SweepConfig()).device == "cpu"
     assert _config(Case(), 0, SweepConfig(device="cuda")).device == "cuda"

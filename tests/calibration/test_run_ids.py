@@ -65,7 +65,7 @@ def test_two_validate_runs_finishing_together_keep_both(tmp_path):
     db, start, errors = tmp_path / "records.sqlite", threading.Barrier(2), []
 
     def finish() -> None:  # two browser sessions' runs, recorded in the same second
-        row = validation_record(result, report, settings, model="default", dataset="digits")
+        row = validation_record(result, report, settings, model="default", dataset="digits").to_row()
         start.wait()
         try:
             RecordStore(db).add([row])

@@ -42,7 +42,7 @@ def test_a_validate_record_carries_the_signals_of_its_index_report():
     new = Shifted(DigitsDataset(), ShiftSpec.parse("gaussian_noise:3"), 0)
     settings = ValidationSettings(max_epochs=1, measure_energy=False)
     result = validate(loaded, new, settings)
-    row = validation_record(result, report, settings, model="default", dataset="digits")
-    assert row["base_acc"] == report.base_acc and row["mean_conf"] == report.mean_conf
-    assert row["index_free"] == report.index_free and row["index_value"] == report.value
-    assert row["acc_drop"] == pytest.approx(report.base_acc - result.start_acc)
+    record = validation_record(result, report, settings, model="default", dataset="digits")
+    assert record.base_acc == report.base_acc and record.mean_conf == report.mean_conf
+    assert record.index_free == report.index_free and record.index_value == report.value
+    assert record.acc_drop == pytest.approx(report.base_acc - result.start_acc)

@@ -11,6 +11,7 @@ import torch
 from resque_core.cli import main
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
+from resque_core.model.source import ModelSource
 from tests.own_model_fixtures import SPEC_JSON, save_all
 
 torch.set_num_threads(1)
@@ -62,10 +63,8 @@ def test_index_is_the_same_for_every_save(saved, capsys):
         values[how] = _json(capsys, [*base, *model_flags(saved, how), "--input-spec", SPEC_JSON, *layer])["resque"]
     assert len({round(v, 6) for v in values.values()}) == 1, values
     assert 0 < values["state_dict"] < 1
-    request = IndexRequest(
-        checkpoint=str(saved["state_dict"]), original=str(saved["data"]), arch="resnet18", layer="output",
-        device="cpu", max_points=0,
-    )  # fmt: skip
+    model = ModelSource(str(saved["state_dict"]), arch="resnet18")
+    request = IndexRequest(model=model, original=str(saved["data"]), layer="output", device="cpu", max_points=0)
     assert compute_index(request).value == pytest.approx(values["state_dict"], abs=1e-6)  # spec from the data
 
 

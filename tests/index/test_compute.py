@@ -13,6 +13,7 @@ from resque_core.index.embed import class_sums
 from resque_core.index.indices import resque_dist
 from resque_core.index.request import IndexRequest
 from resque_core.model.checkpoint import load_checkpoint
+from resque_core.model.source import ModelSource
 
 torch.set_num_threads(1)
 
@@ -91,13 +92,15 @@ def test_missing_class_is_named_before_embedding():
 
 
 def test_task_shift_with_the_0_4_model():
-    report = compute_index(IndexRequest(checkpoint="default-0-4", kind="task", device="cpu"))
+    report = compute_index(IndexRequest(model=ModelSource("default-0-4"), kind="task", device="cpu"))
     assert (report.kind, report.variant, report.per_class) == ("task", "centroids", {})
     assert (report.n_original, report.n_new) == (901, 896)
     assert report.noise_floor < 0.2 < report.value < 1.2  # its own classes cluster; digits 5-9 far less
-    again = compute_index(IndexRequest(checkpoint="default-0-4", kind="task", device="cpu"))
+    again = compute_index(IndexRequest(model=ModelSource("default-0-4"), kind="task", device="cpu"))
     assert again.value == report.value
-    flat = compute_index(IndexRequest(checkpoint="default-0-4", kind="task", task_variant="flat", layer="features"))
+    flat = compute_index(
+        IndexRequest(model=ModelSource("default-0-4"), kind="task", task_variant="flat", layer="features")
+    )
     assert flat.layer == "features" and flat.value != report.value
 
 
@@ -106,7 +109,7 @@ def test_task_bad_input():
         compute_index(IndexRequest(kind="task", device="cpu"))
     single = ClassSubset(DigitsDataset(), ["5"])
     with pytest.raises(ShiftError, match="at least two classes"):
-        compute_index(IndexRequest(checkpoint="default-0-4", kind="task", new=single, device="cpu"))
+        compute_index(IndexRequest(model=ModelSource("default-0-4"), kind="task", new=single, device="cpu"))
     with pytest.raises(ResqueError, match="unknown index kind"):
         compute_index(IndexRequest(kind="both"))
     with pytest.raises(ResqueError, match="unknown task variant"):

@@ -15,6 +15,7 @@ from resque_core.errors import EmbeddingError, ResqueError
 from resque_core.index.compute import compute_index
 from resque_core.index.embed import autocast_for, precision_on
 from resque_core.index.request import PRECISIONS, IndexRequest
+from resque_core.model.source import ModelSource
 from tests.app.conftest import _navigation_only, errors, fresh_app, goto  # noqa: F401 (AppTest routing fixture)
 from ui.settings import IndexSettings
 
@@ -67,7 +68,7 @@ def test_the_cli_prints_the_precision_and_the_note(capsys, fp32):
 
 def test_a_bad_precision_is_refused_before_anything_loads(capsys):
     with pytest.raises(ResqueError, match="unknown precision 'int8'; use one of fp32, bf16, fp16"):
-        compute_index(IndexRequest(checkpoint="/nonexistent/model.pt", precision="int8"))
+        compute_index(IndexRequest(model=ModelSource("/nonexistent/model.pt"), precision="int8"))
     with pytest.raises(SystemExit) as exited:
         main(["index", "--precision", "fp64"])
     assert exited.value.code == 2

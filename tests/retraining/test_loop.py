@@ -15,6 +15,7 @@ from resque_core.errors import RetrainError
 from resque_core.model.architectures import SmallCNN
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
+from resque_core.retraining.rule import StoppingRule
 from resque_core.retraining.steps import materialize, prepare_model
 from resque_core.retraining.targets import EvalPoint, noise_band, plateau_epoch, plateau_onset, threshold_epoch
 
@@ -43,7 +44,7 @@ def test_retrain_reaches_a_reachable_target_and_records_every_field(digits):
     seen = []
     meter = ManualPowerMeter(100.0, intensity_g_per_kwh=400.0)
     r = retrain(_model(), train, val, _reachable(), meter=meter, progress=seen.append)
-    assert r.target_rule == "min(base-2pt, 0.97*scratch)"
+    assert r.target_rule.describe() == "min(base-2pt, 0.97*scratch)"
     assert r.target_acc == pytest.approx(min(0.95 - 0.02, 0.97 * 0.35))
     assert r.reached and not r.censored and not r.cancelled
     assert 0 < r.epochs <= len(r.history) and r.epochs != int(r.epochs)  # fractional
@@ -70,15 +71,15 @@ def test_reachable_reference_is_the_better_of_scratch_and_fine_tuned():
 
     failed = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18, finetune_acc=0.75)
     target, label = failed.resolve_target()
-    assert target == pytest.approx(0.97 * 0.75) and label == "min(base-2pt, 0.97*max(scratch, finetune))"
+    assert target == pytest.approx(0.97 * 0.75) and label.describe() == "min(base-2pt, 0.97*max(scratch, finetune))"
     good = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.90, finetune_acc=0.75)
     assert good.resolve_target()[0] == pytest.approx(0.97 * 0.90)
     both = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.99, finetune_acc=0.99)
     assert both.resolve_target()[0] == pytest.approx(0.944)
-    assert RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18).resolve_target() == (
-        pytest.approx(0.97 * 0.18),
-        "min(base-2pt, 0.97*scratch)",
-    )  # a single run that knows only the from-scratch reference says so
+    single, rule = RetrainConfig(target_rule="reachable", base_acc=0.964, scratch_acc=0.18).resolve_target()
+    assert single == pytest.approx(0.97 * 0.18)  # a single run that knows only the from-scratch reference says so
+    assert rule == StoppingRule("reachable", tolerance=0.02, scratch_frac=0.97, with_finetune=False)
+    assert rule.describe() == "min(base-2pt, 0.97*scratch)"
     assert reachable_settled_acc(0.964, 0.02, 0.97) == pytest.approx(0.944 / 0.97)
     assert reachable_settled_acc(0.999, 0.0, 0.97) == 1.0
     with pytest.raises(RetrainError, match="finetune_acc"):
@@ -88,11 +89,17 @@ def test_reachable_reference_is_the_better_of_scratch_and_fine_tuned():
 def test_the_case_rule_takes_the_first_seeds_best_less_its_margin():
     case = RetrainConfig(target_rule="case", base_acc=0.964, scratch_acc=0.18, finetune_acc=0.80, reference_margin=0.04)
     target, label = case.resolve_target()
-    assert target == pytest.approx(0.97 * 0.76) and label == "case(min(base-2pt, 0.97*max(scratch, finetune0-2se)))"
+    assert (
+        target == pytest.approx(0.97 * 0.76)
+        and label.describe() == "case(min(base-2pt, 0.97*max(scratch, finetune0-2se)))"
+    )
     settled = RetrainConfig(target_rule="case", base_acc=0.9, scratch_acc=0.99, finetune_acc=0.5, reference_margin=0.04)
     assert settled.resolve_target()[0] == pytest.approx(0.88)  # the base - 2pt cap still binds
     plain = RetrainConfig(target_rule="case", base_acc=0.964, scratch_acc=0.6, finetune_acc=0.7)
-    assert plain.resolve_target() == (pytest.approx(0.97 * 0.7), "case(min(base-2pt, 0.97*max(scratch, finetune0)))")
+    target, label = plain.resolve_target()
+    assert (
+        target == pytest.approx(0.97 * 0.7) and label.describe() == "case(min(base-2pt, 0.97*max(scratch, finetune0)))"
+    )
     with pytest.raises(RetrainError, match="scratch_acc"):
         RetrainConfig(target_rule="case", base_acc=0.9).validate()
 
@@ -110,7 +117,7 @@ def test_unreachable_target_is_censored_at_the_cap(digits):
 def test_base_minus_already_met_takes_zero_epochs(digits):
     train, val = digits
     r = retrain(_model(), train, val, RetrainConfig(base_acc=0.0, tolerance=0.0))
-    assert r.reached and r.epochs == 0.0 and r.history == () and r.target_rule == "base-0pt"
+    assert r.reached and r.epochs == 0.0 and r.history == () and r.target_rule.describe() == "base-0pt"
 
 
 def _trajectory(r):
@@ -176,10 +183,11 @@ def test_plateau_rule_stops_when_accuracy_settles(digits):
     # any band holds, but a window at chance (the untrained start) is not convergence
     chance_band = 0.1 + 2 * math.sqrt(0.1 * 0.9 / len(val))
     first = next(i for i in range(len(r.evals) - 2) if sum(p.val_acc for p in r.evals[i : i + 3]) / 3 > chance_band)
-    assert r.reached and r.target_rule == "plateau(1x3)" and r.epochs == r.evals[first].epoch > 0
+    assert r.reached and r.target_rule.describe() == "plateau(1x3)" and r.epochs == r.evals[first].epoch > 0
     assert r.target_acc == pytest.approx(sum(p.val_acc for p in r.evals[first : first + 3]) / 3)
     noisy = RetrainConfig(target_rule="plateau", plateau_delta=None, plateau_patience=8, max_epochs=1)
-    assert noisy.resolve_target() == (None, "plateau(2sex8)")
+    assert noisy.resolve_target() == (None, StoppingRule("plateau", plateau_delta=None, plateau_patience=8))
+    assert noisy.stopping_rule().describe() == "plateau(2sex8)"
 
 
 def test_noise_band_and_plateau_onset():

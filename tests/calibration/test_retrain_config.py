@@ -1,0 +1,25 @@
+"""One factory turns a sweep's and a Validate run's settings into a run's ``RetrainConfig``."""
+
+from __future__ import annotations
+
+from resque_core.calibration.config import SweepConfig
+from resque_core.calibration.validation import ValidationSettings
+from resque_core.retraining.config import RetrainConfig
+
+
+def test_a_sweep_run_takes_the_sweep_s_settings_and_its_own():
+    cfg = SweepConfig(tolerance=0.05, scratch_frac=0.9, plateau_delta=0.03, plateau_patience=4, lr=0.01,
+                      batch_size=16, device="cuda", max_epochs=12, target_rule="case")  # fmt: skip
+    config = RetrainConfig.of(cfg, base_acc=0.9, scratch_acc=0.8, seed=3, head="new", target_rule="fixed")
+    assert config == RetrainConfig(
+        target_rule="fixed", base_acc=0.9, tolerance=0.05, scratch_acc=0.8, scratch_frac=0.9, plateau_delta=0.03,
+        plateau_patience=4, max_epochs=12, lr=0.01, batch_size=16, seed=3, head="new", device="cuda",
+    )  # fmt: skip
+
+
+def test_a_validate_run_keeps_the_training_defaults():
+    settings = ValidationSettings(target_rule="base-minus", max_epochs=7, tolerance=0.04, base_acc=0.95, seed=2)
+    assert settings.retrain_config() == RetrainConfig(
+        target_rule="base-minus", base_acc=0.95, tolerance=0.04, plateau_delta=0.01, plateau_patience=6,
+        max_epochs=7, seed=2, head="keep", device="auto",
+    )  # fmt: skip
