@@ -54,16 +54,12 @@ def fetch(
         ProviderFailure: "timeout" past the deadline, "malformed" past the size cap, or what
             ``failure_of`` makes of a transport error.
     """
-    call = _Call(open_response, provider, label, time.monotonic() + timeout_s, max_bytes)
+    call = _Call(open_response, provider, label, timeout_s, max_bytes)
     threading.Thread(target=call.run, name=f"fetch {label}", daemon=True).start()
     if not call.done.wait(timeout_s):
         call.cancel()
         logger.info("%s: cut at the %g s deadline", label, timeout_s)
-        raise ProviderFailure(
-            provider,
-            "timeout",
-            f"{label}: no answer within {timeout_s:g} s (connect, headers and body together); try later.",
-        )
+        raise call.timed_out()
     if isinstance(call.error, ProviderFailure):
         raise call.error
     if call.error is not None:
@@ -74,9 +70,9 @@ def fetch(
 class _Call:
     """One request in its worker thread: its response, its result, and a way to cut it short."""
 
-    def __init__(self, open_response: Callable[[], Any], provider: str, label: str, deadline: float, cap: int):
+    def __init__(self, open_response: Callable[[], Any], provider: str, label: str, timeout_s: float, cap: int):
         self.open_response, self.provider, self.label = open_response, provider, label
-        self.deadline, self.cap = deadline, cap
+        self.timeout_s, self.deadline, self.cap = timeout_s, time.monotonic() + timeout_s, cap
         self.done = threading.Event()
         self.reply: Reply | None = None
         self.error: BaseException | None = None
@@ -119,7 +115,15 @@ class _Call:
             if size > self.cap:
                 raise self._too_large(f"more than {self.cap / 1e6:g} MB arrived")
             chunks.append(chunk)
-        return b""  # cut at the deadline; the caller has already reported the timeout
+        raise self.timed_out()  # the deadline passed mid-body (the caller may not have noticed yet)
+
+    def timed_out(self) -> ProviderFailure:
+        """The failure of a call cut at its deadline, wherever the cut fell."""
+        return ProviderFailure(
+            self.provider,
+            "timeout",
+            f"{self.label}: no answer within {self.timeout_s:g} s (connect, headers and body together); try later.",
+        )
 
     def _too_large(self, what: str) -> ProviderFailure:
         return ProviderFailure(

@@ -291,3 +291,20 @@ def test_a_gzipped_answer_is_decoded_and_capped_by_its_decoded_size(grid):
     grid.set("/uk/intensity/", Answer(raw=bomb, headers={"Content-Encoding": "gzip"}))
     with pytest.raises(ProviderFailure, match="too large"):
         uk(grid).intensity("GB", start, start + timedelta(hours=6))
+
+
+def test_a_body_cut_by_the_deadline_in_the_worker_is_a_timeout_not_an_empty_answer():
+    """The worker can reach the deadline before the caller's wait does (a loaded machine): the cut body must
+    still read as a timeout, never as an empty (hence "malformed") answer."""
+    from resque_core.grid.fetch import _Call
+
+    class Trickle:  # a response whose body never ends
+        headers: dict = {}
+
+        def read1(self, n, decode_content=True):
+            return b"{"
+
+    call = _Call(lambda: Trickle(), "uk", "UK Carbon Intensity API", 0.0, 1_000_000)
+    with pytest.raises(ProviderFailure, match="no answer within 0 s") as info:
+        call._read(Trickle())
+    assert info.value.reason == "timeout"
