@@ -70,29 +70,29 @@ def test_tiny_demo_writes_valid_records_and_provenance(tmp_path, capsys):
 
 def test_the_demo_is_capped_at_28_minutes_unless_told_otherwise():
     from resque_core.cli import build_parser
-    from resque_core.commands.calibrate import _config
+    from resque_core.commands.calibrate_args import sweep_config_from
 
     parse = build_parser().parse_args
-    assert _config(parse(["calibrate", "--demo"])).max_minutes == 28.0
-    assert _config(parse(["calibrate", "--demo", "--max-minutes", "5"])).max_minutes == 5.0
-    demo = _config(parse(["calibrate", "--demo"]))
+    assert sweep_config_from(parse(["calibrate", "--demo"])).max_minutes == 28.0
+    assert sweep_config_from(parse(["calibrate", "--demo", "--max-minutes", "5"])).max_minutes == 5.0
+    demo = sweep_config_from(parse(["calibrate", "--demo"]))
     assert len(demo.shifts) == 40 and len(demo.task_splits) == 6 and demo.seeds == (0, 1, 2)
-    own = _config(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
+    own = sweep_config_from(parse(["calibrate", "--checkpoint", "m.pt", "--original", "digits"]))
     assert own.max_minutes is None and own.seeds == (0, 1) and len(own.shifts) == 10
     assert own == SelfCalibration().sweep_config()  # the CLI's defaults are the settings object's (the page's too)
 
 
 def test_target_rule_options_reach_the_sweep_and_bad_ones_are_refused(capsys):
     from resque_core.cli import build_parser
-    from resque_core.commands.calibrate import _config
+    from resque_core.commands.calibrate_args import sweep_config_from
 
     parse = build_parser().parse_args
-    default = _config(parse(["calibrate", "--demo"]))
+    default = sweep_config_from(parse(["calibrate", "--demo"]))
     assert (default.target_rule, default.plateau_delta, default.plateau_patience) == ("reachable", None, 8)
-    plateau = _config(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
+    plateau = sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "0.03"]))
     assert plateau.target_rule == "plateau" and plateau.plateau_delta == 0.03
-    assert _config(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
-    assert _config(parse(["calibrate", "--demo", "--target-rule", "case"])).target_rule == "case"
+    assert sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "base-minus"])).target_rule == "base-minus"
+    assert sweep_config_from(parse(["calibrate", "--demo", "--target-rule", "case"])).target_rule == "case"
     assert main(["calibrate", "--demo", "--target-rule", "plateau", "--plateau-delta", "wide"]) == 2
     assert "--plateau-delta" in capsys.readouterr().err
     assert main(["calibrate", "--demo", "--plateau-patience", "1"]) == 2

@@ -15,6 +15,7 @@ import torch
 from resque_core.cli import main
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
+from resque_core.model.source import ModelSource
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 torch.set_num_threads(1)
@@ -118,5 +119,6 @@ def test_the_task_variant_has_one_spelling_and_the_old_one_is_a_deprecated_alias
     new = capsys.readouterr()
     assert "deprecated" not in new.err
     assert json.loads(old.out)["resque"] == json.loads(new.out)["resque"]
-    api = compute_index(IndexRequest(checkpoint="default-0-4", kind="task", task_variant="k-means++", device="cpu"))
+    model = ModelSource(checkpoint="default-0-4")
+    api = compute_index(IndexRequest(model=model, kind="task", task_variant="k-means++", device="cpu"))
     assert json.loads(new.out)["resque"] == pytest.approx(api.value, abs=1e-9)
