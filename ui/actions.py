@@ -160,12 +160,14 @@ def recorded_runs_csv() -> bytes:
     return RecordStore().all().to_csv(index=False).encode()
 
 
-def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
+def probe(state: MutableMapping, progress: Progress | None = None, steps: int = 20) -> Any:
     """Probe energy and time per epoch for the loaded model on the new data, repeated until stable (cached).
 
-    ``progress`` is called with (rounds done, most rounds) while it runs.
+    ``progress`` is called with (rounds done, most rounds) while it runs; ``steps``: training steps per
+    round (the CLI's ``--probe-steps``).
     """
-    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
+    data, model = result(state, "data").inputs(), result(state, "model").inputs()
+    return cache.probe(data, model, steps=steps, progress=progress)
 
 
 def self_calibrate(

@@ -240,6 +240,7 @@ def test_validate_cancel_stops_the_run(demo):
 def test_forecast_with_a_probe_is_labeled_estimated(demo):
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_energy").set_value("Measure a probe here").run()
+    assert at.number_input(key="fc_probe_steps").value == 20  # the CLI's --probe-steps default
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
