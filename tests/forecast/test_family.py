@@ -7,7 +7,6 @@ import sqlite3
 
 import pytest
 import torch
-import torchvision
 
 from resque_core.data.base import InputSpec
 from resque_core.forecast.costing import Costing
@@ -30,6 +29,8 @@ PROBE_TOO = " Its energy per epoch is theirs too: measure a probe of your model.
 def resnet(tmp_path_factory):
     """A torchvision ResNet-18 (random weights, 10 classes) saved as a bare state_dict, loaded as a user would."""
     path = tmp_path_factory.mktemp("resnet") / "resnet18.pt"
+    import torchvision
+
     torch.save(torchvision.models.resnet18(weights=None, num_classes=10).state_dict(), path)
     return load_checkpoint(str(path), arch="resnet18", input_spec=RGB_32)
 
