@@ -29,3 +29,20 @@ def local_ray():
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def default_forecaster():
+    """``fitted(level=0.8)``: the shipped default calibration's forecaster (dist index), fitted once per session
+    and level. A fit is some 33,000 curve fits (seconds of CPU); ``predict`` leaves the fitted state as it is."""
+    from resque_core.forecast.forecaster import Forecaster
+    from resque_core.forecast.records import default_records
+
+    fits = {}
+
+    def fitted(level: float = 0.8) -> Forecaster:
+        if level not in fits:
+            fits[level] = Forecaster(level=level).fit(default_records(), "dist", source="default")
+        return fits[level]
+
+    return fitted
