@@ -2,9 +2,9 @@
 index, forecast with a probe of that model, read that the default calibration is another model family's,
 self-calibrate on the model within a small budget, forecast from those runs, and validate.
 
-Every training step is bounded: 8x8 images (a sixteenth of a 32x32 step), 2 probe steps per round, a count
-budget of 10 cases at an epoch cap of 2, and a Validate cap of 2, so that each wait ends within 2 minutes on
-a loaded 2-core machine."""
+The training is kept small so that each wait ends within 2 minutes on a loaded 2-core machine: 8x8 images (a
+sixteenth of a 32x32 step), 2 probe steps per round, a count budget of 10 cases at an epoch cap of 2, and a
+Validate cap of 2."""
 
 from __future__ import annotations
 
