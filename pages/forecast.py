@@ -70,6 +70,7 @@ def energy_basis() -> dict:
         fields = {"energy": "watts", "watts": watts}
     elif energy == ENERGY[3]:
         fields = {"energy": "probe"}
+        st.number_input("Probe: training steps per round", 1, 1000, 20, key="fc_probe_steps")  # --probe-steps
         st.caption(
             "A few training steps of your model on the new data under codecarbon (an estimate without "
             "power counters), repeated until the rounds agree, extrapolated to one epoch."
@@ -198,7 +199,8 @@ def calibration_figure(forecast):
 def probe_with_progress():
     """The probe of the loaded model, with a progress bar while its rounds run."""
     bar = st.progress(0.0, text="Probing your model…")
-    probe = actions.probe(state, lambda done, most: bar.progress(done / most, text=f"Probe round {done}…"))
+    steps = int(state.get("fc_probe_steps", 20))
+    probe = actions.probe(state, lambda done, most: bar.progress(done / most, text=f"Probe round {done}…"), steps)
     bar.empty()
     return probe
 

@@ -8,7 +8,7 @@ import streamlit as st
 from resque_core.calibration.validation import ValidationSettings, comparison
 from resque_core.units import bound_text, measure_text
 from resque_core.units import number_text as num
-from ui import actions, validate_job
+from ui import actions, validate_job, validation_actions
 from ui.errors import guard, show_error
 from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
@@ -87,7 +87,7 @@ def controls() -> None:
                 measure_energy=measure,
             )
             settings = records.settings_for(settings) if records is not None else settings
-            actions.start_validation(state, settings)
+            validation_actions.start_validation(state, settings)
             st.rerun()  # redraw with the start button disabled and the live view polling
 
 
@@ -154,7 +154,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
     st.markdown(f"The run {outcome}: accuracy {r.start_acc:.3f} → {r.final_val_acc:.3f}.")
     path = None
     with guard("adding the run to the calibration history"):
-        path = actions.record_validation(state, job)
+        path = validation_actions.record_validation(state, job)
     if path:
         st.success(f"Added to the calibration history ({path}).", icon=":material/history:")
         st.caption(recorded_text(job.record))

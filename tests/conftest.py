@@ -29,3 +29,13 @@ def local_ray():
     ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
     yield ray
     ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def default_forecaster():
+    """``fitted(level=0.8)``: the shipped default calibration's forecaster (dist index), from the product's own
+    kept fits (``forecast.pipeline.fitted``): fitted once per process and level, shared with the page and the
+    CLI run in this process. A fit is some 33,000 curve fits (seconds of CPU); ``predict`` leaves it as it is."""
+    from resque_core.forecast.pipeline import FitSettings, choose_records, fitted
+
+    return lambda level=0.8: fitted(choose_records("default"), "dist", FitSettings(level=level))

@@ -1,6 +1,6 @@
 """A user's own model saved the usual ways: a small-stem torchvision ResNet-18 (10 classes, random
 weights) as a state_dict, a training-checkpoint dict, a full pickle, TorchScript and weights plus a
-model file; and 60 RGB 32x32 images of 10 classes in an npz."""
+model file; and 60 RGB images of 10 classes in an npz (32x32, or smaller where a journey trains it)."""
 
 from __future__ import annotations
 
@@ -44,8 +44,12 @@ def small_resnet() -> nn.Module:
     return model.eval()
 
 
-def save_all(folder: pathlib.Path) -> dict[str, pathlib.Path]:
-    """The model saved five ways, and the data; paths by name."""
+def save_all(folder: pathlib.Path, size_px: int = 32) -> dict[str, pathlib.Path]:
+    """The model saved five ways, and ``size_px``-square data; paths by name.
+
+    A training step of ResNet-18 on 8x8 images costs about a sixteenth of one on 32x32 (the convolutions
+    scale with the area), which bounds the journeys that retrain it on a loaded machine.
+    """
     model = small_resnet()
     paths = {name: folder / f"{name}.pt" for name in ("state_dict", "training", "pickle", "torchscript")}
     torch.save(model.state_dict(), paths["state_dict"])
@@ -57,7 +61,7 @@ def save_all(folder: pathlib.Path) -> dict[str, pathlib.Path]:
     paths["model_file"] = folder / "my_model.py"
     paths["model_file"].write_text(MODEL_FILE_SOURCE)
     rng = np.random.default_rng(0)
-    x = rng.random((60, 32, 32, 3)).astype("float32")
+    x = rng.random((60, size_px, size_px, 3)).astype("float32")
     y = np.repeat(np.arange(10), 6)
     paths["data"] = folder / "mine.npz"
     np.savez(paths["data"], x=x, y=y)

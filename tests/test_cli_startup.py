@@ -38,7 +38,7 @@ def imported(*argv: str, code: int = 0) -> tuple[set[str], str]:
         text=True,
         cwd=ROOT,
         env=env,
-        timeout=300,
+        timeout=120,
     )
     assert done.returncode == code, done.stderr
     line = [x for x in done.stderr.splitlines() if x.startswith("IMPORTED ")][-1]

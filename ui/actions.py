@@ -161,12 +161,14 @@ def recorded_runs_csv() -> bytes:
     return RecordStore().all().to_csv(index=False).encode()
 
 
-def probe(state: MutableMapping, progress: Progress | None = None) -> Any:
+def probe(state: MutableMapping, progress: Progress | None = None, steps: int = 20) -> Any:
     """Probe energy and time per epoch for the loaded model on the new data, repeated until stable (cached).
 
-    ``progress`` is called with (rounds done, most rounds) while it runs.
+    ``progress`` is called with (rounds done, most rounds) while it runs; ``steps``: training steps per
+    round (the CLI's ``--probe-steps``).
     """
-    return cache.probe(result(state, "data").inputs(), result(state, "model").inputs(), progress=progress)
+    data, model = result(state, "data").inputs(), result(state, "model").inputs()
+    return cache.probe(data, model, steps=steps, progress=progress)
 
 
 def self_calibrate(
@@ -198,52 +200,6 @@ def self_calibrate(
         model, data.original, settings, progress=progress, class_map=data.class_map, on_rows=store.add, executor=runs_on
     )
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
-
-
-def start_validation(state: MutableMapping, settings: Any) -> Any:
-    """Start a validation run (``ValidationSettings``) of the loaded model on the new data, in a thread.
-
-    The run keeps the index it is recorded against and the forecast it is compared with (if current).
-    The calibration history it will be added to is checked first: a database it cannot write to is
-    named (``RecordsError``) before anything is trained.
-    """
-    from resque_core.forecast.records import RecordStore
-    from ui import validate_job
-
-    report = done_result(state, "index", "compute it again on the Index page (the run is recorded against it)")
-    RecordStore().check()
-    model, data = result(state, "model"), result(state, "data")
-    _, new_data = data_pair(data, model)
-    loaded = loaded_model(model, data)
-    job = validate_job.start(
-        loaded,
-        new_data,
-        settings,
-        index=report,
-        forecast=current(state, "forecast"),
-        forecast_rule=forecast_rule(state),
-        model_name=str(model.checkpoint),
-        dataset_name=str(data.original),
-    )
-    state["validate_job"] = job
-    return job
-
-
-def record_validation(state: MutableMapping, job: Any) -> str:
-    """Add a finished validation run to the local calibration history (once); the history's path."""
-    from resque_core.calibration.validation import validation_family, validation_record
-    from resque_core.forecast.records import RecordStore
-
-    if job.recorded_path is None:
-        model, data = result(state, "model"), result(state, "data")
-        family = validation_family(loaded_model(model, data), data_pair(data, model)[1], job.settings)
-        row = validation_record(
-            job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name, family=family
-        ).to_row()
-        store = RecordStore()
-        store.add([row])
-        job.record, job.recorded_path = row, str(store.path)
-    return job.recorded_path
 
 
 def run_schedule(

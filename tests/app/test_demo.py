@@ -5,8 +5,6 @@ from __future__ import annotations
 import pytest
 
 from resque_core.forecast.costing import Costing
-from resque_core.forecast.forecaster import Forecaster
-from resque_core.forecast.records import default_records
 from resque_core.grid.base import iso_utc
 from resque_core.grid.illustrative import IllustrativeProvider
 from resque_core.grid.job import schedule_job
@@ -28,13 +26,12 @@ def demo():
 
 
 @pytest.fixture(scope="module")
-def engine(demo):
+def engine(demo, default_forecaster):
     """The demo computed directly with the engine (no Streamlit), at the minute the demo planned in."""
     report = compute_index(IndexRequest(model=ModelSource(), **DataChoice().inputs(), **IndexSettings().inputs()))
     value, country, year = annual_intensity_g_per_kwh("DE")
     costing = Costing(intensity_g_per_kwh=value, intensity_source=f"annual average {country} {year or ''} (modeled)")
-    fitted = Forecaster(level=0.8).fit(default_records(), "dist", source="default calibration")
-    forecast = fitted.predict(report.value, costing=costing, shift_type="gaussian_noise")
+    forecast = default_forecaster(0.8).predict(report.value, costing=costing, shift_type="gaussian_noise")
     now = demo.session_state["results"]["schedule"][0].now  # the clock's minute when the demo ran
     planned, _ = schedule_job(
         IllustrativeProvider(now=now),

@@ -9,7 +9,6 @@ import re
 
 import pytest
 import torch
-import torchvision
 
 from resque_core.cli import main
 from resque_core.data.base import InputSpec
@@ -24,6 +23,8 @@ RGB_32 = InputSpec(size=(32, 32), channels=3, mean=(0.5, 0.5, 0.5), std=(0.25, 0
 @pytest.fixture(scope="module")
 def resnet_source(tmp_path_factory) -> ModelSource:
     path = tmp_path_factory.mktemp("resnet") / "resnet18.pt"
+    import torchvision
+
     torch.save(torchvision.models.resnet18(weights=None, num_classes=10).state_dict(), path)
     return ModelSource(checkpoint=str(path), arch="resnet18", input_spec=RGB_32)
 

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from resque_core.forecast.costing import Costing
-from resque_core.forecast.forecaster import Forecaster
-from resque_core.forecast.records import default_records
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
@@ -55,7 +53,7 @@ def test_new_data_marks_index_and_forecast_stale(demo):
     assert "Index: :green[done]" in " ".join(m.value for m in at.sidebar.markdown)
 
 
-def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
+def test_forecast_with_typed_watts_and_price_equals_the_engine(demo, default_forecaster):
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_energy").set_value("Type watts").run()
     at.number_input(key="fc_watts").set_value(250.0)
@@ -76,8 +74,7 @@ def test_forecast_with_typed_watts_and_price_equals_the_engine(demo):
         intensity_g_per_kwh=400.0,
         price_per_kwh=0.25,
     )
-    fitted = Forecaster(level=0.9).fit(default_records(), "dist")
-    expected = fitted.predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
+    expected = default_forecaster(0.9).predict(report.value, costing=costing, shift_type=report.shift.split(":")[0])
     for label, measure in [("Epochs", "epochs"), ("Money", "money")]:
         assert metric(at, label) == measure_text(measure, expected.measures[measure].point, "EUR"), measure
     assert metric(at, "Money").endswith(" EUR")  # the default currency names the money
@@ -115,7 +112,7 @@ def test_illustrative_schedule_with_a_deadline_equals_the_cli(demo, capsys):
     assert any("illustrative, not live data" in w.value for w in at.warning)
 
 
-def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
+def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys, default_forecaster):
     """The page's action with a plain dict as session state, at a fixed minute: the CLI's plan, to the bit."""
     from resque_core.forecast.costing import Costing
     from ui.state import init_state, set_result
@@ -123,7 +120,7 @@ def test_schedule_action_with_a_pinned_now_equals_the_cli(capsys):
     state: dict = {}
     init_state(state)
     costing = Costing(kwh_per_epoch=0.05, kwh_per_epoch_source="modeled", seconds_per_epoch=900.0)
-    forecast = Forecaster().fit(default_records(), "dist").predict(0.05, costing=costing)
+    forecast = default_forecaster().predict(0.05, costing=costing)
     for stage in ("data", "model", "index"):  # a forecast is current only with its upstream stages done
         set_result(state, stage, stage, {})
     set_result(state, "forecast", forecast, {})
@@ -240,6 +237,7 @@ def test_validate_cancel_stops_the_run(demo):
 def test_forecast_with_a_probe_is_labeled_estimated(demo):
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_energy").set_value("Measure a probe here").run()
+    assert at.number_input(key="fc_probe_steps").value == 20  # the CLI's --probe-steps default
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
@@ -268,7 +266,7 @@ def test_self_calibration_feeds_the_forecast(demo):
     at.number_input(key="fc_cases").set_value(10)
     at.number_input(key="fc_selfcal_epochs").set_value(5)
     at.toggle(key="fc_meter").set_value(False).run()
-    at.button(key="fc_selfcal").click().run(timeout=900)  # ten real retrainings: generous on a loaded machine
+    at.button(key="fc_selfcal").click().run(timeout=120)  # 20 runs of the digits model: 45 s at load 8
     assert not errors(at), errors(at)
     shifts = ",".join(f"{kind}:{level}" for kind in ("gaussian_noise", "gaussian_blur") for level in range(1, 6))
     argv = ["calibrate", "--checkpoint", "default", "--original", "digits", "--shifts", shifts, "--max-minutes", "120"]

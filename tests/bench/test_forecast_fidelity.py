@@ -62,7 +62,7 @@ def test_the_product_picks_the_exact_signal_and_the_index_loses_against_it(tmp_p
     known_records().to_csv(path, index=False)
     done = subprocess.run(
         [sys.executable, str(BENCH), "--records", str(path), "--bootstrap", "40", "--json"],
-        capture_output=True, text=True, timeout=300, cwd=ROOT,
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
     data = json.loads(done.stdout.strip().splitlines()[-1])  # the last line is one JSON object

@@ -51,7 +51,7 @@ def _stored(db: pathlib.Path) -> int:
         conn.close()
 
 
-def _wait_for_rows(db: pathlib.Path, proc: subprocess.Popen, deadline_s: float = 600) -> int:
+def _wait_for_rows(db: pathlib.Path, proc: subprocess.Popen, deadline_s: float = 120) -> int:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         rows = _stored(db)
@@ -70,7 +70,7 @@ def test_a_signal_keeps_the_finished_runs_and_says_how_many(tmp_path, sig):
     proc = _start(db)
     seen = _wait_for_rows(db, proc)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=300)
+    out, err = proc.communicate(timeout=120)
     assert proc.returncode == 128 + sig, err
     last = err.strip().splitlines()[-1]
     match = re.fullmatch(
@@ -117,7 +117,7 @@ def test_an_interrupted_demo_writes_its_finished_runs_to_out_and_says_so(tmp_pat
             proc.send_signal(signal.SIGINT)
             break
     rest = proc.stderr.read()
-    assert proc.wait(timeout=300) == 130, rest
+    assert proc.wait(timeout=120) == 130, rest
     match = re.search(r"interrupted by SIGINT: (\d+) finished runs? kept in (\S+); the run in progress", rest)
     assert match and match.group(2) == str(out), rest
     frame = load_records_csv(out)

@@ -40,11 +40,22 @@ def default_model():
 
 @pytest.fixture(scope="module")
 def tiny_run():
-    """A real self-calibration of the default model (2 shifts, cap 2), with every event it reported."""
+    """A real self-calibration of the default model (2 shifts, cap 2), every event it reported, and how many
+    training steps (batches) its runs took."""
+    import resque_core.retraining.loop as loop
+
     torch.set_num_threads(1)
-    events = []
-    result = self_calibrate(ModelSource(), "digits", TINY, events.append)
-    return result, events
+    events, steps = [], []
+    real_step = loop.train_step
+
+    def counted(*args, **kwargs):
+        steps.append(1)
+        return real_step(*args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(loop, "train_step", counted)
+        result = self_calibrate(ModelSource(), "digits", TINY, events.append)
+    return result, events, len(steps)
 
 
 def test_the_default_settings_can_reach_the_forecasters_minimum():
@@ -90,16 +101,27 @@ def test_a_count_budget_under_the_minimum_runs_as_given_and_says_so(default_mode
     assert "fewer than the 8 the forecaster needs" in plan.sentence()
 
 
-def test_the_estimate_is_within_a_factor_of_the_real_run(default_model, tiny_run):
+def test_the_estimate_counts_the_training_steps_the_real_run_takes(default_model, tiny_run, monkeypatch):
+    """Counts, not wall clock: with a training step costing 1 s and nothing else, the estimate is the training
+    steps the plan expects (every run to its cap), and the real run takes no more, nor fewer than its
+    from-scratch runs alone (they always run to their cap)."""
+    import resque_core.calibration.plan as planning
+
+    monkeypatch.setattr(planning, "measure_step_times", lambda *_: planning.StepTimes(1.0, 0.0, 0.0))
     plan = plan_self_calibration(*default_model, TINY)
     assert plan.settings == TINY and (plan.cases, plan.scratch_runs) == (2, 2)
-    result, _ = tiny_run
+    epochs_planned = plan.cases * TINY.max_epochs + plan.scratch_runs * TINY.scratch_epochs
+    steps_per_epoch = plan.estimated_s / epochs_planned
+    assert steps_per_epoch == int(steps_per_epoch) and steps_per_epoch > 1
+    result, events, steps = tiny_run
     assert result.runs_done == 4 and len(result.rows) == 4
-    assert plan.estimated_s / 3 < result.wall_s < 3 * plan.estimated_s
+    scratch_epochs = [e for e in events if e.kind == "epoch" and e.run_kind == "scratch"]
+    assert len(scratch_epochs) == plan.scratch_runs * TINY.scratch_epochs
+    assert len(scratch_epochs) * steps_per_epoch <= steps <= plan.estimated_s
 
 
 def test_progress_arrives_from_the_first_second_and_counts_every_run(tiny_run):
-    result, events = tiny_run
+    result, events, _ = tiny_run
     kinds = [e.kind for e in events]
     assert kinds[:3] == ["start", "start", "plan"] and kinds.index("plan") < kinds.index("case")
     assert events[2].message.startswith("4 runs (2 retraining, 2 from scratch") and "epoch cap 2" in events[2].message

@@ -46,7 +46,7 @@ def test_two_self_calibrations_at_once_on_one_database_keep_every_record(tmp_pat
         subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         for _ in range(2)
     ]
-    outputs = [p.communicate(timeout=600) for p in procs]
+    outputs = [p.communicate(timeout=120) for p in procs]
     assert [p.returncode for p in procs] == [0, 0], outputs
     summaries = [json.loads(out.strip().splitlines()[-1]) for out, _ in outputs]
     assert [s["runs"] for s in summaries] == [2, 2] and {s["db"] for s in summaries} == {str(db)}

@@ -1,4 +1,5 @@
-"""``python -m resque_core forecast`` end to end, in a subprocess: JSON fields, values, errors."""
+"""``python -m resque_core forecast`` end to end: JSON fields, values, errors (in this process; the exit code
+and stderr of bad input also from a real ``python -m resque_core`` subprocess)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from resque_core.forecast.costing import Costing
 from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import load_records_csv
 from resque_core.forecast.result import MEASURES
+from tests.commands.in_process import run_main
 from tests.records_fixtures import synthetic_records
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
@@ -37,11 +39,11 @@ def records_csv(tmp_path_factory) -> pathlib.Path:
     return path
 
 
-def test_json_has_the_documented_fields_and_matches_the_python_api(records_csv):
-    out = run_cli("--index", "0.05", "--records", str(records_csv), "--intensity", "250", "--price-per-kwh", "0.3",
-                  "--json")  # fmt: skip
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+def test_json_has_the_documented_fields_and_matches_the_python_api(records_csv, capsys):
+    code, out, err = run_main(capsys, "forecast", "--index", "0.05", "--records", str(records_csv), "--intensity",
+                              "250", "--price-per-kwh", "0.3", "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
     expected = {*MEASURES, "money", "scratch", "source", "n_records", "level", "index", "kind", "extrapolated"}
     assert expected <= set(data)
     forecaster = Forecaster().fit(load_records_csv(records_csv), "dist", source="user history")
@@ -57,20 +59,20 @@ def test_json_has_the_documented_fields_and_matches_the_python_api(records_csv):
     assert data["fit_report"]["n_censored"] == 2
 
 
-def test_kwh_per_epoch_is_labeled_measured_and_scales_epochs(records_csv):
-    out = run_cli("--index", "0.2", "--records", str(records_csv), "--kwh-per-epoch", "0.5", "--level", "0.9", "--json")
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+def test_kwh_per_epoch_is_labeled_measured_and_scales_epochs(records_csv, capsys):
+    code, out, err = run_main(capsys, "forecast", "--index", "0.2", "--records", str(records_csv), "--kwh-per-epoch",
+                              "0.5", "--level", "0.9", "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
     assert data["kwh"]["high"] == pytest.approx(data["epochs"]["high"] * 0.5)
     assert data["source"]["energy"] == "measured" and data["extrapolated"] is True and data["level"] == 0.9
     assert "money" not in data
 
 
 def run_in_process(capsys, *args: str) -> str:
-    from resque_core.cli import main
-
-    assert main(["forecast", *args]) == 0
-    return capsys.readouterr().out
+    code, out, err = run_main(capsys, "forecast", *args)
+    assert code == 0, err
+    return out
 
 
 def test_profile_is_labeled_modeled(records_csv, capsys):
@@ -146,6 +148,7 @@ def test_records_from_the_local_store(tmp_path, records_csv, capsys, monkeypatch
     ],
 )
 def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_path):
+    """The real ``python -m resque_core``: its exit status and its one line on stderr."""
     bad = tmp_path / "bad.csv"
     bad.write_text("index_kind,index_value,epochs,censored,run_kind\ndist,0.1,lots,0,retrain\n")
     out = run_cli(*[a.format(csv=records_csv, bad=bad) for a in args])
@@ -181,17 +184,10 @@ def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_
     ],
 )
 def test_more_bad_input_in_process(args, message, records_csv, capsys):
-    from resque_core.cli import main
-
-    args = ["forecast", *(a.format(csv=records_csv) for a in args)]
-    try:
-        code = main(args)
-    except SystemExit as exc:  # argparse's errors
-        code = exc.code
-    captured = capsys.readouterr()
-    lines = captured.err.strip().splitlines()
-    assert code == 2 and captured.out == ""
-    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], captured.err
+    code, out, err = run_main(capsys, "forecast", *(a.format(csv=records_csv) for a in args))
+    lines = err.strip().splitlines()
+    assert code == 2 and out == ""
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], err
 
 
 def test_default_calibration_forecasts_with_its_provenance(capsys):

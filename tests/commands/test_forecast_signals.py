@@ -1,28 +1,24 @@
-"""``forecast --acc-drop/--mean-conf/--labels`` and ``index --labels`` in a subprocess: the signals the
+"""``forecast --acc-drop/--mean-conf/--labels`` and ``index --labels`` from the CLI: the signals the
 forecast used, in words and in JSON, the same as the Python API's."""
 
 from __future__ import annotations
 
 import json
-import os
 import pathlib
-import subprocess
-import sys
+from types import SimpleNamespace
 
 import pytest
 
 from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import load_records_csv
+from tests.commands.in_process import run_main
 from tests.forecast.test_signals import signal_records
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "resque_core", *args], capture_output=True, text=True, cwd=ROOT, env={**os.environ},
-        timeout=300,
-    )  # fmt: skip
+def run_cli(capsys, *args: str) -> SimpleNamespace:
+    """The CLI in this process (imports and caches shared with the other tests): returncode, stdout, stderr."""
+    code, out, err = run_main(capsys, *args)
+    return SimpleNamespace(returncode=code, stdout=out, stderr=err)
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +28,8 @@ def records_csv(tmp_path_factory) -> pathlib.Path:
     return path
 
 
-def test_forecast_from_the_accuracy_drop_in_json_and_in_words(records_csv):
-    out = run_cli("forecast", "--index", "0.05", "--acc-drop", "0.25", "--records", str(records_csv), "--json")
+def test_forecast_from_the_accuracy_drop_in_json_and_in_words(records_csv, capsys):
+    out = run_cli(capsys, "forecast", "--index", "0.05", "--acc-drop", "0.25", "--records", str(records_csv), "--json")
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     forecast = Forecaster().fit(load_records_csv(records_csv)).predict(0.05, acc_drop=0.25)
@@ -41,26 +37,26 @@ def test_forecast_from_the_accuracy_drop_in_json_and_in_words(records_csv):
     assert data["signals"]["signals"] == ["acc_drop"]
     assert data["epochs"]["point"] == pytest.approx(forecast.measures["epochs"].point, rel=1e-12)
     assert data["fit_report"]["signal_mae_epochs"]["acc_drop"] < 0.1
-    text = run_cli("forecast", "--index", "0.05", "--acc-drop", "0.25", "--records", str(records_csv))
+    text = run_cli(capsys, "forecast", "--index", "0.05", "--acc-drop", "0.25", "--records", str(records_csv))
     assert text.returncode == 0, text.stderr
     assert forecast.signals.sentence() in text.stdout.splitlines()
 
 
-def test_label_free_forecast_and_a_label_only_signal_refused(records_csv):
-    out = run_cli("forecast", "--index", "0.05", "--labels", "predicted", "--mean-conf", "0.7",
+def test_label_free_forecast_and_a_label_only_signal_refused(records_csv, capsys):
+    out = run_cli(capsys, "forecast", "--index", "0.05", "--labels", "predicted", "--mean-conf", "0.7",
                   "--records", str(records_csv), "--json")  # fmt: skip
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["signals"]["labels"] == "predicted"
-    bad = run_cli("forecast", "--index", "0.05", "--labels", "predicted", "--acc-drop", "0.1",
+    bad = run_cli(capsys, "forecast", "--index", "0.05", "--labels", "predicted", "--acc-drop", "0.1",
                   "--records", str(records_csv))  # fmt: skip
     assert bad.returncode == 2
     assert bad.stderr.strip().count("\n") == 0 and "needs the new data's labels" in bad.stderr
     assert "Traceback" not in bad.stderr
 
 
-def test_index_labels_predicted_is_label_free_and_prints_the_signals():
-    given = run_cli("index", "--shift", "gaussian_noise:4", "--device", "cpu", "--json")
-    free = run_cli("index", "--shift", "gaussian_noise:4", "--device", "cpu", "--labels", "predicted", "--json")
+def test_index_labels_predicted_is_label_free_and_prints_the_signals(capsys):
+    given = run_cli(capsys, "index", "--shift", "gaussian_noise:4", "--device", "cpu", "--json")
+    free = run_cli(capsys, "index", "--shift", "gaussian_noise:4", "--device", "cpu", "--labels", "predicted", "--json")
     assert given.returncode == 0 and free.returncode == 0, given.stderr + free.stderr
     given, free = json.loads(given.stdout), json.loads(free.stdout)
     assert given["labels"] == "given" and free["labels"] == "predicted"

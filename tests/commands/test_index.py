@@ -16,6 +16,7 @@ from resque_core.cli import main
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
+from tests.commands.in_process import run_main
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 torch.set_num_threads(1)
@@ -29,10 +30,11 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
 
 
-def test_index_json_in_a_subprocess_matches_the_api():
-    out = _cli("index", "--checkpoint", "default", "--shift", "gaussian_blur:2", "--seed", "1", "--json")
-    assert out.returncode == 0, out.stderr
-    data = json.loads(out.stdout)
+def test_index_json_matches_the_api(capsys):
+    code, out, err = run_main(capsys, "index", "--checkpoint", "default", "--shift", "gaussian_blur:2", "--seed", "1",
+                              "--json")  # fmt: skip
+    assert code == 0, err
+    data = json.loads(out)
     assert set(data) >= JSON_KEYS
     expected = compute_index(IndexRequest(shift="gaussian_blur:2", seed=1, device="cpu", max_points=0))
     assert data["resque"] == pytest.approx(expected.value, abs=1e-6)
@@ -42,6 +44,7 @@ def test_index_json_in_a_subprocess_matches_the_api():
 
 
 def test_bad_input_is_one_line_without_traceback(tmp_path):
+    """A real ``python -m resque_core``: exit status 2, one line on stderr, and the pickle never ran."""
     marker = tmp_path / "pwned"
     evil = tmp_path / "evil.pt"
     evil.write_bytes(pickle.dumps(_Evil(str(marker))))

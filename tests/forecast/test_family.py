@@ -7,12 +7,10 @@ import sqlite3
 
 import pytest
 import torch
-import torchvision
 
 from resque_core.data.base import InputSpec
 from resque_core.forecast.costing import Costing
 from resque_core.forecast.family import ModelFamily, family_note, family_of, records_family
-from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.records import RECORD_COLUMNS, RecordStore, default_records, load_records_csv
 from resque_core.model.checkpoint import load_checkpoint
 from tests.records_fixtures import synthetic_records
@@ -30,6 +28,8 @@ PROBE_TOO = " Its energy per epoch is theirs too: measure a probe of your model.
 def resnet(tmp_path_factory):
     """A torchvision ResNet-18 (random weights, 10 classes) saved as a bare state_dict, loaded as a user would."""
     path = tmp_path_factory.mktemp("resnet") / "resnet18.pt"
+    import torchvision
+
     torch.save(torchvision.models.resnet18(weights=None, num_classes=10).state_dict(), path)
     return load_checkpoint(str(path), arch="resnet18", input_spec=RGB_32)
 
@@ -60,8 +60,8 @@ def test_records_that_name_no_family_say_so():
     )
 
 
-def test_the_forecast_carries_the_note_and_its_energy_basis_decides_the_probe_hint(resnet):
-    fitted = Forecaster().fit(default_records(), "dist", source="default")
+def test_the_forecast_carries_the_note_and_its_energy_basis_decides_the_probe_hint(resnet, default_forecaster):
+    fitted = default_forecaster()
     family = family_of(resnet)
     assert fitted.predict(0.05).family_note is None
     assert fitted.predict(0.05, family=family_of(load_checkpoint("default"))).family_note is None

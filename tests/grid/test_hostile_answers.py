@@ -109,7 +109,7 @@ def test_cli_falls_back_from_a_nan_answer_without_a_traceback(grid):
     proc = subprocess.run(
         [sys.executable, "-m", "resque_core", "schedule", "--provider", "electricitymaps,offline", "--zone", "DE",
          "--duration", "3h", "--energy-kwh", "1"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr and SECRET_KEY not in proc.stdout + proc.stderr

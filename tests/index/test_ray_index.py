@@ -7,6 +7,7 @@ additions differs).
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 
 import numpy as np
@@ -19,7 +20,8 @@ from resque_core.errors import EmbeddingError, LayerError
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 
-ray = pytest.importorskip("ray")
+# ray is imported by the tests that run, not at collection
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
 
 
 def _both(**fields):
