@@ -262,6 +262,7 @@ def test_self_calibration_feeds_the_forecast(demo):
     at = goto(demo, "pages/forecast.py")
     at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
     at.multiselect(key="fc_shifts").set_value(["gaussian_noise", "gaussian_blur"]).run()
+    at.multiselect(key="fc_levels").set_value([1, 2, 3, 4, 5]).run()  # changed from the CLI's default shifts
     at.number_input(key="fc_budget").set_value(120)
     at.number_input(key="fc_cases").set_value(10)
     at.number_input(key="fc_selfcal_epochs").set_value(5)

@@ -45,7 +45,7 @@ def _upload(page, radio_option: str, group: int, path) -> None:
 
 def _type(page, label: str, value: str) -> None:
     """Type ``value`` into the number input labelled ``label`` and commit it (Enter reruns the page)."""
-    box = page.get_by_label(label)
+    box = page.get_by_role("spinbutton", name=label)  # not the help button beside it ("Help for LABEL")
     box.fill(value)
     box.press("Enter")
     expect(box).to_have_value(value, timeout=STEP_TIMEOUT_MS)
@@ -103,7 +103,7 @@ def test_own_checkpoint_from_upload_to_self_calibration_and_validate(browser, se
 
     # the offer beside the family sentence picks self-calibration; a small budget, no meter
     page.get_by_role("button", name="Self-calibrate on my model").click()
-    page.get_by_label("Time budget (minutes)").wait_for(timeout=STEP_TIMEOUT_MS)
+    page.get_by_role("spinbutton", name="Time budget (minutes)").wait_for(timeout=STEP_TIMEOUT_MS)
     _type(page, "Time budget (minutes)", "6")
     _type(page, "At most this many cases", "10")  # the minimum of 8, and 2 that may be censored
     _type(page, "Epoch cap per run", "2")

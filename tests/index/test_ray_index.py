@@ -19,6 +19,7 @@ from resque_core.data.arrays import ArrayDataset
 from resque_core.errors import EmbeddingError, LayerError
 from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
+from resque_core.model.source import ModelSource
 
 # ray is imported by the tests that run, not at collection
 pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
@@ -51,7 +52,7 @@ def test_a_shifted_dist_index_on_ray_equals_the_local_one(local_ray):
 
 @pytest.mark.slow
 def test_a_task_index_on_ray_equals_the_local_one_and_a_bad_layer_is_refused_alike(local_ray):
-    local, on_ray, _ = _both(checkpoint="default-0-4", kind="task", max_points=0)
+    local, on_ray, _ = _both(model=ModelSource("default-0-4"), kind="task", max_points=0)
     assert 0.5 < local.value < 1 and local.noise_floor < local.value
     assert on_ray.value == pytest.approx(local.value, abs=1e-6)
     assert on_ray.noise_floor == pytest.approx(local.noise_floor, abs=1e-6)
