@@ -15,7 +15,10 @@ import pytest
 from tests.app.conftest import demo_app, goto
 
 # ray is imported by the tests that run, not at collection
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed"),
+    pytest.mark.xdist_group("ray"),  # one local Ray at a time: with make test's -n, on one worker
+]
 
 SAME = ("index_value", "noise_floor", "target_acc", "start_acc", "epochs", "censored", "grad_norm", "param_change")
 

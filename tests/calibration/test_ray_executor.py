@@ -35,7 +35,10 @@ from resque_core.errors import RetrainError
 from resque_core.forecast.records import RecordStore
 
 # ray is imported by the tests that run, not at collection
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed"),
+    pytest.mark.xdist_group("ray"),  # one local Ray at a time: with make test's -n, on one worker
+]
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TINY = {"max_epochs": 2, "scratch_epochs": 2, "data_fraction": 1.0}

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from resque_core.forecast.records import DEFAULT_CSV
 from tests.e2e.conftest import ROOT, new_page
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 needs_calibration = pytest.mark.skipif(
     not DEFAULT_CSV.is_file(),
     reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.forecast.records.default_records)",

@@ -18,7 +18,12 @@ from resque_core.data import SHIFT_TYPES
 from tests.e2e.conftest import new_page
 from tests.own_model_fixtures import save_all
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.filterwarnings("ignore::FutureWarning")]
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("browser"),
+    pytest.mark.filterwarnings("ignore::FutureWarning"),
+]
 STEP_TIMEOUT_MS = 120_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
 
 

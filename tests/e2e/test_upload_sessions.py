@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import _require_browser, dashboard_server, new_page
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]
+pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 STEP_TIMEOUT_MS = 120_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
 GONE_TIMEOUT_S = 60  # the folder goes when the websocket closes: well within this on a busy machine
 MARKDOWN_NAME = "[x](http:e.vil) **b** `c`.npz"  # a browser never sends "/" in a file name

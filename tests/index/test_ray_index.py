@@ -22,7 +22,10 @@ from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 
 # ray is imported by the tests that run, not at collection
-pytestmark = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed")
+pytestmark = [
+    pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="ray is not installed"),
+    pytest.mark.xdist_group("ray"),  # one local Ray at a time: with make test's -n, on one worker
+]
 
 
 def _both(**fields):
