@@ -177,14 +177,34 @@ def test_a_pickled_copy_owns_its_own_extraction(tmp_path):
     assert torch.equal(copy.image(1), ZipDataset(path).image(1))
 
 
+FORKED_LOADER = """
+import sys
+from torch.utils.data import DataLoader
+from resque_core.data import ZipDataset
+
+ds = ZipDataset(sys.argv[1])
+labels = [int(y) for _, y in DataLoader(ds, batch_size=1, num_workers=1, multiprocessing_context="fork", timeout=60)]
+assert labels == [0, 1], labels
+assert (ds.workdir / "a" / "0.png").exists(), "a forked worker removed the extraction"
+print("ok")
+"""
+
+
 def test_forked_loader_workers_leave_the_extraction_in_place(tmp_path):
-    from torch.utils.data import DataLoader
+    """A DataLoader worker forked from the process that extracted the zip must not remove it when it exits.
+
+    Run in a fresh process: forking a pytest worker that runs threads (pytest-xdist's) can deadlock.
+    """
+    import pathlib
+    import subprocess
+    import sys
 
     path = _zip(tmp_path / "w.zip", {"a/0.png": _png_bytes(1), "b/0.png": _png_bytes(2)})
-    ds = ZipDataset(path)
-    labels = [int(y) for _, y in DataLoader(ds, batch_size=1, num_workers=1)]
-    assert labels == [0, 1]
-    assert (ds.workdir / "a" / "0.png").exists()
+    root = pathlib.Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", FORKED_LOADER, str(path)], cwd=root, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
 def test_zip_without_class_folders_names_the_zip(tmp_path):
