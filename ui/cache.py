@@ -56,11 +56,10 @@ def class_check(data_inputs: dict[str, Any], model_inputs: dict[str, Any]) -> An
 def request(data_inputs: dict[str, Any], model_inputs: dict[str, Any], index_inputs: dict | None = None) -> Any:
     """The ``IndexRequest`` of these inputs, its sources opened through ``source`` (one extraction each)."""
     from resque_core.index.request import IndexRequest
-    from resque_core.model.source import ModelSource
 
     data = {**data_inputs, "original": source(data_inputs["original"])}
     data["new"] = source(data_inputs["new"]) if data_inputs.get("new") else None
-    return IndexRequest(**data, model=ModelSource.from_inputs(model_inputs), **(index_inputs or {}))
+    return IndexRequest.from_inputs({**data, **model_inputs, **(index_inputs or {})})
 
 
 @st.cache_resource(show_spinner=False, max_entries=4, ttl=DATA_TTL_S)
