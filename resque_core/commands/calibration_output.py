@@ -11,15 +11,27 @@ import platform
 import shlex
 import sys
 
-__all__ = ["command_line", "energy_note", "energy_summary", "json_text", "provenance", "write_csv"]
+from resque_core.atomic_write import write_error, write_text
+
+__all__ = ["command_line", "energy_note", "energy_summary", "json_text", "provenance", "write_csv",
+           "write_provenance"]  # fmt: skip
 
 
-def write_csv(frame, path: pathlib.Path) -> None:
+def write_csv(frame, path: pathlib.Path, setting: str | None = "out") -> None:
+    """The records as the shipped default keeps them, written whole or not at all (``atomic_write``)."""
     frame = frame.copy()
     for column in ("censored", "shift_level", "seed", "max_epochs"):
         frame[column] = frame[column].astype("Int64")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, float_format="%.8g")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(path, exc, setting) from exc
+    write_text(path, frame.to_csv(index=False, float_format="%.8g"), setting=setting)
+
+
+def write_provenance(prov: dict, csv_path: pathlib.Path, setting: str | None = "out") -> None:
+    """The provenance JSON beside the records CSV (same name, ``.json``), written whole or not at all."""
+    write_text(csv_path.with_suffix(".json"), json_text(prov, indent=2) + "\n", setting=setting)
 
 
 def provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:
