@@ -17,6 +17,7 @@ from resque_core.commands.calibrate_args import (
 from resque_core.commands.calibration_output import (
     energy_summary,
     json_text,
+    keep_unsaved,
     provenance,
     write_csv,
     write_provenance,
@@ -79,6 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return _interrupted(stop, 0, store, None, args.json)
     frame = calibrate.records_frame(result)
     summary = {**calibrate.summarize(frame), "energy": energy_summary(meter), **sweep_facts}
+    if store is not None:  # runs the database refused go to --out, else to a recovery CSV beside it
+        summary.update(keep_unsaved(result.unsaved, out, store.path, runner.sweep_id))
     if out is not None:
         write_csv(frame, out)
         prov = provenance(args, cfg, result, summary, started, load0, meter)

@@ -19,6 +19,7 @@ from dataclasses import asdict
 from resque_core.commands.calibration_output import (
     energy_summary,
     json_text,
+    keep_unsaved,
     provenance,
     write_csv,
     write_provenance,
@@ -94,6 +95,9 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
         prov.update(estimated_minutes_upper_bound=round(estimate, 1))
         write_provenance(prov, out)
         summary["out"] = str(out)
+    if store is not None:  # runs the database refused: in the family's CSV, else in a recovery CSV beside it
+        written = pathlib.Path(summary["out"]) if summary["out"] else None
+        summary.update(keep_unsaved(result.unsaved, written, store.path, f"family-{spec.name}"))
     if not args.json:
         print(f"[{spec.name}] {len(frame)} records, {result.wall_s / 60:.1f} min -> {summary['out'] or 'not written'}")
     return summary
