@@ -86,3 +86,7 @@ class EnergyError(ResqueError):
 
 class ReportError(ResqueError):
     """A scenario or report that cannot be built or exported."""
+
+
+class WriteError(ResqueError):
+    """A file cannot be written (disk full, no permission, read-only, no such folder); the earlier one is kept."""

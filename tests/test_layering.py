@@ -16,7 +16,7 @@ PACKAGE = ROOT / "resque_core"
 # sibling on its own layer.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors",),
-    ("units", "jsonable", "assets"),
+    ("units", "jsonable", "assets", "atomic_write"),
     ("data", "grid"),
     ("model",),
     ("index", "energy"),

@@ -31,6 +31,7 @@ from resque_core.calibration.case_run import EpochHook, run_case, train_from_scr
 from resque_core.calibration.cases import Case, class_label
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.metadata import RecordMetadata
+from resque_core.calibration.pending import PendingRows
 from resque_core.calibration.progress import SweepClock, SweepEvent
 from resque_core.calibration.record import CalibrationRecord
 from resque_core.errors import RetrainError
@@ -45,7 +46,9 @@ class SweepResult:
     ``energy_kwh`` is every metered epoch's energy in kWh, dropped runs included (None: not measured):
     what the sweep consumed, more than its records' costs, which stop at each run's target.
     ``interrupted``: its ``should_stop`` asked it to stop (a signal, a cancel button); the case then
-    in progress was abandoned, every finished one kept.
+    in progress was abandoned, every finished one kept. ``unsaved``: the store rows of finished runs that
+    ``on_rows`` could not save (a database locked past its busy timeout, tried again until the sweep ended;
+    see ``calibration.pending``); they are in ``rows`` too, for the command to write elsewhere.
     """
 
     rows: tuple[CalibrationRecord, ...]
@@ -60,6 +63,7 @@ class SweepResult:
     energy_kwh: float | None = None
     energy_estimated: bool = True
     interrupted: bool = False
+    unsaved: tuple[dict, ...] = ()
 
 
 class Job(NamedTuple):
@@ -109,7 +113,8 @@ def run_sweep(
     reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
     ``on_rows`` gets each case's records as soon as the case ends, as store rows (``CalibrationRecord.to_row``:
-    a store commits them there, so a crash loses at most the case in progress). ``should_stop`` is polled at
+    a store commits them there, so a crash loses at most the case in progress); a ``RecordsError`` there keeps
+    them in memory, offered again later (``calibration.pending``), and the sweep goes on. ``should_stop`` is polled at
     every training step: True abandons the case in progress and ends the sweep (``interrupted``). ``executor``
     (``calibration.executors``) runs the jobs and yields an ``JobResult`` for each as it ends; default: one after
     another, here.
@@ -124,11 +129,12 @@ def run_sweep(
 
     planned = jobs if cfg.max_cases is None else jobs[: cfg.max_cases]
     clock.runs_planned = len(planned) + len({(id(j.metadata), j.shift) for j in planned})
-    tally = _Tally()
+    tally = _Tally(PendingRows(on_rows))
     runner = run_serially if executor is None else executor.run
     for out in runner(planned, cfg, halt, clock):
-        tally.add(out, clock, on_rows)
+        tally.add(out, clock)
     budget, interrupted = tally.stopped(len(jobs), cfg, stop())
+    unsaved = tally.unsaved()
     return SweepResult(
         tuple(tally.rows),
         clock.runs_planned,
@@ -142,6 +148,7 @@ def run_sweep(
         energy_kwh=clock.energy_kwh,
         energy_estimated=clock.estimated,
         interrupted=interrupted,
+        unsaved=unsaved,
     )
 
 
@@ -149,13 +156,14 @@ def run_sweep(
 class _Tally:
     """What a sweep has so far: its records, the cases done and skipped, and its notes."""
 
+    pending: PendingRows
     rows: list[CalibrationRecord] = field(default_factory=list)
     done: int = 0
     skipped: int = 0
     notes: list[str] = field(default_factory=list)
 
-    def add(self, out: JobResult, clock: SweepClock, on_rows: Callable[[list[dict]], None] | None) -> None:
-        """Count one job's outcome, hand its records to ``on_rows`` and tell ``clock``."""
+    def add(self, out: JobResult, clock: SweepClock) -> None:
+        """Count one job's outcome, hand its records to the store (``pending``) and tell ``clock``."""
         if out.kept or out.error is not None:
             self.done += out.kept
             self.skipped += not out.kept
@@ -163,14 +171,22 @@ class _Tally:
             return
         if out.energy_kwh is not None:
             clock.energy_kwh = (clock.energy_kwh or 0.0) + out.energy_kwh
-        if out.rows and on_rows is not None:
-            on_rows([record.to_row() for record in out.rows])
+        saved = self.pending.save([record.to_row() for record in out.rows])
         self.rows += out.rows
         self.done += bool(out.rows) and out.rows[-1].run_kind == "retrain"
         clock.finish_case(out.rows)
         where = f" on {out.node}" if out.node else ""
         status = f" [{out.status}]" if out.status else ""
+        status += "" if saved else f" [not saved yet, kept in memory: {len(self.pending.waiting)} runs]"
         clock.say("run", f"{record_shift(out.job.shift)} seed {out.job.seed}{where}: {_describe(out.rows)}{status}")
+
+    def unsaved(self) -> tuple[dict, ...]:
+        """The rows the store still refuses after its last tries; a note says how many and why."""
+        rows = self.pending.finish()
+        if rows:
+            self.notes.append(f"{len(rows)} finished runs could not be saved to the records database: "
+                              f"{self.pending.reason}")  # fmt: skip
+        return rows
 
     def stopped(self, jobs: int, cfg: SweepConfig, interrupted: bool) -> tuple[str, bool]:
         """The budget that stopped the sweep ("" if none), and whether it was interrupted; notes either."""

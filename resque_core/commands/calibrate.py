@@ -14,7 +14,14 @@ from resque_core.commands.calibrate_args import (
     self_calibration_from,
     sweep_config_from,
 )
-from resque_core.commands.calibration_output import energy_summary, json_text, provenance, write_csv
+from resque_core.commands.calibration_output import (
+    energy_summary,
+    json_text,
+    keep_unsaved,
+    provenance,
+    write_csv,
+    write_provenance,
+)
 from resque_core.commands.model_args import model_source
 from resque_core.commands.stop_signals import StopOnSignals
 from resque_core.commands.sweep_args import SweepRun
@@ -73,11 +80,13 @@ def run(args: argparse.Namespace) -> int:
         return _interrupted(stop, 0, store, None, args.json)
     frame = calibrate.records_frame(result)
     summary = {**calibrate.summarize(frame), "energy": energy_summary(meter), **sweep_facts}
+    if store is not None:  # runs the database refused go to --out, else to a recovery CSV beside it
+        summary.update(keep_unsaved(result.unsaved, out, store.path, runner.sweep_id))
     if out is not None:
         write_csv(frame, out)
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
-        out.with_suffix(".json").write_text(json_text(prov, indent=2) + "\n")
+        write_provenance(prov, out)
     if result.interrupted:
         return _interrupted(stop, len(frame), store, out, args.json)
     if store is not None:

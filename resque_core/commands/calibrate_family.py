@@ -16,7 +16,14 @@ import sys
 import time
 from dataclasses import asdict
 
-from resque_core.commands.calibration_output import energy_summary, json_text, provenance, write_csv
+from resque_core.commands.calibration_output import (
+    energy_summary,
+    json_text,
+    keep_unsaved,
+    provenance,
+    write_csv,
+    write_provenance,
+)
 from resque_core.errors import RetrainError
 
 FAMILY_MINUTES = 28.0  # each family's sweep must finish within 30 minutes on a 2-core machine
@@ -86,8 +93,11 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov.update(what=f"calibration library records of the family {spec.name}", family=asdict(spec))
         prov.update(estimated_minutes_upper_bound=round(estimate, 1))
-        out.with_suffix(".json").write_text(json_text(prov, indent=2) + "\n")
+        write_provenance(prov, out)
         summary["out"] = str(out)
+    if store is not None:  # runs the database refused: in the family's CSV, else in a recovery CSV beside it
+        written = pathlib.Path(summary["out"]) if summary["out"] else None
+        summary.update(keep_unsaved(result.unsaved, written, store.path, f"family-{spec.name}"))
     if not args.json:
         print(f"[{spec.name}] {len(frame)} records, {result.wall_s / 60:.1f} min -> {summary['out'] or 'not written'}")
     return summary

@@ -11,15 +11,45 @@ import platform
 import shlex
 import sys
 
-__all__ = ["command_line", "energy_note", "energy_summary", "json_text", "provenance", "write_csv"]
+from resque_core.atomic_write import write_error, write_text
+
+__all__ = ["command_line", "energy_note", "energy_summary", "json_text", "keep_unsaved", "provenance", "write_csv",
+           "write_provenance"]  # fmt: skip
 
 
-def write_csv(frame, path: pathlib.Path) -> None:
+def write_csv(frame, path: pathlib.Path, setting: str | None = "out") -> None:
+    """The records as the shipped default keeps them, written whole or not at all (``atomic_write``)."""
     frame = frame.copy()
     for column in ("censored", "shift_level", "seed", "max_epochs"):
         frame[column] = frame[column].astype("Int64")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, float_format="%.8g")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise write_error(path, exc, setting) from exc
+    write_text(path, frame.to_csv(index=False, float_format="%.8g"), setting=setting)
+
+
+def write_provenance(prov: dict, csv_path: pathlib.Path, setting: str | None = "out") -> None:
+    """The provenance JSON beside the records CSV (same name, ``.json``), written whole or not at all."""
+    write_text(csv_path.with_suffix(".json"), json_text(prov, indent=2) + "\n", setting=setting)
+
+
+def keep_unsaved(rows: tuple[dict, ...], out: pathlib.Path | None, db: pathlib.Path, sweep_id: str) -> dict:
+    """Finished runs the records database refused (locked past its busy timeout) kept where the user finds
+    them: in ``out`` (which the command writes with every record of the sweep), else in a recovery CSV beside
+    the database. Says so in one line on stderr; returns the summary's ``unsaved_runs`` and ``unsaved_in``.
+    """
+    if not rows:
+        return {}
+    from resque_core.forecast.records import validate_records
+
+    where = out
+    if where is None:
+        where = db.with_name(f"{db.stem}.unsaved-{sweep_id}.csv")
+        write_csv(validate_records(list(rows), name="unsaved records"), where)
+    print(f"{len(rows)} finished run{'s' * (len(rows) != 1)} could not be saved to the records database {db} "
+          f"(it stayed locked): they are in {where}", file=sys.stderr)  # fmt: skip
+    return {"unsaved_runs": len(rows), "unsaved_in": str(where)}
 
 
 def provenance(args, cfg, result, summary: dict, started: float, load0: tuple, meter) -> dict:

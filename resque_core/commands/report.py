@@ -25,11 +25,12 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.reporting.export import write_report
     from resque_core.reporting.scenario import load_scenarios
 
-    outputs = [path for path in (args.html, args.csv, args.json) if path]
+    chosen = {"html": args.html, "csv": args.csv, "json": args.json}
+    outputs = [(path, setting) for setting, path in chosen.items() if path]
     if not outputs:
         raise ReportError("say what to write: --html OUT.html, --csv OUT.csv and/or --json OUT.json")
     scenarios = load_scenarios(args.scenarios)
-    for path in outputs:
-        written = write_report(scenarios, path, title=args.title)
+    for path, setting in outputs:
+        written = write_report(scenarios, path, title=args.title, setting=setting)
         print(f"wrote {written} ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
     return 0

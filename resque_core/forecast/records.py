@@ -25,6 +25,7 @@ from typing import TypeVar
 import pandas as pd
 
 from resque_core.assets import asset_path
+from resque_core.atomic_write import write_text
 from resque_core.errors import RecordsError
 from resque_core.forecast.records_db import (
     busy_timeout_s,
@@ -243,13 +244,13 @@ class RecordStore:
         return validate_records(frame, name=str(self.path))
 
     def export_csv(self, path: str | os.PathLike) -> int:
-        """Write every stored run to a CSV with the schema's columns; returns the row count."""
+        """Write every stored run to a CSV with the schema's columns (whole or not at all); returns the row count."""
         frame = self.all()
         frame["censored"] = frame["censored"].astype("Int64")
         for column in ("shift_level", "seed", "max_epochs", "n_params", "n_train"):
             if (frame[column].dropna() % 1 == 0).all():
                 frame[column] = frame[column].astype("Int64")
-        frame.to_csv(path, index=False, float_format="%.10g")
+        write_text(path, frame.to_csv(index=False, float_format="%.10g"))
         return len(frame)
 
     def import_csv(self, path: str | os.PathLike) -> int:

@@ -11,6 +11,7 @@ execute code from the file. A checkpoint without an input spec gets one from its
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import pathlib
@@ -23,6 +24,7 @@ import torch
 from torch import nn
 
 from resque_core.assets import asset_path
+from resque_core.atomic_write import write_bytes
 from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.errors import CheckpointError
 from resque_core.model.input_spec import infer_input_spec
@@ -251,4 +253,6 @@ def save_checkpoint(
         "accuracy": None if accuracy is None else float(accuracy),
         "meta": meta,
     }
-    torch.save(obj, path)
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes(path, buffer.getvalue())  # whole or not at all

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import resque_core.reporting.charts as charts
+from resque_core.atomic_write import write_text
 from resque_core.errors import ReportError
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
 from resque_core.units import (
@@ -109,18 +110,22 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
     )
 
 
-def write_report(scenarios: Sequence[Scenario], path: str | Path, title: str = "RESQUE retraining report") -> Path:
-    """Write CSV, JSON or HTML according to the file suffix; returns the path written."""
+def write_report(
+    scenarios: Sequence[Scenario], path: str | Path, title: str = "RESQUE retraining report", setting: str | None = None
+) -> Path:
+    """Write CSV, JSON or HTML according to the file suffix, whole or not at all; returns the path written.
+
+    ``setting``: the option that chose ``path`` (the CLI's "html", "csv" or "json"), named if the write fails.
+
+    Raises:
+        WriteError: the file cannot be written; an earlier file there is left as it was.
+    """
     path = Path(path)
     writers = {".csv": to_csv, ".json": to_json, ".html": lambda s: to_html(s, title), ".htm": lambda s: to_html(s)}
     if path.suffix.lower() not in writers:
         raise ReportError(f"cannot tell the report format from {path.name!r}: use .csv, .json or .html")
     text = writers[path.suffix.lower()](scenarios)
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise ReportError(f"cannot write the report to {str(path)!r}: {exc.strerror or exc}") from exc
-    return path
+    return write_text(path, text, setting=setting)
 
 
 def _checked(scenarios: Sequence[Scenario]) -> Sequence[Scenario]:

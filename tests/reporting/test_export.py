@@ -7,7 +7,7 @@ import io
 
 import pytest
 
-from resque_core.errors import ReportError
+from resque_core.errors import ReportError, WriteError
 from resque_core.reporting.export import budget_totals, to_csv, to_html, to_json, write_report
 from resque_core.reporting.scenario import scenarios_from_json
 from tests.report_fixtures import make_scenario
@@ -56,7 +56,7 @@ def test_write_report_by_suffix(tmp_path, scenarios):
     assert write_report(scenarios, tmp_path / "r.csv").read_text().startswith("scenario,")
     with pytest.raises(ReportError, match="use .csv, .json or .html"):
         write_report(scenarios, tmp_path / "r.pdf")
-    with pytest.raises(ReportError, match="cannot write"):
+    with pytest.raises(WriteError, match="cannot write .*missing does not exist; nothing was written"):
         write_report(scenarios, tmp_path / "missing" / "r.json")
 
 
