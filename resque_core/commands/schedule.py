@@ -10,6 +10,7 @@ from resque_core.commands import number_args as num
 from resque_core.errors import ScheduleError
 from resque_core.jsonable import strict_json
 
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)  # --now, --deadline
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
@@ -45,7 +46,10 @@ def parse_time(text: str, what: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise ScheduleError(f"{what} {text!r} is not an ISO 8601 time such as 2026-11-24T06:00Z.") from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not _EARLIEST <= moment < _LATEST:  # a year either side stays within what datetime can hold
+        raise ScheduleError(f"{what} {text!r} must lie between {_EARLIEST.year} and {_LATEST.year}.")
+    return moment
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

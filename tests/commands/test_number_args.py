@@ -39,6 +39,8 @@ FORECAST = ("forecast", "--index", "0.1")
         ),
         ((*SCHEDULE, "--energy-kwh", "1", "--horizon", "9000h"), "--horizon"),
         ((*SCHEDULE, "--energy-kwh", "1", "--api-url", "notaurl"), "--api-url"),
+        ((*SCHEDULE, "--energy-kwh", "1", "--now", "0001-01-01T00:00Z"), "--now"),  # was an OverflowError
+        ((*SCHEDULE, "--energy-kwh", "1", "--deadline", "9999-12-31T23:59Z"), "--deadline"),
         (("calibrate", "--demo", "--max-minutes", "nan"), "--max-minutes"),
         (("calibrate", "--demo", "--max-minutes", "inf"), "--max-minutes"),
         (("calibrate", "--demo", "--data-fraction", "nan"), "--data-fraction"),
