@@ -114,7 +114,7 @@ seed = at_least(0, 2**32 - 1)  # numpy's seeds
 unit_interval = finite_in(0.0, 1.0)  # an accuracy, a mean confidence
 share = finite_in(0.0, 1.0, low_open=True)  # a share of something that must not be empty: (0, 1]
 signed_share = finite_in(-1.0, 1.0)  # a difference of two accuracies: the accuracy drop
-coverage = finite_in(0.0, 1.0, low_open=True, high_open=True)  # an interval's coverage
+coverage = finite_in(0.5, 1.0, high_open=True)  # an interval's coverage (the forecaster's range)
 index_value = finite_in(0.0, INDEX_TOP["task"], kind="an index in [0, 1] (RESQUE_task: [0, 1.5])")  # check_index
 energy_kwh = positive(MAX_ENERGY_KWH)
 duration_s = positive(MAX_DURATION_S)

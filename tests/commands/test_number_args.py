@@ -26,7 +26,8 @@ FORECAST = ("forecast", "--index", "0.1")
         ((*FORECAST, "--acc-drop", "1.5"), "--acc-drop"),
         ((*FORECAST, "--mean-conf", "inf"), "--mean-conf"),
         ((*FORECAST, "--level", "1"), "--level"),
-        ((*FORECAST, "--watts", "-inf"), "--watts"),
+        ((*FORECAST, "--level", "0.3"), "--level"),
+        ((*FORECAST, "--watts", "inf"), "--watts"),
         ((*FORECAST, "--profile", "nvidia-a100-sxm", "--seconds-per-epoch", "nan"), "--seconds-per-epoch"),
         ((*FORECAST, "--intensity", "1e308"), "--intensity"),
         ((*FORECAST, "--price-per-kwh", "nan"), "--price-per-kwh"),
@@ -65,7 +66,7 @@ def test_the_schedule_that_printed_inf_kg_now_refuses_the_energy(capsys):
 def test_the_types_keep_what_is_in_range_and_refuse_the_rest():
     assert num.index_value("1.5") == 1.5 and num.unit_interval("0") == 0.0 and num.share("1") == 1.0
     assert num.energy_kwh("1e9") == 1e9 and num.minutes("0.5") == 0.5 and num.seed("0") == 0
-    for parse, text in [(num.energy_kwh, "1.0000001e9"), (num.share, "0"), (num.coverage, "0"), (num.seed, "1.5")]:
+    for parse, text in [(num.energy_kwh, "1.0000001e9"), (num.share, "0"), (num.coverage, "0.49"), (num.seed, "1.5")]:
         with pytest.raises(argparse.ArgumentTypeError, match="must be"):
             parse(text)
 
