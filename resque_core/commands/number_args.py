@@ -116,7 +116,7 @@ share = finite_in(0.0, 1.0, low_open=True)  # a share of something that must not
 signed_share = finite_in(-1.0, 1.0)  # a difference of two accuracies: the accuracy drop
 coverage = finite_in(0.5, 1.0, high_open=True)  # an interval's coverage (the forecaster's range)
 index_value = finite_in(0.0, INDEX_TOP["task"], kind="an index in [0, 1] (RESQUE_task: [0, 1.5])")  # check_index
-energy_kwh = positive(MAX_ENERGY_KWH)
+energy_kwh = non_negative(MAX_ENERGY_KWH)  # 0: a job without energy (0 kg, nothing to save)
 duration_s = positive(MAX_DURATION_S)
 minutes = positive(MAX_MINUTES)
 power_w = positive(MAX_POWER_W)

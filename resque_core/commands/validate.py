@@ -44,9 +44,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="the calibration records the run is compared with: a CSV, 'default' (shipped) or 'db' (the local "
         "store); their forecast at the measured index is shown beside the run",
     )
-    p.add_argument(
-        "--max-epochs", type=num.epochs, default=10, help="epoch cap (the run is censored there; default 10)"
-    )
+    p.add_argument("--max-epochs", type=int, default=10, help="epoch cap (the run is censored there; default 10)")
     p.add_argument(
         "--tolerance",
         type=num.unit_interval,
