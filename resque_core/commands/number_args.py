@@ -1,7 +1,7 @@
 """Numbers checked at the edge: ``argparse`` types that refuse NaN, infinities and values out of range.
 
 Each type turns a bad value into ``argparse.ArgumentTypeError``, which the parser prints as one line
-naming the option (``error: argument --index: must be a number in [0, 1], not -0.5``) and exit 2,
+naming the option (``error: argument --energy-kwh: must be a number in [0, 1e+09], not 1e308``), exit 2,
 before anything is loaded or fitted. The bounds are sane limits, not physics: far above any real
 job, low enough that every figure computed from them stays finite.
 """
@@ -28,11 +28,9 @@ __all__ = [
     "coverage",
     "duration_s",
     "energy_kwh",
-    "epochs",
     "finite_in",
     "index_value",
     "intensity_g_per_kwh",
-    "minutes",
     "money",
     "non_negative",
     "positive",
@@ -109,7 +107,6 @@ def at_least(low: int, high: int = 2**31 - 1) -> Callable[[str], int]:
     return parse
 
 
-epochs = at_least(1, 10**5)
 seed = at_least(0, 2**32 - 1)  # numpy's seeds
 unit_interval = finite_in(0.0, 1.0)  # an accuracy, a mean confidence
 share = finite_in(0.0, 1.0, low_open=True)  # a share of something that must not be empty: (0, 1]
@@ -118,7 +115,6 @@ coverage = finite_in(0.5, 1.0, high_open=True)  # an interval's coverage (the fo
 index_value = finite_in(0.0, INDEX_TOP["task"], kind="an index in [0, 1] (RESQUE_task: [0, 1.5])")  # check_index
 energy_kwh = non_negative(MAX_ENERGY_KWH)  # 0: a job without energy (0 kg, nothing to save)
 duration_s = positive(MAX_DURATION_S)
-minutes = positive(MAX_MINUTES)
 power_w = positive(MAX_POWER_W)
 timeout_s = positive(MAX_TIMEOUT_S)
 intensity_g_per_kwh = non_negative(MAX_INTENSITY_G_PER_KWH)

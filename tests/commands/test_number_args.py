@@ -64,7 +64,7 @@ def test_the_schedule_that_printed_inf_kg_now_refuses_the_energy(capsys):
 
 def test_the_types_keep_what_is_in_range_and_refuse_the_rest():
     assert num.index_value("1.5") == 1.5 and num.unit_interval("0") == 0.0 and num.share("1") == 1.0
-    assert num.energy_kwh("1e9") == 1e9 and num.minutes("0.5") == 0.5 and num.seed("0") == 0
+    assert num.energy_kwh("1e9") == 1e9 and num.duration_s("0.5") == 0.5 and num.seed("0") == 0
     for parse, text in [
         (num.energy_kwh, "1.0000001e9"),
         (num.energy_kwh, "-1e-9"),
