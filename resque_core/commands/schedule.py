@@ -27,15 +27,10 @@ def parse_duration_s(text: str, what: str = "--duration") -> float:
 
 
 def check_api_url(text: str) -> str:
-    """``--api-url`` as given, when it is an http(s) URL with a host (and, if any, a valid port)."""
-    from urllib.parse import urlsplit
+    """``--api-url`` as given, when it is an http(s) URL with a host (urllib3 would only warn, then fail)."""
+    from resque_core.grid.http import is_http_url
 
-    try:
-        parts = urlsplit(text.strip())
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
-    except ValueError:  # a bad IPv6 literal, a port out of range
-        valid = False
-    if not valid:
+    if not is_http_url(text):
         raise argparse.ArgumentTypeError(f"must be an http:// or https:// URL with a host, not {text!r}")
     return text.strip()
 

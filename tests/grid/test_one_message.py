@@ -19,9 +19,10 @@ ROOT = pathlib.Path(__file__).resolve().parents[2]
 JOB = ("--duration", "3h", "--energy-kwh", "1", "--timeout", "10")
 
 
-def schedule(*argv: str) -> subprocess.CompletedProcess:
+def schedule(*argv: str, env_url: str | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "ELECTRICITYMAPS_API_KEY": SECRET_KEY}
     env.pop("ELECTRICITYMAPS_API_URL", None)
+    env.update({"ELECTRICITYMAPS_API_URL": env_url} if env_url else {})
     cmd = [sys.executable, "-m", "resque_core", "schedule", *argv]
     return subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
 
@@ -66,6 +67,13 @@ def test_a_url_without_a_scheme_is_refused_before_urllib3_warns():
     proc = schedule("--provider", "electricitymaps", "--zone", "DE", "--api-url", "127.0.0.1:9", *JOB)
     assert proc.returncode == 2 and proc.stdout == ""
     assert "argument --api-url: must be an http:// or https:// URL with a host" in one_line(proc.stderr)
+
+
+def test_a_base_url_without_a_scheme_in_the_environment_is_one_line_naming_it():
+    proc = schedule("--provider", "electricitymaps", "--zone", "DE", *JOB, env_url="127.0.0.1:9")
+    assert proc.returncode == 2 and proc.stdout == ""
+    line = one_line(proc.stderr)
+    assert line == "error: ELECTRICITYMAPS_API_URL '127.0.0.1:9' must be an http:// or https:// URL with a host."
 
 
 def test_a_fallback_is_said_in_the_plan_not_logged_too(grid):
