@@ -27,6 +27,10 @@ class ResqueError(Exception):
         return self.hint()
 
 
+class InputError(ResqueError):
+    """A number or setting refused at the edge: not finite, or out of its range (``setting`` names it)."""
+
+
 class DataError(ResqueError):
     """A dataset cannot be read or does not fit what was asked (corrupt file, missing class...)."""
 

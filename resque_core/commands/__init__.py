@@ -11,6 +11,7 @@ __all__ = [
     "index",
     "layers",
     "model_args",
+    "number_args",
     "report",
     "schedule",
     "sweep_args",

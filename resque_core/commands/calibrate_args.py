@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.commands.sweep_args import add_sweep_arguments
@@ -167,8 +168,8 @@ def _check_budgets(args: argparse.Namespace) -> None:
         raise RetrainError(
             "--seeds, --max-epochs, --scratch-epochs and --threads must be >= 1 and --data-fraction in (0, 1]"
         )
-    if args.max_minutes is not None and args.max_minutes <= 0:
-        raise RetrainError("--max-minutes must be positive")
+    if args.max_minutes is not None and not 0 < args.max_minutes <= num.MAX_MINUTES:  # NaN fails this too
+        raise RetrainError(f"--max-minutes must be a number in (0, {num.MAX_MINUTES:g}], not {args.max_minutes:g}")
     if args.max_cases is not None and args.max_cases < 1:
         raise RetrainError("--max-cases must be >= 1")
     if args.plateau_patience < 2:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import Any, NoReturn
 
+from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
@@ -51,7 +52,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--data", default="digits", help="your model's original data: --probe trains on its new part (default: digits)"
     )
     add_class_map_argument(parser, "--data")
-    parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
+    parser.add_argument(
+        "--probe-steps", type=num.at_least(1, 10**5), default=20, help="training steps per probe round (default 20)"
+    )
     parser.add_argument(
         "--advice",
         action="store_true",
@@ -69,20 +72,20 @@ def _evidence_arguments(parser: argparse.ArgumentParser) -> None:
     """What is known of the new data: the index and the other signals (``forecast.pipeline.Evidence``)."""
     parser.add_argument(
         "--index",
-        type=float,
+        type=num.index_value,
         required=True,
         help="the RESQUE index value, e.g. 0.12 (label-free with --labels predicted)",
     )
     parser.add_argument(
         "--acc-drop",
-        type=float,
+        type=num.signed_share,
         metavar="D",
         help="the old model's clean accuracy minus its accuracy on the new data, as a share (0.12 = 12 points); "
         "`index` prints it. The forecast uses it when it forecasts better held out",
     )
     parser.add_argument(
         "--mean-conf",
-        type=float,
+        type=num.unit_interval,
         metavar="C",
         help="the old model's mean max-softmax probability on the new data, in [0, 1] (`index` prints it)",
     )
@@ -100,7 +103,9 @@ def _evidence_arguments(parser: argparse.ArgumentParser) -> None:
 def _energy_arguments(parser: argparse.ArgumentParser) -> None:
     """Where kWh per epoch comes from (``CostSettings.energy``)."""
     energy = parser.add_mutually_exclusive_group()
-    energy.add_argument("--kwh-per-epoch", type=float, metavar="X", help="kWh per epoch on your hardware (measured)")
+    energy.add_argument(
+        "--kwh-per-epoch", type=num.energy_kwh, metavar="X", help="kWh per epoch on your hardware (measured)"
+    )
     energy.add_argument(
         "--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe on the new data"
     )
@@ -112,20 +117,20 @@ def _energy_arguments(parser: argparse.ArgumentParser) -> None:
     )
     energy.add_argument(
         "--watts",
-        type=float,
+        type=num.power_w,
         metavar="W",
         help="model kWh per epoch from your hardware's power at full load, in W, x --utilization (modeled)",
     )
     parser.add_argument(
         "--utilization",
-        type=float,
+        type=num.share,
         metavar="U",
         help="share of the --profile or --watts power drawn on average, in (0, 1] "
         "(default 0.7, as on the dashboard; 1 = the upper bound)",
     )
     parser.add_argument(
         "--seconds-per-epoch",
-        type=float,
+        type=num.duration_s,
         metavar="S",
         help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
     )
@@ -134,14 +139,18 @@ def _energy_arguments(parser: argparse.ArgumentParser) -> None:
 def _price_arguments(parser: argparse.ArgumentParser) -> None:
     """Grid intensity and price (``CostSettings``)."""
     grid = parser.add_mutually_exclusive_group()
-    grid.add_argument("--intensity", type=float, metavar="G_PER_KWH", help="grid intensity in g CO2 per kWh (given)")
+    grid.add_argument(
+        "--intensity", type=num.intensity_g_per_kwh, metavar="G_PER_KWH", help="grid gCO2 per kWh (given)"
+    )
     grid.add_argument(
         "--zone",
         metavar="CODE",
         help="grid intensity: the country's annual average from codecarbon's data (modeled), e.g. DE, FRA, GB",
     )
-    parser.add_argument("--price-per-kwh", type=float, metavar="X", help="electricity price per kWh")
-    parser.add_argument("--hourly-rate", type=float, metavar="X", help="machine price per hour (not with a kWh price)")
+    parser.add_argument("--price-per-kwh", type=num.money, metavar="X", help="electricity price per kWh")
+    parser.add_argument(
+        "--hourly-rate", type=num.money, metavar="X", help="machine price per hour (not with --price-per-kwh)"
+    )
     parser.add_argument(
         "--currency",
         default=DEFAULT_CURRENCY,
@@ -153,7 +162,7 @@ def _price_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _fit_arguments(parser: argparse.ArgumentParser) -> None:
     """How the forecaster is fitted (``forecast.pipeline.FitSettings``)."""
-    parser.add_argument("--level", type=float, default=0.8, help="interval coverage (default 0.8)")
+    parser.add_argument("--level", type=num.coverage, default=0.8, help="interval coverage (default 0.8)")
     parser.add_argument(
         "--method", choices=("jackknife+", "cv+", "group-cv+"), default="jackknife+", help="interval method"
     )
@@ -179,6 +188,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
     from resque_core.jsonable import strict_json
 
+    num.check_index(args.index, args.kind)
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None

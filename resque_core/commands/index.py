@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import ResqueError
@@ -46,7 +47,7 @@ def register(subparsers) -> None:
         help="task index variant: k-means from class centroids (default), k-means++ (old: kmeans++), or flat C*H*W",
     )
     p.add_argument("--layer", help="layer to embed (default: input of the final linear; see `layers`)")
-    p.add_argument("--batch-size", type=int, default=256)
+    p.add_argument("--batch-size", type=num.at_least(1, 2**20), default=256)
     p.add_argument("--device", default="auto", help="auto (cuda > mps > cpu), cpu, cuda or mps")
     add_precision_argument(p)
     p.add_argument(
@@ -56,7 +57,7 @@ def register(subparsers) -> None:
         help="group the new data by its labels (given, default) or by the old model's predicted class "
         "(predicted: the label-free index, for new data without labels; dist only)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and k-means")
+    p.add_argument("--seed", type=num.seed, default=0, help="seed of the split, the shift and k-means")
     p.add_argument("--allow-download", action="store_true", help="let torchvision:NAME sources download")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     add_executor_arguments(p)

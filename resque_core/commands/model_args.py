@@ -9,6 +9,7 @@ import argparse
 import json
 import pathlib
 
+from resque_core.commands import number_args as num
 from resque_core.errors import DataError
 
 __all__ = ["FLAGS", "add_model_arguments", "cli_message", "model_source", "parse_input_spec"]
@@ -44,7 +45,9 @@ def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "de
         help="architecture of bare weights (a state_dict or training-checkpoint dict): a torchvision "
         "classification model such as resnet18, or SmallCNN",
     )
-    p.add_argument("--num-classes", type=int, help="outputs of the classifier (default: read from the weights)")
+    p.add_argument(
+        "--num-classes", type=num.at_least(1, 10**6), help="outputs of the classifier (default: read from the weights)"
+    )
     p.add_argument(
         "--stem",
         choices=("auto", "imagenet", "small"),

@@ -6,22 +6,33 @@ import argparse
 import re
 from datetime import UTC, datetime
 
+from resque_core.commands import number_args as num
 from resque_core.errors import ScheduleError
 from resque_core.jsonable import strict_json
 
+_EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)  # --now, --deadline
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
 
 
-def parse_duration_s(text: str) -> float:
-    """Seconds in a duration like "3h", "90m", "1h30m" or "45s"."""
+def parse_duration_s(text: str, what: str = "--duration") -> float:
+    """Seconds in a duration like "3h", "90m", "1h30m" or "45s", at most a year (``what`` names the option)."""
     match = _DURATION.match(text.strip().lower())
     if not text.strip() or match is None or not any(match.groups()):
-        raise ScheduleError(f"duration {text!r}: write it like 3h, 90m, 1h30m or 45s.")
+        raise ScheduleError(f"{what}: duration {text!r}: write it like 3h, 90m, 1h30m or 45s.")
     hours, minutes, seconds = (float(g) if g else 0.0 for g in match.groups())
     total_s = hours * 3600 + minutes * 60 + seconds
-    if total_s <= 0:
-        raise ScheduleError(f"duration {text!r} must be longer than zero.")
+    if not 0 < total_s <= num.MAX_DURATION_S:
+        raise ScheduleError(f"{what}: duration {text!r} must be longer than zero and at most a year (8760h).")
     return total_s
+
+
+def check_api_url(text: str) -> str:
+    """``--api-url`` as given, when it is an http(s) URL with a host (urllib3 would only warn, then fail)."""
+    from resque_core.grid.http import is_http_url
+
+    if not is_http_url(text):
+        raise argparse.ArgumentTypeError(f"must be an http:// or https:// URL with a host, not {text!r}")
+    return text.strip()
 
 
 def parse_time(text: str, what: str) -> datetime:
@@ -30,7 +41,10 @@ def parse_time(text: str, what: str) -> datetime:
         moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError as exc:
         raise ScheduleError(f"{what} {text!r} is not an ISO 8601 time such as 2026-11-24T06:00Z.") from exc
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if not _EARLIEST <= moment < _LATEST:  # a year either side stays within what datetime can hold
+        raise ScheduleError(f"{what} {text!r} must lie between {_EARLIEST.year} and {_LATEST.year}.")
+    return moment
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -45,13 +59,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    "comma-separated to fall back in order (e.g. electricitymaps,offline)")  # fmt: skip
     p.add_argument("--zone", help="zone: Electricity Maps zone or country code (DE, FR, GB...); 'GB' for uk")
     p.add_argument("--duration", required=True, help="job length, e.g. 3h, 90m, 1h30m, 45s")
-    p.add_argument("--energy-kwh", type=float, required=True, help="job energy in kWh")
+    p.add_argument("--energy-kwh", type=num.energy_kwh, required=True, help="job energy in kWh")
     p.add_argument("--deadline", help="the job must end by then (ISO 8601; UTC if no offset)")
     p.add_argument("--interruptible", action="store_true", help="the job can pause: find the cleanest slots")
     p.add_argument("--csv", help="CSV with columns datetime, carbon_intensity (gCO2eq/kWh)")
     p.add_argument("--json", action="store_true", help="print the plan as JSON")
-    p.add_argument("--api-url", help="base URL of the first provider's service (Electricity Maps default: "
-                   "ELECTRICITYMAPS_API_URL or the public v3 URL)")  # fmt: skip
+    p.add_argument("--api-url", type=check_api_url, help="base URL of the first provider's service "
+                   "(Electricity Maps default: ELECTRICITYMAPS_API_URL or the public v3 URL)")  # fmt: skip
     p.add_argument("--postcode", help="UK postcode or outward code for the regional UK forecast")
     p.add_argument("--horizon", default="24h", help="how far ahead to look (default 24h)")
     p.add_argument("--now", help="treat this time as now (ISO 8601), e.g. to replay a CSV or pin the "
@@ -59,7 +73,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--tz", default="UTC", help="time zone for the text output, e.g. Europe/Berlin")
     p.add_argument(
         "--timeout",
-        type=float,
+        type=num.timeout_s,
         default=10.0,
         help="limit for each HTTP call as a whole (connect, headers and body), seconds (default 10)",
     )
@@ -80,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     if zone is None:
         raise ScheduleError(f"--zone is required with --provider {names[0]} (e.g. --zone DE).")
     duration_s = parse_duration_s(args.duration)
-    horizon_s = parse_duration_s(args.horizon)
+    horizon_s = parse_duration_s(args.horizon, "--horizon")
     now = parse_time(args.now, "--now") if args.now else minute_now()
     deadline = parse_time(args.deadline, "--deadline") if args.deadline else None
     urls = {names[0]: args.api_url} if args.api_url else {}

@@ -10,6 +10,7 @@ import argparse
 import sys
 from dataclasses import replace
 
+from resque_core.commands import number_args as num
 from resque_core.commands.index import add_data_arguments, add_precision_argument, data_fields
 from resque_core.commands.model_args import add_model_arguments, model_source
 from resque_core.errors import RetrainError
@@ -27,7 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_model_arguments(p)
     add_data_arguments(p)
     add_precision_argument(p)
-    p.add_argument("--seed", type=int, default=0, help="seed of the split, the shift and the training order")
+    p.add_argument("--seed", type=num.seed, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
         "--rule",
         choices=("auto", "plateau", "base-minus"),
@@ -45,9 +46,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--max-epochs", type=int, default=10, help="epoch cap (the run is censored there; default 10)")
     p.add_argument(
-        "--tolerance", type=float, help="accuracy points below --base-acc (base-minus; default the records' or 0.02)"
+        "--tolerance",
+        type=num.unit_interval,
+        help="accuracy points below --base-acc (base-minus; default the records' or 0.02)",
     )
-    p.add_argument("--base-acc", type=float, help="base accuracy (default: the checkpoint's, base-minus only)")
+    p.add_argument(
+        "--base-acc", type=num.unit_interval, help="base accuracy (default: the checkpoint's, base-minus only)"
+    )
     p.add_argument("--no-energy", action="store_true", help="do not meter energy")
     p.add_argument("--country", default="DEU", help="country code (ISO2 or ISO3) of the grid for CO2 (default DEU)")
     p.add_argument("--record", action="store_true", help="add the run to the calibration history")

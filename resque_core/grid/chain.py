@@ -64,7 +64,8 @@ class FallbackChain:
                 series = provider.intensity(zone, start, end)
             except ProviderError as exc:
                 reason = getattr(exc, "reason", "error")
-                logger.warning("%s failed (%s): %s", provider.name, reason, exc)
+                # Said once, by the caller: the error when none answers, the series' notes when one does.
+                logger.debug("%s failed (%s): %s", provider.name, reason, exc)
                 attempts.append(Attempt(provider.name, reason, str(exc)))
                 if len(self.providers) == 1:
                     raise

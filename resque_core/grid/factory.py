@@ -28,6 +28,15 @@ def electricitymaps_settings(env: Mapping[str, str] | None = None) -> tuple[str 
     return env.get(KEY_ENV) or None, env.get(URL_ENV) or DEFAULT_API_URL
 
 
+def _checked_url(name: str, url: str, where: str) -> str:
+    """``url``, refused in one line unless it is an http(s) URL (urllib3 would warn first, then fail)."""
+    from resque_core.grid.http import is_http_url
+
+    if not is_http_url(url):
+        raise ProviderFailure(name, "bad-input", f"{where} {url!r} must be an http:// or https:// URL with a host.")
+    return url
+
+
 def make_provider(
     name: str,
     *,
@@ -56,13 +65,13 @@ def make_provider(
         from resque_core.grid.electricitymaps import ElectricityMapsProvider
 
         env_key, env_url = electricitymaps_settings(env)
-        return ElectricityMapsProvider(
-            api_key or env_key, base_url=api_url or env_url, timeout_s=timeout_s, session=session
-        )
+        base_url = _checked_url(name, api_url or env_url, "the base URL" if api_url else URL_ENV)
+        return ElectricityMapsProvider(api_key or env_key, base_url=base_url, timeout_s=timeout_s, session=session)
     if name == "uk":
         from resque_core.grid.ukgrid import DEFAULT_UK_URL, UKGridProvider
 
-        return UKGridProvider(postcode, base_url=api_url or DEFAULT_UK_URL, timeout_s=timeout_s, session=session)
+        base_url = _checked_url(name, api_url, "the base URL") if api_url else DEFAULT_UK_URL
+        return UKGridProvider(postcode, base_url=base_url, timeout_s=timeout_s, session=session)
     if name == "csv":
         from resque_core.grid.csvfile import CsvProvider
 

@@ -20,6 +20,15 @@ logger = logging.getLogger(__name__)
 _MAX_DETAIL_CHARS = 160
 
 
+def is_http_url(text: str) -> bool:
+    """Whether ``text`` is an http(s) URL with a host (and, if any, a valid port): what a base URL must be."""
+    try:
+        parts = urlsplit(text.strip())
+        return parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port or 1) > 0
+    except ValueError:  # a bad IPv6 literal, a port out of range
+        return False
+
+
 def redact(text: str, secret: str | None) -> str:
     """``text`` with every occurrence of ``secret`` replaced by ``***``."""
     if secret:

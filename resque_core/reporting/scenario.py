@@ -25,7 +25,6 @@ Layouts (every figure carries its unit in its name, and ``basis`` says how it wa
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,6 +33,7 @@ from typing import Any
 from resque_core.errors import ReportError
 from resque_core.grid.base import iso_utc
 from resque_core.jsonable import jsonable, strict_json
+from resque_core.reporting.bounded_json import loads_bounded, read_bounded
 from resque_core.units import unit_of
 
 FORMAT = "resque-scenarios"
@@ -136,8 +136,11 @@ def scenarios_to_json(scenarios: list[Scenario]) -> str:
     return strict_json(doc, where="a scenarios file", indent=2, sort_keys=True)
 
 
-def scenarios_from_json(text: str) -> list[Scenario]:
-    """Parse a scenarios file (or a bare list of scenarios, or one scenario)."""
+def scenarios_from_json(text: str | bytes) -> list[Scenario]:
+    """Parse a scenarios file (or a bare list of scenarios, or one scenario): the CLI's and the page's one path.
+
+    Bytes (a file, an upload) are decoded as strict UTF-8; size and nesting are bounded (``bounded_json``).
+    """
     doc = _parse(text, "scenarios file")
     if isinstance(doc, dict) and doc.get("format") == FORMAT:
         if doc.get("version") != FORMAT_VERSION:
@@ -155,19 +158,12 @@ def scenarios_from_json(text: str) -> list[Scenario]:
 
 
 def load_scenarios(path: str | Path) -> list[Scenario]:
-    """Read a scenarios JSON file; raises ``ReportError`` when it is missing or malformed."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ReportError(f"cannot read scenarios file {str(path)!r}: {exc.strerror or exc}") from exc
-    return scenarios_from_json(text)
+    """Read a scenarios JSON file (at most ``bounded_json.MAX_BYTES``); ``ReportError`` when missing or malformed."""
+    return scenarios_from_json(read_bounded(path, "scenarios file", "scenarios"))
 
 
 def _parse(text: str | bytes, what: str) -> Any:
-    try:
-        return json.loads(text)
-    except (ValueError, TypeError) as exc:
-        raise ReportError(f"the {what} is not valid JSON: {exc}") from exc
+    return loads_bounded(text, what, "scenarios")
 
 
 def _scenario_json(obj: Any) -> Any:

@@ -143,7 +143,7 @@ def test_records_from_the_local_store(tmp_path, records_csv, capsys, monkeypatch
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--index", "abc"], "invalid float value"),
+        (["--index", "abc"], "argument --index: must be an index in [0, 1]"),
         (["--index", "0.1", "--records", "{bad}"], "column epochs"),
     ],
 )
@@ -161,11 +161,11 @@ def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--index", "nan", "--records", "{csv}"], "index must be finite"),
+        (["--index", "nan", "--records", "{csv}"], "argument --index"),
         (["--index", "0.1", "--records", "{csv}", "--kind", "task"], "got 0"),
         (["--index", "0.1", "--records", "/no/such.csv"], "cannot read records file"),
         (["--index", "0.1", "--records", "{csv}", "--level", "1.5"], "level"),
-        (["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "-1"], "non-negative"),
+        (["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "-1"], "argument --kwh-per-epoch"),
         (["--index", "0.1", "--records", "{csv}", "--price-per-kwh", "1", "--hourly-rate", "2"], "not both"),
         (["--index", "0.1", "--records", "{csv}", "--profile", "no-such-gpu"], "profile"),
         (["--index", "0.1", "--kwh-per-epoch", "1", "--profile", "x"], "not allowed with"),
@@ -176,8 +176,8 @@ def test_bad_input_exits_non_zero_with_one_line(args, message, records_csv, tmp_
             ["--index", "0.1", "--records", "{csv}", "--kwh-per-epoch", "1", "--utilization", "0.5"],
             "--profile or --watts",
         ),
-        (["--index", "0.1", "--records", "{csv}", "--watts", "300", "--utilization", "1.5"], "utilization must be in"),
-        (["--index", "0.1", "--records", "{csv}", "--watts", "0"], "watts must be positive"),
+        (["--index", "0.1", "--records", "{csv}", "--watts", "300", "--utilization", "1.5"], "argument --utilization"),
+        (["--index", "0.1", "--records", "{csv}", "--watts", "0"], "argument --watts"),
         (["--index", "0.1", "--records", "{csv}", "--zone", "Atlantis"], "no annual average for zone 'Atlantis'"),
         (["--index", "0.1", "--kind", "shape"], "invalid choice"),
         (["--records", "{csv}"], "--index"),
