@@ -11,6 +11,7 @@ from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
 from ui import actions
 from ui.errors import guard
+from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
@@ -125,7 +126,7 @@ def show_forecast(forecast) -> None:
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     if forecast.signals is not None:
-        st.info(forecast.signals.sentence().capitalize() + ".", icon=":material/query_stats:")
+        st.info(plain(forecast.signals.sentence().capitalize() + "."), icon=":material/query_stats:")
     family_note(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
@@ -146,7 +147,7 @@ def show_forecast(forecast) -> None:
     }
     st.dataframe(pd.DataFrame(rows).T, width="stretch")
     if forecast.scratch_note():
-        st.caption(f"From scratch: {forecast.scratch_note()}.")
+        st.caption(f"From scratch: {plain(forecast.scratch_note())}.")
     if forecast.benchmark:
         with st.expander("How good is this forecast? The published benchmark", key="fc_benchmark"):
             for sentence in forecast.benchmark:
@@ -164,9 +165,9 @@ def family_note(forecast) -> None:
     """When the records are of another model family: say so, and offer self-calibration; the probe's spread."""
     probe = state.get("fc_probe")
     if probe is not None and forecast.source.energy_basis.startswith("probe"):
-        st.caption(f"Energy per epoch from a {probe.summary()}.")
+        st.caption(f"Energy per epoch from a {plain(probe.summary())}.")
     if forecast.family_note:
-        st.warning(forecast.family_note, icon=":material/model_training:")
+        st.warning(plain(forecast.family_note), icon=":material/model_training:")
         left, right = st.columns(2)
         left.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
         if state.get("fc_advice_for") != forecast and right.button(

@@ -5,7 +5,8 @@ GitHub's autolinks, ``$`` maths, ``:emoji:`` and ``:color[...]`` directives). A 
 ``[x](http://e.vil) **b**.npz`` would become a link and bold text, ``:red[x]`` red, ``www.e.vil`` a
 link. ``literal`` escapes what would be read as Markdown (and breaks autolinks and shortcodes with an
 invisible word joiner), so the name shows character for character; ``redact`` replaces a server path under
-the upload, extraction or an allowed folder by the file's name in there.
+the upload, extraction or an allowed folder by the file's name in there. ``plain`` does both: every
+message that may hold a user's name (a file, class, model or scenario name) reaches the page through it.
 """
 
 from __future__ import annotations
@@ -39,6 +40,11 @@ def literal(text: object) -> str:
     out = _DIRECTIVE.sub(r"\\:", out)
     out = _AUTOLINK.sub(WORD_JOINER, out)
     return _LINE_START.sub(r"\1\\\2", out)
+
+
+def plain(text: object) -> str:
+    """``text`` as Markdown source that shows it as written, with server folders cut (``literal(redact(text))``)."""
+    return literal(redact(text))
 
 
 def redact(text: object) -> str:
