@@ -117,7 +117,7 @@ def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_close
     (first_folder,) = _folders(root)
     first_files = _folders(root)[first_folder]
     assert "first-session.zip" in first_files and len(first_files) == 1 + 40  # the zip and its extracted copy
-    assert list(temp.iterdir()) == []  # nothing of it in the server's temp folder
+    assert list(temp.glob("resque-zip-*")) == []  # nothing of it in the server's temp folder
 
     second = _data_page(chromium, url)
     _upload_original_and_apply(second, odd)
@@ -139,4 +139,20 @@ def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_close
     assert list(_folders(root)) == [second_folder]  # the open session keeps its upload
     second.context.close()
     _wait_until(lambda: not _folders(root), GONE_TIMEOUT_S, "the last session's folder is gone")
-    assert list(temp.iterdir()) == [] and list(root.parent.rglob("*.png")) == []  # no copy left anywhere
+    assert list(temp.glob("resque-zip-*")) == []  # no copy left in the temp folder either
+
+
+def test_a_clean_stop_of_the_server_leaves_no_copy_of_an_open_sessions_zip(chromium, tmp_path, monkeypatch):
+    """Stopping the server (SIGTERM, as ``make run``'s Ctrl-C or a service manager does) ends every session."""
+    uploads, temp = tmp_path / "uploads", tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("RESQUE_UPLOAD_DIR", str(uploads))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    _digits_zip(tmp_path / "open-session.zip")
+    with dashboard_server(tmp_path / "server.log") as url:
+        page = _data_page(chromium, url)
+        _upload_original_and_apply(page, tmp_path / "open-session.zip")
+        expect(page.get_by_text("Data and model loaded")).to_be_visible()
+        assert len(list(uploads.rglob("*.png"))) == 40  # extracted inside the session's folder
+    assert _folders(uploads) == {} and list(temp.glob("resque-zip-*")) == []
+    page.context.close()
