@@ -126,13 +126,13 @@ def show_forecast(forecast) -> None:
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     if forecast.signals is not None:
-        st.info(plain(forecast.signals.sentence().capitalize() + "."), icon=":material/query_stats:")
+        st.info(forecast.signals.sentence().capitalize() + ".", icon=":material/query_stats:")
     family_note(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
     st.caption(
         f"Calibration: {src.records} ({forecast.n_records} runs). Energy: {src.energy} ({src.energy_basis}). "
-        f"Grid intensity: {src.intensity}. Curves: {src.curves}.{extrapolated}"
+        f"Grid intensity: {plain(src.intensity)}. Curves: {src.curves}.{extrapolated}"
     )
     cur = src.currency  # the tiles' and the table's figures are written alike (units.measure_text)
     rows = {
@@ -147,7 +147,7 @@ def show_forecast(forecast) -> None:
     }
     st.dataframe(pd.DataFrame(rows).T, width="stretch")
     if forecast.scratch_note():
-        st.caption(f"From scratch: {plain(forecast.scratch_note())}.")
+        st.caption(f"From scratch: {forecast.scratch_note()}.")
     if forecast.benchmark:
         with st.expander("How good is this forecast? The published benchmark", key="fc_benchmark"):
             for sentence in forecast.benchmark:
@@ -165,7 +165,7 @@ def family_note(forecast) -> None:
     """When the records are of another model family: say so, and offer self-calibration; the probe's spread."""
     probe = state.get("fc_probe")
     if probe is not None and forecast.source.energy_basis.startswith("probe"):
-        st.caption(f"Energy per epoch from a {plain(probe.summary())}.")
+        st.caption(f"Energy per epoch from a {probe.summary()}.")
     if forecast.family_note:
         st.warning(plain(forecast.family_note), icon=":material/model_training:")
         left, right = st.columns(2)

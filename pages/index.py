@@ -91,7 +91,7 @@ def show_report(report) -> None:
         f"{report.device}, {report.seconds:.2f} s. The shift is {verdict}"
     )
     if report.signals_text():
-        st.caption(plain(report.signals_text().capitalize() + "."))
+        st.caption(report.signals_text().capitalize() + ".")
     for note in report.notes:
         st.caption(plain(note))
     left, right = st.columns(2)

@@ -47,7 +47,7 @@ def self_calibration(previous: bytes | None) -> bytes | None:
 
     def progress(event) -> None:
         if event.kind == "plan":
-            box.write(f"Plan: {plain(event.line())}")
+            box.write(f"Plan: {event.line()}")
         line.text(redact(event.line()))
         bar.progress(event.fraction)
 
