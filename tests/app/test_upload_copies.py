@@ -101,3 +101,33 @@ def test_no_server_path_reaches_an_extracted_copy_even_where_the_temp_folder_is_
         intruder.text_input(key="orig_path").input(str(attempt)).run()
         assert [e.value for e in intruder.error] == [REFUSED], attempt
         assert intruder.button(key="apply_data").disabled and "data" not in intruder.session_state["results"]
+
+
+@pytest.mark.slow
+def test_self_calibration_on_an_uploaded_zip_reads_the_sessions_copy(temp, monkeypatch):
+    """Self-calibration trains on the dataset the page opened: no second extraction, none in the temp folder."""
+    import streamlit as st
+
+    from resque_core.data import zipped
+
+    places = []
+
+    def extract(path, dest, limit):
+        places.append(Path(dest).parent)
+        return real(path, dest, limit)
+
+    real = zipped.extract_zip
+    monkeypatch.setattr(zipped, "extract_zip", extract)
+    st.cache_resource.clear()  # the shared caches start empty: every extraction is this test's
+    at, upload = _loaded_zip("selfcal.zip")
+    at = goto(at, "pages/index.py")
+    at.button(key="compute_index").click().run()
+    at = goto(at, "pages/forecast.py")
+    at.radio(key="fc_source").set_value("Self-calibrate on my model").run()
+    at.number_input(key="fc_cases").set_value(8)
+    at.number_input(key="fc_selfcal_epochs").set_value(1)
+    at.toggle(key="fc_meter").set_value(False).run()
+    at.button(key="fc_selfcal").click().run(timeout=120)
+    assert not errors(at), errors(at)
+    assert [m.value for m in at.markdown if m.value.startswith("Plan: ")]  # it ran
+    assert places == [upload.parent] and list(temp.glob("resque-zip-*")) == []
