@@ -81,7 +81,8 @@ def _workdir(path: Path, extract_to: str | Path | None) -> Path:
     try:
         return Path(tempfile.mkdtemp(prefix=EXTRACTED_PREFIX, dir=extract_to))
     except OSError as exc:
-        raise DataError(f"{path.name}: cannot make a folder to extract it in ({exc.strerror})") from exc
+        fix = "upload it again" if extract_to is not None else "set TMPDIR to a writable folder"
+        raise DataError(f"{path.name}: cannot make a folder to extract it in ({exc.strerror}); {fix}") from exc
 
 
 def _remove(workdir: str, owner_pid: int) -> None:

@@ -235,3 +235,13 @@ def test_an_unreadable_image_is_named_as_in_the_archive_without_the_extraction_f
         "skipped c2/bad.png: cannot be read as an image "
         "(UnidentifiedImageError: cannot identify image file 'c2/bad.png')"
     ]
+
+
+def test_a_temp_folder_that_cannot_be_written_is_one_line_naming_tmpdir(tmp_path, monkeypatch):
+    path = _zip(tmp_path / "p.zip", {"a/0.png": _png_bytes(1)})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with pytest.raises(DataError) as err:
+        ZipDataset(path)
+    assert str(err.value) == (
+        "p.zip: cannot make a folder to extract it in (No such file or directory); set TMPDIR to a writable folder"
+    )
