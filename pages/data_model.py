@@ -12,7 +12,7 @@ from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import error_text, guard
-from ui.plain_text import literal
+from ui.plain_text import literal, plain
 from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
@@ -77,7 +77,7 @@ def class_proposal() -> None:
         return
     check, holder = proposal["check"], st.empty()
     with holder.container():
-        st.warning(literal(error_text(check.refusal())), icon=":material/swap_horiz:")
+        st.warning(plain(error_text(check.refusal())), icon=":material/swap_horiz:")
         rows = [(name, out, check.model_classes[out]) for name, out in check.proposal.items()]
         st.dataframe(pd.DataFrame(rows, columns=["data class", "model output", "model class"]), hide_index=True)
         confirmed = st.button("Apply this class mapping", key="apply_class_map", type="primary")
@@ -110,7 +110,9 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     show_problems(list(getattr(new_ds, "problems", [])), "New data")
     for column, dataset, title in zip(st.columns(2), (orig_ds, new_ds), ("Original", "New"), strict=True):
         samples = class_samples(dataset, per_class=2)
-        column.image([s[0] for s in samples], caption=[short_caption(s[1]) for s in samples], width=64, clamp=True)
+        column.image(
+            [s[0] for s in samples], caption=[literal(short_caption(s[1])) for s in samples], width=64, clamp=True
+        )
         column.caption(f"{title} samples, two per class")
     acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
     spec = loaded.input_spec
@@ -120,7 +122,7 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     )
     for note in (loaded.meta.get("input_spec_source"), loaded.meta.get("layer_note")):
         if note:
-            st.info(note[:1].upper() + note[1:].rstrip(".") + ".", icon=":material/info:")
+            st.info(plain(note[:1].upper() + note[1:].rstrip(".") + "."), icon=":material/info:")
 
 
 def file_name(source: str) -> str:

@@ -11,6 +11,7 @@ from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
 from ui import actions
 from ui.errors import guard
+from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
@@ -131,7 +132,7 @@ def show_forecast(forecast) -> None:
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
     st.caption(
         f"Calibration: {src.records} ({forecast.n_records} runs). Energy: {src.energy} ({src.energy_basis}). "
-        f"Grid intensity: {src.intensity}. Curves: {src.curves}.{extrapolated}"
+        f"Grid intensity: {plain(src.intensity)}. Curves: {src.curves}.{extrapolated}"
     )
     cur = src.currency  # the tiles' and the table's figures are written alike (units.measure_text)
     rows = {
@@ -166,7 +167,7 @@ def family_note(forecast) -> None:
     if probe is not None and forecast.source.energy_basis.startswith("probe"):
         st.caption(f"Energy per epoch from a {probe.summary()}.")
     if forecast.family_note:
-        st.warning(forecast.family_note, icon=":material/model_training:")
+        st.warning(plain(forecast.family_note), icon=":material/model_training:")
         left, right = st.columns(2)
         left.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
         if state.get("fc_advice_for") != forecast and right.button(

@@ -10,6 +10,7 @@ from resque_core.model.source import ModelSource
 from resque_core.reporting import charts
 from ui import actions
 from ui.errors import guard
+from ui.plain_text import plain
 from ui.results import index_metrics
 from ui.routing import ensure_routed
 from ui.settings import DataChoice, IndexSettings
@@ -92,7 +93,7 @@ def show_report(report) -> None:
     if report.signals_text():
         st.caption(report.signals_text().capitalize() + ".")
     for note in report.notes:
-        st.caption(note)
+        st.caption(plain(note))
     left, right = st.columns(2)
     if report.per_class:
         left.plotly_chart(charts.per_class_bars(report.per_class, report.noise_floor), key="per_class_chart")

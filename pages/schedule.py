@@ -11,6 +11,7 @@ from resque_core.units import datetime_text as when
 from resque_core.units import number_text as num
 from ui import actions
 from ui.errors import guard
+from ui.plain_text import plain
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.settings import ScheduleSettings
@@ -68,7 +69,7 @@ def show_plan(plan, series) -> None:
         st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
     kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
-        st.warning(f"Grid data: {label}.", icon=":material/info:")
+        st.warning(f"Grid data: {plain(label)}.", icon=":material/info:")
     st.markdown(
         f"Job: **{duration_text(plan.duration_s)}**, **{energy_text(plan.energy_kwh)}**: the forecast's point values "
         "(modeled; planned as at least 1 s)."

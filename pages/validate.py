@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import streamlit as st
 
@@ -10,6 +12,7 @@ from resque_core.units import bound_text, measure_text
 from resque_core.units import number_text as num
 from ui import actions, validate_job, validation_actions
 from ui.errors import guard, show_error
+from ui.plain_text import plain
 from ui.routing import ensure_routed
 from ui.state import MISSING, STALE, result, status
 
@@ -156,7 +159,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
     with guard("adding the run to the calibration history"):
         path = validation_actions.record_validation(state, job)
     if path:
-        st.success(f"Added to the calibration history ({path}).", icon=":material/history:")
+        st.success(f"Added to the calibration history ({plain(Path(path).name)}).", icon=":material/history:")
         st.caption(recorded_text(job.record))
 
 

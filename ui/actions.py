@@ -196,8 +196,9 @@ def self_calibrate(
     model, data = result(state, "model"), result(state, "data")
     store = RecordStore().check()
     runs_on = make_executor(executor, **({"address": address} if executor == "ray" else {}))
+    original = cache.source(data.original)  # opened once; an uploaded zip is extracted in the session's folder
     sweep = self_calibrate(
-        model, data.original, settings, progress=progress, class_map=data.class_map, on_rows=store.add, executor=runs_on
+        model, original, settings, progress=progress, class_map=data.class_map, on_rows=store.add, executor=runs_on
     )
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
 

@@ -26,11 +26,13 @@ def source(spec: str) -> Any:
     """An opened data source (``resque_core.data.open_source``): a zip is extracted once, whatever reads it.
 
     A resource, not ``st.cache_data``: datasets are read-only views (a large one would be pickled and
-    copied on every rerun), shared safely like a model.
+    copied on every rerun), shared safely like a model. An uploaded zip is extracted beside the upload,
+    inside its session's folder, so the copy goes with the session (``ui.uploads.extraction_folder``).
     """
     from resque_core.data import open_source
+    from ui.uploads import extraction_folder
 
-    return open_source(spec)
+    return open_source(spec, extract_to=extraction_folder(spec))
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)

@@ -15,7 +15,7 @@ from types import TracebackType
 import streamlit as st
 
 from resque_core.errors import CheckpointError, ResqueError
-from ui.plain_text import literal, redact
+from ui.plain_text import plain, redact
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ def error_text(exc: ResqueError) -> str:
 def show_error(exc: BaseException, action: str) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {literal(redact(error_text(exc)))}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {plain(error_text(exc))}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(

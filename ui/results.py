@@ -9,7 +9,7 @@ import streamlit as st
 from resque_core import units
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
 from ui import actions
-from ui.plain_text import literal
+from ui.plain_text import literal, plain
 from ui.state import DONE, STAGES, current, pipeline_status, result
 
 
@@ -75,7 +75,7 @@ def schedule_metrics(plan, label: str) -> None:
         delta_color="green",
         delta_arrow="down",
     )
-    st.caption(f"Grid data: {label}. {plan.note}")
+    st.caption(f"Grid data: {plain(label)}. {plain(plan.note)}")
 
 
 def headline(state: MutableMapping) -> None:

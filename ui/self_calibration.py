@@ -12,6 +12,7 @@ from resque_core.calibration.plan import BudgetTooSmall, needed_records
 from resque_core.data import SHIFT_TYPES
 from ui import actions
 from ui.errors import guard
+from ui.plain_text import plain, redact
 
 EXECUTORS = {"this machine (one after another)": "local", "Ray (local or cluster)": "ray"}  # calibrate --executor
 LEVELS = (1, 2, 3, 4, 5)  # a shift's levels (``data.shifts.ShiftSpec``)
@@ -47,7 +48,7 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     def progress(event) -> None:
         if event.kind == "plan":
             box.write(f"Plan: {event.line()}")
-        line.text(event.line())
+        line.text(redact(event.line()))
         bar.progress(event.fraction)
 
     with guard("self-calibrating") as g:
@@ -65,7 +66,7 @@ def self_calibration(previous: bytes | None) -> bytes | None:
     if g.failed:
         box.update(label="Self-calibration failed", state="error")
     else:
-        box.update(label=f"Self-calibration: {ending.message}", state="complete" if ending.usable else "error")
+        box.update(label=f"Self-calibration: {plain(ending.message)}", state="complete" if ending.usable else "error")
     return previous
 
 

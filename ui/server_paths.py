@@ -3,8 +3,9 @@
 Off by default. The operator lists folders in the ``RESQUE_SERVER_PATHS`` environment variable
 (separated by ``os.pathsep``) or as ``server_paths`` (a list, or one such string) in
 ``.streamlit/secrets.toml``. A typed path is resolved (symlinks, ``..``) before it is checked, and
-the upload folder is never allowed, even when it lies inside an allowed folder, so one session can
-never read another's uploads.
+the upload folder (each session's uploads and the copies extracted from them) and the extraction
+folders in the temp folder (``resque-zip-*``) are never allowed, even inside an allowed folder, so one
+session can never read another's uploads.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from resque_core.errors import DataError
-from ui.uploads import is_upload, upload_root
+from ui.uploads import is_extracted_copy, is_upload, upload_root
 
 ENV = "RESQUE_SERVER_PATHS"
 SECRET = "server_paths"
@@ -45,7 +46,7 @@ def allowed_roots() -> list[Path]:
 
 
 def check_server_path(text: str, what: str = "The path") -> str:
-    """``text`` resolved, when it lies in an allowed folder and outside the upload folder.
+    """``text`` resolved, when it lies in an allowed folder, outside the upload and extraction folders.
 
     Raises:
         DataError: server paths are off, or the path is outside every allowed folder (the message does
@@ -55,6 +56,6 @@ def check_server_path(text: str, what: str = "The path") -> str:
     if not roots:
         raise DataError(HOW_TO_ENABLE)
     path = Path(text).expanduser().resolve()
-    if is_upload(path) or not any(path.is_relative_to(root) for root in roots):
+    if is_upload(path) or is_extracted_copy(path) or not any(path.is_relative_to(root) for root in roots):
         raise DataError(f"{what} is outside the folders the operator allows on this server; pick a file inside one")
     return str(path)

@@ -2,8 +2,11 @@
 
 Each session writes under a folder of its own (named by a random token kept in its session state,
 created owner-only). The folder is a session-scoped ``st.cache_resource`` whose ``on_release``
-removes it: Streamlit releases session-scoped resources when the session disconnects or shuts down. A server
-that was killed cannot run that hook, so at server start folders older than a day are removed.
+removes it: Streamlit releases session-scoped resources when the session disconnects or shuts down. An
+uploaded zip is extracted beside it, inside that folder (``extraction_folder``), so its copy goes too. A
+server that was killed cannot run that hook, so at server start leftovers older than a day are removed:
+session folders, and extraction folders (``resque-zip-*``) in the temp folder, left there by earlier
+versions or by processes that were killed.
 
 Inside the session folder a file sits under a folder named by its content hash, so the same bytes
 always give the same path and cached results stay keyed by content. A session that reconnects gets
@@ -81,6 +84,21 @@ def is_upload(path: str | Path) -> bool:
     return Path(path).resolve().is_relative_to(upload_root())
 
 
+def extraction_folder(spec: str) -> str | None:
+    """Where an uploaded zip is extracted: beside it, inside its session's folder; None for anything else."""
+    return str(Path(spec).resolve().parent) if is_upload(spec) else None
+
+
+def is_extracted_copy(path: str | Path) -> bool:
+    """Whether ``path`` (resolved) lies in an extraction folder in the temp folder (``resque-zip-*``)."""
+    from resque_core.data.zipped import EXTRACTED_PREFIX  # lazily: the data package loads torch
+
+    resolved, temp = Path(path).resolve(), Path(tempfile.gettempdir()).resolve()
+    if not resolved.is_relative_to(temp) or resolved == temp:
+        return False
+    return resolved.relative_to(temp).parts[0].startswith(EXTRACTED_PREFIX)
+
+
 def own_upload(path: str | Path) -> bool:
     """Whether ``path`` is a file this session uploaded (and it is still there)."""
     resolved = Path(path).resolve()
@@ -88,19 +106,26 @@ def own_upload(path: str | Path) -> bool:
 
 
 def remove_stale(max_age_s: float = STALE_AFTER_S, now: float | None = None) -> int:
-    """Remove session folders not modified for ``max_age_s``; returns how many were removed."""
-    root, now = upload_root(), time.time() if now is None else now
-    if not root.is_dir():
-        return 0
+    """Remove leftovers not modified for ``max_age_s``; returns how many folders were removed.
+
+    Leftovers are the session folders under the upload root and the extraction folders
+    (``resque-zip-*``) in the temp folder.
+    """
+    from resque_core.data.zipped import EXTRACTED_PREFIX  # lazily: the data package loads torch
+
+    now = time.time() if now is None else now
+    root, temp = upload_root(), Path(tempfile.gettempdir())
+    folders = list(root.iterdir()) if root.is_dir() else []
+    folders += list(temp.glob(EXTRACTED_PREFIX + "*"))
     removed = 0
-    for folder in root.iterdir():
+    for folder in folders:
         try:
             stale = folder.is_dir() and not folder.is_symlink() and now - _newest_mtime(folder) > max_age_s
         except OSError:
             continue
         if stale:
             shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
+            removed += not folder.exists()
     return removed
 
 
@@ -114,7 +139,7 @@ def removed_at_start() -> int:
     """``remove_stale`` once per server process (the first run of any session)."""
     removed = remove_stale()
     if removed:
-        log.info("removed %d upload folder(s) older than a day", removed)
+        log.info("removed %d upload or extraction folder(s) older than a day", removed)
     return removed
 
 

@@ -12,7 +12,7 @@ from resque_core.data.base import InputSpec
 from resque_core.errors import DataError
 from resque_core.model.source import STEMS, ModelSource
 from ui import actions
-from ui.plain_text import literal
+from ui.plain_text import literal, plain
 from ui.server_paths import HOW_TO_ENABLE, allowed_roots, check_server_path
 from ui.uploads import limit_mb, own_upload, save_upload
 
@@ -118,7 +118,7 @@ def server_path(label: str, key: str) -> str | None:
     try:
         return check_server_path(text)
     except DataError as exc:
-        st.error(str(exc), icon=":material/block:")
+        st.error(plain(exc), icon=":material/block:")
         return None
 
 
@@ -229,7 +229,7 @@ def short_caption(name: str, limit: int = 8) -> str:
 def show_problems(problems: list[str], what: str) -> None:
     """Every validation note of a dataset, as readable lines."""
     if problems:
-        st.warning(f"{what}: " + literal("; ".join(problems)), icon=":material/info:")
+        st.warning(f"{what}: " + plain("; ".join(problems)), icon=":material/info:")
 
 
 def secret(name: str) -> str | None:

@@ -28,6 +28,7 @@ from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.plan import plan_self_calibration
 from resque_core.calibration.progress import SweepEvent
 from resque_core.calibration.sweep import SweepResult, interleave, run_sweep
+from resque_core.data.base import ImageDataset
 from resque_core.energy.meters import EnergyMeter
 from resque_core.errors import RetrainError
 from resque_core.forecast.family import family_of
@@ -93,13 +94,16 @@ def family_sweep(
 
 def self_calibrate(
     model: ModelSource,
-    original: str,
+    original: str | ImageDataset,
     settings: SelfCalibration,
     progress: Callable[[SweepEvent], None] | None = None,
     class_map: str | None = None,
     **sweep: Any,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each.
+
+    ``original`` is a source spec (``data.open_source``) or a dataset already opened (the dashboard's, whose
+    zip is extracted inside the session's folder).
 
     First plans (``plan_self_calibration``): with ``plan="auto"`` the settings that fit ``max_minutes``,
     which counts from this call, so loading, planning and preparing are inside the budget. ``progress``
@@ -117,8 +121,9 @@ def self_calibrate(
 
     started = time.monotonic()
     say = _teller(progress, started, settings.max_minutes)
-    say("start", f"loading the model {model.checkpoint} and the data {original}")
-    data = open_source(original)
+    named = original if isinstance(original, str) else getattr(original, "name", "the original data")
+    say("start", f"loading the model {model.checkpoint} and the data {named}")
+    data = open_source(original) if isinstance(original, str) else original
     loaded = model.load(data=data)
     class_map = confirmed_class_map(loaded, data, "dist", class_map)
     if class_map:
@@ -134,7 +139,7 @@ def self_calibrate(
     dist = DistCases(loaded, data, cfg)
     metadata = RecordMetadata(
         f"{plan.model_name} {pathlib.Path(model.checkpoint).name}",
-        getattr(data, "name", original),
+        getattr(data, "name", named),
         "self",
         meter,
         settings.country_iso if meter is not None else "",

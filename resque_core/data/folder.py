@@ -83,7 +83,7 @@ class FolderDataset(ImageDataset):
             try:
                 mode, size = _inspect(file)
             except DataError as exc:
-                self.problems.append(f"skipped {where}: {exc}")
+                self.problems.append(f"skipped {where}: {_named(exc, file, where)}")
                 continue
             found.append((file, mode, size))
         return found
@@ -119,7 +119,13 @@ class FolderDataset(ImageDataset):
         try:
             return _read_pixels(file, self.grey)
         except DataError as exc:
-            raise DataError(f"{file.relative_to(self.root).as_posix()}: {exc} (did it change after opening?)") from exc
+            where = file.relative_to(self.root).as_posix()
+            raise DataError(f"{where}: {_named(exc, file, where)} (did it change after opening?)") from exc
+
+
+def _named(exc: Exception, file: Path, where: str) -> str:
+    """``exc``'s message with the file's server path (which PIL quotes) replaced by its name in the dataset."""
+    return str(exc).replace(str(file), where)
 
 
 def _inspect(file: Path) -> tuple[str, tuple[int, int]]:

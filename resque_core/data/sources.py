@@ -30,6 +30,7 @@ def open_source(
     allow_download: bool = False,
     data_root: str | Path | None = None,
     max_unzipped_bytes: int = 512 * 2**20,
+    extract_to: str | Path | None = None,
 ) -> ImageDataset:
     """Open a dataset from its description.
 
@@ -38,6 +39,7 @@ def open_source(
         allow_download: let torchvision datasets be downloaded when missing from ``data_root``.
         data_root: torchvision cache folder (default: a per-user cache dir).
         max_unzipped_bytes: refuse zips that expand past this many bytes.
+        extract_to: the existing folder a zip is extracted in (default: the temp folder).
 
     Raises:
         DataError: the source cannot be found or read; the message says what to do.
@@ -57,7 +59,7 @@ def open_source(
         name, _, split = text.removeprefix("torchvision:").partition(":")
         root = Path(data_root) if data_root is not None else default_data_root()
         return TorchvisionDataset(name, root, allow_download, train=_train_split(split, text))
-    return _open_path(Path(text).expanduser(), max_unzipped_bytes)
+    return _open_path(Path(text).expanduser(), max_unzipped_bytes, extract_to)
 
 
 def _train_split(split: str, text: str) -> bool:
@@ -68,7 +70,7 @@ def _train_split(split: str, text: str) -> bool:
     raise DataError(f"torchvision split must be 'train' or 'test' (torchvision:NAME:test); got {text!r}")
 
 
-def _open_path(path: Path, max_unzipped_bytes: int) -> ImageDataset:
+def _open_path(path: Path, max_unzipped_bytes: int, extract_to: str | Path | None) -> ImageDataset:
     if not path.exists():
         raise DataError(f"no such file or folder: {str(path)!r}. A data source is one of: {ACCEPTED_FORMS}")
     if path.is_dir():
@@ -79,7 +81,7 @@ def _open_path(path: Path, max_unzipped_bytes: int) -> ImageDataset:
     if suffix == ".zip":
         from resque_core.data.zipped import ZipDataset
 
-        return ZipDataset(path, max_unzipped_bytes=max_unzipped_bytes)
+        return ZipDataset(path, max_unzipped_bytes=max_unzipped_bytes, extract_to=extract_to)
     if suffix == ".npz":
         from resque_core.data.npz import NpzDataset
 

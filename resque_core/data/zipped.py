@@ -1,11 +1,14 @@
-"""A dataset from a ``.zip`` of a class-folder tree, extracted safely into a temp folder it owns.
+"""A dataset from a ``.zip`` of a class-folder tree, extracted safely into a folder it owns.
 
 Safety: every entry name is checked before anything is written (no absolute paths, no ``..``);
 the total size is checked from the headers and again while streaming, since headers can lie;
 on any refusal the partial output is removed. Class folders may sit at the top of the zip or
-under one top folder. The temp folder is removed when the dataset is garbage-collected, only by
-the process that made it (DataLoader workers forked from it leave it alone). A pickled copy
-(``st.cache_data``, spawned workers) re-extracts the zip into a folder of its own.
+under one top folder. The extraction folder (``resque-zip-*``) is made in ``extract_to`` when given
+(the dashboard puts it beside the upload, inside the session's folder, so it goes with the session),
+else in the temp folder. It is removed when the dataset is closed or garbage-collected, or at the
+latest when the interpreter exits (Ctrl-C included), only by the process that made it (DataLoader
+workers forked from it leave it alone). A pickled copy (``st.cache_data``, spawned workers)
+re-extracts the zip into a folder of its own, in the same ``extract_to``.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 
 _CHUNK_BYTES = 1 << 20
 _DRIVE = re.compile(r"^[A-Za-z]:")
+EXTRACTED_PREFIX = "resque-zip-"  # the name of every extraction folder starts so
 
 
 class ZipDataset(FolderDataset):
@@ -36,14 +40,17 @@ class ZipDataset(FolderDataset):
     Args:
         path: the ``.zip`` file.
         max_unzipped_bytes: refuse zips that expand past this many bytes (default 512 MiB).
+        extract_to: an existing folder to extract in (default: the temp folder).
 
     Raises:
         DataError: not a zip, an entry escaping the extraction folder, too large, or no readable images.
     """
 
-    def __init__(self, path: str | Path, max_unzipped_bytes: int = 512 * 2**20) -> None:
+    def __init__(
+        self, path: str | Path, max_unzipped_bytes: int = 512 * 2**20, extract_to: str | Path | None = None
+    ) -> None:
         path = Path(path)
-        workdir = Path(tempfile.mkdtemp(prefix="resque-zip-"))
+        workdir = _workdir(path, extract_to)
         self._cleanup = weakref.finalize(self, _remove, str(workdir), os.getpid())
         try:
             notes = extract_zip(path, workdir, max_unzipped_bytes)
@@ -55,6 +62,7 @@ class ZipDataset(FolderDataset):
             raise
         self.zip_path = path
         self.max_unzipped_bytes = max_unzipped_bytes
+        self.extract_to = extract_to
         self.workdir = workdir
         self.problems = notes + self.problems
         for note in notes:
@@ -65,7 +73,16 @@ class ZipDataset(FolderDataset):
         self._cleanup()
 
     def __reduce__(self):
-        return (type(self), (self.zip_path, self.max_unzipped_bytes))
+        return (type(self), (self.zip_path, self.max_unzipped_bytes, self.extract_to))
+
+
+def _workdir(path: Path, extract_to: str | Path | None) -> Path:
+    """A new owner-only ``resque-zip-*`` folder in ``extract_to`` (default: the temp folder)."""
+    try:
+        return Path(tempfile.mkdtemp(prefix=EXTRACTED_PREFIX, dir=extract_to))
+    except OSError as exc:
+        fix = "upload it again" if extract_to is not None else "set TMPDIR to a writable folder"
+        raise DataError(f"{path.name}: cannot make a folder to extract it in ({exc.strerror}); {fix}") from exc
 
 
 def _remove(workdir: str, owner_pid: int) -> None:

@@ -135,3 +135,20 @@ def test_a_file_removed_after_opening_is_a_clear_error(tmp_path):
     (root / "a" / "1.png").unlink()
     with pytest.raises(DataError, match="a/1.png.*did it change"):
         ds.image(1)
+
+
+def test_messages_name_a_file_inside_the_dataset_never_its_server_path(tmp_path):
+    root = write_tree(tmp_path / "d", {"a": 10, "c2": 20}, per_class=2)
+    (root / "c2" / "bad.png").write_bytes(b"not a png")
+    ds = FolderDataset(root)
+    assert ds.problems == [
+        "skipped c2/bad.png: cannot be read as an image "
+        "(UnidentifiedImageError: cannot identify image file 'c2/bad.png')"
+    ]
+    (root / "a" / "1.png").unlink()
+    with pytest.raises(DataError) as err:
+        ds.image(1)
+    assert str(err.value) == (
+        "a/1.png: cannot be read as an image ([Errno 2] No such file or directory: 'a/1.png') "
+        "(did it change after opening?)"
+    )

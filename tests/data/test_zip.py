@@ -211,3 +211,37 @@ def test_zip_without_class_folders_names_the_zip(tmp_path):
     with pytest.raises(DataError, match="'flat' has no class sub-folders .*move them into one sub-folder per class"):
         ZipDataset(_zip(tmp_path / "flat.zip", {"0.png": _png_bytes(1), "1.png": _png_bytes(2)}))
     assert _left_behind(tmp_path) == []
+
+
+def test_an_extraction_goes_where_it_is_told_a_pickled_copy_too_and_both_go_on_close(tmp_path):
+    import pickle
+
+    beside = tmp_path / "session" / "upload"
+    beside.mkdir(parents=True)
+    path = _zip(beside / "p.zip", {"data/a/0.png": _png_bytes(1), "data/c2/0.png": _png_bytes(2)})
+    ds = ZipDataset(path, extract_to=beside)
+    copy = pickle.loads(pickle.dumps(ds))
+    assert ds.workdir.parent == copy.workdir.parent == beside and ds.workdir != copy.workdir
+    assert ds.workdir.name.startswith("resque-zip-") and copy.class_names == ["a", "c2"]
+    assert _left_behind(tmp_path) == []  # nothing in the temp folder
+    ds.close(), copy.close()
+    assert [p.name for p in beside.iterdir()] == ["p.zip"]
+
+
+def test_an_unreadable_image_is_named_as_in_the_archive_without_the_extraction_folder(tmp_path):
+    entries = {"data/a/0.png": _png_bytes(1), "data/c2/0.png": _png_bytes(2), "data/c2/bad.png": b"not a png"}
+    ds = ZipDataset(_zip(tmp_path / "upload.zip", entries))
+    assert ds.problems == [
+        "skipped c2/bad.png: cannot be read as an image "
+        "(UnidentifiedImageError: cannot identify image file 'c2/bad.png')"
+    ]
+
+
+def test_a_temp_folder_that_cannot_be_written_is_one_line_naming_tmpdir(tmp_path, monkeypatch):
+    path = _zip(tmp_path / "p.zip", {"a/0.png": _png_bytes(1)})
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "missing"))
+    with pytest.raises(DataError) as err:
+        ZipDataset(path)
+    assert str(err.value) == (
+        "p.zip: cannot make a folder to extract it in (No such file or directory); set TMPDIR to a writable folder"
+    )

@@ -1,14 +1,17 @@
 """Two browser sessions against one served dashboard: each session's uploads sit in a folder of its own that
-the other cannot see, a Markdown file name is shown as text, and a session's folder is gone once it closes."""
+the other cannot see, a file name with Markdown, directives and a link is shown as text, and once a session
+closes no file of its upload is left anywhere (the extracted copy of its zip included)."""
 
 from __future__ import annotations
 
 import io
 import os
 import time
+import zipfile
 
 import numpy as np
 import pytest
+from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import _require_browser, dashboard_server, new_page
@@ -16,7 +19,10 @@ from tests.e2e.conftest import _require_browser, dashboard_server, new_page
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 STEP_TIMEOUT_MS = 120_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
 GONE_TIMEOUT_S = 60  # the folder goes when the websocket closes: well within this on a busy machine
-MARKDOWN_NAME = "[x](http:e.vil) **b** `c`.npz"  # a browser never sends "/" in a file name
+# A browser never sends "/" in a file name.
+MARKDOWN_NAME = ":red[RED] :blue-background[BG] www.e.vil [x](http:e.vil) **b** `c`.npz"
+MARKUP = "a, strong, em, code, .stMarkdownColoredText, .stMarkdownColoredBackground"  # what a name must not become
+WORD_JOINER = "\u2060"  # invisible; breaks autolinks
 STALE = "left-by-a-killed-server"
 
 
@@ -24,7 +30,8 @@ STALE = "left-by-a-killed-server"
 def served(tmp_path_factory):
     """(base URL, upload root) of a dashboard serving uploads from a private folder, server paths off.
 
-    The upload root starts with a folder a killed server left two days ago: the server removes it.
+    The upload root starts with a folder a killed server left two days ago: the server removes it. The
+    server's temp folder (``TMPDIR``) is private, so what is left there is this test's.
     """
     _require_browser()
     root = tmp_path_factory.mktemp("served")
@@ -37,6 +44,8 @@ def served(tmp_path_factory):
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("RESQUE_UPLOAD_DIR", str(root / "uploads"))
         mp.delenv("RESQUE_SERVER_PATHS", raising=False)
+        (root / "tmp").mkdir()
+        mp.setenv("TMPDIR", str(root / "tmp"))
         with dashboard_server(root / "server.log") as url:
             yield url, root / "uploads"
 
@@ -83,17 +92,22 @@ def _upload_original_and_apply(page, path) -> None:
     )
 
 
-def _npz_file(path) -> None:
+def _digits_zip(path) -> None:
+    """A zip of class folders "0".."9" (the default model's classes) of 8x8 grey PNGs."""
     rng = np.random.default_rng(0)
-    buf = io.BytesIO()
-    np.savez(buf, x=rng.random((40, 8, 8)).astype("float32"), y=np.repeat(np.arange(10), 4))
-    path.write_bytes(buf.getvalue())
+    with zipfile.ZipFile(path, "w") as zf:
+        for label in range(10):
+            for i in range(4):
+                png = io.BytesIO()
+                Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(png, format="PNG")
+                zf.writestr(f"digits/{label}/{i}.png", png.getvalue())
 
 
 def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_closes(served, chromium, tmp_path):
     url, root = served
-    mine, odd = tmp_path / "first-session.npz", tmp_path / MARKDOWN_NAME
-    _npz_file(mine)
+    temp = root.parent / "tmp"
+    mine, odd = tmp_path / "first-session.zip", tmp_path / MARKDOWN_NAME
+    _digits_zip(mine)
     odd.write_bytes(b"\x93NUMPY not an archive")
 
     first = _data_page(chromium, url)
@@ -101,17 +115,21 @@ def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_close
     _upload_original_and_apply(first, mine)
     expect(first.get_by_text("Data and model loaded")).to_be_visible()
     (first_folder,) = _folders(root)
-    assert _folders(root)[first_folder] == ["first-session.npz"]
+    first_files = _folders(root)[first_folder]
+    assert "first-session.zip" in first_files and len(first_files) == 1 + 40  # the zip and its extracted copy
+    assert list(temp.glob("resque-zip-*")) == []  # nothing of it in the server's temp folder
 
     second = _data_page(chromium, url)
     _upload_original_and_apply(second, odd)
     alert = second.locator("[data-testid=stAlertContentError]").first
-    expect(alert).to_contain_text(f"Loading the data failed: {MARKDOWN_NAME}: is not a readable .npz file")
-    assert alert.locator("a, strong, em, code").count() == 0  # no link, bold or code: the name as typed
-    assert str(root) not in alert.inner_text()
+    expect(alert).to_contain_text("is not a readable .npz file")
+    shown = alert.inner_text().replace(WORD_JOINER, "")
+    assert f"Loading the data failed: {MARKDOWN_NAME}: is not a readable .npz file" in shown
+    assert alert.locator(MARKUP).count() == 0  # no link, colour, bold or code: the name as typed
+    assert str(root) not in shown
     folders = _folders(root)
     (second_folder,) = set(folders) - {first_folder}
-    assert folders == {first_folder: ["first-session.npz"], second_folder: [MARKDOWN_NAME]}
+    assert folders == {first_folder: first_files, second_folder: [MARKDOWN_NAME]}
     assert "first-session" not in second.content()
     second.get_by_text("Server path", exact=True).first.click()
     expect(second.get_by_text("Paths on the server are off.").first).to_be_visible(timeout=STEP_TIMEOUT_MS)
@@ -121,3 +139,20 @@ def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_close
     assert list(_folders(root)) == [second_folder]  # the open session keeps its upload
     second.context.close()
     _wait_until(lambda: not _folders(root), GONE_TIMEOUT_S, "the last session's folder is gone")
+    assert list(temp.glob("resque-zip-*")) == []  # no copy left in the temp folder either
+
+
+def test_a_clean_stop_of_the_server_leaves_no_copy_of_an_open_sessions_zip(chromium, tmp_path, monkeypatch):
+    """Stopping the server (SIGTERM, as ``make run``'s Ctrl-C or a service manager does) ends every session."""
+    uploads, temp = tmp_path / "uploads", tmp_path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("RESQUE_UPLOAD_DIR", str(uploads))
+    monkeypatch.setenv("TMPDIR", str(temp))
+    _digits_zip(tmp_path / "open-session.zip")
+    with dashboard_server(tmp_path / "server.log") as url:
+        page = _data_page(chromium, url)
+        _upload_original_and_apply(page, tmp_path / "open-session.zip")
+        expect(page.get_by_text("Data and model loaded")).to_be_visible()
+        assert len(list(uploads.rglob("*.png"))) == 40  # extracted inside the session's folder
+    assert _folders(uploads) == {} and list(temp.glob("resque-zip-*")) == []
+    page.context.close()
