@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
+import threading
 
 from resque_core.errors import ResqueError
 
@@ -41,7 +43,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _end_on_sigterm() -> None:
+    """SIGTERM ends a command the way Ctrl-C does, so its clean-up runs (a zip's extraction folder goes).
+
+    Long commands install their own handler while they run (``StopOnSignals``) and put this one back.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_exit)
+
+
+def _raise_exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _end_on_sigterm()
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(levelname)s %(message)s")

@@ -26,6 +26,8 @@ from pathlib import Path
 
 import streamlit as st
 
+from resque_core.atomic_write import write_bytes
+
 log = logging.getLogger(__name__)
 
 ROOT_ENV = "RESQUE_UPLOAD_DIR"  # where session folders are made (default: <temp>/resque-uploads)
@@ -69,7 +71,7 @@ def save_upload(name: str, data: bytes) -> Path:
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     path = folder / (safe_name(name) or "upload")
     if not path.exists() or path.stat().st_size != len(data):
-        path.write_bytes(data)
+        write_bytes(path, data)
     return path
 
 

@@ -1,4 +1,4 @@
-"""The CLI extracts a zip into a private folder of the temp folder and removes it when it exits, on Ctrl-C too."""
+"""The CLI extracts a zip into a private folder of the temp folder and removes it on exit, Ctrl-C and SIGTERM."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def _index(zip_path: pathlib.Path, temp: pathlib.Path) -> subprocess.Popen:
     return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _stop_once_extracted(zip_path: pathlib.Path, temp: pathlib.Path, signum: int) -> tuple[int, str]:
+    """Start an index, send ``signum`` once its extraction folder exists; its exit code and stderr."""
+    running, seen = _index(zip_path, temp), False
+    for _ in range(POLLS):
+        seen = bool(list(temp.glob("resque-zip-*")))
+        if seen or running.poll() is not None:
+            break
+        time.sleep(0.1)
+    assert seen, "the CLI extracts into its temp folder (TMPDIR)"
+    running.send_signal(signum)
+    _, err = running.communicate(timeout=120)
+    return running.returncode, err
+
+
 def test_the_cli_removes_its_extraction_when_it_ends_and_when_interrupted(tmp_path):
     temp = tmp_path / "tmp"
     temp.mkdir()
@@ -44,14 +58,16 @@ def test_the_cli_removes_its_extraction_when_it_ends_and_when_interrupted(tmp_pa
     assert done.returncode == 0 and "RESQUE_dist" in out, err
     assert list(temp.iterdir()) == []
 
-    interrupted, seen = _index(zip_path, temp), False
-    for _ in range(POLLS):
-        seen = bool(list(temp.glob("resque-zip-*")))
-        if seen or interrupted.poll() is not None:
-            break
-        time.sleep(0.1)
-    assert seen, "the CLI extracts into its temp folder (TMPDIR)"
-    interrupted.send_signal(signal.SIGINT)  # Ctrl-C
-    _, err = interrupted.communicate(timeout=120)
-    assert interrupted.returncode in (0, 130), err
+    code, err = _stop_once_extracted(zip_path, temp, signal.SIGINT)  # Ctrl-C
+    assert code in (0, 130), err
+    assert list(temp.iterdir()) == []
+
+
+def test_the_cli_removes_its_extraction_when_terminated(tmp_path):
+    """SIGTERM (a service manager's stop, ``kill``) cleans up as Ctrl-C does: exit 143 or done, nothing left."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    code, err = _stop_once_extracted(_digits_zip(tmp_path / "digits.zip"), temp, signal.SIGTERM)
+    assert code in (0, 143), err
+    assert "Traceback" not in err
     assert list(temp.iterdir()) == []
