@@ -31,6 +31,7 @@ CONTROLS = {
     "class_map": "the 'Apply this class mapping' button (Data & model page)",
     "kind": "the 'It has new classes (task shift)' switch under New data: Another dataset",
     "new": "New data: 'Another dataset'",
+    "accept_low_accuracy": "the 'Use this model anyway' checkbox (Data & model page)",
 }
 
 

@@ -16,7 +16,13 @@ from dataclasses import replace
 
 from resque_core.data.pair import DataPair
 from resque_core.errors import ResqueError
-from resque_core.index.class_check import ClassCheck, confirmed_class_map, resolve_class_map
+from resque_core.index.class_check import (
+    ClassCheck,
+    check_class_order,
+    checked_part,
+    refuse_near_chance,
+    resolve_class_map,
+)
 from resque_core.index.dist import run_dist
 from resque_core.index.passes import embedding_passes
 from resque_core.index.progress import Progress
@@ -64,10 +70,11 @@ def prepare_index(
     if loaded is None:
         loaded = request.model.load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
-    if check is not None:  # the caller's check of this model on this original data
-        class_map = resolve_class_map(check, request.class_map)
-    else:
-        class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
+    if check is None and request.class_map in (None, "", "auto"):  # a map the user wrote is not second-guessed
+        check = check_class_order(loaded, checked_part(original, request.kind, loaded.class_names), seed=request.seed)
+    class_map = request.class_map if check is None else resolve_class_map(check, request.class_map)
+    if check is not None:
+        refuse_near_chance(check, request.accept_low_accuracy)
     pair = build_pair(
         original,
         new,
