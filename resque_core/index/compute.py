@@ -31,7 +31,7 @@ from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
 
-__all__ = ["check_request", "compute_index", "index_of", "prepare_index"]
+__all__ = ["check_request", "compute_index", "index_of", "input_notes", "prepare_index"]
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,28 @@ def index_of(
         report = run(request, loaded, pair, progress, passes)
     seconds = time.perf_counter() - start
     log.info("RESQUE_%s = %.4f (noise floor %s, %.1f s)", request.kind, report.value, report.noise_floor, seconds)
-    return replace(report, seconds=seconds, notes=(*report.notes, *_precision_notes(request, report)))
+    notes = (*input_notes(loaded, pair), *report.notes, *_precision_notes(request, report))
+    return replace(report, seconds=seconds, notes=notes)
+
+
+def input_notes(loaded: LoadedModel, pair: DataPair) -> tuple[str, ...]:
+    """What was assumed or changed to fit the data to the model: how its input spec and stem were chosen
+    (``loaded.meta``), and new images of another size than the original ones, resized to the model's input."""
+    notes = [loaded.meta[key] for key in ("input_spec_source", "stem_note") if loaded.meta.get(key)]
+    height, width = loaded.input_spec.size
+    new, original = (_size(data) for data in (pair.new, pair.original))
+    if new is not None and new != original and new != (height, width):
+        was = f" (the original ones {original[0]}x{original[1]})" if original is not None else ""
+        notes.append(
+            f"the new images are {new[0]}x{new[1]}{was}: resized to the model's input {height}x{width} "
+            "(antialiased bilinear) before the model sees them"
+        )
+    return tuple(notes)
+
+
+def _size(data) -> tuple[int, int] | None:
+    """(height, width) of a dataset's first image; None when it is empty."""
+    return tuple(int(n) for n in data.image(0).shape[1:]) if len(data) else None
 
 
 def _precision_notes(request: IndexRequest, report: IndexReport) -> tuple[str, ...]:
