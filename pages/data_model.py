@@ -135,7 +135,7 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
         f"Model: **{loaded.format}** checkpoint ({literal(file_name(model.checkpoint))}), {len(loaded.class_names)} "
         f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
     )
-    for note in (loaded.meta.get("input_spec_source"), loaded.meta.get("layer_note")):
+    for note in (loaded.meta.get(k) for k in ("input_spec_source", "stem_note", "layer_note")):
         if note:
             st.info(note[:1].upper() + note[1:].rstrip(".") + ".", icon=":material/info:")
 

@@ -26,6 +26,7 @@ STEM_LABELS = {
     "auto": "auto (from the weights)",
     "imagenet": "ImageNet (7x7, max-pool)",
     "small": "small (3x3, no max-pool)",
+    "small-maxpool": "small, max-pool kept (3x3, max-pool)",
 }
 
 

@@ -47,10 +47,11 @@ def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "de
     p.add_argument("--num-classes", type=int, help="outputs of the classifier (default: read from the weights)")
     p.add_argument(
         "--stem",
-        choices=("auto", "imagenet", "small"),
+        choices=("auto", "imagenet", "small", "small-maxpool"),
         default="auto",
         help="ResNet-style stem: imagenet (7x7 conv, max-pool), small (3x3 conv, no max-pool, for 32x32 "
-        "images) or auto (read from the weights; default)",
+        "images), small-maxpool (3x3 conv, max-pool kept) or auto (read from the weights, default; whether a "
+        "3x3 stem kept its max-pool is measured on the original data and said)",
     )
     p.add_argument(
         "--model-file",
