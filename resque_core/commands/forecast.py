@@ -48,7 +48,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_model_arguments(model)
     parser.add_argument(
-        "--data", default="digits", help="your model's original data: --probe trains on its new part (default: digits)"
+        "--data",
+        help="your model's original data: --probe trains on its new part (needed with your own --checkpoint; "
+        "the default model's is the digits)",
     )
     add_class_map_argument(parser, "--data")
     parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
@@ -180,6 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
+    args.data = model_data(args, settings.energy == "probe")
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
@@ -257,11 +260,31 @@ def cost_settings(args: argparse.Namespace) -> Any:
     )
 
 
+def model_data(args: argparse.Namespace, probe: bool) -> str | None:
+    """The model's original data: ``--data``; else the digits for a default model (said when probed), else
+    None. The probe and ``--advice`` train the model on it, so a model of the user's needs ``--data``."""
+    from resque_core.errors import DataError
+
+    if args.data is not None:
+        return args.data
+    if args.checkpoint not in ("default", "default-0-4"):
+        if probe or args.advice:
+            raise DataError(
+                "--probe and --advice train your model on its own original data: give it with --data "
+                "(the digits are the default model's data, not your model's)"
+            )
+        return None
+    if probe:
+        print("note: the probe trains on the digits, the default model's own data (--data names another)",
+              file=sys.stderr)  # fmt: skip
+    return "digits"
+
+
 def _model(args: argparse.Namespace) -> Any:
-    """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data``."""
+    """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data`` (when given)."""
     from resque_core.data import open_source
 
-    return model_source(args).load(data=lambda: open_source(args.data))
+    return model_source(args).load(data=(lambda: open_source(args.data)) if args.data else None)
 
 
 def _probe(args: argparse.Namespace, loaded: Any) -> Any:
