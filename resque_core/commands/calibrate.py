@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "runs). With --checkpoint and --original: self-calibrate on your own model and data.",
     )
     add_calibrate_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, command_parser=p)  # the resume command is written from its flags
 
 
 def run(args: argparse.Namespace) -> int:
@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     frame = calibrate.records_frame(result)
     summary = {**calibrate.summarize(frame), "energy": energy_summary(meter), **sweep_facts}
     if out is not None:
-        write_csv(frame, out)
+        write_csv(_whole_sweep(frame, store, sweep_facts), out)  # a resumed sweep's --out holds all of it
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
         out.with_suffix(".json").write_text(json_text(prov, indent=2) + "\n")
@@ -84,6 +84,14 @@ def run(args: argparse.Namespace) -> int:
         summary["db"] = str(store.path)
     _report(summary, result, out, args.json, outcome(result, needed_records()).message)
     return 0
+
+
+def _whole_sweep(frame, store, sweep_facts: dict):
+    """A resumed sweep's records: every record of its id in the database, not only this run's."""
+    if not sweep_facts.get("runs_resumed") or store is None:
+        return frame
+    stored = store.all()
+    return stored[stored["sweep_id"] == sweep_facts["sweep_id"]].reset_index(drop=True)
 
 
 def _checked_store(args: argparse.Namespace):

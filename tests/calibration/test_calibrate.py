@@ -262,7 +262,8 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     assert printed.rstrip().endswith(
         "the count budget stopped the sweep after 2 runs: 1 retraining record, the forecaster needs 8 (2 records saved)"
     )
-    assert events[0].startswith("sweep sweep-") and events[0].endswith(f"(continue it with --resume {events[0][6:24]})")
+    assert events[0].startswith("sweep sweep-")
+    assert events[0].endswith("(the command that continues it follows its plan)")
     assert events[1].startswith("[0.0 min] loading the model") and any("2 runs (1 retraining" in e for e in events)
     assert sum(" runs, " in e and "from scratch, epoch" in e for e in events) == 2  # each epoch, as it ends
     assert events[-1].startswith("[2/2 runs, ")
