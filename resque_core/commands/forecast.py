@@ -9,7 +9,7 @@ from typing import Any, NoReturn
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
-from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.commands.model_args import add_model_arguments, model_source, original_data
 from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
@@ -182,7 +182,7 @@ def run(args: argparse.Namespace) -> int:
     from resque_core.jsonable import strict_json
 
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
-    args.data = model_data(args, settings.energy == "probe")
+    args.data = original_data(args, trains=settings.energy == "probe" or args.advice)
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
@@ -258,26 +258,6 @@ def cost_settings(args: argparse.Namespace) -> Any:
         currency=args.currency,
         **utilization,
     )
-
-
-def model_data(args: argparse.Namespace, probe: bool) -> str | None:
-    """The model's original data: ``--data``; else the digits for a default model (said when probed), else
-    None. The probe and ``--advice`` train the model on it, so a model of the user's needs ``--data``."""
-    from resque_core.errors import DataError
-
-    if args.data is not None:
-        return args.data
-    if args.checkpoint not in ("default", "default-0-4"):
-        if probe or args.advice:
-            raise DataError(
-                "--probe and --advice train your model on its own original data: give it with --data "
-                "(the digits are the default model's data, not your model's)"
-            )
-        return None
-    if probe:
-        print("note: the probe trains on the digits, the default model's own data (--data names another)",
-              file=sys.stderr)  # fmt: skip
-    return "digits"
 
 
 def _model(args: argparse.Namespace) -> Any:
