@@ -28,7 +28,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate",
         help="retrain on simulated shifts and record the cost (the forecaster's calibration)",
         description="--demo: sweep the embedded digits (every shift type x levels x seeds, task splits, from-scratch "
-        "runs). With --checkpoint and --original: self-calibrate on your own model and data.",
+        "runs). With --checkpoint and --original: self-calibrate on your own model and data; it exits 1 when it "
+        "ends with too few records for the forecaster.",
     )
     add_calibrate_arguments(p)
     p.set_defaults(func=run, command_parser=p)  # the resume command is written from its flags
@@ -82,8 +83,20 @@ def run(args: argparse.Namespace) -> int:
         return _interrupted(stop, len(frame), store, out, args.json)
     if store is not None:
         summary["db"] = str(store.path)
-    _report(summary, result, out, args.json, outcome(result, needed_records()).message)
-    return 0
+    ending = outcome(result, needed_records())
+    _report(summary, result, out, args.json, ending.message)
+    return 0 if args.demo or ending.usable else _too_few(ending, needed_records())
+
+
+def _too_few(ending, needed: int) -> int:
+    """Exit 1 for a self-calibration the forecaster cannot use, saying how to get enough records."""
+    print(
+        f"error: the self-calibration kept {ending.usable_records} usable retraining records and the forecaster "
+        f"needs {needed}: run it again with a larger --max-minutes or --max-cases, or more --shifts or --seeds "
+        "(the command printed at its start continues this sweep)",
+        file=sys.stderr,
+    )
+    return 1
 
 
 def _whole_sweep(frame, store, sweep_facts: dict):
