@@ -50,3 +50,11 @@ def test_the_cli_refuses_with_exit_2_then_runs_when_the_user_accepts(letters, ca
     assert code == 2 and out == "" and "--accept-low-accuracy" in err and "Traceback" not in err
     code, out, _ = run_main(capsys, "index", "--original", str(letters), "--accept-low-accuracy", "--json")
     assert code == 0 and 0 <= json.loads(out)["resque"] <= 1
+
+
+def test_an_accepted_model_gets_its_clean_accuracy_from_the_data_given_not_its_checkpoint(letters):
+    report = compute_index(IndexRequest(original=str(letters), accept_low_accuracy=True, max_points=0))
+    assert report.base_acc < 0.2 and report.base_acc_source.startswith("original data given")
+    assert "the checkpoint's recorded 9" in report.base_acc_source and abs(report.acc_drop) < 0.2
+    digits = compute_index(IndexRequest(shift="gaussian_noise:3", max_points=0))
+    assert digits.base_acc_source == "checkpoint"
