@@ -21,7 +21,7 @@ __all__ = ["SAMPLE_IMAGES", "choose_stem"]
 
 SAMPLE_IMAGES = 200
 CANDIDATES = ("small", "small-maxpool")
-MARGIN = 0.1  # accuracy (0..1) by which the max-pool variant must win to be used over the usual one
+MARGIN = 0.1  # accuracy (0..1) by which the max-pool variant must win (more on a small sample) to be used
 _SET = "set the stem (small: no max-pool, small-maxpool: with it) if this is not how the model was trained"
 
 
@@ -32,7 +32,8 @@ def choose_stem(models: dict[str, nn.Module], spec: InputSpec, data: ImageDatase
         return "small", models["small"], note + f"so it is assumed dropped (small); {_SET}"
     sample = Subset(data, _stratified(np.asarray(data.targets), SAMPLE_IMAGES))
     accuracy = {stem: _accuracy(models[stem], sample, spec) for stem in CANDIDATES}
-    clearly = accuracy["small-maxpool"] > accuracy["small"] + MARGIN
+    margin = max(MARGIN, 1.5 / len(sample) ** 0.5)  # at least 3 standard errors of a sample accuracy
+    clearly = accuracy["small-maxpool"] > accuracy["small"] + margin
     best = "small-maxpool" if clearly else "small"  # the usual variant unless the other is clearly better
     figures = ", ".join(f"{_WORDS[s]} {accuracy[s]:.1%}" for s in CANDIDATES)
     note = (

@@ -5,18 +5,14 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 import torch
 from torch import nn
 
 from resque_core.data import open_source
-from resque_core.data.base import InputSpec
 from resque_core.model.checkpoint import load_checkpoint
-from tests.class_order_data import digit_pixels
 from tests.commands.in_process import run_main
-
-SPEC = InputSpec((8, 8), 3, (0.5, 0.5, 0.5), (0.5, 0.5, 0.5))
+from tests.stem_model import SPEC, train_maxpool_resnet
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -26,28 +22,7 @@ def _one_thread():
 
 @pytest.fixture(scope="module")
 def maxpool_model(tmp_path_factory):
-    """(state_dict path, npz path): ResNet-18, 3x3 conv1, max-pool kept, 20 Adam steps on digits 0-3 (8x8)."""
-    import torchvision
-
-    x, y = digit_pixels(per_class=20)
-    keep = y < 4
-    x, y = x[keep], y[keep]
-    images = (torch.tensor(x, dtype=torch.float32)[:, None].repeat(1, 3, 1, 1) / 255 - 0.5) / 0.5
-    labels = torch.tensor(y)
-    torch.manual_seed(0)
-    model = torchvision.models.resnet18(weights=None, num_classes=4)
-    model.conv1 = nn.Conv2d(3, 64, 3, stride=1, padding=1, bias=False)
-    optimizer = torch.optim.Adam(model.parameters(), 1e-3)
-    for _ in range(20):
-        batch = torch.randint(0, len(images), (16,))
-        loss = nn.functional.cross_entropy(model.train()(images[batch]), labels[batch])
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-    root = tmp_path_factory.mktemp("maxpool")
-    torch.save(model.state_dict(), root / "resnet.pt")
-    np.savez(root / "digits4.npz", x=x, y=y)
-    return root / "resnet.pt", root / "digits4.npz"
+    return train_maxpool_resnet(tmp_path_factory.mktemp("maxpool"))
 
 
 def test_the_max_pool_is_measured_kept_and_said(maxpool_model):
