@@ -9,6 +9,7 @@ from typing import Any, NoReturn
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
+from resque_core.commands.index import add_accept_argument
 from resque_core.commands.model_args import add_model_arguments, model_source, original_data
 from resque_core.units import DEFAULT_CURRENCY
 
@@ -53,6 +54,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "the default model's is the digits)",
     )
     add_class_map_argument(parser, "--data")
+    add_accept_argument(parser)
     parser.add_argument("--probe-steps", type=int, default=20, help="training steps the probe runs (default 20)")
     parser.add_argument(
         "--advice",
@@ -277,6 +279,7 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
 
-    request = IndexRequest(original=args.data, class_map=args.class_map, model=model_source(args))
+    data = {"original": args.data, "class_map": args.class_map, "accept_low_accuracy": args.accept_low_accuracy}
+    request = IndexRequest(model=model_source(args), **data)
     _, pair = prepare_index(request, loaded=loaded)
     return probe_epoch(loaded, pair, steps=args.probe_steps, progress=progress)

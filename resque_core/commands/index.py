@@ -91,6 +91,12 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
     add_class_map_argument(p, "--original")
+    add_accept_argument(p)
+
+
+def add_accept_argument(p: argparse.ArgumentParser) -> None:
+    """``--accept-low-accuracy``: use a model that scores near chance on its original data (``index``,
+    ``validate``, ``forecast --probe``)."""
     p.add_argument(
         "--accept-low-accuracy",
         action="store_true",

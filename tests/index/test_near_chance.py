@@ -58,3 +58,9 @@ def test_an_accepted_model_gets_its_clean_accuracy_from_the_data_given_not_its_c
     assert "the checkpoint's recorded 9" in report.base_acc_source and abs(report.acc_drop) < 0.2
     digits = compute_index(IndexRequest(shift="gaussian_noise:3", max_points=0))
     assert digits.base_acc_source == "checkpoint"
+
+
+def test_the_probe_refuses_it_too_and_takes_the_same_option(letters, capsys):
+    argv = ["forecast", "--index", "0.05", "--probe", "--probe-steps", "5", "--data", str(letters)]
+    code, out, err = run_main(capsys, *argv)
+    assert code == 2 and "--accept-low-accuracy" in err and "probe: round" not in err
