@@ -172,7 +172,7 @@ def check_class_order(
         return found
     proposal, proposed_accuracy = _best_assignment(labels, predicted, data, len(model))
     if proposed_accuracy < max(0.5, (1 + chance) / 2) or proposal == {n: i for i, n in enumerate(data)}:
-        log.warning(
+        log.info(  # the index refuses such a model with the causes (``refuse_near_chance``): said once, there
             "the model scores %.2f (chance %.2f) on %s and no class mapping helps", accuracy, chance, dataset.name
         )
         return found

@@ -64,3 +64,8 @@ def test_the_probe_refuses_it_too_and_takes_the_same_option(letters, capsys):
     argv = ["forecast", "--index", "0.05", "--probe", "--probe-steps", "5", "--data", str(letters)]
     code, out, err = run_main(capsys, *argv)
     assert code == 2 and "--accept-low-accuracy" in err and "probe: round" not in err
+
+
+def test_the_refusal_is_said_once(letters, capsys):
+    code, _, err = run_main(capsys, "index", "--original", str(letters))
+    assert code == 2 and len(err.strip().splitlines()) == 1 and err.startswith("error: the model scores 10%")
