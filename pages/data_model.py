@@ -60,13 +60,16 @@ def apply(data: DataChoice, model: ModelSource) -> None:
     if g_model.failed:
         return
     state.pop("class_proposal", None)
+    state.pop("low_accuracy", None)
     with guard("loading the data") as g_data:
         check = None if data.class_map else actions.class_check(data, model)
         if check is not None and check.proposal:
             state["class_proposal"] = {"data": data, "model": model, "check": check}
+        elif check is not None and check.near_chance and not data.accept_low_accuracy:
+            state["low_accuracy"] = {"data": data, "model": model, "check": check}
         else:
             actions.load_data_and_model(state, data, model)
-    if not g_data.failed and "class_proposal" not in state:
+    if not g_data.failed and "class_proposal" not in state and "low_accuracy" not in state:
         st.success("Data and model loaded. Next: compute the index.", icon=":material/check:")
 
 
@@ -86,6 +89,20 @@ def class_proposal() -> None:
         data, model = replace(proposal["data"], class_map=check.class_map), proposal["model"]
         state["confirmed_class_map"] = {"original": data.original, "model": model.inputs(), "map": check.class_map}
         apply(data, model)
+
+
+def low_accuracy() -> None:
+    """The refusal of a model that scores near chance on its original data, with the box that accepts it."""
+    refused = state.get("low_accuracy")
+    if refused is None:
+        return
+    holder = st.empty()
+    with holder.container():
+        st.error(literal(error_text(refused["check"].low_accuracy_refusal())), icon=":material/error:")
+        accepted = st.checkbox("Use this model anyway", key="accept_low_accuracy")
+    if accepted:
+        holder.empty()
+        apply(replace(refused["data"], accept_low_accuracy=True), refused["model"])
 
 
 def confirmed_map(original: str | None, model: ModelSource) -> str | None:
@@ -114,15 +131,26 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
             [s[0] for s in samples], caption=[literal(short_caption(s[1])) for s in samples], width=64, clamp=True
         )
         column.caption(f"{title} samples, two per class")
-    acc = f", accuracy {loaded.accuracy:.1%} on held-out original data" if loaded.accuracy is not None else ""
+    acc = measured_accuracy(data, model, loaded.accuracy)
     spec = loaded.input_spec
     st.markdown(
         f"Model: **{loaded.format}** checkpoint ({literal(file_name(model.checkpoint))}), {len(loaded.class_names)} "
         f"classes, input {spec.channels}×{spec.size[0]}×{spec.size[1]}{acc}."
     )
-    for note in (loaded.meta.get("input_spec_source"), loaded.meta.get("layer_note")):
+    for note in (loaded.meta.get(k) for k in ("input_spec_source", "stem_note", "layer_note")):
         if note:
             st.info(plain(note[:1].upper() + note[1:].rstrip(".") + "."), icon=":material/info:")
+
+
+def measured_accuracy(data: DataChoice, model: ModelSource, recorded: float | None) -> str:
+    """The model's accuracy measured on a sample of the original data given (beside the checkpoint's own figure)."""
+    if data.class_map:
+        return f", checkpoint's recorded accuracy {recorded:.1%}" if recorded is not None else ""
+    check = actions.class_check(data, model)
+    if check.n_images == 0:
+        return ""
+    own = f"; the checkpoint records {recorded:.1%} on its own held-out split" if recorded is not None else ""
+    return f", accuracy {check.accuracy:.1%} on a sample of {check.n_images} images of this original data{own}"
 
 
 def file_name(source: str) -> str:
@@ -156,6 +184,7 @@ def render() -> None:
     if not ready:
         st.caption("Choose every source above to continue.")
     class_proposal()
+    low_accuracy()
     data, model = result(state, "data"), result(state, "model")
     if data is not None and model is not None:
         with guard("showing the data"):

@@ -32,6 +32,7 @@ CONTROLS = {
     "kind": "the 'It has new classes (task shift)' switch under New data: Another dataset",
     "new": "New data: 'Another dataset'",
     "scenarios": "the Scenarios file under Import scenarios",
+    "accept_low_accuracy": "the 'Use this model anyway' checkbox (Data & model page)",
 }
 
 

@@ -21,7 +21,8 @@ class _Inputs:
 @dataclass(frozen=True)
 class DataChoice(_Inputs):
     """The data: the original source, an optional new source, a simulated shift, the index kind, the seed,
-    and the class map the user confirmed ("eight=8,five=5,...": the model output of each original class)."""
+    the class map the user confirmed ("eight=8,five=5,...": the model output of each original class), and
+    whether the user chose to use a model that scores near chance on the original data."""
 
     original: str = "digits"
     new: str | None = None
@@ -29,6 +30,7 @@ class DataChoice(_Inputs):
     kind: str = "dist"
     seed: int = 0
     class_map: str | None = None
+    accept_low_accuracy: bool = False
 
 
 @dataclass(frozen=True)

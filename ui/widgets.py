@@ -26,6 +26,7 @@ STEM_LABELS = {
     "auto": "auto (from the weights)",
     "imagenet": "ImageNet (7x7, max-pool)",
     "small": "small (3x3, no max-pool)",
+    "small-maxpool": "small, max-pool kept (3x3, max-pool)",
 }
 
 
@@ -135,7 +136,8 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         st.session_state["ckpt_hints_for"] = path
         st.session_state["ckpt_arch"] = hints.get("arch") if hints.get("arch") in options else FROM_FILE
         st.session_state["ckpt_num_classes"] = hints.get("num_classes")
-        st.session_state["ckpt_stem"] = hints.get("stem") or "auto"
+        # a 3x3 conv1 leaves the max-pool open: "auto" measures both variants on the data and says which
+        st.session_state["ckpt_stem"] = "imagenet" if hints.get("stem") == "imagenet" else "auto"
     if st.session_state.get("ckpt_arch") not in options:
         st.session_state["ckpt_arch"] = FROM_FILE
     left, mid, right = st.columns([2, 1, 1])

@@ -130,7 +130,7 @@ def self_calibrate(
         data = Relabeled(data, class_map, loaded.class_names)
     say("start", f"timing a few training steps on {len(data):,} images to plan the runs")
     plan = plan_self_calibration(loaded, data, settings, spent_s=time.monotonic() - started)
-    say("plan", plan.sentence())
+    say("plan", plan.sentence(), plan_settings=plan.settings)
     settings = plan.settings
     cfg, meter = settings.sweep_config(), settings.meter()
     if cfg.data_fraction < 1:
@@ -149,14 +149,14 @@ def self_calibrate(
     return replace(result, notes=(f"plan: {plan.sentence()}", *result.notes))
 
 
-def _teller(progress, started: float, max_minutes: float | None) -> Callable[[str, str], None]:
-    """``say(kind, message)``: a ``SweepEvent`` with the time spent and left, before the sweep counts runs."""
+def _teller(progress, started: float, max_minutes: float | None) -> Callable[..., None]:
+    """``say(kind, message, **fields)``: a ``SweepEvent`` with the time spent and left, before the sweep counts runs."""
 
-    def say(kind: str, message: str) -> None:
+    def say(kind: str, message: str, **fields: Any) -> None:
         if progress is not None:
             elapsed = time.monotonic() - started
             left = None if max_minutes is None else max(0.0, 60 * max_minutes - elapsed)
-            progress(SweepEvent(kind, message, elapsed_s=elapsed, left_s=left))
+            progress(SweepEvent(kind, message, elapsed_s=elapsed, left_s=left, **fields))
 
     return say
 

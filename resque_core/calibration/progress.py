@@ -34,6 +34,8 @@ class SweepEvent:
         run_kind, epoch, max_epochs: the current run and its epoch (for "epoch" events).
         energy_kwh: energy metered so far, in kWh (None: not measured).
         energy_estimated: True when the meter estimated rather than measured it.
+        plan_settings: for a self-calibration's "plan" event, the settings its plan chose (a
+            ``SelfCalibration``): a resume fixes them (``--plan fixed``), since a new plan may differ.
     """
 
     kind: str
@@ -47,6 +49,7 @@ class SweepEvent:
     max_epochs: int | None = None
     energy_kwh: float | None = None
     energy_estimated: bool = True
+    plan_settings: Any = None
 
     @property
     def fraction(self) -> float:

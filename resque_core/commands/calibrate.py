@@ -35,10 +35,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "calibrate",
         help="retrain on simulated shifts and record the cost (the forecaster's calibration)",
         description="--demo: sweep the embedded digits (every shift type x levels x seeds, task splits, from-scratch "
-        "runs). With --checkpoint and --original: self-calibrate on your own model and data.",
+        "runs). With --checkpoint and --original: self-calibrate on your own model and data; it exits 1 when it "
+        "ends with too few records for the forecaster.",
     )
     add_calibrate_arguments(p)
-    p.set_defaults(func=run)
+    p.set_defaults(func=run, command_parser=p)  # the resume command is written from its flags
 
 
 def run(args: argparse.Namespace) -> int:
@@ -83,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:  # runs the database refused go to --out, else to a recovery CSV beside it
         summary.update(keep_unsaved(result.unsaved, out, store.path, runner.sweep_id))
     if out is not None:
-        write_csv(frame, out)
+        write_csv(_whole_sweep(frame, store, sweep_facts), out)  # a resumed sweep's --out holds all of it
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
         write_provenance(prov, out)
@@ -91,8 +92,28 @@ def run(args: argparse.Namespace) -> int:
         return _interrupted(stop, len(frame), store, out, args.json)
     if store is not None:
         summary["db"] = str(store.path)
-    _report(summary, result, out, args.json, outcome(result, needed_records()).message)
-    return 0
+    ending = outcome(result, needed_records())
+    _report(summary, result, out, args.json, ending.message)
+    return 0 if args.demo or ending.usable else _too_few(ending, needed_records())
+
+
+def _too_few(ending, needed: int) -> int:
+    """Exit 1 for a self-calibration the forecaster cannot use, saying how to get enough records."""
+    print(
+        f"error: the self-calibration kept {ending.usable_records} usable retraining records and the forecaster "
+        f"needs {needed}: run it again with a larger --max-minutes or --max-cases, or more --shifts or --seeds "
+        "(the command printed at its start continues this sweep)",
+        file=sys.stderr,
+    )
+    return 1
+
+
+def _whole_sweep(frame, store, sweep_facts: dict):
+    """A resumed sweep's records: every record of its id in the database, not only this run's."""
+    if not sweep_facts.get("runs_resumed") or store is None:
+        return frame
+    stored = store.all()
+    return stored[stored["sweep_id"] == sweep_facts["sweep_id"]].reset_index(drop=True)
 
 
 def _checked_store(args: argparse.Namespace):

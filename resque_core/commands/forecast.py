@@ -10,7 +10,8 @@ from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
 from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
-from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.commands.index import add_accept_argument
+from resque_core.commands.model_args import add_model_arguments, model_source, original_data
 from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
@@ -49,9 +50,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     add_model_arguments(model)
     parser.add_argument(
-        "--data", default="digits", help="your model's original data: --probe trains on its new part (default: digits)"
+        "--data",
+        help="your model's original data: --probe trains on its new part (needed with your own --checkpoint; "
+        "the default model's is the digits)",
     )
     add_class_map_argument(parser, "--data")
+    add_accept_argument(parser)
     parser.add_argument(
         "--probe-steps", type=num.at_least(1, 10**5), default=20, help="training steps per probe round (default 20)"
     )
@@ -190,6 +194,7 @@ def run(args: argparse.Namespace) -> int:
 
     num.check_index(args.index, args.kind)
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
+    args.data = original_data(args, trains=settings.energy == "probe" or args.advice)
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
@@ -268,10 +273,10 @@ def cost_settings(args: argparse.Namespace) -> Any:
 
 
 def _model(args: argparse.Namespace) -> Any:
-    """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data``."""
+    """The ``--checkpoint`` model; its input spec, when the file has none, read from ``--data`` (when given)."""
     from resque_core.data import open_source
 
-    return model_source(args).load(data=lambda: open_source(args.data))
+    return model_source(args).load(data=(lambda: open_source(args.data)) if args.data else None)
 
 
 def _probe(args: argparse.Namespace, loaded: Any) -> Any:
@@ -284,6 +289,7 @@ def _probe(args: argparse.Namespace, loaded: Any) -> Any:
     def progress(done: int, most: int) -> None:
         print(f"probe: round {done} (at most {most})", file=sys.stderr, flush=True)
 
-    request = IndexRequest(original=args.data, class_map=args.class_map, model=model_source(args))
+    data = {"original": args.data, "class_map": args.class_map, "accept_low_accuracy": args.accept_low_accuracy}
+    request = IndexRequest(model=model_source(args), **data)
     _, pair = prepare_index(request, loaded=loaded)
     return probe_epoch(loaded, pair, steps=args.probe_steps, progress=progress)

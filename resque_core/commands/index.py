@@ -92,6 +92,18 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shift", metavar="TYPE:LEVEL", help="shift applied to the new data, e.g. gaussian_noise:3")
     p.add_argument("--kind", choices=("dist", "task"), default="dist", help="distribution or task shift")
     add_class_map_argument(p, "--original")
+    add_accept_argument(p)
+
+
+def add_accept_argument(p: argparse.ArgumentParser) -> None:
+    """``--accept-low-accuracy``: use a model that scores near chance on its original data (``index``,
+    ``validate``, ``forecast --probe``)."""
+    p.add_argument(
+        "--accept-low-accuracy",
+        action="store_true",
+        help="use a model that scores near chance on its original data (refused by default: a wrong checkpoint, "
+        "class order, input spec or stem is the likely cause)",
+    )
 
 
 def add_precision_argument(p: argparse.ArgumentParser) -> None:
@@ -108,7 +120,7 @@ def add_precision_argument(p: argparse.ArgumentParser) -> None:
 def data_fields(args: argparse.Namespace) -> dict:
     """The request's data fields, from ``add_data_arguments``' flags (index and validate take the same)."""
     return {"original": args.original, "new": args.new, "shift": args.shift, "kind": args.kind,
-            "class_map": args.class_map}  # fmt: skip
+            "class_map": args.class_map, "accept_low_accuracy": args.accept_low_accuracy}  # fmt: skip
 
 
 def _progress_bar():

@@ -8,11 +8,13 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
+import sys
 
 from resque_core.commands import number_args as num
 from resque_core.errors import DataError
 
-__all__ = ["FLAGS", "add_model_arguments", "cli_message", "model_source", "parse_input_spec"]
+__all__ = ["FLAGS", "add_model_arguments", "cli_message", "model_source", "original_data", "parse_input_spec"]
+DEFAULT_CHECKPOINTS = ("default", "default-0-4")  # trained on the digits
 
 # The flag of each ``ModelSource`` setting a ``CheckpointError`` may name as its fix.
 FLAGS = {
@@ -50,10 +52,11 @@ def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "de
     )
     p.add_argument(
         "--stem",
-        choices=("auto", "imagenet", "small"),
+        choices=("auto", "imagenet", "small", "small-maxpool"),
         default="auto",
         help="ResNet-style stem: imagenet (7x7 conv, max-pool), small (3x3 conv, no max-pool, for 32x32 "
-        "images) or auto (read from the weights; default)",
+        "images), small-maxpool (3x3 conv, max-pool kept) or auto (read from the weights, default; whether a "
+        "3x3 stem kept its max-pool is measured on the original data and said)",
     )
     p.add_argument(
         "--model-file",
@@ -80,6 +83,28 @@ def model_source(args: argparse.Namespace):
         input_spec=parse_input_spec(args.input_spec),
         model_file=args.model_file,
     )
+
+
+def original_data(args: argparse.Namespace, trains: bool) -> str | None:
+    """The model's original data: ``--data``; else the digits for a default model (said when it trains), else
+    None. A model of the user's that the command trains (``forecast --probe``, ``--advice``) needs ``--data``.
+
+    Raises:
+        DataError: a model of the user's is trained and ``--data`` is not given.
+    """
+    if args.data is not None:
+        return args.data
+    if args.checkpoint not in DEFAULT_CHECKPOINTS:
+        if trains:
+            raise DataError(
+                "--probe and --advice train your model on its own original data: give it with --data "
+                "(the digits are the default model's data, not your model's)"
+            )
+        return None
+    if trains:
+        print("note: the probe trains on the digits, the default model's own data (--data names another)",
+              file=sys.stderr)  # fmt: skip
+    return "digits"
 
 
 def parse_input_spec(text: str | None):

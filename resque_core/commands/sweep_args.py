@@ -1,19 +1,24 @@
 """``calibrate``'s executor flags: where the runs go (``--executor local|ray``), and ``--resume SWEEP_ID``.
 
 Every record of a sweep carries its ``sweep_id``; the driver stamps it and writes each finished case
-(one writer). ``--resume`` runs, with the same arguments, only the cases the database lacks for that id.
+(one writer). ``--resume`` runs, with the same arguments, only the cases the database lacks for that id;
+the command to do so is printed whole (``resume_command``: the same flags, ``--db`` and, for an auto
+plan, the plan it chose, fixed), so that it works exactly as printed.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
 import sys
 import uuid
 from collections.abc import Callable
+from typing import Any
 
 from resque_core.errors import RetrainError
 
-__all__ = ["SweepRun", "add_sweep_arguments"]
+__all__ = ["SweepRun", "add_sweep_arguments", "resume_command"]
+PLANNED = ("shifts", "seeds", "max_epochs", "scratch_epochs", "data_fraction")  # what an auto plan chooses
 
 
 def add_sweep_arguments(p: argparse.ArgumentParser) -> None:
@@ -36,7 +41,7 @@ class SweepRun:
             raise RetrainError("--address and --workers go with --executor ray")
         stored = self._stored(args, store) if args.resume else []
         self.sweep_id = args.resume or f"sweep-{uuid.uuid4().hex[:12]}"
-        self.kept, self.store = len(stored), store
+        self.kept, self.store, self.args = len(stored), store, args
         self.on_ray, self.bar = args.executor == "ray", None
         ray = {"address": args.address, "cpus_per_run": args.cpus_per_run, "gpus_per_run": args.gpus_per_run}
         self.executor = make_executor(args.executor, stored, **(dict(ray, workers=args.workers) if self.on_ray else {}))
@@ -65,10 +70,17 @@ class SweepRun:
 
     def announce(self) -> None:
         resumed = f", resuming: {self.kept} runs already stored" if self.kept else ""
-        print(f"sweep {self.sweep_id} (continue it with --resume {self.sweep_id}){resumed}", file=sys.stderr)
+        planned = not self.args.demo and self.args.plan == "auto"
+        how = "the command that continues it follows its plan" if planned else f"continue it with: {self._resume()}"
+        print(f"sweep {self.sweep_id} ({how}){resumed}", file=sys.stderr)
+
+    def _resume(self, plan_settings: Any = None) -> str:
+        return resume_command(self.args, self.sweep_id, self.store, plan_settings)
 
     def progress(self, say: Callable | None) -> Callable | None:
-        """``say`` for the local executor; on Ray a tqdm bar of the runs, with each finished case's line above it."""
+        """``say``, after printing the resume command once an auto plan is made; on Ray a tqdm bar of the
+        runs, with each finished case's line above it."""
+        say = self._with_resume(say)
         if say is None or not self.on_ray:
             return say
         from tqdm import tqdm
@@ -85,8 +97,40 @@ class SweepRun:
 
         return show
 
+    def _with_resume(self, say: Callable | None) -> Callable | None:
+        """``say`` that first prints the whole resume command when a self-calibration's plan is made."""
+        if self.args.demo or self.args.plan != "auto":
+            return say
+
+        def tell(event) -> None:
+            if event.kind == "plan" and event.plan_settings is not None:
+                print(f"sweep {self.sweep_id}: continue it with: {self._resume(event.plan_settings)}", file=sys.stderr)
+            if say is not None:
+                say(event)
+
+        return tell
+
     def close(self) -> dict:
         """What the summary says of the sweep: its id, the runs it kept, and each node's runs."""
         if self.bar is not None:
             self.bar.close()
         return {"sweep_id": self.sweep_id, "runs_resumed": self.kept, "nodes": dict(self.executor.nodes)}
+
+
+def resume_command(args: argparse.Namespace, sweep_id: str, store, plan_settings: Any = None) -> str:
+    """The ``calibrate`` command that resumes ``sweep_id``: every flag given, ``--db`` and ``--resume``; an
+    auto plan's choices (``plan_settings``, a ``SelfCalibration``) written out as ``--plan fixed``."""
+    given = {"resume": sweep_id, "db": str(store.path) if store is not None else args.db}
+    if plan_settings is not None:
+        given.update({name: getattr(plan_settings, name) for name in PLANNED}, plan="fixed")
+        given["shifts"] = ",".join(plan_settings.shifts)
+    words = ["python", "-m", "resque_core", "calibrate"]
+    for action in args.command_parser._actions:
+        if not action.option_strings or action.dest == "help":
+            continue
+        value = given.get(action.dest, getattr(args, action.dest, None))
+        if value is None or value is False or value == action.default:
+            continue
+        flag = next(o for o in action.option_strings if o.startswith("--"))
+        words += [flag] if value is True else [flag, *map(str, value if isinstance(value, list) else [value])]
+    return shlex.join(words)

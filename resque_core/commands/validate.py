@@ -136,6 +136,11 @@ def _validation_settings(args: argparse.Namespace, base_acc: float | None, rule)
             settings = replace(settings, tolerance=args.tolerance)
     else:
         rule_note = f"this run stops by {args.rule}, as asked"
+    if settings.target_rule == "base-minus" and settings.base_acc is None:
+        raise RetrainError(
+            "the base-minus rule stops at the model's base accuracy minus --tolerance, and this checkpoint records "
+            "no accuracy: give it with --base-acc (e.g. 0.95), or use --rule plateau"
+        )
     return settings, rule_note
 
 

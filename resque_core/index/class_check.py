@@ -24,11 +24,19 @@ from resque_core.data.views import ClassSubset, Preprocessed, Subset
 from resque_core.errors import DataError
 from resque_core.model.loaded import LoadedModel
 
-__all__ = ["ClassCheck", "check_class_order", "checked_part", "confirmed_class_map", "resolve_class_map"]
+__all__ = [
+    "ClassCheck",
+    "check_class_order",
+    "checked_part",
+    "confirmed_class_map",
+    "refuse_near_chance",
+    "resolve_class_map",
+]
 
 log = logging.getLogger(__name__)
 SAMPLE_IMAGES = 300
 MIN_PER_CLASS = 10  # fewer images of a class in the sample: too little to propose a mapping from accuracy
+NEAR_CHANCE = 1.5  # an accuracy under 1.5x chance (at most halfway to 1) says the model does not know this data
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,8 @@ class ClassCheck:
         proposed_accuracy: the accuracy on the sample with ``proposal`` (0..1), or None.
         reason: "names" (same names, another order), "accuracy" (near chance, fixed by the
             confusion matrix), or "" when nothing is proposed.
+        min_per_class: images of the rarest class in the sample (under ``MIN_PER_CLASS``: too few to
+            judge the accuracy, neither to propose a mapping nor to refuse the model).
     """
 
     data_classes: tuple[str, ...]
@@ -57,6 +67,7 @@ class ClassCheck:
     proposal: dict[str, int] | None
     proposed_accuracy: float | None
     reason: str
+    min_per_class: int = 0
 
     @property
     def class_map(self) -> str | None:
@@ -89,6 +100,23 @@ class ClassCheck:
         more = f" (and {len(changes) - 4} more)" if len(changes) > 4 else ""
         after = f"; with it the model scores {self.proposed_accuracy:.0%}" if self.proposed_accuracy is not None else ""
         return f"{why}: {moves}{more}{after}"
+
+    @property
+    def near_chance(self) -> bool:
+        """The model scores near chance on a sample large enough to tell (``MIN_PER_CLASS`` images of each
+        class): under ``NEAR_CHANCE`` x chance, and at most halfway from chance to 1."""
+        bound = min(NEAR_CHANCE * self.chance, (1 + self.chance) / 2)
+        return self.min_per_class >= MIN_PER_CLASS and self.accuracy < bound
+
+    def low_accuracy_refusal(self) -> DataError:
+        """The error an index raises when the model scores near chance on its own original data."""
+        return DataError(
+            f"the model scores {self.accuracy:.0%} on a sample of {self.n_images} images of the original data "
+            f"(chance {self.chance:.0%}): it does not recognise the data it was trained on. Likely causes: a "
+            "wrong checkpoint, the data's classes in another order (a class map), the input spec (size, channels, "
+            "mean/std) or the stem (with or without its max-pool). Fix it, or use the model anyway with {setting}",
+            setting="accept_low_accuracy",
+        )
 
     def refusal(self) -> DataError:
         """The error an index raises when the proposal was not confirmed."""
@@ -135,15 +163,16 @@ def check_class_order(
         found = ClassCheck(data, model, 0, float("nan"), chance, None, None, "")
         return found if by_name is None else _with(found, by_name, None, "names")
     accuracy = float(np.mean(predicted == labels)) if len(labels) else 1.0
-    found = ClassCheck(data, model, len(labels), accuracy, chance, None, None, "")
+    rarest = int(np.bincount(labels, minlength=len(data)).min()) if len(labels) else 0
+    found = ClassCheck(data, model, len(labels), accuracy, chance, None, None, "", rarest)
     if by_name is not None:
         mapped = np.array([by_name[n] for n in data])[labels]
         return _with(found, by_name, float(np.mean(predicted == mapped)), "names")
-    if accuracy >= min(2 * chance, 0.5) or np.bincount(labels, minlength=len(data)).min() < MIN_PER_CLASS:
+    if accuracy >= min(2 * chance, 0.5) or rarest < MIN_PER_CLASS:
         return found
     proposal, proposed_accuracy = _best_assignment(labels, predicted, data, len(model))
     if proposed_accuracy < max(0.5, (1 + chance) / 2) or proposal == {n: i for i, n in enumerate(data)}:
-        log.warning(
+        log.info(  # the index refuses such a model with the causes (``refuse_near_chance``): said once, there
             "the model scores %.2f (chance %.2f) on %s and no class mapping helps", accuracy, chance, dataset.name
         )
         return found
@@ -181,6 +210,16 @@ def resolve_class_map(check: ClassCheck, class_map: str | None) -> str | None:
     if check.proposal:
         raise check.refusal()
     return None
+
+
+def refuse_near_chance(check: ClassCheck, accepted: bool) -> None:
+    """Refuse a model that scores near chance on its original data, unless the user ``accepted`` it.
+
+    Raises:
+        DataError: the accuracy, chance and the likely causes, naming the option that accepts it.
+    """
+    if check.near_chance and not check.proposal and not accepted:
+        raise check.low_accuracy_refusal()
 
 
 def _with(found: ClassCheck, proposal: dict[str, int], accuracy: float | None, reason: str) -> ClassCheck:

@@ -16,7 +16,13 @@ from dataclasses import replace
 
 from resque_core.data.pair import DataPair
 from resque_core.errors import ResqueError
-from resque_core.index.class_check import ClassCheck, confirmed_class_map, resolve_class_map
+from resque_core.index.class_check import (
+    ClassCheck,
+    check_class_order,
+    checked_part,
+    refuse_near_chance,
+    resolve_class_map,
+)
 from resque_core.index.dist import run_dist
 from resque_core.index.passes import embedding_passes
 from resque_core.index.progress import Progress
@@ -25,7 +31,7 @@ from resque_core.index.result import IndexReport
 from resque_core.index.task import run_task
 from resque_core.model.loaded import LoadedModel
 
-__all__ = ["check_request", "compute_index", "index_of", "prepare_index"]
+__all__ = ["check_request", "compute_index", "index_of", "input_notes", "prepare_index"]
 
 log = logging.getLogger(__name__)
 
@@ -64,10 +70,11 @@ def prepare_index(
     if loaded is None:
         loaded = request.model.load(data=original)  # a spec-less checkpoint reads its size from the data
     new = _open(request.new, request.allow_download) if request.new not in (None, "") else None
-    if check is not None:  # the caller's check of this model on this original data
-        class_map = resolve_class_map(check, request.class_map)
-    else:
-        class_map = confirmed_class_map(loaded, original, request.kind, request.class_map, request.seed)
+    if check is None and request.class_map in (None, "", "auto"):  # a map the user wrote is not second-guessed
+        check = check_class_order(loaded, checked_part(original, request.kind, loaded.class_names), seed=request.seed)
+    class_map = request.class_map if check is None else resolve_class_map(check, request.class_map)
+    if check is not None:
+        refuse_near_chance(check, request.accept_low_accuracy)
     pair = build_pair(
         original,
         new,
@@ -118,7 +125,28 @@ def index_of(
         report = run(request, loaded, pair, progress, passes)
     seconds = time.perf_counter() - start
     log.info("RESQUE_%s = %.4f (noise floor %s, %.1f s)", request.kind, report.value, report.noise_floor, seconds)
-    return replace(report, seconds=seconds, notes=(*report.notes, *_precision_notes(request, report)))
+    notes = (*input_notes(loaded, pair), *report.notes, *_precision_notes(request, report))
+    return replace(report, seconds=seconds, notes=notes)
+
+
+def input_notes(loaded: LoadedModel, pair: DataPair) -> tuple[str, ...]:
+    """What was assumed or changed to fit the data to the model: how its input spec and stem were chosen
+    (``loaded.meta``), and new images of another size than the original ones, resized to the model's input."""
+    notes = [loaded.meta[key] for key in ("input_spec_source", "stem_note") if loaded.meta.get(key)]
+    height, width = loaded.input_spec.size
+    new, original = (_size(data) for data in (pair.new, pair.original))
+    if new is not None and new != original and new != (height, width):
+        was = f" (the original ones {original[0]}x{original[1]})" if original is not None else ""
+        notes.append(
+            f"the new images are {new[0]}x{new[1]}{was}: resized to the model's input {height}x{width} "
+            "(antialiased bilinear) before the model sees them"
+        )
+    return tuple(notes)
+
+
+def _size(data) -> tuple[int, int] | None:
+    """(height, width) of a dataset's first image; None when it is empty."""
+    return tuple(int(n) for n in data.image(0).shape[1:]) if len(data) else None
 
 
 def _precision_notes(request: IndexRequest, report: IndexReport) -> tuple[str, ...]:

@@ -53,7 +53,8 @@ class RayPasses:
                 f"--workers must be >= 1 and --gpus-per-run >= 0; got {request.workers}, {request.gpus_per_run}"
             )
         resolve_layer(loaded.model, request.layer)  # an unknown layer is refused here, before any actor starts
-        self.source = _portable(replace(request.model, input_spec=loaded.input_spec))
+        stem = loaded.meta.get("stem", request.model.stem)  # a max-pool chosen by measuring (model.stem_choice)
+        self.source = _portable(replace(request.model, input_spec=loaded.input_spec, stem=stem))
         self.address, self.workers, self.gpus = request.address, request.workers, request.gpus_per_run
         self.ray, self.owned = None, False
 

@@ -30,6 +30,8 @@ class IndexRequest:
         class_map: the model output of each of the original data's classes ("cat=3,dog=5"), "auto"
             to accept what ``index.class_check`` proposes, or None (refused when the check finds the
             data's classes out of the model's order).
+        accept_low_accuracy: use a model that scores near chance on its original data (refused by default:
+            ``index.class_check.refuse_near_chance`` names the likely causes).
         layer: layer to embed (None = input of the final linear classifier).
         task_variant: "centroids" (headline), "k-means++" or "flat" (non-averaged C*H*W).
         max_points: cap on the points of the 2-D projection (0 = no projection).
@@ -59,6 +61,7 @@ class IndexRequest:
     max_points: int = 1000
     precision: str = "fp32"
     labels: str = "given"
+    accept_low_accuracy: bool = False
     executor: str = field(default="local", compare=False)
     address: str | None = field(default=None, compare=False)
     workers: int | None = field(default=None, compare=False)

@@ -33,8 +33,8 @@ class IndexReport:
         accuracy_new: the old model's accuracy on the new data, in [0, 1] (None: label-free, or task).
         mean_conf: the old model's mean max-softmax probability on the new data, in [0, 1] (None: task).
         base_acc: the old model's clean accuracy, in [0, 1]; base_acc_source: "checkpoint" (its recorded
-            held-out accuracy) or "original data" (the old model on the original data, which may be its
-            training data: an optimistic figure).
+            held-out accuracy, when the original data given agrees with it) or "original data..." (the old
+            model on the original data given, which may be its training data: an optimistic figure).
         index_free: the label-free RESQUE_dist (equal to ``value`` when ``labels`` is "predicted"; None: task).
     """
 

@@ -8,6 +8,10 @@ from torch import nn
 
 from resque_core.errors import CheckpointError
 
+# A ResNet-style stem: read from the weights, ImageNet's (7x7 conv, max-pool), or the small-image one
+# (3x3 stride-1 conv) without or with the max-pool, which the weights cannot tell apart (``stem_choice``).
+STEMS = ("auto", "imagenet", "small", "small-maxpool")
+
 
 class SmallCNN(nn.Module):
     """A three-block CNN for small grey or RGB images (the embedded default model).
@@ -115,7 +119,7 @@ def torchvision_classifiers() -> list[str]:
 def build_model(arch: dict[str, Any]) -> nn.Module:
     """Build an untrained model from ``{"kind": "resque"|"torchvision", "name": ..., "kwargs": {...}}``.
 
-    A torchvision arch may add ``"stem": "small"`` (see ``use_small_stem``).
+    A torchvision arch may add ``"stem": "small"`` or ``"small-maxpool"`` (see ``use_small_stem``).
     """
     kind, name, kwargs = arch.get("kind", "resque"), arch.get("name"), dict(arch.get("kwargs") or {})
     if kind == "resque":
@@ -129,17 +133,21 @@ def build_model(arch: dict[str, Any]) -> nn.Module:
             model = torchvision.models.get_model(name, weights=None, **kwargs)
         except (ValueError, TypeError) as exc:
             raise CheckpointError(f"torchvision cannot build {name!r} with {kwargs}: {exc}", setting="arch") from exc
-        return use_small_stem(model, name) if arch.get("stem") == "small" else model
+        stem = arch.get("stem")
+        small = stem in ("small", "small-maxpool")
+        return use_small_stem(model, name, keep_maxpool=stem == "small-maxpool") if small else model
     raise CheckpointError(f"architecture kind must be 'resque' or 'torchvision', not {kind!r}")
 
 
-def use_small_stem(model: nn.Module, name: str = "the model") -> nn.Module:
-    """The common small-image (CIFAR) change of a ResNet-style stem: a 3x3 stride-1 ``conv1``, no max-pool."""
+def use_small_stem(model: nn.Module, name: str = "the model", keep_maxpool: bool = False) -> nn.Module:
+    """The common small-image (CIFAR) change of a ResNet-style stem: a 3x3 stride-1 ``conv1`` and, unless
+    ``keep_maxpool``, no max-pool."""
     conv = getattr(model, "conv1", None)
     if not isinstance(conv, nn.Conv2d) or not hasattr(model, "maxpool"):
         raise CheckpointError(
             f"the small stem replaces conv1 and maxpool of a ResNet-style model; {name} has none", setting="stem"
         )
     model.conv1 = nn.Conv2d(conv.in_channels, conv.out_channels, 3, stride=1, padding=1, bias=conv.bias is not None)
-    model.maxpool = nn.Identity()
+    if not keep_maxpool:
+        model.maxpool = nn.Identity()
     return model

@@ -27,10 +27,12 @@ from resque_core.assets import asset_path
 from resque_core.atomic_write import write_bytes
 from resque_core.data.base import ImageDataset, InputSpec
 from resque_core.errors import CheckpointError
+from resque_core.model.architectures import STEMS
 from resque_core.model.input_spec import infer_input_spec
 from resque_core.model.layers import TORCHSCRIPT_NOTE
 from resque_core.model.loaded import LoadedModel
 from resque_core.model.pickle_guard import guarded_load
+from resque_core.model.stem_choice import choose_stem
 from resque_core.model.weights import arch_for, find_state_dict, guess_arch, load_weights
 
 log = logging.getLogger(__name__)
@@ -70,7 +72,8 @@ def load_checkpoint(
         class_names: overrides (or supplies) the class names.
         num_classes: outputs of bare weights' classifier (None: read from the weights).
         stem: a ResNet-style torchvision arch's stem: "imagenet", "small" (3x3 stride-1 conv, no
-            max-pool) or "auto" (read from the weights' conv1).
+            max-pool), "small-maxpool" (3x3 stride-1 conv, max-pool kept) or "auto" (read from the
+            weights' conv1; a 3x3 one leaves the max-pool open: ``stem_choice`` measures both on ``data``).
         model_file: "my_model.py:ClassName" that builds the architecture of bare weights (needs ``trust``).
         data: the model's original data; when neither the checkpoint nor ``input_spec`` gives the input
             spec, it is inferred from it (``input_spec.infer_input_spec``; recorded in
@@ -80,8 +83,8 @@ def load_checkpoint(
         CheckpointError: the file is missing, not a model, unsafe without ``trust``, or does not
             fit the architecture; ``setting`` names what to change.
     """
-    if stem not in ("auto", "imagenet", "small"):
-        raise CheckpointError(f"stem must be auto, imagenet or small, not {stem!r}", setting="stem")
+    if stem not in STEMS:
+        raise CheckpointError(f"stem must be one of {', '.join(STEMS)}, not {stem!r}", setting="stem")
     path = resolve_path(path_or_name)
     if not path.is_file():
         hint = " (run `make assets` to build the default models)" if path_or_name in DEFAULT_NAMES else ""
@@ -170,7 +173,12 @@ def _load_bare(
     arch_dict = arch_for(arch, state, num_classes, stem)
     model = build_model(arch_dict)
     load_weights(model, state, path, arch)
-    return {"model": model, "arch": arch_dict, "format": "state_dict"}
+    found = {"model": model, "arch": arch_dict, "format": "state_dict"}
+    if stem == "auto" and arch_dict.get("stem") == "small":  # the weights cannot say whether the max-pool stayed
+        kept = build_model({**arch_dict, "stem": "small-maxpool"})
+        load_weights(kept, state, path, arch)
+        found["stems"] = {"small": model, "small-maxpool": kept}
+    return found
 
 
 def _load_torchscript(path: pathlib.Path) -> dict:
@@ -206,9 +214,14 @@ def _finish(
             "and no data was given to read the size from: give the input spec",
             setting="input_spec",
         )
+    data = data() if callable(data) and (spec is None or "stems" in found) else data
     if spec is None:
-        spec, meta["input_spec_source"] = infer_input_spec(model, arch, data() if callable(data) else data)
+        spec, meta["input_spec_source"] = infer_input_spec(model, arch, data)
         log.warning("%s: %s", path.name, meta["input_spec_source"])
+    if "stems" in found:
+        meta["stem"], model, meta["stem_note"] = choose_stem(found["stems"], spec, None if callable(data) else data)
+        arch = {**arch, "stem": meta["stem"]}
+        log.warning("%s: %s", path.name, meta["stem_note"])
     names = names or found.get("names") or [str(i) for i in range(_num_outputs(model, spec))]
     accuracy = found.get("accuracy")
     acc = float(accuracy) if accuracy is not None else None

@@ -13,11 +13,10 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from resque_core.data.base import ImageDataset, InputSpec
+from resque_core.model.architectures import STEMS
 from resque_core.model.loaded import LoadedModel
 
 __all__ = ["STEMS", "ModelSource"]
-
-STEMS = ("auto", "imagenet", "small")
 
 
 @dataclass(frozen=True)
@@ -30,7 +29,8 @@ class ModelSource:
         arch: architecture of bare weights: a torchvision classification model ("resnet18") or "SmallCNN".
         num_classes: outputs of the classifier (None: read from the weights).
         stem: "imagenet" (7x7 stride-2 conv and max-pool), "small" (3x3 stride-1 first conv, no max-pool,
-            the usual CIFAR-style change) or "auto" (read from the weights).
+            the usual CIFAR-style change), "small-maxpool" (3x3 first conv, max-pool kept) or "auto" (read
+            from the weights; whether a 3x3 stem kept its max-pool is measured on the original data).
         input_spec: image size, channels and normalisation, when the checkpoint does not carry them.
         model_file: "path/to/my_model.py:ClassName", the user's own architecture for bare weights (trusted only).
     """

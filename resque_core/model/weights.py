@@ -102,8 +102,9 @@ def arch_for(name: str, state: dict, num_classes: int | None, stem: str) -> dict
             "the weights have no linear classifier to read the number of classes from", setting="num_classes"
         )
     arch = {"kind": "torchvision", "name": name, "kwargs": {"num_classes": int(num_classes or found)}}
-    if (read_stem(state) if stem == "auto" else stem) == "small":
-        arch["stem"] = "small"
+    chosen = read_stem(state) if stem == "auto" else stem
+    if chosen in ("small", "small-maxpool"):  # "auto" reads "small": the max-pool is chosen by ``stem_choice``
+        arch["stem"] = chosen
     return arch
 
 

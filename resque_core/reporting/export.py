@@ -145,6 +145,7 @@ def _scenario_section(sc: Scenario) -> str:
             ["noise floor", _f(ix.get("noise_floor"))],
             ["layer", ix.get("layer")],
             ["samples (original / new)", f"{ix.get('n_original')} / {ix.get('n_new')}"],
+            *[["note", note] for note in ix.get("notes") or ()],
         ]
         parts.append("<h3>Index <span class=tag>computed</span></h3>" + _table(["", "value"], rows))
     if sc.forecast:

@@ -7,7 +7,8 @@ through JSON exactly and a report can be rebuilt from a file long after the sess
 Layouts (every figure carries its unit in its name, and ``basis`` says how it was obtained):
 
 - ``index``: ``kind`` ("dist"|"task"), ``value``, ``noise_floor``, ``per_class`` {class: value},
-  ``n_original``, ``n_new``, ``layer``, ``device``, ``seconds``, ``images_per_s``.
+  ``n_original``, ``n_new``, ``layer``, ``device``, ``seconds``, ``images_per_s``, ``precision``,
+  ``notes`` (what was assumed or changed to fit the data to the model: a resize, the stem).
 - ``forecast``: ``measures`` and ``scratch``, each {measure: {"point", "low", "high", "unit",
   "basis"}} with the forecaster's measure names (epochs, seconds, kwh, co2_kg, money...), plus
   ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity``,
@@ -184,6 +185,7 @@ def index_section(report: Any) -> dict[str, Any]:
         "seconds",
         "images_per_s",
         "precision",
+        "notes",
     )
     return _scenario_json({name: getattr(report, name, None) for name in fields})
 

@@ -34,7 +34,8 @@ def _cli_note(
     capsys, index: float, kind: str, source: ModelSource, acc_drop: float | None = None, *flags: str
 ) -> str | None:
     spec = json.dumps(source.input_spec.to_dict()) if source.input_spec else None
-    model = ["--checkpoint", source.checkpoint] + (["--arch", source.arch] if source.arch else [])
+    model = ["--checkpoint", source.checkpoint, "--data", "digits"]  # the page's original data: the demo's digits
+    model += ["--arch", source.arch] if source.arch else []
     model += ["--input-spec", spec] if spec else []
     model += ["--acc-drop", repr(acc_drop)] if acc_drop is not None else []
     assert main(["forecast", "--index", repr(index), "--kind", kind, *model, *flags, "--json"]) == 0

@@ -255,17 +255,22 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     argv = ["calibrate", "--checkpoint", "resque_core/assets/default_digits_0-9.pt", "--original", "digits"]
     shifts = "gaussian_blur:4,gaussian_noise:2,contrast:3"
     opts = ["--shifts", shifts, "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
-    assert main([*argv, *opts, "--max-cases", "1", *TINY]) == 0  # a count budget: one case of three
+    assert main([*argv, *opts, "--max-cases", "1", *TINY]) == 1  # a count budget: one case of three, too few
     captured = capsys.readouterr()
+    assert "error: the self-calibration kept 1 usable retraining records and the forecaster needs 8: run it " in (
+        captured.err
+    )
+    assert "with a larger --max-minutes or --max-cases, or more --shifts or --seeds" in captured.err
     printed, events = captured.out, captured.err.splitlines()
     assert "2 records" in printed and "count budget of 1 cases reached after 1 of 3 cases" in printed
     assert printed.rstrip().endswith(
         "the count budget stopped the sweep after 2 runs: 1 retraining record, the forecaster needs 8 (2 records saved)"
     )
-    assert events[0].startswith("sweep sweep-") and events[0].endswith(f"(continue it with --resume {events[0][6:24]})")
+    assert events[0].startswith("sweep sweep-")
+    assert events[0].endswith("(the command that continues it follows its plan)")
     assert events[1].startswith("[0.0 min] loading the model") and any("2 runs (1 retraining" in e for e in events)
     assert sum(" runs, " in e and "from scratch, epoch" in e for e in events) == 2  # each epoch, as it ends
-    assert events[-1].startswith("[2/2 runs, ")
+    assert events[-2].startswith("[2/2 runs, ") and events[-1].startswith("error: the self-calibration kept")
     stored = RecordStore(db).all()
     assert len(stored) == 2 and set(stored.run_kind) == {"retrain", "scratch"}
     assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()

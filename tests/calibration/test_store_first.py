@@ -75,7 +75,7 @@ def _no_constants(name: str):
 
 def test_calibrate_json_without_energy_is_strict_json(tmp_path, capsys):
     db, out = tmp_path / "records.sqlite", tmp_path / "self.csv"
-    assert main([*SELF_CALIBRATION, "--db", str(db), "--out", str(out), "--json"]) == 0
+    assert main([*SELF_CALIBRATION, "--db", str(db), "--out", str(out), "--json"]) == 1  # one case: too few records
     text = capsys.readouterr().out.strip().splitlines()[-1]
     summary = json.loads(text, parse_constant=_no_constants)  # NaN or Infinity would fail here
     assert summary["energy"] == "not measured (--no-energy): kWh and CO2 are null"

@@ -23,3 +23,16 @@ def test_forecast_probe_reports_median_spread_and_rounds(capsys):
     last = captured.out.strip().splitlines()[-1]
     assert last.startswith("probe: ") and "kWh per epoch (" in last and "spread" in last
     assert "probe: round 1 (at most 10)" in captured.err
+    assert "note: the probe trains on the digits, the default model's own data (--data names another)" in captured.err
+
+
+def test_probing_a_model_of_yours_needs_its_data(tmp_path, capsys):
+    from tests.commands.in_process import run_main
+    from tests.own_model_fixtures import SPEC_JSON, save_all
+
+    weights = save_all(tmp_path)["state_dict"]
+    own = ["--checkpoint", str(weights), "--arch", "resnet18", "--input-spec", SPEC_JSON]
+    for extra in (["--probe"], ["--advice"]):
+        code, out, err = run_main(capsys, "forecast", "--index", "0.05", *own, *extra)
+        assert code == 2 and out == "" and "probe: round" not in err
+        assert "give it with --data" in err and "the digits are the default model's data" in err

@@ -91,3 +91,19 @@ def test_bad_records_fail_before_any_training(tmp_path, capsys):
     assert main(["validate", "--shift", "gaussian_noise:2", "--records", str(bad)]) == 2
     captured = capsys.readouterr()
     assert "epoch 1" not in captured.err and len(captured.err.strip().splitlines()) == 1
+
+
+def test_base_minus_on_weights_without_an_accuracy_names_base_acc(tmp_path, capsys):
+    import torch
+
+    from resque_core.model.checkpoint import load_checkpoint
+
+    default = load_checkpoint("default")
+    torch.save(default.model.state_dict(), tmp_path / "weights.pt")  # bare weights: no recorded accuracy
+    spec = json.dumps(default.input_spec.to_dict())
+    argv = ["validate", "--checkpoint", str(tmp_path / "weights.pt"), "--arch", "SmallCNN", "--input-spec", spec]
+    argv += ["--shift", "gaussian_noise:3", "--rule", "base-minus", "--no-energy", "--max-epochs", "1"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: the base-minus rule") and "give it with --base-acc" in err and "epoch" not in err
+    assert len(err.strip().splitlines()) == 1
