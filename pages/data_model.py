@@ -102,14 +102,26 @@ def low_accuracy() -> None:
         accepted = st.checkbox("Use this model anyway", key="accept_low_accuracy")
     if accepted:
         holder.empty()
-        apply(replace(refused["data"], accept_low_accuracy=True), refused["model"])
+        data, model = replace(refused["data"], accept_low_accuracy=True), refused["model"]
+        state["accepted_low_accuracy"] = {"original": data.original, "model": model.inputs()}
+        apply(data, model)
+
+
+def _for_this(key: str, original: str | None, model: ModelSource) -> dict:
+    """What the user confirmed under ``key`` for this original data and checkpoint ({} for another pair)."""
+    confirmed = state.get(key) or {}
+    same = confirmed.get("original") == original and confirmed.get("model") == model.inputs()
+    return confirmed if same else {}
 
 
 def confirmed_map(original: str | None, model: ModelSource) -> str | None:
     """The class map the user confirmed for this original data and checkpoint, if any."""
-    confirmed = state.get("confirmed_class_map") or {}
-    same = confirmed.get("original") == original and confirmed.get("model") == model.inputs()
-    return confirmed.get("map") if same else None
+    return _for_this("confirmed_class_map", original, model).get("map")
+
+
+def accepted_low(original: str | None, model: ModelSource) -> bool:
+    """Whether the user accepted this checkpoint's near-chance accuracy on this original data."""
+    return bool(_for_this("accepted_low_accuracy", original, model))
 
 
 def show_loaded(data: DataChoice, model: ModelSource) -> None:
@@ -180,7 +192,11 @@ def render() -> None:
         model = checkpoint_picker(inputs["original"])
     ready = inputs["original"] is not None and (mode != MODES[2] or inputs["new"] is not None) and model is not None
     if st.button("Use this data and model", type="primary", key="apply_data", disabled=not ready):
-        apply(DataChoice(**inputs, class_map=confirmed_map(inputs["original"], model)), model)
+        original = inputs["original"]
+        choice = DataChoice(
+            **inputs, class_map=confirmed_map(original, model), accept_low_accuracy=accepted_low(original, model)
+        )
+        apply(choice, model)
     if not ready:
         st.caption("Choose every source above to continue.")
     class_proposal()

@@ -28,6 +28,11 @@ def test_letters_with_the_digits_model_are_refused_until_accepted(tmp_path):
     assert "accuracy 10.0% on a sample of 300 images of this original data" in texts(at)
     assert "on held-out original data" not in texts(at)
 
+    at.run()  # a rerun without the refusal: the checkbox is gone, as in a browser
+    at.button(key="apply_data").click().run()  # the same pair again: the acceptance holds
+    assert not errors(at), errors(at)
+    assert at.session_state["results"]["data"].accept_low_accuracy is True
+
 
 def test_the_digits_show_the_accuracy_measured_on_them():
     at = goto(fresh_app(), "pages/data_model.py")
