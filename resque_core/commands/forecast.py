@@ -181,7 +181,7 @@ def _fit_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _one_line_error(message: str) -> NoReturn:
-    print(f"error: forecast: {message} (see python -m resque_core forecast --help)", file=sys.stderr)
+    print(f"error: {message} (see 'python -m resque_core forecast --help')", file=sys.stderr)
     sys.exit(2)
 
 
