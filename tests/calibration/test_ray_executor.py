@@ -19,9 +19,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from types import SimpleNamespace
 
+import pandas as pd
+import psutil
 import pytest
 
 from resque_core.calibration.campaigns import demo_sweep
@@ -94,6 +97,63 @@ def test_a_killed_worker_is_retried_and_one_that_keeps_dying_is_reported_failed(
     ]  # the retried run finished, the other was given up
     assert len(result.notes) == 1 and not result.interrupted and not result.stopped_by_budget
     assert re.fullmatch(r"gaussian_blur:4 seed 0 failed: its worker died 2 times \(.+\)", result.notes[0])
+
+
+class _WorkerKiller(threading.Thread):
+    """kill -9 the sweep worker running a case once ``db`` holds ``after`` records, then every worker that
+    starts in its place (found by Ray's process titles, "ray::SweepWorker.run" / ".__init__") until ``stop``."""
+
+    def __init__(self, db: pathlib.Path, after: int) -> None:
+        super().__init__(daemon=True)
+        self.db, self.after, self.stop = db, after, threading.Event()
+        self.killed: list[str] = []  # the title each killed worker had
+
+    def run(self) -> None:
+        seen: set[int] = set()
+        while not self.stop.is_set():
+            for proc in psutil.process_iter(["pid", "cmdline"]):
+                title = " ".join(proc.info["cmdline"] or [])
+                if not title.startswith("ray::SweepWorker") or proc.info["pid"] in seen:
+                    continue
+                seen.add(proc.info["pid"])
+                if self.killed or (title.startswith("ray::SweepWorker.run") and _stored(self.db) >= self.after):
+                    os.kill(proc.info["pid"], signal.SIGKILL)
+                    self.killed.append(title.split()[0])
+                else:
+                    seen.discard(proc.info["pid"])  # not yet: look at it again
+            self.stop.wait(0.01)  # a polling interval: the condition is the process titles
+
+
+@pytest.mark.slow
+def test_workers_killed_mid_case_and_while_starting_fail_the_rest_with_a_reason_and_keep_what_finished(
+    tmp_path, capsys, local_ray
+):
+    out, db = tmp_path / "records.csv", tmp_path / "records.sqlite"
+    argv = ["calibrate", "--demo", "--no-tasks", "--types", "gaussian_noise", "--levels", "1,3,5", "--seeds", "1"]
+    argv += ["--max-epochs", "2", "--scratch-epochs", "2", "--no-energy", "--executor", "ray", "--workers", "1"]
+    killer = _WorkerKiller(db, after=2)  # the first case (a retraining and a from-scratch run) committed
+    killer.start()
+    try:
+        code = main([*argv, "--out", str(out), "--db", str(db), "--json"])
+    finally:
+        killer.stop.set()
+        killer.join(timeout=60)
+    shown = capsys.readouterr()
+    assert code == 0 and "Traceback" not in shown.err, shown.err
+    # mid-case, then each replacement while it starts: 3 tries at a time (2 retries), twice, then given up
+    assert killer.killed == ["ray::SweepWorker.run"] + ["ray::SweepWorker.__init__"] * 6
+    frame = pd.read_csv(out)
+    assert sorted(zip(frame["run_kind"], frame["shift"], strict=True)) == [
+        ("retrain", "gaussian_noise:1"),
+        ("scratch", "gaussian_noise:1"),
+    ]  # what finished is in --out and the database
+    assert len(RecordStore(db).all()) == 2
+    notes = json.loads(shown.out.strip().splitlines()[-1])["notes"]
+    assert len(notes) == 2 and all(
+        re.fullmatch(rf"gaussian_noise:{level} seed 0 failed: no Ray worker could start \(a worker died while "
+                     r"starting \(.+\)\)", note)
+        for level, note in zip((3, 5), notes, strict=True)
+    ), notes  # fmt: skip
 
 
 def test_a_resumed_sweep_keeps_its_stored_cases_and_recovers_each_shift_reference_once():
