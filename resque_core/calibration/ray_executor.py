@@ -11,6 +11,7 @@ the records match the local order's whatever order the runs finish in. Ray is im
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections import Counter
@@ -29,6 +30,7 @@ from resque_core.errors import RetrainError
 __all__ = ["RayExecutor", "SweepWorker"]
 
 RETRIES = 2  # a job's worker may die this many times before the job is reported failed
+MAX_PER_RUN = 1024  # CPUs or GPUs one run may ask for: more is a typo
 POLL_S = 0.2  # how often the driver looks at the stop request while runs are in flight
 
 
@@ -52,8 +54,12 @@ class RayExecutor:
         workers: int | None = None,
         retries: int = RETRIES,
     ) -> None:
-        if cpus_per_run <= 0 or gpus_per_run < 0 or (workers is not None and workers < 1) or retries < 0:
-            raise RetrainError("--cpus-per-run must be > 0, --gpus-per-run >= 0 and the workers >= 1")
+        if not (math.isfinite(cpus_per_run) and 0 < cpus_per_run <= MAX_PER_RUN):
+            raise RetrainError(f"--cpus-per-run must be a number in (0, {MAX_PER_RUN}]; got {cpus_per_run:g}")
+        if not (math.isfinite(gpus_per_run) and 0 <= gpus_per_run <= MAX_PER_RUN):
+            raise RetrainError(f"--gpus-per-run must be a number in [0, {MAX_PER_RUN}]; got {gpus_per_run:g}")
+        if (workers is not None and workers < 1) or retries < 0:
+            raise RetrainError(f"--workers must be a positive integer; got {workers}")
         self.stored, self.address, self.retries = list(stored), address, retries
         self.cpus, self.gpus, self.workers = cpus_per_run, gpus_per_run, workers
         self.nodes: dict[str, dict] = {}
