@@ -36,6 +36,7 @@ from resque_core.calibration.sweep import interleave, record_shift
 from resque_core.cli import main
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RecordStore
+from resque_core.index.ray_probe import check_ray_address
 
 # ray is imported by the tests that run, not at collection
 pytestmark = [
@@ -212,17 +213,39 @@ def _free_port() -> int:
 
 @pytest.fixture
 def ray_head(tmp_path):
-    """A one-node cluster, ``ray start --head --block`` on 127.0.0.1 (stopped by terminating that process)."""
-    port = _free_port()
+    """A one-node cluster, ``ray start --head --block`` on 127.0.0.1 (stopped by terminating that process):
+    its ``address`` and its Ray Client server's (``client``, ray://), once both accept connections."""
+    port, client = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"}  # a test cluster: no token
     cmd = [pathlib.Path(sys.executable).parent / "ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
-    cmd += [f"--port={port}", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"]
+    cmd += [f"--port={port}", f"--ray-client-server-port={client}", "--num-cpus=2", "--include-dashboard=false"]
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short (socket paths); keeps /tmp/ray's address file as it is
-    head = subprocess.Popen([*cmd, f"--temp-dir={temp}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    yield f"127.0.0.1:{port}"
+    cmd += ["--disable-usage-stats", f"--temp-dir={temp}"]
+    head = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(1200):  # a count of 0.1-s looks: the head starts its client server last
+        if _accepts(client) or head.poll() is not None:
+            break
+        time.sleep(0.1)
+    yield SimpleNamespace(address=f"127.0.0.1:{port}", client=f"ray://127.0.0.1:{client}")
     head.send_signal(signal.SIGTERM)
     head.communicate(timeout=120)
     shutil.rmtree(temp, ignore_errors=True)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_cluster_and_its_ray_client_server_pass_the_address_check(ray_head, monkeypatch):
+    """Both addresses join as installed: ray:// needs ray[client] (else "Ray Client requires pip package")."""
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    check_ray_address(ray_head.address, limit_s=100)
+    check_ray_address(ray_head.client, limit_s=100)
 
 
 SWEEP = [
@@ -248,7 +271,7 @@ def _stored(db: pathlib.Path) -> int:
 @pytest.mark.slow
 def test_a_killed_driver_resumes_with_nothing_lost_and_nothing_twice(tmp_path, ray_head):
     db = tmp_path / "records.sqlite"
-    argv = [*SWEEP, "--address", ray_head, "--db", str(db)]
+    argv = [*SWEEP, "--address", ray_head.address, "--db", str(db)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
     driver = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sweep_id = re.match(r"sweep (sweep-[0-9a-f]{12}) ", driver.stderr.readline()).group(1)
