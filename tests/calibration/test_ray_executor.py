@@ -188,7 +188,7 @@ def test_a_resumed_sweep_keeps_its_stored_cases_and_recovers_each_shift_referenc
 def test_bad_executor_settings_are_one_sentence(tmp_path, capsys):
     with pytest.raises(RetrainError, match="unknown executor 'slurm'"):
         make_executor("slurm")
-    with pytest.raises(RetrainError, match="--cpus-per-run must be > 0"):
+    with pytest.raises(RetrainError, match=r"--cpus-per-run must be a number in \(0, 1024\]; got 0"):
         RayExecutor(cpus_per_run=0)
     base = ["calibrate", "--demo", "--no-tasks", "--types", "gaussian_noise", "--levels", "1", "--no-energy"]
     assert main([*base, "--resume", "sweep-abc"]) == 2
