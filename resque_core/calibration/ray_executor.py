@@ -2,14 +2,16 @@
 
 Every worker is an actor that keeps the sweep's models and data loaded and runs one job at a time; a
 job whose worker dies is retried ``retries`` times on a fresh worker, then reported failed with the
-reason, and the sweep goes on. A later seed of a shift waits for its first seed (which makes the
-shift's from-scratch reference), so the records match the local order's whatever order the runs
-finish in. Ray is imported only when a ``RayExecutor`` runs.
+reason, and the sweep goes on. A worker may also die while it starts (``ray_pool.WorkerPool`` tries a
+start ``retries`` more times); when no worker will start, the jobs left are reported failed with why.
+A later seed of a shift waits for its first seed (which makes the shift's from-scratch reference), so
+the records match the local order's whatever order the runs finish in. Ray is imported only when a ``RayExecutor`` runs.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import os
 import time
 from collections import Counter
@@ -20,6 +22,7 @@ from typing import Any
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.metadata import hardware_label
 from resque_core.calibration.progress import SweepClock
+from resque_core.calibration.ray_pool import WorkerPool, first_line
 from resque_core.calibration.resume import kept_outcomes
 from resque_core.calibration.sweep import Job, JobResult, record_shift, run_job
 from resque_core.errors import RetrainError
@@ -27,8 +30,8 @@ from resque_core.errors import RetrainError
 __all__ = ["RayExecutor", "SweepWorker"]
 
 RETRIES = 2  # a job's worker may die this many times before the job is reported failed
+MAX_PER_RUN = 1024  # CPUs or GPUs one run may ask for: more is a typo
 POLL_S = 0.2  # how often the driver looks at the stop request while runs are in flight
-START_S = 600  # how long a worker may take to start (be scheduled, load the sweep's data)
 
 
 class RayExecutor:
@@ -51,8 +54,12 @@ class RayExecutor:
         workers: int | None = None,
         retries: int = RETRIES,
     ) -> None:
-        if cpus_per_run <= 0 or gpus_per_run < 0 or (workers is not None and workers < 1) or retries < 0:
-            raise RetrainError("--cpus-per-run must be > 0, --gpus-per-run >= 0 and the workers >= 1")
+        if not (math.isfinite(cpus_per_run) and 0 < cpus_per_run <= MAX_PER_RUN):
+            raise RetrainError(f"--cpus-per-run must be a number in (0, {MAX_PER_RUN}]; got {cpus_per_run:g}")
+        if not (math.isfinite(gpus_per_run) and 0 <= gpus_per_run <= MAX_PER_RUN):
+            raise RetrainError(f"--gpus-per-run must be a number in [0, {MAX_PER_RUN}]; got {gpus_per_run:g}")
+        if (workers is not None and workers < 1) or retries < 0:
+            raise RetrainError(f"--workers must be a positive integer; got {workers}")
         self.stored, self.address, self.retries = list(stored), address, retries
         self.cpus, self.gpus, self.workers = cpus_per_run, gpus_per_run, workers
         self.nodes: dict[str, dict] = {}
@@ -146,36 +153,26 @@ class _Drive:
         cfg = replace(cfg, device="cuda") if settings.gpus else cfg  # a run given a GPU trains on it
         self.payload = ray.put((builders, metadata, cfg))
         options = {"num_cpus": settings.cpus, "num_gpus": settings.gpus, "max_restarts": 0}
-        self.actor_class = ray.remote(**options)(SweepWorker)
-        self.places: dict[Any, str] = {}  # worker -> its node and pid
+        threads = max(1, int(settings.cpus))
+        self.pool = WorkerPool(ray, ray.remote(**options)(SweepWorker), self.payload, threads, 1 + settings.retries)
         t0 = time.monotonic()
-        self.idle = self.new_workers(settings.pool_size(ray, len(jobs)))
+        self.idle = self.pool.start(settings.pool_size(ray, len(jobs)))
+        if not self.idle:
+            raise RetrainError(f"no Ray worker started: {self.pool.trouble}; try fewer --workers or later")
         settings.start_s = time.monotonic() - t0
         self.busy: dict[Any, tuple[Any, int]] = {}  # object ref -> (worker, job number)
         self.deaths: Counter[int] = Counter()
         self.finished = self.failed = 0
         self.t0 = time.monotonic()
 
-    def new_workers(self, count: int) -> list:
-        """``count`` started workers (each has loaded the sweep's data), and where each runs."""
-        workers = [self.actor_class.remote(self.payload, max(1, int(self.settings.cpus))) for _ in range(count)]
-        try:
-            places = self.ray.get([w.where.remote() for w in workers], timeout=START_S)
-        except self.ray.exceptions.GetTimeoutError as exc:
-            for worker in workers:
-                self.ray.kill(worker)
-            raise RetrainError(
-                f"the Ray cluster did not start {count} worker(s) within {START_S} s: it is busy or lacks the "
-                "resources; try fewer --workers or later"
-            ) from exc
-        self.places.update(zip(workers, places, strict=True))
-        return workers
-
     def outcomes(self, halt, clock: SweepClock) -> Iterator[JobResult]:
         pending = list(range(len(self.jobs)))
         try:
             while pending or self.busy:
                 if halt():
+                    return
+                if pending and not self.idle and not self.busy and not self._restaffed():
+                    yield from self._give_up(pending)
                     return
                 self._hand_out(pending, clock)
                 ready, _ = self.ray.wait(list(self.busy), num_returns=1, timeout=POLL_S)
@@ -184,8 +181,20 @@ class _Drive:
                     if out is not None:
                         yield out
         finally:
-            for worker in [*self.idle, *(w for w, _ in self.busy.values())]:
-                self.ray.kill(worker)
+            self.pool.kill([*self.idle, *(w for w, _ in self.busy.values())])
+
+    def _restaffed(self) -> bool:
+        """Every worker is gone: start one (True), or say none would start (False)."""
+        self.idle += self.pool.start(1)
+        return bool(self.idle)
+
+    def _give_up(self, pending: list[int]) -> Iterator[JobResult]:
+        """No worker will start: each pending job reported failed with the reason."""
+        reason = f"no Ray worker could start ({self.pool.trouble})"
+        while pending:
+            self.failed += 1
+            job = self.jobs[pending.pop(0)]
+            yield JobResult(job, [], reason, failed=True, status=self.status(len(pending)))
 
     def _hand_out(self, pending: list[int], clock: SweepClock) -> None:
         while self.idle:
@@ -198,7 +207,7 @@ class _Drive:
             metadata = self.metadata_index[id(job.metadata)]
             args = (group, job.shift, job.seed, metadata, self.scratch[group], job.prime_seed)
             self.busy[worker.run.remote(*args)] = (worker, number)
-            where = self.places[worker]
+            where = self.pool.places.get(worker, "a worker")
             clock.say(
                 "case", f"{record_shift(job.shift)} seed {job.seed} started on {where} [{self.status(len(pending))}]"
             )
@@ -222,20 +231,20 @@ class _Drive:
         job = self.jobs[number]
         try:
             got = self.ray.get(ref)
-        except self.ray.exceptions.RayActorError as exc:
+        except self.ray.exceptions.RayTaskError as exc:
+            self.idle.append(worker)
+            self.failed += 1
+            return JobResult(job, [], f"raised {first_line(exc)}", failed=True, status=self.status(len(pending)))
+        except self.ray.exceptions.RayError as exc:  # its worker died (killed, out of memory, node lost...)
             self.deaths[number] += 1
-            self.places.pop(worker, None)
-            self.idle += self.new_workers(1)
+            self.pool.kill([worker])
+            self.idle += self.pool.start(1)
             if self.deaths[number] <= self.settings.retries:
                 pending.insert(0, number)
                 return None
             self.failed += 1
-            reason = f"its worker died {self.deaths[number]} times ({_first_line(exc)})"
+            reason = f"its worker died {self.deaths[number]} times ({first_line(exc)})"
             return JobResult(job, [], reason, failed=True, status=self.status(len(pending)))
-        except self.ray.exceptions.RayTaskError as exc:
-            self.idle.append(worker)
-            self.failed += 1
-            return JobResult(job, [], f"raised {_first_line(exc)}", failed=True, status=self.status(len(pending)))
         self.idle.append(worker)
         self.finished += 1
         self.scratch[self.group[id(job.builder)]].update(got["scratch"])
@@ -255,11 +264,6 @@ class _Drive:
             to_go_s = (time.monotonic() - self.t0) / ended * (left + len(self.busy))
             text += f", about {to_go_s / 60:.1f} min to go"
         return text
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    return lines[0][:200] if lines else type(exc).__name__
 
 
 def _import_ray():

@@ -79,8 +79,12 @@ def executor_fields(args: argparse.Namespace) -> dict:
         raise ResqueError("--address, --workers and --gpus-per-run go with --executor ray")
     if args.workers is not None and args.workers < 1:
         raise ResqueError(f"--workers must be a positive integer; got {args.workers}")
-    if args.gpus_per_run < 0:
-        raise ResqueError(f"--gpus-per-run must be >= 0; got {args.gpus_per_run:g}")
+    if not 0 <= args.gpus_per_run <= 1024:  # NaN and inf included
+        raise ResqueError(f"--gpus-per-run must be a number in [0, 1024]; got {args.gpus_per_run:g}")
+    if args.executor == "ray" and args.address and args.address != "auto":
+        from resque_core.index.ray_probe import check_ray_address
+
+        check_ray_address(args.address)  # before any model is loaded or data embedded
     fields = {"executor": args.executor, "address": args.address, "workers": args.workers}
     return {**fields, "gpus_per_run": args.gpus_per_run}
 

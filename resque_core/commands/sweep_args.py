@@ -45,6 +45,10 @@ class SweepRun:
         self.on_ray, self.bar = args.executor == "ray", None
         ray = {"address": args.address, "cpus_per_run": args.cpus_per_run, "gpus_per_run": args.gpus_per_run}
         self.executor = make_executor(args.executor, stored, **(dict(ray, workers=args.workers) if self.on_ray else {}))
+        if self.on_ray and args.address and args.address != "auto":
+            from resque_core.index.ray_probe import check_ray_address
+
+            check_ray_address(args.address)  # before any model is loaded or data embedded
 
     @staticmethod
     def _stored(args: argparse.Namespace, store) -> list[dict]:

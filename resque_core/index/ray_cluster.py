@@ -1,6 +1,7 @@
 """Joining Ray for the index's passes and the calibration's sweeps: a cluster at an address, or a local Ray.
 
-``connect`` refuses at once a HOST:PORT nothing answers at (Ray itself would retry for minutes);
+``connect`` first checks an address (``ray_probe``: one sentence within a bounded time, whatever answers
+there; Ray itself would retry for minutes);
 ``fitting_workers`` says how many workers of a given size a cluster's resources fit.
 Ray is imported only when ``connect`` is called.
 """
@@ -8,13 +9,16 @@ Ray is imported only when ``connect`` is called.
 from __future__ import annotations
 
 import os
-import socket
 
 from resque_core.errors import ResqueError
+from resque_core.index.ray_probe import check_ray_address
 
 __all__ = ["connect", "fitting_workers"]
 
-REACH_S = 5.0  # how long a HOST:PORT address may take to answer before it is called unreachable
+# Ray starts its workers at niceness 15: behind any other load on this machine they get a few percent of a
+# core (a two-case sweep that takes 13 s took over 120 s beside two busy processes). A local Ray's workers
+# do this command's work, so they run at the driver's priority.
+UNNICED = {"worker_niceness": 0}
 
 
 def fitting_workers(have: dict, cpus: float, gpus: float) -> int:
@@ -34,7 +38,7 @@ def connect(address: str | None):
     except ImportError as exc:
         raise ResqueError("the Ray executor needs the ray package: pip install -r requirements.txt") from exc
     if address and address != "auto":
-        _check_reachable(address)
+        check_ray_address(address)  # one sentence within a bounded time, whatever answers there
     if ray.is_initialized():
         return ray, False
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -44,7 +48,8 @@ def connect(address: str | None):
         if address:
             ray.init(address=address, **quiet)
         else:
-            ray.init(address="local", include_dashboard=False, **quiet)  # "local": never a stale `ray start` cluster
+            # "local": never a stale `ray start` cluster; its workers at the driver's priority (UNNICED)
+            ray.init(address="local", include_dashboard=False, _system_config=UNNICED, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         where = f"the Ray cluster at {address}" if address else "a local Ray"
         raise ResqueError(
@@ -52,17 +57,3 @@ def connect(address: str | None):
             "and pass --address auto, or check the address"
         ) from exc
     return ray, True
-
-
-def _check_reachable(address: str) -> None:
-    """Refuse at once a HOST:PORT nothing answers at (Ray itself would wait for minutes)."""
-    host, _, port = address.removeprefix("ray://").rpartition(":")
-    if not host or not port.isdigit():
-        raise ResqueError(f"the Ray address {address!r} is not auto, HOST:PORT or ray://HOST:PORT; check --address")
-    try:
-        socket.create_connection((host, int(port)), timeout=REACH_S).close()
-    except OSError as exc:
-        raise ResqueError(
-            f"nothing answers at the Ray address {address} ({exc.strerror or exc}): start a cluster there with "
-            "`ray start --head`, or pass --address auto on one of its nodes"
-        ) from exc

@@ -1,7 +1,8 @@
 """Self-calibration on the Forecast page, its runs on Ray: the same records as one after another here.
 
-A real local Ray (``ray.init(num_cpus=2)``), the demo's default model and digits, two cases of at most two
-epochs, a real SQLite history in a temporary folder.
+A real local Ray of one CPU (one worker runs both cases, one after the other, as on a loaded machine a
+pool of two would anyway), the demo's default model and digits, two cases of at most two epochs, a real
+SQLite history in a temporary folder.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import io
 import pandas as pd
 import pytest
 
+from resque_core.index.ray_cluster import UNNICED
 from tests.app.conftest import demo_app, goto
 
 # ray is imported by the tests that run, not at collection
@@ -23,13 +25,21 @@ pytestmark = [
 SAME = ("index_value", "noise_floor", "target_acc", "start_acc", "epochs", "censored", "grad_norm", "param_change")
 
 
-@pytest.fixture
-def local_ray():
+@pytest.fixture(scope="module")
+def one_worker_ray():
+    """A local Ray of one CPU, started before the page's wait, as the product starts one (its workers not
+    niced, ``ray_cluster.UNNICED``): the sweep's pool is one worker, so on two starved cores one process
+    (not two) imports torch and loads the data inside the page's 120-s run."""
     import ray
+    import torch
 
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
-    yield
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # the driver's own runs (the local sweep, the plan's timing) on one thread too
+    quiet = {"log_to_driver": False, "logging_level": "WARNING"}
+    ray.init(address="local", num_cpus=1, include_dashboard=False, _system_config=UNNICED, **quiet)
+    yield ray
     ray.shutdown()
+    torch.set_num_threads(threads)
 
 
 def _records(at) -> tuple[dict, str]:
@@ -41,7 +51,7 @@ def _records(at) -> tuple[dict, str]:
 
 
 @pytest.mark.slow  # two self-calibrations of two cases, the second on Ray: about 1 min on 2 loaded cores
-def test_self_calibration_on_ray_gives_the_records_of_this_machine(tmp_path, monkeypatch, local_ray):
+def test_self_calibration_on_ray_gives_the_records_of_this_machine(tmp_path, monkeypatch, one_worker_ray):
     monkeypatch.setenv("RESQUE_DB", str(tmp_path / "history.sqlite"))
     at = goto(demo_app(), "pages/forecast.py")
     at.radio(key="fc_source").set_value("Self-calibrate on my model").run()

@@ -19,9 +19,12 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from types import SimpleNamespace
 
+import pandas as pd
+import psutil
 import pytest
 
 from resque_core.calibration.campaigns import demo_sweep
@@ -33,6 +36,7 @@ from resque_core.calibration.sweep import interleave, record_shift
 from resque_core.cli import main
 from resque_core.errors import RetrainError
 from resque_core.forecast.records import RecordStore
+from resque_core.index.ray_probe import check_ray_address
 
 # ray is imported by the tests that run, not at collection
 pytestmark = [
@@ -96,6 +100,63 @@ def test_a_killed_worker_is_retried_and_one_that_keeps_dying_is_reported_failed(
     assert re.fullmatch(r"gaussian_blur:4 seed 0 failed: its worker died 2 times \(.+\)", result.notes[0])
 
 
+class _WorkerKiller(threading.Thread):
+    """kill -9 the sweep worker running a case once ``db`` holds ``after`` records, then every worker that
+    starts in its place (found by Ray's process titles, "ray::SweepWorker.run" / ".__init__") until ``stop``."""
+
+    def __init__(self, db: pathlib.Path, after: int) -> None:
+        super().__init__(daemon=True)
+        self.db, self.after, self.stop = db, after, threading.Event()
+        self.killed: list[str] = []  # the title each killed worker had
+
+    def run(self) -> None:
+        seen: set[int] = set()
+        while not self.stop.is_set():
+            for proc in psutil.process_iter(["pid", "cmdline"]):
+                title = " ".join(proc.info["cmdline"] or [])
+                if not title.startswith("ray::SweepWorker") or proc.info["pid"] in seen:
+                    continue
+                seen.add(proc.info["pid"])
+                if self.killed or (title.startswith("ray::SweepWorker.run") and _stored(self.db) >= self.after):
+                    os.kill(proc.info["pid"], signal.SIGKILL)
+                    self.killed.append(title.split()[0])
+                else:
+                    seen.discard(proc.info["pid"])  # not yet: look at it again
+            self.stop.wait(0.01)  # a polling interval: the condition is the process titles
+
+
+@pytest.mark.slow
+def test_workers_killed_mid_case_and_while_starting_fail_the_rest_with_a_reason_and_keep_what_finished(
+    tmp_path, capsys, local_ray
+):
+    out, db = tmp_path / "records.csv", tmp_path / "records.sqlite"
+    argv = ["calibrate", "--demo", "--no-tasks", "--types", "gaussian_noise", "--levels", "1,3,5", "--seeds", "1"]
+    argv += ["--max-epochs", "2", "--scratch-epochs", "2", "--no-energy", "--executor", "ray", "--workers", "1"]
+    killer = _WorkerKiller(db, after=2)  # the first case (a retraining and a from-scratch run) committed
+    killer.start()
+    try:
+        code = main([*argv, "--out", str(out), "--db", str(db), "--json"])
+    finally:
+        killer.stop.set()
+        killer.join(timeout=60)
+    shown = capsys.readouterr()
+    assert code == 0 and "Traceback" not in shown.err, shown.err
+    # mid-case, then each replacement while it starts: 3 tries at a time (2 retries), twice, then given up
+    assert killer.killed == ["ray::SweepWorker.run"] + ["ray::SweepWorker.__init__"] * 6
+    frame = pd.read_csv(out)
+    assert sorted(zip(frame["run_kind"], frame["shift"], strict=True)) == [
+        ("retrain", "gaussian_noise:1"),
+        ("scratch", "gaussian_noise:1"),
+    ]  # what finished is in --out and the database
+    assert len(RecordStore(db).all()) == 2
+    notes = json.loads(shown.out.strip().splitlines()[-1])["notes"]
+    assert len(notes) == 2 and all(
+        re.fullmatch(rf"gaussian_noise:{level} seed 0 failed: no Ray worker could start \(a worker died while "
+                     r"starting \(.+\)\)", note)
+        for level, note in zip((3, 5), notes, strict=True)
+    ), notes  # fmt: skip
+
+
 def test_a_resumed_sweep_keeps_its_stored_cases_and_recovers_each_shift_reference_once():
     class Builder:  # stands in for DistCases / TaskCases: only its identity matters here
         def case(self, item, seed):
@@ -127,7 +188,7 @@ def test_a_resumed_sweep_keeps_its_stored_cases_and_recovers_each_shift_referenc
 def test_bad_executor_settings_are_one_sentence(tmp_path, capsys):
     with pytest.raises(RetrainError, match="unknown executor 'slurm'"):
         make_executor("slurm")
-    with pytest.raises(RetrainError, match="--cpus-per-run must be > 0"):
+    with pytest.raises(RetrainError, match=r"--cpus-per-run must be a number in \(0, 1024\]; got 0"):
         RayExecutor(cpus_per_run=0)
     base = ["calibrate", "--demo", "--no-tasks", "--types", "gaussian_noise", "--levels", "1", "--no-energy"]
     assert main([*base, "--resume", "sweep-abc"]) == 2
@@ -152,17 +213,39 @@ def _free_port() -> int:
 
 @pytest.fixture
 def ray_head(tmp_path):
-    """A one-node cluster, ``ray start --head --block`` on 127.0.0.1 (stopped by terminating that process)."""
-    port = _free_port()
+    """A one-node cluster, ``ray start --head --block`` on 127.0.0.1 (stopped by terminating that process):
+    its ``address`` and its Ray Client server's (``client``, ray://), once both accept connections."""
+    port, client = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"}  # a test cluster: no token
     cmd = [pathlib.Path(sys.executable).parent / "ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
-    cmd += [f"--port={port}", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"]
+    cmd += [f"--port={port}", f"--ray-client-server-port={client}", "--num-cpus=2", "--include-dashboard=false"]
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short (socket paths); keeps /tmp/ray's address file as it is
-    head = subprocess.Popen([*cmd, f"--temp-dir={temp}"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    yield f"127.0.0.1:{port}"
+    cmd += ["--disable-usage-stats", f"--temp-dir={temp}"]
+    head = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    for _ in range(1200):  # a count of 0.1-s looks: the head starts its client server last
+        if _accepts(client) or head.poll() is not None:
+            break
+        time.sleep(0.1)
+    yield SimpleNamespace(address=f"127.0.0.1:{port}", client=f"ray://127.0.0.1:{client}")
     head.send_signal(signal.SIGTERM)
     head.communicate(timeout=120)
     shutil.rmtree(temp, ignore_errors=True)
+
+
+def _accepts(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_a_cluster_and_its_ray_client_server_pass_the_address_check(ray_head, monkeypatch):
+    """Both addresses join as installed: ray:// needs ray[client] (else "Ray Client requires pip package")."""
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
+    check_ray_address(ray_head.address, limit_s=100)
+    check_ray_address(ray_head.client, limit_s=100)
 
 
 SWEEP = [
@@ -188,7 +271,7 @@ def _stored(db: pathlib.Path) -> int:
 @pytest.mark.slow
 def test_a_killed_driver_resumes_with_nothing_lost_and_nothing_twice(tmp_path, ray_head):
     db = tmp_path / "records.sqlite"
-    argv = [*SWEEP, "--address", ray_head, "--db", str(db)]
+    argv = [*SWEEP, "--address", ray_head.address, "--db", str(db)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "RAY_AUTH_MODE": "disabled"}
     driver = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     sweep_id = re.match(r"sweep (sweep-[0-9a-f]{12}) ", driver.stderr.readline()).group(1)
