@@ -25,8 +25,11 @@ def local_ray():
     import ray
     import torch
 
+    from resque_core.index.ray_cluster import UNNICED  # workers at the driver's priority: not starved under load
+
     torch.set_num_threads(1)
-    ray.init(address="local", num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="WARNING")
+    quiet = {"log_to_driver": False, "logging_level": "WARNING"}
+    ray.init(address="local", num_cpus=2, include_dashboard=False, _system_config=UNNICED, **quiet)
     yield ray
     ray.shutdown()
 
