@@ -112,17 +112,30 @@ class _WorkerKiller(threading.Thread):
     def run(self) -> None:
         seen: set[int] = set()
         while not self.stop.is_set():
-            for proc in psutil.process_iter(["pid", "cmdline"]):
-                title = " ".join(proc.info["cmdline"] or [])
-                if not title.startswith("ray::SweepWorker") or proc.info["pid"] in seen:
+            for pid, title in _own_workers():
+                if pid in seen:
                     continue
-                seen.add(proc.info["pid"])
+                seen.add(pid)
                 if self.killed or (title.startswith("ray::SweepWorker.run") and _stored(self.db) >= self.after):
-                    os.kill(proc.info["pid"], signal.SIGKILL)
+                    os.kill(pid, signal.SIGKILL)
                     self.killed.append(title.split()[0])
                 else:
-                    seen.discard(proc.info["pid"])  # not yet: look at it again
+                    seen.discard(pid)  # not yet: look at it again
             self.stop.wait(0.01)  # a polling interval: the condition is the process titles
+
+
+def _own_workers() -> list[tuple[int, str]]:
+    """(pid, title) of the sweep workers of this process's own local Ray (its descendants): never another
+    test's cluster that runs beside it."""
+    found = []
+    for proc in psutil.Process().children(recursive=True):
+        try:
+            title = " ".join(proc.cmdline())
+        except psutil.Error:  # it ended meanwhile
+            continue
+        if title.startswith("ray::SweepWorker"):
+            found.append((proc.pid, title))
+    return found
 
 
 @pytest.mark.slow
