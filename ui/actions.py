@@ -197,9 +197,8 @@ def self_calibrate(
     store = RecordStore().check()
     runs_on = make_executor(executor, **({"address": address} if executor == "ray" else {}))
     original = cache.source(data.original)  # opened once; an uploaded zip is extracted in the session's folder
-    sweep = self_calibrate(
-        model, original, settings, progress=progress, class_map=data.class_map, on_rows=store.add, executor=runs_on
-    )
+    checks = {"class_map": data.class_map, "accept_low_accuracy": data.accept_low_accuracy}
+    sweep = self_calibrate(model, original, settings, progress=progress, **checks, on_rows=store.add, executor=runs_on)
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
 
 

@@ -98,6 +98,7 @@ def self_calibrate(
     settings: SelfCalibration,
     progress: Callable[[SweepEvent], None] | None = None,
     class_map: str | None = None,
+    accept_low_accuracy: bool = False,
     **sweep: Any,
 ) -> SweepResult:
     """Calibrate on the user's model: simulate ``settings.shifts`` of its original data and retrain on each.
@@ -110,6 +111,7 @@ def self_calibrate(
     hears every step from the first second; the plan's sentence is the result's first note.
     ``class_map`` relabels the data into the model's class order, as for the index (``index.class_check``:
     refused when the data's classes look out of order and no map is given; "auto" accepts the proposal).
+    A model that scores near chance on its original data is refused unless ``accept_low_accuracy``.
     ``sweep``: ``run_sweep``'s ``on_rows`` (each case's records as it ends) and ``should_stop``.
 
     Raises:
@@ -125,7 +127,7 @@ def self_calibrate(
     say("start", f"loading the model {model.checkpoint} and the data {named}")
     data = open_source(original) if isinstance(original, str) else original
     loaded = model.load(data=data)
-    class_map = confirmed_class_map(loaded, data, "dist", class_map)
+    class_map = confirmed_class_map(loaded, data, "dist", class_map, accept_low_accuracy=accept_low_accuracy)
     if class_map:
         data = Relabeled(data, class_map, loaded.class_names)
     say("start", f"timing a few training steps on {len(data):,} images to plan the runs")

@@ -74,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
             settings = self_calibration_from(args)
             meter = settings.meter()
             model = model_source(args)
-            result = _self_calibrate(calibrate, model, args.original, settings, say, args.class_map, **sweep)
+            result = _self_calibrate(calibrate, model, args, settings, say, **sweep)
     sweep_facts = runner.close()
     out = pathlib.Path(args.out) if args.out else (DEFAULT_OUT if args.demo and not result.interrupted else None)
     if result.interrupted and not result.rows:
@@ -140,12 +140,13 @@ def _interrupted(stop: StopOnSignals, finished: int, store, out, as_json: bool) 
     return stop.exit_code
 
 
-def _self_calibrate(calibrate, model, original: str, settings, say, class_map: str | None, **sweep):
-    """``self_calibrate``, with a budget refusal that names this command's flag."""
+def _self_calibrate(calibrate, model, args: argparse.Namespace, settings, say, **sweep):
+    """``self_calibrate`` on ``--original``, with a budget refusal that names this command's flag."""
     from resque_core.calibration.plan import BudgetTooSmall
 
+    checks = {"class_map": args.class_map, "accept_low_accuracy": args.accept_low_accuracy}
     try:
-        return calibrate.self_calibrate(model, original, settings, say, class_map=class_map, **sweep)
+        return calibrate.self_calibrate(model, args.original, settings, say, **checks, **sweep)
     except BudgetTooSmall as exc:
         raise RetrainError(f"{exc} (--max-minutes {exc.needed_minutes})") from exc
 

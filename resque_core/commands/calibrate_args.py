@@ -6,6 +6,7 @@ import argparse
 
 from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
+from resque_core.commands.index import add_accept_argument
 from resque_core.commands.model_args import add_model_arguments
 from resque_core.commands.sweep_args import add_sweep_arguments
 from resque_core.errors import RetrainError
@@ -37,6 +38,7 @@ def _add_what_arguments(p: argparse.ArgumentParser) -> None:
     )
     add_model_arguments(p.add_argument_group("your model (self-calibration)"), default=None)
     add_class_map_argument(p, "--original")
+    add_accept_argument(p)
     p.add_argument(
         "--shifts",
         default=None,

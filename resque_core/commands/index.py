@@ -101,7 +101,7 @@ def add_data_arguments(p: argparse.ArgumentParser) -> None:
 
 def add_accept_argument(p: argparse.ArgumentParser) -> None:
     """``--accept-low-accuracy``: use a model that scores near chance on its original data (``index``,
-    ``validate``, ``forecast --probe``)."""
+    ``validate``, ``forecast --probe``, ``calibrate`` on a model of the user's)."""
     p.add_argument(
         "--accept-low-accuracy",
         action="store_true",

@@ -180,21 +180,29 @@ def check_class_order(
 
 
 def confirmed_class_map(
-    loaded: LoadedModel, source: ImageDataset, kind: str, class_map: str | None, seed: int = 0
+    loaded: LoadedModel,
+    source: ImageDataset,
+    kind: str,
+    class_map: str | None,
+    seed: int = 0,
+    accept_low_accuracy: bool = False,
 ) -> str | None:
     """The class map to build the pair with, checking the data first unless the user gave a map.
 
     Args:
         class_map: the user's map ("cat=3,dog=5"), "auto" (accept the check's proposal) or None.
+        accept_low_accuracy: use a model that scores near chance on the data (refused otherwise).
 
     Raises:
-        DataError: the check proposes a mapping and ``class_map`` is None (the fix is in the message).
+        DataError: the check proposes a mapping and ``class_map`` is None, or the model scores near chance
+            and is not accepted (the fix is in the message).
     """
     if class_map and class_map != "auto":
         return class_map
-    return resolve_class_map(
-        check_class_order(loaded, checked_part(source, kind, loaded.class_names), seed=seed), class_map
-    )
+    check = check_class_order(loaded, checked_part(source, kind, loaded.class_names), seed=seed)
+    resolved = resolve_class_map(check, class_map)
+    refuse_near_chance(check, accept_low_accuracy)
+    return resolved
 
 
 def resolve_class_map(check: ClassCheck, class_map: str | None) -> str | None:
