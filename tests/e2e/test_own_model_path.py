@@ -40,9 +40,9 @@ def _no_error(page) -> None:
 
 def _upload(page, radio_option: str, group: int, path) -> None:
     """Pick ``radio_option`` in the ``group``-th radio that offers it, then give the file to the new uploader."""
-    page.get_by_text(radio_option, exact=True).nth(group).click()
-    before = page.locator("[data-testid=stFileUploaderDropzoneInput]").count()
     uploader = page.locator("[data-testid=stFileUploaderDropzoneInput]")
+    before = uploader.count()  # counted before the click: the rerun it starts may add the uploader at once
+    page.get_by_text(radio_option, exact=True).nth(group).click()
     expect(uploader).to_have_count(before + 1, timeout=STEP_TIMEOUT_MS)
     uploader.last.set_input_files(str(path))
     expect(page.get_by_text(path.name).first).to_be_visible(timeout=STEP_TIMEOUT_MS)
