@@ -22,8 +22,18 @@ import pandas as pd
 from resque_core.atomic_write import write_bytes
 from resque_core.errors import RecordsError
 
-__all__ = ["CURVE_COLUMNS", "CURVE_KEY", "curve_rows", "curves_path", "empty_curves", "read_curves_csv", "split_curves",
-           "validate_curves", "write_curves_csv"]  # fmt: skip
+__all__ = [
+    "CURVE_COLUMNS",
+    "CURVE_KEY",
+    "carried_curves",
+    "curve_rows",
+    "curves_path",
+    "empty_curves",
+    "read_curves_csv",
+    "split_curves",
+    "validate_curves",
+    "write_curves_csv",
+]
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +127,12 @@ def split_curves(rows: pd.DataFrame | Iterable[Mapping]) -> tuple[pd.DataFrame |
 
 def _empty(points) -> bool:
     return points is None or (isinstance(points, float) and pd.isna(points))
+
+
+def carried_curves(rows: Iterable[Mapping]) -> pd.DataFrame:
+    """The curve frame of store rows that carry their curves (``CURVE_KEY``), keyed by each row's ``run_id``."""
+    plain, carried = split_curves(rows)
+    return pd.DataFrame(curve_rows([row.get("run_id") for row in plain], carried, None), columns=list(CURVE_COLUMNS))
 
 
 def curve_rows(run_ids: list[str], carried: list, curves: pd.DataFrame | None) -> list[tuple]:
