@@ -118,3 +118,21 @@ def test_a_curve_the_database_refuses_takes_its_record_back_with_it(tmp_path):
     with pytest.raises(RecordsError, match="refused"):
         store.add(_rows_with_curves(2))
     assert store.all().empty and store.curves().empty
+
+
+def test_the_shipped_records_read_the_curves_beside_them_and_none_when_none_ship(tmp_path, monkeypatch):
+    import resque_core.forecast.shipped as shipped
+
+    assert shipped.shipped_curves().empty and list(shipped.shipped_curves().columns) == list(CURVE_COLUMNS)
+    library = tmp_path / "calibration"
+    library.mkdir()
+    store = RecordStore(tmp_path / "records.sqlite")
+    store.add(_rows_with_curves())
+    store.export_csv(library / "fam.csv")
+    monkeypatch.setattr(shipped, "asset_path", lambda relative: tmp_path / relative)  # a library of one family
+    assert len(shipped.shipped_records("library fam")) == 3
+    pd.testing.assert_frame_equal(shipped.shipped_curves("library fam"), store.curves(), check_exact=False)
+    curves_path(library / "fam.csv").unlink()
+    assert shipped.shipped_curves("library fam").empty
+    with pytest.raises(RecordsError, match="no shipped records"):
+        shipped.shipped_curves("elsewhere")
