@@ -27,11 +27,11 @@ def write_csv(frame, path: pathlib.Path, setting: str | None = "out", curves=Non
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise write_error(path, exc, setting) from exc
-    if curves is not None:
+    write_text(path, frame.to_csv(index=False, float_format="%.8g"), setting=setting)
+    if curves is not None:  # after the records: a disk that refuses them leaves both earlier files as they were
         from resque_core.forecast.curves import curves_path, write_curves_csv
 
         write_curves_csv(curves, curves_path(path), setting=setting)
-    write_text(path, frame.to_csv(index=False, float_format="%.8g"), setting=setting)
 
 
 def write_provenance(prov: dict, csv_path: pathlib.Path, setting: str | None = "out") -> None:

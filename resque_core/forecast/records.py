@@ -272,8 +272,8 @@ class RecordStore:
         for column in ("shift_level", "seed", "max_epochs", "n_params", "n_train"):
             if (frame[column].dropna() % 1 == 0).all():
                 frame[column] = frame[column].astype("Int64")
-        write_curves_csv(self.curves(), curves_path(path), setting=None)
         write_text(path, frame.to_csv(index=False, float_format="%.10g"))
+        write_curves_csv(self.curves(), curves_path(path), setting=None)
         return len(frame)
 
     def import_csv(self, path: str | os.PathLike) -> int:
