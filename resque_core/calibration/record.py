@@ -118,7 +118,9 @@ class CalibrationRecord:
         Columns it does not know are ignored; the stopping rule's label is read back into fields here.
         """
         values = {}
-        for f in fields(cls)[:-1]:  # every column; a file has no curve
+        for f in fields(cls):
+            if f.name == "curve":  # not a column: a file's row has no curve
+                continue
             value = row.get(f.name)
             if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
                 continue
