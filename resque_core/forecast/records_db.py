@@ -129,10 +129,21 @@ def own_schema(
     else:
         _own_records(conn, columns, required, foreign)
     if "curves" not in names:  # a new store, or one made before curves were kept, gains the table
+        _create_curves(conn)
+
+
+def _create_curves(conn: sqlite3.Connection) -> None:
+    """The curves table: one row per evaluation of a run, keyed by run id and epoch. A read-only store made
+    before curves were kept is read without it (it has none)."""
+    try:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS curves (run_id TEXT NOT NULL, epoch REAL NOT NULL, val_acc REAL NOT NULL, "
             "seconds REAL, energy_kwh REAL, PRIMARY KEY (run_id, epoch))"
         )
+    except sqlite3.OperationalError as exc:
+        if not (getattr(exc, "sqlite_errorname", "") or "").startswith("SQLITE_READONLY"):
+            raise
+        log.info("read-only records database without a curves table: read without curves")
 
 
 def _own_records(
@@ -172,7 +183,9 @@ def store_curves(conn: sqlite3.Connection, rows: list[tuple]) -> None:
 
 
 def select_curves(conn: sqlite3.Connection) -> list[tuple]:
-    """Every stored curve point, by run and epoch, in ``CURVE_COLUMNS`` order."""
+    """Every stored curve point, by run and epoch, in ``CURVE_COLUMNS`` order (none in a read-only older store)."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'curves'").fetchone():
+        return []
     return conn.execute(f"SELECT {', '.join(CURVE_COLUMNS)} FROM curves ORDER BY run_id, epoch").fetchall()
 
 

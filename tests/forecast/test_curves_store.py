@@ -11,6 +11,7 @@ import pytest
 from resque_core.errors import RecordsError
 from resque_core.forecast.curves import CURVE_COLUMNS, CURVE_KEY, curves_path
 from resque_core.forecast.records import RecordStore
+from tests.forecast.bad_databases import Immutable
 from tests.records_fixtures import synthetic_records
 
 
@@ -136,3 +137,14 @@ def test_the_shipped_records_read_the_curves_beside_them_and_none_when_none_ship
     assert shipped.shipped_curves("library fam").empty
     with pytest.raises(RecordsError, match="no shipped records"):
         shipped.shipped_curves("elsewhere")
+
+
+def test_a_read_only_store_made_before_curves_is_still_read(tmp_path):
+    path = tmp_path / "records.sqlite"
+    RecordStore(path).add(synthetic_records(4))
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TABLE curves")  # as the previous version left it
+    conn.close()
+    with Immutable(path):
+        store = RecordStore(path)
+        assert len(store.all()) == 4 and store.curves().empty
