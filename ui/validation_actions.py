@@ -54,10 +54,11 @@ def record_validation(state: MutableMapping, job: Any) -> str:
     if job.recorded_path is None:
         model, data = result(state, "model"), result(state, "data")
         family = validation_family(loaded_model(model, data), data_pair(data, model)[1], job.settings)
-        row = validation_record(
+        record = validation_record(
             job.result, job.index, job.settings, model=job.model_name, dataset=job.dataset_name, family=family
-        ).to_row()
+        )
+        row = record.to_row()
         store = RecordStore()
-        store.add([row])
+        store.add([record.store_row()])  # the record with its curve
         job.record, job.recorded_path = row, str(store.path)
     return job.recorded_path

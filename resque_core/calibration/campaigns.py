@@ -172,6 +172,13 @@ def records_frame(result: SweepResult) -> Any:
     return validate_records([record.to_row() for record in result.rows], name="calibration sweep")
 
 
+def curves_frame(result: SweepResult) -> Any:
+    """The evaluation curves of the sweep's records (``forecast.curves.CURVE_COLUMNS``), by run and epoch."""
+    from resque_core.forecast.curves import carried_curves, validate_curves
+
+    return validate_curves(carried_curves(record.store_row() for record in result.rows), name="calibration sweep")
+
+
 def summarize(frame: Any) -> dict:
     """Counts, per shift type the ranges of index and epochs, and from-scratch versus retraining per shift."""
     retrain_rows, scratch_rows = frame[frame.run_kind == "retrain"], frame[frame.run_kind == "scratch"]

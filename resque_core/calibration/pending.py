@@ -1,6 +1,7 @@
 """Finished records on their way to the records database: a database locked past its busy timeout loses none.
 
-``run_sweep`` hands each finished case's records to ``on_rows`` (the store's writer). When that raises a
+``run_sweep`` hands each finished case's records to ``on_rows`` (the store's writer), each row carrying its
+run's curve (``CalibrationRecord.store_row``), so a row and its curve wait and are saved together. When that raises a
 ``RecordsError`` (another program holds the database longer than ``busy_timeout_s``, above all), the records
 wait here in memory and the sweep goes on: they are offered again with the next case's records, and up to
 ``FINAL_TRIES`` more times when the sweep ends (each try waits the store's busy timeout, so the wait is

@@ -1,16 +1,19 @@
 """One calibration record, typed: the run a sweep or a Validate run measured, as the records CSV stores it.
 
-Its fields are the CSV's columns (``forecast.records.RECORD_COLUMNS``, in the same order); ``to_row`` gives
-the row the store and the CSV take, ``from_row`` reads one back. The stopping rule is a ``StoppingRule``:
+Its fields are the CSV's columns (``forecast.records.RECORD_COLUMNS``, in the same order), then the run's
+evaluation curve; ``to_row`` gives the row the CSV takes, ``store_row`` the same row with its curve (what the
+store saves together), ``from_row`` reads one back. The stopping rule is a ``StoppingRule``:
 the CSV keeps its label (``StoppingRule.describe``), read back into fields where a file is read.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from resque_core.forecast.curves import CURVE_KEY
+from resque_core.retraining.curve import Curve
 from resque_core.retraining.rule import StoppingRule
 
 __all__ = ["CalibrationRecord"]
@@ -50,6 +53,7 @@ class CalibrationRecord:
         country_iso, intensity_g_per_kwh: the grid (ISO3) and its intensity, in g CO2e per kWh.
         versions: package versions that made it.
         sweep_id: the calibration sweep that made it (None: Validate runs and imported history).
+        curve: the run's evaluation curve (``retraining.curve``; None: read from a file), not a CSV column.
     """
 
     run_id: str | None = None
@@ -91,12 +95,20 @@ class CalibrationRecord:
     intensity_g_per_kwh: float | None = None
     versions: str | None = None
     sweep_id: str | None = None
+    curve: Curve | None = field(default=None, repr=False)
 
     def to_row(self) -> dict[str, Any]:
         """The record as a row of the records CSV and store: the stopping rule as its label, censored 0/1."""
-        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        row = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "curve"}
         row["target_rule"] = self.target_rule.describe() if self.target_rule is not None else None
         row["censored"] = int(self.censored)
+        return row
+
+    def store_row(self) -> dict[str, Any]:
+        """``to_row`` with the run's curve points under ``forecast.curves.CURVE_KEY``: the store saves both at once."""
+        row = self.to_row()
+        if self.curve is not None:
+            row[CURVE_KEY] = [asdict(point) for point in self.curve.points]
         return row
 
     @classmethod
@@ -107,6 +119,8 @@ class CalibrationRecord:
         """
         values = {}
         for f in fields(cls):
+            if f.name == "curve":  # not a column: a file's row has no curve
+                continue
             value = row.get(f.name)
             if value is None or (isinstance(value, float) and math.isnan(value)) or value == "":
                 continue

@@ -16,6 +16,7 @@ from typing import Any
 from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.record import CalibrationRecord
 from resque_core.data import ShiftSpec
+from resque_core.retraining.curve import run_curve
 from resque_core.retraining.results import RetrainResult
 from resque_core.retraining.rule import StoppingRule
 
@@ -82,8 +83,8 @@ def make_row(
     censored: bool,
     target: tuple[float | None, StoppingRule] | None = None,
 ) -> CalibrationRecord:
-    """One calibration record for a run on the shift ``facts`` state, costed at ``epochs``; ``target``: the
-    accuracy and rule it is judged by, when not the run's own."""
+    """One calibration record for a run on the shift ``facts`` state, costed at ``epochs``, with the run's whole
+    evaluation curve; ``target``: the accuracy and rule it is judged by, when not the run's own."""
     target_acc, rule = target if target is not None else (result.target_acc, result.target_rule)
     cost = cost_at(result, epochs)
     family = metadata.family
@@ -123,6 +124,7 @@ def make_row(
         country_iso=metadata.country_iso or None,
         intensity_g_per_kwh=1000 * cost["co2_kg"] / cost["kwh"] if cost["kwh"] else None,
         versions=metadata.versions,
+        curve=run_curve(result),
     )
 
 

@@ -112,12 +112,12 @@ def run_sweep(
     """Run the jobs in order within ``cfg.max_minutes`` (counted from ``started``, a ``time.monotonic()``
     reading, default now) and ``cfg.max_cases``, telling ``progress`` of every case, epoch and finished case.
 
-    ``on_rows`` gets each case's records as soon as the case ends, as store rows (``CalibrationRecord.to_row``:
-    a store commits them there, so a crash loses at most the case in progress); a ``RecordsError`` there keeps
-    them in memory, offered again later (``calibration.pending``), and the sweep goes on. ``should_stop`` is polled at
-    every training step: True abandons the case in progress and ends the sweep (``interrupted``). ``executor``
-    (``calibration.executors``) runs the jobs and yields an ``JobResult`` for each as it ends; default: one after
-    another, here.
+    ``on_rows`` gets each case's records as soon as the case ends, as store rows, each with its curve
+    (``CalibrationRecord.store_row``: a store commits them there, so a crash loses at most the case in
+    progress); a ``RecordsError`` there keeps them in memory, offered again later (``calibration.pending``),
+    and the sweep goes on. ``should_stop`` is polled at every training step: True abandons the case in
+    progress and ends the sweep (``interrupted``). ``executor`` (``calibration.executors``) runs the jobs and
+    yields an ``JobResult`` for each as it ends; default: one after another, here.
 
     Returns every finished record; a budget that runs out stops the sweep cleanly and says so in the notes.
     """
@@ -171,7 +171,7 @@ class _Tally:
             return
         if out.energy_kwh is not None:
             clock.energy_kwh = (clock.energy_kwh or 0.0) + out.energy_kwh
-        saved = self.pending.save([record.to_row() for record in out.rows])
+        saved = self.pending.save([record.store_row() for record in out.rows])
         self.rows += out.rows
         self.done += bool(out.rows) and out.rows[-1].run_kind == "retrain"
         clock.finish_case(out.rows)

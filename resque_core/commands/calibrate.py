@@ -83,8 +83,9 @@ def run(args: argparse.Namespace) -> int:
     summary = {**calibrate.summarize(frame), "energy": energy_summary(meter), **sweep_facts}
     if store is not None:  # runs the database refused go to --out, else to a recovery CSV beside it
         summary.update(keep_unsaved(result.unsaved, out, store.path, runner.sweep_id))
-    if out is not None:
-        write_csv(_whole_sweep(frame, store, sweep_facts), out)  # a resumed sweep's --out holds all of it
+    if out is not None:  # a resumed sweep's --out holds all of it
+        whole, curves = _whole_sweep(frame, calibrate.curves_frame(result), store, sweep_facts)
+        write_csv(whole, out, curves=curves)
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov["target_rule"] = sorted(frame["target_rule"].dropna().unique().tolist())  # the rule each record used
         write_provenance(prov, out)
@@ -108,12 +109,13 @@ def _too_few(ending, needed: int) -> int:
     return 1
 
 
-def _whole_sweep(frame, store, sweep_facts: dict):
-    """A resumed sweep's records: every record of its id in the database, not only this run's."""
+def _whole_sweep(frame, curves, store, sweep_facts: dict) -> tuple:
+    """A resumed sweep's records and curves: every record of its id in the database, not only this run's."""
     if not sweep_facts.get("runs_resumed") or store is None:
-        return frame
+        return frame, curves
     stored = store.all()
-    return stored[stored["sweep_id"] == sweep_facts["sweep_id"]].reset_index(drop=True)
+    stored = stored[stored["sweep_id"] == sweep_facts["sweep_id"]].reset_index(drop=True)
+    return stored, store.curves(stored["run_id"])
 
 
 def _checked_store(args: argparse.Namespace):

@@ -89,7 +89,7 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
     summary.update(campaigns.summarize(frame), energy=energy_summary(meter), notes=list(result.notes))
     if not result.interrupted:
         out = (pathlib.Path(args.out) if args.out else spec.records_path.parent) / f"{spec.name}.csv"
-        write_csv(frame, out)
+        write_csv(frame, out, curves=campaigns.curves_frame(result))
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov.update(what=f"calibration library records of the family {spec.name}", family=asdict(spec))
         prov.update(estimated_minutes_upper_bound=round(estimate, 1))

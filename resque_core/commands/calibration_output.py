@@ -17,8 +17,9 @@ __all__ = ["command_line", "energy_note", "energy_summary", "json_text", "keep_u
            "write_provenance"]  # fmt: skip
 
 
-def write_csv(frame, path: pathlib.Path, setting: str | None = "out") -> None:
-    """The records as the shipped default keeps them, written whole or not at all (``atomic_write``)."""
+def write_csv(frame, path: pathlib.Path, setting: str | None = "out", curves=None) -> None:
+    """The records as the shipped default keeps them, written whole or not at all (``atomic_write``); their
+    ``curves`` (a curve frame), when given, beside them as ``NAME.curves.csv.gz`` (``forecast.curves``)."""
     frame = frame.copy()
     for column in ("censored", "shift_level", "seed", "max_epochs"):
         frame[column] = frame[column].astype("Int64")
@@ -27,6 +28,10 @@ def write_csv(frame, path: pathlib.Path, setting: str | None = "out") -> None:
     except OSError as exc:
         raise write_error(path, exc, setting) from exc
     write_text(path, frame.to_csv(index=False, float_format="%.8g"), setting=setting)
+    if curves is not None:  # after the records: a disk that refuses them leaves both earlier files as they were
+        from resque_core.forecast.curves import curves_path, write_curves_csv
+
+        write_curves_csv(curves, curves_path(path), setting=setting)
 
 
 def write_provenance(prov: dict, csv_path: pathlib.Path, setting: str | None = "out") -> None:
@@ -37,16 +42,19 @@ def write_provenance(prov: dict, csv_path: pathlib.Path, setting: str | None = "
 def keep_unsaved(rows: tuple[dict, ...], out: pathlib.Path | None, db: pathlib.Path, sweep_id: str) -> dict:
     """Finished runs the records database refused (locked past its busy timeout) kept where the user finds
     them: in ``out`` (which the command writes with every record of the sweep), else in a recovery CSV beside
-    the database. Says so in one line on stderr; returns the summary's ``unsaved_runs`` and ``unsaved_in``.
+    the database, with their curves beside it (``NAME.curves.csv.gz``). Says so in one line on stderr;
+    returns the summary's ``unsaved_runs`` and ``unsaved_in``.
     """
     if not rows:
         return {}
+    from resque_core.forecast.curves import carried_curves, split_curves
     from resque_core.forecast.records import validate_records
 
     where = out
     if where is None:
         where = db.with_name(f"{db.stem}.unsaved-{sweep_id}.csv")
-        write_csv(validate_records(list(rows), name="unsaved records"), where)
+        records = validate_records(split_curves(rows)[0], name="unsaved records")
+        write_csv(records, where, curves=carried_curves(rows))
     print(f"{len(rows)} finished run{'s' * (len(rows) != 1)} could not be saved to the records database {db} "
           f"(it stayed locked): they are in {where}", file=sys.stderr)  # fmt: skip
     return {"unsaved_runs": len(rows), "unsaved_in": str(where)}

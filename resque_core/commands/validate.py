@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     )
     row = record.to_row()
     if store is not None:
-        store.add([row])
+        store.add([record.store_row()])  # the record with its curve
         row["db"] = str(store.path)
     rows = comparison(result, forecast, rule)
     _print_result(args.json, row, report.value, rows, rule_note, forecast)

@@ -8,6 +8,7 @@ See docs/forecast.md.
 from __future__ import annotations
 
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, Costing, CostSettings, build_costing
+from resque_core.forecast.curves import CURVE_COLUMNS
 from resque_core.forecast.family import (
     COST_UNITS,
     ModelFamily,
@@ -31,6 +32,7 @@ from resque_core.forecast.transfer import leave_one_family_out, transfer_forecas
 
 __all__ = [
     "COST_UNITS",
+    "CURVE_COLUMNS",
     "DEFAULT_UTILIZATION",
     "MEASURES",
     "RECORD_COLUMNS",

@@ -27,14 +27,16 @@ import pandas as pd
 from resque_core.assets import asset_path
 from resque_core.atomic_write import write_text
 from resque_core.errors import RecordsError
-from resque_core.forecast.records_db import (
-    busy_timeout_s,
-    content_id,
-    default_db_path,
-    is_busy,
-    own_schema,
-    store_error,
+from resque_core.forecast.curves import (
+    CURVE_COLUMNS,
+    curve_rows,
+    curves_path,
+    read_curves_csv,
+    split_curves,
+    validate_curves,
+    write_curves_csv,
 )
+from resque_core.forecast.records_db import content_id, default_db_path, in_transaction, select_curves, store_curves
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -181,11 +183,12 @@ def default_records() -> pd.DataFrame:
 
 
 class RecordStore:
-    """Calibration records in a local SQLite database (one table, the CSV columns in order).
+    """Calibration records in a local SQLite database (the CSV columns in order), and beside them each run's
+    evaluation curve (``forecast.curves``: one row per evaluation, keyed by run id).
 
-    Rows are keyed by ``run_id``: adding a run again replaces it, so importing the same
-    CSV twice does not duplicate runs. Rows without a ``run_id`` get one derived from
-    their content. Each ``add`` is one transaction, so a run is either stored whole or not at all.
+    Rows are keyed by ``run_id``: adding a run again replaces it (and its curve, when it brings one), so
+    importing the same CSV twice does not duplicate runs. Rows without a ``run_id`` get one derived from
+    their content. Each ``add`` is one transaction, so a run and its curve are stored whole or not at all.
 
     The store only ever writes to a database that is its own: a file that is not SQLite, is damaged,
     or holds tables or columns of another program is refused with a ``RecordsError`` and left as it is.
@@ -217,14 +220,25 @@ class RecordStore:
         self._run(probe)
         return self
 
-    def add(self, records: pd.DataFrame | Iterable[Mapping]) -> int:
-        """Validate and store runs in one transaction; returns how many rows were written."""
-        frame = validate_records(records, name="new records")
+    def add(self, records: pd.DataFrame | Iterable[Mapping], curves: pd.DataFrame | None = None) -> int:
+        """Validate and store runs, with their curves, in one transaction; returns how many runs were written.
+
+        A run's curve comes in its row (under ``forecast.curves.CURVE_KEY``) or in ``curves`` (a curve frame
+        keyed by the runs' ids); a run without one keeps the curve it had.
+        """
+        plain, carried = split_curves(records)
+        frame = validate_records(plain, name="new records")
         rows = [tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False)]
         rows = [row if row[0] else (content_id(row), *row[1:]) for row in rows]
+        points = curve_rows([row[0] for row in rows], carried, curves)
         marks, names = ", ".join("?" for _ in RECORD_COLUMNS), ", ".join(RECORD_COLUMNS)
-        self._run(lambda conn: conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows))
-        log.info("stored %d records in %s", len(rows), self.path)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.executemany(f"INSERT OR REPLACE INTO records ({names}) VALUES ({marks})", rows)
+            store_curves(conn, points)
+
+        self._run(write)
+        log.info("stored %d records (%d curve points) in %s", len(rows), len(points), self.path)
         return len(rows)
 
     def all(self, index_kind: str | None = None) -> pd.DataFrame:
@@ -243,50 +257,34 @@ class RecordStore:
             return pd.DataFrame({c: pd.Series(dtype=float if c in NUMERIC_COLUMNS else object) for c in RECORD_COLUMNS})
         return validate_records(frame, name=str(self.path))
 
+    def curves(self, run_ids: Iterable[str] | None = None) -> pd.DataFrame:
+        """The stored curves (of ``run_ids`` only, unless None): a frame of ``CURVE_COLUMNS`` by run and epoch."""
+        frame = pd.DataFrame(self._run(select_curves), columns=list(CURVE_COLUMNS))
+        if run_ids is not None:
+            frame = frame[frame["run_id"].isin([str(run) for run in run_ids])]
+        return validate_curves(frame, name=str(self.path))
+
     def export_csv(self, path: str | os.PathLike) -> int:
-        """Write every stored run to a CSV with the schema's columns (whole or not at all); returns the row count."""
+        """Write every stored run to a CSV with the schema's columns, and their curves beside it
+        (``forecast.curves.curves_path``), each whole or not at all; returns the row count."""
         frame = self.all()
         frame["censored"] = frame["censored"].astype("Int64")
         for column in ("shift_level", "seed", "max_epochs", "n_params", "n_train"):
             if (frame[column].dropna() % 1 == 0).all():
                 frame[column] = frame[column].astype("Int64")
         write_text(path, frame.to_csv(index=False, float_format="%.10g"))
+        write_curves_csv(self.curves(), curves_path(path), setting=None)
         return len(frame)
 
     def import_csv(self, path: str | os.PathLike) -> int:
-        """Validate a CSV and add its runs; returns how many rows were written."""
-        return self.add(load_records_csv(path))
+        """Validate a CSV and add its runs, with the curves beside it when there are; returns how many rows."""
+        beside = curves_path(path)
+        return self.add(load_records_csv(path), read_curves_csv(beside) if beside.is_file() else None)
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(conn)`` in one transaction on a checked schema; a locked database is tried twice."""
-        for attempt in (1, 2):
-            conn = self._connect()
-            try:
-                with conn:
-                    own_schema(conn, {c: _sql_type(c) for c in RECORD_COLUMNS}, REQUIRED_COLUMNS, self._foreign)
-                    return work(conn)
-            except sqlite3.Error as exc:
-                if attempt == 1 and is_busy(exc):
-                    log.warning("records database %s is locked; trying once more", self.path)
-                    continue
-                raise store_error(self.path, exc, self._instead) from exc
-            finally:
-                conn.close()
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    def _connect(self) -> sqlite3.Connection:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            return sqlite3.connect(self.path, timeout=busy_timeout_s())
-        except OSError as exc:
-            raise RecordsError(f"cannot open the records database {self.path}: {exc}; {self._instead}") from exc
-        except sqlite3.Error as exc:
-            raise store_error(self.path, exc, self._instead) from exc
-
-    def _foreign(self, what: str) -> RecordsError:
-        return RecordsError(
-            f"{self.path} is not a RESQUE records database ({what}); it was left untouched: {self._instead} "
-            "(or move this one aside)"
+        return in_transaction(
+            self.path, self._instead, {c: _sql_type(c) for c in RECORD_COLUMNS}, REQUIRED_COLUMNS, work
         )
 
 

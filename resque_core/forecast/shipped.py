@@ -5,7 +5,8 @@ calibration library's families (``calibration/<family>.csv``, each with a proven
 architecture and input). A model of a library family forecasts from that family's records; any other
 model from the default calibration, whose forecast then says it is another family's
 (``forecast.family.family_note``). Reading them needs nothing above ``forecast/``: the provenance
-files say which family each file holds.
+files say which family each file holds. A records file may have its runs' evaluation curves beside it
+(``NAME.curves.csv.gz``, ``forecast.curves``): ``shipped_curves`` reads them, empty when none ship.
 """
 
 from __future__ import annotations
@@ -19,7 +20,15 @@ import pandas as pd
 from resque_core.assets import asset_path
 from resque_core.errors import RecordsError
 
-__all__ = ["DEFAULT_SOURCE", "LIBRARY_PREFIX", "is_shipped", "shipped_families", "shipped_records", "shipped_source"]
+__all__ = [
+    "DEFAULT_SOURCE",
+    "LIBRARY_PREFIX",
+    "is_shipped",
+    "shipped_curves",
+    "shipped_families",
+    "shipped_records",
+    "shipped_source",
+]
 
 DEFAULT_SOURCE = "default calibration"  # the records label of the shipped default, on the page and in the CLI
 LIBRARY_PREFIX = "library "  # "library shapes-resnet": that family's shipped records
@@ -64,6 +73,25 @@ def shipped_records(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
 
     if source == DEFAULT_SOURCE:
         return default_records()
+    return load_records_csv(str(_records_path(source)))
+
+
+def shipped_curves(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
+    """The evaluation curves of a ``shipped_source``'s runs (``forecast.curves.CURVE_COLUMNS``); no rows when
+    its records ship without them.
+
+    Raises:
+        RecordsError: not a shipped source, its records file is missing, or its curves file is unreadable.
+    """
+    from resque_core.forecast.curves import curves_path, empty_curves, read_curves_csv
+    from resque_core.forecast.records import DEFAULT_CSV
+
+    path = curves_path(DEFAULT_CSV if source == DEFAULT_SOURCE else _records_path(source))
+    return read_curves_csv(path) if path.is_file() else empty_curves()
+
+
+def _records_path(source: str):
+    """The records file of a library ``source`` ("library NAME"), checked to ship."""
     name = source.removeprefix(LIBRARY_PREFIX)
     path = asset_path(f"calibration/{name}.csv")
     if source.startswith(LIBRARY_PREFIX) and not path.is_file():
@@ -71,4 +99,4 @@ def shipped_records(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
     if not source.startswith(LIBRARY_PREFIX):
         known = ", ".join([DEFAULT_SOURCE, *(LIBRARY_PREFIX + n for n in shipped_families().values())])
         raise RecordsError(f"no shipped records {source!r}; shipped: {known}")
-    return load_records_csv(str(path))
+    return path

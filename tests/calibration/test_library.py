@@ -21,6 +21,7 @@ from resque_core.calibration.library import (
 from resque_core.cli import main
 from resque_core.data import Preprocessed, paper_split
 from resque_core.errors import RecordsError
+from resque_core.forecast.curves import read_curves_csv
 from resque_core.forecast.family import family_key, family_of
 from resque_core.forecast.records import load_records_csv
 from resque_core.forecast.shipped import DEFAULT_SOURCE, shipped_families, shipped_records, shipped_source
@@ -128,6 +129,8 @@ def test_calibrate_family_writes_records_and_provenance(tmp_path, capsys):
     frame = load_records_csv(tmp_path / "digits-mlp.csv")
     assert list(frame["shift"].unique()) == ["occlusion:3"] and (frame.arch == "MLP").all()  # middle level first
     assert np.isnan(frame.kwh.astype(float)).all()  # --no-energy
+    curves = read_curves_csv(tmp_path / "digits-mlp.curves.csv.gz")  # each run's curve, beside its records
+    assert set(curves["run_id"]) == set(frame["run_id"]) and (curves.groupby("run_id")["epoch"].min() == 0).all()
     prov = json.loads((tmp_path / "digits-mlp.json").read_text())
     assert prov["what"] == "calibration library records of the family digits-mlp"
     assert prov["family"]["checkpoint"] == "family_digits_mlp.pt" and prov["estimated_minutes_upper_bound"] > 0

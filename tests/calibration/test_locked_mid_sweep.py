@@ -12,6 +12,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from resque_core.forecast.curves import curves_path, read_curves_csv
 from resque_core.forecast.records import RecordStore, load_records_csv
 from tests.commands.in_process import run_main
 from tests.forecast.bad_databases import lock, release
@@ -72,6 +73,9 @@ def test_a_lock_held_to_the_end_keeps_every_run_in_a_recovery_csv(locked_after_f
     assert (len(stored), len(recovered)) == (2, 4)
     assert set(stored["run_id"]).isdisjoint(recovered["run_id"])
     assert set(recovered["shift"]) == {"gaussian_noise:2", "contrast:3"}
+    # each run's curve went where its record went: the saved ones in the database, the rest beside the recovery CSV
+    assert set(RecordStore(db).curves()["run_id"]) == set(stored["run_id"])
+    assert set(read_curves_csv(curves_path(recovery))["run_id"]) == set(recovered["run_id"])
 
 
 def test_a_lock_released_mid_sweep_saves_the_waiting_runs_with_the_next_case(locked_after_first_case, capsys):
@@ -83,3 +87,7 @@ def test_a_lock_released_mid_sweep_saves_the_waiting_runs_with_the_next_case(loc
     assert "could not be saved" not in err and not list(db.parent.glob("*.unsaved-*"))
     stored, written = RecordStore(db).all(), load_records_csv(db.parent / "self.csv")
     assert len(stored) == 6 and set(stored["run_id"]) == set(written["run_id"])
+    curves = RecordStore(db).curves()  # the waiting runs were saved with their curves
+    beside = read_curves_csv(curves_path(db.parent / "self.csv"))
+    assert set(curves["run_id"]) == set(stored["run_id"]) == set(beside["run_id"])
+    assert (curves.groupby("run_id")["epoch"].min() == 0.0).all()

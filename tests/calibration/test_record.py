@@ -13,8 +13,8 @@ from resque_core.retraining.rule import StoppingRule
 RULE = StoppingRule("reachable", tolerance=0.02, scratch_frac=0.97, with_finetune=True)
 
 
-def test_its_fields_are_the_csv_columns_in_order():
-    assert tuple(f.name for f in dataclasses.fields(CalibrationRecord)) == RECORD_COLUMNS
+def test_its_fields_are_the_csv_columns_in_order_then_the_curve():
+    assert tuple(f.name for f in dataclasses.fields(CalibrationRecord)) == (*RECORD_COLUMNS, "curve")
 
 
 def test_a_record_goes_to_a_row_and_back():

@@ -12,6 +12,7 @@ import time
 
 import pandas as pd
 
+from resque_core.forecast.curves import curves_path, read_curves_csv
 from resque_core.forecast.records import RecordStore
 from tests.commands.in_process import run_main
 
@@ -59,4 +60,6 @@ def test_the_printed_command_resumes_and_its_out_holds_the_whole_sweep(tmp_path,
     assert len(stored) == 6 and (stored["sweep_id"] == sweep_id).all()
     whole = pd.read_csv(out)
     assert sorted(whole["run_id"]) == sorted(stored["run_id"])  # the first run's records too, not only the new
+    curves = read_curves_csv(curves_path(out))  # and the curves of all of them
+    assert sorted(curves["run_id"].unique()) == sorted(stored["run_id"])
     assert set(whole["shift"]) == {"gaussian_blur:4", "gaussian_noise:2", "contrast:3"}

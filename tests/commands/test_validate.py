@@ -24,6 +24,10 @@ def test_validate_retrains_measures_and_records(tmp_path, capsys):
     stored = RecordStore(db).all()
     assert len(stored) == 1 and list(stored.columns) == list(RECORD_COLUMNS)  # the sweep's columns
     assert stored["epochs"].iloc[0] == pytest.approx(row["epochs"])
+    curve = RecordStore(db).curves([row["run_id"]])  # its curve, stored with it: start to cap
+    assert (curve["epoch"].iloc[0], curve["epoch"].iloc[-1]) == (0.0, pytest.approx(1.0)) and len(curve) > 2
+    assert curve["val_acc"].iloc[0] == pytest.approx(row["start_acc"]) and curve["energy_kwh"].isna().all()
+    assert curve["seconds"].iloc[-1] == pytest.approx(row["seconds"]) and curve["seconds"].is_monotonic_increasing
 
 
 def test_a_censored_run_reads_as_a_lower_bound(capsys):
