@@ -3,31 +3,18 @@ load (``ui.cache.prepared``), however many widgets show the data, the classes an
 
 from __future__ import annotations
 
-import io
-import zipfile
-
-import numpy as np
 import pytest
 import streamlit as st
-from PIL import Image
 
 from resque_core.data import zipped
 from resque_core.index import class_check
 from resque_core.model.source import ModelSource
 from tests.app.conftest import errors, fresh_app, goto
+from tests.zip_fixtures import digits_zip_bytes
 
 
 def _digit_folders_zip(per_class: int = 8) -> bytes:
-    """A zip of class folders named as the default model's classes ("0".."9"), 16x16 grey images."""
-    rng = np.random.default_rng(2)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for label in range(10):
-            for i in range(per_class):
-                png = io.BytesIO()
-                Image.fromarray(rng.integers(0, 255, (16, 16), dtype=np.uint8)).save(png, format="PNG")
-                zf.writestr(f"digits/{label}/{i}.png", png.getvalue())
-    return buf.getvalue()
+    return digits_zip_bytes(per_class, size_px=16, seed=2)
 
 
 @pytest.fixture

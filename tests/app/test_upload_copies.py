@@ -4,18 +4,15 @@ reaches a session's files or an extraction folder, whatever the operator allows.
 
 from __future__ import annotations
 
-import io
 import os
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
-import numpy as np
 import pytest
-from PIL import Image
 
 from tests.app.conftest import errors, fresh_app, goto
+from tests.zip_fixtures import digits_zip_bytes
 from ui.uploads import remove_stale, upload_root
 
 REFUSED = "The path is outside the folders the operator allows on this server; pick a file inside one"
@@ -31,16 +28,7 @@ def temp(tmp_path, monkeypatch) -> Path:
 
 
 def _digits_zip(per_class: int = 4) -> bytes:
-    """A zip of class folders "0".."9" (the default model's classes) of 8x8 grey PNGs."""
-    rng = np.random.default_rng(3)
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as zf:
-        for label in range(10):
-            for i in range(per_class):
-                png = io.BytesIO()
-                Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(png, format="PNG")
-                zf.writestr(f"digits/{label}/{i}.png", png.getvalue())
-    return buf.getvalue()
+    return digits_zip_bytes(per_class, size_px=8, seed=3)
 
 
 def _loaded_zip(name: str = "mine.zip"):

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import io
 import os
 import pathlib
 import signal
 import subprocess
 import sys
 import time
-import zipfile
 
-import numpy as np
-from PIL import Image
+from tests.zip_fixtures import digits_zip_bytes
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 POLLS = 1200  # 0.1 s apart: the extraction shows up long before this on a loaded 2-core machine
 
 
 def _digits_zip(path: pathlib.Path, per_class: int = 40) -> pathlib.Path:
-    rng = np.random.default_rng(4)
-    with zipfile.ZipFile(path, "w") as zf:
-        for label in range(10):
-            for i in range(per_class):
-                png = io.BytesIO()
-                Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(png, format="PNG")
-                zf.writestr(f"digits/{label}/{i}.png", png.getvalue())
+    path.write_bytes(digits_zip_bytes(per_class, size_px=8, seed=4))
     return path
 
 

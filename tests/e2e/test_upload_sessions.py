@@ -4,17 +4,14 @@ closes no file of its upload is left anywhere (the extracted copy of its zip inc
 
 from __future__ import annotations
 
-import io
 import os
 import time
-import zipfile
 
-import numpy as np
 import pytest
-from PIL import Image
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import _require_browser, dashboard_server, new_page
+from tests.zip_fixtures import digits_zip_bytes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow, pytest.mark.xdist_group("browser")]
 STEP_TIMEOUT_MS = 120_000  # a ceiling per step on a loaded 2-core machine; each wait ends when its text shows
@@ -93,14 +90,7 @@ def _upload_original_and_apply(page, path) -> None:
 
 
 def _digits_zip(path) -> None:
-    """A zip of class folders "0".."9" (the default model's classes) of 8x8 grey PNGs."""
-    rng = np.random.default_rng(0)
-    with zipfile.ZipFile(path, "w") as zf:
-        for label in range(10):
-            for i in range(4):
-                png = io.BytesIO()
-                Image.fromarray(rng.integers(0, 255, (8, 8), dtype=np.uint8)).save(png, format="PNG")
-                zf.writestr(f"digits/{label}/{i}.png", png.getvalue())
+    path.write_bytes(digits_zip_bytes(4, size_px=8, seed=0))
 
 
 def test_two_sessions_keep_their_uploads_apart_and_each_is_removed_when_it_closes(served, chromium, tmp_path):
