@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,11 +30,20 @@ def is_http_url(text: str) -> bool:
         return False
 
 
+_SHORT_SECRET_CHARS = 8
+
+
 def redact(text: str, secret: str | None) -> str:
-    """``text`` with every occurrence of ``secret`` replaced by ``***``."""
-    if secret:
-        text = text.replace(secret, "***")
-    return text
+    """``text`` with every occurrence of ``secret`` replaced by ``***``.
+
+    A short secret (under 8 characters: a typo, a test key) is replaced only where it stands alone, between
+    characters that are not letters or digits, so that it does not cut words ("MaxRetryError") to pieces.
+    """
+    if not secret:
+        return text
+    if len(secret) >= _SHORT_SECRET_CHARS:
+        return text.replace(secret, "***")
+    return re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", "***", text)
 
 
 def retry_after_s(headers: Mapping[str, str] | None) -> float | None:
