@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -12,7 +11,7 @@ from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import error_text, guard
-from ui.plain_text import literal, plain
+from ui.plain_text import file_name, literal, plain
 from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
@@ -163,11 +162,6 @@ def measured_accuracy(data: DataChoice, model: ModelSource, recorded: float | No
         return ""
     own = f"; the checkpoint records {recorded:.1%} on its own held-out split" if recorded is not None else ""
     return f", accuracy {check.accuracy:.1%} on a sample of {check.n_images} images of this original data{own}"
-
-
-def file_name(source: str) -> str:
-    """A checkpoint's name as shown: a default by name, a file by its own name (never its server folder)."""
-    return source if source in ("default", "default-0-4") else Path(source).name
 
 
 def render() -> None:

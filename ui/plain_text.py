@@ -55,3 +55,9 @@ def redact(text: object) -> str:
     for root in allowed_roots():
         out = re.sub(re.escape(str(root)) + r"(/[^/\s'\"]+)*/", "", out)
     return out
+
+
+def file_name(spec: object) -> str:
+    """A page input as named to people and in the shared history: a built-in choice ("default", "digits")
+    by its name, a file by its own name, never the server folder (an upload's session folder) it sits in."""
+    return Path(str(spec)).name or str(spec)

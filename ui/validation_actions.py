@@ -4,17 +4,11 @@
 from __future__ import annotations
 
 from collections.abc import MutableMapping
-from pathlib import Path
 from typing import Any
 
 from ui.actions import data_pair, done_result, forecast_rule, loaded_model
+from ui.plain_text import file_name
 from ui.state import current, result
-
-
-def shown_name(spec: object) -> str:
-    """What the history records of a page's input: its file name, never the server path (an upload's
-    session folder) it was read from."""
-    return Path(str(spec)).name or str(spec)
 
 
 def start_validation(state: MutableMapping, settings: Any) -> Any:
@@ -39,8 +33,8 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
         index=report,
         forecast=current(state, "forecast"),
         forecast_rule=forecast_rule(state),
-        model_name=shown_name(model.checkpoint),
-        dataset_name=shown_name(data.original),
+        model_name=file_name(model.checkpoint),
+        dataset_name=file_name(data.original),
     )
     state["validate_job"] = job
     return job
