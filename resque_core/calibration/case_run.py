@@ -86,8 +86,9 @@ def _run_reachable_case(
 ) -> list[CalibrationRecord]:
     """The "reachable" rule: the reference is the better of the from-scratch and the fine-tuned best.
 
-    The fine-tuning (the retraining run) trains to the cap, or until its best accuracy settles the
-    target at ``base - tolerance``; the target is then set, and both records are read from the
+    The fine-tuning (the retraining run) trains to the cap, or until its accuracy is back at the old
+    model's clean accuracy and its best settles the target (so its curve answers any team target up
+    to the clean accuracy, ``forecast.targets``); the target is then set, and both records are read from the
     recorded evaluations (``threshold_epoch``) and costed up to the epoch the target was reached.
     Under the "case" rule this is the shift's first seed: its fine-tuned best becomes the case's
     reference (``Case.finetune0_acc``), which the other seeds aim at (``run_case``).
@@ -99,6 +100,8 @@ def _run_reachable_case(
             return []
     settled = reachable_settled_acc(case.facts.base_acc, cfg.tolerance, cfg.scratch_frac)
     stop_at = case.facts.base_acc - cfg.tolerance if case.scratch_acc >= settled else settled
+    # trained on to the old model's clean accuracy (or the cap), the run's curve answers any target up to it
+    stop_at = min(1.0, max(stop_at, case.facts.base_acc))
     config = _config(case, seed, cfg, target_rule="fixed", target_acc=stop_at, max_epochs=cfg.max_epochs)
     hook = _hook(on_epoch, "retrain", cfg.max_epochs)
     finetune = retrain(model, case.train, case.val, config, metadata.meter, hook, should_stop)

@@ -39,6 +39,9 @@ class ShiftFacts:
         n_train: images one retraining epoch runs over (None: unknown).
         mean_conf: the old model's mean max-softmax probability on the new data.
         index_free: the label-free RESQUE_dist (the new data grouped by the old model's predictions).
+        drop_acc: the old model's accuracy on the part of the new data it retrains on, disjoint from the
+            validation slice the target is judged on: the accuracy drop is ``base_acc - drop_acc``, so the
+            signal does not share its measurement with the outcome (None: ``start_acc`` stands in).
     """
 
     index_kind: str
@@ -52,6 +55,7 @@ class ShiftFacts:
     n_train: int | None = None
     mean_conf: float | None = None
     index_free: float | None = None
+    drop_acc: float | None = None
 
     @classmethod
     def of_report(cls, report: Any, start_acc: float, n_train: int | None = None) -> ShiftFacts:
@@ -112,7 +116,7 @@ def make_row(
         start_acc=facts.start_acc,
         acc_gap=target_acc - facts.start_acc if target_acc is not None else None,
         base_acc=facts.base_acc,
-        acc_drop=facts.base_acc - facts.start_acc if dist else None,
+        acc_drop=facts.base_acc - (facts.start_acc if facts.drop_acc is None else facts.drop_acc) if dist else None,
         mean_conf=facts.mean_conf,
         index_free=facts.index_free,
         epochs=epochs,

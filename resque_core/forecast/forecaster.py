@@ -35,6 +35,7 @@ from resque_core.forecast.scratch import fit_scratch
 from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
 from resque_core.forecast.signals import SignalChoice
+from resque_core.forecast.targets import DEFAULT_TARGET, RECORDS_RULE, Target, at_target, unreached_among
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +70,21 @@ class Forecaster:
             raise RecordsError(f"unknown model {self.model!r}; use auto or one of {', '.join(MODEL_KINDS)}")
         return (self.model,)
 
-    def fit(self, records: pd.DataFrame, index_kind: str = "dist", *, source: str = "user history") -> Forecaster:
+    def fit(
+        self,
+        records: pd.DataFrame,
+        index_kind: str = "dist",
+        *,
+        source: str = "user history",
+        curves: pd.DataFrame | None = None,
+        target: Target | None = None,
+    ) -> Forecaster:
         """Validate the records and fit one curve per measure they carry.
+
+        ``curves`` (the runs' evaluation curves, ``forecast.curves``) let the forecast answer ``target`` (default:
+        ``DEFAULT_TARGET``, within 2 points of the old model's clean accuracy; ``forecast.targets``): every run's
+        epochs and costs are read off its curve at that accuracy first. Without curves the records answer their
+        own target rule, and ``target_note_`` says so.
 
         Raises:
             RecordsError: bad records, an unknown index kind, or fewer than 8 usable runs.
@@ -78,7 +92,10 @@ class Forecaster:
         kinds = self._kinds()
         if index_kind not in INDEX_KINDS:
             raise RecordsError(f"unknown index kind {index_kind!r}; use one of {', '.join(INDEX_KINDS)}")
-        frame = validate_records(records)
+        asked = target if target is not None else (DEFAULT_TARGET if curves is not None else RECORDS_RULE)
+        targeted = at_target(validate_records(records), curves, asked)
+        frame = validate_records(targeted.frame)
+        self.target_, self.target_note_ = targeted.target, targeted.note
         runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")].reset_index(drop=True)
         usable = runs[runs["censored"] == 0]
         needed = max(MIN_RECORDS, min_records(self.level))
@@ -108,6 +125,7 @@ class Forecaster:
         self.intensity_g_per_kwh_ = median_intensity(usable)
         self.n_records_ = len(usable)
         self.runs_ = usable
+        self.all_runs_ = runs
         scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
         self.fit_report_ = fit_report(
             runs,
@@ -216,7 +234,8 @@ class Forecaster:
         scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
         scratch = {m: model.predict(values) for m, model in scratch_models.items()}
         n_runs = fit.n_runs if shift_type is None else self.n_records_
-        forecasts = self._forecasts(values, fitted, scratch, choice, n_runs, outside)
+        unreached = unreached_among(self.all_runs_, list(choice.signals), x, self.target_)
+        forecasts = self._forecasts(values, fitted, scratch, choice, n_runs, outside, unreached)
         forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
         if family is not None:
             forecasts = [
@@ -225,7 +244,14 @@ class Forecaster:
         return forecasts[0] if np.ndim(index) == 0 else forecasts
 
     def _forecasts(
-        self, values: np.ndarray, fitted: dict, scratch: dict, choice: SignalChoice, n_runs: int, outside: np.ndarray
+        self,
+        values: np.ndarray,
+        fitted: dict,
+        scratch: dict,
+        choice: SignalChoice,
+        n_runs: int,
+        outside: np.ndarray,
+        unreached: list,
     ) -> list[Forecast]:
         """One ``Forecast`` per index value from the curves' and the scratch curves' predicted arrays."""
         source = Source(
@@ -245,6 +271,9 @@ class Forecaster:
                 scratch_capped_share=self.scratch_capped_share_,
                 signals=choice,
                 benchmark=benchmark_sentences() if is_shipped(self.source_) else (),
+                target=self.target_.label,
+                unreached=unreached[i],
+                target_note=self.target_note_,
             )
             for i, v in enumerate(values)
         ]

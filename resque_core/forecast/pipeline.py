@@ -23,7 +23,8 @@ from resque_core.forecast.costing import CostSettings, build_costing
 from resque_core.forecast.family import ModelFamily
 from resque_core.forecast.forecaster import Forecaster
 from resque_core.forecast.result import Forecast
-from resque_core.forecast.shipped import shipped_records, shipped_source
+from resque_core.forecast.shipped import shipped_curves, shipped_records, shipped_source
+from resque_core.forecast.targets import DEFAULT_TARGET, Target
 
 __all__ = ["Evidence", "FitSettings", "Records", "choose_records", "fitted", "make_forecast"]
 
@@ -39,25 +40,32 @@ class Records:
         frame: the records (``forecast.records.RECORD_COLUMNS``).
         source: "default calibration", "library NAME", "local store", "user history", or the page's
             name of an upload or a self-calibration.
+        curves: the runs' evaluation curves (``forecast.curves``; None or empty: none), which let a forecast
+            answer the team's target (``forecast.targets``).
     """
 
     frame: pd.DataFrame
     source: str
+    curves: pd.DataFrame | None = None
 
     @property
     def digest(self) -> str:
         """A content hash: two equal sets of records fit the same forecaster."""
         hashed = pd.util.hash_pandas_object(self.frame, index=False).to_numpy().tobytes()
+        if self.curves is not None and not self.curves.empty:
+            hashed += pd.util.hash_pandas_object(self.curves, index=False).to_numpy().tobytes()
         return hashlib.sha256(hashed + self.source.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
 class FitSettings:
-    """How the forecaster is fitted: interval coverage, interval method and curve family (``Forecaster``'s)."""
+    """How the forecaster is fitted: interval coverage, interval method and curve family (``Forecaster``'s), and
+    the target the epochs run to (``forecast.targets``; records without curves answer their own rule)."""
 
     level: float = 0.8
     method: str = "jackknife+"
     curve: str = "auto"
+    target: Target = DEFAULT_TARGET
 
 
 @dataclass(frozen=True)
@@ -107,14 +115,17 @@ def choose_records(spec: str = "default", family: ModelFamily | None = None, lab
     Raises:
         RecordsError: a missing or bad file.
     """
+    from resque_core.forecast.curves import curves_path, read_curves_csv
     from resque_core.forecast.records import RecordStore, load_records_csv
 
     if spec == "default":
         source = shipped_source(family)
-        return Records(shipped_records(source), source)
+        return Records(shipped_records(source), source, shipped_curves(source))
     if spec == "db":
-        return Records(RecordStore().all(), "local store")
-    return Records(load_records_csv(spec), label or "user history")
+        store = RecordStore()
+        return Records(store.all(), "local store", store.curves())
+    beside = curves_path(spec)
+    return Records(load_records_csv(spec), label or "user history", read_curves_csv(beside) if beside.is_file() else None)
 
 
 def fitted(records: Records, index_kind: str = "dist", settings: FitSettings | None = None) -> Forecaster:
@@ -127,7 +138,9 @@ def fitted(records: Records, index_kind: str = "dist", settings: FitSettings | N
     key = (records.digest, index_kind, settings)
     if key not in _FITS:
         forecaster = Forecaster(level=settings.level, method=settings.method, model=settings.curve)
-        _FITS[key] = forecaster.fit(records.frame, index_kind, source=records.source)
+        _FITS[key] = forecaster.fit(
+            records.frame, index_kind, source=records.source, curves=records.curves, target=settings.target
+        )
         while len(_FITS) > FITS_KEPT:
             _FITS.popitem(last=False)
     _FITS.move_to_end(key)

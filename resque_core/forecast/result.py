@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from resque_core.forecast.signals import SignalChoice
 
@@ -85,6 +86,10 @@ class Forecast:
             targets included (``forecast.published.benchmark_sentences``); empty for other records.
         signals: which signals the forecast used and their held-out error (``SignalChoice.sentence``);
             None for a forecast made without the forecaster's choice.
+        target: the accuracy the epochs and costs run to, in words (``forecast.targets.Target.label``).
+        unreached: how many of the runs most like this one never reached the target (``targets.Unreached``);
+            the epochs and costs are for a run that does reach it.
+        target_note: one sentence when the records could not answer the target asked (no curves), else None.
     """
 
     index: float
@@ -99,6 +104,9 @@ class Forecast:
     family_note: str | None = None
     signals: SignalChoice | None = None
     benchmark: tuple[str, ...] = ()
+    target: str = "each record's own target rule"
+    unreached: Any = None
+    target_note: str | None = None
 
     def scratch_note(self) -> str:
         """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
@@ -120,6 +128,9 @@ class Forecast:
         out["family_note"] = self.family_note
         out["signals"] = self.signals.to_dict() if self.signals is not None else None
         out["benchmark"] = list(self.benchmark)
+        out["target"] = self.target
+        out["unreached"] = self.unreached.to_dict() if self.unreached is not None else None
+        out["target_note"] = self.target_note
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 
