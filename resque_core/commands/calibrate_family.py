@@ -97,7 +97,7 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
     summary.update(campaigns.summarize(frame), energy=energy_summary(meter), notes=list(result.notes))
     summary["runs_resumed"] = len(stored)
     if not result.interrupted:
-        out = (pathlib.Path(args.out) if args.out else spec.records_path.parent) / f"{spec.name}.csv"
+        out = pathlib.Path(args.out) / f"{spec.name}.csv" if args.out else spec.records_path
         write_csv(frame, out, curves=curves)
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov.update(what=f"calibration library records of the family {spec.name}", family=asdict(spec))
