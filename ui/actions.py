@@ -107,7 +107,7 @@ def run_forecast(
     records = cache.records(settings.calibration, csv_bytes, family)
     fit = FitSettings(level=settings.level)
     forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
-    state["fc_records"] = records  # the records behind this forecast, for its curve and its stopping rule
+    state["fc_records"] = records  # the records behind this forecast, for its curve and Validate's forecast
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
@@ -142,16 +142,6 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     forecaster = fitted(state["fc_records"], forecast.index_kind, FitSettings(level=settings["level"]))
     shift_type = forecaster.shift_type_for(report.shift) if report.labels == "given" else None
     return forecaster.curve(measure, shift_type=shift_type, around=forecast.index)
-
-
-def forecast_rule(state: MutableMapping) -> Any:
-    """The stopping rule of the records behind the current forecast (``RecordsRule``), or None without one."""
-    from resque_core.calibration.validation import records_rule
-
-    forecast = current(state, "forecast")
-    if forecast is None or "fc_records" not in state:
-        return None
-    return records_rule(state["fc_records"].frame, forecast.index_kind)
 
 
 def recorded_runs_csv() -> bytes:
