@@ -43,3 +43,19 @@ def test_a_family_the_records_lack_pools_them_and_says_how_many_of_which():
 def test_one_family_says_nothing():
     records = Records(synthetic_records(20), "local store")
     assert family_runs(records, CNN) == (records, None)
+
+
+def test_forecast_records_db_of_two_families_says_what_it_pools(tmp_path, monkeypatch, capsys):
+    import json
+
+    from resque_core.cli import main
+    from resque_core.forecast.records import RecordStore
+
+    db = tmp_path / "runs.sqlite"
+    monkeypatch.setenv("RESQUE_DB", str(db))
+    RecordStore(db).add(two_families().frame.to_dict("records"))
+    assert main(["forecast", "--index", "0.05", "--records", "db", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["records_pooling"] == (
+        "the local store pools 30 runs of SmallCNN 16x16x1 and 12 of resnet18 32x32x3"
+    )  # no model named: the default model's family is not asked for, so both are pooled, and said
