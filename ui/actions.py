@@ -100,15 +100,17 @@ def run_forecast(
     from resque_core.forecast.costing import CostSettings
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
+    from resque_core.forecast.pooling import family_runs
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    records = cache.records(settings.calibration, csv_bytes, family)
+    records, pooling = family_runs(cache.records(settings.calibration, csv_bytes, family), family)
     fit = FitSettings(level=settings.level)
     forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
     state["fc_records"] = records  # the records behind this forecast, for its curve and Validate's forecast
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
+    state["fc_pooling"] = pooling  # the line naming the families a local store's records pool (None: one)
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
