@@ -6,6 +6,7 @@ call these, never ``ui.cache`` or the record store. No figure is computed here.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -190,8 +191,18 @@ def self_calibrate(
     runs_on = make_executor(executor, **({"address": address} if executor == "ray" else {}))
     original = cache.source(data.original)  # opened once; an uploaded zip is extracted in the session's folder
     checks = {"class_map": data.class_map, "accept_low_accuracy": data.accept_low_accuracy}
+    settings = replace(settings, epoch_images=settings.epoch_images or retraining_images(model, data))
     sweep = self_calibrate(model, original, settings, progress=progress, **checks, on_rows=store.add, executor=runs_on)
+    state["selfcal_notes"] = sweep.notes  # its plan, caps, data and cost scaling: said beside its forecast
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
+
+
+def retraining_images(model: ModelSource, data: DataChoice) -> int | None:
+    """Images one epoch of the real retraining on the new data runs over (as Validate splits it); None: no new data."""
+    from resque_core.calibration.validation import ValidationSettings, validation_family
+
+    new = data_pair(data, model)[1]
+    return validation_family(loaded_model(model, data), new, ValidationSettings()).n_train if new is not None else None
 
 
 def run_schedule(
