@@ -234,8 +234,7 @@ class Forecaster:
         scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
         scratch = {m: model.predict(values) for m, model in scratch_models.items()}
         n_runs = fit.n_runs if shift_type is None else self.n_records_
-        columns = [SIGNALS[name].column for name in choice.signals]  # "index" is the records' index_value
-        unreached = unreached_among(self.all_runs_, columns, x, self.target_)
+        unreached = unreached_among(self.all_runs_, [SIGNALS[s].column for s in choice.signals], x, self.target_)
         forecasts = self._forecasts(values, fitted, scratch, choice, n_runs, outside, unreached)
         forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
         if family is not None:
