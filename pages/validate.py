@@ -126,7 +126,7 @@ def show_result(job: validate_job.ValidateJob) -> None:
     compared = compare(r, job.forecast, job.settings.target, job.settings.target_acc())
     st.markdown(f"Retrained to the {compared.heading}, beside the forecast for {compared.forecast_target or '–'}:")
     st.dataframe(pd.DataFrame(compared.rows()), hide_index=True, width="stretch")
-    for note in (compared.note, job.pooling):
+    for note in (compared.note, *job.notes):
         if note:
             st.info(plain(note[0].upper() + note[1:]), icon=":material/compare_arrows:")
     energy = {

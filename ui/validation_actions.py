@@ -19,6 +19,7 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
     database it cannot write to is named (``RecordsError``) before anything is trained, and so is a target the
     model cannot give (a drop without a clean accuracy).
     """
+    from resque_core.calibration.like_for_like import records_cap_note
     from resque_core.forecast.records import RecordStore
     from ui import validate_job
 
@@ -29,13 +30,14 @@ def start_validation(state: MutableMapping, settings: Any) -> Any:
     loaded = loaded_model(model, data)
     settings.target_acc()  # raises before any training when the target cannot be set
     forecast, pooling = forecast_at(state, settings.target)
+    cap = records_cap_note(_records(state, loaded).frame, settings.max_epochs)
     job = validate_job.start(
         loaded,
         new_data,
         settings,
         index=report,
         forecast=forecast,
-        pooling=pooling,
+        notes=tuple(note for note in (pooling, cap) if note),
         model_name=file_name(model.checkpoint),
         dataset_name=file_name(data.original),
     )
@@ -69,12 +71,21 @@ def forecast_at(state: MutableMapping, target: Any) -> tuple[Any, str | None]:
     the run's target, unpriced (the records' own time and kWh).
     """
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, make_forecast
+    from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
     from resque_core.forecast.pooling import family_runs
 
     report = done_result(state, "index", "compute it again on the Index page")
-    family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    records, pooling = family_runs(state.get("fc_records") or choose_records("default", family), family)
+    loaded = loaded_model(result(state, "model"), result(state, "data"))
+    family = family_of(loaded)
+    records, pooling = family_runs(_records(state, loaded), family)
     level = (state.get("inputs", {}).get("forecast") or {}).get("level", 0.8)
     fit = FitSettings(level=level, target=target)
     return make_forecast(Evidence.of(report), records, family=family, settings=fit), pooling
+
+
+def _records(state: MutableMapping, loaded: Any) -> Any:
+    """The records behind the Forecast page's forecast, else the shipped ones for the model's family."""
+    from resque_core.forecast.family import family_of
+    from resque_core.forecast.pipeline import choose_records
+
+    return state.get("fc_records") or choose_records("default", family_of(loaded))

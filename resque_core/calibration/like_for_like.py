@@ -15,7 +15,7 @@ from resque_core.forecast.targets import Target
 from resque_core.retraining.results import RetrainResult
 from resque_core.units import bound_text, measure_label, measure_text
 
-__all__ = ["COMPARED", "Compared", "Comparison", "compare"]
+__all__ = ["COMPARED", "Compared", "Comparison", "compare", "records_cap_note"]
 
 COMPARED = ("epochs", "seconds", "kwh")
 
@@ -151,3 +151,17 @@ def _measured_text(measure: str, value: float | None, censored: bool) -> str:
         return bound_text(value, censored)
     text = measure_text(measure, value)
     return f">= {text}" if censored and value is not None else text
+
+
+def records_cap_note(records: Any, max_epochs: int) -> str | None:
+    """One sentence when the records' runs stopped at a lower epoch cap than this run's (a self-calibration fitted to
+    a budget), so their forecast cannot reach what this run may take; None otherwise."""
+    runs = records[records["run_kind"] == "retrain"] if "run_kind" in records else records
+    caps = runs["max_epochs"].dropna() if "max_epochs" in runs else []
+    if len(caps) == 0 or float(caps.max()) >= max_epochs:
+        return None
+    cap = float(caps.max())
+    return (
+        f"the records' runs stopped at {cap:g} epochs: the forecast cannot exceed {cap:g} epochs, and this run may "
+        f"go to {max_epochs}"
+    )

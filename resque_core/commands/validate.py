@@ -66,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resque_core.calibration.like_for_like import compare
+    from resque_core.calibration.like_for_like import compare, records_cap_note
     from resque_core.calibration.validation import validate, validation_family, validation_record
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, make_forecast
@@ -108,7 +108,8 @@ def run(args: argparse.Namespace) -> int:
         store.add([record.store_row()])  # the record with its curve
         row["db"] = str(store.path)
     compared = compare(result, forecast, target, target_acc)
-    _print_result(args.json, row, report.value, compared, forecast, pooling)
+    notes = {"records_pooling": pooling, "records_cap": records_cap_note(records.frame, settings.max_epochs)}
+    _print_result(args.json, row, report.value, compared, forecast, notes)
     return 0
 
 
@@ -136,16 +137,17 @@ def _epoch_printer(as_json: bool):
     )
 
 
-def _print_result(as_json: bool, row: dict, index: float, compared, forecast, pooling: str | None) -> None:
-    """The run beside its forecast: one JSON object with ``--json``, else a few lines."""
+def _print_result(as_json: bool, row: dict, index: float, compared, forecast, notes: dict) -> None:
+    """The run beside its forecast: one JSON object with ``--json``, else a few lines. ``notes``: what the records
+    pool (``records_pooling``) and where they stop short of this run's cap (``records_cap``), None where nothing."""
     if as_json:
         payload = {**row, **compared.to_dict(), "comparison": compared.rows(), "forecast": forecast.to_dict()}
-        print(strict_json({**payload, "records_pooling": pooling}))
+        print(strict_json({**payload, **notes}))
     else:
-        print(_summary(row, index, compared, forecast.family_note, pooling))
+        print(_summary(row, index, compared, forecast.family_note, [n for n in notes.values() if n]))
 
 
-def _summary(row: dict, index: float, compared, family_note: str | None, pooling: str | None) -> str:
+def _summary(row: dict, index: float, compared, family_note: str | None, notes: list[str]) -> str:
     from resque_core.units import co2_text, duration_text, energy_text, number_text
 
     epochs = f">= {number_text(row['epochs'])}" if row["censored"] else number_text(row["epochs"])
@@ -162,7 +164,7 @@ def _summary(row: dict, index: float, compared, family_note: str | None, pooling
         f"covered {r['covered']}"
         for r in compared.rows()
     ]
-    lines += [note for note in (compared.note, pooling, family_note) if note]
+    lines += [note for note in (compared.note, *notes, family_note) if note]
     if "db" in row:
         lines.append(f"recorded in {row['db']}")
     return "\n".join(lines)

@@ -74,6 +74,7 @@ def test_the_run_retrains_to_the_forecast_s_target_and_sits_beside_it(tmp_path, 
     assert out["target_rule"] == "fixed(0.8)" and out["target_acc"] == pytest.approx(0.8)
     assert out["forecast_target"] == "accuracy 0.8 on the new data" == out["forecast"]["target"]
     assert out["note"] is None and out["forecast"]["target_note"] is None  # like for like
+    assert out["records_pooling"] is None and out["records_cap"] is None  # one family; their cap 10 >= this run's 2
     for measure in ("epochs", "seconds", "kwh"):
         m, iv = out["measures"][measure], out["forecast"][measure]
         assert (m["point"], m["low"], m["high"]) == (iv["point"], iv["low"], iv["high"])
