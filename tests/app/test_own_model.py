@@ -127,7 +127,8 @@ def test_own_model_self_calibrates_forecasts_and_validates(small):
     at.button(key="fc_selfcal").click().run(timeout=120)  # 10 retraining runs of ResNet-18 on 60 8x8 images
     assert not errors(at), errors(at)
     plan = [m.value for m in at.markdown if m.value.startswith("Plan: ")]
-    assert len(plan) == 1 and "of resnet18 on 60 images" in plan[0]  # said before the first run
+    assert "of resnet18 on 60 images" in plan[0]  # said before the first run, and what it had to give up too
+    assert all("] runs trained on " in p or "] runs stopped at " in p for p in plan[1:]), plan
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
