@@ -155,7 +155,6 @@ def index_report(
 
 
 RECORDS_LABELS = {"upload": "uploaded history"}  # the page's records choice -> the forecast's name for them
-STORED = ("self-calibration", "recorded runs")  # choices whose runs, and their curves, are in the local store
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
@@ -169,14 +168,7 @@ def records(choice: str, csv_bytes: bytes | None = None, family: Any = None) -> 
     if choice == "default":
         return choose_records("default", family)
     path = save_upload(f"{choice.replace(' ', '-')}.csv", csv_bytes or b"")
-    chosen = choose_records(path, label=RECORDS_LABELS.get(choice, choice))
-    if choice in STORED and chosen.curves is None:  # their curves are in the store: the team's target needs them
-        from dataclasses import replace
-
-        from resque_core.forecast.records import RecordStore
-
-        chosen = replace(chosen, curves=RecordStore().curves(chosen.frame["run_id"]))
-    return chosen
+    return choose_records(path, label=RECORDS_LABELS.get(choice, choice))
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
