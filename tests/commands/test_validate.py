@@ -64,7 +64,7 @@ def _records_with_curves(tmp_path):
 
 
 def test_the_run_retrains_to_the_forecast_s_target_and_sits_beside_it(tmp_path, capsys):
-    """--target-acc: the run stops at T, the forecast is for T, and each measure says whether its interval covered it."""
+    """--target-acc: the run stops at T, the forecast is for T, and each measure says whether it was covered."""
     db = tmp_path / "runs.sqlite"
     argv = ["validate", "--shift", "gaussian_noise:5", "--max-epochs", "2", "--no-energy", "--target-acc", "0.8"]
     argv += ["--records", str(_records_with_curves(tmp_path)), "--record", "--db", str(db), "--json"]
