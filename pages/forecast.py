@@ -198,6 +198,12 @@ def family_note(forecast) -> None:
     probe = state.get("fc_probe")
     if probe is not None and forecast.source.energy_basis.startswith("probe"):
         st.caption(f"Energy per epoch from a {probe.summary()}.")
+    if forecast.source.records == "self-calibration":  # the caps, data and cost scaling its records ran at
+        for note in state.get("selfcal_notes", ()):
+            if not note.startswith("plan: "):
+                st.caption(plain(f"Self-calibration: {note}."))
+    if state.get("fc_pooling"):  # records of several model families: which ones this forecast uses
+        st.info(plain(state["fc_pooling"][0].upper() + state["fc_pooling"][1:] + "."), icon=":material/merge:")
     if forecast.family_note:
         st.warning(plain(forecast.family_note), icon=":material/model_training:")
         left, right = st.columns(2)

@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from resque_core.calibration.validation import ValidationSettings, comparison
+from resque_core.calibration.like_for_like import compare
+from resque_core.calibration.validation import ValidationSettings
+from resque_core.forecast.targets import DEFAULT_DROP, Target
 from resque_core.units import bound_text, measure_text
 from resque_core.units import number_text as num
 from ui import actions, validate_job, validation_actions
@@ -21,57 +23,39 @@ ensure_routed()
 state = st.session_state
 
 
-RULES = {
-    "plateau": "until validation accuracy stops improving (stays within a band for some evaluations)",
-    "base-minus": "until validation accuracy reaches the base accuracy minus the tolerance",
+TARGETS = {
+    "drop": "within D points of the old model's clean accuracy",
+    "acc": "an accuracy T on the new data",
 }
 
 
-def records_rule_note(records) -> None:
-    """Which stopping rule the forecast's records used, and whether this page can use the same."""
-    if records is None or not records.label:
-        return
-    if records.reproducible:
-        st.caption(
-            f"The forecast's calibration records stop by `{records.label}`: the rule chosen by default here, "
-            "so the epochs compare like with like."
-        )
-    else:
-        st.info(
-            f"The forecast's calibration records stop by `{records.label}` ({records.name or 'mixed rules'}), "
-            'which one run here cannot reproduce (the "case" and "reachable" rules also need a from-scratch run). '
-            "The comparison below says that the rules differ.",
-            icon=":material/info:",
-        )
+def target_control(clean_acc: float | None) -> tuple[Target, float]:
+    """The target the run retrains to (the forecast beside it is for the same one), and the clean accuracy it
+    counts from."""
+    kind = st.radio("Retrain until", list(TARGETS), format_func=TARGETS.get, key="val_target_kind", horizontal=True)
+    left, right = st.columns(2)
+    if kind == "acc":
+        value = left.number_input("Target accuracy T", 0.01, 1.0, 0.95, 0.01, key="val_target_acc")
+        return Target.acc(value), clean_acc
+    points = left.number_input("D (accuracy points)", 0.0, 50.0, 100 * DEFAULT_DROP, 0.5, key="val_target_drop")
+    base_acc = right.number_input(
+        "Old model's clean accuracy", 0.0, 1.0, float(clean_acc or 0.9), key="val_base_acc",
+        help="what D is counted from: the checkpoint's recorded accuracy, where it has one",
+    )  # fmt: skip
+    return Target.drop(points / 100), base_acc
 
 
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
     report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
-    records = None
-    with guard("reading the forecast's stopping rule"):
-        records = actions.forecast_rule(state)
-    records_rule_note(records)
-    default = list(RULES).index(records.name) if records is not None and records.reproducible else 0
-    rule = st.radio("Retrain", list(RULES), index=default, format_func=RULES.get, key="val_rule")
-    left, mid, right = st.columns(3)
-    max_epochs = left.slider("Epoch cap", 1, 60, 10, key="val_max_epochs")
-    tolerance = mid.slider(
-        "Tolerance (accuracy points)",
-        0.0,
-        0.2,
-        records.tolerance if records is not None and records.tolerance is not None else 0.02,
-        0.01,
-        key="val_tolerance",
-        disabled=rule != "base-minus",
-    )
-    base_acc = right.number_input(
-        "Base accuracy", 0.0, 1.0, float(loaded.accuracy or 0.9), key="val_base_acc", disabled=rule != "base-minus"
-    )
-    if rule == "base-minus":
+    target, base_acc = target_control(loaded.accuracy)
+    max_epochs = st.slider("Epoch cap", 1, 60, 30, key="val_max_epochs")
+    goal = target.accuracy(base_acc)
+    if goal is not None:
         st.caption(
-            f"Target: validation accuracy on the new data ≥ {base_acc - tolerance:.3f}. Strong shifts may "
-            "never get there: the run then stops at the cap and is recorded as censored."
+            f"Target: validation accuracy on the new data ≥ {goal:.3f} ({target.label}); the forecast beside the run "
+            "is for the same target. Strong shifts may never get there: the run then stops at the cap and is "
+            "recorded as censored."
         )
     measure = st.toggle(
         "Measure energy with codecarbon (an estimate where the machine has no power counters)",
@@ -82,14 +66,12 @@ def controls() -> None:
     if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):
         with guard("starting the retraining"):
             settings = ValidationSettings(
-                target_rule=rule,
+                target=target,
                 max_epochs=max_epochs,
-                tolerance=tolerance,
                 base_acc=base_acc,
                 head="new" if report.kind == "task" else "keep",
                 measure_energy=measure,
             )
-            settings = records.settings_for(settings) if records is not None else settings
             validation_actions.start_validation(state, settings)
             st.rerun()  # redraw with the start button disabled and the live view polling
 
@@ -141,13 +123,12 @@ def show_result(job: validate_job.ValidateJob) -> None:
     if r.cancelled:
         st.warning(f"Cancelled after {num(r.epochs)} epochs: nothing was added to the history.")
         return
-    if job.forecast_rule is not None and not job.forecast_rule.same_as(r.target_rule):
-        st.warning(
-            f"This run stopped by `{r.target_rule.describe()}`, the forecast's records by `{job.forecast_rule.label}`: "
-            "the rules differ, so the epochs do not measure the same thing.",
-            icon=":material/compare_arrows:",
-        )
-    st.dataframe(pd.DataFrame(comparison(r, job.forecast, job.forecast_rule)), hide_index=True, width="stretch")
+    compared = compare(r, job.forecast, job.settings.target, job.settings.target_acc())
+    st.markdown(f"Retrained to the {compared.heading}, beside the forecast for {compared.forecast_target or '–'}:")
+    st.dataframe(pd.DataFrame(compared.rows()), hide_index=True, width="stretch")
+    for note in (compared.note, *job.notes):
+        if note:
+            st.info(plain(note[0].upper() + note[1:]), icon=":material/compare_arrows:")
     energy = {
         "codecarbon-estimate": "estimated by codecarbon (no power counters)",
         "codecarbon-measured": "measured by codecarbon",
@@ -180,8 +161,9 @@ def render() -> None:
     """The Validate page."""
     st.title("Validate")
     st.caption(
-        "Retrain the model on the new data on this machine until it recovers its accuracy, measure what it "
-        "took, compare with the forecast, and add the run to your calibration history."
+        "Retrain the model on the new data on this machine until it reaches the target accuracy, measure what it "
+        "took, compare with the forecast for the same target, and add the run (with its evaluation curve) to your "
+        "calibration history."
     )
     if status(state, "index") == MISSING:
         st.info("Compute the index first (the run is recorded against it).", icon=":material/info:")

@@ -78,3 +78,16 @@ def synthetic_records(
         scratch["co2_kg"] = scratch["kwh"] * INTENSITY_G_PER_KWH / 1000
         rows = pd.concat([rows, scratch], ignore_index=True)
     return rows.reindex(columns=list(RECORD_COLUMNS))
+
+
+def synthetic_curves(records: pd.DataFrame, base_acc: float = 0.95, step: float = 0.25) -> pd.DataFrame:
+    """One evaluation curve per record: accuracy rising linearly from ``start_acc`` to ``base_acc`` over the
+    record's own epochs, then flat to its cap; seconds and kWh at the fixtures' rates (``forecast.curves``)."""
+    rows = []
+    for run in records.to_dict("records"):
+        done = max(float(run["epochs"]), step)
+        for epoch in np.arange(0.0, float(run["max_epochs"]) + 1e-9, step):
+            share = min(epoch / done, 1.0)
+            acc = run["start_acc"] + share * (base_acc - run["start_acc"])
+            rows.append((run["run_id"], epoch, acc, epoch * SECONDS_PER_EPOCH, epoch * KWH_PER_EPOCH))
+    return pd.DataFrame(rows, columns=["run_id", "epoch", "val_acc", "seconds", "energy_kwh"])

@@ -6,6 +6,7 @@ call these, never ``ui.cache`` or the record store. No figure is computed here.
 from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -100,15 +101,17 @@ def run_forecast(
     from resque_core.forecast.costing import CostSettings
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
+    from resque_core.forecast.pooling import family_runs
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
-    records = cache.records(settings.calibration, csv_bytes, family)
+    records, pooling = family_runs(cache.records(settings.calibration, csv_bytes, family), family)
     fit = FitSettings(level=settings.level, target=settings.target())
     forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
-    state["fc_records"] = records  # the records behind this forecast, for its curve and its stopping rule
+    state["fc_records"] = records  # the records behind this forecast, for its curve and Validate's forecast
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
+    state["fc_pooling"] = pooling  # the line naming the families a local store's records pool (None: one)
     made_from = {"records_csv": digest(csv_bytes), "probe": probe}
     set_result(state, "forecast", forecast, {**settings.inputs(), **asdict(cost)}, made_from)
     return forecast
@@ -148,16 +151,6 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
     forecaster = fitted(state["fc_records"], forecast.index_kind, fit)
     shift_type = forecaster.shift_type_for(report.shift) if report.labels == "given" else None
     return forecaster.curve(measure, shift_type=shift_type, around=forecast.index)
-
-
-def forecast_rule(state: MutableMapping) -> Any:
-    """The stopping rule of the records behind the current forecast (``RecordsRule``), or None without one."""
-    from resque_core.calibration.validation import records_rule
-
-    forecast = current(state, "forecast")
-    if forecast is None or "fc_records" not in state:
-        return None
-    return records_rule(state["fc_records"].frame, forecast.index_kind)
 
 
 def recorded_runs_csv() -> bytes:
@@ -204,8 +197,18 @@ def self_calibrate(
     runs_on = make_executor(executor, **({"address": address} if executor == "ray" else {}))
     original = cache.source(data.original)  # opened once; an uploaded zip is extracted in the session's folder
     checks = {"class_map": data.class_map, "accept_low_accuracy": data.accept_low_accuracy}
+    settings = replace(settings, epoch_images=settings.epoch_images or retraining_images(model, data))
     sweep = self_calibrate(model, original, settings, progress=progress, **checks, on_rows=store.add, executor=runs_on)
+    state["selfcal_notes"] = sweep.notes  # its plan, caps, data and cost scaling: said beside its forecast
     return records_frame(sweep).to_csv(index=False).encode(), outcome(sweep, needed_records())
+
+
+def retraining_images(model: ModelSource, data: DataChoice) -> int | None:
+    """Images one epoch of the real retraining on the new data runs over (as Validate splits it); None: no new data."""
+    from resque_core.calibration.validation import ValidationSettings, validation_family
+
+    new = data_pair(data, model)[1]
+    return validation_family(loaded_model(model, data), new, ValidationSettings()).n_train if new is not None else None
 
 
 def run_schedule(

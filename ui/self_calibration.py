@@ -67,7 +67,16 @@ def self_calibration(previous: bytes | None) -> bytes | None:
         box.update(label="Self-calibration failed", state="error")
     else:
         box.update(label=f"Self-calibration: {plain(ending.message)}", state="complete" if ending.usable else "error")
+    selfcal_limits()
     return previous
+
+
+def selfcal_limits() -> None:
+    """What the self-calibration ran at where it differs from the user's retraining (a lower cap than "Epoch cap
+    per run", a fraction of the data, costs scaled to the new data's epochs): said here and beside its forecast."""
+    for note in st.session_state.get("selfcal_notes", ()):
+        if not note.startswith("plan: "):
+            st.warning(plain(note[0].upper() + note[1:] + "."), icon=":material/straighten:")
 
 
 def where_runs_go() -> tuple[str, str | None]:

@@ -18,16 +18,16 @@ from resque_core.calibration.validation import ValidationSettings
 class ValidateJob:
     """A retraining run in progress: live epochs, the result or the error, and a cancel flag.
 
-    ``index``, ``forecast`` (with its records' stopping rule, ``forecast_rule``), ``model_name`` and
-    ``dataset_name`` are what was current when the run started: the run is recorded against that
-    index, model and data and compared with that forecast (None when there was none), whatever the
+    ``index``, ``forecast`` (for the run's own target; ``notes``: what its records pool and where they stop
+    short of the run's cap), ``model_name`` and ``dataset_name`` are what was current when the run started: the
+    run is recorded against that index, model and data and compared with that forecast, whatever the
     pipeline holds by the time it ends.
     """
 
     settings: ValidationSettings
     index: Any = None
     forecast: Any = None
-    forecast_rule: Any = None
+    notes: tuple[str, ...] = ()
     model_name: str = ""
     dataset_name: str = ""
     epochs: list = field(default_factory=list)
@@ -50,7 +50,7 @@ class ValidateJob:
 def start(loaded: Any, new_data: Any, settings: ValidationSettings, **made_from: Any) -> ValidateJob:
     """Start retraining ``loaded.model`` on ``new_data`` (split into train and validation) in a thread.
 
-    ``made_from``: the job's ``index``, ``forecast``, ``forecast_rule``, ``model_name`` and ``dataset_name``.
+    ``made_from``: the job's ``index``, ``forecast``, ``notes``, ``model_name`` and ``dataset_name``.
     """
     job = ValidateJob(settings=settings, **made_from)
 

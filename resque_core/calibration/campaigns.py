@@ -24,6 +24,7 @@ from resque_core.calibration.cases import (
     stratified_split,
 )
 from resque_core.calibration.config import SelfCalibration, SweepConfig
+from resque_core.calibration.cost_scale import CostScale
 from resque_core.calibration.metadata import RecordMetadata
 from resque_core.calibration.plan import plan_self_calibration
 from resque_core.calibration.progress import SweepEvent
@@ -134,21 +135,38 @@ def self_calibrate(
     plan = plan_self_calibration(loaded, data, settings, spent_s=time.monotonic() - started)
     say("plan", plan.sentence(), plan_settings=plan.settings)
     settings = plan.settings
-    cfg, meter = settings.sweep_config(), settings.meter()
+    cfg = settings.sweep_config()
     if cfg.data_fraction < 1:
         data = Subset(data, stratified_split(np.asarray(data.targets), cfg.data_fraction, cfg.split_seed)[1])
+    for limit in plan.limits():
+        say("plan", limit)
     say("start", "preparing the cases: embedding the original data and the noise floor")
     dist = DistCases(loaded, data, cfg)
-    metadata = RecordMetadata(
-        f"{plan.model_name} {pathlib.Path(model.checkpoint).name}",
+    metadata = _self_metadata(f"{plan.model_name} {pathlib.Path(model.checkpoint).name}", data, named, settings, loaded)
+    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, metadata)]), cfg, progress, started=started, **sweep)
+    scaled = metadata.cost_scale.sentence(_epoch_images(dist, cfg))
+    return replace(
+        result, notes=(f"plan: {plan.sentence()}", *plan.limits(), *([scaled] if scaled else []), *result.notes)
+    )
+
+
+def _self_metadata(model: str, data: Any, named: str, settings: SelfCalibration, loaded: Any) -> RecordMetadata:
+    """What a self-calibration's records share, its costs priced for the user's epochs (``CostScale``)."""
+    meter = settings.meter()
+    return RecordMetadata(
+        model,
         getattr(data, "name", named),
         "self",
         meter,
         settings.country_iso if meter is not None else "",
         family=family_of(loaded),
+        cost_scale=CostScale(settings.epoch_images, settings.data_fraction),
     )
-    result = run_sweep(interleave(cfg.seeds, [(dist, cfg.shifts, metadata)]), cfg, progress, started=started, **sweep)
-    return replace(result, notes=(f"plan: {plan.sentence()}", *result.notes))
+
+
+def _epoch_images(dist: DistCases, cfg: SweepConfig) -> int:
+    """Images one retraining epoch of the sweep runs over: the shifted new part less its validation slice."""
+    return len(stratified_split(np.asarray(dist.new_clean.targets), cfg.val_fraction, 0)[0])
 
 
 def _teller(progress, started: float, max_minutes: float | None) -> Callable[..., None]:

@@ -4,9 +4,10 @@ A distribution-shift case is a shift (type and level) of the paper split's new p
 RESQUE_dist; a task case is a class split learned with a new head, scored with RESQUE_task. Each case
 carries its index, noise floor, the shifted data split into training data and a stratified
 validation slice, the old model's accuracy on that slice (where its curve starts) and on the training
-part (where the accuracy drop is measured, so the signal and the target never share images). A distribution-shift case also carries
-the label-free signals a user without labels has (``forecast.signals``): the label-free index and the
-old model's mean confidence on the shifted data, from the same embedding pass as the index.
+part (where the accuracy drop is measured, so the signal and the target never share images). A
+distribution-shift case also carries the label-free signals a user without labels has
+(``forecast.signals``): the label-free index and the old model's mean confidence on the shifted data,
+from the same embedding pass as the index.
 """
 
 from __future__ import annotations

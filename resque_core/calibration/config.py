@@ -119,6 +119,9 @@ class SelfCalibration:
         measure_energy: meter every run with codecarbon (an estimate without power counters).
         country_iso: ISO3 code of the grid whose annual intensity turns kWh into CO2.
         tracking_mode: codecarbon's "process" (this process's share) or "machine".
+        epoch_images: images one epoch of the user's real retraining runs over (the new data's training part);
+            the records' seconds and kWh are scaled to it (``calibration.cost_scale``; None: to the full
+            original data's when the runs train on a fraction of it).
     """
 
     shifts: tuple[str, ...] = SELF_CALIBRATION_SHIFTS
@@ -135,6 +138,7 @@ class SelfCalibration:
     country_iso: str = "DEU"
     tracking_mode: str = "process"
     plan: str = "auto"
+    epoch_images: int | None = None
 
     def sweep_config(self) -> SweepConfig:
         """The sweep these settings run."""

@@ -22,10 +22,10 @@ covers every type.
 
 Each family's records live in ``resque_core/assets/calibration/<family>.csv`` with a provenance JSON
 and their runs' evaluation curves (``<family>.curves.csv.gz``) beside them; digits-cnn's are the default
-calibration, ``resque_core/assets/calibration_default.csv`` (``forecast.records.default_records``); ``python -m resque_core calibrate --family NAME|all`` regenerates them (the models
-themselves: ``scripts/train_family_models.py``). Each sweep is sized to finish within 30 minutes on a
-2-core machine by ``estimate_minutes``, which times a few training steps (an upper bound: every run
-counted to its cap).
+calibration, ``resque_core/assets/calibration_default.csv`` (``forecast.records.default_records``);
+``python -m resque_core calibrate --family NAME|all`` regenerates them (the models themselves:
+``scripts/train_family_models.py``). Each sweep is sized to finish within 30 minutes on a 2-core machine
+by ``estimate_minutes``, which times a few training steps (an upper bound: every run counted to its cap).
 """
 
 from __future__ import annotations

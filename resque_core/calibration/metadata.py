@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
+from resque_core.calibration.cost_scale import CostScale
 from resque_core.energy.meters import EnergyMeter
 from resque_core.forecast.family import ModelFamily
 
@@ -19,7 +20,8 @@ class RecordMetadata:
     ``family`` (``forecast.family.family_of`` the loaded model) fills the records' family columns;
     its ``n_train`` stands in for a run whose shift does not say how many images it trained on.
     ``run_prefix`` names the campaign ("demo", "self", "validate"): each record's id starts with it
-    and ends with a random part (``rows.run_id``), never a time.
+    and ends with a random part (``rows.run_id``), never a time. ``cost_scale`` (self-calibration) prices
+    each record's seconds and kWh for the epochs of the user's real retraining (``calibration.cost_scale``).
     """
 
     model: str
@@ -28,6 +30,7 @@ class RecordMetadata:
     meter: EnergyMeter | None
     country_iso: str = ""
     family: ModelFamily | None = None
+    cost_scale: CostScale | None = None
     hardware: str = field(default_factory=lambda: hardware_label())
     versions: str = field(default_factory=lambda: versions_label())
 

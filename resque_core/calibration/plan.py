@@ -65,6 +65,7 @@ class CalibrationPlan:
         model_name, n_images: what is calibrated, for the sentence.
         times: the measured step times the estimate rests on.
         needed: uncensored retraining records the forecaster needs.
+        asked: the settings the user gave (the plan's caps and fraction are at most theirs; None: as planned).
     """
 
     settings: SelfCalibration
@@ -75,6 +76,7 @@ class CalibrationPlan:
     n_images: int
     times: StepTimes
     needed: int = MIN_RECORDS  # max(MIN_RECORDS, min_records(0.8)) at the default level
+    asked: SelfCalibration | None = None
 
     @property
     def runs(self) -> int:
@@ -85,6 +87,23 @@ class CalibrationPlan:
     def meets_minimum(self) -> bool:
         """True when the planned retraining runs are at least what the forecaster needs."""
         return self.cases >= self.needed
+
+    def limits(self) -> tuple[str, ...]:
+        """Where the runs are smaller than the user's retraining, in plain words: a lower epoch cap than asked
+        (the forecast cannot exceed it) and a fraction of the data (fewer images per epoch)."""
+        s, asked = self.settings, self.asked or self.settings
+        out = []
+        if s.max_epochs < asked.max_epochs:
+            out.append(
+                f"runs stopped at {s.max_epochs} epochs (you asked {asked.max_epochs}) to fit the time budget: the "
+                f"forecast cannot exceed {s.max_epochs} epochs; give a larger budget to keep your cap"
+            )
+        if s.data_fraction < 1:
+            out.append(
+                f"runs trained on {s.data_fraction:g} of the original data, so their epochs hold fewer images than "
+                "your retraining's: their seconds and kWh are scaled to your epochs, their epoch counts are not"
+            )
+        return tuple(out)
 
     def sentence(self) -> str:
         """What it will do, in one sentence: "12 runs of resnet18 on 3,000 images, epoch cap 6, ...: about 9 min"."""
@@ -117,6 +136,7 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
         BudgetTooSmall: the budget cannot fit the records the forecaster needs, even at the smallest
             caps and data fraction; the message says which budget would.
     """
+    asked = settings
     t0 = time.monotonic()
     times = measure_step_times(loaded, data, settings)
     spent_s += time.monotonic() - t0
@@ -131,7 +151,7 @@ def plan_self_calibration(loaded: Any, data: Any, settings: SelfCalibration, spe
         chosen = _choose(estimate, settings, SAFETY * budget_s, floor)
         if chosen is None:
             raise _too_small(estimate, settings, name, n_images, spent_s, floor)
-    return CalibrationPlan(chosen, *estimate.runs(chosen), estimate(chosen), name, n_images, times)
+    return CalibrationPlan(chosen, *estimate.runs(chosen), estimate(chosen), name, n_images, times, asked=asked)
 
 
 def usable_fraction(targets: np.ndarray, val_fraction: float, most: float = 1.0) -> float:

@@ -93,7 +93,7 @@ def make_row(
     cost = cost_at(result, epochs)
     family = metadata.family
     dist = facts.index_kind == "dist" and facts.base_acc is not None  # new classes have no old accuracy to drop
-    return CalibrationRecord(
+    record = CalibrationRecord(
         run_id=run_id(metadata.run_prefix, run_kind, facts.shift, seed),
         date=dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         run_kind=run_kind,
@@ -130,6 +130,7 @@ def make_row(
         versions=metadata.versions,
         curve=run_curve(result),
     )
+    return metadata.cost_scale.apply(record) if metadata.cost_scale is not None else record
 
 
 def run_id(prefix: str, run_kind: str, shift: str | None, seed: int) -> str:

@@ -66,6 +66,14 @@ def _add_budget_arguments(p: argparse.ArgumentParser) -> None:
         help="repetitions per case (demo 3; self-calibration at most 2 with --plan auto)",
     )
     p.add_argument("--data-fraction", type=float, default=1.0, help="share of the original data to use")
+    p.add_argument(
+        "--epoch-images",
+        type=int,
+        default=None,
+        metavar="N",
+        help="self-calibration: images one epoch of your real retraining runs over (your new data less the quarter "
+        "held out); the records' seconds and kWh are scaled to it (default: the full original data's)",
+    )
     p.add_argument("--max-epochs", type=int, default=30, help="cap per retraining run (censored beyond; default 30)")
     p.add_argument("--scratch-epochs", type=int, default=30, help="budget of each from-scratch run (default 30)")
     p.add_argument("--max-minutes", type=float, default=None, help="wall-clock budget; stops cleanly (demo: 28)")
@@ -158,6 +166,7 @@ def self_calibration_from(args: argparse.Namespace):
         "country_iso": args.country,
         "tracking_mode": args.tracking_mode,
         "plan": args.plan,
+        "epoch_images": args.epoch_images,
     }
     if args.shifts:
         given["shifts"] = tuple(str(ShiftSpec.parse(s)) for s in args.shifts.split(",") if s.strip())
@@ -174,6 +183,8 @@ def _check_budgets(args: argparse.Namespace) -> None:
         raise RetrainError(f"--max-minutes must be a number in (0, {num.MAX_MINUTES:g}], not {args.max_minutes:g}")
     if args.max_cases is not None and args.max_cases < 1:
         raise RetrainError("--max-cases must be >= 1")
+    if args.epoch_images is not None and args.epoch_images < 1:
+        raise RetrainError("--epoch-images must be >= 1 (the images one epoch of your retraining runs over)")
     if args.plateau_patience < 2:
         raise RetrainError("--plateau-patience must be >= 2")
 

@@ -192,6 +192,7 @@ def run(args: argparse.Namespace) -> int:
 
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
+    from resque_core.forecast.pooling import family_runs
     from resque_core.jsonable import strict_json
 
     num.check_index(args.index, args.kind)
@@ -201,6 +202,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
     records = given or choose_records("default", family)  # the model's family's records, when shipped
+    records, pooling = family_runs(records, family)  # several families: the model's own, or a line naming them
     fit = FitSettings(level=args.level, method=args.method, curve=args.curve, target=target_from(args))
     forecaster = fitted(records, args.kind, fit)
     probe = _probe(args, loaded) if settings.energy == "probe" else None
@@ -219,11 +221,14 @@ def run(args: argparse.Namespace) -> int:
         payload["unknown_model"] = advice.to_dict() if advice is not None else None
         payload["fit_report"] = report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
+        payload["records_pooling"] = pooling
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
         return 0
     labels = args.labels
     index_range = forecaster.type_ranges_[args.shift_type] if args.shift_type else forecaster.index_range(labels)
     print(summary(forecast, forecaster.fit_report_, index_range))
+    if pooling:
+        print(pooling)
     if forecast.family_note and not args.advice:
         print(ADVICE_HINT)
     if probe is not None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 
 from resque_core.commands import number_args as num
 from resque_core.commands.index import add_data_arguments, add_precision_argument, data_fields
@@ -22,36 +21,41 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "validate",
         help="really retrain the model on the new data and measure epochs, time and energy",
         description="Compute the index of the new data, then retrain a copy of the model on it (a stratified "
-        "share held out to validate on) until the target rule is met or the epoch cap is hit, metering "
-        "energy with codecarbon. --record adds the run to your calibration history.",
+        "share held out to validate on) until its accuracy reaches the target (--target-acc or --target-drop; "
+        "default within 2 points of the old model's clean accuracy) or the epoch cap is hit, metering energy with "
+        "codecarbon, and show the forecast for the same target beside it. --record adds the run, with its "
+        "evaluation curve, to your calibration history.",
     )
     add_model_arguments(p)
     add_data_arguments(p)
     add_precision_argument(p)
     p.add_argument("--seed", type=num.seed, default=0, help="seed of the split, the shift and the training order")
     p.add_argument(
-        "--rule",
-        choices=("auto", "plateau", "base-minus"),
-        default="auto",
-        help="auto (default): the stopping rule of the --records the forecast is fitted on, so the epochs compare "
-        "like with like (plateau where one run cannot reproduce it); plateau: until validation accuracy stops "
-        "improving; base-minus: until it reaches --base-acc minus --tolerance",
+        "--target-acc",
+        type=float,
+        metavar="T",
+        help="retrain until the new-data accuracy reaches T (e.g. 0.95); the forecast beside the run is for the same T",
+    )
+    p.add_argument(
+        "--target-drop",
+        type=float,
+        metavar="D",
+        help="retrain until the new-data accuracy is within D of the old model's clean accuracy (default 0.02: "
+        "2 points); not with --target-acc",
     )
     p.add_argument(
         "--records",
         default="default",
         metavar="SOURCE",
         help="the calibration records the run is compared with: a CSV, 'default' (shipped) or 'db' (the local "
-        "store); their forecast at the measured index is shown beside the run",
+        "store: your model family's runs when it holds several families); their forecast at the measured index, "
+        "for the same target, is shown beside the run",
     )
-    p.add_argument("--max-epochs", type=int, default=10, help="epoch cap (the run is censored there; default 10)")
+    p.add_argument("--max-epochs", type=int, default=30, help="epoch cap (the run is censored there; default 30)")
     p.add_argument(
-        "--tolerance",
+        "--base-acc",
         type=num.unit_interval,
-        help="accuracy points below --base-acc (base-minus; default the records' or 0.02)",
-    )
-    p.add_argument(
-        "--base-acc", type=num.unit_interval, help="base accuracy (default: the checkpoint's, base-minus only)"
+        help="the old model's clean accuracy a --target-drop is counted from (default: the checkpoint's)",
     )
     p.add_argument("--no-energy", action="store_true", help="do not meter energy")
     p.add_argument("--country", default="DEU", help="country code (ISO2 or ISO3) of the grid for CO2 (default DEU)")
@@ -62,20 +66,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from resque_core.calibration.validation import (
-        comparison,
-        records_rule,
-        validate,
-        validation_family,
-        validation_record,
-    )
+    from resque_core.calibration.like_for_like import compare, records_cap_note
+    from resque_core.calibration.validation import validate, validation_family, validation_record
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, choose_records, make_forecast
+    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, make_forecast
+    from resque_core.forecast.pooling import family_runs
+    from resque_core.forecast.targets import target_of
     from resque_core.index.compute import index_of, prepare_index
     from resque_core.index.request import IndexRequest
 
     if args.max_epochs < 1:
         raise RetrainError(f"--max-epochs must be >= 1; got {args.max_epochs}")
+    target = target_of(args.target_acc, args.target_drop)
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before training
     store = None
     if args.record:  # a database it cannot write to is refused before the model is even loaded
@@ -83,22 +85,19 @@ def run(args: argparse.Namespace) -> int:
 
         store = RecordStore(args.db).check()
     request = IndexRequest(
-        model=model_source(args),
-        **data_fields(args),
-        seed=args.seed,
-        max_points=0,
-        precision=args.precision,
+        model=model_source(args), **data_fields(args), seed=args.seed, max_points=0, precision=args.precision
     )
     loaded, pair = prepare_index(request)  # one load, one class check, one pair: the index's and the run's
+    settings = _validation_settings(args, loaded.accuracy, target)
+    target_acc = settings.target_acc()  # a drop target without a clean accuracy fails before training
     report = index_of(request, loaded, pair)
     family = family_of(loaded)
-    records = given or choose_records("default", family)  # the model's family's, if shipped
-    forecast = make_forecast(Evidence.of(report), records, family=family)
-    rule = records_rule(records.frame, report.kind)
-    settings, rule_note = _validation_settings(args, loaded.accuracy, rule)
+    records, pooling = family_runs(given or choose_records("default", family), family)
+    forecast = make_forecast(Evidence.of(report), records, family=family, settings=FitSettings(target=target))
     say = _epoch_printer(args.json)
     if not args.json:
-        print(f"{rule_note}; epoch cap {settings.max_epochs}", file=sys.stderr, flush=True)
+        print(f"retraining to {target.label} (accuracy {target_acc:.3f}); epoch cap {settings.max_epochs}",
+              file=sys.stderr, flush=True)  # fmt: skip
     result = validate(loaded, pair.new, settings, progress=say)
     family = validation_family(loaded, pair.new, settings)
     record = validation_record(
@@ -108,40 +107,25 @@ def run(args: argparse.Namespace) -> int:
     if store is not None:
         store.add([record.store_row()])  # the record with its curve
         row["db"] = str(store.path)
-    rows = comparison(result, forecast, rule)
-    _print_result(args.json, row, report.value, rows, rule_note, forecast)
+    compared = compare(result, forecast, target, target_acc)
+    notes = {"records_pooling": pooling, "records_cap": records_cap_note(records.frame, settings.max_epochs)}
+    _print_result(args.json, row, report.value, compared, forecast, notes)
     return 0
 
 
-def _validation_settings(args: argparse.Namespace, base_acc: float | None, rule) -> tuple:
-    """The run's ``ValidationSettings`` from the flags, and a sentence on its stopping rule.
+def _validation_settings(args: argparse.Namespace, base_acc: float | None, target):
+    """The run's ``ValidationSettings`` from the flags: retrain to ``target`` up to ``--max-epochs``."""
+    from resque_core.calibration.validation import ValidationSettings
 
-    ``--rule auto`` takes the stopping rule ``rule`` of the records the forecast is fitted on (``records_rule``).
-    """
-    from resque_core.calibration.validation import ValidationSettings, rule_for_records
-
-    settings = ValidationSettings(
-        target_rule="plateau" if args.rule == "auto" else args.rule,
+    return ValidationSettings(
+        target=target,
         max_epochs=args.max_epochs,
-        tolerance=0.02 if args.tolerance is None else args.tolerance,
         base_acc=args.base_acc if args.base_acc is not None else base_acc,
         seed=args.seed,
         head="new" if args.kind == "task" else "keep",
         measure_energy=not args.no_energy,
         country_iso=args.country,
     )
-    if args.rule == "auto":
-        settings, rule_note = rule_for_records(rule, settings)
-        if args.tolerance is not None:
-            settings = replace(settings, tolerance=args.tolerance)
-    else:
-        rule_note = f"this run stops by {args.rule}, as asked"
-    if settings.target_rule == "base-minus" and settings.base_acc is None:
-        raise RetrainError(
-            "the base-minus rule stops at the model's base accuracy minus --tolerance, and this checkpoint records "
-            "no accuracy: give it with --base-acc (e.g. 0.95), or use --rule plateau"
-        )
-    return settings, rule_note
 
 
 def _epoch_printer(as_json: bool):
@@ -153,33 +137,34 @@ def _epoch_printer(as_json: bool):
     )
 
 
-def _print_result(as_json: bool, row: dict, index: float, rows: list[dict], rule_note: str, forecast) -> None:
-    """The run beside its forecast: one JSON object with ``--json``, else a few lines."""
+def _print_result(as_json: bool, row: dict, index: float, compared, forecast, notes: dict) -> None:
+    """The run beside its forecast: one JSON object with ``--json``, else a few lines. ``notes``: what the records
+    pool (``records_pooling``) and where they stop short of this run's cap (``records_cap``), None where nothing."""
     if as_json:
-        payload = {**row, "rule_note": rule_note, "comparison": rows, "forecast": forecast.to_dict()}
-        print(strict_json(payload))
+        payload = {**row, **compared.to_dict(), "comparison": compared.rows(), "forecast": forecast.to_dict()}
+        print(strict_json({**payload, **notes}))
     else:
-        print(_summary(row, index, rows, rule_note, forecast.family_note))
+        print(_summary(row, index, compared, forecast.family_note, [n for n in notes.values() if n]))
 
 
-def _summary(row: dict, index: float, rows: list[dict], rule_note: str, family_note: str | None) -> str:
+def _summary(row: dict, index: float, compared, family_note: str | None, notes: list[str]) -> str:
     from resque_core.units import co2_text, duration_text, energy_text, number_text
 
     epochs = f">= {number_text(row['epochs'])}" if row["censored"] else number_text(row["epochs"])
     lines = [
-        f"RESQUE_{row['index_kind']} = {index:.4f}; retrained until {row['target_rule']}: {epochs} epochs "
+        f"RESQUE_{row['index_kind']} = {index:.4f}; retrained to {compared.heading}: {epochs} epochs "
         f"({'censored at the cap' if row['censored'] else 'target reached'})",
         f"time {duration_text(row['seconds'])}, energy {energy_text(row['kwh'])}, CO2 {co2_text(row['co2_kg'])}"
         + (f" ({row['energy_source']})" if row.get("energy_source") else ""),
-        f"accuracy {row['start_acc']:.3f} at the start; target {number_text(row['target_acc'])}",
+        f"accuracy {row['start_acc']:.3f} at the start",
+        f"forecast for {compared.forecast_target or '–'}, beside the run:",
     ]
-    lines.append(f"stopping rule: {rule_note}")
     lines += [
-        f"  {r['measure']}: measured {r['measured']}; forecast {r['forecast (modeled)']} ({r['interval']})"
-        for r in rows
+        f"  {r['measure']}: forecast {r['forecast']} ({r['interval']}); measured {r['measured']}; "
+        f"covered {r['covered']}"
+        for r in compared.rows()
     ]
-    if family_note:
-        lines.append(family_note)
+    lines += [note for note in (compared.note, *notes, family_note) if note]
     if "db" in row:
         lines.append(f"recorded in {row['db']}")
     return "\n".join(lines)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
+from resque_core.forecast.curve_view import curve_of, curves_for
 from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
 from resque_core.forecast.fit_report import fit_report
@@ -34,8 +35,8 @@ from resque_core.forecast.run_facts import as_index, carrying, energy_label, med
 from resque_core.forecast.scratch import fit_scratch
 from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
-from resque_core.forecast.signals import SIGNALS, SignalChoice
-from resque_core.forecast.targets import DEFAULT_TARGET, RECORDS_RULE, Target, at_target, unreached_among
+from resque_core.forecast.signals import SIGNALS
+from resque_core.forecast.targets import DEFAULT_TARGET, RECORDS_RULE, Target, frame_at_target, unreached_among
 
 log = logging.getLogger(__name__)
 
@@ -92,13 +93,12 @@ class Forecaster:
         kinds = self._kinds()
         if index_kind not in INDEX_KINDS:
             raise RecordsError(f"unknown index kind {index_kind!r}; use one of {', '.join(INDEX_KINDS)}")
+        needed = max(MIN_RECORDS, min_records(self.level))
         asked = target if target is not None else (DEFAULT_TARGET if curves is not None else RECORDS_RULE)
-        targeted = at_target(validate_records(records), curves, asked)
-        frame = validate_records(targeted.frame)
+        frame, targeted = frame_at_target(validate_records(records), curves, asked, index_kind, needed)
         self.target_, self.target_note_ = targeted.target, targeted.note
         runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")].reset_index(drop=True)
         usable = runs[runs["censored"] == 0]
-        needed = max(MIN_RECORDS, min_records(self.level))
         if len(usable) < needed:
             raise RecordsError(
                 f"the forecaster needs at least {needed} uncensored retraining runs with a {index_kind} index; "
@@ -119,24 +119,20 @@ class Forecaster:
         scratch = (frame, index_kind, self.level, self.method, kinds, MIN_RECORDS)
         self.scratch_models_, self.scratch_capped_share_ = fit_scratch(*scratch)
         self.scratch_free_models_, _ = fit_scratch(*scratch, column="index_free")
-        self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.index_kind_, self.source_ = index_kind, source
+        self._keep(frame, runs, usable, index_heldout)
+        return self
+
+    def _keep(self, frame: pd.DataFrame, runs: pd.DataFrame, usable: pd.DataFrame, index_heldout) -> None:
+        """What predict and the fit report read of the runs fitted."""
+        self.index_range_ = (float(usable["index_value"].min()), float(usable["index_value"].max()))
         self.energy_label_ = energy_label(usable["energy_source"])
         self.intensity_g_per_kwh_ = median_intensity(usable)
         self.n_records_ = len(usable)
-        self.runs_ = usable
-        self.all_runs_ = runs
-        scratch = (frame["run_kind"] == "scratch") & (frame["index_kind"] == index_kind)
-        self.fit_report_ = fit_report(
-            runs,
-            index_heldout,
-            self.models_,
-            self.sets_,
-            self.level,
-            n_records=len(usable),
-            n_scratch=int(scratch.sum()),
-        )
-        return self
+        self.runs_, self.all_runs_ = usable, runs
+        n_scratch = int(((frame["run_kind"] == "scratch") & (frame["index_kind"] == self.index_kind_)).sum())
+        report = (runs, index_heldout, self.models_, self.sets_, self.level)
+        self.fit_report_ = fit_report(*report, n_records=len(usable), n_scratch=n_scratch)
 
     def _fit_measures(
         self,
@@ -245,14 +241,7 @@ class Forecaster:
         return forecasts[0] if np.ndim(index) == 0 else forecasts
 
     def _forecasts(
-        self,
-        values: np.ndarray,
-        fitted: dict,
-        scratch: dict,
-        choice: SignalChoice,
-        n_runs: int,
-        outside: np.ndarray,
-        unreached: list,
+        self, values, fitted: dict, scratch: dict, choice, n_runs: int, outside, unreached
     ) -> list[Forecast]:
         """One ``Forecast`` per index value from the curves' and the scratch curves' predicted arrays."""
         source = Source(
@@ -293,37 +282,13 @@ class Forecaster:
         self, measure: str = "epochs", shift_type: str | None = None, around: float | None = None, points: int = 60
     ) -> CalibrationCurve:
         """The curve ``predict`` uses for ``measure`` (pooled, or ``shift_type``'s own), over the calibrated
-        index range widened to include ``around`` (the index being forecast), with the runs behind it.
-        """
+        index range widened to include ``around`` (the index being forecast), with the runs behind it."""
         self._check_fitted()
-        models, (low, high), curves = self._curves(shift_type)
-        if measure not in models:
-            raise RecordsError(f"the records carry no {measure}; forecastable: {', '.join(models)}")
-        if around is not None:
-            low, high = min(low, around), max(high, around)
-        xs = np.linspace(low, high, points)
-        point, lo, hi = models[measure].predict(xs)
-        runs = carrying(self.runs_, measure)
-        if shift_type is not None and measure in self.type_models_[shift_type]:
-            runs = runs[runs["shift_type"] == shift_type]
-        as_tuple = lambda values: tuple(float(v) for v in values)  # noqa: E731
-        return CalibrationCurve(
-            measure, as_tuple(xs), as_tuple(point), as_tuple(lo), as_tuple(hi),
-            as_tuple(runs["index_value"]), as_tuple(runs[measure]), curves,
-        )  # fmt: skip
+        return curve_of(self, measure, shift_type, around, points)
 
     def _curves(self, shift_type: str | None) -> tuple[dict, tuple[float, float], str]:
         """The curves, their index range and their label, pooled or of one shift type."""
-        if shift_type is None:
-            return self.models_, self.index_range_, "pooled over all shift types"
-        if shift_type not in self.type_models_:
-            known = ", ".join(self.type_models_) or "none"
-            raise RecordsError(
-                f"no curves for shift type {shift_type!r} (types with enough runs: {known}); "
-                "leave the shift type out for the pooled forecast"
-            )
-        models = {**self.models_, **self.type_models_[shift_type]}
-        return models, self.type_ranges_[shift_type], f"shift type {shift_type}"
+        return curves_for(self, shift_type)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "models_"):

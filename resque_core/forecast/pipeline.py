@@ -132,7 +132,9 @@ def choose_records(spec: str = "default", family: ModelFamily | None = None, lab
             )
         return Records(frame, "local store", store.curves())
     beside = curves_path(spec)
-    return Records(load_records_csv(spec), label or "user history", read_curves_csv(beside) if beside.is_file() else None)
+    return Records(
+        load_records_csv(spec), label or "user history", read_curves_csv(beside) if beside.is_file() else None
+    )
 
 
 def fitted(records: Records, index_kind: str = "dist", settings: FitSettings | None = None) -> Forecaster:

@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from resque_core.errors import RecordsError
+from resque_core.forecast.unreached import SIMILAR_RUNS, Unreached, unreached_among
 
 __all__ = [
     "DEFAULT_DROP",
@@ -34,14 +35,15 @@ __all__ = [
     "RECORDS_RULE",
     "Target",
     "TargetedRecords",
+    "SIMILAR_RUNS",
     "Unreached",
     "at_target",
+    "frame_at_target",
     "target_of",
     "unreached_among",
 ]
 
 DEFAULT_DROP = 0.02  # "within 2 points of the old model's clean accuracy"
-SIMILAR_RUNS = 10  # how many runs most like the user's the chance of never reaching T is counted on
 
 
 @dataclass(frozen=True)
@@ -143,23 +145,28 @@ class TargetedRecords:
         target: the target the frame answers (``RECORDS_RULE`` when the records carry no curves).
         asked: the target the caller asked for.
         n_without_curve: runs left out because they carry no curve (or no clean accuracy for a drop target).
+        reason: why the records answer their own rule although curves were there (too few runs reached it).
     """
 
     frame: pd.DataFrame
     target: Target
     asked: Target
     n_without_curve: int = 0
+    reason: str | None = None
 
     @property
     def note(self) -> str | None:
         """One sentence when the records answer another target than asked, or leave runs out; else None."""
+        if self.reason:
+            return self.reason
         if self.asked.kind != "records" and self.target.kind == "records":
             return (
                 f"these records carry no evaluation curves, so the forecast is for their own target rule, not for "
                 f"{self.asked.label}; records made by this version (calibrate, validate) carry curves"
             )
         if self.n_without_curve:
-            return f"{self.n_without_curve} run(s) without an evaluation curve are left out of the {self.target.short} forecast"
+            left = f"{self.n_without_curve} run(s) without an evaluation curve"
+            return f"{left} are left out of the {self.target.short} forecast"
         return None
 
 
@@ -184,6 +191,32 @@ def at_target(records: pd.DataFrame, curves: pd.DataFrame | None, target: Target
     if not rows:
         return TargetedRecords(records, RECORDS_RULE, target)
     return TargetedRecords(pd.DataFrame(rows, columns=records.columns), target, target, missing)
+
+
+def frame_at_target(
+    records: pd.DataFrame, curves: pd.DataFrame | None, asked: Target, index_kind: str, needed: int
+) -> tuple[pd.DataFrame, TargetedRecords]:
+    """The validated records at ``asked`` (``at_target``), as the forecaster fits them.
+
+    When fewer than ``needed`` of the retraining runs reached ``asked`` (a small self-calibration, a target
+    few runs got to), the records answer their own rule instead, and the note says how many reached it.
+    """
+    from resque_core.forecast.records import validate_records
+
+    targeted = at_target(records, curves, asked)
+    frame = validate_records(targeted.frame)
+    if targeted.target.kind == "records":
+        return frame, targeted
+    runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")]
+    reached = int((runs["censored"] == 0).sum())
+    if reached >= needed:
+        return frame, targeted
+    note = (
+        f"only {reached} of {len(runs)} runs reached {asked.label} within their cap, too few to forecast it (the "
+        f"forecaster needs {needed}): this forecast is for the records' own target rule; choose a lower target, or "
+        "calibrate with a larger epoch cap"
+    )
+    return validate_records(records), TargetedRecords(records, RECORDS_RULE, asked, reason=note)
 
 
 def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
@@ -231,75 +264,3 @@ def _cumulative(curve: pd.DataFrame, column: str, epoch: float) -> float | None:
     if known.empty:
         return None
     return float(np.interp(epoch, known["epoch"].to_numpy(float), known[column].to_numpy(float)))
-
-
-@dataclass(frozen=True)
-class Unreached:
-    """How many of the runs most like the user's never reached the target.
-
-    Attributes:
-        n_unreached: runs among ``n_similar`` whose curve never reached the target.
-        n_similar: runs counted (the ``SIMILAR_RUNS`` nearest in the forecast's signals).
-        epochs: the epochs those runs had trained when they stopped (the cap, for most: the largest of them).
-        at_cap: whether every unreached run trained to its cap (else some stopped at the old model's clean
-            accuracy, below a target above it).
-        target: the target's label.
-    """
-
-    n_unreached: int
-    n_similar: int
-    epochs: float
-    at_cap: bool
-    target: str
-
-    @property
-    def share(self) -> float:
-        return self.n_unreached / self.n_similar if self.n_similar else 0.0
-
-    def sentence(self) -> str:
-        """ "3 of 10 similar runs had not reached accuracy 0.95 on the new data after 30 epochs"."""
-        if self.n_unreached == 0:
-            return f"all {self.n_similar} similar runs reached {self.target}"
-        after = f"after {self.epochs:.3g} epochs" if self.at_cap else "when they stopped (some before their cap)"
-        return f"{self.n_unreached} of {self.n_similar} similar runs had not reached {self.target} {after}"
-
-    def to_dict(self) -> dict:
-        return {
-            "n_unreached": self.n_unreached,
-            "n_similar": self.n_similar,
-            "share": self.share,
-            "epochs": self.epochs,
-            "at_cap": self.at_cap,
-            "sentence": self.sentence(),
-        }
-
-
-def unreached_among(runs: pd.DataFrame, columns: list[str], x: np.ndarray, target: Target, k: int = SIMILAR_RUNS):
-    """For each row of ``x`` (values of ``columns``), the ``Unreached`` of the ``k`` runs nearest to it.
-
-    Distances are taken on each column scaled by its spread over ``runs``; runs lacking a column are not counted.
-    """
-    have = runs.dropna(subset=list(columns))
-    if have.empty:
-        return [None] * len(x)
-    values = have[list(columns)].to_numpy(float)
-    scale = values.std(axis=0)
-    scale[~(scale > 0)] = 1.0
-    censored = have["censored"].to_numpy(int).astype(bool)
-    stopped = have["epochs"].to_numpy(float)
-    caps = pd.to_numeric(have.get("max_epochs", pd.Series(np.nan, index=have.index)), errors="coerce").to_numpy(float)
-    out = []
-    for row in np.atleast_2d(np.asarray(x, float)):
-        distance = np.sqrt((((values - row) / scale) ** 2).sum(axis=1))
-        nearest = np.argsort(distance, kind="stable")[: min(k, len(have))]
-        lost = nearest[censored[nearest]]
-        at_cap = bool(np.all(np.isnan(caps[lost]) | (stopped[lost] >= caps[lost] - 1e-6))) if len(lost) else True
-        epochs = float(np.max(stopped[lost])) if len(lost) else _largest(caps[nearest])
-        label = "their own target" if target.kind == "records" else target.label
-        out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, label))
-    return out
-
-
-def _largest(values: np.ndarray) -> float:
-    known = values[~np.isnan(values)]
-    return float(known.max()) if len(known) else 0.0

@@ -79,17 +79,21 @@ def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
     assert_one_run(redone, at.session_state)
 
 
-def test_validate_defaults_to_the_rule_of_the_forecasts_records():
-    from resque_core.forecast.records import default_records
+def test_validate_retrains_to_the_target_it_shows_and_forecasts_for_it():
+    """An accuracy target on the page is the run's fixed target and the forecast's target (like for like)."""
+    from resque_core.forecast.targets import Target
 
-    records = default_records().assign(target_rule="base-3pt")
     at = demo_app()
-    at = goto(at, "pages/forecast.py")
-    at.radio(key="fc_source").set_value("Upload history CSV").run()
-    at.file_uploader(key="fc_upload").set_value(("mine.csv", records.to_csv(index=False).encode(), "text/csv")).run()
-    at.button(key="run_forecast").click().run()
-    assert not errors(at), errors(at)
     at = goto(at, "pages/validate.py")
-    assert at.radio(key="val_rule").value == "base-minus"
-    assert at.slider(key="val_tolerance").value == pytest.approx(0.03)
-    assert any("stop by `base-3pt`" in c.value for c in at.main.caption)
+    at.radio(key="val_target_kind").set_value("acc").run()
+    at.number_input(key="val_target_acc").set_value(0.9).run()
+    assert any("≥ 0.900 (accuracy 0.9 on the new data)" in c.value for c in at.main.caption)
+    at.slider(key="val_max_epochs").set_value(1).run()
+    at.button(key="start_validate").click().run()
+    job = at.session_state["validate_job"]
+    job.thread.join(300)
+    assert job.settings.target == Target.acc(0.9) and job.settings.retrain_config().target_acc == 0.9
+    at.run()
+    # the shipped records carry no curves, so their forecast answers their own rule: the page says so beside it
+    assert job.forecast.target_note is not None and "not for accuracy 0.9 on the new data" in job.forecast.target_note
+    assert any("not for accuracy 0.9 on the new data" in i.value for i in at.info)

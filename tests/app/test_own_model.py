@@ -108,7 +108,8 @@ def test_torchscript_says_it_is_embedded_at_the_logits(saved):
 def test_own_model_self_calibrates_forecasts_and_validates(small):
     """The whole journey for the user's ResNet on the page: index, self-calibration within a small budget,
     a forecast from those records (its own family: no "another model" sentence), and a Validate run that
-    stops by the records' rule and joins the history with the family columns."""
+    retrains to the team's target, beside the forecast for that same target (the self-calibration's records
+    carry curves), and joins the history with the family columns."""
     from resque_core.forecast.records import RecordStore
 
     at = _page(small, "training")
@@ -126,7 +127,8 @@ def test_own_model_self_calibrates_forecasts_and_validates(small):
     at.button(key="fc_selfcal").click().run(timeout=120)  # 10 retraining runs of ResNet-18 on 60 8x8 images
     assert not errors(at), errors(at)
     plan = [m.value for m in at.markdown if m.value.startswith("Plan: ")]
-    assert len(plan) == 1 and "of resnet18 on 60 images" in plan[0]  # said before the first run
+    assert "of resnet18 on 60 images" in plan[0]  # said before the first run, and what it had to give up too
+    assert all("] runs trained on " in p or "] runs stopped at " in p for p in plan[1:]), plan
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast = at.session_state["results"]["forecast"]
@@ -134,8 +136,6 @@ def test_own_model_self_calibrates_forecasts_and_validates(small):
     assert forecast.family_note is None  # the records are this model's own
 
     goto(at, "pages/validate.py")
-    # self-calibration stops by the "reachable" rule (it needs a from-scratch run): the page says so
-    assert "which one run here cannot reproduce" in texts(at) and at.radio(key="val_rule").value == "plateau"
     at.slider(key="val_max_epochs").set_value(2).run()
     at.toggle(key="val_energy").set_value(False).run()
     at.button(key="start_validate").click().run()
@@ -147,6 +147,9 @@ def test_own_model_self_calibrates_forecasts_and_validates(small):
     assert job.error is None and job.result is not None, job.error
     table = at.dataframe[-1].value
     assert table.loc[0, "measure"] == "Epochs" and table.loc[0, "measured"].replace(">= ", "") != "–"
+    # the run's target is the forecast's: its own (like for like), or the records' own rule, said beside it
+    assert job.forecast.target == job.settings.target.label or job.settings.target.label in job.forecast.target_note
+    assert table.loc[0, "covered"] in ("yes", "no", "cannot tell (the run stopped at its cap)")
     row = RecordStore().all().iloc[-1]
     assert row["run_id"].startswith("validate-") and row["arch"] == "resnet18"
     assert row["input_size"] == "8x8x3" and row["n_params"] > 1e7

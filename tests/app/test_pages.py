@@ -197,12 +197,14 @@ def test_validate_retrains_and_records_the_run(demo):
     table = at.dataframe[-1].value
     epochs = bound_text(job.result.epochs, job.result.censored)  # a censored count is a lower bound: ">= 1"
     assert table.loc[0, "measure"] == "Epochs" and table.loc[0, "measured"] == epochs
-    assert job.result.energy_kwh > 0 and table.loc[2, "measured"] == energy_text(job.result.energy_kwh)
-    forecast = at.session_state["results"]["forecast"]
-    assert table.loc[2, "forecast (modeled)"] == energy_text(forecast.measures["kwh"].point)
-    # the shipped records stop by the "reachable" rule, which one run cannot reproduce: the table says so
-    assert table.loc[3, "measure"] == "Stopping rule" and table.loc[3, "measured"] == job.result.target_rule.describe()
-    assert table.loc[3, "forecast (modeled)"].startswith("min(base-2pt") and "differ" in table.loc[3, "interval"]
+    assert job.result.energy_kwh > 0 and table.loc[2, "measured"].endswith(energy_text(job.result.energy_kwh))
+    clean = job.settings.base_acc  # the default target: within 2 points of the old model's clean accuracy
+    assert job.settings.target.label == "within 2 points of the old model's clean accuracy"
+    assert job.result.target_acc == pytest.approx(clean - 0.02) and job.result.target_rule.name == "fixed"
+    assert job.settings.target.label in job.forecast.target_note  # shipped records, no curves: said beside it
+    assert table.loc[2, "forecast"] == energy_text(job.forecast.measures["kwh"].point)
+    assert set(table.columns) == {"measure", "forecast", "interval", "measured", "covered"}
+    assert any(f"accuracy {clean - 0.02:.3f} on the new data" in m.value for m in at.markdown)
     assert any(f"Recorded: epochs {epochs}" in c.value for c in at.main.caption)
     assert any(
         "energy estimated by codecarbon" in c.value or "measured by codecarbon" in c.value for c in at.main.caption
@@ -223,10 +225,9 @@ def test_validate_retrains_and_records_the_run(demo):
 
 def test_validate_cancel_stops_the_run(demo):
     at = goto(demo, "pages/validate.py")
-    at.radio(key="val_rule").set_value("base-minus").run()
+    at.radio(key="val_target_kind").set_value("acc").run()
     at.slider(key="val_max_epochs").set_value(60).run()
-    at.slider(key="val_tolerance").set_value(0.0).run()
-    at.number_input(key="val_base_acc").set_value(1.0).run()  # unreachable: only the cancel can stop it
+    at.number_input(key="val_target_acc").set_value(1.0).run()  # unreachable: only the cancel can stop it
     at.button(key="start_validate").click().run()
     at.button(key="cancel_validate").click().run()
     job = _wait_for_job(at)

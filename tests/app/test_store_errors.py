@@ -51,3 +51,7 @@ def test_self_calibration_on_the_page_checks_the_history_first_then_adds_each_ca
     assert not at.error, [e.value for e in at.error]
     stored = RecordStore(good).all()
     assert sorted(stored["run_kind"]) == ["retrain", "scratch"] and stored["run_id"].str.startswith("self-").all()
+    # priced for the real retraining's epoch (the new half of the digits less the quarter Validate holds out): the
+    # self-calibration's own epochs are that size here, so nothing is scaled and nothing needs saying
+    assert (stored["n_train"] == 675).all() and at.session_state["selfcal_settings"].max_epochs == 2
+    assert not [w.value for w in at.warning if "scaled" in w.value or "stopped at" in w.value]

@@ -255,6 +255,7 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     argv = ["calibrate", "--checkpoint", "resque_core/assets/default_digits_0-9.pt", "--original", "digits"]
     shifts = "gaussian_blur:4,gaussian_noise:2,contrast:3"
     opts = ["--shifts", shifts, "--data-fraction", "0.5", "--no-energy", "--db", str(db), "--out", str(out)]
+    opts += ["--epoch-images", "1000"]  # the user's real retraining: 1,000 images an epoch
     assert main([*argv, *opts, "--max-cases", "1", *TINY]) == 1  # a count budget: one case of three, too few
     captured = capsys.readouterr()
     assert "error: the self-calibration kept 1 usable retraining records and the forecaster needs 8: run it " in (
@@ -276,7 +277,13 @@ def test_self_calibration_on_a_checkpoint_stores_records(tmp_path, capsys):
     assert stored.model.iloc[0].endswith("default_digits_0-9.pt") and stored.run_id.str.startswith("self-").all()
     assert stored.kwh.isna().all() and (stored["shift"] == "gaussian_blur:4").all()
     assert (stored.arch == "SmallCNN").all() and (stored.n_params == 28106).all()
-    assert (stored.input_size == "16x16x1").all() and stored.n_train.between(300, 340).all()  # half the data
+    assert (stored.input_size == "16x16x1").all() and (stored.n_train == 1000).all()  # costs priced per 1,000 images
+    scaled = next(line for line in printed.splitlines() if "images per epoch: their seconds and kWh are scaled" in line)
+    assert "runs trained on 0.5 of the data" in scaled and "to 1,000 images per epoch, your real retraining's" in scaled
+    assert any(
+        "runs trained on 0.5 of the original data" in n
+        for n in json.loads(out.with_suffix(".json").read_text())["notes"]
+    )
 
 
 @pytest.mark.parametrize(

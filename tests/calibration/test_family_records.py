@@ -25,7 +25,7 @@ class _Report:
 def test_a_validation_record_carries_the_model_family():
     loaded = load_checkpoint("default")
     new = Shifted(DigitsDataset(), ShiftSpec.parse("gaussian_noise:3"), 0)
-    settings = ValidationSettings(max_epochs=1, measure_energy=False)
+    settings = ValidationSettings(max_epochs=1, measure_energy=False, base_acc=loaded.accuracy)
     family = validation_family(loaded, new, settings)
     assert (family.arch, family.n_params, family.input_size) == ("SmallCNN", 28106, "16x16x1")
     assert family.n_train == 1347  # 1797 digits less a stratified quarter held out to validate on

@@ -75,6 +75,26 @@ def test_a_budget_gets_a_plan_that_fits_it_and_meets_the_minimum(default_model):
     assert s.shifts == spread(SelfCalibration().shifts)[: len(s.shifts)]  # a spread prefix of the shifts
     assert plan.sentence().startswith(f"{plan.runs} runs ({plan.cases} retraining, {plan.scratch_runs} from scratch")
     assert f"epoch cap {s.max_epochs}" in plan.sentence() and "about" in plan.sentence()
+    lowered = [limit for limit in plan.limits() if limit.startswith("runs stopped at")]
+    assert lowered == ([f"runs stopped at {s.max_epochs} epochs (you asked 30) to fit the time budget: the forecast "
+                        f"cannot exceed {s.max_epochs} epochs; give a larger budget to keep your cap"]
+                       if s.max_epochs < 30 else [])  # fmt: skip
+
+
+def test_a_plan_below_the_user_s_cap_or_on_a_fraction_of_the_data_says_so():
+    """The page's "Epoch cap per run: 30" lowered to 8 by the plan is never silent; a full-size plan says nothing."""
+    from resque_core.calibration.plan import CalibrationPlan
+
+    asked = SelfCalibration(max_epochs=30, max_minutes=5)
+    chosen = SelfCalibration(max_epochs=8, data_fraction=0.25, plan="fixed")
+    plan = CalibrationPlan(chosen, 8, 8, 200.0, "resnet18", 1120, times=None, asked=asked)
+    assert plan.limits() == (
+        "runs stopped at 8 epochs (you asked 30) to fit the time budget: the forecast cannot exceed 8 epochs; "
+        "give a larger budget to keep your cap",
+        "runs trained on 0.25 of the original data, so their epochs hold fewer images than your retraining's: "
+        "their seconds and kWh are scaled to your epochs, their epoch counts are not",
+    )
+    assert CalibrationPlan(asked, 8, 8, 200.0, "resnet18", 1120, times=None, asked=asked).limits() == ()
 
 
 def test_an_impossible_budget_is_refused_with_the_budget_that_would_do(default_model):
@@ -134,6 +154,18 @@ def test_progress_arrives_from_the_first_second_and_counts_every_run(tiny_run):
     assert done == sorted(done) and events[-1].runs_done == 4 and events[-1].fraction == 1.0
     assert [e.elapsed_s for e in events] == sorted(e.elapsed_s for e in events)
     assert events[-1].line().startswith("[4/4 runs, ") and result.notes[0].startswith("plan: 4 runs")
+
+
+def test_a_self_calibration_on_half_the_data_prices_full_epochs_and_says_so(tiny_run):
+    """TINY trains on half the digits: each record's seconds are scaled to an epoch of the full data's size."""
+    result, events, _ = tiny_run
+    fraction_note = "runs trained on 0.5 of the original data, so their epochs hold fewer images than your retraining's"
+    assert any(e.kind == "plan" and e.message.startswith(fraction_note) for e in events)  # said before the runs
+    assert result.notes[1].startswith(fraction_note)
+    scaled = result.notes[2]
+    measured = int(scaled.split("data, ")[1].split(" images")[0].replace(",", ""))
+    assert scaled.startswith("runs trained on 0.5 of the data") and "scaled x2 to " in scaled
+    assert {record.n_train for record in result.rows} == {round(measured / 0.5)}  # the images its costs are for
 
 
 def _rows(usable: int, censored: int = 0, scratch: int = 0) -> tuple[CalibrationRecord, ...]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from resque_core.calibration.config import SweepConfig
 from resque_core.calibration.validation import ValidationSettings
+from resque_core.forecast.targets import Target
 from resque_core.retraining.config import RetrainConfig
 
 
@@ -17,9 +18,9 @@ def test_a_sweep_run_takes_the_sweep_s_settings_and_its_own():
     )  # fmt: skip
 
 
-def test_a_validate_run_keeps_the_training_defaults():
-    settings = ValidationSettings(target_rule="base-minus", max_epochs=7, tolerance=0.04, base_acc=0.95, seed=2)
+def test_a_validate_run_retrains_to_the_fixed_target_with_the_training_defaults():
+    settings = ValidationSettings(target=Target.drop(0.04), max_epochs=7, base_acc=0.95, seed=2)
     assert settings.retrain_config() == RetrainConfig(
-        target_rule="base-minus", base_acc=0.95, tolerance=0.04, plateau_delta=0.01, plateau_patience=6,
-        max_epochs=7, seed=2, head="keep", device="auto",
+        target_rule="fixed", target_acc=0.95 - 0.04, base_acc=0.95, max_epochs=7, seed=2, head="keep", device="auto",
     )  # fmt: skip
+    assert ValidationSettings(target=Target.acc(0.8), base_acc=None).retrain_config().target_acc == 0.8

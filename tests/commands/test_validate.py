@@ -50,43 +50,63 @@ def test_bad_input_is_one_line(argv, message, capsys):
     assert err.startswith("error: ") and message in err and len(err.strip().splitlines()) == 1
 
 
-def _records_with_rule(tmp_path, label: str):
-    from resque_core.forecast.records import default_records
+def _records_with_curves(tmp_path):
+    """Synthetic records of the digits model's family, each with an evaluation curve (so a forecast answers any T)."""
+    from resque_core.forecast.curves import curves_path, write_curves_csv
+    from tests.records_fixtures import synthetic_curves, synthetic_records
 
-    records = default_records()
-    records.loc[records["run_kind"] == "retrain", "target_rule"] = label
+    records = synthetic_records(40, cap=10.0)
+    records["base_acc"] = 0.95
     path = tmp_path / "records.csv"
     records.to_csv(path, index=False)
+    write_curves_csv(synthetic_curves(records), curves_path(path))
     return path
 
 
-@pytest.mark.parametrize(
-    ("label", "rule", "tolerance"),
-    [("base-3pt", "base-minus", 0.03), ("plateau(0.02x3)", "plateau", None)],
-)
-def test_auto_rule_stops_like_the_records(tmp_path, capsys, label, rule, tolerance):
-    """The run stops by the records' rule (band, patience, tolerance included) and says the rules match."""
-    path = _records_with_rule(tmp_path, label)
-    argv = ["validate", "--shift", "gaussian_noise:2", "--max-epochs", "2", "--no-energy", "--records", str(path)]
-    assert main([*argv, "--json"]) == 0
+def test_the_run_retrains_to_the_forecast_s_target_and_sits_beside_it(tmp_path, capsys):
+    """--target-acc: the run stops at T, the forecast is for T, and each measure says whether it was covered."""
+    db = tmp_path / "runs.sqlite"
+    argv = ["validate", "--shift", "gaussian_noise:5", "--max-epochs", "2", "--no-energy", "--target-acc", "0.8"]
+    argv += ["--records", str(_records_with_curves(tmp_path)), "--record", "--db", str(db), "--json"]
+    assert main(argv) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["target_rule"] == label
-    assert f"records' rule `{label}`" in out["rule_note"]
-    stopping = next(r for r in out["comparison"] if r["measure"] == "Stopping rule")
-    assert stopping["interval"] == "the same rule" and stopping["forecast (modeled)"] == label
-    epochs = next(r for r in out["comparison"] if r["measure"] == "Epochs")
-    assert epochs["measured"] == bound_text(out["epochs"], bool(out["censored"]))
-    assert epochs["measured"].startswith(">= ") == bool(out["censored"])
-    assert out["forecast"]["epochs"]["point"] >= 0
-    assert out["arch"] and out["n_params"] > 0  # the record names its model family, as the page's does
+    assert out["target"] == {"kind": "acc", "value": 0.8, "label": "accuracy 0.8 on the new data", "accuracy": 0.8}
+    assert out["target_rule"] == "fixed(0.8)" and out["target_acc"] == pytest.approx(0.8)
+    assert out["forecast_target"] == "accuracy 0.8 on the new data" == out["forecast"]["target"]
+    assert out["note"] is None and out["forecast"]["target_note"] is None  # like for like
+    assert out["records_pooling"] is None and out["records_cap"] is None  # one family; their cap 10 >= this run's 2
+    for measure in ("epochs", "seconds", "kwh"):
+        m, iv = out["measures"][measure], out["forecast"][measure]
+        assert (m["point"], m["low"], m["high"]) == (iv["point"], iv["low"], iv["high"])
+    epochs = out["measures"]["epochs"]
+    assert epochs["measured"] == pytest.approx(out["epochs"]) and epochs["censored"] == bool(out["censored"])
+    if not out["censored"]:
+        assert epochs["covered"] == (epochs["low"] <= out["epochs"] <= epochs["high"])
+    assert out["measures"]["seconds"]["measured"] == pytest.approx(out["seconds"])
+    assert out["measures"]["kwh"]["measured"] is None and out["measures"]["kwh"]["covered"] is None  # no meter
+    rows = {r["measure"]: r for r in out["comparison"]}
+    assert rows["Epochs"]["measured"] == bound_text(out["epochs"], bool(out["censored"]))
+    stored = RecordStore(db).curves([out["run_id"]])  # the run joins the records with its curve
+    assert stored["val_acc"].iloc[0] == pytest.approx(out["start_acc"]) and len(stored) > 2
 
 
-def test_an_irreproducible_rule_is_said_and_plateau_used(capsys):
-    """The shipped records stop by the "reachable" rule: one run cannot, and the output says so."""
-    assert main(["validate", "--shift", "gaussian_noise:2", "--max-epochs", "1", "--no-energy"]) == 0
-    out = capsys.readouterr().out
-    assert "which one run cannot reproduce" in out and "the rules differ: not like with like" in out
-    assert "Epochs: measured >= 1; forecast" in out
+def test_the_default_target_is_two_points_below_the_clean_accuracy(capsys):
+    from resque_core.model.checkpoint import load_checkpoint
+
+    argv = ["validate", "--shift", "gaussian_noise:1", "--max-epochs", "1", "--no-energy", "--json"]
+    assert main(argv) == 0
+    out = json.loads(capsys.readouterr().out)
+    clean = load_checkpoint("default").accuracy
+    assert out["target"]["kind"] == "drop" and out["target"]["accuracy"] == pytest.approx(clean - 0.02)
+    assert out["target_rule"] == f"fixed({clean - 0.02:g})"
+    assert "no evaluation curves" in out["note"]  # the shipped default carries none: said, not hidden
+
+
+def test_a_target_both_ways_is_refused_before_training(capsys):
+    argv = ["validate", "--shift", "gaussian_noise:1", "--target-acc", "0.9", "--target-drop", "0.02"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "not both" in err and "epoch" not in err.split("not both")[1] and len(err.strip().splitlines()) == 1
 
 
 def test_bad_records_fail_before_any_training(tmp_path, capsys):
@@ -97,7 +117,7 @@ def test_bad_records_fail_before_any_training(tmp_path, capsys):
     assert "epoch 1" not in captured.err and len(captured.err.strip().splitlines()) == 1
 
 
-def test_base_minus_on_weights_without_an_accuracy_names_base_acc(tmp_path, capsys):
+def test_a_drop_target_on_weights_without_an_accuracy_names_base_acc(tmp_path, capsys):
     import torch
 
     from resque_core.model.checkpoint import load_checkpoint
@@ -106,8 +126,8 @@ def test_base_minus_on_weights_without_an_accuracy_names_base_acc(tmp_path, caps
     torch.save(default.model.state_dict(), tmp_path / "weights.pt")  # bare weights: no recorded accuracy
     spec = json.dumps(default.input_spec.to_dict())
     argv = ["validate", "--checkpoint", str(tmp_path / "weights.pt"), "--arch", "SmallCNN", "--input-spec", spec]
-    argv += ["--shift", "gaussian_noise:3", "--rule", "base-minus", "--no-energy", "--max-epochs", "1"]
+    argv += ["--shift", "gaussian_noise:3", "--no-energy", "--max-epochs", "1"]
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: the base-minus rule") and "give it with --base-acc" in err and "epoch" not in err
-    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("error: the target (within 2 points") and "give it with --base-acc" in err
+    assert "epoch" not in err and len(err.strip().splitlines()) == 1

@@ -103,7 +103,10 @@ def test_the_runs_most_like_the_users_say_how_many_never_reached_the_target():
     high, low = records["index_value"].max(), records["index_value"].min()
     near_stuck, near_easy = unreached_among(at, ["index_value"], np.array([[high], [low]]), Target.acc(0.95), k=10)
     assert (near_stuck.n_unreached, near_stuck.n_similar) == (STUCK, 10) and near_stuck.at_cap
-    assert near_stuck.sentence() == f"{STUCK} of 10 similar runs had not reached accuracy 0.95 on the new data after 20 epochs"
+    assert (
+        near_stuck.sentence()
+        == f"{STUCK} of 10 similar runs had not reached accuracy 0.95 on the new data after 20 epochs"
+    )
     assert near_easy.n_unreached == 0 and near_easy.share == 0.0
     assert near_easy.sentence() == "all 10 similar runs reached accuracy 0.95 on the new data"
 
@@ -134,7 +137,9 @@ def test_the_forecast_command_takes_the_target_as_an_accuracy_or_a_drop(tmp_path
             answers[flag, index] = json.loads(capsys.readouterr().out)
     acc, drop = answers["--target-acc", 0.05], answers["--target-drop", 0.05]
     assert acc["target"].startswith("accuracy 0.95") and drop["target"].startswith("within 2 points")
-    assert acc["epochs"]["point"] == pytest.approx(7.5, abs=0.5) and drop["epochs"]["point"] == pytest.approx(6.5, abs=0.5)
+    assert acc["epochs"]["point"] == pytest.approx(7.5, abs=0.5) and drop["epochs"]["point"] == pytest.approx(
+        6.5, abs=0.5
+    )
     assert acc["unreached"]["n_unreached"] == drop["unreached"]["n_unreached"] == 0
     acc, drop = answers["--target-acc", 0.1], answers["--target-drop", 0.1]  # among the runs that level off at 0.94
     assert acc["unreached"]["n_unreached"] == STUCK and drop["unreached"]["n_unreached"] == 0
