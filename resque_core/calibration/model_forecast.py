@@ -37,8 +37,9 @@ from resque_core.forecast.targets import at_target, unreached_among
 from resque_core.forecast.transfer import TransferForecast, usable_runs
 from resque_core.units import number_text, percent_text
 
-__all__ = ["Carried", "carry", "forecast_for_model", "library_of_families"]
+__all__ = ["CARRIED", "Carried", "carry", "forecast_for_model", "is_carried", "library_of_families"]
 
+CARRIED = "calibration library"  # how a carried forecast names its records (``Source.records``)
 PRICED = ("seconds", "kwh")  # what a model's own time and energy per epoch price; CO2 and money follow them
 
 
@@ -101,7 +102,7 @@ def library_of_families() -> Records:
 
     sources = [DEFAULT_SOURCE, *(LIBRARY_PREFIX + name for name in shipped_families().values())]
     curves = pd.concat([shipped_curves(s) for s in sources], ignore_index=True).drop_duplicates()
-    return Records(library_records(), "calibration library", curves)
+    return Records(library_records(), CARRIED, curves)
 
 
 def carry(
@@ -130,6 +131,11 @@ def carry(
     return Carried(transfer, targeted.target, targeted.note, unreached, outside)
 
 
+def is_carried(forecast: Forecast) -> bool:
+    """Whether ``forecast`` is the library's runs carried across families (its fit report is not the records')."""
+    return forecast.source.records.startswith(f"{CARRIED} (")
+
+
 def own_costing(cost: CostSettings | None, probe: Any = None) -> Costing | None:
     """The ``Costing`` of ``cost`` from the user's own figures only: a probe of the model, or per-epoch figures
     typed for it. A basis that would borrow the records' seconds per epoch (a profile or typed watts without
@@ -154,7 +160,7 @@ def _carried(forecast: Forecast, carried: Carried, family: ModelFamily) -> Forec
     t, bare = carried.transfer, _epochs_only(forecast)
     source = replace(
         bare.source,
-        records=f"calibration library ({len(t.families)} families, carried to {family.arch})",
+        records=f"{CARRIED} ({len(t.families)} families, carried to {family.arch})",
         curves=f"carried in {UNIT_LABELS[t.unit]}, leave-one-family-out",
     )
     return replace(

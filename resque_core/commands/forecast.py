@@ -16,8 +16,8 @@ from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
 ADVICE_HINT = (
-    "advice: --advice carries the calibration library's runs over to your model (held out by family) and sizes "
-    "a self-calibration on it; it times a few training steps of your model first"
+    "advice: --advice sizes a self-calibration on your model and prints the command that runs it; it times a few "
+    "training steps of your model first"
 )
 
 # Why a fit figure can be NaN, for the ``null_reasons`` of ``--json`` (see ``resque_core.jsonable.strict_json``).
@@ -62,8 +62,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--advice",
         action="store_true",
-        help="for a model of a family the calibration library lacks: carry the library's runs over to it and "
-        "size a self-calibration (times a few training steps of your model: seconds to a minute)",
+        help="for a model of a family the calibration library lacks: size a self-calibration on it and print the "
+        "command (times a few training steps of your model: seconds to a minute)",
     )
     _price_arguments(parser)
     _fit_arguments(parser)
@@ -188,8 +188,9 @@ def _one_line_error(message: str) -> NoReturn:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
+    from resque_core.calibration.model_forecast import forecast_for_model, is_carried
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
+    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted
     from resque_core.jsonable import strict_json
 
     num.check_index(args.index, args.kind)
@@ -210,12 +211,12 @@ def run(args: argparse.Namespace) -> int:
         mean_conf=args.mean_conf,
         shift_type=args.shift_type,
     )
-    forecast = make_forecast(evidence, records, settings, probe=probe, family=family, settings=fit)
+    forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
     forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()
         payload["unknown_model"] = advice.to_dict() if advice is not None else None
-        payload["fit_report"] = report_dict(forecaster.fit_report_)
+        payload["fit_report"] = None if is_carried(forecast) else report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
         return 0
@@ -237,7 +238,7 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     from resque_core.data import open_source
 
     data, model = open_source(args.data), model_source(args)
-    return with_unknown_model_note(forecast, loaded, data, model, args.data, acc_drop=args.acc_drop)
+    return with_unknown_model_note(forecast, loaded, data, model, args.data)  # as the user named them
 
 
 def cost_settings(args: argparse.Namespace) -> Any:
