@@ -34,7 +34,7 @@ from resque_core.forecast.run_facts import as_index, carrying, energy_label, med
 from resque_core.forecast.scratch import fit_scratch
 from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
-from resque_core.forecast.signals import SignalChoice
+from resque_core.forecast.signals import SIGNALS, SignalChoice
 from resque_core.forecast.targets import DEFAULT_TARGET, RECORDS_RULE, Target, at_target, unreached_among
 
 log = logging.getLogger(__name__)
@@ -234,7 +234,8 @@ class Forecaster:
         scratch_models = self.scratch_free_models_ if labels == "predicted" else self.scratch_models_
         scratch = {m: model.predict(values) for m, model in scratch_models.items()}
         n_runs = fit.n_runs if shift_type is None else self.n_records_
-        unreached = unreached_among(self.all_runs_, list(choice.signals), x, self.target_)
+        columns = [SIGNALS[s].column for s in choice.signals]
+        unreached = unreached_among(self.all_runs_, columns, x, self.target_)
         forecasts = self._forecasts(values, fitted, scratch, choice, n_runs, outside, unreached)
         forecasts = [costing.apply(f) for f in forecasts] if costing is not None else forecasts
         if family is not None:

@@ -294,6 +294,12 @@ def unreached_among(runs: pd.DataFrame, columns: list[str], x: np.ndarray, targe
         nearest = np.argsort(distance, kind="stable")[: min(k, len(have))]
         lost = nearest[censored[nearest]]
         at_cap = bool(np.all(np.isnan(caps[lost]) | (stopped[lost] >= caps[lost] - 1e-6))) if len(lost) else True
-        epochs = float(np.max(stopped[lost])) if len(lost) else float(np.nanmax(caps[nearest]) if len(nearest) else 0)
-        out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, target.label))
+        epochs = float(np.max(stopped[lost])) if len(lost) else _largest(caps[nearest])
+        label = "their own target" if target.kind == "records" else target.label
+        out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, label))
     return out
+
+
+def _largest(values: np.ndarray) -> float:
+    known = values[~np.isnan(values)]
+    return float(known.max()) if len(known) else 0.0
