@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from resque_core.calibration.model_forecast import is_carried
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
+from resque_core.forecast.family import is_carried
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text

@@ -29,7 +29,14 @@ from resque_core.calibration.library import library_records, train_epochs_by_key
 from resque_core.calibration.unknown_model import best_transfer
 from resque_core.errors import EnergyError
 from resque_core.forecast.costing import Costing, CostSettings, build_costing
-from resque_core.forecast.family import UNIT_LABELS, ModelFamily, UnitReference, family_note, family_of
+from resque_core.forecast.family import (
+    CARRIED,
+    UNIT_LABELS,
+    ModelFamily,
+    UnitReference,
+    family_note,
+    family_of,
+)
 from resque_core.forecast.pipeline import Evidence, FitSettings, Records, make_forecast
 from resque_core.forecast.result import Forecast, Interval
 from resque_core.forecast.shipped import is_shipped
@@ -37,9 +44,8 @@ from resque_core.forecast.targets import at_target, unreached_among
 from resque_core.forecast.transfer import TransferForecast, usable_runs
 from resque_core.units import number_text, percent_text
 
-__all__ = ["CARRIED", "Carried", "carry", "forecast_for_model", "is_carried", "library_of_families"]
+__all__ = ["Carried", "carry", "forecast_for_model", "library_of_families"]
 
-CARRIED = "calibration library"  # how a carried forecast names its records (``Source.records``)
 PRICED = ("seconds", "kwh")  # what a model's own time and energy per epoch price; CO2 and money follow them
 
 
@@ -129,11 +135,6 @@ def carry(
     unreached = unreached_among(everyone, [transfer.signal], np.array([[value]]), targeted.target)[0]
     outside = bool(len(seen)) and not (seen.min() <= value <= seen.max())
     return Carried(transfer, targeted.target, targeted.note, unreached, outside)
-
-
-def is_carried(forecast: Forecast) -> bool:
-    """Whether ``forecast`` is the library's runs carried across families (its fit report is not the records')."""
-    return forecast.source.records.startswith(f"{CARRIED} (")
 
 
 def own_costing(cost: CostSettings | None, probe: Any = None) -> Costing | None:

@@ -190,9 +190,8 @@ def _one_line_error(message: str) -> NoReturn:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from resque_core.calibration.model_forecast import forecast_for_model, is_carried
-    from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted
+    from resque_core.forecast.family import family_of, is_carried
+    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
     from resque_core.jsonable import strict_json
 
     num.check_index(args.index, args.kind)
@@ -213,7 +212,12 @@ def run(args: argparse.Namespace) -> int:
         mean_conf=args.mean_conf,
         shift_type=args.shift_type,
     )
-    forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
+    if loaded is None:  # no model of the user's: the records' answer (and no torch imported for it)
+        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit)
+    else:
+        from resque_core.calibration.model_forecast import forecast_for_model
+
+        forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
     forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()

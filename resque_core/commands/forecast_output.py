@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from resque_core.calibration.model_forecast import is_carried
 from resque_core.units import MEASURE_UNITS, number_text, unit_of
 
 __all__ = ["report_dict", "summary"]
@@ -19,6 +18,8 @@ def report_dict(report: Any) -> dict:
 
 def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
     """The forecast as the command prints it: source, every measure with its interval, the fit and the notes."""
+    from resque_core.forecast.family import is_carried  # the CLI starts without pandas
+
     low, high = index_range
     where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
     span = f"{where} the calibrated range {low:.3g}-{high:.3g}"
@@ -67,6 +68,8 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
 
 def _fit_line(forecast: Any, report: Any) -> str:
     """How well the forecast held out: the records' fit, or for a carried forecast where the note says it."""
+    from resque_core.forecast.family import is_carried
+
     if is_carried(forecast):
         return "fit: carried across model families; how that held with each family left out is in the NOTE"
     return (

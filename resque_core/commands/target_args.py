@@ -4,7 +4,6 @@ command that forecasts or retrains to it (``forecast``, ``validate``, ``report``
 from __future__ import annotations
 
 import argparse
-
 from typing import Any
 
 from resque_core.commands import number_args as num

@@ -10,12 +10,12 @@ import pytest
 import torch
 
 from resque_core.calibration.library import get_family
-from resque_core.calibration.model_forecast import CARRIED, carry, forecast_for_model, is_carried
+from resque_core.calibration.model_forecast import carry, forecast_for_model
 from resque_core.calibration.unknown_model import unknown_model_advice
 from resque_core.cli import main
 from resque_core.data import DigitsDataset, InputSpec
 from resque_core.forecast.costing import CostSettings
-from resque_core.forecast.family import family_of
+from resque_core.forecast.family import CARRIED, family_of, is_carried
 from resque_core.forecast.pipeline import Evidence, FitSettings, Records, choose_records, make_forecast
 from resque_core.forecast.records import default_records
 from resque_core.model.architectures import SmallCNN
