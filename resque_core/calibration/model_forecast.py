@@ -205,10 +205,9 @@ def _note(forecast: Forecast, carried: Carried | None, family: ModelFamily, reco
         first = (
             f"Your model, {family.describe()}, is of a family the calibration library lacks, so its epochs to "
             f"{forecast.target} ({figures}) are carried from {basis} on the library's runs of {len(t.families)} "
-            f"other families ({', '.join(t.families)}) in {UNIT_LABELS[t.unit]}. Held out, this held as follows: "
-            f"a family left out was forecast with MAE {number_text(c.mae_epochs)} epochs, "
-            f"{percent_text(c.coverage)} of its runs inside the interval. Self-calibrate for figures that speak "
-            "for your model alone."
+            f"other families ({', '.join(t.families)}) in {UNIT_LABELS[t.unit]}. Held out, a family left out was "
+            f"forecast with MAE {number_text(c.mae_epochs)} epochs, {percent_text(c.coverage)} of its runs inside "
+            "the interval; self-calibrate for figures that speak for your model alone."
         )
     return f"{first} {_pricing(forecast)}"
 
@@ -217,7 +216,8 @@ def _pricing(forecast: Forecast) -> str:
     """What the time and energy figures rest on, or what is missing for them."""
     missing = [m for m in PRICED if m not in forecast.measures]
     if not missing:
-        return f"Time and energy per epoch: {forecast.source.energy_basis} of your model."
+        basis = forecast.source.energy_basis
+        return f"Time and energy per epoch are your model's own: {'typed for it' if basis == 'given' else basis}."
     words = {"seconds": ["time"], "kwh": ["kWh", "CO2"]}
     named = [w for m in missing for w in words[m]]
     if forecast.source.currency is not None and "money" not in forecast.measures:

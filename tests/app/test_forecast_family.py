@@ -79,7 +79,8 @@ def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resn
     assert forecast.measures["epochs"] == epochs  # the same answer, now priced by the model's own probe
     assert forecast.measures["seconds"].point == pytest.approx(epochs.point * probe.seconds_per_epoch)
     assert forecast.measures["kwh"].point == pytest.approx(epochs.point * probe.kwh_per_epoch)
-    assert "Time and energy per epoch: probe (" in forecast.family_note and "not shown" not in forecast.family_note
+    priced = forecast.family_note
+    assert "Time and energy per epoch are your model's own: probe (" in priced and "not shown" not in priced
     assert {"Time (modeled)", "Energy (modeled)"} <= set(_tiles(at))
     assert "fc_probe_now" not in [b.key for b in at.button]  # measured: nothing left to measure
 

@@ -116,7 +116,7 @@ def test_time_and_energy_come_only_from_figures_of_the_model_itself(stranger):
     assert forecast.measures["kwh"].point == pytest.approx(epochs * 2e-3)
     assert forecast.measures["seconds"].point == pytest.approx(epochs * 30.0)
     assert forecast.measures["co2_kg"].point == pytest.approx(epochs * 2e-3 * 0.4)
-    assert "Time and energy per epoch: given of your model." in forecast.family_note
+    assert "Time and energy per epoch are your model's own: typed for it." in forecast.family_note
     # a hardware profile without this model's seconds per epoch would borrow the records' (another family's)
     profile = CostSettings(energy="profile", profile="nvidia-a100-sxm")
     unpriced = forecast_for_model(Evidence(index=0.05), records, profile, **common)
@@ -164,7 +164,7 @@ def test_forecast_command_for_a_resnet18_gives_one_answer_and_prices_it_by_its_o
     assert payload["epochs"] == epochs  # the same answer, now priced by the model's own probe
     assert payload["seconds"]["point"] == pytest.approx(epochs["point"] * probe["seconds_per_epoch"])
     assert payload["kwh"]["point"] == pytest.approx(epochs["point"] * probe["kwh_per_epoch"])
-    assert "Time and energy per epoch: probe (median of " in note and "not shown" not in note
+    assert "Time and energy per epoch are your model's own: probe (median of " in note and "not shown" not in note
     advice = payload["unknown_model"]
     minutes = advice["self_calibration_minutes"]
     compact = json.dumps(json.loads(spec), separators=(",", ":"))
