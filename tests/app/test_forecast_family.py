@@ -17,6 +17,7 @@ from resque_core.cli import main
 from resque_core.data.base import InputSpec
 from resque_core.model.source import ModelSource
 from resque_core.reporting.export import to_csv, to_html
+from resque_core.reporting.scenario import scenarios_to_json
 from resque_core.units import number_text
 from tests.app.conftest import demo_app, errors, goto
 from ui.plain_text import plain
@@ -48,7 +49,7 @@ def _tiles(at) -> list[str]:
     return [m.label for m in at.metric]
 
 
-def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resnet_source, capsys):
+def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resnet_source, capsys, tmp_path):
     at = goto(demo_app(), "pages/forecast.py")
     assert at.session_state["results"]["forecast"].family_note is None  # the demo's own SmallCNN: nothing to say
     assert not [w for w in at.warning if "calibration library lacks" in w.value]
@@ -98,6 +99,10 @@ def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resn
     assert scenario.forecast["family_note"] == note and "seconds" in scenario.forecast["measures"]
     assert f"<p class=note>{html.escape(note)}</p>" in to_html([scenario])
     assert note.replace('"', '""') in to_csv([scenario])  # the command's JSON input spec, quoted as CSV does
+    saved, written = tmp_path / "scenarios.json", tmp_path / "report.html"
+    saved.write_text(scenarios_to_json([scenario]))
+    assert main(["report", "--scenarios", str(saved), "--html", str(written)]) == 0  # the report command too
+    assert f"<p class=note>{html.escape(note)}</p>" in written.read_text()
     at.button(key="fc_to_selfcal").click().run()
     assert at.radio(key="fc_source").value == "Self-calibrate on my model"
     assert at.button(key="fc_selfcal") is not None  # self-calibration's controls are shown
