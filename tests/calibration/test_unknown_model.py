@@ -135,14 +135,21 @@ def test_with_one_family_in_the_library_the_records_epochs_stay_and_the_note_say
     assert "seconds" not in forecast.measures and "kwh" not in forecast.measures
 
 
-def test_forecast_command_for_a_resnet18_gives_one_answer_and_prices_it_by_its_own_probe(tmp_path, capsys):
-    """As a new user would: a torchvision ResNet-18 state_dict and its own (tiny) data, none of it the library's."""
+def test_index_then_forecast_for_a_resnet18_give_one_answer_priced_by_its_own_probe(tmp_path, capsys):
+    """As a new user would: a torchvision ResNet-18 state_dict and its own (tiny) data, none of it the library's;
+    ``index``, then the ``forecast`` command it suggests, then with a probe of the model and the advice."""
     from tests.own_model_fixtures import save_all
 
     paths = save_all(tmp_path, size_px=8)
     spec = json.dumps({"size": [8, 8], "channels": 3, "mean": [0.5] * 3, "std": [0.25] * 3})
     own = ["--checkpoint", str(paths["state_dict"]), "--arch", "resnet18", "--input-spec", spec]
-    ask = ["forecast", "--index", "0.2442", "--acc-drop", "0.598", *own, "--data", str(paths["data"])]
+    shifted = ["--original", str(paths["data"]), "--shift", "gaussian_noise:3", "--accept-low-accuracy"]
+    assert main(["index", *own, *shifted]) == 0  # its last line: the forecast command, in the user's own words
+    hint = capsys.readouterr().out.strip().splitlines()[-1]
+    ask = shlex.split(hint.removeprefix("next: "))[3:]
+    compact = json.dumps(json.loads(spec), separators=(",", ":"))
+    assert ask[:2] == ["forecast", "--index"] and ask[3] == "--acc-drop"
+    assert ask[5:] == [*own[:4], "--input-spec", compact, "--data", str(paths["data"])]
     assert main([*ask, "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
     epochs, note = payload["epochs"], payload["family_note"]
@@ -167,7 +174,6 @@ def test_forecast_command_for_a_resnet18_gives_one_answer_and_prices_it_by_its_o
     assert "Time and energy per epoch are your model's own: probe (median of " in note and "not shown" not in note
     advice = payload["unknown_model"]
     minutes = advice["self_calibration_minutes"]
-    compact = json.dumps(json.loads(spec), separators=(",", ":"))
     words = ["python", "-m", "resque_core", "calibrate", *own[:4], "--input-spec", compact]
     assert advice["command"] == shlex.join([*words, "--original", str(paths["data"]), "--max-minutes", str(minutes)])
     assert "digits" not in advice["command"] and note.endswith(advice["sentence"])
