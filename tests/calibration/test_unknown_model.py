@@ -82,6 +82,44 @@ def test_the_accuracy_drop_carries_the_forecast_when_it_held_better_for_a_family
     assert by_drop.point == pytest.approx(20 * float(share_of_training(0.05)), rel=0.05)
 
 
+def test_the_carried_runs_answer_the_team_s_target_read_off_their_curves(stranger):
+    """Each run's accuracy climbs 0.5 -> 0.9 over twice its own epochs: "back to 0.8" takes 1.5 times them."""
+    import pandas as pd
+
+    from resque_core.forecast.targets import Target
+
+    _, loaded = stranger
+    records = three_family_records(noise=0.01)
+    retrain = records[records.run_kind == "retrain"]
+    curves = pd.DataFrame(
+        [
+            {"run_id": run, "epoch": 2 * epochs * step / 4, "val_acc": 0.5 + 0.1 * step, "seconds": 20 * epochs * step}
+            for run, epochs in zip(retrain.run_id, retrain.epochs, strict=True)
+            for step in range(5)
+        ]
+    ).assign(energy_kwh=None)
+    library = Records(records, CARRIED, curves)
+    carried = carry(loaded, Evidence(index=0.05), FitSettings(target=Target.acc(0.8)), library, TRAIN_EPOCHS)
+    assert carried.target == Target.acc(0.8) and carried.unreached.n_unreached == 0
+    assert carried.transfer.point == pytest.approx(1.5 * 20 * float(share_of_training(0.05)), rel=0.05)
+    forecast = forecast_for_model(
+        Evidence(index=0.05),
+        choose_records("default", family_of(loaded)),
+        CostSettings(),
+        loaded=loaded,
+        settings=FitSettings(target=Target.acc(0.8)),
+        library=library,
+        train_epochs=TRAIN_EPOCHS,
+    )
+    assert (
+        forecast.target == "accuracy 0.8 on the new data"
+        and forecast.measures["epochs"].point == carried.transfer.point
+    )
+    assert (
+        f"its epochs to accuracy 0.8 on the new data {_headline(forecast.measures['epochs'])}" in forecast.family_note
+    )
+
+
 def test_the_headline_is_the_carried_answer_and_the_note_quotes_it(stranger):
     _, loaded = stranger
     library = _library(three_family_records(noise=0.01))
