@@ -216,8 +216,12 @@ def _pricing(forecast: Forecast) -> str:
     """What the time and energy figures rest on, or what is missing for them."""
     missing = [m for m in PRICED if m not in forecast.measures]
     if not missing:
-        basis = forecast.source.energy_basis
-        return f"Time and energy per epoch are your model's own: {'typed for it' if basis == 'given' else basis}."
+        source = forecast.source
+        if source.energy_basis == "given":
+            return "Time and energy per epoch are the figures you gave for your model."
+        if source.energy == "modeled":
+            return f"Time and energy per epoch are modeled from the seconds per epoch you gave: {source.energy_basis}."
+        return f"Time and energy per epoch are your model's own: {source.energy_basis}."
     words = {"seconds": ["time"], "kwh": ["kWh", "CO2"]}
     named = [w for m in missing for w in words[m]]
     if forecast.source.currency is not None and "money" not in forecast.measures:

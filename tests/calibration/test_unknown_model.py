@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shlex
+from dataclasses import replace
 
 import pytest
 import torch
@@ -154,11 +155,14 @@ def test_time_and_energy_come_only_from_figures_of_the_model_itself(stranger):
     assert forecast.measures["kwh"].point == pytest.approx(epochs * 2e-3)
     assert forecast.measures["seconds"].point == pytest.approx(epochs * 30.0)
     assert forecast.measures["co2_kg"].point == pytest.approx(epochs * 2e-3 * 0.4)
-    assert "Time and energy per epoch are your model's own: typed for it." in forecast.family_note
+    assert "Time and energy per epoch are the figures you gave for your model." in forecast.family_note
     # a hardware profile without this model's seconds per epoch would borrow the records' (another family's)
     profile = CostSettings(energy="profile", profile="nvidia-a100-sxm")
     unpriced = forecast_for_model(Evidence(index=0.05), records, profile, **common)
     assert set(unpriced.measures) == {"epochs"} and "Time, kWh and CO2 are not shown" in unpriced.family_note
+    timed = forecast_for_model(Evidence(index=0.05), records, replace(profile, seconds_per_epoch=30.0), **common)
+    assert timed.measures["seconds"].point == pytest.approx(epochs * 30.0) and "kwh" in timed.measures
+    assert "modeled from the seconds per epoch you gave: " in timed.family_note
 
 
 def test_with_one_family_in_the_library_the_records_epochs_stay_and_the_note_says_whose(stranger):
