@@ -36,6 +36,7 @@ from resque_core.forecast.family import (
     UnitReference,
     family_note,
     family_of,
+    records_family,
 )
 from resque_core.forecast.pipeline import Evidence, FitSettings, Records, make_forecast
 from resque_core.forecast.result import Forecast, Interval
@@ -90,8 +91,8 @@ def forecast_for_model(
     """
     family = family_of(loaded) if loaded is not None else None
     forecast = make_forecast(evidence, records, cost, probe=probe, family=family, settings=settings)
-    if not forecast.family_note:
-        return forecast
+    if not forecast.family_note or records_family(records.frame) is None:
+        return forecast  # its own family's records, or records that name none (the note says so): theirs stand
     settings = settings or FitSettings(level=forecast.level)
     carried = None
     if _carries(records, evidence):

@@ -219,3 +219,15 @@ def test_index_then_forecast_for_a_resnet18_give_one_answer_priced_by_its_own_pr
     words = ["python", "-m", "resque_core", "calibrate", *own[:4], "--input-spec", compact]
     assert advice["command"] == shlex.join([*words, "--original", str(paths["data"]), "--max-minutes", str(minutes)])
     assert "digits" not in advice["command"] and note.endswith(advice["sentence"])
+
+
+def test_records_that_name_no_model_keep_their_answer_and_their_note(stranger):
+    """A user's history without the family columns may be of this very model: nothing of it is dropped."""
+    from tests.records_fixtures import synthetic_records
+
+    _, loaded = stranger
+    history = Records(synthetic_records(n=30, n_scratch=4).drop(columns=["arch", "input_size"]), "user history")
+    forecast = forecast_for_model(Evidence(index=0.05), history, CostSettings(), loaded=loaded)
+    assert forecast == make_forecast(Evidence(index=0.05), history, CostSettings(), family=family_of(loaded))
+    assert forecast.family_note.startswith("The calibration records do not name the model they were measured on")
+    assert "seconds" in forecast.measures and not is_carried(forecast)
