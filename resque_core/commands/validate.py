@@ -62,6 +62,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from resque_core.calibration.model_forecast import forecast_for_model
     from resque_core.calibration.validation import (
         comparison,
         records_rule,
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         validation_record,
     )
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, choose_records, make_forecast
+    from resque_core.forecast.pipeline import Evidence, choose_records
     from resque_core.index.compute import index_of, prepare_index
     from resque_core.index.request import IndexRequest
 
@@ -93,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     report = index_of(request, loaded, pair)
     family = family_of(loaded)
     records = given or choose_records("default", family)  # the model's family's, if shipped
-    forecast = make_forecast(Evidence.of(report), records, family=family)
+    forecast = forecast_for_model(Evidence.of(report), records, loaded=loaded)  # the forecast command's answer
     rule = records_rule(records.frame, report.kind)
     settings, rule_note = _validation_settings(args, loaded.accuracy, rule)
     say = _epoch_printer(args.json)
