@@ -23,9 +23,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from resque_core.calibration.library import library_records, train_epochs_by_key
+from resque_core.calibration.library import library_curves, library_records, train_epochs_by_key
 from resque_core.calibration.unknown_model import best_transfer
 from resque_core.errors import EnergyError
 from resque_core.forecast.costing import Costing, CostSettings, build_costing
@@ -105,11 +104,7 @@ def forecast_for_model(
 
 def library_of_families() -> Records:
     """The calibration library's records of every calibrated family, with the curves that ship with them."""
-    from resque_core.forecast.shipped import DEFAULT_SOURCE, LIBRARY_PREFIX, shipped_curves, shipped_families
-
-    sources = [DEFAULT_SOURCE, *(LIBRARY_PREFIX + name for name in shipped_families().values())]
-    curves = pd.concat([shipped_curves(s) for s in sources], ignore_index=True).drop_duplicates()
-    return Records(library_records(), CARRIED, curves)
+    return Records(library_records(), CARRIED, library_curves())
 
 
 def carry(
