@@ -121,13 +121,15 @@ def unknown_model_advice(state: MutableMapping) -> Any:
     forecast's note gets the offer and its command, which names the user's files by their own names (never the
     server's upload folders); returns the ``UnknownModelAdvice`` (None: the library has the family).
     """
-    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.calibration.unknown_model import DataChecks, with_unknown_model_note
 
     forecast = done_result(state, "forecast", "forecast again on the Forecast page")
     model, data = result(state, "model"), result(state, "data")
     loaded = loaded_model(model, data)
     named_model, named_data = command_names(model, data)
-    noted, advice = with_unknown_model_note(forecast, loaded, cache.source(data.original), named_model, named_data)
+    checks = DataChecks(data.class_map, data.accept_low_accuracy)
+    opened = cache.source(data.original)
+    noted, advice = with_unknown_model_note(forecast, loaded, opened, named_model, named_data, checks)
     if advice is not None:
         state["results"]["forecast"] = noted
     return advice

@@ -25,6 +25,7 @@ from resque_core.forecast.family import COST_UNITS, ModelFamily, UnitReference, 
 from resque_core.forecast.transfer import TransferForecast, best_transfer_check, transfer_forecast
 
 __all__ = [
+    "DataChecks",
     "UnknownModelAdvice",
     "best_transfer",
     "self_calibration_command",
@@ -63,7 +64,9 @@ class UnknownModelAdvice:
         }
 
 
-def with_unknown_model_note(forecast: Any, loaded: Any, data: Any, model: Any, original: str) -> tuple[Any, Any]:
+def with_unknown_model_note(
+    forecast: Any, loaded: Any, data: Any, model: Any, original: str, checks: DataChecks | None = None
+) -> tuple[Any, Any]:
     """``(forecast, advice)``: a ``Forecast`` whose ``family_note`` says the records are of another family gets the
     self-calibration offer appended (None: no note, or the model's family is in the library). The page, the
     ``forecast`` command and the report all show this one note.
@@ -71,19 +74,25 @@ def with_unknown_model_note(forecast: Any, loaded: Any, data: Any, model: Any, o
     Args:
         data: the model's original data, opened (the planner times a few training steps on it).
         model: the ``ModelSource`` (or a checkpoint path) and ``original`` the data, as the command names them.
+        checks: the data checks the user chose (a class map, a model used near chance), for the command.
     """
     from dataclasses import replace
 
     if not forecast.family_note:
         return forecast, None
-    advice = unknown_model_advice(loaded, data, model, original)
+    advice = unknown_model_advice(loaded, data, model, original, checks=checks)
     if advice is None:
         return forecast, None
     return replace(forecast, family_note=f"{forecast.family_note} {advice.sentence()}"), advice
 
 
 def unknown_model_advice(
-    loaded: Any, data: Any, model: Any, original: str, records: pd.DataFrame | None = None
+    loaded: Any,
+    data: Any,
+    model: Any,
+    original: str,
+    records: pd.DataFrame | None = None,
+    checks: DataChecks | None = None,
 ) -> UnknownModelAdvice | None:
     """The advice for ``loaded`` (a ``LoadedModel``), or None when the library has its family.
 
@@ -92,6 +101,7 @@ def unknown_model_advice(
         model: the ``ModelSource`` it was loaded from (or a checkpoint path), and ``original`` its data, as the
             command should name them (the user's own words: a path they typed, an upload's file name).
         records: the library's records (default: every calibrated family, ``library.library_records``).
+        checks: the data checks the user chose, repeated in the command.
     """
     family = family_of(loaded)
     if library_family(family.arch, family.input_size) is not None:
@@ -102,7 +112,7 @@ def unknown_model_advice(
         family=family,
         library=tuple(sorted(family_key(records).dropna().unique())),
         self_calibration_minutes=minutes,
-        command=self_calibration_command(model, original, minutes),
+        command=self_calibration_command(model, original, minutes, checks),
     )
 
 
@@ -140,10 +150,27 @@ def self_calibration_minutes(loaded: Any, data: Any) -> int:
     return max(1, math.ceil(plan.estimated_s / SAFETY / 60))
 
 
-def self_calibration_command(model: Any, original: str, minutes: int) -> str:
+@dataclass(frozen=True)
+class DataChecks:
+    """The checks on the original data a user chose, which the suggested ``calibrate`` command repeats.
+
+    Attributes:
+        class_map: the model output of each original class ("eight=8,five=5"), or None.
+        accept_low_accuracy: the user chose to use a model that scores near chance on its original data.
+    """
+
+    class_map: str | None = None
+    accept_low_accuracy: bool = False
+
+    def to_args(self) -> list[str]:
+        words = ["--class-map", self.class_map] if self.class_map else []
+        return words + (["--accept-low-accuracy"] if self.accept_low_accuracy else [])
+
+
+def self_calibration_command(model: Any, original: str, minutes: int, checks: DataChecks | None = None) -> str:
     """The one command that self-calibrates on the user's model (``model``: a ``ModelSource`` or a path)."""
     from resque_core.model.source import ModelSource
 
     source = model if isinstance(model, ModelSource) else ModelSource(checkpoint=str(model))
-    words = ["python", "-m", "resque_core", "calibrate", *source.to_args()]
-    return shlex.join([*words, "--original", str(original), "--max-minutes", str(minutes)])
+    words = ["python", "-m", "resque_core", "calibrate", *source.to_args(), "--original", str(original)]
+    return shlex.join([*words, *(checks or DataChecks()).to_args(), "--max-minutes", str(minutes)])

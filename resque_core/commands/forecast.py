@@ -240,11 +240,12 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     """``calibration.unknown_model.with_unknown_model_note`` for ``--checkpoint`` and ``--data`` (``--advice``)."""
     if not forecast.family_note:
         return forecast, None
-    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.calibration.unknown_model import DataChecks, with_unknown_model_note
     from resque_core.data import open_source
 
     data, model = open_source(args.data), model_source(args)
-    return with_unknown_model_note(forecast, loaded, data, model, args.data)  # as the user named them
+    checks = DataChecks(args.class_map, args.accept_low_accuracy)
+    return with_unknown_model_note(forecast, loaded, data, model, args.data, checks)  # as the user named them
 
 
 def cost_settings(args: argparse.Namespace) -> Any:

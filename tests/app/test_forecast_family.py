@@ -90,7 +90,7 @@ def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resn
     note = at.session_state["results"]["forecast"].family_note
     command = re.search(r"python -m resque_core calibrate .*", note).group(0)
     assert command.startswith("python -m resque_core calibrate --checkpoint resnet18.pt --arch resnet18 ")
-    assert "--original YOUR_DATA --max-minutes " in command  # the user's own data, never the digits nor a path
+    assert "--original YOUR_DATA --accept-low-accuracy --max-minutes " in command  # never the digits nor a path
     assert str(resnet_source.checkpoint) not in note and "digits" not in command
     cli_note = _cli(capsys, report.value, report.kind, resnet_source, report.acc_drop)["family_note"]
     assert note.startswith(cli_note.split(" Time, kWh and CO2 are not shown")[0])  # the same carried answer
