@@ -16,10 +16,7 @@ from resque_core.commands.target_args import add_target_arguments, target_from
 from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
-ADVICE_HINT = (
-    "advice: --advice sizes a self-calibration on your model and prints the command that runs it; it times a few "
-    "training steps of your model first"
-)
+ADVICE_HINT = "advice: --advice sizes a self-calibration on your model and prints its command (it times a few steps)"
 
 # Why a fit figure can be NaN, for the ``null_reasons`` of ``--json`` (see ``resque_core.jsonable.strict_json``).
 NULL_REASONS = {
@@ -243,9 +240,8 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     from resque_core.calibration.unknown_model import DataChecks, with_unknown_model_note
     from resque_core.data import open_source
 
-    data, model = open_source(args.data), model_source(args)
-    checks = DataChecks(args.class_map, args.accept_low_accuracy)
-    return with_unknown_model_note(forecast, loaded, data, model, args.data, checks)  # as the user named them
+    checks = DataChecks(args.class_map, args.accept_low_accuracy)  # the command repeats them, as the user named all
+    return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data, checks)
 
 
 def cost_settings(args: argparse.Namespace) -> Any:
