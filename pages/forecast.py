@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
+from resque_core.forecast.family import is_carried
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
@@ -174,6 +175,9 @@ def show_forecast(forecast) -> None:
         with st.expander("How good is this forecast? The published benchmark", key="fc_benchmark"):
             for sentence in forecast.benchmark:
                 st.markdown(f"- {sentence}.")
+    if is_carried(forecast):  # no curve of the records stands behind it: the note says how it held out
+        st.caption("Carried across model families: the note above says how that held with each family left out.")
+        return
     with guard("drawing the calibration curve"):
         st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
     if forecast.signals is not None and forecast.signals.signals != ("index",):
@@ -194,7 +198,8 @@ def target_note(forecast) -> None:
 
 
 def family_note(forecast) -> None:
-    """When the records are of another model family: say so, and offer self-calibration; the probe's spread."""
+    """When the records are of another model family: the one note saying where the figures come from and what is
+    missing, a probe of the model (one click) when time and energy are, self-calibration; the probe's spread."""
     probe = state.get("fc_probe")
     if probe is not None and forecast.source.energy_basis.startswith("probe"):
         st.caption(f"Energy per epoch from a {probe.summary()}.")
@@ -204,26 +209,41 @@ def family_note(forecast) -> None:
                 st.caption(plain(f"Self-calibration: {note}."))
     if state.get("fc_pooling"):  # records of several model families: which ones this forecast uses
         st.info(plain(state["fc_pooling"][0].upper() + state["fc_pooling"][1:] + "."), icon=":material/merge:")
-    if forecast.family_note:
-        st.warning(plain(forecast.family_note), icon=":material/model_training:")
-        left, right = st.columns(2)
-        left.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
-        if state.get("fc_advice_for") != forecast and right.button(
-            "What carries over from the library?",
-            key="fc_advice",
-            help="Carries the calibration library's runs over to your model (held out by model family) and "
-            "sizes a self-calibration on it. It first times a few training steps of your model: seconds to a minute.",
-        ):
-            with guard("asking the calibration library") as g, st.spinner("Timing a few training steps of your model…"):
-                actions.unknown_model_advice(state)
-                state["fc_advice_for"] = result(state, "forecast")
-            if not g.failed:
-                st.rerun()  # the note above now carries the advice
+    if not forecast.family_note:
+        return
+    st.warning(plain(forecast.family_note), icon=":material/model_training:")
+    unpriced = not {"seconds", "kwh"} <= set(forecast.measures)
+    left, middle, right = st.columns(3)
+    if unpriced:
+        left.button(
+            "Measure a probe of my model",
+            key="fc_probe_now",
+            on_click=_choose_probe,
+            help="Times a few training steps of your model on your new data (under codecarbon) and forecasts "
+            "again with its time and energy per epoch.",
+        )
+    middle.button("Self-calibrate on my model", key="fc_to_selfcal", on_click=_choose_self_calibration)
+    if state.get("fc_advice_for") != forecast and right.button(
+        "How long would a self-calibration take?",
+        key="fc_advice",
+        help="Sizes a self-calibration on your model and writes the command that runs it on your machine. It "
+        "first times a few training steps of your model: seconds to a minute.",
+    ):
+        with guard("sizing a self-calibration") as g, st.spinner("Timing a few training steps of your model…"):
+            actions.unknown_model_advice(state)
+            state["fc_advice_for"] = result(state, "forecast")
+        if not g.failed:
+            st.rerun()  # the note above now carries the offer
 
 
 def _choose_self_calibration() -> None:
     state["fc_source"] = SOURCES[2]
     state["fc_open_settings"] = True
+
+
+def _choose_probe() -> None:
+    state["fc_energy"] = ENERGY[3]
+    state["fc_forecast_now"] = True
 
 
 def calibration_figure(forecast):
@@ -269,7 +289,8 @@ def render() -> None:
             energy = energy_basis()
         with right:
             grid = grid_and_price()
-        if st.button("Forecast", type="primary", key="run_forecast"):
+        asked = state.pop("fc_forecast_now", False)  # "Measure a probe of my model" forecasts with one
+        if st.button("Forecast", type="primary", key="run_forecast") or asked:
             with guard("forecasting"):
                 cost = CostSettings(**energy, **grid)
                 probe = probe_with_progress() if cost.energy == "probe" else None

@@ -59,6 +59,7 @@ _LAZY = {
     "family_of": "resque_core.forecast",
     "family_note": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
+    "forecast_for_model": "resque_core.calibration",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",
     "plan": "resque_core.grid",

@@ -98,17 +98,19 @@ def run_forecast(
     """
     from dataclasses import asdict
 
+    from resque_core.calibration.model_forecast import forecast_for_model
     from resque_core.forecast.costing import CostSettings
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
+    from resque_core.forecast.pipeline import Evidence, FitSettings
     from resque_core.forecast.pooling import family_runs
 
     cost = cost if cost is not None else CostSettings(**DEMO_COST)
     report = done_result(state, "index", "compute it again on the Index page")
-    family = family_of(loaded_model(result(state, "model"), result(state, "data")))
+    loaded = loaded_model(result(state, "model"), result(state, "data"))
+    family = family_of(loaded)
     records, pooling = family_runs(cache.records(settings.calibration, csv_bytes, family), family)
     fit = FitSettings(level=settings.level, target=settings.target())
-    forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
+    forecast = forecast_for_model(Evidence.of(report), records, cost, probe=probe, loaded=loaded, settings=fit)
     state["fc_records"] = records  # the records behind this forecast, for its curve and Validate's forecast
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
     state["fc_pooling"] = pooling  # the line naming the families a local store's records pool (None: one)
@@ -118,22 +120,42 @@ def run_forecast(
 
 
 def unknown_model_advice(state: MutableMapping) -> Any:
-    """What the calibration library says about the loaded model when it lacks its family (the ``forecast
-    --advice`` of the CLI): it times a few training steps, so it runs only when asked. The current forecast
-    gets the advice in its family note; returns the ``UnknownModelAdvice`` (None: the library has the family).
+    """How long a self-calibration on the loaded model would take, when the library lacks its family (the
+    ``forecast --advice`` of the CLI): it times a few training steps, so it runs only when asked. The current
+    forecast's note gets the offer and its command, which names the user's files by their own names (never the
+    server's upload folders); returns the ``UnknownModelAdvice`` (None: the library has the family).
     """
-    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.calibration.unknown_model import DataChecks, with_unknown_model_note
 
     forecast = done_result(state, "forecast", "forecast again on the Forecast page")
-    model, data, report = result(state, "model"), result(state, "data"), result(state, "index")
+    model, data = result(state, "model"), result(state, "data")
     loaded = loaded_model(model, data)
-    acc_drop = getattr(report, "acc_drop", None)
-    noted, advice = with_unknown_model_note(
-        forecast, loaded, cache.source(data.original), model, data.original, acc_drop
-    )
+    named_model, named_data = command_names(model, data)
+    checks = DataChecks(data.class_map, data.accept_low_accuracy)
+    opened = cache.source(data.original)
+    noted, advice = with_unknown_model_note(forecast, loaded, opened, named_model, named_data, checks)
     if advice is not None:
         state["results"]["forecast"] = noted
     return advice
+
+
+def command_names(model: ModelSource, data: DataChoice) -> tuple[ModelSource, str]:
+    """The model and original data as a command the user runs on their own machine names them: an upload or a
+    server file by its file name (a placeholder they fill with their path), and for their own model the digits
+    (the default model's data) as ``YOUR_DATA``."""
+    from dataclasses import replace
+
+    from resque_core.model.checkpoint import DEFAULT_NAMES
+    from ui.plain_text import file_name
+
+    own = model.checkpoint not in DEFAULT_NAMES
+    named = replace(
+        model,
+        checkpoint=file_name(model.checkpoint) if own else model.checkpoint,
+        model_file=file_name(model.model_file) if model.model_file else None,
+    )
+    original = file_name(data.original)
+    return named, "YOUR_DATA" if own and original == "digits" else original
 
 
 def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
@@ -228,7 +250,10 @@ def run_schedule(
     forecast = done_result(state, "forecast", "forecast again on the Forecast page")
     missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
     if missing:
-        raise ScheduleError(f"the forecast has no {' or '.join(missing)}: choose a hardware basis on the Forecast page")
+        raise ScheduleError(
+            f"the forecast has no {' or '.join(missing)}: measure a probe of your model or choose a hardware basis "
+            "on the Forecast page"
+        )
     now = now or minute_now()
     client = cache.provider(
         settings.provider, api_key=api_key, postcode=settings.postcode, csv_bytes=csv_bytes, now=now

@@ -2,7 +2,9 @@
 cost. ``demo_sweep`` makes the shipped default; ``family_sweep`` one family of the calibration library
 (``FAMILIES``); ``self_calibrate`` runs on a user's model, first planned to its time budget
 (``plan_self_calibration``), reporting ``SweepEvent``s and ending with one ``outcome``;
-``unknown_model_advice`` is what the library says about a model of a family it lacks.
+``forecast_for_model`` is the one forecast for the user's model (for a family the records lack: the library's
+runs carried to it, time and energy from its own probe only); ``unknown_model_advice`` sizes a
+self-calibration on such a model.
 See docs/forecast-calibration.md.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from resque_core.calibration.campaigns import demo_sweep, family_sweep, records_frame, self_calibrate, summarize
 from resque_core.calibration.config import SelfCalibration, SweepConfig
 from resque_core.calibration.library import FAMILIES, FamilySpec, get_family
+from resque_core.calibration.model_forecast import forecast_for_model
 from resque_core.calibration.plan import BudgetTooSmall, CalibrationPlan, plan_self_calibration
 from resque_core.calibration.progress import Outcome, SweepEvent, outcome
 from resque_core.calibration.sweep import SweepResult, run_sweep
@@ -29,6 +32,7 @@ __all__ = [
     "UnknownModelAdvice",
     "demo_sweep",
     "family_sweep",
+    "forecast_for_model",
     "get_family",
     "outcome",
     "plan_self_calibration",

@@ -16,10 +16,7 @@ from resque_core.commands.target_args import add_target_arguments, target_from
 from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
-ADVICE_HINT = (
-    "advice: --advice carries the calibration library's runs over to your model (held out by family) and sizes "
-    "a self-calibration on it; it times a few training steps of your model first"
-)
+ADVICE_HINT = "advice: --advice sizes a self-calibration on your model and prints its command (it times a few steps)"
 
 # Why a fit figure can be NaN, for the ``null_reasons`` of ``--json`` (see ``resque_core.jsonable.strict_json``).
 NULL_REASONS = {
@@ -63,8 +60,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--advice",
         action="store_true",
-        help="for a model of a family the calibration library lacks: carry the library's runs over to it and "
-        "size a self-calibration (times a few training steps of your model: seconds to a minute)",
+        help="for a model of a family the calibration library lacks: size a self-calibration on it and print the "
+        "command (times a few training steps of your model: seconds to a minute)",
     )
     _price_arguments(parser)
     _fit_arguments(parser)
@@ -190,7 +187,7 @@ def _one_line_error(message: str) -> NoReturn:
 def run(args: argparse.Namespace) -> int:
     from dataclasses import asdict
 
-    from resque_core.forecast.family import family_of
+    from resque_core.forecast.family import family_of, is_carried
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
     from resque_core.forecast.pooling import family_runs
     from resque_core.jsonable import strict_json
@@ -214,12 +211,17 @@ def run(args: argparse.Namespace) -> int:
         mean_conf=args.mean_conf,
         shift_type=args.shift_type,
     )
-    forecast = make_forecast(evidence, records, settings, probe=probe, family=family, settings=fit)
+    if loaded is None:  # no model of the user's: the records' answer (and no torch imported for it)
+        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit)
+    else:
+        from resque_core.calibration.model_forecast import forecast_for_model
+
+        forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
     forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()
         payload["unknown_model"] = advice.to_dict() if advice is not None else None
-        payload["fit_report"] = report_dict(forecaster.fit_report_)
+        payload["fit_report"] = None if is_carried(forecast) else report_dict(forecaster.fit_report_)
         payload["probe"] = asdict(probe) if probe is not None else None
         payload["records_pooling"] = pooling
         print(strict_json(payload, reasons=NULL_REASONS, indent=2))
@@ -240,11 +242,11 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     """``calibration.unknown_model.with_unknown_model_note`` for ``--checkpoint`` and ``--data`` (``--advice``)."""
     if not forecast.family_note:
         return forecast, None
-    from resque_core.calibration.unknown_model import with_unknown_model_note
+    from resque_core.calibration.unknown_model import DataChecks, with_unknown_model_note
     from resque_core.data import open_source
 
-    data, model = open_source(args.data), model_source(args)
-    return with_unknown_model_note(forecast, loaded, data, model, args.data, acc_drop=args.acc_drop)
+    checks = DataChecks(args.class_map, args.accept_low_accuracy)  # the command repeats them, as the user named all
+    return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data, checks)
 
 
 def cost_settings(args: argparse.Namespace) -> Any:

@@ -18,13 +18,19 @@ def report_dict(report: Any) -> dict:
 
 def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str:
     """The forecast as the command prints it: source, every measure with its interval, the fit and the notes."""
+    from resque_core.forecast.family import is_carried  # the CLI starts without pandas
+
     low, high = index_range
     where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
+    span = f"{where} the calibrated range {low:.3g}-{high:.3g}"
+    if is_carried(forecast):  # the library's runs, not these records: the records' range is not its range
+        span = "carried across model families" + (
+            "; EXTRAPOLATED: outside the library runs' range of its signal" if forecast.extrapolated else ""
+        )
     source = forecast.source
     free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
     lines = [
-        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} "
-        f"({where} the calibrated range {low:.3g}-{high:.3g})",
+        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} ({span})",
         f"{forecast.n_records} {source.records} records, curves {source.curves}; "
         f"energy {source.energy} ({source.energy_basis}); "
         f"intensity: {source.intensity}"
@@ -48,12 +54,7 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
         )
         name = f"{measure} ({unit_of(measure, source.currency)})"
         lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
-    lines += [
-        "",
-        f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
-        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
-        f"{report.n_censored} censored run(s) kept out of the curves",
-    ]
+    lines += ["", _fit_line(forecast, report)]
     if forecast.signals is not None:
         lines.insert(2, forecast.signals.sentence())
     if forecast.scratch_note():
@@ -63,6 +64,19 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
     lines[2:2] = target_lines(forecast)
     return "\n".join(lines)
+
+
+def _fit_line(forecast: Any, report: Any) -> str:
+    """How well the forecast held out: the records' fit, or for a carried forecast where the note says it."""
+    from resque_core.forecast.family import is_carried
+
+    if is_carried(forecast):
+        return "fit: carried across model families; how that held with each family left out is in the NOTE"
+    return (
+        f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
+        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
+        f"{report.n_censored} censored run(s) kept out of the curves"
+    )
 
 
 def target_lines(forecast: Any) -> list[str]:

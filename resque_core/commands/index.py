@@ -7,7 +7,7 @@ import sys
 
 from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
-from resque_core.commands.model_args import add_model_arguments, model_source
+from resque_core.commands.model_args import DEFAULT_CHECKPOINTS, add_model_arguments, model_source
 from resque_core.errors import ResqueError
 from resque_core.jsonable import strict_json
 
@@ -167,8 +167,27 @@ def run(args: argparse.Namespace) -> int:
         report = compute_index(request, progress=update)
     finally:
         bar.close()
-    print(strict_json(report.to_dict()) if args.json else summary(report))
+    print(strict_json(report.to_dict()) if args.json else f"{summary(report)}\n{forecast_hint(report, args)}")
     return 0
+
+
+def forecast_hint(report, args: argparse.Namespace) -> str:
+    """The ``forecast`` command for this index, with the model and data as the user named them here (the digits
+    only for the default model, whose data they are)."""
+    import shlex
+
+    words = ["python", "-m", "resque_core", "forecast", "--index", f"{report.value:.4g}"]
+    if report.labels == "predicted":
+        words += ["--labels", "predicted"]
+        words += ["--mean-conf", f"{report.mean_conf:.4g}"] if report.mean_conf is not None else []
+    if report.acc_drop is not None:
+        words += ["--acc-drop", f"{report.acc_drop:.4g}"]
+    words += ["--kind", "task"] if report.kind == "task" else []
+    own = args.checkpoint not in DEFAULT_CHECKPOINTS
+    words += model_source(args).to_args() if own else []
+    if own or args.original != "digits":
+        words += ["--data", "YOUR_DATA" if own and args.original == "digits" else args.original]
+    return f"next: {shlex.join(words)}"
 
 
 def summary(report) -> str:

@@ -67,9 +67,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.like_for_like import compare, records_cap_note
+    from resque_core.calibration.model_forecast import forecast_for_model
     from resque_core.calibration.validation import validate, validation_family, validation_record
     from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, make_forecast
+    from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records
     from resque_core.forecast.pooling import family_runs
     from resque_core.forecast.targets import target_of
     from resque_core.index.compute import index_of, prepare_index
@@ -93,7 +94,10 @@ def run(args: argparse.Namespace) -> int:
     report = index_of(request, loaded, pair)
     family = family_of(loaded)
     records, pooling = family_runs(given or choose_records("default", family), family)
-    forecast = make_forecast(Evidence.of(report), records, family=family, settings=FitSettings(target=target))
+    fit = FitSettings(target=target)
+    forecast = forecast_for_model(
+        Evidence.of(report), records, loaded=loaded, settings=fit
+    )  # the forecast command's answer
     say = _epoch_printer(args.json)
     if not args.json:
         print(f"retraining to {target.label} (accuracy {target_acc:.3f}); epoch cap {settings.max_epochs}",

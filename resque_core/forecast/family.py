@@ -25,6 +25,7 @@ import pandas as pd
 from resque_core.errors import RecordsError
 
 __all__ = [
+    "CARRIED",
     "COST_UNITS",
     "FAMILY_COLUMNS",
     "MissingReference",
@@ -34,6 +35,7 @@ __all__ = [
     "family_note",
     "family_of",
     "from_unit",
+    "is_carried",
     "records_family",
     "to_unit",
     "unit_reference",
@@ -46,6 +48,7 @@ UNIT_LABELS = {
     "train_fraction": "a fraction of the original training's epochs",
 }
 
+CARRIED = "calibration library"  # how a forecast carried across families names its records (``Source.records``)
 FAMILY_COLUMNS: tuple[str, ...] = ("arch", "n_params", "input_size", "n_train")
 PARAMS_TOLERANCE = 1.25  # parameter counts within this ratio are the same family (a different head, say)
 CHANNELS = {1: "grey", 3: "RGB"}
@@ -142,6 +145,12 @@ def family_note(records: pd.DataFrame, family: ModelFamily | None, energy_basis:
     if energy_basis == "records":
         sentence += " Its energy per epoch is theirs too: measure a probe of your model."
     return sentence
+
+
+def is_carried(forecast: Any) -> bool:
+    """Whether ``forecast`` is the library's runs carried to a model of another family
+    (``calibration.model_forecast``): its range and fit are the library's, not its records' forecaster's."""
+    return forecast.source.records.startswith(f"{CARRIED} (")
 
 
 def family_key(records: pd.DataFrame) -> pd.Series:

@@ -67,14 +67,16 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
 
 
 def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
-    """Sum of each budget measure's point, low and high over the scenarios that have it.
+    """Sum of each budget measure's point, low and high over the scenarios with a forecast.
 
-    A measure whose unit differs between scenarios (money in EUR and in USD) has no total.
+    A measure whose unit differs between scenarios (money in EUR and in USD), or that one of their forecasts
+    lacks (a model of another family has no kWh until a probe of it), has no total: a part would pass for it.
     """
+    forecasts = [sc.forecast.get("measures") or {} for sc in scenarios if sc.forecast]
     totals: dict[str, dict[str, float]] = {}
     mixed = set()
-    for sc in scenarios:
-        for measure, fig in ((sc.forecast or {}).get("measures") or {}).items():
+    for measures in forecasts:
+        for measure, fig in measures.items():
             if measure not in BUDGET_MEASURES or fig.get("point") is None:
                 continue
             tot = totals.setdefault(measure, {"point": 0.0, "low": 0.0, "high": 0.0, "unit": fig.get("unit", "")})
@@ -82,7 +84,8 @@ def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
                 mixed.add(measure)
             for key in ("point", "low", "high"):
                 tot[key] += float(fig.get(key) if fig.get(key) is not None else fig["point"])
-    return {m: t for m, t in totals.items() if m not in mixed}
+    lacking = {m for m in totals if any((f.get(m) or {}).get("point") is None for f in forecasts)}
+    return {m: t for m, t in totals.items() if m not in mixed | lacking}
 
 
 def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
@@ -96,7 +99,7 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
         "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
         "<h2>Budget totals</h2>",
-        _totals_table(budget_totals(scenarios)),
+        _totals_table(budget_totals(scenarios), scenarios),
         "<h2>Comparison</h2>",
         _comparison_table(scenarios),
         *_figures_html(figures, first=True),
@@ -203,7 +206,7 @@ def _schedule_html(sch: dict[str, Any]) -> str:
     return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
 
 
-def _totals_table(totals: dict[str, dict[str, float]]) -> str:
+def _totals_table(totals: dict[str, dict[str, float]], scenarios: Sequence[Scenario]) -> str:
     rows = [
         [
             measure_label(m),
@@ -212,9 +215,17 @@ def _totals_table(totals: dict[str, dict[str, float]]) -> str:
         ]
         for m, t in totals.items()
     ]
+    given = {m for sc in scenarios for m in ((sc.forecast or {}).get("measures") or {}) if m in BUDGET_MEASURES}
+    untotalled = [measure_label(m) for m in BUDGET_MEASURES if m in given - set(totals)]
+    why = (
+        f"<p class=muted>No total of {', '.join(untotalled)}: not every scenario has it in one unit "
+        "(a model of another family has no time or energy until a probe of it measures them).</p>"
+        if untotalled
+        else ""
+    )
     if not rows:
-        return "<p class=muted>No forecast in these scenarios yet.</p>"
-    return _table(["measure", "total (modeled)", "sum of interval bounds"], rows)
+        return why or "<p class=muted>No forecast in these scenarios yet.</p>"
+    return _table(["measure", "total (modeled)", "sum of interval bounds"], rows) + why
 
 
 COMPARED = {

@@ -99,3 +99,15 @@ def test_money_carries_its_currency_and_is_not_summed_across_currencies():
     money = head.index("Money")
     assert [row[money] for row in rows] == ["1.5 EUR", "2 USD"]
     assert "1.5 EUR" in to_html([euros]) and "(currency)" not in to_html([euros])
+
+
+def test_a_measure_one_forecast_lacks_has_no_total_and_the_page_says_why():
+    """A ResNet not yet probed has epochs but no kWh: the kWh of the other scenario alone is no total."""
+    probed, unprobed = make_scenario("probed"), make_scenario("resnet, no probe", epochs=9.0)
+    for measure in ("kwh", "co2_kg"):
+        del unprobed.forecast["measures"][measure]
+    totals = budget_totals([probed, unprobed])
+    assert totals["epochs"]["point"] == pytest.approx(16.5) and "kwh" not in totals and "co2_kg" not in totals
+    html = to_html([probed, unprobed])
+    assert "No total of Energy, CO2: not every scenario has it in one unit" in html
+    assert "No total of" not in to_html([probed, probed])
