@@ -6,15 +6,17 @@ rule lets every run set its own goal). A team asks something else: "back to 95% 
 default). Every record with an evaluation curve (``forecast.curves``) answers any such T:
 ``at_target`` rewrites each run's epochs, seconds, kWh and CO2 to the first evaluation at which its
 validation accuracy reached T (linearly interpolated between evaluations, as ``retraining.targets``
-does), and marks it censored when its curve never got there. A censored run says "not within the
-epochs it trained": its cap when it ran to the cap, or the epoch it stopped at (the library's
-fine-tuning stops once it is back at the old model's clean accuracy, so a T above that accuracy is
-censored there; ``Unreached`` says which).
+does). A run whose curve never got there (``reached`` 0) either trained its whole cap, and then counts
+at the cap: what the team spends on such a run is the cap, so the forecast is of min(epochs to T, cap),
+the restricted mean of survival analysis, which runs censored at the cap determine exactly; or it
+stopped before its cap (the library's fine-tuning stops once it is back at the old model's clean
+accuracy, so a T above that accuracy is not known there), and is censored: a lower bound, kept out of
+the curves.
 
-The forecaster then fits the targeted records exactly as it fits a sweep's own: runs that reached T
-give the curves, and ``unreached_among`` counts, among the runs most like the user's, how many never
-reached T ("3 of 10 similar runs had not reached 0.95 after 30 epochs"): the chance of never getting
-there, stated beside the forecast of the epochs if it does. Records without curves keep their own rule,
+The forecaster then fits the targeted records exactly as it fits a sweep's own, and ``unreached_among``
+counts, among the runs most like the user's, how many never reached T ("3 of 10 similar runs had not
+reached 0.95 after 30 epochs"): the chance of spending the whole cap without getting there, stated
+beside the forecast. Records without curves keep their own rule,
 and the forecast says so (``TargetedRecords.note``).
 """
 
@@ -171,7 +173,8 @@ class TargetedRecords:
 
 
 def at_target(records: pd.DataFrame, curves: pd.DataFrame | None, target: Target) -> TargetedRecords:
-    """``records`` with every run's epochs, censoring, seconds, kWh and CO2 at ``target`` (read from ``curves``).
+    """``records`` with every run's epochs, censoring, seconds, kWh and CO2 at ``target`` (read from ``curves``), and
+    ``reached`` (1: its curve reached the target; 0: it spent its cap, or stopped, without).
 
     Runs without a curve are left out; when no run has one (or ``target`` is ``RECORDS_RULE``) the records are
     returned as they are, answering their own rule. ``grad_norm`` and ``param_change`` are known only at a
@@ -190,7 +193,7 @@ def at_target(records: pd.DataFrame, curves: pd.DataFrame | None, target: Target
         rows.append(_at(row, part, goal, target))
     if not rows:
         return TargetedRecords(records, RECORDS_RULE, target)
-    return TargetedRecords(pd.DataFrame(rows, columns=records.columns), target, target, missing)
+    return TargetedRecords(pd.DataFrame(rows, columns=[*records.columns, "reached"]), target, target, missing)
 
 
 def frame_at_target(
@@ -207,6 +210,7 @@ def frame_at_target(
     frame = validate_records(targeted.frame)
     if targeted.target.kind == "records":
         return frame, targeted
+    frame["reached"] = targeted.frame["reached"].to_numpy()  # validation keeps the row order, drops the column
     runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")]
     reached = int((runs["censored"] == 0).sum())
     if reached >= needed:
@@ -223,8 +227,10 @@ def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
     """One record at accuracy ``goal``: its epochs to it (censored at its last evaluation if never) and their cost."""
     epochs, acc = curve["epoch"].to_numpy(float), curve["val_acc"].to_numpy(float)
     hit = np.flatnonzero(acc >= goal - 1e-12)
-    if len(hit) == 0:
-        at, censored = float(epochs[-1]), 1
+    reached = int(len(hit) > 0)
+    if not reached:  # spent its whole cap: an observation of min(epochs to T, cap); stopped earlier: a lower bound
+        at, cap = float(epochs[-1]), row.get("max_epochs")
+        censored = 0 if cap is not None and not pd.isna(cap) and at >= float(cap) - 1e-6 else 1
     elif hit[0] == 0:
         at, censored = float(epochs[0]), 0
     else:
@@ -235,6 +241,7 @@ def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
     out.update(
         epochs=at,
         censored=censored,
+        reached=reached,
         target_acc=goal,
         target_rule=target.short,
         acc_gap=goal - row["start_acc"] if row.get("start_acc") is not None and not pd.isna(row["start_acc"]) else None,

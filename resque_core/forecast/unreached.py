@@ -67,7 +67,8 @@ def unreached_among(runs: pd.DataFrame, columns: list[str], x: np.ndarray, targe
     values = have[list(columns)].to_numpy(float)
     scale = values.std(axis=0)
     scale[~(scale > 0)] = 1.0
-    censored = have["censored"].to_numpy(int).astype(bool)
+    lost_runs = (have["reached"] == 0) if "reached" in have else (have["censored"] == 1)  # never reached the target
+    censored = lost_runs.to_numpy(bool)
     stopped = have["epochs"].to_numpy(float)
     caps = pd.to_numeric(have.get("max_epochs", pd.Series(np.nan, index=have.index)), errors="coerce").to_numpy(float)
     out = []
