@@ -136,14 +136,22 @@ def summary(r: dict) -> str:
         )
     lines += [
         f"seed noise: ICC {_num(r['seed_icc_epochs'], '.3f')} (log {_num(r['seed_icc_log_epochs'], '.3f')}), "
-        f"{_num(r['seed_noise_share'], '.0%')} of the epochs variance; ceiling (other seeds of the case): "
-        f"Spearman {_num(r['ceiling_spearman_runs'], '.3f')}, MAE {_num(r['ceiling_mae_epochs'])} epochs; "
-        f"on case means about {_num(r['ceiling_spearman_case_means'], '.3f')}; knowing each case's true mean: "
-        f"correlation about {_num(r['ceiling_corr_runs_true_mean'], '.3f')}, "
-        f"MAE {_num(r['ceiling_mae_epochs_true_mean'])}",
+        f"{_num(r['seed_noise_share'], '.0%')} of the epochs variance; rank ceiling within families (other seeds "
+        f"of the case): Spearman on runs {_num(r['ceiling_spearman_runs'], '.3f')}, on case means "
+        f"{_num(r['ceiling_spearman_case_means'], '.3f')} (pooled, not quoted: runs "
+        f"{_num(r['ceiling_spearman_runs_pooled'], '.3f')}, ICC-based case means "
+        f"{_num(r['ceiling_icc_case_means_pooled'], '.3f')}); MAE of the other seeds' mean "
+        f"{_num(r['ceiling_mae_epochs'])} epochs",
+        f"coverage by shift type: mean {_num(r['coverage_80'], '.1%')}, "
+        f"worst type {_num(r['coverage_80_min_type'], '.1%')} "
+        f"({r['coverage_80_min_type_name']}), worst family x type {_num(r['coverage_80_min_family_type'], '.1%')} "
+        f"({r['coverage_80_min_family_type_name']})",
         f"raw index vs epochs, all runs pooled (NOT held out): Spearman {_num(r['spearman_index_pooled'], '.3f')}",
-        "leave one family out: " + (r["lofo_reason"] or f"MAE {_num(r['lofo_mae_epochs'])} epochs, "
-                                    f"coverage {_num(r['lofo_coverage_80'], '.1%')} (from {r.get('lofo_signal')} in "
+        "leave one family out: " + (r["lofo_reason"] or f"nested (signal and unit chosen on the other families): MAE "
+                                    f"{_num(r.get('lofo_nested_mae_epochs'))} epochs, coverage "
+                                    f"{_num(r.get('lofo_nested_coverage_80'), '.1%')}; non-nested (chosen on the "
+                                    f"scored families too): MAE {_num(r['lofo_mae_epochs'])}, coverage "
+                                    f"{_num(r['lofo_coverage_80'], '.1%')} ({r.get('lofo_signal')} in "
                                     f"{r.get('lofo_unit')}); the index alone: {_num(r.get('lofo_mae_epochs_index'))}, "
                                     f"the accuracy drop alone: {_num(r.get('lofo_mae_epochs_acc_drop'))}"),
     ]  # fmt: skip
@@ -151,7 +159,14 @@ def summary(r: dict) -> str:
         lines.append(
             f"family {name}: {f['n_runs']} runs, {f['n_types']} types, {f['n_censored']} censored; MAE product "
             f"{_num(f['mae_epochs'])}, accuracy drop {_num(f['mae_epochs_acc_drop'])}; Spearman case means "
-            f"{_num(f['spearman_case_means'], '.3f')}; seed ICC {_num(f['seed_icc_epochs'], '.3f')}"
+            f"{_num(f['spearman_case_means'], '.3f')}; seed ICC {_num(f['seed_icc_epochs'], '.3f')}; picked "
+            + "; ".join(
+                f"given {e}: " + ", ".join(f"{k} {n}" for k, n in v["picks"].items())
+                for e, v in f["evidence"].items()
+                if "+" in e
+            )
+            + "; "
+            + ", ".join(f"{k} {f[k]}" for k in ("index_vs_acc_drop", "index_free_vs_mean_conf") if k in f)
         )
     lines.append("per family and shift type (held out):")
     for t in r["per_type"]:
