@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import MODEL_KINDS, select_model
 from resque_core.forecast.fidelity import HeldOut, leave_group_out, spearman
 
@@ -54,13 +55,21 @@ def known_type(runs: pd.DataFrame, columns: dict[str, str], level: float) -> dic
     fit = lambda x, y, g: select_model(x, y, level, "jackknife+", MODEL_KINDS, g)  # noqa: E731
     scheme = "leave-one-level-out"
     result = {"families": sorted(set(runs["family"]))}
+    skipped, parts = set(), {}
     for name in (n for n in KNOWN_TYPE_SIGNALS if n in columns):
-        parts = []
-        for _, part in runs.groupby(["family", "shift_type"], sort=True):
+        for key, part in runs.groupby(["family", "shift_type"], sort=True):
             x, y, censored = (part[c].to_numpy(dtype=float) for c in (columns[name], "epochs", "censored"))
-            parts.append(leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme))
-        held = _concat(parts)
-        result[f"mae_epochs_{name}_own_type"], result[f"coverage_80_{name}_own_type"] = held.mae, held.coverage
+            try:
+                held = leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme)
+                parts.setdefault(name, {})[" | ".join(key)] = held
+            except RecordsError:  # too few runs reached the target to leave a level out: no signal is scored on it
+                skipped.add(" | ".join(key))
+    for name, by_type in parts.items():
+        kept = [held for key, held in by_type.items() if key not in skipped]
+        if kept:
+            held = _concat(kept)
+            result[f"mae_epochs_{name}_own_type"], result[f"coverage_80_{name}_own_type"] = held.mae, held.coverage
+    result["skipped_types"] = sorted(skipped)
     return result
 
 
@@ -182,6 +191,8 @@ def summary(r: dict) -> str:
         names = [key[len("mae_epochs_") :] for key in k if key.startswith("mae_epochs_")]
         families = ", ".join(k.get("families", []))
         lines.append(f"a new level of a known type (seeds together; families with 4+ levels: {families}):")
+        if k.get("skipped_types"):
+            lines.append(f"  (left out, too few runs reached the target: {', '.join(k['skipped_types'])})")
         lines += [f"  {n:<20}{k[f'mae_epochs_{n}']:>7.2f}  {k[f'coverage_80_{n}']:>6.1%}" for n in names]
     s = r["scratch_vs_retrain"]
     if s:

@@ -186,3 +186,13 @@ def test_a_fold_forecasts_epochs_exactly_as_the_forecaster_does(bench):
     expected = Forecaster().fit(train, "dist").predict_measure("epochs", test["index_value"].to_numpy())
     assert np.allclose(point, expected[0]) and np.allclose(low, expected[1]) and np.allclose(high, expected[2])
     assert np.ptp(point) > 0  # a real curve, not a constant
+
+
+def test_a_type_too_few_runs_reached_the_target_of_is_left_out_of_the_known_type_check_for_every_signal(bench):
+    runs = known_records().assign(family="SmallCNN 16x16x1")
+    runs.loc[(runs["shift_type"] == "blur") & (runs["shift_level"] > 1), "censored"] = 1  # never reached it
+    runs, columns, _ = bench.predictor_columns(runs)
+    result = sys.modules["fidelity_report"].known_type(runs, columns, 0.8)
+    assert result["skipped_types"] == ["SmallCNN 16x16x1 | blur"]
+    assert np.isfinite(result["mae_epochs_acc_drop_own_type"])  # the other types are scored
+    assert set(result) >= {"mae_epochs_index_own_type", "coverage_80_level_own_type"}
