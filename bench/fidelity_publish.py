@@ -69,12 +69,17 @@ def read_records(name: str) -> Records:
 
 
 def _library() -> Records:
-    """Every calibrated family (digits-cnn: the default calibration until its own file ships), hashed as shipped."""
+    """Every calibrated family (digits-cnn: the default calibration until its own file ships), hashed as shipped.
+
+    The default calibration's forecasts quote a family's figures only when its file holds that family's records.
+    """
     curves, sources = [], {}
     for spec in FAMILIES.values():
         if spec.records_path.is_file():
             curves.append(_curves_beside(spec.records_path))
             sources[LIBRARY_PREFIX + spec.name] = spec.key
+            if spec.records_path.read_bytes() == DEFAULT_CSV.read_bytes():  # the default ships this family's records
+                sources[DEFAULT_SOURCE] = spec.key
         elif spec.name == "digits-cnn":
             curves.append(_curves_beside(DEFAULT_CSV))
             sources[DEFAULT_SOURCE] = spec.key
