@@ -54,6 +54,27 @@ def calibration(settings: dict) -> bytes | None:
     return None
 
 
+TARGETS = ("Within some points of the old model's accuracy", "An accuracy on the new data")
+
+
+def target_settings() -> dict:
+    """The team's target (``ForecastSettings.target_kind`` and ``target_value``): what "done" means."""
+    kind = st.radio("Retraining is done when the new-data accuracy is", TARGETS, key="fc_target", horizontal=True)
+    if kind == TARGETS[1]:
+        value = st.number_input("Target accuracy", 0.01, 1.0, 0.95, 0.01, key="fc_target_acc", format="%.3f")
+        return {"target_kind": "acc", "target_value": float(value)}
+    points = st.number_input(
+        "Points below the old model's clean accuracy",
+        0.0,
+        50.0,
+        2.0,
+        0.5,
+        key="fc_target_points",
+        help="2 points: back to within 0.02 of the accuracy the old model had on its own data.",
+    )
+    return {"target_kind": "drop", "target_value": float(points) / 100}
+
+
 def energy_basis() -> dict:
     """Energy per epoch (``CostSettings`` fields): the records, a hardware profile, typed watts, or a probe."""
     energy = st.radio("Energy per epoch", ENERGY, key="fc_energy")
@@ -125,6 +146,7 @@ def show_forecast(forecast) -> None:
         st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
+    target_note(forecast)
     if forecast.signals is not None:
         st.info(forecast.signals.sentence().capitalize() + ".", icon=":material/query_stats:")
     family_note(forecast)
@@ -159,6 +181,16 @@ def show_forecast(forecast) -> None:
             "The curve shows epochs against the labelled index alone, as a diagnostic: the forecast above "
             f"rests on {signal_words(forecast.signals.signals)}."
         )
+
+
+def target_note(forecast) -> None:
+    """What the figures run to, and the chance of never getting there."""
+    line = f"Target: {plain(forecast.target)}."
+    if forecast.unreached is not None:
+        line += f" {plain(forecast.unreached.sentence()).capitalize()}; the figures are for a run that does reach it."
+    st.info(line, icon=":material/flag:")
+    if forecast.target_note:
+        st.warning(plain(forecast.target_note).capitalize() + ".", icon=":material/warning:")
 
 
 def family_note(forecast) -> None:
@@ -224,6 +256,7 @@ def render() -> None:
     settings_open(state, "fc_settings", result(state, "forecast") is None)
     with st.expander("Settings: calibration, hardware, grid and price", key="fc_settings", on_change="rerun"):
         csv_bytes = calibration(settings)
+        settings.update(target_settings())
         settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
         left, right = st.columns(2)
         with left:

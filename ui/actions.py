@@ -105,7 +105,7 @@ def run_forecast(
     report = done_result(state, "index", "compute it again on the Index page")
     family = family_of(loaded_model(result(state, "model"), result(state, "data")))
     records = cache.records(settings.calibration, csv_bytes, family)
-    fit = FitSettings(level=settings.level)
+    fit = FitSettings(level=settings.level, target=settings.target())
     forecast = make_forecast(Evidence.of(report), records, cost, probe=probe, family=family, settings=fit)
     state["fc_records"] = records  # the records behind this forecast, for its curve and its stopping rule
     state["fc_probe"] = probe  # shown beside the forecast: its median, spread and rounds
@@ -139,7 +139,13 @@ def calibration_curve(state: MutableMapping, measure: str = "epochs") -> Any:
 
     forecast, settings = result(state, "forecast"), state["inputs"]["forecast"]
     report = result(state, "index")
-    forecaster = fitted(state["fc_records"], forecast.index_kind, FitSettings(level=settings["level"]))
+    chosen = ForecastSettings(
+        level=settings["level"],
+        target_kind=settings.get("target_kind", "drop"),
+        target_value=settings.get("target_value", 0.02),
+    )
+    fit = FitSettings(level=chosen.level, target=chosen.target())
+    forecaster = fitted(state["fc_records"], forecast.index_kind, fit)
     shift_type = forecaster.shift_type_for(report.shift) if report.labels == "given" else None
     return forecaster.curve(measure, shift_type=shift_type, around=forecast.index)
 

@@ -167,6 +167,8 @@ def records(choice: str, csv_bytes: bytes | None = None, family: Any = None) -> 
 
     if choice == "default":
         return choose_records("default", family)
+    if choice == "recorded runs":  # the store itself, read now: its runs' curves come with them
+        return choose_records("db")
     path = save_upload(f"{choice.replace(' ', '-')}.csv", csv_bytes or b"")
     return choose_records(path, label=RECORDS_LABELS.get(choice, choice))
 

@@ -48,11 +48,22 @@ class IndexSettings(_Inputs):
 
 @dataclass(frozen=True)
 class ForecastSettings(_Inputs):
-    """Where the calibration records come from ("default", "upload", "self-calibration", "recorded runs")
-    and the intervals' nominal coverage."""
+    """Where the calibration records come from ("default", "upload", "self-calibration", "recorded runs"),
+    the intervals' nominal coverage, and the team's target (``forecast.targets.Target``: "drop" within
+    ``target_value`` of the old model's clean accuracy, or "acc" an accuracy on the new data)."""
 
     calibration: str = "default"
     level: float = 0.8
+    target_kind: str = "drop"
+    target_value: float = 0.02
+
+    def target(self):
+        """The ``Target`` these settings name (checked: ``RecordsError`` on a value out of range)."""
+        from resque_core.forecast.targets import target_of
+
+        if self.target_kind == "acc":
+            return target_of(target_acc=self.target_value)
+        return target_of(target_drop=self.target_value)
 
 
 @dataclass(frozen=True)

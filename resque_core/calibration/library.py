@@ -8,9 +8,8 @@ to a model it has never seen:
 family          model                                        data, sweep
 ==============  ===========================================  ===========================================
 digits-cnn      SmallCNN, 16x16 grey (the embedded default)  digits upsampled; 13 types x 5 levels x 3
-                                                             seeds, caps 30, and the demo's task splits
-                                                             (until regenerated, the shipped default
-                                                             calibration stands in: 8 types)
+                                                             seeds, caps 30, and the demo's task splits;
+                                                             its records are the default calibration
 shapes-resnet   SmallResNet (width 8), 32x32 RGB             generated shapes (``data.generated``); 14
                                                              types x levels 1, 3, 5 x 2 seeds, caps 8
 digits-mlp      MLP 128-64, 8x8 grey                         digits at their native size; 13 types x 5
@@ -22,7 +21,8 @@ within a seed every type at its middle level first (``plan.spread``), so a budge
 covers every type.
 
 Each family's records live in ``resque_core/assets/calibration/<family>.csv`` with a provenance JSON
-beside them; ``python -m resque_core calibrate --family NAME|all`` regenerates them (the models
+and their runs' evaluation curves (``<family>.curves.csv.gz``) beside them; digits-cnn's are the default
+calibration, ``resque_core/assets/calibration_default.csv`` (``forecast.records.default_records``); ``python -m resque_core calibrate --family NAME|all`` regenerates them (the models
 themselves: ``scripts/train_family_models.py``). Each sweep is sized to finish within 30 minutes on a
 2-core machine by ``estimate_minutes``, which times a few training steps (an upper bound: every run
 counted to its cap).
@@ -48,11 +48,13 @@ __all__ = [
     "FamilySpec",
     "estimate_minutes",
     "get_family",
+    "library_curves",
     "library_family",
     "library_records",
     "train_epochs_by_key",
 ]
 
+DEFAULT_FAMILY = "digits-cnn"  # the embedded model's family: its records are the default calibration
 GREY_TYPES = tuple(t for t in SHIFT_TYPES if t != "colour_cast")  # a colour cast on grey is only a darkening
 
 
@@ -92,8 +94,8 @@ class FamilySpec:
 
     @property
     def records_path(self) -> pathlib.Path:
-        """Where its records live (they may not exist yet)."""
-        return asset_path(f"calibration/{self.name}.csv")
+        """Where its records live (they may not exist yet): digits-cnn's are the default calibration."""
+        return asset_path("calibration_default.csv" if self.name == DEFAULT_FAMILY else f"calibration/{self.name}.csv")
 
     def sweep_config(self, **overrides: Any) -> SweepConfig:
         """Its sweep, with ``overrides`` (``SweepConfig`` fields; None values are ignored).
@@ -165,8 +167,6 @@ def train_epochs_by_key() -> dict[str, float]:
 def library_records(names: list[str] | None = None) -> pd.DataFrame:
     """The records of the library's families that have been calibrated (all of them by default).
 
-    digits-cnn falls back to the shipped default calibration while its own file is not generated.
-
     Raises:
         RecordsError: none of these families has records.
     """
@@ -174,15 +174,27 @@ def library_records(names: list[str] | None = None) -> pd.DataFrame:
 
     frames = []
     for spec in (get_family(n) for n in (names or list(FAMILIES))):
-        if spec.records_path.is_file():
-            frames.append(load_records_csv(str(spec.records_path)))
-        elif spec.name == "digits-cnn":
+        if spec.name == DEFAULT_FAMILY:
             frames.append(default_records())
+        elif spec.records_path.is_file():
+            frames.append(load_records_csv(str(spec.records_path)))
     if not frames:
         raise RecordsError(
             "none of these model families has calibration records yet: run python -m resque_core calibrate --family all"
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def library_curves(names: list[str] | None = None) -> pd.DataFrame:
+    """The evaluation curves of the library's families' records (``forecast.curves``); no rows where none ship."""
+    from resque_core.forecast.curves import curves_path, empty_curves, read_curves_csv
+
+    frames = [
+        read_curves_csv(curves_path(spec.records_path))
+        for spec in (get_family(n) for n in (names or list(FAMILIES)))
+        if curves_path(spec.records_path).is_file()
+    ]
+    return pd.concat(frames, ignore_index=True) if frames else empty_curves()
 
 
 def estimate_minutes(

@@ -4,7 +4,9 @@ Each family (``calibration.library.FAMILIES``) runs its own sweep (its shift typ
 epoch caps; ``--seeds``, ``--types`` and the target-rule flags override) within ``--max-minutes``
 (default 28 per family), and writes ``resque_core/assets/calibration/<family>.csv`` (or into the
 folder ``--out``) with a provenance JSON beside it. A stopped or budget-cut run keeps what it has:
-an interrupted family writes nothing over the shipped file (give ``--db`` to keep its runs).
+an interrupted family writes nothing over the shipped file (give ``--db`` to keep its runs). Run again
+with the same ``--db``, a family's sweep resumes: the cases the database holds records of (that family's
+model) are kept, the rest run, and its CSV holds all of them. ``--executor ray`` runs the cases on Ray.
 """
 
 from __future__ import annotations
@@ -81,15 +83,22 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
     meter = _meter(args)
     started, load0 = time.time(), os.getloadavg()
     on_rows = store.add if store is not None else None
-    result = campaigns.family_sweep(spec, cfg, meter, say, on_rows=on_rows, should_stop=stop.requested)
+    stored = _stored(store, spec)
+    if say is not None and len(stored):
+        print(f"[{spec.name}] resuming: {len(stored)} records of this family in {store.path.name} are kept",
+              file=sys.stderr, flush=True)  # fmt: skip
+    executor = _executor(args, stored)
+    sweep = {"on_rows": on_rows, "should_stop": stop.requested, "executor": executor}
+    result = campaigns.family_sweep(spec, cfg, meter, say, **sweep)
     summary = {"family": spec.name, "runs": len(result.rows), "interrupted": result.interrupted, "out": None}
-    if not result.rows:
+    if not result.rows and not len(stored):
         return {**summary, "notes": list(result.notes)}
-    frame = campaigns.records_frame(result)
+    frame, curves = _whole(result, store, stored)
     summary.update(campaigns.summarize(frame), energy=energy_summary(meter), notes=list(result.notes))
+    summary["runs_resumed"] = len(stored)
     if not result.interrupted:
-        out = (pathlib.Path(args.out) if args.out else spec.records_path.parent) / f"{spec.name}.csv"
-        write_csv(frame, out, curves=campaigns.curves_frame(result))
+        out = pathlib.Path(args.out) / f"{spec.name}.csv" if args.out else spec.records_path
+        write_csv(frame, out, curves=curves)
         prov = provenance(args, cfg, result, summary, started, load0, meter)
         prov.update(what=f"calibration library records of the family {spec.name}", family=asdict(spec))
         prov.update(estimated_minutes_upper_bound=round(estimate, 1))
@@ -101,6 +110,45 @@ def _one_family(spec, args: argparse.Namespace, plateau_delta: float | None, sto
     if not args.json:
         print(f"[{spec.name}] {len(frame)} records, {result.wall_s / 60:.1f} min -> {summary['out'] or 'not written'}")
     return summary
+
+
+def _stored(store, spec):
+    """The records ``store`` already holds of this family's sweep (its model's runs): none without ``--db``."""
+    import pandas as pd
+
+    if store is None:
+        return pd.DataFrame()
+    rows = store.all()
+    return rows[rows["model"] == spec.model].reset_index(drop=True)
+
+
+def _executor(args: argparse.Namespace, stored):
+    """Where the cases run: here (None: ``run_sweep``'s default) or on Ray; either keeps the ``stored`` cases."""
+    if args.executor == "local" and not len(stored):
+        return None
+    from resque_core.calibration.executors import make_executor
+
+    rows = stored.to_dict("records") if len(stored) else []
+    if args.executor == "local":
+        return make_executor("local", rows)
+    ray = {"address": args.address, "cpus_per_run": args.cpus_per_run, "gpus_per_run": args.gpus_per_run}
+    return make_executor("ray", rows, workers=args.workers, **ray)
+
+
+def _whole(result, store, stored):
+    """The family's records and curves: the ``stored`` ones a resumed sweep kept, and this run's."""
+    import pandas as pd
+
+    from resque_core.calibration import campaigns
+    from resque_core.forecast.records import validate_records
+
+    frames = [stored] if len(stored) else []
+    curves = [store.curves(stored["run_id"])] if len(stored) else []
+    if result.rows:
+        frames.append(campaigns.records_frame(result))
+        curves.append(campaigns.curves_frame(result))
+    frame = validate_records(pd.concat(frames, ignore_index=True), name="calibration sweep")
+    return frame, pd.concat(curves, ignore_index=True)
 
 
 def _shifts(spec, types: list[str] | None) -> tuple[str, ...] | None:

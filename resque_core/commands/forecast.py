@@ -12,6 +12,7 @@ from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
 from resque_core.commands.index import add_accept_argument
 from resque_core.commands.model_args import add_model_arguments, model_source, original_data
+from resque_core.commands.target_args import add_target_arguments, target_from
 from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
@@ -178,6 +179,7 @@ def _fit_arguments(parser: argparse.ArgumentParser) -> None:
         action=DeprecatedAlias,
         help=argparse.SUPPRESS,  # the old name of --curve, kept for one release
     )
+    add_target_arguments(parser)
 
 
 def _one_line_error(message: str) -> NoReturn:
@@ -199,7 +201,7 @@ def run(args: argparse.Namespace) -> int:
     loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
     records = given or choose_records("default", family)  # the model's family's records, when shipped
-    fit = FitSettings(level=args.level, method=args.method, curve=args.curve)
+    fit = FitSettings(level=args.level, method=args.method, curve=args.curve, target=target_from(args))
     forecaster = fitted(records, args.kind, fit)
     probe = _probe(args, loaded) if settings.energy == "probe" else None
     evidence = Evidence(

@@ -61,4 +61,15 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     if forecast.family_note:
         lines.insert(2, f"NOTE: {forecast.family_note}")
     lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
+    lines[2:2] = target_lines(forecast)
     return "\n".join(lines)
+
+
+def target_lines(forecast: Any) -> list[str]:
+    """What the epochs run to, and how many similar runs never got there (``forecast.targets``)."""
+    lines = [f"target: {forecast.target}"]
+    if forecast.unreached is not None:
+        lines[0] += f"; {forecast.unreached.sentence()} (the figures below are for a run that does)"
+    if forecast.target_note:
+        lines.append(f"NOTE: {forecast.target_note}")
+    return lines

@@ -26,6 +26,8 @@ __all__ = [
     "at_least",
     "check_index",
     "coverage",
+    "target_accuracy",
+    "target_drop",
     "duration_s",
     "energy_kwh",
     "finite_in",
@@ -112,6 +114,8 @@ unit_interval = finite_in(0.0, 1.0)  # an accuracy, a mean confidence
 share = finite_in(0.0, 1.0, low_open=True)  # a share of something that must not be empty: (0, 1]
 signed_share = finite_in(-1.0, 1.0)  # a difference of two accuracies: the accuracy drop
 coverage = finite_in(0.5, 1.0, high_open=True)  # an interval's coverage (the forecaster's range)
+target_accuracy = finite_in(0.0, 1.0, low_open=True, kind="an accuracy in (0, 1], e.g. 0.95")
+target_drop = finite_in(0.0, 1.0, high_open=True, kind="a share in [0, 1), e.g. 0.02 for 2 points")
 index_value = finite_in(0.0, INDEX_TOP["task"], kind="an index in [0, 1] (RESQUE_task: [0, 1.5])")  # check_index
 energy_kwh = non_negative(MAX_ENERGY_KWH)  # 0: a job without energy (0 kg, nothing to save)
 duration_s = positive(MAX_DURATION_S)

@@ -1,7 +1,7 @@
 """The forecast: calibration records (shipped ones in ``shipped``), the forecaster with calibrated intervals,
 its measured fidelity, costing (kWh, CO2 and money from epochs), cost units carried across model families
 (``transfer``), and the step the page, the CLI and validate all run (``pipeline``: ``choose_records``, then
-``make_forecast``).
+``make_forecast``), to the team's target (``targets``: epochs until the new-data accuracy reaches T).
 See docs/forecast.md.
 """
 
@@ -28,11 +28,13 @@ from resque_core.forecast.records import (
     validate_records,
 )
 from resque_core.forecast.result import MEASURES, FitReport, Forecast, Interval
+from resque_core.forecast.targets import DEFAULT_TARGET, Target, Unreached, at_target, target_of
 from resque_core.forecast.transfer import leave_one_family_out, transfer_forecast
 
 __all__ = [
     "COST_UNITS",
     "CURVE_COLUMNS",
+    "DEFAULT_TARGET",
     "DEFAULT_UTILIZATION",
     "MEASURES",
     "RECORD_COLUMNS",
@@ -47,7 +49,10 @@ __all__ = [
     "ModelFamily",
     "RecordStore",
     "Records",
+    "Target",
     "UnitReference",
+    "Unreached",
+    "at_target",
     "build_costing",
     "choose_records",
     "default_records",
@@ -57,6 +62,7 @@ __all__ = [
     "leave_one_family_out",
     "load_records_csv",
     "make_forecast",
+    "target_of",
     "to_unit",
     "transfer_forecast",
     "validate_records",

@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from resque_core.errors import RecordsError
 from resque_core.forecast.costing import CostSettings, build_costing
 from resque_core.forecast.family import ModelFamily
 from resque_core.forecast.forecaster import Forecaster
@@ -123,7 +124,13 @@ def choose_records(spec: str = "default", family: ModelFamily | None = None, lab
         return Records(shipped_records(source), source, shipped_curves(source))
     if spec == "db":
         store = RecordStore()
-        return Records(store.all(), "local store", store.curves())
+        frame = store.all()
+        if frame.empty:
+            raise RecordsError(
+                f"no runs are recorded in {store.path.name} yet (the local store): Validate adds one per run and "
+                "self-calibration one per case; the forecaster needs at least 8 uncensored retraining runs"
+            )
+        return Records(frame, "local store", store.curves())
     beside = curves_path(spec)
     return Records(load_records_csv(spec), label or "user history", read_curves_csv(beside) if beside.is_file() else None)
 

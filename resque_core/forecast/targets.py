@@ -295,7 +295,8 @@ def unreached_among(runs: pd.DataFrame, columns: list[str], x: np.ndarray, targe
         lost = nearest[censored[nearest]]
         at_cap = bool(np.all(np.isnan(caps[lost]) | (stopped[lost] >= caps[lost] - 1e-6))) if len(lost) else True
         epochs = float(np.max(stopped[lost])) if len(lost) else _largest(caps[nearest])
-        out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, target.label))
+        label = "their own target" if target.kind == "records" else target.label
+        out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, label))
     return out
 
 
