@@ -17,7 +17,7 @@ import pandas as pd
 
 from resque_core.assets import asset_path
 from resque_core.atomic_write import write_text
-from resque_core.calibration.library import FAMILIES, library_records
+from resque_core.calibration.library import DEFAULT_FAMILY, FAMILIES, library_curves, library_records
 from resque_core.forecast.curves import curves_path, empty_curves, read_curves_csv
 from resque_core.forecast.published import FIDELITY_FILE, records_sha256, shipped_records_sha256
 from resque_core.forecast.records import DEFAULT_CSV, RecordStore, default_records, load_records_csv
@@ -69,27 +69,18 @@ def read_records(name: str) -> Records:
 
 
 def _library() -> Records:
-    """Every calibrated family (digits-cnn: the default calibration until its own file ships), hashed as shipped.
-
-    The default calibration's forecasts quote a family's figures only when its file holds that family's records.
-    """
-    curves, sources = [], {}
-    for spec in FAMILIES.values():
-        if spec.records_path.is_file():
-            curves.append(_curves_beside(spec.records_path))
-            sources[LIBRARY_PREFIX + spec.name] = spec.key
-            if spec.records_path.read_bytes() == DEFAULT_CSV.read_bytes():  # the default ships this family's records
-                sources[DEFAULT_SOURCE] = spec.key
-        elif spec.name == "digits-cnn":
-            curves.append(_curves_beside(DEFAULT_CSV))
-            sources[DEFAULT_SOURCE] = spec.key
-    curves = [c for c in curves if not c.empty]
-    frame = pd.concat(curves, ignore_index=True) if curves else empty_curves()
-    return Records(library_records(), frame, shipped_records_sha256(), sources)
+    """Every calibrated family (digits-cnn's records are the default calibration), with their curves, hashed as
+    shipped; each family's records source as a forecast names it."""
+    sources = {
+        DEFAULT_SOURCE if spec.name == DEFAULT_FAMILY else LIBRARY_PREFIX + spec.name: spec.key
+        for spec in FAMILIES.values()
+        if spec.records_path.is_file()
+    }
+    return Records(library_records(), library_curves(), shipped_records_sha256(), sources)
 
 
 def _default_family() -> str:
-    return FAMILIES["digits-cnn"].key
+    return FAMILIES[DEFAULT_FAMILY].key
 
 
 def _curves_beside(records: pathlib.Path) -> pd.DataFrame:
