@@ -130,6 +130,8 @@ def summary(r: dict) -> str:
         f"famil{'y' if r['n_families'] == 1 else 'ies'}, {r['n_groups']} held-out groups, {r['n_cases']} cases, "
         f"{r['n_censored']} censored; "
         f"held out: {r['scheme']}, {r['level']:.0%} intervals",
+        f"target: {r['target']['label']} ({r['n_curves']} runs with a curve)"
+        + (f"; {r['target']['note']}" if r["target"].get("note") else ""),
         *(f"note: {n}" for n in r["notes"]),
         *_predictor_lines(r),
         f"product: MAE {_num(r['mae_epochs'])} epochs {_ci(r['mae_epochs_ci'])}, "
