@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import MODEL_KINDS, select_model
 from resque_core.forecast.fidelity import HeldOut, leave_group_out, spearman
 
@@ -54,13 +55,21 @@ def known_type(runs: pd.DataFrame, columns: dict[str, str], level: float) -> dic
     fit = lambda x, y, g: select_model(x, y, level, "jackknife+", MODEL_KINDS, g)  # noqa: E731
     scheme = "leave-one-level-out"
     result = {"families": sorted(set(runs["family"]))}
+    skipped, parts = set(), {}
     for name in (n for n in KNOWN_TYPE_SIGNALS if n in columns):
-        parts = []
-        for _, part in runs.groupby(["family", "shift_type"], sort=True):
+        for key, part in runs.groupby(["family", "shift_type"], sort=True):
             x, y, censored = (part[c].to_numpy(dtype=float) for c in (columns[name], "epochs", "censored"))
-            parts.append(leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme))
-        held = _concat(parts)
-        result[f"mae_epochs_{name}_own_type"], result[f"coverage_80_{name}_own_type"] = held.mae, held.coverage
+            try:
+                held = leave_group_out(x, y, censored, part["shift"].to_numpy(dtype=object), fit, scheme)
+                parts.setdefault(name, {})[" | ".join(key)] = held
+            except RecordsError:  # too few runs reached the target to leave a level out: no signal is scored on it
+                skipped.add(" | ".join(key))
+    for name, by_type in parts.items():
+        kept = [held for key, held in by_type.items() if key not in skipped]
+        if kept:
+            held = _concat(kept)
+            result[f"mae_epochs_{name}_own_type"], result[f"coverage_80_{name}_own_type"] = held.mae, held.coverage
+    result["skipped_types"] = sorted(skipped)
     return result
 
 
@@ -121,6 +130,8 @@ def summary(r: dict) -> str:
         f"famil{'y' if r['n_families'] == 1 else 'ies'}, {r['n_groups']} held-out groups, {r['n_cases']} cases, "
         f"{r['n_censored']} censored; "
         f"held out: {r['scheme']}, {r['level']:.0%} intervals",
+        f"target: {r['target']['label']} ({r['n_curves']} runs with a curve)"
+        + (f"; {r['target']['note']}" if r["target"].get("note") else ""),
         *(f"note: {n}" for n in r["notes"]),
         *_predictor_lines(r),
         f"product: MAE {_num(r['mae_epochs'])} epochs {_ci(r['mae_epochs_ci'])}, "
@@ -136,14 +147,22 @@ def summary(r: dict) -> str:
         )
     lines += [
         f"seed noise: ICC {_num(r['seed_icc_epochs'], '.3f')} (log {_num(r['seed_icc_log_epochs'], '.3f')}), "
-        f"{_num(r['seed_noise_share'], '.0%')} of the epochs variance; ceiling (other seeds of the case): "
-        f"Spearman {_num(r['ceiling_spearman_runs'], '.3f')}, MAE {_num(r['ceiling_mae_epochs'])} epochs; "
-        f"on case means about {_num(r['ceiling_spearman_case_means'], '.3f')}; knowing each case's true mean: "
-        f"correlation about {_num(r['ceiling_corr_runs_true_mean'], '.3f')}, "
-        f"MAE {_num(r['ceiling_mae_epochs_true_mean'])}",
+        f"{_num(r['seed_noise_share'], '.0%')} of the epochs variance; rank ceiling within families (other seeds "
+        f"of the case): Spearman on runs {_num(r['ceiling_spearman_runs'], '.3f')}, on case means "
+        f"{_num(r['ceiling_spearman_case_means'], '.3f')} (pooled, not quoted: runs "
+        f"{_num(r['ceiling_spearman_runs_pooled'], '.3f')}, ICC-based case means "
+        f"{_num(r['ceiling_icc_case_means_pooled'], '.3f')}); MAE of the other seeds' mean "
+        f"{_num(r['ceiling_mae_epochs'])} epochs",
+        f"coverage by shift type: mean {_num(r['coverage_80'], '.1%')}, "
+        f"worst type {_num(r['coverage_80_min_type'], '.1%')} "
+        f"({r['coverage_80_min_type_name']}), worst family x type {_num(r['coverage_80_min_family_type'], '.1%')} "
+        f"({r['coverage_80_min_family_type_name']})",
         f"raw index vs epochs, all runs pooled (NOT held out): Spearman {_num(r['spearman_index_pooled'], '.3f')}",
-        "leave one family out: " + (r["lofo_reason"] or f"MAE {_num(r['lofo_mae_epochs'])} epochs, "
-                                    f"coverage {_num(r['lofo_coverage_80'], '.1%')} (from {r.get('lofo_signal')} in "
+        "leave one family out: " + (r["lofo_reason"] or f"nested (signal and unit chosen on the other families): MAE "
+                                    f"{_num(r.get('lofo_nested_mae_epochs'))} epochs, coverage "
+                                    f"{_num(r.get('lofo_nested_coverage_80'), '.1%')}; non-nested (chosen on the "
+                                    f"scored families too): MAE {_num(r['lofo_mae_epochs'])}, coverage "
+                                    f"{_num(r['lofo_coverage_80'], '.1%')} ({r.get('lofo_signal')} in "
                                     f"{r.get('lofo_unit')}); the index alone: {_num(r.get('lofo_mae_epochs_index'))}, "
                                     f"the accuracy drop alone: {_num(r.get('lofo_mae_epochs_acc_drop'))}"),
     ]  # fmt: skip
@@ -151,7 +170,14 @@ def summary(r: dict) -> str:
         lines.append(
             f"family {name}: {f['n_runs']} runs, {f['n_types']} types, {f['n_censored']} censored; MAE product "
             f"{_num(f['mae_epochs'])}, accuracy drop {_num(f['mae_epochs_acc_drop'])}; Spearman case means "
-            f"{_num(f['spearman_case_means'], '.3f')}; seed ICC {_num(f['seed_icc_epochs'], '.3f')}"
+            f"{_num(f['spearman_case_means'], '.3f')}; seed ICC {_num(f['seed_icc_epochs'], '.3f')}; picked "
+            + "; ".join(
+                f"given {e}: " + ", ".join(f"{k} {n}" for k, n in v["picks"].items())
+                for e, v in f["evidence"].items()
+                if "+" in e
+            )
+            + "; "
+            + ", ".join(f"{k} {f[k]}" for k in ("index_vs_acc_drop", "index_free_vs_mean_conf") if k in f)
         )
     lines.append("per family and shift type (held out):")
     for t in r["per_type"]:
@@ -167,6 +193,8 @@ def summary(r: dict) -> str:
         names = [key[len("mae_epochs_") :] for key in k if key.startswith("mae_epochs_")]
         families = ", ".join(k.get("families", []))
         lines.append(f"a new level of a known type (seeds together; families with 4+ levels: {families}):")
+        if k.get("skipped_types"):
+            lines.append(f"  (left out, too few runs reached the target: {', '.join(k['skipped_types'])})")
         lines += [f"  {n:<20}{k[f'mae_epochs_{n}']:>7.2f}  {k[f'coverage_80_{n}']:>6.1%}" for n in names]
     s = r["scratch_vs_retrain"]
     if s:

@@ -15,53 +15,55 @@ leave one family out as well. The predictors:
 The accuracy gap (``acc_gap`` = target - start accuracy) is never a baseline: the target is set by
 the run's own fine-tuning, so it leaks the outcome. Confidence intervals resample whole shift types
 (and whole families): errors cluster by type, so resampling runs makes them too narrow. The noise
-ceiling predicts each run by the other seeds of its case. Censored runs (epoch cap hit) stay out
-of the MAE, count as covered when the interval reaches the cap, and rank at their lower bound.
+ceiling predicts each run by the other seeds of its case, ranks taken within each family. Censored runs
+(never reached the target) stay out of the MAE, count as covered when the interval reaches their bound,
+and rank at their lower bound.
+
+The figures are for one target (``--target-drop D``, default 0.02: within D of the old model's clean
+accuracy; or ``--target-acc T``): every run's epochs are read off its evaluation curve at it
+(``forecast.targets.at_target``); records without curves answer their own rule, and ``target`` says so.
+A family left out is scored nested (``lofo_nested_*``: the signal and unit chosen on the other families
+only) beside the non-nested figure (``lofo_*``, chosen on the scored families too).
 
 Usage:
-    python bench/forecast_fidelity.py [--records PATH] [--kind dist] [--bootstrap 2000] [--json]
+    python bench/forecast_fidelity.py [--records PATH] [--kind dist] [--target-drop 0.02] [--bootstrap 2000] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import pathlib
 import sys
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.assets import asset_path  # noqa: E402
-from resque_core.calibration.library import library_records, train_epochs_by_key  # noqa: E402
-from resque_core.errors import ResqueError  # noqa: E402
+from resque_core.errors import RecordsError, ResqueError  # noqa: E402
 from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
-from resque_core.forecast.family import COST_UNITS  # noqa: E402
 from resque_core.forecast.fidelity import (  # noqa: E402
     HeldOut,
-    bootstrap_ci,
-    case_means,
-    cluster_resample,
     heldout_groups,
     leave_group_out_frame,
     noise_ceiling,
-    paired_difference,
     spearman,
 )
 from resque_core.forecast.forecaster import Forecaster  # noqa: E402
 from resque_core.forecast.published import FIDELITY_FILE  # noqa: E402
-from resque_core.forecast.records import default_records, load_records_csv  # noqa: E402
+from resque_core.forecast.records import validate_records  # noqa: E402
 from resque_core.forecast.result import MEASURES  # noqa: E402
-from resque_core.forecast.transfer import best_transfer_check  # noqa: E402
+from resque_core.forecast.targets import at_target, target_of  # noqa: E402
 from resque_core.jsonable import strict_json  # noqa: E402
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
+from fidelity_families import by_family, leave_family_out  # noqa: E402
+from fidelity_publish import published, read_records, write_published  # noqa: E402
 from fidelity_report import known_type, per_type, scratch_vs_retrain, summary  # noqa: E402
+from fidelity_scores import PRODUCT, case_spearman, confidence, coverage_by_type, headline, score  # noqa: E402
 
-PRODUCT = "product"
 ROLES = {"index": "signal", "acc_drop": "baseline", "mean_conf": "baseline", "index_free": "signal",
          "constant": "baseline", "level": "oracle"}  # fmt: skip
 
@@ -77,19 +79,75 @@ class FoldForecaster(Forecaster):
         return None
 
 
-def product_forecast(train: pd.DataFrame, test: pd.DataFrame, kind: str, level: float) -> tuple[np.ndarray, ...]:
-    """The product's forecast of ``test``'s epochs (point, low, high), fitted on ``train`` alone.
+# what a user gives -> (labels, the column given as the index, the other signals given)
+EVIDENCE: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "index": ("given", "index_value", ()),
+    "index+acc_drop": ("given", "index_value", ("acc_drop", "mean_conf")),
+    "index_free": ("predicted", "index_free", ()),
+    "index_free+mean_conf": ("predicted", "index_free", ("mean_conf",)),
+}
 
-    The one place the benchmark reads the product: ``Forecaster`` with its defaults, given what a user
-    with labelled new data has (the index, and the accuracy drop and confidence where the records carry
-    them; it picks its signals by held-out error on ``train`` alone). The other
-    measures are emptied first: each is fitted on its own, so the epochs forecast does not change.
+
+def fold_forecasts(train: pd.DataFrame, test: pd.DataFrame, kind: str, level: float) -> dict[str, tuple]:
+    """The product's forecasts of ``test``'s epochs, fitted on ``train`` alone, for each evidence a user may give.
+
+    The one place the benchmark reads the product: ``Forecaster`` with its defaults, fitted once, then asked
+    as a user with that evidence asks (it picks its signals by held-out error on ``train`` alone). Returns
+    evidence -> (point, low, high, the signal set it picked). Evidence the records lack is left out. The
+    other measures are emptied first: each is fitted on its own, so the epochs forecast does not change.
     """
     train = train.assign(**{m: np.nan for m in MEASURES if m != "epochs"})
     fitted = FoldForecaster(level=level).fit(train, kind, source="benchmark fold")
-    given = {c: test[c].to_numpy(dtype=float) for c in ("acc_drop", "mean_conf") if c in test and test[c].notna().all()}
-    forecasts = fitted.predict(test["index_value"].to_numpy(dtype=float), **given)  # what a user with labels gives
-    return tuple(np.array([getattr(f.measures["epochs"], k) for f in forecasts]) for k in ("point", "low", "high"))
+    out = {}
+    for name, (labels, first, others) in EVIDENCE.items():
+        required = (first, "acc_drop") if name == "index+acc_drop" else (first, *others)
+        if not all(c in test and test[c].notna().all() for c in required):
+            continue
+        given = {c: test[c].to_numpy(dtype=float) for c in others if c in test and test[c].notna().all()}
+        try:
+            forecasts = fitted.predict(test[first].to_numpy(dtype=float), labels=labels, **given)
+        except RecordsError:  # the records carry no label-free signals
+            continue
+        arrays = tuple(
+            np.array([getattr(f.measures["epochs"], k) for f in forecasts]) for k in ("point", "low", "high")
+        )
+        out[name] = (*arrays, "+".join(forecasts[0].signals.signals))
+    return out
+
+
+def product_evidence(test: pd.DataFrame) -> str:
+    """What a user with labelled new data gives: the accuracy drop where the records carry it."""
+    return "index+acc_drop" if "acc_drop" in test and test["acc_drop"].notna().all() else "index"
+
+
+def product_forecast(train: pd.DataFrame, test: pd.DataFrame, kind: str, level: float) -> tuple[np.ndarray, ...]:
+    """The product's forecast of ``test``'s epochs (point, low, high), given what a user with labels has."""
+    return fold_forecasts(train, test, kind, level)[product_evidence(test)][:3]
+
+
+def evidence_heldout(runs: pd.DataFrame, groups: np.ndarray, scheme: str, args, folds=None) -> tuple[dict, dict]:
+    """Every evidence's held-out forecasts (``HeldOut``), each type held out of its own family's fit, and the
+    sets the product picked (evidence -> family -> set -> folds). ``folds``: only these groups (others NaN)."""
+    n, families = len(runs), runs["family"].to_numpy(dtype=object)
+    arrays: dict[str, list[np.ndarray]] = {}
+    picks: dict[str, dict] = {}
+    for group in pd.unique(groups) if folds is None else folds:
+        out = groups == group
+        for family in pd.unique(families[out]):
+            rows, train = out & (families == family), ~out & (families == family)
+            try:
+                forecasts = fold_forecasts(runs[train], runs[rows], args.kind, args.level)
+            except RecordsError as exc:
+                raise RecordsError(f"held-out check, leaving out {group!r} of {family}: {exc}") from exc
+            for name, (point, low, high, chosen) in forecasts.items():
+                for part, values in zip(arrays.setdefault(name, [np.full(n, np.nan) for _ in range(3)]),
+                                        (point, low, high), strict=True):  # fmt: skip
+                    part[rows] = values
+                counts = picks.setdefault(name, {}).setdefault(family, {})
+                counts[chosen] = counts.get(chosen, 0) + 1
+    observed, censored = runs["epochs"].to_numpy(dtype=float), runs["censored"].to_numpy(dtype=bool)
+    held = {name: HeldOut(scheme, observed, *parts, censored) for name, parts in arrays.items()}
+    return held, picks
 
 
 def within_family(predict):
@@ -153,9 +211,9 @@ def case_labels(runs: pd.DataFrame, families: np.ndarray) -> np.ndarray:
     return (pd.Series(families, index=runs.index).astype(str) + "|" + shift.astype(str)).to_numpy(dtype=object)
 
 
-def curve_heldout(runs: pd.DataFrame, column: str, groups, scheme: str, args, kinds=MODEL_KINDS) -> HeldOut:
+def curve_heldout(runs: pd.DataFrame, column: str, groups, scheme: str, args, kinds=MODEL_KINDS, folds=None) -> HeldOut:
     """A monotone curve of epochs against one column, fitted as the forecaster fits the index, held out
-    (within each family, as the product is)."""
+    (within each family, as the product is); ``folds``: only these groups."""
     runs = runs.assign(_group=np.asarray(groups, dtype=object))
 
     def predict(train: pd.DataFrame, test: pd.DataFrame) -> tuple[np.ndarray, ...]:
@@ -164,155 +222,72 @@ def curve_heldout(runs: pd.DataFrame, column: str, groups, scheme: str, args, ki
         model = select_model(x, y, args.level, "jackknife+", kinds, train["_group"].to_numpy())
         return model.predict(test[column].to_numpy(dtype=float))
 
-    return leave_group_out_frame(runs, groups, within_family(predict), scheme=scheme)
-
-
-def score(held: HeldOut, cases: np.ndarray, families: np.ndarray) -> dict:
-    """The held-out figures of one predictor (epochs; Spearman on runs and on case means, within families)."""
-    return {
-        "mae_epochs": held.mae,
-        "mae_log_epochs": held.mae_log,
-        "coverage_80": held.coverage,
-        "width_80": held.width,
-        "spearman_runs": within_families(held.point, held.observed, families),
-        "spearman_case_means": case_spearman(held, cases, families),
-    }
-
-
-def within_families(point: np.ndarray, observed: np.ndarray, families: np.ndarray) -> float:
-    """Spearman within each family, averaged weighted by its runs (or cases): families differ in epoch
-    scale, so a pooled rank correlation would reward telling families apart, not forecasting."""
-    families = np.asarray(families, dtype=str)
-    parts = [(spearman(point[families == f], observed[families == f]), (families == f).sum()) for f in set(families)]
-    parts = [(rho, n) for rho, n in parts if np.isfinite(rho)]
-    return float(sum(rho * n for rho, n in parts) / sum(n for _, n in parts)) if parts else float("nan")
-
-
-def case_spearman(held: HeldOut, cases: np.ndarray, families: np.ndarray, rows: np.ndarray | None = None) -> float:
-    """Spearman of the held-out forecasts' case means against the observed case means, within families."""
-    rows = np.arange(len(cases)) if rows is None else rows
-    table = pd.DataFrame({"case": np.asarray(cases, dtype=str)[rows], "family": np.asarray(families, dtype=str)[rows],
-                          "point": held.point[rows], "observed": held.observed[rows]})  # fmt: skip
-    means = table.groupby(["family", "case"], sort=True)[["point", "observed"]].mean().reset_index()
-    return within_families(means["point"].to_numpy(), means["observed"].to_numpy(), means["family"].to_numpy())
-
-
-def case_replicates(cases: np.ndarray, types: np.ndarray, families: np.ndarray, reps: int, rng) -> list:
-    """Cluster-bootstrap replicates of the cases, in ``case_means`` order, resampling whole types and families."""
-    table = pd.DataFrame({"case": cases.astype(str), "type": types, "family": families}).drop_duplicates("case")
-    table = table.sort_values("case")
-    factors = (table["type"].to_numpy(dtype=str), table["family"].to_numpy(dtype=str))
-    return [cluster_resample(factors, rng) for _ in range(reps)]
-
-
-def confidence(held: dict[str, HeldOut], cases, types, families, runs, args, rng) -> dict:
-    """Type- (and family-) clustered CIs of the product's figures and of its paired differences."""
-    replicates = [cluster_resample((types, families), rng) for _ in range(args.bootstrap)]
-    by_run = [cluster_resample((np.arange(len(runs)).astype(str),), rng) for _ in range(args.bootstrap)]
-    product = held[PRODUCT]
-    out = {
-        "mae_epochs_ci": bootstrap_ci(lambda r: product.take(r).mae, replicates),
-        "coverage_80_ci": bootstrap_ci(lambda r: product.take(r).coverage, replicates),
-        "coverage_80_ci_runs": bootstrap_ci(lambda r: product.take(r).coverage, by_run),
-    }
-    case_reps = case_replicates(cases, types, families, args.bootstrap, rng)
-    point, observed = case_means(product.point, cases), case_means(product.observed, cases)
-    family = pd.Series(np.asarray(families, dtype=str)).groupby(np.asarray(cases, dtype=str)).first().to_numpy()
-    statistic = lambda r: within_families(point[r], observed[r], family[r])  # noqa: E731
-    out["spearman_case_means_ci"] = bootstrap_ci(statistic, case_reps)
-    for name, other in held.items():
-        if name == PRODUCT:
-            continue
-        out[f"mae_epochs_{name}_ci"] = bootstrap_ci(lambda r, h=other: h.take(r).mae, replicates)
-        out[f"paired_diff_vs_{name}"], out[f"paired_diff_vs_{name}_ci"] = paired_difference(product, other, replicates)
-        out[f"paired_diff_log_vs_{name}_ci"] = paired_difference(product, other, replicates, log=True)[1]
-    if "acc_drop" in held:
-        out["paired_diff_vs_acc_drop_ci_runs"] = paired_difference(product, held["acc_drop"], by_run)[1]
-    return out
-
-
-def leave_family_out(runs: pd.DataFrame, families: np.ndarray, columns: dict, args) -> dict:
-    """The product (and the index and the accuracy drop alone) forecasting a model family the fit has not seen.
-
-    ``runs``: the retraining runs with their signal columns, and the from-scratch runs (the
-    ``scratch_fraction`` unit's reference). The product's answer for a model the library lacks is the
-    signal and unit that carried best (``forecast.transfer.best_transfer_check``, as
-    ``calibration.unknown_model`` uses it) among those a user with labelled new data has.
-    """
-    if len(set(families)) < 2:
-        reason = "the records hold one model family; leaving one out needs two or more"
-        return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
-    signals = ("index_value", "acc_drop") if "acc_drop" in columns else ("index_value",)
-    index_only = best_transfer_check(runs, ("index_value",), COST_UNITS, train_epochs_by_key(), args.level)
-    if index_only is None:
-        reason = "no family could be left out: too few runs per family, or no cost unit with a reference in each"
-        return {"lofo_mae_epochs": None, "lofo_coverage_80": None, "lofo_reason": reason}
-    best = best_transfer_check(runs, signals, COST_UNITS, train_epochs_by_key(), args.level)
-    out = {"lofo_mae_epochs": best.mae_epochs, "lofo_coverage_80": best.coverage, "lofo_reason": None}
-    out.update(lofo_signal=best.signal, lofo_unit=best.unit, lofo_width_80=best.width_epochs)
-    out["lofo_per_family_mae"] = dict(best.per_family_mae)
-    out.update(lofo_mae_epochs_index=index_only.mae_epochs, lofo_coverage_80_index=index_only.coverage)
-    out["lofo_unit_index"] = index_only.unit
-    if "acc_drop" in columns:
-        drop = best_transfer_check(runs, ("acc_drop",), COST_UNITS, train_epochs_by_key(), args.level)
-        out["lofo_mae_epochs_acc_drop"] = None if drop is None else drop.mae_epochs
-        out["lofo_coverage_80_acc_drop"] = None if drop is None else drop.coverage
-    return out
-
-
-def by_family(runs: pd.DataFrame, product: HeldOut, acc_drop: HeldOut | None, cases: np.ndarray) -> dict:
-    """Per family: its runs and types, the product's and the accuracy drop's held-out MAE, and its seed noise."""
-    out = {}
-    for family in sorted(set(runs["family"])):
-        rows = np.flatnonzero((runs["family"] == family).to_numpy())
-        ceiling = noise_ceiling(runs["epochs"].to_numpy(dtype=float)[rows], cases[rows])
-        rules = sorted(runs["target_rule"].iloc[rows].dropna().astype(str).unique().tolist())
-        out[family] = {
-            "n_runs": len(rows),
-            "n_types": int(runs["shift_type"].iloc[rows].nunique()),
-            "n_censored": int(runs["censored"].iloc[rows].sum()),
-            "target_rule": rules,
-            "mae_epochs": product.take(rows).mae,
-            "mae_epochs_acc_drop": None if acc_drop is None else acc_drop.take(rows).mae,
-            "spearman_case_means": case_spearman(product, cases, runs["family"].to_numpy(), rows),
-            "seed_icc_epochs": ceiling.icc,
-            "ceiling_spearman_runs": ceiling.spearman_runs,
-        }
-    return out
+    return leave_group_out_frame(runs, groups, within_family(predict), scheme=scheme, folds=folds)
 
 
 def targets(r: dict) -> dict:
     """The issue's targets, met (True) or missed (False); None where the records cannot say."""
-    diff_ci, lofo = r.get("paired_diff_vs_acc_drop_ci"), r["lofo_coverage_80"]
+    diff_ci, lofo = r.get("paired_diff_vs_acc_drop_ci"), r["lofo_nested_coverage_80"]
     return {
         "n_families_ge_3": r["n_families"] >= 3,
         "n_types_ge_12": r["n_types"] >= 12,
         "not_worse_than_acc_drop": None if diff_ci is None else diff_ci[1] <= 0.3,
         "spearman_case_means_ge_0_9": r["spearman_case_means"] >= 0.9,
         "coverage_80_in_0_75_0_85": 0.75 <= r["coverage_80"] <= 0.85,
-        "lofo_coverage_80_in_0_70_0_90": None if lofo is None else 0.70 <= lofo <= 0.90,
+        "lofo_nested_coverage_80_in_0_70_0_90": None if lofo is None else 0.70 <= lofo <= 0.90,
     }
 
 
-def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
+@dataclass(frozen=True)
+class Prepared:
+    """The retraining runs the benchmark scores, at its target, with what each figure groups them by."""
+
+    frame: pd.DataFrame  # every record at the target (the from-scratch runs too)
+    runs: pd.DataFrame  # the retraining runs of the index kind, with their signal columns and family
+    groups: np.ndarray  # held-out group (shift type) of each run
+    scheme: str
+    columns: dict[str, str]  # predictor -> column
+    notes: list[str]
+    cases: np.ndarray  # (family, shift, level) of each run
+    target: dict  # {"kind", "value", "label"} of the rule the figures are for, and "asked", "note"
+    n_curves: int  # retraining runs of the kind with an evaluation curve
+
+
+def prepare(frame: pd.DataFrame, curves: pd.DataFrame | None, args: argparse.Namespace) -> Prepared:
+    """The records at the target (``--target-drop`` / ``--target-acc``; their own rule without curves)."""
+    asked = target_of(args.target_acc, args.target_drop)
+    of_kind = (frame["run_kind"] == "retrain") & (frame["index_kind"] == args.kind)
+    with_curve = set(curves["run_id"]) if curves is not None and not curves.empty else set()
+    n_curves = int(frame.loc[of_kind, "run_id"].isin(with_curve).sum())
+    targeted = at_target(validate_records(frame), curves, asked)
+    frame = validate_records(targeted.frame)
     runs = frame[(frame["run_kind"] == "retrain") & (frame["index_kind"] == args.kind)].reset_index(drop=True)
     groups, scheme = heldout_groups(runs)
     if scheme == "leave-one-out":
         raise ResqueError("the held-out check needs a shift_type (or shift) on every run, with at least 3 of them")
     runs, columns, notes = predictor_columns(runs)
-    families = family_labels(runs)
-    runs["family"] = families
-    cases = case_labels(runs, families)
+    runs["family"] = family_labels(runs)
+    target = {**targeted.target.to_dict(), "asked": asked.to_dict(), "note": targeted.note}
+    cases = case_labels(runs, runs["family"].to_numpy(dtype=object))
+    runs["case"] = cases
+    return Prepared(frame, runs, groups, scheme, columns, notes, cases, target, n_curves)
+
+
+def evaluate(frame: pd.DataFrame, args: argparse.Namespace, curves: pd.DataFrame | None = None) -> dict:
+    p = prepare(frame, curves, args)
+    runs, groups, scheme, columns, cases = p.runs, p.groups, p.scheme, p.columns, p.cases
+    families = runs["family"].to_numpy(dtype=object)
     rng = np.random.default_rng(args.seed)
-    predict = lambda train, test: product_forecast(train, test, args.kind, args.level)  # noqa: E731
-    held = {PRODUCT: leave_group_out_frame(runs, groups, within_family(predict), scheme=scheme)}
+    evidence, picks = evidence_heldout(runs, groups, scheme, args)
+    held = {PRODUCT: evidence[product_evidence(runs)]}
     for name, column in columns.items():
         kinds = ("constant",) if name == "constant" else MODEL_KINDS
         held[name] = curve_heldout(runs, column, groups, scheme, args, kinds)
-    r: dict = {"kind": args.kind, "scheme": scheme, "level": args.level, "n_runs": len(runs)}
+    r: dict = {"kind": args.kind, "scheme": scheme, "level": args.level, "n_runs": len(runs), "target": p.target}
+    r.update(n_curves=p.n_curves, product_evidence=product_evidence(runs))
     r.update(n_types=int(runs["shift_type"].nunique()), n_groups=len(set(groups)))
     r.update(n_families=len(set(families)), n_cases=len(set(cases)))
-    r.update(n_censored=int(runs["censored"].sum()), notes=notes)
+    r.update(n_censored=int(runs["censored"].sum()), notes=p.notes)
     scored = {name: score(h, cases, families) for name, h in held.items()}
     r["predictors"] = {name: {"role": ROLES.get(name, "product"), **scored[name]} for name in held}
     for name, figures in r["predictors"].items():
@@ -321,46 +296,36 @@ def evaluate(frame: pd.DataFrame, args: argparse.Namespace) -> dict:
     r.update(confidence(held, cases, groups.astype(str), families.astype(str), runs, args, rng))
     ceiling = noise_ceiling(runs["epochs"].to_numpy(dtype=float), cases)
     r.update(seed_icc_epochs=ceiling.icc, seed_icc_log_epochs=ceiling.icc_log, seed_noise_share=1 - ceiling.icc)
-    r.update(ceiling_spearman_runs=ceiling.spearman_runs, ceiling_mae_epochs=ceiling.mae_epochs)
-    r.update(ceiling_spearman_case_means=ceiling.spearman_case_means, ceiling_n_runs=ceiling.n_runs)
+    r.update(ceiling_spearman_runs_pooled=ceiling.spearman_runs, ceiling_mae_epochs=ceiling.mae_epochs)
+    r.update(ceiling_icc_case_means_pooled=ceiling.spearman_case_means, ceiling_n_runs=ceiling.n_runs)
     r.update(ceiling_corr_runs_true_mean=ceiling.corr_runs_true_mean)
     r.update(ceiling_mae_epochs_true_mean=ceiling.mae_epochs_true_mean)
+    r.update(headline(runs, held, cases))
+    r["coverage_80_by_family_type"] = coverage_by_type(runs, held[PRODUCT])["coverage_80_by_family_type"]
     r["spearman_index_pooled"] = spearman(runs["index_value"], runs["epochs"])  # the raw index, NOT held out
     r["noise_floor_values"] = int(runs["noise_floor"].nunique())
-    r["by_family"] = by_family(runs, held[PRODUCT], held.get("acc_drop"), cases)
-    scratch = frame[(frame["run_kind"] == "scratch") & (frame["index_kind"] == args.kind)]
-    r.update(leave_family_out(pd.concat([runs, scratch], ignore_index=True), families, columns, args))
+    r["by_family"] = by_family(runs, held, evidence, picks, args)
+    for family, figures in r["by_family"].items():
+        rows = np.flatnonzero(families == family)
+        figures["spearman_case_means"] = case_spearman(held[PRODUCT], cases, families, rows)
+    scratch = p.frame[(p.frame["run_kind"] == "scratch") & (p.frame["index_kind"] == args.kind)]
+    r.update(leave_family_out(pd.concat([runs, scratch], ignore_index=True), families, columns, args.level))
     r["per_type"] = per_type(runs, held, columns)
     r["known_type"] = known_type(runs, columns, args.level)
-    r["scratch_vs_retrain"] = scratch_vs_retrain(frame, args.kind)
+    r["scratch_vs_retrain"] = scratch_vs_retrain(p.frame, args.kind)
+    r["heldout_runs"] = heldout_runs(runs, held)
     r["targets"] = targets(r)
     return r
 
 
-PUBLISHED_KEYS = (
-    "n_runs", "n_types", "n_families", "n_cases", "level", "mae_epochs", "mae_epochs_ci", "mae_epochs_acc_drop",
-    "mae_epochs_index", "paired_diff_vs_acc_drop", "paired_diff_vs_acc_drop_ci", "coverage_80", "coverage_80_ci",
-    "spearman_case_means", "spearman_case_means_ci", "ceiling_spearman_runs", "ceiling_spearman_case_means",
-    "seed_icc_epochs", "lofo_mae_epochs", "lofo_coverage_80", "lofo_signal", "lofo_unit", "lofo_mae_epochs_index",
-    "lofo_mae_epochs_acc_drop", "targets",
-)  # fmt: skip
-
-
-def published(result: dict, argv: list[str] | None) -> dict:
-    """The headline figures the product quotes (``resque_core.forecast.published``), with when and how."""
-    out = {key: result.get(key) for key in PUBLISHED_KEYS}
-    out["families"] = {name: figures["n_runs"] for name, figures in result["by_family"].items()}
-    out["date"] = dt.date.today().isoformat()
-    args = " ".join(argv if argv is not None else sys.argv[1:])
-    out["command"] = f"python bench/forecast_fidelity.py {args}".strip()
+def heldout_runs(runs: pd.DataFrame, held: dict[str, HeldOut]) -> dict:
+    """Each run's held-out forecast by the product and by the accuracy drop alone: published, so that a test can
+    recompute every headline figure from them and refit a few folds to check they are the product's."""
+    out = {"run_id": runs["run_id"].astype(str).tolist()}
+    for name in (PRODUCT, "acc_drop"):
+        if name in held:
+            out[name] = {k: getattr(held[name], k).tolist() for k in ("point", "low", "high")}
     return out
-
-
-def read_records(name: str) -> pd.DataFrame:
-    """'library', 'default' or a CSV file."""
-    if name == "library":
-        return library_records()
-    return default_records() if name == "default" else load_records_csv(name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -368,10 +333,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--records",
         default="library",
-        help="records CSV, 'library' (every calibrated family of the library, the default) or 'default' "
-        "(the shipped calibration alone)",
+        help="records CSV or store (.db), 'library' (every calibrated family of the library, the default) or "
+        "'default' (the shipped calibration alone); evaluation curves are read beside them",
     )
     parser.add_argument("--kind", choices=("dist", "task"), default="dist")
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument(
+        "--target-drop",
+        type=float,
+        default=None,
+        help="the target: within D of the old model's clean accuracy (a share; default 0.02)",
+    )
+    target.add_argument("--target-acc", type=float, default=None, help="the target: accuracy T on the new data")
     parser.add_argument("--level", type=float, default=0.8, help="nominal coverage of the intervals")
     parser.add_argument("--bootstrap", type=int, default=2000, help="bootstrap resamples for the CIs")
     parser.add_argument("--seed", type=int, default=0)
@@ -390,16 +363,15 @@ def main(argv: list[str] | None = None) -> int:
         print("error: --bootstrap must be at least 20 resamples (2000 for the published figures)", file=sys.stderr)
         return 2
     try:
-        frame = read_records(args.records)
-        result = evaluate(frame, args)
+        records = read_records(args.records)
+        result = {"records_sha256": records.sha256, **evaluate(records.frame, args, records.curves)}
+        result["sources"] = records.sources
     except ResqueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary(result))
     if args.publish:
-        path = asset_path(FIDELITY_FILE)
-        path.write_text(strict_json(published(result, argv), where="the published summary", indent=2) + "\n")
-        print(f"published: {path}")
+        print(f"published: {write_published(published(result, argv))}")
     if args.json:
         print(strict_json(result, where="the benchmark's result"))
     return 0

@@ -130,15 +130,17 @@ def leave_group_out_frame(
     predict: Callable[[pd.DataFrame, pd.DataFrame], tuple[np.ndarray, np.ndarray, np.ndarray]],
     measure: str = "epochs",
     scheme: str = "leave-one-group-out",
+    folds: Sequence | None = None,
 ) -> HeldOut:
     """Like ``leave_group_out``, for a forecaster that reads whole rows (several signals, not one ``x``).
 
     ``predict(train, test)`` fits on ``train`` (every run outside the group, censored ones included:
     the forecaster decides what to do with them) and returns point, low and high for ``test``.
+    ``folds``: leave out only these groups (the other runs' forecasts stay NaN), to check a few folds.
     """
     groups = np.asarray(groups, dtype=object)
     point, low, high = (np.full(len(runs), np.nan) for _ in range(3))
-    for group in pd.unique(groups):
+    for group in pd.unique(groups) if folds is None else folds:
         out = groups == group
         try:
             point[out], low[out], high[out] = predict(runs[~out], runs[out])
@@ -288,3 +290,55 @@ def paired_difference(
         return float(np.nanmean(picked)) if np.isfinite(picked).any() else float("nan")
 
     return mean(np.arange(len(diff))), bootstrap_ci(mean, replicates)
+
+
+@dataclass(frozen=True)
+class RankCeiling:
+    """The noise ceiling on ranks, taken within each model family (families differ in epoch scale).
+
+    Attributes:
+        spearman_runs: Spearman of each run against the mean of the other seeds of its case, within each
+            family, averaged weighted by the family's runs (those whose case has another seed).
+        spearman_case_means: the rank correlation a case mean of the observed seeds can reach with the case's
+            true mean: the Spearman between two seeds of a case (averaged over seed pairs), stepped up by
+            Spearman-Brown to the family's mean seeds per case, square-rooted; within each family, averaged
+            weighted by its cases.
+        per_family: family -> {"spearman_runs", "spearman_case_means", "seed_pair_spearman", "n_runs", "n_cases"}.
+    """
+
+    spearman_runs: float
+    spearman_case_means: float
+    per_family: dict
+
+
+def rank_ceiling(y: np.ndarray, cases: np.ndarray, families: np.ndarray, seeds: np.ndarray) -> RankCeiling:
+    """The rank-based noise ceiling of ``y`` (epochs), within each family, on runs and on case means."""
+    frame = pd.DataFrame({"y": np.asarray(y, dtype=float), "case": np.asarray(cases, dtype=str),
+                          "family": np.asarray(families, dtype=str), "seed": np.asarray(seeds, dtype=str)})  # fmt: skip
+    per_family = {family: _family_ceiling(part) for family, part in frame.groupby("family", sort=True)}
+    return RankCeiling(
+        _weighted(per_family, "spearman_runs", "n_runs"), _weighted(per_family, "spearman_case_means", "n_cases"),
+        per_family,
+    )  # fmt: skip
+
+
+def _family_ceiling(part: pd.DataFrame) -> dict:
+    ceiling = noise_ceiling(part["y"].to_numpy(), part["case"].to_numpy())
+    seeds = part.pivot_table(index="case", columns="seed", values="y", aggfunc="first")
+    pairs = [(a, b) for i, a in enumerate(seeds.columns) for b in seeds.columns[i + 1 :]]
+    rhos = [spearman(*seeds[[a, b]].dropna().to_numpy().T) for a, b in pairs]
+    rho = float(np.nanmean(rhos)) if np.isfinite(rhos).any() else float("nan")
+    k = float(seeds.notna().sum(axis=1)[lambda s: s >= 2].mean()) if len(seeds) else float("nan")
+    stepped = k * rho / (1 + (k - 1) * rho) if rho > 0 else float("nan")
+    return {
+        "spearman_runs": ceiling.spearman_runs,
+        "spearman_case_means": float(np.sqrt(stepped)) if stepped > 0 else float("nan"),
+        "seed_pair_spearman": rho,
+        "n_runs": ceiling.n_runs,
+        "n_cases": int((seeds.notna().sum(axis=1) >= 2).sum()),
+    }
+
+
+def _weighted(per_family: dict, key: str, weight: str) -> float:
+    parts = [(f[key], f[weight]) for f in per_family.values() if np.isfinite(f[key]) and f[weight] > 0]
+    return float(sum(v * n for v, n in parts) / sum(n for _, n in parts)) if parts else float("nan")

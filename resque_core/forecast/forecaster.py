@@ -33,7 +33,6 @@ from resque_core.forecast.records import INDEX_KINDS, validate_records
 from resque_core.forecast.result import MEASURES, CalibrationCurve, Forecast, Interval, Source
 from resque_core.forecast.run_facts import as_index, carrying, energy_label, median_intensity
 from resque_core.forecast.scratch import fit_scratch
-from resque_core.forecast.shipped import is_shipped
 from resque_core.forecast.signal_sets import choose, evidence, fit_sets, outside_ranges
 from resque_core.forecast.signals import SIGNALS
 from resque_core.forecast.targets import DEFAULT_TARGET, RECORDS_RULE, Target, frame_at_target, unreached_among
@@ -260,7 +259,7 @@ class Forecaster:
                 extrapolated=bool(outside[i]),
                 scratch_capped_share=self.scratch_capped_share_,
                 signals=choice,
-                benchmark=benchmark_sentences() if is_shipped(self.source_) else (),
+                benchmark=benchmark_sentences(source=self.source_, signals=choice, target=self.target_),
                 target=self.target_.label,
                 unreached=unreached[i],
                 target_note=self.target_note_,

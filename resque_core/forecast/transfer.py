@@ -12,7 +12,7 @@ forecast for a new model. With fewer than two families there is nothing to leave
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -57,6 +57,7 @@ class TransferCheck:
         level: nominal coverage of the intervals.
         per_family_mae: MAE in epochs of each family when left out.
         signal: the column the curve was fitted on ("index_value"; "acc_drop").
+        per_family: each family left out: {"mae_epochs", "coverage", "width_epochs", "n_runs"}.
     """
 
     unit: str
@@ -68,6 +69,7 @@ class TransferCheck:
     level: float
     per_family_mae: Mapping[str, float]
     signal: str = "index_value"
+    per_family: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ def leave_one_family_out(
     """
     runs, refs = _families(records, train_epochs, index_kind)
     runs = _carrying(runs, signal)
-    errors, inside, widths, per_family = [], [], [], {}
+    errors, inside, widths, per_family, scores = [], [], [], {}, {}
     for family in [f for f in refs if (runs["family"] == f).any()]:
         held = runs[runs["family"] == family]
         rest = runs[runs["family"] != family]
@@ -146,10 +148,13 @@ def leave_one_family_out(
         inside.append((y >= lo) & (y <= hi))
         widths.append(hi - lo)
         per_family[family] = float(np.mean(np.abs(point - y)))
+        scores[family] = {"mae_epochs": per_family[family], "coverage": float(np.mean(inside[-1])),
+                          "width_epochs": float(np.mean(hi - lo)), "n_runs": len(y)}  # fmt: skip
     errors, inside, width = np.concatenate(errors), np.concatenate(inside), float(np.concatenate(widths).mean())
     return TransferCheck(
-        unit, len(refs), len(errors), float(errors.mean()), float(inside.mean()), width, level, per_family, signal
-    )
+        unit, len(refs), len(errors), float(errors.mean()), float(inside.mean()), width, level, per_family, signal,
+        scores,
+    )  # fmt: skip
 
 
 def transfer_checks(

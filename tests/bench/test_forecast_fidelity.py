@@ -15,11 +15,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from resque_core.forecast.published import records_sha256
+
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench" / "forecast_fidelity.py"
 ISSUE_KEYS = ("n_runs", "n_types", "n_families", "mae_epochs", "mae_epochs_acc_drop", "mae_epochs_index",
               "paired_diff_vs_acc_drop_ci", "spearman_case_means", "ceiling_spearman_runs", "coverage_80",
-              "coverage_80_ci", "lofo_mae_epochs", "lofo_coverage_80")  # fmt: skip
+              "coverage_80_ci", "lofo_mae_epochs", "lofo_coverage_80", "records_sha256", "target", "n_curves",
+              "lofo_nested_mae_epochs", "lofo_nested_coverage_80", "coverage_80_min_type",
+              "ceiling_spearman_case_means")  # fmt: skip
 # the calibration_default.csv behind the figures in bench/RESULTS.md
 PUBLISHED_SHA1 = "48c431f67aa68bebcdd40fa48154817a8b0f2f7f"  # with the backfilled signal columns
 INDEX_SCALE = {"blur": 0.5, "noise": 1.0, "contrast": 2.0, "pixelate": 4.0}
@@ -48,6 +52,7 @@ def known_records(families: tuple[str, ...] = ("SmallCNN",)) -> pd.DataFrame:
 def bench():
     spec = importlib.util.spec_from_file_location("forecast_fidelity", BENCH)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -80,6 +85,42 @@ def test_the_product_picks_the_exact_signal_and_the_index_loses_against_it(tmp_p
     assert set(data["predictors"]) == {"product", "index", "acc_drop", "constant", "level"} and "role" not in data
     assert data["predictors"]["level"]["role"] == "oracle" and "base_acc" in data["notes"][0]
     assert "acc_gap" not in done.stdout.split("\n{")[0]  # the leaking gap is never a predictor
+    assert data["records_sha256"] == records_sha256([path]) and data["n_curves"] == 0
+    assert data["target"]["kind"] == "records" and data["target"]["asked"]["kind"] == "drop"  # no curves: said
+    assert data["coverage_80_min_type"] <= data["coverage_80"]
+    assert data["ceiling_spearman_case_means"] == pytest.approx(1.0)  # the seeds of a case agree exactly
+    picks = data["by_family"]["SmallCNN 16x16x1"]["evidence"]["index+acc_drop"]["picks"]
+    assert picks == {"acc_drop": 4} and data["by_family"]["SmallCNN 16x16x1"]["index_vs_acc_drop"] == "worse"
+
+
+def with_curves(records: pd.DataFrame) -> pd.DataFrame:
+    """Each run's curve: accuracy rises linearly from start_acc to 0.9 at its recorded epochs, then to 0.92 at twice."""
+    rows = []
+    for run in records.itertuples():
+        for step in range(41):
+            epoch = 2 * run.epochs * step / 40
+            acc = run.start_acc + (0.9 - run.start_acc) * epoch / run.epochs if run.epochs else 0.9
+            acc = acc if epoch <= run.epochs else 0.9 + 0.02 * (epoch - run.epochs) / run.epochs
+            rows.append({"run_id": run.run_id, "epoch": epoch, "val_acc": min(acc, 0.92), "seconds": epoch})
+    return pd.DataFrame(rows)
+
+
+def test_the_figures_are_for_the_target_asked_read_off_each_runs_curve(bench, tmp_path, capsys):
+    from resque_core.forecast.curves import curves_path, write_curves_csv
+
+    path = tmp_path / "records.csv"
+    records = known_records().assign(base_acc=0.92)
+    records.to_csv(path, index=False)
+    write_curves_csv(with_curves(records), curves_path(path), setting=None)
+    assert bench.main(["--records", str(path), "--bootstrap", "40", "--target-acc", "0.91", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert data["n_curves"] == data["n_runs"] == 32 and data["records_sha256"] == records_sha256(
+        [path, curves_path(path)]
+    )
+    assert data["target"]["kind"] == "acc" and data["target"]["value"] == 0.91 and data["target"]["note"] is None
+    assert data["mae_epochs_acc_drop"] == pytest.approx(0.0, abs=1e-6)  # epochs to 0.91 = 30 x drop: still exact
+    per_type = {t["shift_type"]: t["epochs_range"] for t in data["per_type"]}
+    assert per_type["noise"] == pytest.approx([1.5, 6.0])  # 30 x 0.05 .. 30 x 0.2, not the records' 20 x
 
 
 def test_several_families_are_left_out_one_at_a_time(bench, tmp_path, capsys):
@@ -89,7 +130,10 @@ def test_several_families_are_left_out_one_at_a_time(bench, tmp_path, capsys):
     assert data["n_families"] == 3 and data["targets"]["n_families_ge_3"] is True
     assert data["lofo_reason"] is None and data["lofo_mae_epochs_acc_drop"] == pytest.approx(0.0, abs=1e-9)
     assert data["lofo_mae_epochs"] >= 0 and 0 <= data["lofo_coverage_80"] <= 1
-    assert data["targets"]["lofo_coverage_80_in_0_70_0_90"] == (0.70 <= data["lofo_coverage_80"] <= 0.90)
+    nested = data["lofo_nested_coverage_80"]
+    assert data["targets"]["lofo_nested_coverage_80_in_0_70_0_90"] == (0.70 <= nested <= 0.90)
+    assert data["lofo_nested_mae_epochs"] == pytest.approx(0.0, abs=1e-9)  # the other two families pick acc_drop
+    assert {f["signal"] for f in data["lofo_nested_per_family"].values()} == {"acc_drop"}
     assert data["n_cases"] == 48  # a case is (family, shift, level)
 
 
@@ -142,3 +186,13 @@ def test_a_fold_forecasts_epochs_exactly_as_the_forecaster_does(bench):
     expected = Forecaster().fit(train, "dist").predict_measure("epochs", test["index_value"].to_numpy())
     assert np.allclose(point, expected[0]) and np.allclose(low, expected[1]) and np.allclose(high, expected[2])
     assert np.ptp(point) > 0  # a real curve, not a constant
+
+
+def test_a_type_too_few_runs_reached_the_target_of_is_left_out_of_the_known_type_check_for_every_signal(bench):
+    runs = known_records().assign(family="SmallCNN 16x16x1")
+    runs.loc[(runs["shift_type"] == "blur") & (runs["shift_level"] > 1), "censored"] = 1  # never reached it
+    runs, columns, _ = bench.predictor_columns(runs)
+    result = sys.modules["fidelity_report"].known_type(runs, columns, 0.8)
+    assert result["skipped_types"] == ["SmallCNN 16x16x1 | blur"]
+    assert np.isfinite(result["mae_epochs_acc_drop_own_type"])  # the other types are scored
+    assert set(result) >= {"mae_epochs_index_own_type", "coverage_80_level_own_type"}

@@ -19,6 +19,7 @@ from resque_core.forecast.fidelity import (
     leave_group_out_frame,
     noise_ceiling,
     paired_difference,
+    rank_ceiling,
     seed_icc,
     spearman,
 )
@@ -165,3 +166,24 @@ def test_the_noise_ceiling_predicts_a_run_by_the_other_seeds_of_its_case():
     spread = np.abs(y[:6] - np.array([3.0] * 3 + [11.0] * 3)) * math.sqrt(3 / 2)
     assert ceiling.mae_epochs_true_mean == pytest.approx(spread.mean())
     assert 0 < ceiling.icc < 1 and ceiling.corr_runs_true_mean == pytest.approx(math.sqrt(ceiling.icc))
+
+
+def test_the_rank_ceiling_is_taken_within_families_so_epoch_scales_do_not_count():
+    """Two families, seeds agree in rank within each; one family's epochs are 10x the other's. Pooled, a
+    ceiling would rank the families apart; within them it is the seeds' own agreement."""
+    rng = np.random.default_rng(0)
+    rows = []
+    for family, scale in (("a", 1.0), ("b", 10.0)):
+        for case in range(12):
+            for seed in range(3):
+                rows.append((family, f"{family}{case}", str(seed), scale * (1 + case + rng.normal(0, 0.3))))
+    families, cases, seeds, y = (np.array(c, dtype=object) for c in zip(*rows, strict=True))
+    ceiling = rank_ceiling(y.astype(float), cases, families, seeds)
+    assert set(ceiling.per_family) == {"a", "b"}
+    assert 0.95 < ceiling.spearman_runs <= 1 and 0.98 < ceiling.spearman_case_means <= 1
+    a = ceiling.per_family["a"]
+    assert (a["n_runs"], a["n_cases"]) == (36, 12) and 0.9 < a["seed_pair_spearman"] <= 1
+    k, rho = 3, a["seed_pair_spearman"]
+    assert a["spearman_case_means"] == pytest.approx(math.sqrt(k * rho / (1 + (k - 1) * rho)))  # Spearman-Brown
+    noise = rank_ceiling(rng.uniform(0, 10, size=len(y)), cases, families, seeds)  # seeds that agree on nothing
+    assert noise.spearman_runs < 0.5 and not noise.spearman_case_means > 0.8

@@ -67,6 +67,11 @@ def test_the_unit_that_matches_the_truth_transfers_and_raw_epochs_do_not():
     assert by_unit["scratch_fraction"].mae_epochs < 0.5  # scratch is 80% of training in every family here
     assert train.coverage >= 0.7 and train.width_epochs < 2 < 10 < raw.width_epochs  # raw: wide and still short
     assert set(train.per_family_mae) == set(FAMILIES)
+    scores = train.per_family
+    assert set(scores) == set(FAMILIES) and sum(f["n_runs"] for f in scores.values()) == train.n_runs
+    weighted = sum(f["coverage"] * f["n_runs"] for f in scores.values()) / train.n_runs
+    assert weighted == pytest.approx(train.coverage) and all(f["mae_epochs"] == train.per_family_mae[k]
+                                                             for k, f in scores.items())  # fmt: skip
 
 
 def test_transfer_forecast_converts_with_the_new_models_reference():
