@@ -13,8 +13,9 @@ import numpy as np
 import pandas as pd
 
 from resque_core.calibration.library import train_epochs_by_key
+from resque_core.forecast.ceiling import noise_ceiling
 from resque_core.forecast.family import COST_UNITS, family_key
-from resque_core.forecast.fidelity import HeldOut, cluster_resample, noise_ceiling, paired_difference
+from resque_core.forecast.fidelity import HeldOut, cluster_resample, paired_difference
 from resque_core.forecast.transfer import best_transfer_check, leave_one_family_out
 
 

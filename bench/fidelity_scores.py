@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 from fidelity_families import verdict
 
+from resque_core.forecast.ceiling import rank_ceiling
 from resque_core.forecast.fidelity import (
     HeldOut,
     bootstrap_ci,
     case_means,
     cluster_resample,
     paired_difference,
-    rank_ceiling,
     spearman,
 )
 

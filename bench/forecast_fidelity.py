@@ -42,12 +42,12 @@ import pandas as pd
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from resque_core.errors import RecordsError, ResqueError  # noqa: E402
+from resque_core.forecast.ceiling import noise_ceiling  # noqa: E402
 from resque_core.forecast.conformal import MODEL_KINDS, select_model  # noqa: E402
 from resque_core.forecast.fidelity import (  # noqa: E402
     HeldOut,
     heldout_groups,
     leave_group_out_frame,
-    noise_ceiling,
     spearman,
 )
 from resque_core.forecast.forecaster import Forecaster  # noqa: E402

@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from resque_core.forecast.fidelity import noise_ceiling  # noqa: E402
+from resque_core.forecast.ceiling import noise_ceiling  # noqa: E402
 from resque_core.forecast.records import load_records_csv  # noqa: E402
 
 RULES = {"reachable": ("reachable", True), "case": ("case", True), "case-nomargin": ("case", False)}

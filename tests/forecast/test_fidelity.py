@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from resque_core.errors import RecordsError
+from resque_core.forecast.ceiling import noise_ceiling, rank_ceiling, seed_icc
 from resque_core.forecast.conformal import select_model
 from resque_core.forecast.fidelity import (
     HeldOut,
@@ -17,10 +18,7 @@ from resque_core.forecast.fidelity import (
     cluster_resample,
     leave_group_out,
     leave_group_out_frame,
-    noise_ceiling,
     paired_difference,
-    rank_ceiling,
-    seed_icc,
     spearman,
 )
 
