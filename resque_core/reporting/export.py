@@ -185,6 +185,7 @@ def _forecast_html(fc: dict[str, Any]) -> str:
     note = f"<p class=muted>from scratch: {_e(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
     family = f"<p class=note>{_e(fc['family_note'])}</p>" if fc.get("family_note") else ""
     signals = f"<p class=muted>{_e(fc['signals'])}</p>" if fc.get("signals") else ""
+    signals = (f"<p>{_e(fc['target'])}</p>" if fc.get("target") else "") + signals
     bench = "".join(f"<li>{_e(line)}</li>" for line in fc.get("benchmark") or ())
     bench = f"<p class=muted>The published benchmark:</p><ul class=muted>{bench}</ul>" if bench else ""
     head_html = "<h3>Forecast <span class=tag>modeled</span></h3>" + source + signals + family

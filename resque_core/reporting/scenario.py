@@ -218,8 +218,20 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             "family_note": getattr(forecast, "family_note", None),
             "signals": forecast.signals.sentence() if getattr(forecast, "signals", None) is not None else None,
             "benchmark": list(getattr(forecast, "benchmark", ())),
+            "target": _target_line(forecast),
         }
     )
+
+
+def _target_line(forecast: Any) -> str:
+    """What the forecast's epochs run to, how many similar runs never got there, and why another target if so."""
+    target = getattr(forecast, "target", None) or "each record's own target rule"
+    line = f"target: {target}"
+    unreached = getattr(forecast, "unreached", None)
+    if unreached is not None:
+        line += f"; {unreached.sentence()}"
+    note = getattr(forecast, "target_note", None)
+    return f"{line} ({note})" if note else line
 
 
 def schedule_section(plan: Any, series: Any, top: int = 5) -> dict[str, Any]:

@@ -176,3 +176,16 @@ def test_target_of_checks_what_the_api_is_given():
         with pytest.raises(RecordsError, match=message):
             target_of(**kwargs)
     assert DEFAULT_DROP_TEXT.startswith(f"{DEFAULT_DROP}:")
+
+
+def test_the_report_says_the_target_and_how_many_similar_runs_never_reached_it():
+    from resque_core.reporting.export import to_html
+    from resque_core.reporting.scenario import Scenario, forecast_section
+
+    records, curves = _records_and_curves()
+    forecast = Forecaster().fit(records, curves=curves, target=Target.acc(0.95)).predict(0.1, acc_drop=0.3)
+    section = forecast_section(forecast)
+    assert section["target"] == f"target: accuracy 0.95 on the new data; {forecast.unreached.sentence()}"
+    assert "had not reached accuracy 0.95" in section["target"]
+    html = to_html([Scenario(name="t", forecast=section)])
+    assert "target: accuracy 0.95 on the new data" in html
