@@ -7,8 +7,8 @@ plus any of the measures; every other column is then left empty. The model famil
 files without them still load; so did the forecast signals other than the index (``base_acc``: the old
 model's clean held-out accuracy; ``acc_drop`` = base_acc minus the old model's accuracy on the new data (in
 the library's sweeps on its training part, disjoint from the slice ``start_acc`` is measured on);
-``mean_conf``: the old model's mean max-softmax probability on the new data; ``index_free``: the label-free RESQUE_dist, the new data grouped by
-the old model's predicted class; see ``forecast.signals``).
+``mean_conf``: the old model's mean max-softmax probability on the new data; ``index_free``: the label-free
+RESQUE_dist, the new data grouped by the old model's predicted class; see ``forecast.signals``).
 ``sweep_id`` names the calibration sweep that made a run (empty for
 imported history and Validate runs): ``calibrate --resume SWEEP_ID`` runs what that sweep lacks.
 """
