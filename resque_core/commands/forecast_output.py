@@ -83,7 +83,7 @@ def target_lines(forecast: Any) -> list[str]:
     """What the epochs run to, and how many similar runs never got there (``forecast.targets``)."""
     lines = [f"target: {forecast.target}"]
     if forecast.unreached is not None:
-        lines[0] += f"; {forecast.unreached.sentence()} (the figures below are for a run that does)"
+        lines[0] += f"; {forecast.unreached.sentence()} (the figures below count such a run at its cap)"
     if forecast.target_note:
         lines.append(f"NOTE: {forecast.target_note}")
     return lines

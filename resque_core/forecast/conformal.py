@@ -71,12 +71,30 @@ def fit_curve(kind: str, x: np.ndarray, z: np.ndarray, increasing: bool | tuple[
 
 
 def _isotonic(x: np.ndarray, z: np.ndarray, increasing: bool) -> Curve:
-    from sklearn.isotonic import isotonic_regression
-
     knots, inverse, counts = np.unique(x, return_inverse=True, return_counts=True)
     means = np.bincount(inverse, weights=z) / counts
-    fitted = isotonic_regression(means, sample_weight=counts.astype(float), increasing=increasing)
+    fitted = pava(means, counts.astype(float), increasing)
     return lambda new: np.interp(np.asarray(new, dtype=float), knots, fitted)
+
+
+def pava(values: np.ndarray, weights: np.ndarray, increasing: bool = True) -> np.ndarray:
+    """The weighted least-squares monotone fit of ``values`` (pool adjacent violators), as sklearn's
+    ``isotonic_regression`` computes it, without its per-call validation: the curves are refitted
+    thousands of times per fit (jackknife+ inside leave-one-type-out)."""
+    sign = 1.0 if increasing else -1.0
+    level, weight, size = [], [], []  # one pooled block per entry
+    for v, w in zip(
+        (sign * np.asarray(values, dtype=float)).tolist(), np.asarray(weights, dtype=float).tolist(), strict=True
+    ):
+        level.append(v)
+        weight.append(w)
+        size.append(1)
+        while len(level) > 1 and level[-2] > level[-1]:
+            w_total = weight[-2] + weight[-1]
+            level[-2] = (level[-2] * weight[-2] + level[-1] * weight[-1]) / w_total
+            weight[-2], size[-2] = w_total, size[-2] + size[-1]
+            del level[-1], weight[-1], size[-1]
+    return sign * np.repeat(level, size)
 
 
 def _additive(x: np.ndarray, z: np.ndarray, increasing: tuple[bool, ...]) -> Curve:

@@ -88,7 +88,7 @@ class Forecast:
             None for a forecast made without the forecaster's choice.
         target: the accuracy the epochs and costs run to, in words (``forecast.targets.Target.label``).
         unreached: how many of the runs most like this one never reached the target (``targets.Unreached``);
-            the epochs and costs are for a run that does reach it.
+            the epochs and costs count a run that never reaches it at its cap (what it spends).
         target_note: one sentence when the records could not answer the target asked (no curves), else None.
     """
 

@@ -24,7 +24,7 @@ def test_the_page_forecasts_to_the_accuracy_the_team_sets_from_recorded_runs_wit
     shown = at.session_state["results"]["forecast"]
     assert shown.target == "accuracy 0.95 on the new data"
     assert "Target: accuracy 0.95 on the new data." in texts(at)
-    assert "similar runs" in texts(at) and "the figures are for a run that does reach it" in texts(at)
+    assert "similar runs" in texts(at) and "the figures count such a run at its cap" in texts(at)
     report = at.session_state["results"]["index"]
     engine = make_forecast(
         Evidence.of(report), choose_records("db"), None, settings=FitSettings(target=Target.acc(0.95))
