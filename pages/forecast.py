@@ -191,7 +191,8 @@ def target_note(forecast) -> None:
     """What the figures run to, and the chance of never getting there."""
     line = f"Target: {plain(forecast.target)}."
     if forecast.unreached is not None:
-        line += f" {plain(forecast.unreached.sentence()).capitalize()}; the figures count such a run at its cap, what it spends."
+        unreached = plain(forecast.unreached.sentence()).capitalize()
+        line += f" {unreached}; the figures count such a run at its cap, what it spends."
     st.info(line, icon=":material/flag:")
     if forecast.target_note:
         st.warning(plain(forecast.target_note).capitalize() + ".", icon=":material/warning:")
