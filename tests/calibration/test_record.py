@@ -33,7 +33,7 @@ def test_a_record_goes_to_a_row_and_back():
 def test_the_shipped_records_read_into_records_and_back():
     frame = default_records()
     records = [CalibrationRecord.from_row(row) for row in frame.to_dict("records")]
-    assert len(records) == 184 and {r.target_rule for r in records} == {RULE}
+    assert len(records) == 284 and {r.target_rule for r in records} == {RULE}  # digits-cnn: 213 retraining, 71 scratch
     first = records[0]
     assert first.epochs == pytest.approx(frame.loc[0, "epochs"]) and first.censored == bool(frame.loc[0, "censored"])
     rebuilt = validate_records([r.to_row() for r in records])

@@ -198,8 +198,13 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
         records = default_records()
     except RecordsError:  # built by `calibrate --demo`
         pytest.skip("resque_core/assets/calibration_default.csv is not there")
+    from resque_core.forecast.shipped import shipped_curves
+    from resque_core.forecast.targets import DEFAULT_TARGET, at_target
+
     data = json.loads(run_in_process(capsys, "--index", "0.05", "--json"))
+    records = at_target(records, shipped_curves(), DEFAULT_TARGET).frame  # every run at the default target
     usable = records[(records.run_kind == "retrain") & (records.index_kind == "dist") & (records.censored == 0)]
+    assert data["target"] == DEFAULT_TARGET.label
     assert data["source"]["records"] == "default calibration" and data["n_records"] == len(usable)
     assert data["source"]["energy"] == "estimated"  # codecarbon without RAPL on the calibration machine
     assert data["epochs"]["low"] <= data["epochs"]["point"] <= data["epochs"]["high"]

@@ -29,7 +29,7 @@ def test_the_command_prints_the_forecast_the_api_makes(capsys):
     forecast = make_forecast(evidence, records, CostSettings(), settings=fit)  # the command's default pricing
     assert main(["forecast", "--index", "0.05", "--acc-drop", "0.1", "--curve", "isotonic", "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    for key in ("unknown_model", "fit_report", "probe"):  # what the command prints beside the forecast
+    for key in ("unknown_model", "fit_report", "probe", "records_pooling"):  # what the command prints beside it
         payload.pop(key)
     assert payload == json.loads(strict_json(forecast.to_dict()))
     assert payload["source"]["records"] == "default calibration"
