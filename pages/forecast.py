@@ -18,6 +18,7 @@ from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
 from ui.settings import ForecastSettings
 from ui.state import MISSING, STALE, result, settings_open, status
+from ui.target_input import target_settings
 from ui.uploads import limit_mb
 
 ensure_routed()
@@ -53,27 +54,6 @@ def calibration(settings: dict) -> bytes | None:
         with guard("reading the recorded runs"):
             return actions.recorded_runs_csv()
     return None
-
-
-TARGETS = ("Within some points of the old model's accuracy", "An accuracy on the new data")
-
-
-def target_settings() -> dict:
-    """The team's target (``ForecastSettings.target_kind`` and ``target_value``): what "done" means."""
-    kind = st.radio("Retraining is done when the new-data accuracy is", TARGETS, key="fc_target", horizontal=True)
-    if kind == TARGETS[1]:
-        value = st.number_input("Target accuracy", 0.01, 1.0, 0.95, 0.01, key="fc_target_acc", format="%.3f")
-        return {"target_kind": "acc", "target_value": float(value)}
-    points = st.number_input(
-        "Points below the old model's clean accuracy",
-        0.0,
-        50.0,
-        2.0,
-        0.5,
-        key="fc_target_points",
-        help="2 points: back to within 0.02 of the accuracy the old model had on its own data.",
-    )
-    return {"target_kind": "drop", "target_value": float(points) / 100}
 
 
 def energy_basis() -> dict:

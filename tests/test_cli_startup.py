@@ -63,7 +63,7 @@ def test_a_usage_error_imports_nothing_heavy():
 
 def test_forecast_fits_without_torch():
     modules, out = imported("forecast", "--index", "0.05", "--json")
-    assert "torch" not in modules and {"pandas", "sklearn"} <= modules
+    assert "torch" not in modules and "pandas" in modules  # the isotonic fit is our own (conformal.pava)
     assert json.loads(out)["epochs"]["point"] > 0
 
 

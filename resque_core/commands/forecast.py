@@ -105,12 +105,8 @@ def _evidence_arguments(parser: argparse.ArgumentParser) -> None:
 def _energy_arguments(parser: argparse.ArgumentParser) -> None:
     """Where kWh per epoch comes from (``CostSettings.energy``)."""
     energy = parser.add_mutually_exclusive_group()
-    energy.add_argument(
-        "--kwh-per-epoch", type=num.energy_kwh, metavar="X", help="kWh per epoch on your hardware (measured)"
-    )
-    energy.add_argument(
-        "--probe", action="store_true", help="measure kWh per epoch with a short codecarbon probe on the new data"
-    )
+    energy.add_argument("--kwh-per-epoch", type=num.energy_kwh, metavar="X", help="kWh per epoch on your hardware")
+    energy.add_argument("--probe", action="store_true", help="measure kWh per epoch with a codecarbon probe here")
     energy.add_argument(
         "--profile",
         metavar="NAME",

@@ -21,7 +21,7 @@ def demo():
     return demo_app()
 
 
-CLI_ONLY = ("unknown_model", "fit_report", "probe")  # what the command prints beside the forecast
+CLI_ONLY = ("unknown_model", "fit_report", "probe", "records_pooling")  # what the command prints beside it
 
 
 def _cli(capsys, forecast, report, *flags: str) -> dict:

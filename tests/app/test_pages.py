@@ -201,7 +201,7 @@ def test_validate_retrains_and_records_the_run(demo):
     clean = job.settings.base_acc  # the default target: within 2 points of the old model's clean accuracy
     assert job.settings.target.label == "within 2 points of the old model's clean accuracy"
     assert job.result.target_acc == pytest.approx(clean - 0.02) and job.result.target_rule.name == "fixed"
-    assert job.settings.target.label in job.forecast.target_note  # shipped records, no curves: said beside it
+    assert job.forecast.target == job.settings.target.label  # the shipped records' curves answer the run's target
     assert table.loc[2, "forecast"] == energy_text(job.forecast.measures["kwh"].point)
     assert set(table.columns) == {"measure", "forecast", "interval", "measured", "covered"}
     assert any(f"accuracy {clean - 0.02:.3f} on the new data" in m.value for m in at.markdown)

@@ -100,7 +100,7 @@ def test_own_checkpoint_from_upload_to_self_calibration_and_validate(browser, se
     page.get_by_text("Measure a probe here").click()
     _type(page, "Probe: training steps per round", "2")
     page.get_by_role("button", name="Forecast", exact=True).click()
-    page.get_by_text("your model is resnet18").or_(page.locator("[data-testid=stAlertContentError]")).first.wait_for(
+    page.get_by_text("your model, resnet18").or_(page.locator("[data-testid=stAlertContentError]")).first.wait_for(
         timeout=STEP_TIMEOUT_MS
     )
     _no_error(page)
@@ -124,7 +124,7 @@ def test_own_checkpoint_from_upload_to_self_calibration_and_validate(browser, se
         page.locator("[data-testid=stAlertContentError]")
     ).first.wait_for(timeout=STEP_TIMEOUT_MS)
     _no_error(page)
-    expect(page.get_by_text("your model is resnet18")).to_have_count(0)  # the records are its own now
+    expect(page.get_by_text("your model, resnet18")).to_have_count(0)  # the records are its own now
 
     page.get_by_role("link", name="Validate").first.click()
     # the run retrains to the team's target, the one the forecast beside it is for
