@@ -39,6 +39,8 @@ def test_the_page_the_cli_and_the_report_say_the_benchmark_and_its_missed_target
     report = at.session_state["results"]["index"]
     same = ["forecast", "--index", repr(forecast.index), "--acc-drop", repr(report.acc_drop)]  # the page's evidence
     same += ["--mean-conf", repr(report.mean_conf)]
+    if forecast.source.curves.startswith("shift type "):  # the demo's simulated shift: its type's own curves
+        same += ["--shift-type", forecast.source.curves.removeprefix("shift type ")]
     assert main(same) == 0
     out = capsys.readouterr().out.splitlines()
     assert [line for line in out if line.startswith("benchmark: ")] == [f"benchmark: {s}" for s in forecast.benchmark]
