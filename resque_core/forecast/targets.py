@@ -199,7 +199,7 @@ def at_target(records: pd.DataFrame, curves: pd.DataFrame | None, target: Target
 def frame_at_target(
     records: pd.DataFrame, curves: pd.DataFrame | None, asked: Target, index_kind: str, needed: int
 ) -> tuple[pd.DataFrame, TargetedRecords]:
-    """The validated records at ``asked`` (``at_target``), as the forecaster fits them.
+    """``records`` (already validated) at ``asked`` (``at_target``), validated, as the forecaster fits them.
 
     When fewer than ``needed`` of the retraining runs reached ``asked`` (a small self-calibration, a target
     few runs got to), the records answer their own rule instead, and the note says how many reached it.
@@ -207,9 +207,9 @@ def frame_at_target(
     from resque_core.forecast.records import validate_records
 
     targeted = at_target(records, curves, asked)
+    if targeted.target.kind == "records":  # the records as given: validated once, by the caller
+        return records, targeted
     frame = validate_records(targeted.frame)
-    if targeted.target.kind == "records":
-        return frame, targeted
     frame["reached"] = targeted.frame["reached"].to_numpy()  # validation keeps the row order, drops the column
     runs = frame[(frame["index_kind"] == index_kind) & (frame["run_kind"] == "retrain")]
     reached = int((runs["censored"] == 0).sum())
@@ -220,7 +220,7 @@ def frame_at_target(
         f"forecaster needs {needed}): this forecast is for the records' own target rule; choose a lower target, or "
         "calibrate with a larger epoch cap"
     )
-    return validate_records(records), TargetedRecords(records, RECORDS_RULE, asked, reason=note)
+    return records, TargetedRecords(records, RECORDS_RULE, asked, reason=note)
 
 
 def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
