@@ -60,6 +60,10 @@ _LAZY = {
     "family_note": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
     "forecast_for_model": "resque_core.calibration",
+    # live runs: the team's own training loop, tracked
+    "track": "resque_core.live",
+    "Prior": "resque_core.live",
+    "RunStore": "resque_core.live",
     # grid intensity and scheduling
     "make_provider": "resque_core.grid",
     "plan": "resque_core.grid",

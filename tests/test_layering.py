@@ -22,6 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("index", "energy"),
     ("retraining",),
     ("forecast",),
+    ("live",),
     ("calibration",),
     ("reporting",),
     ("commands",),

@@ -65,6 +65,10 @@ class EnergyMeter(ABC):
     def stop(self) -> EnergyReading:
         """Stop measuring and return what was used since ``start()``."""
 
+    def so_far(self) -> float | None:
+        """kWh used since ``start()`` without stopping (None: this meter reads only when stopped)."""
+        return None
+
     def __enter__(self) -> EnergyMeter:
         self.start()
         return self
@@ -98,6 +102,11 @@ class ManualPowerMeter(EnergyMeter):
 
     def start(self) -> None:
         self._t0 = time.perf_counter()
+
+    def so_far(self) -> float | None:
+        if self._t0 is None:
+            raise EnergyError("meter read before it was started")
+        return self.watts * (time.perf_counter() - self._t0) / J_PER_KWH
 
     def stop(self) -> EnergyReading:
         if self._t0 is None:
@@ -160,6 +169,20 @@ class CodecarbonMeter(EnergyMeter):
         except Exception as exc:  # codecarbon raises bare exceptions for bad countries, hardware...
             raise EnergyError(f"codecarbon could not start ({exc}); check the country code") from exc
         return self._tracker
+
+    def so_far(self) -> float | None:
+        """kWh since ``start()``: codecarbon's emissions so far (``flush``, which writes nothing here) over the
+        intensity it uses (the country's annual average)."""
+        if self._tracker is None:
+            raise EnergyError("meter read before it was started")
+        co2_kg = self._tracker.flush()
+        if co2_kg is None:
+            return None
+        return float(co2_kg) * 1000.0 / annual_intensity_g_per_kwh(self.country_iso_code)[0]
+
+    def estimated(self) -> bool:
+        """Whether the running tracker estimates (no RAPL/NVML power counter) rather than measures."""
+        return self._tracker is None or describe_codecarbon_hardware(self._tracker)[0]
 
     def stop(self) -> EnergyReading:
         if self._tracker is None:

@@ -284,10 +284,9 @@ class RecordStore:
 
     def _run(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """``work(conn)`` in one transaction on a checked schema; a locked database is tried twice."""
-        return in_transaction(
-            self.path, self._instead, {c: _sql_type(c) for c in RECORD_COLUMNS}, REQUIRED_COLUMNS, work
-        )
+        return in_transaction(self.path, self._instead, record_sql_columns(), REQUIRED_COLUMNS, work)
 
 
-def _sql_type(column: str) -> str:
-    return "REAL" if column in NUMERIC_COLUMNS else "TEXT"
+def record_sql_columns() -> dict[str, str]:
+    """The records table's columns and their SQL types, in order (``forecast.records_db.own_schema`` creates it)."""
+    return {c: "REAL" if c in NUMERIC_COLUMNS else "TEXT" for c in RECORD_COLUMNS}

@@ -22,13 +22,14 @@ from typing import TypeVar
 from resque_core.errors import RecordsError
 from resque_core.forecast.curves import CURVE_COLUMNS
 
-__all__ = ["busy_timeout_s", "content_id", "default_db_path", "in_transaction", "is_busy", "own_schema",
+__all__ = ["LIVE_TABLES", "busy_timeout_s", "content_id", "default_db_path", "in_transaction", "is_busy", "own_schema",
            "select_curves", "store_curves", "store_error"]  # fmt: skip
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 DEFAULT_BUSY_S = 5.0
+LIVE_TABLES = ("live_runs", "live_points")  # the live runs beside the records (``resque_core.live.store``)
 
 
 def default_db_path() -> pathlib.Path:
@@ -117,7 +118,7 @@ def own_schema(
     """
     kinds = "type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
     names = [row[0] for row in conn.execute(f"SELECT name FROM sqlite_master WHERE {kinds} ORDER BY name")]
-    others = [name for name in names if name not in ("records", "curves")]
+    others = [name for name in names if name not in ("records", "curves", *LIVE_TABLES)]
     if others:
         raise foreign(f"it holds other tables: {', '.join(others[:5])}")
     if "curves" in names:

@@ -1,0 +1,58 @@
+"""A stored run as the Runs page, ``python -m resque_core runs`` and its JSON show it: its settings, its
+evaluations, its state in words, what is left (``remaining_of``) and how the refined forecast moved with each
+evaluation (``history``)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from resque_core.live.remaining import Remaining, remaining_of
+from resque_core.live.store import LiveRun
+
+__all__ = ["SILENT_AFTER_S", "history", "run_summary", "state_of"]
+
+SILENT_AFTER_S = 15 * 60  # a running run that wrote nothing for this long is shown as silent
+_MAX_HISTORY = 40  # evaluations the history recomputes at most (spread over the run)
+
+
+def state_of(run: LiveRun) -> str:
+    """ "running", "silent for 2.5 h (last evaluation at ...)" or the stored status."""
+    if run.status != "running":
+        return run.status
+    silent = run.silent_s
+    if silent < SILENT_AFTER_S:
+        return "running"
+    hours = silent / 3600
+    ago = f"{hours:.1f} h" if hours >= 1 else f"{silent / 60:.0f} min"
+    return f"silent for {ago} (killed, or still in a long epoch): last write {run.updated_at}"
+
+
+def history(run: LiveRun) -> list[dict[str, Any]]:
+    """The refined epoch-at-target after each evaluation (at most ``_MAX_HISTORY`` of them, the last included)."""
+    n = len(run.points)
+    picks = sorted({round(i * (n - 1) / max(_MAX_HISTORY - 1, 1)) for i in range(min(n, _MAX_HISTORY))}) if n else []
+    out = []
+    for i in picks:
+        left = remaining_of(replace(run, points=run.points[: i + 1]))
+        out.append({"epoch": run.points[i].epoch, **left.at_target.to_dict(), "p_never": left.p_never})
+    return out
+
+
+def run_summary(run: LiveRun, with_history: bool = False) -> dict[str, Any]:
+    """Everything shown of one run, JSON-ready."""
+    left: Remaining = remaining_of(run)
+    out: dict[str, Any] = {
+        "run_id": run.run_id, "name": run.name, "status": run.status, "state": state_of(run),
+        "started_at": run.started_at, "updated_at": run.updated_at, "host": run.host, "pid": run.pid,
+        "target_acc": run.target_acc, "target": run.target_label, "max_epochs": run.max_epochs,
+        "prior": run.prior.to_dict() if run.prior is not None else None, "country_iso": run.country_iso,
+        "intensity_g_per_kwh": run.intensity_g_per_kwh, "energy_source": run.energy_source,
+        "price_per_kwh": run.price_per_kwh, "currency": run.currency, "record_id": run.record_id, "note": run.note,
+        "evaluations": [{"epoch": p.epoch, "val_acc": p.val_acc, "seconds": p.seconds, "energy_kwh": p.energy_kwh,
+                         "at": p.at} for p in run.points],
+        "remaining": left.to_dict(),
+    }  # fmt: skip
+    if with_history:
+        out["history"] = history(run)
+    return out
