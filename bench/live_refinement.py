@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import pathlib
 import sys
 import time
@@ -178,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"published {publish_widen(r)}", file=sys.stderr)
     print(summary(r))
     if args.json:
-        print(json.dumps(strict_json(r)))
+        print(strict_json(r))
     return 0
 
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
 from resque_core.data.digits import DigitsDataset  # noqa: E402
-from resque_core.live import track  # noqa: E402
+from resque_core.live import Prior, track  # noqa: E402
 from resque_core.live.remaining import live_refiner  # noqa: E402
 
 
@@ -48,7 +48,9 @@ def timed_loop(tmp: pathlib.Path, epochs: int = 3) -> dict:
     live_refiner(True)
     fit_s = time.perf_counter() - t0
     epoch_s = []
-    with track("bench-resnet18-digits", target_acc=0.99, max_epochs=epochs, db=tmp / "runs.sqlite") as run:
+    prior = Prior(epochs=4.0, low=1.0, high=12.0, source="a typed-in forecast", index=0.04, index_kind="dist")
+    name, db = "bench-resnet18-digits", tmp / "runs.sqlite"
+    with track(name, target_acc=0.99, max_epochs=epochs, prior=prior, db=db) as run:
         for epoch in range(epochs):
             start = time.perf_counter()
             model.train()

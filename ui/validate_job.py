@@ -57,11 +57,14 @@ def start(loaded: Any, new_data: Any, settings: ValidationSettings, **made_from:
     def work() -> None:
         import torch
 
-        from resque_core.calibration.validation import validate
+        from resque_core.calibration.validation import LiveSettings, validate
 
         torch.set_num_threads(1)
+        live = LiveSettings(f"validate {job.model_name or 'model'} on {job.dataset_name or 'new data'}", job.forecast)
         try:
-            job.result = validate(loaded, new_data, settings, progress=job.epochs.append, should_stop=job.stop.is_set)
+            job.result = validate(
+                loaded, new_data, settings, progress=job.epochs.append, should_stop=job.stop.is_set, live=live
+            )
         except Exception as exc:  # shown on the page by ui.errors.show_error
             job.error = exc
 

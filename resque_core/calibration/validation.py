@@ -10,6 +10,7 @@ epoch, and answers any other target later.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,14 +21,19 @@ from resque_core.calibration.record import CalibrationRecord
 from resque_core.calibration.rows import ShiftFacts, make_row
 from resque_core.data import Preprocessed, Subset
 from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
-from resque_core.errors import RetrainError
+from resque_core.errors import ResqueError, RetrainError
 from resque_core.forecast.family import ModelFamily, family_of
 from resque_core.forecast.targets import DEFAULT_TARGET, Target
+from resque_core.live.prior import prior_of
+from resque_core.live.tracker import track
 from resque_core.retraining.config import RetrainConfig
 from resque_core.retraining.loop import retrain
 from resque_core.retraining.results import EpochRecord, RetrainResult
 
+log = logging.getLogger(__name__)
+
 __all__ = [
+    "LiveSettings",
     "ValidationSettings",
     "validate",
     "validation_family",
@@ -97,19 +103,57 @@ def validate(
     settings: ValidationSettings,
     progress: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    live: LiveSettings | None = None,
 ) -> RetrainResult:
-    """Retrain ``loaded.model`` (a copy) on ``new_data``, holding out ``settings.val_fraction`` to validate on."""
+    """Retrain ``loaded.model`` (a copy) on ``new_data``, holding out ``settings.val_fraction`` to validate on.
+
+    With ``live``, the run is tracked as a live run (``live.track``), as a team's own loop is: each evaluation
+    in the records database as it happens, listed by the Runs page and ``runs`` with what is left.
+    """
     data = Preprocessed(new_data, loaded.input_spec)
     train_idx, val_idx = stratified_split(data.targets, settings.val_fraction, settings.seed)
-    return retrain(
-        loaded.model,
-        Subset(data, train_idx),
-        Subset(data, val_idx),
-        settings.retrain_config(),
-        meter=settings.meter(),
-        progress=progress,
-        should_stop=should_stop,
-    )
+    parts = (loaded.model, Subset(data, train_idx), Subset(data, val_idx), settings.retrain_config())
+    if live is None:
+        return retrain(*parts, meter=settings.meter(), progress=progress, should_stop=should_stop)
+    with live.track(settings) as run:
+        spent = [0.0]
+
+        def each_epoch(record: EpochRecord) -> None:
+            if record.energy_kwh is not None:  # the run's own meter, epoch by epoch, is the tracker's energy
+                spent[0] += record.energy_kwh
+                run.energy(spent[0])
+            if progress is not None:
+                progress(record)
+
+        result = retrain(
+            *parts, meter=settings.meter(), progress=each_epoch, should_stop=should_stop,
+            evaluated=lambda point: run.evaluated(point.epoch, point.val_acc),
+        )  # fmt: skip
+        if result.cancelled:
+            run.stopped("cancelled")
+    return result
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """How a validation run is tracked live: its ``name``, the ``prior`` forecast it checks, the database."""
+
+    name: str
+    prior: Any = None
+    db: Any = None
+
+    def track(self, settings: ValidationSettings) -> Any:
+        prior = self.prior
+        if prior is not None:
+            try:
+                prior = prior_of(prior)
+            except ResqueError as exc:  # a forecast without finite epochs: the run is tracked without it
+                log.warning("validation run tracked without its forecast as prior: %s", exc)
+                prior = None
+        return track(
+            self.name, target_acc=settings.target_acc(), max_epochs=settings.max_epochs, prior=prior,
+            country_iso=settings.country_iso, db=self.db, meter=None, keep_record=False,
+        )  # fmt: skip
 
 
 def validation_family(loaded: Any, new_data: Any, settings: ValidationSettings) -> ModelFamily:

@@ -68,7 +68,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from resque_core.calibration.like_for_like import compare, records_cap_note
     from resque_core.calibration.model_forecast import forecast_for_model
-    from resque_core.calibration.validation import validate, validation_family, validation_record
+    from resque_core.calibration.validation import LiveSettings, validate, validation_family, validation_record
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records
     from resque_core.forecast.pooling import family_runs
@@ -102,7 +102,8 @@ def run(args: argparse.Namespace) -> int:
     if not args.json:
         print(f"retraining to {target.label} (accuracy {target_acc:.3f}); epoch cap {settings.max_epochs}",
               file=sys.stderr, flush=True)  # fmt: skip
-    result = validate(loaded, pair.new, settings, progress=say)
+    live = LiveSettings(f"validate {request.model.checkpoint} on {args.original}", prior=forecast, db=args.db)
+    result = validate(loaded, pair.new, settings, progress=say, live=live)  # listed live by `runs` as it trains
     family = validation_family(loaded, pair.new, settings)
     record = validation_record(
         result, report, settings, model=request.model.checkpoint, dataset=str(args.original), family=family

@@ -2,7 +2,8 @@
 
 A ``Prior`` comes from a ``Forecast`` (``prior_of``: from the index, the accuracy drop, or both) or, without
 one, from the shipped library's runs at the default target (``live.replay.library_prior``). It is read as a
-log-normal on 1 + epochs whose median is the point and whose 80% interval is the forecast's; seen at epoch e
+split log-normal on 1 + epochs (each side of the median its own spread) whose median is the point and whose
+interval is the forecast's; seen at epoch e
 without the target reached yet, it is that distribution conditioned on more than e epochs
 (``Prior.remaining``): what "the prior alone" says is left.
 """
@@ -79,12 +80,17 @@ class Prior:
     def remaining(self, at: float, max_epochs: float, level: float = 0.8) -> Interval:
         """The epochs left after ``at`` (target not yet reached), by the prior alone: its median and ``level``
         interval conditioned on more than ``at`` epochs, capped at ``max_epochs``."""
-        mu, sigma = self.log_epochs, max(self.log_width / (2 * _Z80), _MIN_SIGMA)
-        below = norm.cdf((math.log1p(at) - mu) / sigma)
+        mu = self.log_epochs
+        z = norm.ppf(0.5 + self.level / 2)
+        sigma_low = max((mu - math.log1p(self.low)) / z, _MIN_SIGMA)  # each side its own spread: the interval
+        sigma_high = max((math.log1p(self.high) - mu) / z, _MIN_SIGMA)  # is reproduced, skew and all
+        x = math.log1p(at)
+        below = norm.cdf((x - mu) / (sigma_low if x < mu else sigma_high))
 
         def quantile(q: float) -> float:
             p = min(below + q * (1 - below), 1 - 1e-12)
-            return min(math.expm1(mu + sigma * norm.ppf(p)), max_epochs) - at
+            value = mu + norm.ppf(p) * (sigma_low if p < 0.5 else sigma_high)
+            return min(math.expm1(value), max_epochs) - at
 
         point, low, high = quantile(0.5), quantile((1 - level) / 2), quantile((1 + level) / 2)
         return Interval(max(point, 0.0), max(low, 0.0), max(high, 0.0))

@@ -44,5 +44,5 @@ def published_tuning(use_prior: bool) -> tuple[float, dict[int, float]]:
 def publish_widen(result: dict[str, Any]) -> pathlib.Path:
     """Write the benchmark's result (with its ``widen`` corrections) as the published file; returns its path."""
     path = asset_path(LIVE_FILE)
-    write_text(path, json.dumps(strict_json(result), indent=1) + "\n")
+    write_text(path, strict_json(result, indent=1) + "\n")
     return path

@@ -77,13 +77,16 @@ class Learner:
         """Epochs left (clipped to [0, epochs left to the cap]) and the chance of never reaching the target."""
         from threadpoolctl import threadpool_limits
 
+        with threadpool_limits(limits=1, user_api="openmp"):  # on a busy machine, threads cost seconds per row
+            return self._predict(rows)
+
+    def _predict(self, rows: pd.DataFrame) -> Refined:
         if not hasattr(self, "models_"):
             raise ResqueError("the refinement is not fitted yet")
         x = rows[self.features].to_numpy(float)
         budget = np.exp(rows["log_budget"].to_numpy(float))
-        with threadpool_limits(limits=1, user_api="openmp"):
-            low, point, high = (np.clip(m.predict(x), 0, budget) for m in self.models_)
-            p_never = self.never_.predict_proba(x)[:, list(self.never_.classes_).index(1)]
+        low, point, high = (np.clip(m.predict(x), 0, budget) for m in self.models_)
+        p_never = self.never_.predict_proba(x)[:, list(self.never_.classes_).index(1)]
         return Refined(point, np.minimum(low, point), np.maximum(high, point), p_never)
 
 
@@ -101,20 +104,33 @@ class Refiner:
                  level: float = 0.8) -> None:  # fmt: skip
         self.weight, self.widen, self.use_prior, self.level = weight, dict(widen or {}), use_prior, level
 
-    def fit(self, rows: pd.DataFrame) -> Refiner:
-        """Fit the learners on replayed rows (``live.replay.replay_rows``)."""
-        both = Learner(True, self.level).fit(rows) if self.use_prior and self.weight > 0 else None
-        return self.with_learners(Learner(False, self.level).fit(rows), both)
+    @property
+    def _blended(self) -> tuple[bool, bool]:
+        """Whether the curve-alone and the curve-and-prior learners take part."""
+        both = self.use_prior and self.weight > 0
+        return not (both and self.weight >= 1), both
 
-    def with_learners(self, curve: Learner, both: Learner | None) -> Refiner:
+    def fit(self, rows: pd.DataFrame) -> Refiner:
+        """Fit the learners that take part on replayed rows (``live.replay.replay_rows``)."""
+        curve, both = self._blended
+        fitted = [Learner(use, self.level).fit(rows) if part else None for use, part in ((False, curve), (True, both))]
+        return self.with_learners(*fitted)
+
+    def with_learners(self, curve: Learner | None, both: Learner | None) -> Refiner:
         """Use learners already fitted (the benchmark shares them between the blend and the curve alone)."""
-        self.curve_, self.both_ = curve, both if self.use_prior and self.weight > 0 else None
+        takes_curve, takes_both = self._blended
+        self.curve_, self.both_ = curve if takes_curve else None, both if takes_both else None
         return self
 
     def predict(self, rows: pd.DataFrame) -> Refined:
+        from threadpoolctl import threadpool_limits
+
         if not hasattr(self, "curve_"):
             raise ResqueError("the refinement is not fitted yet")
-        out = blend(self.curve_.predict(rows), self.both_.predict(rows) if self.both_ else None, self.weight)
+        with threadpool_limits(limits=1, user_api="openmp"):
+            curve = self.curve_._predict(rows) if self.curve_ is not None else None
+            both = self.both_._predict(rows) if self.both_ is not None else None
+        out = both if curve is None else blend(curve, both, self.weight)
         budget = np.exp(rows["log_budget"].to_numpy(float))
         return corrected(out, stage_of(np.expm1(rows["log_epoch"].to_numpy(float))), self.widen, budget)
 

@@ -18,7 +18,6 @@ import pandas as pd
 
 from resque_core.forecast.result import Interval
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
-from resque_core.live.prior import Prior
 from resque_core.live.store import LiveRun
 
 __all__ = ["Remaining", "live_refiner", "remaining_of"]
@@ -101,41 +100,42 @@ def live_refiner(use_prior: bool) -> Any:
 
 def remaining_of(run: LiveRun) -> Remaining:
     """What is left of ``run`` after its last evaluation (``LiveRun.points``)."""
-    from resque_core.live.replay import library_prior
-
-    prior = run.prior or library_prior()
     seen = run.points[-1].epoch if run.points else 0.0
     reached = any(p.val_acc >= run.target_acc - 1e-12 for p in run.points)
     if reached or seen >= run.max_epochs:
         left, p_never, method = Interval(0.0, 0.0, 0.0), 0.0 if reached else 1.0, "observed"
     elif not run.points:
+        from resque_core.live.replay import library_prior
+
+        prior = run.prior or library_prior()
         left = prior.remaining(seen, run.max_epochs)
         p_never = prior.p_unreached if prior.p_unreached is not None else math.nan
         method = f"prior alone (no evaluation yet): {prior.source}"
     else:
-        left, p_never, method = _refined(run, prior, seen)
-    return _costed(run, prior, seen, reached, left, p_never, method)
+        left, p_never, method = _refined(run, seen)
+    return _costed(run, seen, reached, left, p_never, method)
 
 
-def _refined(run: LiveRun, prior: Prior, seen: float) -> tuple[Interval, float, str]:
-    use_prior = run.prior is not None
+def _refined(run: LiveRun, seen: float) -> tuple[Interval, float, str]:
     epochs = [p.epoch for p in run.points]
     accs = [p.val_acc for p in run.points]
-    values = curve_features(epochs, accs, run.target_acc, run.max_epochs, seen) + prior.features()
+    values = curve_features(epochs, accs, run.target_acc, run.max_epochs, seen)
+    values += run.prior.features() if run.prior is not None else [math.nan] * len(PRIOR_FEATURES)
     row = pd.DataFrame([values], columns=[*CURVE_FEATURES, *PRIOR_FEATURES])
-    refined = live_refiner(use_prior).predict(row)
+    refined = live_refiner(run.prior is not None).predict(row)
     left = Interval(float(refined.point[0]), float(refined.low[0]), float(refined.high[0]))
-    how = "refined: the curve so far and the prior" if use_prior else "refined: the curve so far (no prior given)"
+    how = "refined: the curve so far and the prior" if run.prior else "refined: the curve so far (no prior given)"
     return left, float(refined.p_never[0]), how
 
 
-def _costed(run: LiveRun, prior: Prior, seen: float, reached: bool, left: Interval, p_never: float, method: str):
+def _costed(run: LiveRun, seen: float, reached: bool, left: Interval, p_never: float, method: str) -> Remaining:
     """``Remaining`` with seconds, kWh, CO2 and money from the run's own rates (the prior's before it has any)."""
+    prior = run.prior
     last = run.points[-1] if run.points else None
     trained = last is not None and seen > 0
-    s_per_epoch = last.seconds / seen if trained else prior.seconds_per_epoch
+    s_per_epoch = last.seconds / seen if trained else prior.seconds_per_epoch if prior else None
     metered = trained and last.energy_kwh is not None
-    kwh_per_epoch = last.energy_kwh / seen if metered else prior.kwh_per_epoch
+    kwh_per_epoch = last.energy_kwh / seen if metered else prior.kwh_per_epoch if prior else None
     if metered:
         basis = f"this run's own rates so far ({run.energy_source or 'metered'})"
     elif kwh_per_epoch is not None:

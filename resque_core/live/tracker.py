@@ -98,6 +98,7 @@ class Run:
         self._points: list[LivePoint] = []
         self._team_kwh: float | None = None
         self._t0 = 0.0
+        self._stopped: str | None = None
         self.overhead_s = 0.0  # time spent inside evaluated() and remaining()
         self.calls = 0
 
@@ -121,6 +122,8 @@ class Run:
                 log.warning("the energy meter of run %s failed to stop: %s", self.name, error)
         status = "finished" if kind is None else "stopped" if issubclass(kind, KeyboardInterrupt) else "failed"
         record_id, note = None, f"{kind.__name__}: {exc}" if kind is not None else None
+        if kind is None and self._stopped is not None:
+            status, note = "stopped", self._stopped
         if status == "finished" and self.keep_record:
             record_id, note = finished_record(self.store.path, self.live_run(), self._meter_source())
         self.store.finish(self.run_id, status, record_id, note)
@@ -147,6 +150,10 @@ class Run:
             self._points.append(point)
         self.store.add_point(self.run_id, point, self._meter_source())
         self._spent(t0)
+
+    def stopped(self, reason: str) -> None:
+        """Mark the run as stopped before its end (cancelled): it is not kept as a calibration record."""
+        self._stopped = str(reason)
 
     def energy(self, kwh: float) -> None:
         """The team's own meter: ``kwh`` used since the run began (cumulative); from now on the run's energy."""

@@ -52,6 +52,7 @@ def retrain(
     meter: EnergyMeter | None = None,
     progress: Callable[[EpochRecord], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    evaluated: Callable[[EvalPoint], None] | None = None,
 ) -> RetrainResult:
     """Retrain a copy of ``model`` on ``train_set`` until accuracy on ``val_set`` reaches the target.
 
@@ -62,6 +63,7 @@ def retrain(
         meter: measures each epoch's energy (none: energy fields are None).
         progress: called with each ``EpochRecord`` as it completes (for a live UI).
         should_stop: polled every step; returning True cancels (``result.cancelled``).
+        evaluated: called with each evaluation (the first at epoch 0), e.g. ``live.Run.evaluated``.
     """
     config = config or RetrainConfig()
     config.validate()
@@ -71,7 +73,7 @@ def retrain(
     x_val, y_val = materialize(val_set)
     net = prepare_model(model, config, class_count(config, train_set, y_tr, y_val)).to(device)
     check_labels(net, y_tr, y_val)
-    run = _Run(net, config, target_acc, (x_tr, y_tr), (x_val, y_val), device, meter)
+    run = _Run(net, config, target_acc, (x_tr, y_tr), (x_val, y_val), device, meter, evaluated)
     try:
         run.evals.append(run.evaluate(0.0))
     except RuntimeError as exc:
@@ -89,8 +91,9 @@ def retrain(
 class _Run:
     """The mutable state of one retraining run (kept out of the public API)."""
 
-    def __init__(self, net, config, target_acc, train, val, device, meter):
+    def __init__(self, net, config, target_acc, train, val, device, meter, evaluated=None):
         self.net, self.config, self.target_acc, self.device, self.meter = net, config, target_acc, device, meter
+        self.on_eval = evaluated
         self.x, self.y = train
         self.x_val, self.y_val = val
         self.chance = 1.0 / len(torch.unique(self.y_val))  # accuracy of a constant guess on balanced classes
@@ -175,7 +178,10 @@ class _Run:
         t0 = time.perf_counter()
         loss, acc = evaluate(self.net, self.x_val, self.y_val, self.device)
         self.eval_s += time.perf_counter() - t0
-        return EvalPoint(epoch=epoch, val_acc=acc, val_loss=loss)
+        point = EvalPoint(epoch=epoch, val_acc=acc, val_loss=loss)
+        if self.on_eval is not None:
+            self.on_eval(point)
+        return point
 
     def param_change(self) -> float:
         with torch.no_grad():
