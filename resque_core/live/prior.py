@@ -106,7 +106,9 @@ class Prior:
 
 def prior_of(forecast: Any) -> Prior:
     """The ``Prior`` a ``Forecast`` gives: its epochs interval, its share of similar runs that never reached the
-    target, its kWh and seconds per epoch, and the index it was made from."""
+    target, its kWh and seconds per epoch, and the index it was made from (a ``Prior`` is returned as it is)."""
+    if isinstance(forecast, Prior):
+        return forecast
     epochs = forecast.measures.get("epochs")
     if epochs is None:
         raise ResqueError("this forecast has no epochs to use as a prior")

@@ -20,7 +20,7 @@ from resque_core.forecast.result import Interval
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
 from resque_core.live.store import LiveRun
 
-__all__ = ["Remaining", "live_refiner", "remaining_of"]
+__all__ = ["Remaining", "live_refiner", "refined_at", "remaining_of"]
 
 
 @dataclass(frozen=True)
@@ -117,15 +117,21 @@ def remaining_of(run: LiveRun) -> Remaining:
 
 
 def _refined(run: LiveRun, seen: float) -> tuple[Interval, float, str]:
-    epochs = [p.epoch for p in run.points]
-    accs = [p.val_acc for p in run.points]
-    values = curve_features(epochs, accs, run.target_acc, run.max_epochs, seen)
-    values += run.prior.features() if run.prior is not None else [math.nan] * len(PRIOR_FEATURES)
-    row = pd.DataFrame([values], columns=[*CURVE_FEATURES, *PRIOR_FEATURES])
-    refined = live_refiner(run.prior is not None).predict(row)
+    refined = refined_at(run, [len(run.points) - 1])
     left = Interval(float(refined.point[0]), float(refined.low[0]), float(refined.high[0]))
     how = "refined: the curve so far and the prior" if run.prior else "refined: the curve so far (no prior given)"
     return left, float(refined.p_never[0]), how
+
+
+def refined_at(run: LiveRun, upto: list[int]) -> Any:
+    """The refinement's ``Refined`` (epochs left) as it stood after each evaluation index in ``upto`` (one
+    prediction for them all: the Runs page's history of the forecast)."""
+    epochs = [p.epoch for p in run.points]
+    accs = [p.val_acc for p in run.points]
+    prior = run.prior.features() if run.prior is not None else [math.nan] * len(PRIOR_FEATURES)
+    values = [curve_features(epochs, accs, run.target_acc, run.max_epochs, epochs[i]) + prior for i in upto]
+    rows = pd.DataFrame(values, columns=[*CURVE_FEATURES, *PRIOR_FEATURES])
+    return live_refiner(run.prior is not None).predict(rows)
 
 
 def _costed(run: LiveRun, seen: float, reached: bool, left: Interval, p_never: float, method: str) -> Remaining:

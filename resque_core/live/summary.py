@@ -4,10 +4,9 @@ evaluation (``history``)."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
-from resque_core.live.remaining import Remaining, remaining_of
+from resque_core.live.remaining import Remaining, refined_at, remaining_of
 from resque_core.live.store import LiveRun
 
 __all__ = ["SILENT_AFTER_S", "history", "run_summary", "state_of"]
@@ -29,14 +28,33 @@ def state_of(run: LiveRun) -> str:
 
 
 def history(run: LiveRun) -> list[dict[str, Any]]:
-    """The refined epoch-at-target after each evaluation (at most ``_MAX_HISTORY`` of them, the last included)."""
+    """The refined epoch-at-target after each evaluation (at most ``_MAX_HISTORY`` of them, the last included),
+    up to the one that reached the target (or the cap)."""
     n = len(run.points)
-    picks = sorted({round(i * (n - 1) / max(_MAX_HISTORY - 1, 1)) for i in range(min(n, _MAX_HISTORY))}) if n else []
+    m = min(n, _MAX_HISTORY)
+    picks = sorted({round(i * (n - 1) / max(m - 1, 1)) for i in range(m)})
+    done = [i for i in picks if _done(run, i)]
+    picks = [i for i in picks if not _done(run, i)]
     out = []
-    for i in picks:
-        left = remaining_of(replace(run, points=run.points[: i + 1]))
-        out.append({"epoch": run.points[i].epoch, **left.at_target.to_dict(), "p_never": left.p_never})
+    if picks:
+        refined = refined_at(run, picks)
+        for k, i in enumerate(picks):
+            seen = run.points[i].epoch
+            band = {key: float(seen + getattr(refined, key)[k]) for key in ("point", "low", "high")}
+            out.append({"epoch": seen, **band, "p_never": float(refined.p_never[k])})
+    for i in done[:1]:  # where the run got there (or stopped at its cap): the band closes on it
+        seen = run.points[i].epoch
+        never = 0.0 if _reached(run, i) else 1.0
+        out.append({"epoch": seen, "point": seen, "low": seen, "high": seen, "p_never": never})
     return out
+
+
+def _reached(run: LiveRun, i: int) -> bool:
+    return any(p.val_acc >= run.target_acc - 1e-12 for p in run.points[: i + 1])
+
+
+def _done(run: LiveRun, i: int) -> bool:
+    return _reached(run, i) or run.points[i].epoch >= run.max_epochs
 
 
 def run_summary(run: LiveRun, with_history: bool = False) -> dict[str, Any]:

@@ -30,7 +30,7 @@ from resque_core.errors import EnergyError, ResqueError
 from resque_core.forecast.targets import DEFAULT_DROP
 from resque_core.grid.offline import annual_intensity_g_per_kwh, iso3_of
 from resque_core.live.finish import finished_record
-from resque_core.live.prior import Prior, prior_of
+from resque_core.live.prior import prior_of
 from resque_core.live.remaining import Remaining, live_refiner, remaining_of
 from resque_core.live.store import LivePoint, LiveRun, RunStore, utc_now
 
@@ -73,7 +73,7 @@ def track(
     cap = _positive(max_epochs, "max_epochs")
     if price_per_kwh is not None:
         price_per_kwh = _positive(price_per_kwh, "price_per_kwh", allow_zero=True)
-    if prior is not None and not isinstance(prior, Prior):
+    if prior is not None:
         prior = prior_of(prior)
     return Run(name, goal, cap, prior, iso3_of(country_iso), RunStore(db), meter, price_per_kwh, currency, keep_record)
 

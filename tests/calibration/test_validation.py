@@ -88,3 +88,24 @@ def test_records_stopped_below_this_run_s_cap_say_so():
         "the records' runs stopped at 8 epochs: the forecast cannot exceed 8 epochs, and this run may go to 30"
     )
     assert records_cap_note(records, 8) is None
+
+
+def test_a_validation_run_is_tracked_live_with_every_evaluation(tmp_path):
+    """With ``live``, the run is a live run of the records database (as a team's own loop is): every evaluation
+    of the loop, the first at epoch 0, the prior it checks, and no second record (its own is the validation's)."""
+    from resque_core.calibration.validation import LiveSettings
+    from resque_core.forecast.records import RecordStore
+    from resque_core.live import Prior, RunStore
+
+    torch.set_num_threads(1)
+    loaded = load_checkpoint("default")
+    new = Shifted(Subset(DigitsDataset(), list(range(400))), ShiftSpec.parse("gaussian_noise:5"), 0)
+    db = tmp_path / "records.sqlite"
+    live = LiveSettings("validate default", prior=Prior(2.0, 1.0, 5.0, index=0.05, index_kind="dist"), db=db)
+    settings = ValidationSettings(target=Target.acc(0.74), max_epochs=3, measure_energy=False)
+    result = validate(loaded, new, settings, live=live)
+    (run,) = RunStore(db).runs()
+    assert [p.epoch for p in run.points] == [p.epoch for p in result.evals]
+    assert [p.val_acc for p in run.points] == pytest.approx([p.val_acc for p in result.evals])
+    assert run.status == "finished" and run.target_acc == pytest.approx(0.74) and run.max_epochs == 3
+    assert run.prior.epochs == 2.0 and run.record_id is None and RecordStore(db).all().empty
