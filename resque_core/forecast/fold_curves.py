@@ -2,8 +2,9 @@
 
 Jackknife+ refits a curve once per run left out, and the forecaster does so inside every leave-one-type-out
 fold: thousands of small fits per fit of the default calibration. A line (and a constant) is refitted for
-every fold in a few array operations over a (folds, runs) mask; an isotonic curve shares the knots of all
-the runs (a fold's are those its runs still hold); an additive curve is refitted fold by fold. Each fold's
+every fold in a few array operations over a (folds, runs) mask, and so is an additive curve of two predictors
+(its non-negative least squares in closed form); an isotonic curve shares the knots of all the runs (a fold's
+are those its runs still hold). Other additive curves are refitted fold by fold. Each fold's
 curve is the one ``conformal.fit_curve`` fits on that fold's training runs.
 """
 
@@ -27,6 +28,8 @@ def fit_folds(kind: str, x: np.ndarray, z: np.ndarray, increasing, fold_of: np.n
         return _lines(x, z, increasing, train, flat=kind == "constant")
     if x.ndim == 1 and kind == "isotonic":
         return _isotonic(x, z, increasing, train)
+    if x.ndim == 2 and x.shape[1] == 2 and kind == "additive":
+        return _additive_pair(x, z, increasing, train)
     curves = [fit_curve(kind, x[row], z[row], increasing) for row in train]
     return lambda new: np.stack([curve(new) for curve in curves])
 
@@ -63,3 +66,44 @@ def _isotonic(x: np.ndarray, z: np.ndarray, increasing: bool, train: np.ndarray)
         means = np.bincount(inverse[row], weights=z[row], minlength=len(knots))[held] / counts[held]
         curves.append((knots[held], pava(means, counts[held].astype(float), increasing)))
     return lambda new: np.stack([np.interp(np.asarray(new, dtype=float), k, f) for k, f in curves])
+
+
+def _additive_pair(x: np.ndarray, z: np.ndarray, increasing: tuple[bool, ...], train: np.ndarray) -> FoldCurves:
+    """Each fold's additive curve of two predictors: the non-negative least squares of ``monotone``'s, solved in
+    closed form (the unconstrained pair when both weights keep their sign, else the better single predictor)."""
+    signs = np.where(np.asarray(increasing, dtype=bool), 1.0, -1.0)
+    counts = train.sum(axis=1)
+    centre = np.stack([np.where(train, x[:, j], 0.0).sum(axis=1) for j in range(2)], axis=1) / counts[:, None]
+    z_mean = np.where(train, z, 0.0).sum(axis=1) / counts
+    low = np.stack([np.where(train, x[:, j], np.inf).min(axis=1) for j in range(2)], axis=1)
+    high = np.stack([np.where(train, x[:, j], -np.inf).max(axis=1) for j in range(2)], axis=1)
+    design = np.where(train[:, :, None], (x[None, :, :] - centre[:, None, :]) * signs, 0.0)  # (folds, runs, 2)
+    gram = np.einsum("kni,knj->kij", design, design)
+    moment = np.einsum("kni,kn->ki", design, np.where(train, z - z_mean[:, None], 0.0))
+    weights = _nonnegative_pair(gram, moment) * signs
+    # Flat beyond the fitted range of each predictor, as the one-predictor curves are.
+    return lambda new: (
+        z_mean[:, None]
+        + np.einsum(
+            "kmj,kj->km",
+            np.clip(np.atleast_2d(np.asarray(new, dtype=float))[None], low[:, None], high[:, None]) - centre[:, None],
+            weights,
+        )
+    )
+
+
+def _nonnegative_pair(gram: np.ndarray, moment: np.ndarray) -> np.ndarray:
+    """argmin over w >= 0 of w'Gw - 2c'w for each fold's 2x2 ``gram`` G and ``moment`` c, as (folds, 2)."""
+    g00, g01, g11 = gram[:, 0, 0], gram[:, 0, 1], gram[:, 1, 1]
+    c0, c1 = moment[:, 0], moment[:, 1]
+    det = g00 * g11 - g01 * g01
+    with np.errstate(divide="ignore", invalid="ignore"):
+        pair = np.stack([(g11 * c0 - g01 * c1) / det, (g00 * c1 - g01 * c0) / det], axis=1)
+        alone = np.stack(
+            [np.where(g00 > 0, np.maximum(c0, 0.0) / g00, 0.0), np.where(g11 > 0, np.maximum(c1, 0.0) / g11, 0.0)],
+            axis=1,
+        )
+    first = alone[:, 0] * c0 >= alone[:, 1] * c1  # the larger drop of the objective, c_j^2 / G_jj
+    single = np.where(first[:, None], alone * [1.0, 0.0], alone * [0.0, 1.0])
+    usable = (det > 1e-12 * g00 * g11) & (pair >= 0).all(axis=1)
+    return np.where(usable[:, None], pair, single)
