@@ -72,12 +72,11 @@ def shipped_records(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
     Raises:
         RecordsError: not a shipped source, or its file is missing.
     """
-    from resque_core.forecast import records
+    from resque_core.forecast.records import DEFAULT_CSV, default_records, load_records_csv
 
-    if source == DEFAULT_SOURCE and not records.DEFAULT_CSV.is_file():
-        return records.default_records()  # raises its error: how to make the file
-    path = records.DEFAULT_CSV if source == DEFAULT_SOURCE else _records_path(source)
-    return _kept(path, records.load_records_csv)
+    if source == DEFAULT_SOURCE and not DEFAULT_CSV.is_file():
+        return default_records()  # raises its error: how to make the file
+    return _kept(DEFAULT_CSV if source == DEFAULT_SOURCE else _records_path(source), load_records_csv)
 
 
 def shipped_curves(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
