@@ -4,8 +4,8 @@ Jackknife+ refits a curve once per run left out, and the forecaster does so insi
 fold: thousands of small fits per fit of the default calibration. A line (and a constant) is refitted for
 every fold in a few array operations over a (folds, runs) mask, and so is an additive curve of two predictors
 (its non-negative least squares in closed form); an isotonic curve shares the knots of all the runs (a fold's
-are those its runs still hold). Other additive curves are refitted fold by fold. Each fold's
-curve is the one ``conformal.fit_curve`` fits on that fold's training runs.
+are those its runs still hold). Other additive curves are refitted fold by fold. Each fold's curve is the one
+``monotone.fit_curve`` fits on that fold's training runs (tests/forecast/test_fold_curves.py).
 """
 
 from __future__ import annotations
