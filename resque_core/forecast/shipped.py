@@ -6,13 +6,16 @@ architecture and input). A model of a library family forecasts from that family'
 model from the default calibration, whose forecast then says it is another family's
 (``forecast.family.family_note``). Reading them needs nothing above ``forecast/``: the provenance
 files say which family each file holds. A records file may have its runs' evaluation curves beside it
-(``NAME.curves.csv.gz``, ``forecast.curves``): ``shipped_curves`` reads them, empty when none ship.
+(``NAME.curves.csv.gz``, ``forecast.curves``): ``shipped_curves`` reads them, empty when none ship. Each file
+is read and validated once per process while it is unchanged (a forecast on shipped records reads both).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import pathlib
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -69,11 +72,11 @@ def shipped_records(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
     Raises:
         RecordsError: not a shipped source, or its file is missing.
     """
-    from resque_core.forecast.records import default_records, load_records_csv
+    from resque_core.forecast.records import DEFAULT_CSV, default_records, load_records_csv
 
-    if source == DEFAULT_SOURCE:
-        return default_records()
-    return load_records_csv(str(_records_path(source)))
+    if source == DEFAULT_SOURCE and not DEFAULT_CSV.is_file():
+        return default_records()  # raises its error: how to make the file
+    return _kept(DEFAULT_CSV if source == DEFAULT_SOURCE else _records_path(source), load_records_csv)
 
 
 def shipped_curves(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
@@ -87,7 +90,19 @@ def shipped_curves(source: str = DEFAULT_SOURCE) -> pd.DataFrame:
     from resque_core.forecast.records import DEFAULT_CSV
 
     path = curves_path(DEFAULT_CSV if source == DEFAULT_SOURCE else _records_path(source))
-    return read_curves_csv(path) if path.is_file() else empty_curves()
+    return _kept(path, read_curves_csv) if path.is_file() else empty_curves()
+
+
+def _kept(path: pathlib.Path, read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """``read(path)``, read once per process while the file keeps its size and modification time (a copy)."""
+    stat = path.stat()
+    return _read_once(str(path), stat.st_size, stat.st_mtime_ns, read).copy()
+
+
+@functools.lru_cache(maxsize=8)
+def _read_once(path: str, size: int, mtime_ns: int, read: Callable[[str], pd.DataFrame]) -> pd.DataFrame:
+    """The frame ``read`` makes of ``path`` (validated once: every forecast on shipped records reads it)."""
+    return read(path)
 
 
 def _records_path(source: str):

@@ -182,7 +182,8 @@ def at_target(records: pd.DataFrame, curves: pd.DataFrame | None, target: Target
     """
     if target.kind == "records" or curves is None or curves.empty or records.empty:
         return TargetedRecords(records, RECORDS_RULE, target)
-    by_run = {run: part for run, part in curves.groupby("run_id", sort=False)}
+    points = curves[list(_POINT_COLUMNS)].to_numpy(dtype=float)
+    by_run = {run: points[rows] for run, rows in curves.groupby("run_id", sort=False).indices.items()}
     rows, missing = [], 0
     for row in records.to_dict("records"):
         part = by_run.get(row.get("run_id"))
@@ -223,9 +224,14 @@ def frame_at_target(
     return records, TargetedRecords(records, RECORDS_RULE, asked, reason=note)
 
 
-def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
-    """One record at accuracy ``goal``: its epochs to it (censored at its last evaluation if never) and their cost."""
-    epochs, acc = curve["epoch"].to_numpy(float), curve["val_acc"].to_numpy(float)
+_POINT_COLUMNS = ("epoch", "val_acc", "seconds", "energy_kwh")  # a run's curve as an array, in this column order
+
+
+def _at(row: dict, curve: np.ndarray, goal: float, target: Target) -> dict:
+    """One record at accuracy ``goal``: its epochs to it (censored at its last evaluation if never) and their cost.
+
+    ``curve``: the run's evaluations, one row each, in ``_POINT_COLUMNS`` order."""
+    epochs, acc = curve[:, 0], curve[:, 1]
     hit = np.flatnonzero(acc >= goal - 1e-12)
     reached = int(len(hit) > 0)
     if not reached:  # spent its whole cap: an observation of min(epochs to T, cap); stopped earlier: a lower bound
@@ -247,9 +253,9 @@ def _at(row: dict, curve: pd.DataFrame, goal: float, target: Target) -> dict:
         acc_gap=goal - row["start_acc"] if row.get("start_acc") is not None and not pd.isna(row["start_acc"]) else None,
         grad_norm=None,
         param_change=None,
-        seconds=_cumulative(curve, "seconds", at),
+        seconds=_cumulative(curve, 2, at),
     )
-    kwh = _cumulative(curve, "energy_kwh", at)
+    kwh = _cumulative(curve, 3, at)
     out["kwh"] = kwh
     intensity = row.get("intensity_g_per_kwh")
     if kwh is not None and intensity is not None and not pd.isna(intensity):
@@ -265,9 +271,10 @@ def _positive(value) -> bool:
     return value is not None and not pd.isna(value) and float(value) > 0
 
 
-def _cumulative(curve: pd.DataFrame, column: str, epoch: float) -> float | None:
-    """A cumulative column (seconds, kWh) at ``epoch``, interpolated between evaluations (None: not recorded)."""
-    known = curve[curve[column].notna()]
-    if known.empty:
+def _cumulative(curve: np.ndarray, column: int, epoch: float) -> float | None:
+    """A cumulative column of ``curve`` (seconds, kWh) at ``epoch``, interpolated between evaluations (None: not
+    recorded)."""
+    known = ~np.isnan(curve[:, column])
+    if not known.any():
         return None
-    return float(np.interp(epoch, known["epoch"].to_numpy(float), known[column].to_numpy(float)))
+    return float(np.interp(epoch, curve[known, 0], curve[known, column]))

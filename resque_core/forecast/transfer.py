@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from resque_core.errors import RecordsError
-from resque_core.forecast.conformal import fit_curve
 from resque_core.forecast.family import (
     COST_UNITS,
     UNIT_LABELS,
@@ -29,6 +28,7 @@ from resque_core.forecast.family import (
     to_unit,
     unit_reference,
 )
+from resque_core.forecast.monotone import fit_curve
 
 __all__ = [
     "TransferCheck",

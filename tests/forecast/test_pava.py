@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.isotonic import isotonic_regression
 
-from resque_core.forecast.conformal import _pava_python, pava
+from resque_core.forecast.monotone import _pava_python, pava
 
 
 @pytest.mark.parametrize("increasing", [True, False])
