@@ -49,7 +49,7 @@ with track("digits-mlp-script", target_acc=0.9, max_epochs=30, prior=forecast, c
 def test_a_tracked_training_script_is_listed_with_its_evaluations_and_what_is_left(tmp_path, capsys):
     db = tmp_path / "records.sqlite"
     script = f"DB = {str(db)!r}\n" + textwrap.dedent(SCRIPT)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=600)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert main(["runs", "--db", str(db), "--json"]) == 0
     (run,) = json.loads(capsys.readouterr().out)["runs"]
