@@ -96,6 +96,7 @@ class Run:
             max_epochs, prior, country_iso, intensity, "", price, currency if price is not None else None,
         )  # fmt: skip
         self._points: list[LivePoint] = []
+        self._unsaved: list[LivePoint] = []  # evaluations the database refused so far (written at the next chance)
         self._team_kwh: float | None = None
         self._t0 = 0.0
         self._stopped: str | None = None
@@ -124,9 +125,13 @@ class Run:
         record_id, note = None, f"{kind.__name__}: {exc}" if kind is not None else None
         if kind is None and self._stopped is not None:
             status, note = "stopped", self._stopped
-        if status == "finished" and self.keep_record:
-            record_id, note = finished_record(self.store.path, self.live_run(), self._meter_source())
-        self.store.finish(self.run_id, status, record_id, note)
+        self._save()
+        try:
+            if status == "finished" and self.keep_record and not self._unsaved:
+                record_id, note = finished_record(self.store.path, self.live_run(), self._meter_source())
+            self.store.finish(self.run_id, status, record_id, note)
+        except ResqueError as exc:  # the training itself is done: say so, never fail it for the database
+            log.warning("run %s ended (%s) but the records database could not be updated: %s", self.name, status, exc)
 
     @property
     def reached(self) -> bool:
@@ -148,8 +153,20 @@ class Run:
             self._points[-1] = point
         else:
             self._points.append(point)
-        self.store.add_point(self.run_id, point, self._meter_source())
+        self._unsaved.append(point)
+        self._save()
         self._spent(t0)
+
+    def _save(self) -> None:
+        """Commit the evaluations not yet written; a database that fails (locked, damaged, gone) costs the run
+        nothing: a warning, and they are tried again at the next evaluation and at the end."""
+        try:
+            while self._unsaved:
+                self.store.add_point(self.run_id, self._unsaved[0], self._meter_source())
+                self._unsaved.pop(0)
+        except ResqueError as exc:
+            log.warning("run %s: %d evaluation(s) not yet saved (%s); training goes on", self.name,
+                        len(self._unsaved), exc)  # fmt: skip
 
     def stopped(self, reason: str) -> None:
         """Mark the run as stopped before its end (cancelled): it is not kept as a calibration record."""

@@ -137,3 +137,19 @@ def test_a_run_killed_outright_keeps_every_evaluation_it_committed(tmp_path):
     assert done.returncode == -signal.SIGKILL
     (stored,) = RunStore(db).runs()
     assert [p.epoch for p in stored.points] == [1.0, 2.0, 3.0] and stored.status == "running"
+
+
+def test_a_database_that_fails_mid_run_costs_the_training_nothing(tmp_path, caplog):
+    db = tmp_path / "r.sqlite"
+    with track("flaky-db", 0.99, 10, prior=PRIOR, db=db, meter=None) as run:
+        run.evaluated(0, 0.5)
+        saved = db.read_bytes()
+        db.write_bytes(b"garbage" * 1000)  # damaged under the run (a disk error, another program)
+        run.evaluated(1, 0.6)
+        left = run.remaining()  # answered from the run's own evaluations
+        db.write_bytes(saved)  # repaired: the next evaluation writes both
+        run.evaluated(2, 0.7)
+    assert left.seen == 1.0 and not left.reached
+    assert "not yet saved" in caplog.text
+    (stored,) = RunStore(db).runs()
+    assert [p.epoch for p in stored.points] == [0.0, 1.0, 2.0] and stored.status == "finished"
