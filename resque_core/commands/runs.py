@@ -24,7 +24,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--db", metavar="PATH", help="the records database (default: $RESQUE_DB, else the user's)")
     parser.add_argument("--run", metavar="RUN_ID", help="only this run")
     parser.add_argument("--last", type=int, default=20, metavar="N", help="the N newest runs (default 20)")
-    parser.add_argument("--json", action="store_true", help="print JSON (with --watch: one object per line)")
+    parser.add_argument(
+        "--json", action="store_true",
+        help="print JSON, each run with its evaluations, what is left and the refined forecast after each evaluation "
+        "(with --watch: one object per line)",
+    )  # fmt: skip
     parser.add_argument(
         "--watch", nargs="?", const=5.0, type=float, metavar="SECONDS",
         help="print again every SECONDS (default 5) until Ctrl-C",
@@ -53,7 +57,7 @@ def print_runs(args: argparse.Namespace) -> None:
     runs = store.runs(args.run)[: args.last]
     if args.run and not runs:
         raise ResqueError(f"no run {args.run!r} in {store.path}")
-    summaries = [run_summary(r) for r in runs]
+    summaries = [run_summary(r, with_history=args.json) for r in runs]
     if args.json:
         print(json.dumps({"db": str(store.path), "runs": summaries}))
         return

@@ -58,6 +58,9 @@ def test_a_tracked_training_script_is_listed_with_its_evaluations_and_what_is_le
     assert run["evaluations"][-1]["val_acc"] >= 0.9 and run["remaining"]["reached"] is True
     assert run["energy_source"].startswith("codecarbon") and run["evaluations"][-1]["energy_kwh"] > 0
     assert run["prior"]["index_kind"] == "dist" and run["record_id"] == run["run_id"]
+    history = run["history"]  # the refined forecast of the epoch at the target after each evaluation
+    assert [h["epoch"] for h in history] == [e["epoch"] for e in run["evaluations"]]
+    assert all(h["low"] <= h["point"] <= h["high"] for h in history) and history[-1]["p_never"] == 0.0
     assert main(["runs", "--db", str(db)]) == 0
     text = capsys.readouterr().out
     assert "digits-mlp-script [finished]" in text and "target reached after" in text
