@@ -87,12 +87,16 @@ def scores(rows: pd.DataFrame, made: dict[str, pd.DataFrame], args: argparse.Nam
     inside = {m: (made[m]["low"] <= left + 1e-9) & (left <= made[m]["high"] + 1e-9) for m in METHODS}
     for m in METHODS:
         r[f"mae_{m}"], r[f"coverage_80_{m}"] = [], []
+    r["median_width_80_refined"], r["median_width_80_prior"] = [], []
     for at in OBSERVED:
         seen = (rows["epoch"] == at).to_numpy()
         r["n_rows"].append(int(seen.sum()))
         for m in METHODS:
             r[f"mae_{m}"].append(float(errors[m][seen].mean()))
             r[f"coverage_80_{m}"].append(float(inside[m][seen].mean()))
+        for m in ("refined", "prior"):  # does the interval narrow as evidence comes in?
+            width = (made[m]["high"] - made[m]["low"]).to_numpy(float)[seen]
+            r[f"median_width_80_{m}"].append(float(np.median(width)))
     at_one = (rows["epoch"] == 1.0).to_numpy()
     i = OBSERVED.index(1.0)
     best = "prior" if r["mae_prior"][i] <= r["mae_curve_only"][i] else "curve_only"
