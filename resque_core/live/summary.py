@@ -31,7 +31,8 @@ def state_of(run: LiveRun) -> str:
 def history(run: LiveRun) -> list[dict[str, Any]]:
     """The refined epoch-at-target after each evaluation (at most ``_MAX_HISTORY`` of them, the last included)."""
     n = len(run.points)
-    picks = sorted({round(i * (n - 1) / max(_MAX_HISTORY - 1, 1)) for i in range(min(n, _MAX_HISTORY))}) if n else []
+    k = min(n, _MAX_HISTORY)
+    picks = sorted({round(i * (n - 1) / max(k - 1, 1)) for i in range(k)})
     out = []
     for i in picks:
         left = remaining_of(replace(run, points=run.points[: i + 1]))
