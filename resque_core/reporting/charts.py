@@ -199,8 +199,12 @@ def run_progress(summary: dict[str, Any]) -> Figure:
     fig.add_trace(go.Scatter(**accuracy, mode="lines+markers", name="observed accuracy", line={"color": ORANGE}))
     target = {"x": [0.0, end], "y": [summary["target_acc"]] * 2, "yaxis": "y2", "mode": "lines"}
     fig.add_trace(go.Scatter(**target, name="target accuracy", line={"dash": "dot", "color": RED}))
+    cap = {"x": [0.0, end], "y": [summary["max_epochs"]] * 2, "mode": "lines", "line": {"dash": "dot", "color": "gray"}}
+    fig.add_trace(go.Scatter(**cap, name="epoch cap", line_width=1))
+    accuracy_axis = {"title": "accuracy on the new data (0-1)", "overlaying": "y", "side": "right", "range": [0, 1.02]}
     fig.update_layout(
-        yaxis2={"title": "accuracy on the new data (0-1)", "overlaying": "y", "side": "right", "range": [0, 1.02]},
+        yaxis={"rangemode": "tozero"},
+        yaxis2={**accuracy_axis, "tickmode": "linear", "tick0": 0, "dtick": 0.2, "showgrid": False},
         legend={"orientation": "h", "y": -0.25},
     )
     _layout(fig, f"{summary['name']}: when the target is reached", "epochs trained", "target reached at (epochs)")
@@ -210,7 +214,7 @@ def run_progress(summary: dict[str, Any]) -> Figure:
 
 def _band(fig: Figure, xs: Sequence[float], low: Sequence[float], high: Sequence[float], name: str, color: str) -> None:
     """A shaded interval between ``low`` and ``high`` along ``xs``, with its own legend entry."""
-    outline = {"x": [*xs, *xs[::-1]], "y": [*high, *low[::-1]], "fill": "toself", "fillcolor": color}
+    outline = {"x": [*xs, *xs[::-1]], "y": [*high, *low[::-1]], "fill": "toself", "fillcolor": color, "mode": "lines"}
     fig.add_trace(_go().Scatter(**outline, line={"width": 0}, opacity=0.25, name=name, hoverinfo="skip"))
 
 
