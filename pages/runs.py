@@ -71,8 +71,8 @@ def tiles(left: dict) -> None:
         column.metric(label, text(figure["point"]) if figure is not None else "–")
         if figure is not None:
             column.caption(f"{level} interval: {text(figure['low'])} – {text(figure['high'])}")
-    columns[-1].metric("Chance of never reaching the target", percent_text(left["p_never"]))
-    columns[-1].caption("within the epoch cap")
+    columns[-1].metric("Never reached", percent_text(left["p_never"]), help="chance of never reaching the target")
+    columns[-1].caption("chance, within the epoch cap")
 
 
 def energy_note(s: dict) -> None:
