@@ -3,6 +3,8 @@ run to the Schedule page."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from resque_core.live import LiveRun, Prior, RunStore, track
@@ -60,7 +62,9 @@ def test_an_empty_database_shows_how_to_track_a_run(db):
     assert "python -m resque_core runs --watch" in shown
 
 
-def test_the_page_lists_tracked_runs_newest_first_with_what_is_left(db):
+def test_the_page_lists_tracked_runs_newest_first_with_what_is_left(db, capsys):
+    from resque_core.cli import main
+
     tracked(db, "cnn-camera-a", [0.5, 0.62, 0.7])
     tracked(db, "cnn-camera-b", [0.55, 0.8], end=False)
     at = goto(fresh_app(), "pages/runs.py")
@@ -70,9 +74,11 @@ def test_the_page_lists_tracked_runs_newest_first_with_what_is_left(db):
         ("cnn-camera-b", "running", 2),
         ("cnn-camera-a", "finished", 3),
     ]
-    newest = RunStore(db).runs()[0]
-    expected = run_summary(newest)["remaining"]  # what `python -m resque_core runs --json` prints
-    assert rows[0]["left"] == expected["sentence"]
+    capsys.readouterr()
+    assert main(["runs", "--json"]) == 0  # the CLI reads the same database ($RESQUE_DB) and says the same
+    printed = json.loads(capsys.readouterr().out)["runs"]
+    assert [r["left"] for r in rows] == [r["remaining"]["sentence"] for r in printed]
+    expected = printed[0]["remaining"]
     shown = texts(at)
     assert "**cnn-camera-b**: running. Target: accuracy 0.9 on the new data, within 12 epochs; 2 evaluations" in shown
     assert f"Epochs left {float(expected['epochs']['point']):.4g}" in shown
@@ -123,6 +129,8 @@ def test_replan_puts_what_is_left_into_the_schedule_page(db):
     assert plan.duration_s == pytest.approx(left["seconds"]["point"]) and plan.interruptible
     assert plan.energy_kwh == pytest.approx(left["kwh"]["point"])
     assert "the job given in the settings" in texts(at)
+    sidebar = " ".join(m.value for m in at.sidebar.markdown)  # made from no forecast: done, not stale
+    assert "Forecast: :gray[missing]" in sidebar and "Schedule: :green[done]" in sidebar
 
 
 def test_replan_is_disabled_with_a_reason_when_the_time_left_is_unknown(db):

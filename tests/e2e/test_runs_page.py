@@ -6,6 +6,7 @@ import pytest
 
 from resque_core.live import LiveRun, Prior, RunStore
 from resque_core.live.store import utc_now
+from resque_core.live.summary import run_summary
 from tests.e2e.conftest import ROOT, dashboard_server, new_page
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
@@ -35,4 +36,11 @@ def test_the_runs_page_shows_a_run_tracked_elsewhere_with_its_chart(browser, tmp
         assert page.locator("[data-testid=stException]").count() == 0
         (ROOT / "out" / "screenshots").mkdir(parents=True, exist_ok=True)
         page.locator(".js-plotly-plot").first.screenshot(path=str(ROOT / "out" / "screenshots" / "runs-chart.png"))
+
+        hours = run_summary(run)["remaining"]["seconds"]["point"] / 3600  # a button in a fragment opens a page
+        page.get_by_role("button", name="Re-plan what is left on the Schedule page").click()
+        duration = page.get_by_label("Job duration (hours)")
+        duration.wait_for(timeout=SETTLE_TIMEOUT_MS)
+        assert float(duration.input_value()) == pytest.approx(hours, rel=1e-3)
+        assert page.get_by_role("heading", name="Schedule").count() == 1
         page.context.close()
