@@ -98,7 +98,8 @@ def replan_button(s: dict) -> None:
         st.caption(f"Re-plan unavailable: {why_not}.")
     if clicked and hours is not None:
         live_runs.replan(state, hours, kwh)
-        st.switch_page("pages/schedule.py")
+        state["runs_to_schedule"] = True
+        st.rerun(scope="app")  # the page switches from the app's run: one from this fragment left a blank page
 
 
 def show_run(run) -> None:
@@ -144,6 +145,8 @@ def runs_view(every: float | None) -> None:
 
 def render() -> None:
     """The Runs page."""
+    if state.pop("runs_to_schedule", False):
+        st.switch_page("pages/schedule.py")
     st.title("Runs")
     st.caption(
         "Training runs tracked with `resque_core.track`, here or on another machine sharing the records database: "
