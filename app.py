@@ -23,6 +23,7 @@ PAGES = [
     st.Page(HERE / "pages/forecast.py", title="Forecast", icon=":material/query_stats:"),
     st.Page(HERE / "pages/schedule.py", title="Schedule", icon=":material/schedule:"),
     st.Page(HERE / "pages/validate.py", title="Validate", icon=":material/model_training:"),
+    st.Page(HERE / "pages/runs.py", title="Runs", icon=":material/monitoring:"),
     st.Page(HERE / "pages/scenarios.py", title="Scenarios & report", icon=":material/compare:"),
 ]
 

@@ -55,12 +55,23 @@ def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
     return None, None
 
 
-def job_inputs(settings: dict) -> None:
-    """Horizon, deadline and whether the job can pause."""
+def job_inputs(settings: dict, no_forecast: bool) -> None:
+    """Horizon, deadline, whether the job can pause, and the job itself when it is not the forecast's."""
     settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, 48, key="sch_horizon")
     if st.toggle("Set a deadline", key="sch_has_deadline"):
         settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, 24, key="sch_deadline")
     settings["interruptible"] = st.toggle("The job can pause and resume", key="sch_interruptible")
+    if no_forecast:
+        state["sch_own_job"] = True
+    own = st.toggle(
+        "Plan a job given here, not the forecast's", key="sch_own_job", disabled=no_forecast,
+        help="What is left of a tracked run: the Runs page's re-plan button fills it in.",
+    )  # fmt: skip
+    if own:
+        state.setdefault("sch_job_h", 1.0)
+        state.setdefault("sch_job_kwh", 0.1)
+        settings["job_h"] = st.number_input("Job duration (hours)", min_value=0.0, format="%.4g", key="sch_job_h")
+        settings["job_kwh"] = st.number_input("Job energy (kWh)", min_value=0.0, format="%.4g", key="sch_job_kwh")
 
 
 def show_plan(plan, series) -> None:
@@ -70,9 +81,11 @@ def show_plan(plan, series) -> None:
     kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {plain(label)}.", icon=":material/info:")
+    given = (state["inputs"].get("schedule") or {}).get("job_h") is not None
+    source = "the job given in the settings" if given else "the forecast's point values (modeled)"
     st.markdown(
-        f"Job: **{duration_text(plan.duration_s)}**, **{energy_text(plan.energy_kwh)}**: the forecast's point values "
-        "(modeled; planned as at least 1 s)."
+        f"Job: **{duration_text(plan.duration_s)}**, **{energy_text(plan.energy_kwh)}**: {source}; planned as at "
+        "least 1 s."
     )
     schedule_metrics(plan, label)
     section = actions.schedule_of(state)
@@ -110,10 +123,14 @@ def render() -> None:
         "When should the retraining run? The forecast job (its time and energy) is placed in the grid's "
         "carbon-intensity series at every feasible start; the cleanest window wins."
     )
-    if status(state, "forecast") == MISSING:
-        st.info("Make a forecast first: the schedule needs the job's duration and energy.", icon=":material/info:")
+    no_forecast = status(state, "forecast") == MISSING
+    if no_forecast:
+        st.info(
+            "No forecast yet: give the job's hours and kWh in the settings below (the Runs page fills them in with "
+            "what is left of a tracked run), or make a forecast first.",
+            icon=":material/info:",
+        )
         st.page_link("pages/forecast.py", label="Forecast", icon=":material/query_stats:")
-        return
     results = st.container()
     fields: dict = {}
     settings_open(state, "sch_settings", result(state, "schedule") is None)
@@ -122,7 +139,7 @@ def render() -> None:
         with left:
             csv_bytes, api_key = provider_inputs(fields)
         with right:
-            job_inputs(fields)
+            job_inputs(fields, no_forecast)
         if st.button("Find the best window", type="primary", key="run_schedule"):
             with guard("scheduling"):
                 actions.run_schedule(state, ScheduleSettings(**fields), csv_bytes, api_key)

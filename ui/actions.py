@@ -240,20 +240,14 @@ def run_schedule(
     api_key: str | None = None,
     now: datetime | None = None,
 ) -> tuple[Any, Any]:
-    """Plan the forecast job (its time and energy) in the chosen grid data, as ``schedule`` in the CLI does.
+    """Plan the job (the forecast's, or one given by hand) in the chosen grid data, as ``schedule`` in the CLI does.
 
     ``now`` defaults to the clock, to the minute; it also pins where the illustrative profile starts.
     """
     from resque_core.grid.base import minute_now
     from resque_core.grid.job import schedule_job
 
-    forecast = done_result(state, "forecast", "forecast again on the Forecast page")
-    missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
-    if missing:
-        raise ScheduleError(
-            f"the forecast has no {' or '.join(missing)}: measure a probe of your model or choose a hardware basis "
-            "on the Forecast page"
-        )
+    duration_s, energy_kwh, upstream = scheduled_job(state, settings)
     now = now or minute_now()
     client = cache.provider(
         settings.provider, api_key=api_key, postcode=settings.postcode, csv_bytes=csv_bytes, now=now
@@ -262,15 +256,31 @@ def run_schedule(
     schedule, series = schedule_job(
         client,
         settings.zone,
-        max(forecast.measures["seconds"].point, 1.0),
-        max(forecast.measures["kwh"].point, 0.0),
+        duration_s,
+        energy_kwh,
         now=now,
         horizon_s=settings.horizon_h * 3600.0,
         deadline=deadline,
         interruptible=settings.interruptible,
     )
-    set_result(state, "schedule", (schedule, series), settings.inputs(), {"grid_csv": digest(csv_bytes), "now": now})
+    made_from = {"grid_csv": digest(csv_bytes), "now": now}
+    set_result(state, "schedule", (schedule, series), settings.inputs(), made_from, upstream)
     return schedule, series
+
+
+def scheduled_job(state: MutableMapping, settings: ScheduleSettings) -> tuple[float, float, tuple | None]:
+    """The job's seconds and kWh (at least 1 s): the one given by hand, made from no forecast (upstream ``()``),
+    else the forecast's point values."""
+    if settings.job_h is not None:
+        return max(settings.job_h * 3600.0, 1.0), max(settings.job_kwh or 0.0, 0.0), ()
+    forecast = done_result(state, "forecast", "forecast again on the Forecast page")
+    missing = [m for m in ("seconds", "kwh") if m not in forecast.measures]
+    if missing:
+        raise ScheduleError(
+            f"the forecast has no {' or '.join(missing)}: measure a probe of your model or choose a hardware basis "
+            "on the Forecast page"
+        )
+    return max(forecast.measures["seconds"].point, 1.0), max(forecast.measures["kwh"].point, 0.0), None
 
 
 def schedule_of(state: MutableMapping) -> dict[str, Any]:

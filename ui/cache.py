@@ -227,3 +227,12 @@ def probe(
         return probe_epoch(loaded, pair, steps=steps, progress=progress)
 
     return _computed_once("probe", [data_inputs, model_inputs, steps], PROBE_ENTRIES, measure)
+
+
+@st.cache_data(show_spinner="Refining what is left (the first run on this server fits the refinement)…", max_entries=64)
+def run_summary(run_id: str, updated_at: str, status: str, with_history: bool, _run: Any) -> dict[str, Any]:
+    """``live.summary.run_summary`` of a tracked run, once per stored state of the run (each evaluation and the
+    end write a new ``updated_at``); ``_run`` is that ``LiveRun``, not hashed."""
+    from resque_core.live.summary import run_summary as summary
+
+    return summary(_run, with_history=with_history)

@@ -68,7 +68,11 @@ class ForecastSettings(_Inputs):
 
 @dataclass(frozen=True)
 class ScheduleSettings(_Inputs):
-    """The grid data (provider, zone, UK postcode), the horizon and deadline in hours, and whether the job can pause."""
+    """The grid data (provider, zone, UK postcode), the horizon and deadline in hours, and whether the job can pause.
+
+    ``job_h``, ``job_kwh``: a job given by hand (what is left of a tracked run), its hours and kWh; None: the
+    forecast's job.
+    """
 
     provider: str = "illustrative"
     zone: str = "DE"
@@ -76,3 +80,5 @@ class ScheduleSettings(_Inputs):
     deadline_h: float | None = None
     interruptible: bool = False
     postcode: str | None = None
+    job_h: float | None = None
+    job_kwh: float | None = None

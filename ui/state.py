@@ -50,15 +50,18 @@ def init_state(state: MutableMapping) -> None:
             state[key] = value.copy() if isinstance(value, dict) else value
 
 
-def set_result(state: MutableMapping, stage: str, result: Any, inputs: dict, made_from: Any = None) -> None:
+def set_result(
+    state: MutableMapping, stage: str, result: Any, inputs: dict, made_from: Any = None, upstream: tuple | None = None
+) -> None:
     """Store a stage's result, signed with its inputs, ``made_from`` and its upstream stages' signatures now.
 
     ``made_from`` is whatever else the result depends on that ``inputs`` does not name (the digest of
-    an uploaded file, a probe's figures); JSON-able, or written with ``str``.
+    an uploaded file, a probe's figures); JSON-able, or written with ``str``. ``upstream``: the stages it
+    was made from when not all of ``UPSTREAM`` (a schedule of a job given by hand reads no forecast).
     """
     if stage not in UPSTREAM:
         raise KeyError(f"unknown pipeline stage {stage!r}; stages are {STAGES}")
-    deps = {up: state["sigs"].get(up) for up in UPSTREAM[stage]}
+    deps = {up: state["sigs"].get(up) for up in (UPSTREAM[stage] if upstream is None else upstream)}
     state["results"][stage] = result
     state["inputs"][stage] = inputs
     state["sigs"][stage] = signature({"inputs": inputs, "made_from": made_from, "upstream": deps})
@@ -74,8 +77,8 @@ def status(state: MutableMapping, stage: str) -> str:
     """``done``, ``stale`` (an upstream input changed since) or ``missing``."""
     if stage not in state["results"]:
         return MISSING
-    for up in UPSTREAM[stage]:
-        if status(state, up) != DONE or state["deps"][stage].get(up) != state["sigs"].get(up):
+    for up, made_with in state["deps"][stage].items():
+        if status(state, up) != DONE or made_with != state["sigs"].get(up):
             return STALE
     return DONE
 

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     from resque_core.reporting.scenario import Scenario
 
 
+BLUE, ORANGE, RED = "#4c78a8", "#f58518", "#e45756"
+
+
 def _go():
     import plotly.graph_objects as go
 
@@ -171,6 +174,48 @@ def compare_index(scenarios: Sequence[Scenario]) -> Figure:
             )
         )
     return _layout(fig, "RESQUE index by scenario", "scenario", "index")
+
+
+def run_progress(summary: dict[str, Any]) -> Figure:
+    """A tracked run (``live.summary.run_summary`` with its history): its observed accuracy and the target on the
+    right axis; on the left, the epoch the target is reached at, as the prior said it (a horizontal band) and as
+    refined after each evaluation (a band along the evaluations)."""
+    go = _go()
+    fig = go.Figure()
+    level = f"{summary['remaining']['level']:.0%} interval"
+    history, points = summary.get("history") or [], summary["evaluations"]
+    end = max([summary["max_epochs"], *(h["high"] for h in history)])
+    prior = summary["remaining"].get("prior_at_target")
+    if prior is not None:
+        _band(fig, [0.0, end], [prior["low"]] * 2, [prior["high"]] * 2, f"prior ({level})", "gray")
+        line = {"dash": "dash", "color": "gray"}
+        fig.add_trace(go.Scatter(x=[0.0, end], y=[prior["point"]] * 2, mode="lines", name="prior: point", line=line))
+    if history:
+        xs = [h["epoch"] for h in history]
+        _band(fig, xs, [h["low"] for h in history], [h["high"] for h in history], f"refined ({level})", BLUE)
+        refined = {"x": xs, "y": [h["point"] for h in history], "mode": "lines+markers", "line": {"color": BLUE}}
+        fig.add_trace(go.Scatter(**refined, name="refined after each evaluation: point"))
+    accuracy = {"x": [p["epoch"] for p in points], "y": [p["val_acc"] for p in points], "yaxis": "y2"}
+    fig.add_trace(go.Scatter(**accuracy, mode="lines+markers", name="observed accuracy", line={"color": ORANGE}))
+    target = {"x": [0.0, end], "y": [summary["target_acc"]] * 2, "yaxis": "y2", "mode": "lines"}
+    fig.add_trace(go.Scatter(**target, name="target accuracy", line={"dash": "dot", "color": RED}))
+    cap = {"x": [0.0, end], "y": [summary["max_epochs"]] * 2, "mode": "lines", "line": {"dash": "dot", "color": "gray"}}
+    fig.add_trace(go.Scatter(**cap, name="epoch cap", line_width=1))
+    accuracy_axis = {"title": "accuracy on the new data (0-1)", "overlaying": "y", "side": "right", "range": [0, 1.02]}
+    fig.update_layout(
+        yaxis={"rangemode": "tozero"},
+        yaxis2={**accuracy_axis, "tickmode": "linear", "tick0": 0, "dtick": 0.2, "showgrid": False},
+        legend={"orientation": "h", "y": -0.25},
+    )
+    _layout(fig, f"{summary['name']}: when the target is reached", "epochs trained", "target reached at (epochs)")
+    fig.update_layout(height=460, margin={"l": 60, "r": 60, "t": 50, "b": 110})
+    return fig
+
+
+def _band(fig: Figure, xs: Sequence[float], low: Sequence[float], high: Sequence[float], name: str, color: str) -> None:
+    """A shaded interval between ``low`` and ``high`` along ``xs``, with its own legend entry."""
+    outline = {"x": [*xs, *xs[::-1]], "y": [*high, *low[::-1]], "fill": "toself", "fillcolor": color, "mode": "lines"}
+    fig.add_trace(_go().Scatter(**outline, line={"width": 0}, opacity=0.25, name=name, hoverinfo="skip"))
 
 
 def _time(value: Any) -> Any:

@@ -18,6 +18,7 @@ PAGES = [
     "pages/forecast.py",
     "pages/schedule.py",
     "pages/validate.py",
+    "pages/runs.py",
     "pages/scenarios.py",
 ]
 TIMEOUT_S = 120

@@ -65,3 +65,20 @@ def test_what_a_stage_was_made_from_is_part_of_its_signature():
     set_result(state, "schedule", "s", {})
     set_result(state, "forecast", "f", {"calibration": "upload"}, {"records_csv": digest(b"a,b\n1,3\n")})
     assert pipeline_status(state)["schedule"] == "stale"
+
+
+def test_a_result_made_from_fewer_stages_is_judged_by_those_alone():
+    """A schedule of a job given by hand (the Runs page's re-plan) reads no forecast: no forecast makes it stale."""
+    state: dict = {}
+    init_state(state)
+    set_result(state, "schedule", "plan", {"job_h": 2.0}, upstream=())
+    assert pipeline_status(state)["schedule"] == "done"
+    set_result(state, "data", "pair", {"new": "noise 3"})
+    set_result(state, "model", "m", {"checkpoint": "default"})
+    set_result(state, "index", 0.04, {"layer": "relu"})
+    set_result(state, "forecast", "f", {"calibration": "default"})
+    set_result(state, "forecast", "f", {"calibration": "mine"})
+    assert pipeline_status(state)["schedule"] == "done"
+    set_result(state, "schedule", "plan", {"job_h": None})  # the forecast's job: judged by the forecast again
+    set_result(state, "forecast", "f", {"calibration": "default"})
+    assert pipeline_status(state)["schedule"] == "stale"
