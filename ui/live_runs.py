@@ -11,6 +11,7 @@ from typing import Any
 from ui import cache
 
 POLL_S = 5.0  # how often the page reads the database again while a run is running
+MOST_RUNS = 50  # the newest runs the page lists
 SNIPPET = """from resque_core import track
 with track("resnet50-camera-b", target_acc=0.95, max_epochs=30, prior=forecast, country_iso="DEU") as run:
     for epoch in range(30):
@@ -21,11 +22,12 @@ CLI = "python -m resque_core runs --watch"
 
 def stored_runs() -> tuple[Any, list[Any]]:
     """``(path, runs)``: the records database the Validate page and the CLI use ($RESQUE_DB, else the user's) and
-    its tracked runs, newest first. Raises ``RecordsError`` for a file that is not a records database."""
+    its tracked runs, newest first (the ``MOST_RUNS`` newest). Raises ``RecordsError`` for a file that is not a
+    records database."""
     from resque_core.live.store import RunStore
 
     store = RunStore()
-    return store.path, store.runs()
+    return store.path, store.runs(limit=MOST_RUNS)
 
 
 def summary(run: Any, with_history: bool = False) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def print_runs(args: argparse.Namespace) -> None:
     from resque_core.live.summary import run_summary
 
     store = RunStore(args.db)
-    runs = store.runs(args.run)[: args.last]
+    runs = store.runs(args.run, limit=args.last)
     if args.run and not runs:
         raise ResqueError(f"no run {args.run!r} in {store.path}")
     summaries = [run_summary(r, with_history=args.json) for r in runs]

@@ -3,7 +3,8 @@ library's curves replayed as if live (``live.replay``).
 
 Two learners of the same kind (``Learner``): gradient-boosted quantile regressions (scikit-learn's histogram
 gradient boosting, which takes an unobserved feature as missing) from the curve features (``live.features``) to
-the 10th, 50th and 90th percentiles of the epochs left, and a classifier for the chance of never reaching the
+the 10th, 50th and 90th percentiles of the epochs left (sorted where they cross: monotone rearrangement), and a
+classifier for the chance of never reaching the
 target within the cap; one reads the curve alone, the other the curve and the prior. ``Refiner`` blends them with
 a weight, and widens (or narrows) the blended interval on log(1 + epochs) by a correction per stage of the run
 (``STAGES``). The weight and the corrections are chosen on grouped folds of shift types (``live.tuning``), never
@@ -85,9 +86,9 @@ class Learner:
             raise ResqueError("the refinement is not fitted yet")
         x = rows[self.features].to_numpy(float)
         budget = np.exp(rows["log_budget"].to_numpy(float))
-        low, point, high = (np.clip(m.predict(x), 0, budget) for m in self.models_)
+        quantiles = np.sort([np.clip(m.predict(x), 0, budget) for m in self.models_], axis=0)  # rearranged
         p_never = self.never_.predict_proba(x)[:, list(self.never_.classes_).index(1)]
-        return Refined(point, np.minimum(low, point), np.maximum(high, point), p_never)
+        return Refined(quantiles[1], quantiles[0], quantiles[2], p_never)
 
 
 class Refiner:

@@ -80,6 +80,10 @@ class Remaining:
         return out
 
 
+_SOURCES = {
+    "codecarbon-estimate": "codecarbon's estimate: no power counter here, CPU power from its TDP x load",
+    "codecarbon-measured": "codecarbon, measured by the hardware's power counters",
+}
 _FITTED: dict[bool, Any] = {}
 _FITTING = threading.Lock()
 
@@ -143,7 +147,7 @@ def _costed(run: LiveRun, seen: float, reached: bool, left: Interval, p_never: f
     metered = trained and last.energy_kwh is not None
     kwh_per_epoch = last.energy_kwh / seen if metered else prior.kwh_per_epoch if prior else None
     if metered:
-        basis = f"this run's own rates so far ({run.energy_source or 'metered'})"
+        basis = f"this run's own rates so far ({_SOURCES.get(run.energy_source, run.energy_source or 'metered')})"
     elif kwh_per_epoch is not None:
         basis = "the forecast's kWh per epoch (modeled: the run has not measured its own yet)"
     else:

@@ -91,7 +91,9 @@ class LiveRun:
     @property
     def silent_s(self) -> float:
         """Seconds since the run last wrote anything."""
-        then = dt.datetime.strptime(self.updated_at, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=dt.UTC)
+        then = dt.datetime.fromisoformat(self.updated_at.replace("Z", "+00:00"))
+        if then.tzinfo is None:
+            then = then.replace(tzinfo=dt.UTC)
         return (dt.datetime.now(dt.UTC) - then).total_seconds()
 
 
@@ -132,12 +134,13 @@ class RunStore:
         sql = "UPDATE live_runs SET status = ?, updated_at = ?, record_id = ?, note = ? WHERE run_id = ?"
         self._run(lambda c: c.execute(sql, (status, utc_now(), record_id, note, run_id)))
 
-    def runs(self, run_id: str | None = None) -> list[LiveRun]:
-        """Every stored run (or the one ``run_id``), newest first, with its points."""
+    def runs(self, run_id: str | None = None, limit: int | None = None) -> list[LiveRun]:
+        """The stored runs (or the one ``run_id``), newest first (the ``limit`` newest), with their points."""
 
         def read(conn: sqlite3.Connection) -> list[LiveRun]:
             where, args = (" WHERE run_id = ?", (run_id,)) if run_id is not None else ("", ())
-            cursor = conn.execute(f"SELECT * FROM live_runs{where} ORDER BY started_at DESC, run_id", args)
+            last = f" LIMIT {int(limit)}" if limit is not None else ""
+            cursor = conn.execute(f"SELECT * FROM live_runs{where} ORDER BY started_at DESC, run_id{last}", args)
             names = [d[0] for d in cursor.description]
             heads = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
             cols = ", ".join(_POINT_COLUMNS[1:])

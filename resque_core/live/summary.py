@@ -16,7 +16,9 @@ _MAX_HISTORY = 40  # evaluations the history recomputes at most (spread over the
 
 
 def state_of(run: LiveRun) -> str:
-    """ "running", "silent for 2.5 h (last evaluation at ...)" or the stored status."""
+    """ "running", "silent for 2.5 h (...)", "finished short of the target" or the stored status."""
+    if run.status == "finished" and not any(p.val_acc >= run.target_acc - 1e-12 for p in run.points):
+        return "finished short of the target"
     if run.status != "running":
         return run.status
     silent = run.silent_s
