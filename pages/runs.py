@@ -16,12 +16,6 @@ from ui.routing import ensure_routed
 ensure_routed()
 
 state = st.session_state
-ENERGY_SOURCES = {
-    "codecarbon-estimate": "estimated by codecarbon: this machine has no power counters (RAPL), so CPU power is "
-    "its TDP × load and RAM a fixed wattage",
-    "codecarbon-measured": "measured by codecarbon from the machine's power counters",
-    "the team's meter": "given by the team's own meter (run.energy)",
-}
 
 
 def empty(path) -> None:
@@ -78,7 +72,7 @@ def tiles(left: dict) -> None:
 def energy_note(s: dict) -> None:
     """Where the energy comes from, said wherever energy shows."""
     left = s["remaining"]
-    source = ENERGY_SOURCES.get(s["energy_source"], s["energy_source"] or "not metered")
+    source = live_runs.ENERGY_SOURCES.get(s["energy_source"], s["energy_source"] or "not metered")
     label = "Estimated, not measured. " if left["estimated"] else ""
     st.caption(
         f"{label}Energy basis: {plain(left['basis'])}; this run's energy is {plain(source)}. CO2 at "

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping
 from typing import Any
 
+from resque_core.live.remaining import ENERGY_SOURCES as ENERGY_SOURCES  # the page's words for them
 from ui import cache
 
 POLL_S = 5.0  # how often the page reads the database again while a run is running

@@ -20,7 +20,7 @@ from resque_core.forecast.result import Interval
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
 from resque_core.live.store import LiveRun
 
-__all__ = ["Remaining", "live_refiner", "refined_at", "remaining_of"]
+__all__ = ["ENERGY_SOURCES", "Remaining", "live_refiner", "refined_at", "remaining_of"]
 
 
 @dataclass(frozen=True)
@@ -80,9 +80,11 @@ class Remaining:
         return out
 
 
-_SOURCES = {
-    "codecarbon-estimate": "codecarbon's estimate: no power counter here, CPU power from its TDP x load",
-    "codecarbon-measured": "codecarbon, measured by the hardware's power counters",
+ENERGY_SOURCES = {  # a run's energy source in words (every page, line and JSON says it the same way)
+    "codecarbon-estimate": "estimated by codecarbon: this machine has no power counters (RAPL), so CPU power is "
+    "its TDP × load and RAM a fixed wattage",
+    "codecarbon-measured": "measured by codecarbon from the machine's power counters",
+    "the team's meter": "given by the team's own meter (run.energy)",
 }
 _FITTED: dict[bool, Any] = {}
 _FITTING = threading.Lock()
@@ -147,7 +149,7 @@ def _costed(run: LiveRun, seen: float, reached: bool, left: Interval, p_never: f
     metered = trained and last.energy_kwh is not None
     kwh_per_epoch = last.energy_kwh / seen if metered else prior.kwh_per_epoch if prior else None
     if metered:
-        basis = f"this run's own rates so far ({_SOURCES.get(run.energy_source, run.energy_source or 'metered')})"
+        basis = f"this run's own rates so far ({ENERGY_SOURCES.get(run.energy_source, run.energy_source or 'metered')})"
     elif kwh_per_epoch is not None:
         basis = "the forecast's kWh per epoch (modeled: the run has not measured its own yet)"
     else:

@@ -52,4 +52,4 @@ def test_the_summary_prices_what_is_left_from_the_run_s_own_rates():
     assert left["seconds"]["point"] == pytest.approx(10.0 * left["epochs"]["point"])  # 10 s per epoch so far
     assert left["kwh"]["point"] == pytest.approx(0.002 * left["epochs"]["point"])
     assert left["money"]["point"] == pytest.approx(0.25 * left["kwh"]["point"]) and left["currency"] == "EUR"
-    assert left["estimated"] is True and "codecarbon's estimate" in left["basis"] and "TDP" in left["basis"]
+    assert left["estimated"] is True and "estimated by codecarbon" in left["basis"] and "TDP" in left["basis"]
