@@ -27,7 +27,8 @@ PAGES = [
     st.Page(HERE / "pages/scenarios.py", title="Scenarios & report", icon=":material/compare:"),
 ]
 
-st.set_page_config(page_title="RESQUE dashboard", page_icon=":material/eco:", layout="wide")
+# a shipped file, not ":material/eco:": Streamlit fetches a material icon's favicon from a font CDN (fails offline)
+st.set_page_config(page_title="RESQUE dashboard", page_icon=str(HERE / "assets" / "favicon.png"), layout="wide")
 init_state(st.session_state)
 removed_at_start()  # once per server: upload folders a killed server left behind, older than a day
 page = st.navigation(PAGES)

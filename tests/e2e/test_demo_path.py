@@ -44,6 +44,14 @@ def _run_demo(page, server_url: str) -> dict[str, str]:
     return _metrics(page)
 
 
+def _elsewhere(url: str) -> bool:
+    """Whether a request goes to another host than the local dashboard (data:, blob: and file: stay here)."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost")
+
+
 def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
     """The downloaded report draws its charts with the network off (plotly.js is inlined)."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, color_scheme=theme, offline=True)
@@ -61,7 +69,10 @@ def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
 @pytest.mark.parametrize("theme", ["light", "dark"])
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     page = new_page(browser, theme)
+    outside: list[str] = []  # offline first: the dashboard fetches nothing from another host (favicon, fonts...)
+    page.on("request", lambda r: outside.append(r.url) if _elsewhere(r.url) else None)
     metrics = _run_demo(page, server_url)
+    assert outside == [], outside
     index, epochs, best = metrics["RESQUE_dist"], metrics["Epochs (modeled)"], metrics["Best start"]
     assert 0 < float(index) < 1 and float(epochs) > 0 and best.endswith("UTC")
     assert "illustrative, not live data" in page.content()
