@@ -40,7 +40,7 @@ def target_control(clean_acc: float | None) -> tuple[Target, float]:
     points = left.number_input("D (accuracy points)", 0.0, 50.0, 100 * DEFAULT_DROP, 0.5, key="val_target_drop")
     base_acc = right.number_input(
         "Old model's clean accuracy", 0.0, 1.0, float(clean_acc or 0.9), key="val_base_acc",
-        help="what D is counted from: the checkpoint's recorded accuracy, where it has one",
+        help="what D is counted from: the clean accuracy the index measured (or the checkpoint recorded)",
     )  # fmt: skip
     return Target.drop(points / 100), base_acc
 
@@ -48,7 +48,8 @@ def target_control(clean_acc: float | None) -> tuple[Target, float]:
 def controls() -> None:
     """Retraining settings and the start button (a run goes to a background thread)."""
     report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
-    target, base_acc = target_control(loaded.accuracy)
+    measured = report.base_acc if report.base_acc is not None else loaded.accuracy  # what the index counted from
+    target, base_acc = target_control(measured)
     max_epochs = st.slider("Epoch cap", 1, 60, 30, key="val_max_epochs")
     goal = target.accuracy(base_acc)
     if goal is not None:

@@ -136,6 +136,8 @@ def test_own_model_self_calibrates_forecasts_and_validates(small):
     assert forecast.family_note is None  # the records are this model's own
 
     goto(at, "pages/validate.py")
+    measured = at.session_state["results"]["index"].base_acc
+    assert measured is not None and at.number_input(key="val_base_acc").value == pytest.approx(measured)
     at.slider(key="val_max_epochs").set_value(2).run()
     at.toggle(key="val_energy").set_value(False).run()
     at.button(key="start_validate").click().run()
