@@ -87,9 +87,9 @@ def live() -> None:
     job = state.get("validate_job")
     if job is None:
         return
-    done = len(job.epochs)
+    done = sum(e.fraction for e in job.epochs)  # epochs trained: a cancelled or stopped last epoch counts its share
     cap = job.settings.max_epochs
-    st.progress(min(done / cap, 1.0), text=f"Epoch {done} / {cap}")
+    st.progress(min(done / cap, 1.0), text=f"Epochs trained: {num(done)} of {cap}")
     if job.epochs:
         st.dataframe(
             pd.DataFrame(

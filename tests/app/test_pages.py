@@ -233,6 +233,9 @@ def test_validate_cancel_stops_the_run(demo):
     job = _wait_for_job(at)
     assert job.result is not None and job.result.cancelled
     assert any("Cancelled" in w.value for w in at.warning)
+    trained = number_text(job.result.epochs)  # the progress bar and the warning say the same number of epochs
+    assert any(f"Cancelled after {trained} epochs" in w.value for w in at.warning)
+    assert [bar.proto.text for bar in at.get("progress")] == [f"Epochs trained: {trained} of 60"]
 
 
 def test_forecast_with_a_probe_is_labeled_estimated(demo):
