@@ -230,6 +230,9 @@ def ray_head(tmp_path):
     its ``address`` and its Ray Client server's (``client``, ray://), once both accept connections."""
     port, client = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"}  # a test cluster: no token
+    # the client server gives a new client's own server 30 s to answer by default: on a busy 2-core machine its
+    # start (a Python process importing Ray) took longer, and the join failed "Initialization failure from server"
+    env["RAY_CLIENT_SERVER_CHECK_CHANNEL_TIMEOUT_S"] = "90"
     cmd = [pathlib.Path(sys.executable).parent / "ray", "start", "--head", "--block", "--node-ip-address=127.0.0.1"]
     cmd += [f"--port={port}", f"--ray-client-server-port={client}", "--num-cpus=2", "--include-dashboard=false"]
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short (socket paths); keeps /tmp/ray's address file as it is
