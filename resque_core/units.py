@@ -36,16 +36,21 @@ def _scaled(value: float | None, units: tuple[tuple[float, str], ...], base: str
     if value == 0:
         return f"0 {base}"
     scale, unit = next(((s, u) for s, u in units if abs(value) >= s), units[-1])
-    return f"{value / scale:.{digits}g} {unit}"
+    return f"{number_text(value / scale, digits)} {unit}"
 
 
 def number_text(value: float | None, digits: int = DIGITS) -> str:
-    """A number to ``digits`` significant digits (integers exactly): ``0.0421337`` -> ``"0.04213"``."""
+    """A number to ``digits`` significant digits (integers exactly), never in scientific notation:
+    ``0.0421337`` -> ``"0.04213"``, ``1.341e-06`` -> ``"0.000001341"``, ``12345.678`` -> ``"12350"``."""
     if not _real(value):
         return MISSING
     if isinstance(value, numbers.Integral):
         return str(int(value))
-    return f"{value:.{digits}g}"
+    if value == 0:
+        return "0"
+    places = digits - 1 - math.floor(math.log10(abs(value)))
+    text = f"{round(float(value), places):.{max(places, 0)}f}"
+    return text.rstrip("0").rstrip(".") if places > 0 else text
 
 
 def bound_text(value: float | None, censored: bool = False) -> str:

@@ -58,9 +58,10 @@ def test_duration_picks_the_unit_that_suits_the_value(seconds, text):
 
 @pytest.mark.parametrize(
     ("value", "text"),
-    [(0.0421337, "0.04213"), (7.5, "7.5"), (12345.678, "1.235e+04"), (12345, "12345"), (None, "–"), (math.inf, "–")],
-)
-def test_numbers_keep_four_significant_digits_and_integers_whole(value, text):
+    [(0.0421337, "0.04213"), (7.5, "7.5"), (12345.678, "12350"), (12345, "12345"), (None, "–"), (math.inf, "–"),
+     (1.341e-06, "0.000001341"), (-2.5e-05, "-0.000025"), (0.99996, "1"), (0.0, "0"), (3e12, "3000000000000")],
+)  # fmt: skip
+def test_numbers_keep_four_significant_digits_and_integers_whole(value, text):  # and never "1.341e-06"
     assert number_text(value) == text
 
 

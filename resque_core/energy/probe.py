@@ -18,7 +18,7 @@ from typing import Protocol
 
 from resque_core.energy.meters import CodecarbonMeter, EnergyMeter, EnergyReading
 from resque_core.errors import EnergyError
-from resque_core.units import J_PER_KWH
+from resque_core.units import J_PER_KWH, duration_text, energy_text
 
 __all__ = ["ProbeResult", "ProbeWork", "probe"]
 
@@ -77,12 +77,14 @@ class ProbeResult:
     def summary(self) -> str:
         """One line for the page and the CLI: the median, its spread and how many rounds it took."""
         if self.steps == 0:
-            return f"modeled: {self.kwh_per_epoch:.3g} kWh and {self.seconds_per_epoch:.3g} s per epoch"
+            return f"modeled: {energy_text(self.kwh_per_epoch)} and {duration_text(self.seconds_per_epoch)} per epoch"
         low, high = self.kwh_per_epoch_low, self.kwh_per_epoch_high
-        spread = f" ({low:.3g}-{high:.3g}, spread {self.spread:.0%})" if low is not None and high is not None else ""
+        ends = f"{energy_text(low)}-{energy_text(high)}" if low is not None and high is not None else ""
+        spread = f" ({ends}, spread {self.spread:.0%})" if ends else ""
         settled = "" if self.stable else "; did not settle within the repeats: treat it as rough"
         return (
-            f"probe: {self.kwh_per_epoch:.3g} kWh per epoch{spread}, {self.seconds_per_epoch:.3g} s per epoch; "
+            f"probe: {energy_text(self.kwh_per_epoch)} per epoch{spread}, {duration_text(self.seconds_per_epoch)} per "
+            "epoch; "
             f"median of {self.repeats} rounds of {self.steps} steps (the first a warm-up){settled}"
         )
 

@@ -19,6 +19,7 @@ from resque_core.grid.base import IntensitySeries, to_utc
 from resque_core.grid.plan import SchedulePlan, StartOption
 from resque_core.grid.slots import Slot, best_slots
 from resque_core.grid.timeline import Timeline
+from resque_core.units import co2_text
 
 _REL_TOL = 1e-9
 
@@ -193,9 +194,9 @@ def _first_min(values: np.ndarray) -> int:
 def _saving_note(series, line, span_s, saved, runs, energy_kwh) -> str:
     now_s, limit_s = span_s
     if saved > 0 and len(runs) > 1:
-        return f"Running in {len(runs)} slots from {runs[0].start:%Y-%m-%d %H:%M} UTC saves {saved:.3g} kg CO2eq."
+        return f"Running in {len(runs)} slots from {runs[0].start:%Y-%m-%d %H:%M} UTC saves {co2_text(saved)} CO2eq."
     if saved > 0:
-        return f"Starting at {runs[0].start:%Y-%m-%d %H:%M} UTC instead of now saves {saved:.3g} kg CO2eq."
+        return f"Starting at {runs[0].start:%Y-%m-%d %H:%M} UTC instead of now saves {co2_text(saved)} CO2eq."
     if energy_kwh == 0:
         return "The job uses no energy, so it emits nothing whenever it runs."
     mask = (line.ends_s > now_s) & (line.starts_s < limit_s)

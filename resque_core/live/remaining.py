@@ -19,6 +19,7 @@ import pandas as pd
 from resque_core.forecast.result import Interval
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
 from resque_core.live.store import LiveRun
+from resque_core.units import co2_text, energy_text, measure_text, number_text
 
 __all__ = ["ENERGY_SOURCES", "Remaining", "live_refiner", "refined_at", "remaining_of"]
 
@@ -57,17 +58,18 @@ class Remaining:
     level: float = 0.8
 
     def sentence(self) -> str:
-        """One line: "5.2 epochs left (80%: 2.1-11), 0.42 kWh, 0.16 kg CO2; 18% chance of never reaching it"."""
+        """One line: "5.2 epochs left (80%: 2.1-11), 420 Wh, 160 g CO2; 18% chance of never reaching the target..."."""
         if self.reached:
-            return f"target reached after {self.seen:.3g} epochs"
+            return f"target reached after {number_text(self.seen, 3)} epochs"
         e = self.epochs
-        parts = [f"{e.point:.3g} epochs left ({self.level:.0%}: {e.low:.3g}-{e.high:.3g})"]
+        span = f"{number_text(e.low, 3)}-{number_text(e.high, 3)}"
+        parts = [f"{number_text(e.point, 3)} epochs left ({self.level:.0%}: {span})"]
         if self.kwh is not None:
-            parts.append(f"{self.kwh.point:.3g} kWh")
+            parts.append(energy_text(self.kwh.point, 3))
         if self.co2_kg is not None:
-            parts.append(f"{self.co2_kg.point:.3g} kg CO2")
+            parts.append(f"{co2_text(self.co2_kg.point, 3)} CO2")
         if self.money is not None:
-            parts.append(f"{self.money.point:.3g} {self.currency}")
+            parts.append(measure_text("money", self.money.point, self.currency))
         return ", ".join(parts) + f"; {self.p_never:.0%} chance of never reaching the target within the cap"
 
     def to_dict(self) -> dict[str, Any]:

@@ -69,4 +69,4 @@ def test_bad_settings_are_refused_before_any_work():
 
 def test_a_modeled_result_summarises_as_modeled():
     r = ProbeResult(kwh_per_epoch=0.002, seconds_per_epoch=30.0, steps=0, source="modeled", estimated=True)
-    assert r.summary() == "modeled: 0.002 kWh and 30 s per epoch" and r.spread == 0.0
+    assert r.summary() == "modeled: 2 Wh and 30 s per epoch" and r.spread == 0.0
