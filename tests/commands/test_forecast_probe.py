@@ -21,7 +21,7 @@ def test_forecast_probe_reports_median_spread_and_rounds(capsys):
     assert main(["forecast", "--index", "0.05", "--probe", "--probe-steps", "5"]) == 0
     captured = capsys.readouterr()
     last = captured.out.strip().splitlines()[-1]
-    assert last.startswith("probe: ") and "kWh per epoch (" in last and "spread" in last
+    assert last.startswith("probe: ") and "Wh per epoch (" in last and "spread" in last  # in the unit that suits it
     assert "probe: round 1 (at most 10)" in captured.err
     assert "note: the probe trains on the digits, the default model's own data (--data names another)" in captured.err
 
