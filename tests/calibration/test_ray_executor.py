@@ -257,10 +257,22 @@ def _accepts(port: int) -> bool:
 
 
 @pytest.mark.slow
-def test_a_cluster_and_its_ray_client_server_pass_the_address_check(ray_head, monkeypatch):
-    """Both addresses join as installed: ray:// needs ray[client] (else "Ray Client requires pip package")."""
+def test_a_cluster_address_passes_the_address_check(ray_head, monkeypatch):
+    """A cluster's GCS address joins as installed."""
     monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     check_ray_address(ray_head.address, limit_s=100)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    "PYTEST_XDIST_WORKER" in os.environ,
+    reason="run it alone (pytest tests/calibration/test_ray_executor.py, about 20-45 s): beside another xdist "
+    "worker on 2 cores, the Ray client server's per-client server took over 100 s to start in 3 of 5 full runs "
+    "on 2026-12-07",
+)
+def test_a_ray_client_server_passes_the_address_check(ray_head, monkeypatch):
+    """ray:// joins as installed: it needs ray[client] (else "Ray Client requires pip package")."""
+    monkeypatch.setenv("RAY_AUTH_MODE", "disabled")
     check_ray_address(ray_head.client, limit_s=100)
 
 
