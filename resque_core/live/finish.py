@@ -15,7 +15,9 @@ import pandas as pd
 
 from resque_core.errors import ResqueError
 from resque_core.forecast.records import RecordStore
-from resque_core.live.store import LiveRun
+from resque_core.live.features import START_EPOCH
+from resque_core.live.store import LiveRun, reached
+from resque_core.retraining.targets import threshold_epoch
 
 __all__ = ["finished_record"]
 
@@ -40,22 +42,14 @@ def finished_record(db: pathlib.Path, run: LiveRun, energy_source: str) -> tuple
 
 def record_row(run: LiveRun, energy_source: str) -> dict:
     """The record of a finished run: epochs to its target (interpolated between evaluations) or trained."""
-    epochs = np.array([p.epoch for p in run.points])
-    accs = np.array([p.val_acc for p in run.points])
-    hit = np.flatnonzero(accs >= run.target_acc - 1e-12)
-    if len(hit) == 0:
-        at = float(epochs[-1])
-    elif hit[0] == 0:
-        at = float(epochs[0])
-    else:
-        i = hit[0]
-        share = (run.target_acc - accs[i - 1]) / (accs[i] - accs[i - 1])
-        at = float(epochs[i - 1] + share * (epochs[i] - epochs[i - 1]))
+    epochs = [p.epoch for p in run.points]
+    got_there = reached(run.points, run.target_acc)
+    at = threshold_epoch(run.points, run.target_acc - 1e-12) if got_there else epochs[-1]  # as ``reached`` reads it
     seconds = float(np.interp(at, epochs, [p.seconds for p in run.points]))
     metered = [(p.epoch, p.energy_kwh) for p in run.points if p.energy_kwh is not None]
     kwh = float(np.interp(at, *zip(*metered, strict=True))) if metered else None
     intensity = run.intensity_g_per_kwh
-    start = float(accs[0]) if epochs[0] <= 0.05 else None
+    start = run.points[0].val_acc if epochs[0] <= START_EPOCH else None
     return {
         "run_id": run.run_id,
         "date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -69,7 +63,7 @@ def record_row(run: LiveRun, energy_source: str) -> dict:
         "start_acc": start,
         "acc_gap": run.target_acc - start if start is not None else None,
         "epochs": at,
-        "censored": 0 if len(hit) else 1,
+        "censored": 0 if got_there else 1,
         "max_epochs": run.max_epochs,
         "seconds": seconds,
         "kwh": kwh,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from resque_core.forecast.result import Interval
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
-from resque_core.live.store import LiveRun
+from resque_core.live.store import LiveRun, reached
 from resque_core.units import co2_text, energy_text, measure_text, number_text
 
 __all__ = ["ENERGY_SOURCES", "Remaining", "live_refiner", "refined_at", "remaining_of"]
@@ -109,9 +109,9 @@ def live_refiner(use_prior: bool) -> Any:
 def remaining_of(run: LiveRun) -> Remaining:
     """What is left of ``run`` after its last evaluation (``LiveRun.points``)."""
     seen = run.points[-1].epoch if run.points else 0.0
-    reached = any(p.val_acc >= run.target_acc - 1e-12 for p in run.points)
-    if reached or seen >= run.max_epochs:
-        left, p_never, method = Interval(0.0, 0.0, 0.0), 0.0 if reached else 1.0, "observed"
+    got_there = reached(run.points, run.target_acc)
+    if got_there or seen >= run.max_epochs:
+        left, p_never, method = Interval(0.0, 0.0, 0.0), 0.0 if got_there else 1.0, "observed"
     elif not run.points:
         from resque_core.live.replay import library_prior
 
@@ -121,7 +121,7 @@ def remaining_of(run: LiveRun) -> Remaining:
         method = f"prior alone (no evaluation yet): {prior.source}"
     else:
         left, p_never, method = _refined(run, seen)
-    return _costed(run, seen, reached, left, p_never, method)
+    return _costed(run, seen, got_there, left, p_never, method)
 
 
 def _refined(run: LiveRun, seen: float) -> tuple[Interval, float, str]:

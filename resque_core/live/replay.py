@@ -17,9 +17,15 @@ import numpy as np
 import pandas as pd
 
 from resque_core.errors import ResqueError
-from resque_core.forecast.curves import curves_path, read_curves_csv
-from resque_core.forecast.published import published_fidelity, shipped_record_files, shipped_records_sha256
-from resque_core.forecast.records import load_records_csv, validate_records
+from resque_core.forecast.published import published_fidelity, shipped_records_sha256
+from resque_core.forecast.records import validate_records
+from resque_core.forecast.shipped import (
+    DEFAULT_SOURCE,
+    LIBRARY_PREFIX,
+    shipped_curves,
+    shipped_families,
+    shipped_records,
+)
 from resque_core.forecast.targets import DEFAULT_TARGET, Target, at_target
 from resque_core.live.features import CURVE_FEATURES, PRIOR_FEATURES, curve_features
 from resque_core.live.prior import Prior
@@ -31,16 +37,9 @@ REPLAY_EPOCHS: tuple[float, ...] = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.
 
 def library_runs(target: Target = DEFAULT_TARGET) -> tuple[pd.DataFrame, dict[str, pd.DataFrame]]:
     """The shipped library's retraining runs at ``target`` (with ``reached``), and each run's curve by run id."""
-    frames, curves = [], []
-    for path in shipped_record_files():
-        if path.name.endswith(".curves.csv.gz"):
-            continue
-        frames.append(load_records_csv(path))
-        beside = curves_path(path)
-        if beside.is_file():
-            curves.append(read_curves_csv(beside))
-    records = validate_records(pd.concat(frames, ignore_index=True))
-    curve_frame = pd.concat(curves, ignore_index=True)
+    sources = [DEFAULT_SOURCE, *(LIBRARY_PREFIX + name for name in shipped_families().values())]
+    records = validate_records(pd.concat([shipped_records(s) for s in sources], ignore_index=True))
+    curve_frame = pd.concat([shipped_curves(s) for s in sources], ignore_index=True)
     at = at_target(records, curve_frame, target).frame
     runs = at[(at["run_kind"] == "retrain") & at["reached"].notna()].reset_index(drop=True)
     by_run = {run: part.sort_values("epoch") for run, part in curve_frame.groupby("run_id", sort=False)}

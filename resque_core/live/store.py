@@ -24,7 +24,7 @@ from resque_core.forecast.records import REQUIRED_COLUMNS, record_sql_columns
 from resque_core.forecast.records_db import default_db_path, in_transaction
 from resque_core.live.prior import Prior
 
-__all__ = ["STATUSES", "LivePoint", "LiveRun", "RunStore", "utc_now"]
+__all__ = ["STATUSES", "LivePoint", "LiveRun", "RunStore", "reached", "utc_now"]
 
 T = TypeVar("T")
 STATUSES = ("running", "finished", "failed", "stopped")
@@ -37,6 +37,11 @@ _RUN_COLUMNS = {
     "record_id": "TEXT", "note": "TEXT",
 }  # fmt: skip
 _POINT_COLUMNS = ("run_id", "epoch", "val_acc", "seconds", "energy_kwh", "at")
+
+
+def reached(points, target_acc: float) -> bool:
+    """Whether any of ``points`` (evaluations, in order) got to ``target_acc`` (to a float's rounding)."""
+    return any(p.val_acc >= target_acc - 1e-12 for p in points)
 
 
 def utc_now() -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from resque_core.live.remaining import Remaining, refined_at, remaining_of
-from resque_core.live.store import LiveRun
+from resque_core.live.store import LiveRun, reached
 
 __all__ = ["SILENT_AFTER_S", "history", "run_summary", "state_of"]
 
@@ -17,7 +17,7 @@ _MAX_HISTORY = 40  # evaluations the history recomputes at most (spread over the
 
 def state_of(run: LiveRun) -> str:
     """ "running", "silent for 2.5 h (...)", "finished short of the target" or the stored status."""
-    if run.status == "finished" and not any(p.val_acc >= run.target_acc - 1e-12 for p in run.points):
+    if run.status == "finished" and not reached(run.points, run.target_acc):
         return "finished short of the target"
     if run.status != "running":
         return run.status
@@ -52,7 +52,7 @@ def history(run: LiveRun) -> list[dict[str, Any]]:
 
 
 def _reached(run: LiveRun, i: int) -> bool:
-    return any(p.val_acc >= run.target_acc - 1e-12 for p in run.points[: i + 1])
+    return reached(run.points[: i + 1], run.target_acc)
 
 
 def _done(run: LiveRun, i: int) -> bool:

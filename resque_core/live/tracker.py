@@ -23,6 +23,7 @@ import re
 import threading
 import time
 import uuid
+from dataclasses import replace
 from typing import Any
 
 from resque_core.energy.meters import CodecarbonMeter, EnergyMeter
@@ -32,7 +33,7 @@ from resque_core.grid.offline import annual_intensity_g_per_kwh, iso3_of
 from resque_core.live.finish import finished_record
 from resque_core.live.prior import prior_of
 from resque_core.live.remaining import Remaining, live_refiner, remaining_of
-from resque_core.live.store import LivePoint, LiveRun, RunStore, utc_now
+from resque_core.live.store import LivePoint, LiveRun, RunStore, reached, utc_now
 
 __all__ = ["Run", "track"]
 
@@ -135,7 +136,7 @@ class Run:
 
     @property
     def reached(self) -> bool:
-        return any(p.val_acc >= self.target_acc - 1e-12 for p in self._points)
+        return reached(self._points, self.target_acc)
 
     def evaluated(self, epoch: float, acc: float) -> None:
         """Record an evaluation: ``acc`` (0..1, accuracy on the new data) after ``epoch`` epochs (fractional allowed),
@@ -191,8 +192,6 @@ class Run:
 
     def live_run(self) -> LiveRun:
         """The run as the database holds it now."""
-        from dataclasses import replace
-
         return replace(self._run, points=tuple(self._points), energy_source=self._meter_source(), updated_at=utc_now())
 
     def _spent(self, t0: float) -> None:
