@@ -17,12 +17,16 @@ import urllib.request
 from collections.abc import Iterator
 
 import pytest
+from playwright.sync_api import expect
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 BROWSER_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDTH_PX, HEIGHT_PX = 1280, 900
 START_TIMEOUT_S = 60
+DEMO_TIMEOUT_MS = 120_000
+SETTLE_TIMEOUT_MS = 30_000  # a ceiling for text already on its way, not a pause: each wait ends when its text shows
+STAGES = 5  # data, model, index, forecast, schedule
 
 
 def _require_browser() -> None:
@@ -123,3 +127,33 @@ def new_page(browser, color_scheme: str = "light"):
         viewport={"width": WIDTH_PX, "height": HEIGHT_PX}, color_scheme=color_scheme, accept_downloads=True
     )
     return context.new_page()
+
+
+def metrics_on(page) -> dict[str, str]:
+    """Label -> value of every metric on the page."""
+    out = {}
+    for card in page.locator("[data-testid=stMetric]").all():
+        label = card.locator("[data-testid=stMetricLabel]").inner_text().strip()
+        out[label] = card.locator("[data-testid=stMetricValue]").inner_text().strip()
+    return out
+
+
+def run_demo_in(page, server_url: str) -> dict[str, str]:
+    """Open the dashboard, click "Run the demo", wait for all five stages done; the metrics shown."""
+    page.goto(server_url)
+    page.get_by_role("button", name="Run the demo").click()  # click 1
+    error = page.locator("[data-testid=stAlertContentError]")
+    page.get_by_text("Best start").or_(error).first.wait_for(timeout=DEMO_TIMEOUT_MS)
+    if error.count():
+        pytest.fail(f"the demo failed on the page: {error.first.inner_text()}")
+    sidebar = page.locator("[data-testid=stSidebar]")
+    expect(sidebar.get_by_text("done", exact=True)).to_have_count(STAGES, timeout=SETTLE_TIMEOUT_MS)
+    return metrics_on(page)
+
+
+def elsewhere(url: str) -> bool:
+    """Whether a request goes to another host than the local dashboard (data:, blob: and file: stay here)."""
+    from urllib.parse import urlparse
+
+    parts = urlparse(url)
+    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost")

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from resque_core.forecast.records import DEFAULT_CSV
-from tests.e2e.conftest import ROOT, new_page
+from tests.e2e.conftest import ROOT, SETTLE_TIMEOUT_MS, STAGES, elsewhere, new_page, run_demo_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 needs_calibration = pytest.mark.skipif(
@@ -18,38 +18,6 @@ needs_calibration = pytest.mark.skipif(
 )
 # Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
 SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
-DEMO_TIMEOUT_MS = 120_000
-SETTLE_TIMEOUT_MS = 30_000  # a ceiling for text already on its way, not a pause: each wait ends when its text shows
-STAGES = 5  # data, model, index, forecast, schedule
-
-
-def _metrics(page) -> dict[str, str]:
-    """Label -> value of every metric on the page."""
-    out = {}
-    for card in page.locator("[data-testid=stMetric]").all():
-        label = card.locator("[data-testid=stMetricLabel]").inner_text().strip()
-        out[label] = card.locator("[data-testid=stMetricValue]").inner_text().strip()
-    return out
-
-
-def _run_demo(page, server_url: str) -> dict[str, str]:
-    page.goto(server_url)
-    page.get_by_role("button", name="Run the demo").click()  # click 1
-    error = page.locator("[data-testid=stAlertContentError]")
-    page.get_by_text("Best start").or_(error).first.wait_for(timeout=DEMO_TIMEOUT_MS)
-    if error.count():
-        pytest.fail(f"the demo failed on the page: {error.first.inner_text()}")
-    sidebar = page.locator("[data-testid=stSidebar]")
-    expect(sidebar.get_by_text("done", exact=True)).to_have_count(STAGES, timeout=SETTLE_TIMEOUT_MS)
-    return _metrics(page)
-
-
-def _elsewhere(url: str) -> bool:
-    """Whether a request goes to another host than the local dashboard (data:, blob: and file: stay here)."""
-    from urllib.parse import urlparse
-
-    parts = urlparse(url)
-    return parts.scheme in ("http", "https", "ws", "wss") and parts.hostname not in ("127.0.0.1", "localhost")
 
 
 def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
@@ -70,8 +38,8 @@ def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:
 def test_three_click_demo_and_report(browser, server_url, theme, tmp_path):
     page = new_page(browser, theme)
     outside: list[str] = []  # offline first: the dashboard fetches nothing from another host (favicon, fonts...)
-    page.on("request", lambda r: outside.append(r.url) if _elsewhere(r.url) else None)
-    metrics = _run_demo(page, server_url)
+    page.on("request", lambda r: outside.append(r.url) if elsewhere(r.url) else None)
+    metrics = run_demo_in(page, server_url)
     assert outside == [], outside
     index, epochs, best = metrics["RESQUE_dist"], metrics["Epochs (modeled)"], metrics["Best start"]
     assert 0 < float(index) < 1 and float(epochs) > 0 and best.endswith("UTC")
