@@ -14,7 +14,7 @@ from ui.errors import guard
 from ui.plain_text import plain
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
-from ui.settings import ScheduleSettings
+from ui.settings import ScheduleSettings, forecast_zone
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
@@ -31,15 +31,9 @@ PROVIDERS = {
 state = st.session_state
 
 
-def forecast_zone() -> str | None:
-    """The zone whose annual average the forecast's CO2 uses (None: its intensity is typed or the records')."""
-    chosen = state["inputs"].get("forecast") or {}
-    return chosen.get("zone") if chosen.get("intensity") == "zone" else None
-
-
 def zone_input() -> str:
     """The zone, the forecast's by default: when the forecast's zone changes, the field follows it."""
-    zone = forecast_zone()
+    zone = forecast_zone(state["inputs"].get("forecast"))
     if "sch_zone" not in state or (zone and state.get("sch_zone_of") != zone):  # one CO2 story: the forecast's
         state["sch_zone"], state["sch_zone_of"] = zone or ScheduleSettings.zone, zone
     typed = st.text_input("Zone (e.g. DE, FR, GB)", key="sch_zone", help="The forecast's zone unless you change it.")

@@ -95,3 +95,10 @@ class ScheduleSettings(_Inputs):
     postcode: str | None = None
     job_h: float | None = None
     job_kwh: float | None = None
+
+
+def forecast_zone(forecast_inputs: dict[str, Any] | None) -> str | None:
+    """The zone whose annual average a forecast's CO2 uses, from its stored inputs (``CostSettings`` fields);
+    None when its intensity is typed or the records'. The schedule plans in this zone by default."""
+    chosen = forecast_inputs or {}
+    return chosen.get("zone") if chosen.get("intensity") == "zone" else None

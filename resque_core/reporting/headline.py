@@ -109,7 +109,10 @@ def _best_start(sch: dict[str, Any]) -> str:
     when = f"Best start: {datetime_text(sch.get('best_start'))} in zone {sch.get('zone')}"
     saved = sch.get("co2_saved_kg") or 0.0
     if saved <= 0:
-        return f"{when}: no start is cleaner than now in this grid data ({data})."
+        return (
+            f"{when}: no start is cleaner than now in this grid data, {co2_text(sch.get('co2_now_kg'))} if started "
+            f"now; grid data: {data}."
+        )
     return (
         f"{when}: {co2_text(sch.get('co2_best_kg'))} CO2 at the best start instead of "
         f"{co2_text(sch.get('co2_now_kg'))} if started now, saving {co2_text(saved)} "
