@@ -53,23 +53,27 @@ def index_metrics(report) -> None:
 def forecast_metrics(forecast) -> None:
     """Each forecast measure with its interval (modeled); CO2 and money say what they assume."""
     shown = [key for key in units.BUDGET_MEASURES if key in forecast.measures]
-    level = units.percent_text(forecast.level)
-    helptext = f"Forecast from the calibration curve; {level} interval below."
+    helptext = f"Forecast from the calibration curve; {units.percent_text(forecast.level)} interval below."
     source = forecast.source
     co2 = co2_assumption(source.intensity, source.intensity_g_per_kwh)
     assumed = {
         "co2_kg": co2[:1].upper() + co2[1:],
         "money": f"At {source.price}" if getattr(source, "price", None) else None,
     }
-    for column, key in zip(st.columns(len(shown)), shown, strict=True):
-        iv = forecast.measures[key]
-        low, high = (units.measure_text(key, v, source.currency) for v in (iv.low, iv.high))
-        column.metric(
-            f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, source.currency), help=helptext
-        )
-        column.caption(f"{level} interval: {low} – {high}")
-        if assumed.get(key):
-            column.caption(plain(assumed[key]) + ".")
+    first = (len(shown) + 1) // 2 if len(shown) > 3 else len(shown)  # two rows past 3: no tile cut short
+    for row in (shown[:first], shown[first:]):
+        for column, key in zip(st.columns(len(row)) if row else (), row, strict=True):
+            _forecast_tile(column, key, forecast, helptext, assumed.get(key))
+
+
+def _forecast_tile(column, key: str, forecast, helptext: str, assumed: str | None) -> None:
+    """One measure's tile: its point, its interval below, and what it assumes (CO2, money)."""
+    level, currency, iv = units.percent_text(forecast.level), forecast.source.currency, forecast.measures[key]
+    low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
+    column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext)
+    column.caption(f"{level} interval: {low} – {high}")
+    if assumed:
+        column.caption(plain(assumed) + ".")
 
 
 def schedule_metrics(plan, label: str) -> None:
