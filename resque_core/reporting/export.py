@@ -198,8 +198,8 @@ def _schedule_html(sch: dict[str, Any]) -> str:
         ["best start", datetime_text(sch.get("best_start"))],
         ["best end", datetime_text(sch.get("best_end"))],
         ["CO2 if started now", co2_text(sch.get("co2_now_kg"))],
-        ["CO2 in the best window", co2_text(sch.get("co2_best_kg"))],
-        ["CO2 saved", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
+        ["CO2 at the best start", co2_text(sch.get("co2_best_kg"))],
+        ["CO2 saved by waiting", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
     ]
     return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
 

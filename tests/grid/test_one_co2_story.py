@@ -1,10 +1,11 @@
 """One CO2 story per scenario: the forecast's CO2 and the schedule's are of the same zone and job, and add up.
 
-For every zone, grid provider and hardware profile: the schedule plans the forecast's job (its kWh) in the
-forecast's zone; the CO2 saved is never more than the CO2 if started now, and the CO2 at the best start is
-the CO2 if started now less the saving, never below 0. On the illustrative profile the zone's profile
-averages the zone's annual average, the intensity the forecast's CO2 is at (the issue: with zone FR the
-schedule once saved 2.15 g of a 1.721 g forecast). Pure Python: the real costing and scheduling, no model.
+For every zone, grid provider and hardware profile (a job that can pause, one with a deadline): the
+schedule plans the forecast's job (its kWh) in the forecast's zone; the CO2 saved is never more than the
+CO2 if started now, and the CO2 at the best start is the CO2 if started now less the saving, never below 0.
+On the illustrative profile the zone's profile averages the zone's annual average, the intensity the
+forecast's CO2 is at (the issue: with zone FR the schedule once saved 2.15 g of a 1.721 g forecast).
+Pure Python: the real costing and scheduling, no model.
 """
 
 from __future__ import annotations
@@ -62,13 +63,15 @@ def forecast_in(zone: str, profile: str) -> tuple[Forecast, dict]:
 @pytest.mark.parametrize("zone", ZONES)
 @pytest.mark.parametrize("grid", PROVIDERS)
 def test_forecast_and_schedule_tell_one_co2_story(zone, grid):
-    for profile in PROFILES:
+    for profile, interruptible, deadline_h in zip(PROFILES, (False, True, False), (None, None, 20), strict=True):
         forecast, inputs = forecast_in(zone, profile)
-        settings = ScheduleSettings(provider=grid, zone=forecast_zone(inputs))
+        settings = ScheduleSettings(provider=grid, zone=forecast_zone(inputs), interruptible=interruptible)
         seconds, kwh = forecast.measures["seconds"].point, forecast.measures["kwh"].point
+        deadline = NOW + timedelta(hours=deadline_h) if deadline_h else None
         plan, series = schedule_job(
-            provider(grid), settings.zone, seconds, kwh, now=NOW, horizon_s=settings.horizon_h * 3600
-        )
+            provider(grid), settings.zone, seconds, kwh, now=NOW, horizon_s=settings.horizon_h * 3600,
+            deadline=deadline, interruptible=interruptible,
+        )  # fmt: skip
         assert settings.zone == zone and plan.zone == series.zone == zone  # both name the forecast's zone
         assert plan.energy_kwh == kwh and plan.duration_s == seconds  # the schedule's job is the forecast's
         assert 0.0 <= plan.co2_saved_kg <= plan.co2_now_kg
