@@ -83,3 +83,14 @@ def test_the_report_opens_with_each_scenario_headline():
     top = headline_html(scenarios)
     assert top.count("<h2>The answer:") == 1 and top in page
     assert page.index("The answer: fr") < page.index("Budget totals")
+
+
+def test_the_cli_report_prints_the_same_headline(tmp_path, capsys):
+    from resque_core.cli import main
+    from resque_core.reporting.scenario import scenarios_to_json
+
+    scenario = Scenario("fr", forecast=FORECAST, schedule=SCHEDULE)
+    (tmp_path / "s.json").write_text(scenarios_to_json([scenario]))
+    assert main(["report", "--scenarios", str(tmp_path / "s.json"), "--html", str(tmp_path / "r.html")]) == 0
+    printed = capsys.readouterr().out
+    assert all(f"  - {sentence}\n" in printed for sentence in headline_sentences(scenario)) and "fr:\n" in printed
