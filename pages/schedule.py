@@ -22,7 +22,7 @@ from ui.widgets import secret
 ensure_routed()
 
 PROVIDERS = {
-    "illustrative": "Illustrative 48-h profile at the zone's annual average (offline, not live data)",
+    "illustrative": "Illustrative 48-h profile, zone average (not live data)",
     "offline": "Annual average of a country (offline, flat)",
     "uk": "UK Carbon Intensity API (free, GB only)",
     "electricitymaps": "Electricity Maps (API key)",
