@@ -14,7 +14,7 @@ from ui.errors import guard
 from ui.plain_text import plain
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
-from ui.settings import ScheduleSettings
+from ui.settings import ScheduleSettings, forecast_zone
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
@@ -22,7 +22,7 @@ from ui.widgets import secret
 ensure_routed()
 
 PROVIDERS = {
-    "illustrative": "Illustrative 48-h profile (offline, not live data)",
+    "illustrative": "Illustrative 48-h profile, zone average (not live data)",
     "offline": "Annual average of a country (offline, flat)",
     "uk": "UK Carbon Intensity API (free, GB only)",
     "electricitymaps": "Electricity Maps (API key)",
@@ -31,10 +31,24 @@ PROVIDERS = {
 state = st.session_state
 
 
+def zone_input() -> str:
+    """The zone, the forecast's by default: when the forecast's zone changes, the field follows it."""
+    zone = forecast_zone(state["inputs"].get("forecast"))
+    if "sch_zone" not in state or (zone and state.get("sch_zone_of") != zone):  # one CO2 story: the forecast's
+        state["sch_zone"], state["sch_zone_of"] = zone or ScheduleSettings.zone, zone
+    typed = st.text_input("Zone (e.g. DE, FR, GB)", key="sch_zone", help="The forecast's zone unless you change it.")
+    if zone and typed.strip().upper() != zone.strip().upper():
+        st.caption(
+            f"The forecast's CO2 is at the annual average of {plain(zone)}; this schedule plans in {plain(typed)}: "
+            "their CO2 figures are of two grids."
+        )
+    return typed
+
+
 def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
     """Provider, zone and what the provider needs; returns (CSV bytes, API key)."""
     settings["provider"] = st.selectbox("Grid data", list(PROVIDERS), format_func=PROVIDERS.get, key="sch_provider")
-    settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", "DE", key="sch_zone")
+    settings["zone"] = zone_input()
     if settings["provider"] == "electricitymaps":
         typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
         st.caption(
@@ -91,8 +105,8 @@ def show_plan(plan, series) -> None:
     section = actions.schedule_of(state)
     st.plotly_chart(charts.intensity_series(section), key="intensity_chart")
     st.markdown(
-        f"Now: {num(plan.now_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_now_kg)} CO2; best: "
-        f"{num(plan.best_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_best_kg)} CO2."
+        f"If started now: {num(plan.now_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_now_kg)} CO2; at the best "
+        f"start: {num(plan.best_intensity_g_per_kwh)} g/kWh, {co2_text(plan.co2_best_kg)} CO2."
     )
     st.markdown("**Top windows**")
     st.dataframe(

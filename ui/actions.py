@@ -13,10 +13,9 @@ from typing import Any
 from resque_core.errors import ResqueError, ScheduleError
 from resque_core.model.source import ModelSource
 from ui import cache
-from ui.settings import DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
+from ui.settings import DEMO_COST, DataChoice, ForecastSettings, IndexSettings, ScheduleSettings
 from ui.state import current, digest, result, set_result, status
 
-DEMO_COST = {"intensity": "zone", "zone": "DE"}  # CostSettings fields: the demo's grid, the rest as the CLI
 Progress = Callable[[int, int], None]
 
 
@@ -291,10 +290,11 @@ def schedule_of(state: MutableMapping) -> dict[str, Any]:
 
 
 def run_demo(state: MutableMapping, progress: Progress | None = None) -> None:
-    """The one-click demo: default data, model and calibration, illustrative grid profile."""
+    """The one-click demo: default data, model and calibration, an example price, the illustrative grid profile
+    laid out for the forecast's zone (``DEMO_COST``'s)."""
     load_data_and_model(state, DataChoice(), ModelSource())
     run_index(state, IndexSettings(), progress)
     run_forecast(state, ForecastSettings())
     run_schedule(state, ScheduleSettings())
-    state["scenario_name"] = "demo: digits, gaussian noise 5, DE"
+    state["scenario_name"] = f"demo: digits, gaussian noise 5, {DEMO_COST['zone']}"
     state["demo_ran"] = True

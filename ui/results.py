@@ -7,6 +7,7 @@ from collections.abc import MutableMapping
 import streamlit as st
 
 from resque_core import units
+from resque_core.reporting.headline import co2_assumption, headline_sentences
 from resque_core.reporting.scenario import Scenario, forecast_section, index_section
 from ui import actions
 from ui.plain_text import literal, plain
@@ -50,45 +51,61 @@ def index_metrics(report) -> None:
 
 
 def forecast_metrics(forecast) -> None:
-    """Each forecast measure with its interval (modeled)."""
+    """Each forecast measure with its interval (modeled); CO2 and money say what they assume."""
     shown = [key for key in units.BUDGET_MEASURES if key in forecast.measures]
-    level = units.percent_text(forecast.level)
-    helptext = f"Forecast from the calibration curve; {level} interval below."
-    currency = forecast.source.currency
-    for column, key in zip(st.columns(len(shown)), shown, strict=True):
-        iv = forecast.measures[key]
-        low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
-        column.metric(
-            f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext
-        )
-        column.caption(f"{level} interval: {low} – {high}")
+    helptext = f"Forecast from the calibration curve; {units.percent_text(forecast.level)} interval below."
+    source = forecast.source
+    co2 = co2_assumption(source.intensity, source.intensity_g_per_kwh)
+    assumed = {
+        "co2_kg": co2[:1].upper() + co2[1:],
+        "money": f"At {source.price}" if getattr(source, "price", None) else None,
+    }
+    first = (len(shown) + 1) // 2 if len(shown) > 3 else len(shown)  # two rows past 3: no tile cut short
+    for row in (shown[:first], shown[first:]):
+        for column, key in zip(st.columns(len(row)) if row else (), row, strict=True):
+            _forecast_tile(column, key, forecast, helptext, assumed.get(key))
+
+
+def _forecast_tile(column, key: str, forecast, helptext: str, assumed: str | None) -> None:
+    """One measure's tile: its point, its interval below, and what it assumes (CO2, money)."""
+    level, currency, iv = units.percent_text(forecast.level), forecast.source.currency, forecast.measures[key]
+    low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
+    column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext)
+    column.caption(f"{level} interval: {low} – {high}")
+    if assumed:
+        column.caption(plain(assumed) + ".")
 
 
 def schedule_metrics(plan, label: str) -> None:
-    """The best window and the CO2 it saves against starting now."""
-    left, right = st.columns(2)
-    left.metric("Best start", units.datetime_text(plan.best_start), help=f"ends {units.datetime_text(plan.best_end)}")
-    right.metric(
-        "CO2 saved vs starting now",
+    """The best start, the job's CO2 if started now and at the best start, and the difference, on ``label``'s data."""
+    top, bottom = st.columns(2), st.columns(2)
+    top[0].metric("Best start", units.datetime_text(plan.best_start), help=f"ends {units.datetime_text(plan.best_end)}")
+    top[1].metric(
+        "CO2 saved by waiting",
         units.co2_text(plan.co2_saved_kg),
         f"{units.number_text(plan.saved_pct)} % less",
         delta_color="green",
         delta_arrow="down",
+        help="CO2 if started now minus CO2 at the best start: never more than the CO2 if started now.",
     )
+    bottom[0].metric("CO2 if started now", units.co2_text(plan.co2_now_kg), help=f"{plain(label)}")
+    bottom[1].metric("CO2 at the best start", units.co2_text(plan.co2_best_kg), help=f"{plain(label)}")
     st.caption(f"Grid data: {plain(label)}. {plain(plan.note)}")
 
 
 def headline(state: MutableMapping) -> None:
-    """Index, forecast and best window, with links to the pages that explain each."""
+    """The manager's answer first (``reporting.headline``: the report's same sentences), then the forecast and
+    the best window, then the index and engine figures, with links to the pages that explain each."""
     report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
-    label = series.source
     st.subheader(f"Results: {literal(state['scenario_name'])}")
-    index_metrics(report)
-    st.page_link("pages/index.py", label="Index details", icon=":material/insights:")
+    st.markdown("\n".join(f"- {plain(sentence)}" for sentence in headline_sentences(current_scenario(state))))
     forecast_metrics(forecast)
     st.page_link("pages/forecast.py", label="Forecast details", icon=":material/query_stats:")
-    schedule_metrics(plan, label)
+    schedule_metrics(plan, series.source)
     st.page_link("pages/schedule.py", label="Schedule details", icon=":material/schedule:")
+    st.markdown("**The index and the engine**")
+    index_metrics(report)
+    st.page_link("pages/index.py", label="Index details", icon=":material/insights:")
 
 
 def report_download(state: MutableMapping, key: str, scenarios: list[Scenario] | None = None) -> None:

@@ -11,6 +11,16 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+DEMO_ZONE = "DE"  # the demo's grid zone: its forecast's CO2 and its schedule both use it
+# ``CostSettings`` fields of the demo: the zone's annual average, and a price that is an example, labelled so.
+DEMO_COST = {
+    "intensity": "zone",
+    "zone": DEMO_ZONE,
+    "price_per_kwh": 0.30,
+    "currency": "EUR",
+    "price_source": "example price, not yours",
+}
+
 
 class _Inputs:
     def inputs(self) -> dict[str, Any]:
@@ -70,15 +80,25 @@ class ForecastSettings(_Inputs):
 class ScheduleSettings(_Inputs):
     """The grid data (provider, zone, UK postcode), the horizon and deadline in hours, and whether the job can pause.
 
+    The zone is the forecast's (the one its CO2's annual average is of): the demo's by default, and the
+    Schedule page follows the forecast's zone (``pages/schedule.py``).
+
     ``job_h``, ``job_kwh``: a job given by hand (what is left of a tracked run), its hours and kWh; None: the
     forecast's job.
     """
 
     provider: str = "illustrative"
-    zone: str = "DE"
+    zone: str = DEMO_ZONE
     horizon_h: float = 48
     deadline_h: float | None = None
     interruptible: bool = False
     postcode: str | None = None
     job_h: float | None = None
     job_kwh: float | None = None
+
+
+def forecast_zone(forecast_inputs: dict[str, Any] | None) -> str | None:
+    """The zone whose annual average a forecast's CO2 uses, from its stored inputs (``CostSettings`` fields);
+    None when its intensity is typed or the records'. The schedule plans in this zone by default."""
+    chosen = forecast_inputs or {}
+    return chosen.get("zone") if chosen.get("intensity") == "zone" else None

@@ -168,6 +168,7 @@ def _carried(forecast: Forecast, carried: Carried, family: ModelFamily) -> Forec
         extrapolated=carried.extrapolated,
         signals=None,  # the forecaster's choice of signal was for the records' family; the note names this one
         benchmark=(),  # the published benchmark scores the shipped calibration, not this carried forecast
+        coverage=None,  # nor does the records' held-out check: the note says how the carrying held out
         target=carried.target.label,
         unreached=carried.unreached,
         target_note=carried.target_note,

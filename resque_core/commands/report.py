@@ -23,6 +23,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from resque_core.reporting.export import write_report
+    from resque_core.reporting.headline import headline_sentences
     from resque_core.reporting.scenario import load_scenarios
 
     chosen = {"html": args.html, "csv": args.csv, "json": args.json}
@@ -33,4 +34,8 @@ def run(args: argparse.Namespace) -> int:
     for path, setting in outputs:
         written = write_report(scenarios, path, title=args.title, setting=setting)
         print(f"wrote {written} ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+    for scenario in scenarios:  # the headline the Start page and the report open with, word for word
+        sentences = headline_sentences(scenario)
+        if sentences:
+            print(f"{scenario.name}:\n" + "\n".join(f"  - {sentence}" for sentence in sentences))
     return 0

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from resque_core.energy.provenance import ENERGY_PROVENANCES
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
-from resque_core.units import DEFAULT_CURRENCY
+from resque_core.units import DEFAULT_CURRENCY, number_text
 
 if TYPE_CHECKING:
     from resque_core.energy.probe import ProbeResult
@@ -40,6 +40,7 @@ class Costing:
         price_per_kwh: electricity price per kWh (money = kWh x this), in any currency.
         hourly_rate: machine price per hour (money = seconds / 3600 x this); not with price_per_kwh.
         currency: the ISO 4217 code of both prices ("EUR"), which names the money figure.
+        price_source: whose price it is, in words: "given" (the user's), "example price, not yours" (the demo's).
     """
 
     kwh_per_epoch: float | None = None
@@ -51,6 +52,7 @@ class Costing:
     price_per_kwh: float | None = None
     hourly_rate: float | None = None
     currency: str = DEFAULT_CURRENCY
+    price_source: str = "given"
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -72,10 +74,18 @@ class Costing:
             label = f"{self.intensity_source} ({self.intensity_g_per_kwh:g} g/kWh)"
             source = replace(source, intensity=label, intensity_g_per_kwh=self.intensity_g_per_kwh)
         if self.price_per_kwh is not None or self.hourly_rate is not None:
-            source = replace(source, currency=self.currency)
+            source = replace(source, currency=self.currency, price=self.price_words())
         intensity = source.intensity_g_per_kwh
         measures, scratch = (self._price(m, intensity) for m in (forecast.measures, forecast.scratch))
         return replace(forecast, measures=measures, scratch=scratch, source=source)
+
+    def price_words(self) -> str | None:
+        """The price in words, whose it is included: "0.3 EUR/kWh, example price, not yours"; None: no price."""
+        if self.price_per_kwh is None and self.hourly_rate is None:
+            return None
+        per = f"{number_text(self.price_per_kwh)} {self.currency}/kWh" if self.price_per_kwh is not None else ""
+        per = per or f"{number_text(self.hourly_rate)} {self.currency}/h"
+        return f"{per}, {self.price_source}"
 
     def _price(self, measures: dict[str, Interval], intensity_g_per_kwh: float | None) -> dict[str, Interval]:
         """Recompute what these settings change; CO2 follows kWh whenever either changed."""
@@ -117,6 +127,7 @@ class CostSettings:
         intensity_g_per_kwh: g CO2-eq per kWh, for "typed".
         price_per_kwh: electricity price per kWh; hourly_rate: machine price per hour (not both).
         currency: the ISO 4217 code of the price ("EUR", "USD", "GBP"...).
+        price_source: whose price it is: "given" (the user's), "example price, not yours" (the demo's).
     """
 
     energy: str = "records"
@@ -131,6 +142,7 @@ class CostSettings:
     price_per_kwh: float | None = None
     hourly_rate: float | None = None
     currency: str = DEFAULT_CURRENCY
+    price_source: str = "given"
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -189,6 +201,7 @@ def build_costing(settings: CostSettings, probe: ProbeResult | None = None, reco
         price_per_kwh=settings.price_per_kwh,
         hourly_rate=settings.hourly_rate,
         currency=settings.currency,
+        price_source=settings.price_source,
     )
 
 

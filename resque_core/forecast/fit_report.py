@@ -47,4 +47,5 @@ def fit_report(
         heldout_coverage_epochs=coverage,
         level=level,
         signal_mae_epochs={fit.key: fit.heldout_mae_epochs for fit in sets.values()},
+        heldout_runs=len(heldout.observed) if heldout is not None else 0,
     )

@@ -24,6 +24,7 @@ import pandas as pd
 
 from resque_core.errors import RecordsError
 from resque_core.forecast.conformal import METHODS, MODEL_KINDS, JackknifePlus, min_records, select_model
+from resque_core.forecast.coverage import coverage_of
 from resque_core.forecast.curve_view import curve_of, curves_for
 from resque_core.forecast.family import ModelFamily, family_note
 from resque_core.forecast.fidelity import HeldOut, heldout_groups, leave_group_out
@@ -263,6 +264,7 @@ class Forecaster:
                 target=self.target_.label,
                 unreached=unreached[i],
                 target_note=self.target_note_,
+                coverage=coverage_of(self.fit_report_, self.source_, choice, self.target_),
             )
             for i, v in enumerate(values)
         ]

@@ -32,6 +32,7 @@ __all__ = [
     "TARGET_WORDS",
     "benchmark_sentences",
     "evidence_of",
+    "published_figure",
     "published_fidelity",
     "records_sha256",
     "shipped_record_files",
@@ -153,6 +154,15 @@ def benchmark_sentences(
     if figure is None:
         return (_not_covered(reason, signals),)
     return (*_forecast_sentences(s, source, figure, evidence), *_targets_and_date(s))
+
+
+def published_figure(*, source: str, signals: SignalChoice | None, target: Any) -> dict[str, Any] | None:
+    """The published held-out figures (``n_runs``, ``coverage_80``, ``level``...) of this forecast; None: none."""
+    s = _published()
+    if not is_shipped(source):
+        return None
+    figure, _ = _covering(s, source, signals, evidence_of(signals) if signals is not None else None, target)
+    return None if figure is None else {**figure, "level": s.get("level")}
 
 
 def _covering(s, source, signals, evidence, target) -> tuple[dict | None, str]:

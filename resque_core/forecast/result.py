@@ -43,6 +43,7 @@ class Source:
         intensity_g_per_kwh: the intensity behind co2_kg, in g CO2-eq per kWh (None: unknown).
         curves: "pooled over all shift types" or "shift type NAME" (that type's runs only).
         currency: the ISO 4217 code money is in ("EUR"); None when the forecast is not priced.
+        price: the price money was computed with, in words ("0.3 EUR/kWh, example price, not yours"); None: unpriced.
     """
 
     records: str
@@ -52,6 +53,7 @@ class Source:
     intensity_g_per_kwh: float | None = None
     curves: str = "pooled over all shift types"
     currency: str | None = None
+    price: str | None = None
 
     def to_dict(self) -> dict[str, str]:
         return {
@@ -62,7 +64,29 @@ class Source:
             "intensity_g_per_kwh": self.intensity_g_per_kwh,
             "curves": self.curves,
             "currency": self.currency,
+            "price": self.price,
         }
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How often past runs of this kind fell inside their interval, held out from the fit (never invented).
+
+    Attributes:
+        share: the share of held-out runs inside their ``level`` interval, as computed (0.85).
+        runs: how many runs were held out; covered: how many of them fell inside (None: only the share is published).
+        level: the intervals' nominal coverage; basis: which check, in words.
+    """
+
+    share: float
+    runs: int
+    level: float
+    basis: str
+    covered: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"share": self.share, "runs": self.runs, "covered": self.covered, "level": self.level,
+                "basis": self.basis}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -90,6 +114,7 @@ class Forecast:
         unreached: how many of the runs most like this one never reached the target (``targets.Unreached``);
             the epochs and costs count a run that never reaches it at its cap (what it spends).
         target_note: one sentence when the records could not answer the target asked (no curves), else None.
+        coverage: how often held-out past runs fell inside their interval (``forecast.coverage``); None: no check.
     """
 
     index: float
@@ -107,6 +132,7 @@ class Forecast:
     target: str = "each record's own target rule"
     unreached: Any = None
     target_note: str | None = None
+    coverage: Coverage | None = None
 
     def scratch_note(self) -> str:
         """Why the from-scratch figures are lower bounds, or "" when every scratch run reached its target."""
@@ -145,7 +171,8 @@ class FitReport:
             (censored runs at their lower bound).
         models: the curve family chosen per measure; loo_mae: its leave-one-out MAE (measure units).
         heldout_scheme: "leave-one-shift-type-out" (3+ types) or "leave-one-out".
-        heldout_mae_epochs, heldout_coverage_epochs: held-out error and interval coverage for epochs.
+        heldout_mae_epochs, heldout_coverage_epochs: held-out error and interval coverage for epochs;
+            heldout_runs: the runs that check held out (0: no check).
         signal_mae_epochs: held-out epochs MAE of every candidate signal set the records carry
             ("index", "acc_drop", "index+acc_drop", ...; see ``forecast.signals``).
     """
@@ -161,6 +188,7 @@ class FitReport:
     heldout_coverage_epochs: float
     level: float = field(default=0.8)
     signal_mae_epochs: Mapping[str, float] = field(default_factory=dict)
+    heldout_runs: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,12 @@
 """The demo's grid data: a 48-hour illustrative intensity profile shipped with the package, never live data.
 
 The profile (``assets/illustrative_grid_48h.csv``: ``hour_offset``, ``carbon_intensity`` in gCO2eq/kWh)
-is laid out hour by hour from the start of the hour that holds "now" (UTC). Its kind is
-"illustrative" and its source says it is not live data, so every page, report and CLI output that
-shows it says so. The zone is only a label: the profile is the same everywhere.
+is a shape: for a zone it is scaled so that its 48-h mean is the zone's annual average (the one the
+forecast's CO2 uses, ``grid.offline.annual_intensity_g_per_kwh``), then laid out hour by hour from the
+start of the hour that holds "now" (UTC). So the forecast's CO2 "at the annual average" and the
+schedule's "if started now" and "at the best start" tell one story for the zone. Its kind is
+"illustrative" and its source says it is not live data and how it was scaled, so every page, report
+and CLI output that shows it says so.
 """
 
 from __future__ import annotations
@@ -15,11 +18,37 @@ from datetime import UTC, datetime, timedelta
 
 from resque_core.assets import asset_path
 from resque_core.grid.base import IntensitySeries, ProviderFailure, build_series, to_utc
+from resque_core.units import number_text
 
 NAME = "illustrative"
 PROFILE_FILE = "illustrative_grid_48h.csv"
 LABEL = "illustrative, not live data: a bundled 48-h profile anchored at the current hour"
-NOTE = "An illustrative profile, the same for every zone and laid out from the current hour: not live data."
+
+
+def zone_profile(zone: str) -> tuple[tuple[float, ...], str, str]:
+    """The profile scaled for ``zone`` (its mean = the zone's annual average, gCO2eq/kWh), its label and note.
+
+    Raises:
+        ProviderFailure: no annual average for ``zone`` (reason "bad-input"), or the profile is unreadable.
+    """
+    from resque_core.grid.offline import annual_intensity_g_per_kwh
+
+    shape = profile_g_per_kwh()
+    try:
+        average, country, year = annual_intensity_g_per_kwh(zone)
+    except ProviderFailure as exc:
+        raise ProviderFailure(
+            NAME, exc.reason, f"the illustrative profile is scaled to the zone's annual average: {exc}"
+        ) from exc
+    factor = average / (sum(shape) / len(shape))
+    year_text = f" {year}" if year else ""
+    scaled = f"scaled so its mean is the annual average of {country}{year_text} ({number_text(average)} g/kWh)"
+    label = f"{LABEL}, {scaled}"
+    note = (
+        f"An illustrative profile, not live data: a bundled 48-h shape {scaled} (codecarbon, modeled), laid out "
+        "from the current hour."
+    )
+    return tuple(v * factor for v in shape), label, note
 
 
 def anchor_hour(moment: datetime) -> datetime:
@@ -63,18 +92,18 @@ class IllustrativeProvider:
         return (NAME, anchor_hour(self.now or datetime.now(UTC)).isoformat())
 
     def series(self, zone: str = "DE") -> IntensitySeries:
-        """The whole profile, hourly from the hour that holds "now"."""
+        """The whole profile scaled for ``zone`` (``zone_profile``), hourly from the hour that holds "now"."""
         start = anchor_hour(self.now or datetime.now(UTC))
-        values = profile_g_per_kwh()
+        values, label, note = zone_profile(zone)
         return build_series(
             zone=zone,
             provider=NAME,
-            source=LABEL,
+            source=label,
             starts=[start + timedelta(hours=h) for h in range(len(values))],
             values_g_per_kwh=values,
             kinds=NAME,
             step_s=3600.0,
-            notes=[NOTE],
+            notes=[note],
         )
 
     def intensity(self, zone: str, start: datetime, end: datetime) -> IntensitySeries:

@@ -19,6 +19,7 @@ from typing import Any
 import resque_core.reporting.charts as charts
 from resque_core.atomic_write import write_text
 from resque_core.errors import ReportError
+from resque_core.reporting.headline import DATA_KIND_LABELS, headline_html
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
 from resque_core.units import (
     BUDGET_MEASURES,
@@ -31,12 +32,6 @@ from resque_core.units import (
     unit_of,
 )
 
-DATA_KIND_LABELS = {
-    "forecast": "grid operator forecast",
-    "measured": "measured history (past intensities used as a proxy for the future)",
-    "modeled": "modeled: annual average, flat (no scheduling gain is possible)",
-    "illustrative": "illustrative, not live data",
-}
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
 color:#1d2330;background:#fff}
@@ -89,7 +84,8 @@ def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
 
 
 def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
-    """A self-contained HTML page: summary, budget totals, charts and one section per scenario."""
+    """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts and
+    one section per scenario."""
     scenarios = list(_checked(scenarios))
     figures = [charts.compare_index(scenarios)]
     figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
@@ -98,6 +94,7 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
         f"<p class=muted>Generated {datetime_text(datetime.now(UTC))} by the RESQUE dashboard. "
         "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
+        headline_html(scenarios),
         "<h2>Budget totals</h2>",
         _totals_table(budget_totals(scenarios), scenarios),
         "<h2>Comparison</h2>",
@@ -201,8 +198,8 @@ def _schedule_html(sch: dict[str, Any]) -> str:
         ["best start", datetime_text(sch.get("best_start"))],
         ["best end", datetime_text(sch.get("best_end"))],
         ["CO2 if started now", co2_text(sch.get("co2_now_kg"))],
-        ["CO2 in the best window", co2_text(sch.get("co2_best_kg"))],
-        ["CO2 saved", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
+        ["CO2 at the best start", co2_text(sch.get("co2_best_kg"))],
+        ["CO2 saved by waiting", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
     ]
     return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
 

@@ -11,7 +11,9 @@ Layouts (every figure carries its unit in its name, and ``basis`` says how it wa
   ``notes`` (what was assumed or changed to fit the data to the model: a resize, the stem).
 - ``forecast``: ``measures`` and ``scratch``, each {measure: {"point", "low", "high", "unit",
   "basis"}} with the forecaster's measure names (epochs, seconds, kwh, co2_kg, money...), plus
-  ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity``,
+  ``interval`` (coverage, e.g. 0.8), ``source`` (calibration records), ``energy``, ``intensity`` (and
+  ``intensity_g_per_kwh``), ``price`` (in words, whose it is: "0.3 EUR/kWh, example price, not yours"),
+  ``coverage`` (``Coverage.to_dict``: how often held-out past runs fell inside their interval, or None),
   ``hardware``, ``extrapolated``, ``family_note`` (the sentence saying the records are of another
   model family, or None).
 - ``schedule``: ``SchedulePlan.to_dict()`` (the names the CLI's ``schedule --json`` prints):
@@ -213,6 +215,9 @@ def forecast_section(forecast: Any, hardware: str | None = None) -> dict[str, An
             "source": f"{source.records} ({forecast.n_records} runs)",
             "energy": f"{source.energy} ({source.energy_basis})",
             "intensity": source.intensity,
+            "intensity_g_per_kwh": source.intensity_g_per_kwh,
+            "price": getattr(source, "price", None),
+            "coverage": forecast.coverage.to_dict() if getattr(forecast, "coverage", None) is not None else None,
             "hardware": hardware,
             "extrapolated": forecast.extrapolated,
             "family_note": getattr(forecast, "family_note", None),

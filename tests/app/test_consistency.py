@@ -23,7 +23,7 @@ def assert_one_run(scenario, state) -> None:
     assert plan.energy_kwh == pytest.approx(kwh) and scenario.schedule["energy_kwh"] == pytest.approx(kwh)
     assert plan.duration_s == pytest.approx(max(forecast.measures["seconds"].point, 1.0))
     assert 0 <= scenario.schedule["co2_saved_kg"] <= scenario.schedule["co2_now_kg"]
-    # the illustrative profile starts at the zone's annual average, the forecast's intensity: the CO2 saved
+    # the illustrative profile averages the zone's annual average, the forecast's intensity: the CO2 saved
     # is at most the job's forecast CO2 (the report once showed 2.296 g saved of a 1.036 g job)
     assert scenario.schedule["co2_saved_kg"] <= scenario.forecast["measures"]["co2_kg"]["point"]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 
 from resque_core.forecast.costing import Costing
@@ -13,9 +15,11 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from resque_core.reporting.export import to_html
+from resque_core.reporting.headline import headline_sentences
 from resque_core.units import co2_text, datetime_text, energy_text
 from tests.app.conftest import cli_plan, demo_app, metric
 from ui import actions
+from ui.plain_text import literal
 from ui.results import current_scenario
 from ui.settings import DataChoice, IndexSettings, ScheduleSettings
 
@@ -77,3 +81,24 @@ def test_demo_report_contains_the_figures(demo, engine):
     html = to_html([current_scenario(demo.session_state)])
     assert f"{report.value:.4g}" in html and f"{forecast.measures['epochs'].point:.4g}" in html
     assert datetime_text(planned.best_start) in html and "illustrative, not live data" in html
+
+
+def test_start_and_report_write_the_same_headline(demo):
+    """The manager's headline is one function's sentences, on the Start page above the index, and atop the report."""
+    sentences = headline_sentences(current_scenario(demo.session_state))
+    page = "\n".join(m.value for m in demo.main.markdown)
+    report = to_html([current_scenario(demo.session_state)])
+    assert len(sentences) == 6 and all(literal(s) in page for s in sentences)
+    assert all(html.escape(s) in report for s in sentences)
+    assert report.index(html.escape(sentences[0])) < report.index("Budget totals")
+    money, effort, co2, scratch, best, sure = sentences
+    assert money.startswith("Retraining will cost ") and "EUR (at 0.3 EUR/kWh, example price, not yours)" in money
+    assert "at the annual average of Germany" in co2 and "in zone DE" in best and "illustrative, not live data" in best
+    assert scratch.startswith("Retraining costs about ") and "of training from scratch" in scratch
+    coverage = demo.session_state["results"]["forecast"].coverage
+    assert f"in {coverage.covered} of {coverage.runs} past runs" in sure and coverage.runs > 0
+    assert not any("e-0" in s or "e+" in s for s in sentences)
+    labels = [m.label for m in demo.main.metric]
+    assert labels.index("Money (modeled)") < labels.index("RESQUE_dist")  # the engine's figures below the answer
+    captions = " ".join(c.value for c in demo.main.caption)
+    assert "example price, not yours" in captions and "At the annual average of Germany" in captions
