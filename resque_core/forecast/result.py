@@ -157,6 +157,7 @@ class Forecast:
         out["target"] = self.target
         out["unreached"] = self.unreached.to_dict() if self.unreached is not None else None
         out["target_note"] = self.target_note
+        out["coverage"] = self.coverage.to_dict() if self.coverage is not None else None
         out.update(source=self.source.to_dict(), n_records=self.n_records, extrapolated=self.extrapolated)
         return out
 

@@ -57,6 +57,9 @@ def test_json_has_the_documented_fields_and_matches_the_python_api(records_csv, 
     assert data["source"]["records"] == "user history" and data["source"]["energy"] == "estimated"
     assert data["co2_kg"]["point"] == pytest.approx(data["kwh"]["point"] * 0.25)
     assert data["fit_report"]["n_censored"] == 2
+    coverage = forecast.coverage  # the headline's "how sure" figure, as the page and the report quote it
+    assert coverage is not None and data["coverage"] == coverage.to_dict()
+    assert 0 < data["coverage"]["share"] <= 1 and data["coverage"]["runs"] > 0
 
 
 def test_kwh_per_epoch_is_labeled_measured_and_scales_epochs(records_csv, capsys):
