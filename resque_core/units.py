@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -122,6 +122,44 @@ MEASURE_UNITS: Mapping[str, MeasureUnit] = MappingProxyType(
 )
 # What a retraining costs: shown on the page's headline and totalled across scenarios in the report.
 BUDGET_MEASURES: tuple[str, ...] = ("epochs", "seconds", "kwh", "co2_kg", "money")
+
+
+@dataclass(frozen=True)
+class ChartScale:
+    """One chart axis's unit, chosen from its data as ``measure_text`` chooses one figure's: plotted values are
+    the stored numbers divided by ``divisor``, so a chart of 0.0025 kg reads 2.5 g like the table beside it.
+
+    Attributes:
+        divisor: what a stored number (kWh, kg CO2, s, ...) is divided by to plot it.
+        unit: the unit of the plotted numbers ("mWh", "g CO2", "min", "EUR").
+        title: the axis title: the measure and the unit ("Energy (mWh)").
+    """
+
+    divisor: float
+    unit: str
+    title: str
+
+    def scaled(self, values: Iterable[float | None]) -> list[float | None]:
+        """``values`` (stored units) in this axis's unit; a missing or non-finite value stays None."""
+        return [value / self.divisor if _real(value) else None for value in values]
+
+
+_PREFIXED = {"kwh": (_ENERGY_KWH, ""), "co2_kg": (_MASS_KG, " CO2"), "seconds": (_DURATION_S, "")}
+
+
+def chart_scale(measure: str, values: Iterable[float | None], currency: str | None = None) -> ChartScale:
+    """The unit a chart of ``values`` of ``measure`` is drawn in: the one that writes its largest value as
+    ``measure_text`` would: ``chart_scale("kwh", [0.0025, 0.004])`` plots in Wh, titled ``"Energy (Wh)"``."""
+    label = measure_label(measure)
+    if measure not in _PREFIXED:
+        unit = unit_of(measure, currency)
+        title = axis_label(measure) if measure != "money" else f"{label} ({unit})"
+        return ChartScale(1.0, unit, title)
+    scales, suffix = _PREFIXED[measure]
+    finite = [abs(v) for v in values if _real(v) and v != 0]
+    largest = max(finite, default=1.0)
+    divisor, unit = next(((s, u) for s, u in scales if largest >= s), scales[-1])
+    return ChartScale(divisor, unit + suffix, f"{label} ({unit})")
 
 
 def unit_of(measure: str, currency: str | None = None) -> str:

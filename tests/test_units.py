@@ -19,6 +19,7 @@ from resque_core.units import (
     BUDGET_MEASURES,
     MEASURE_UNITS,
     axis_label,
+    chart_scale,
     co2_text,
     datetime_text,
     duration_text,
@@ -185,3 +186,25 @@ def test_money_is_written_with_its_currency_code():
 
     assert measure_text("money", 1.5, "EUR") == "1.5 EUR" and unit_of("money", "USD") == "USD"
     assert measure_text("money", 1.5) == "1.5" and measure_text("money", None, "EUR") == "–"
+
+
+@pytest.mark.parametrize(
+    ("measure", "values", "currency", "unit", "title", "scaled"),
+    [
+        ("kwh", [0.0025, 0.004, None], None, "Wh", "Energy (Wh)", [2.5, 4.0, None]),
+        ("kwh", [2.809e-05, 6.019e-05], None, "mWh", "Energy (mWh)", [28.09, 60.19]),
+        ("co2_kg", [1.07e-05, 0.0], None, "mg CO2", "CO2 (mg)", [10.7, 0.0]),
+        ("seconds", [5400.0, 60.0], None, "h", "Time (h)", [1.5, 1 / 60]),
+        ("epochs", [30.0], None, "epochs", "Epochs", [30.0]),
+        ("money", [0.000001341], "EUR", "EUR", "Money (EUR)", [0.000001341]),
+        ("kwh", [], None, "kWh", "Energy (kWh)", []),
+    ],
+)
+def test_a_chart_takes_the_unit_its_largest_figure_reads_in(measure, values, currency, unit, title, scaled):
+    """The axis unit is the one ``measure_text`` gives the chart's largest value, so chart and table agree."""
+    scale = chart_scale(measure, values, currency)
+    assert (scale.unit, scale.title) == (unit, title)
+    assert scale.scaled(values) == pytest.approx(scaled)
+    biggest = max((v for v in values if v), default=None)
+    if biggest is not None and measure in ("kwh", "co2_kg", "seconds"):
+        assert measure_text(measure, biggest).endswith(" " + unit.split()[0])
