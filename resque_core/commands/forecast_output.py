@@ -22,7 +22,7 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
 
     low, high = index_range
     where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
-    span = f"{where} the calibrated range {low:.3g}-{high:.3g}"
+    span = f"{where} the calibrated range {number_text(low, 3)}-{number_text(high, 3)}"
     if is_carried(forecast):  # the library's runs, not these records: the records' range is not its range
         span = "carried across model families" + (
             "; EXTRAPOLATED: outside the library runs' range of its signal" if forecast.extrapolated else ""
@@ -30,12 +30,12 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     source = forecast.source
     free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
     lines = [
-        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} ({span})",
+        f"RESQUE {forecast.index_kind} index{free} {number_text(forecast.index)} ({span})",
         f"{forecast.n_records} {source.records} records, curves {source.curves}; "
         f"energy {source.energy} ({source.energy_basis}); "
         f"intensity: {source.intensity}"
         + (
-            f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
+            f" ({number_text(source.intensity_g_per_kwh)} g/kWh)"
             if source.intensity == "records" and source.intensity_g_per_kwh
             else ""
         ),
@@ -74,7 +74,7 @@ def _fit_line(forecast: Any, report: Any) -> str:
         return "fit: carried across model families; how that held with each family left out is in the NOTE"
     return (
         f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
-        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
+        f"{number_text(report.heldout_mae_epochs, 3)} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
         f"{report.n_censored} censored run(s) kept out of the curves"
     )
 
