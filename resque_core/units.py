@@ -182,12 +182,30 @@ def axis_label(measure: str) -> str:
     return MEASURE_UNITS[measure].axis_label if measure in MEASURE_UNITS else measure
 
 
-def measure_text(measure: str, value: float | None, currency: str | None = None) -> str:
+def measure_text(measure: str, value: float | None, currency: str | None = None, at_least: bool = False) -> str:
     """A figure of ``measure`` for people: ``measure_text("kwh", 5.261e-07)`` -> ``"526.1 µWh"``.
 
     Money is written with its ``currency`` code when one is named: ``measure_text("money", 1.5, "EUR")``
-    -> ``"1.5 EUR"``.
+    -> ``"1.5 EUR"``. A lower bound (``at_least``: from-scratch figures where runs hit their epoch cap) reads
+    ``">= 80.48 mWh"``.
     """
     text = MEASURE_UNITS[measure].text(value) if measure in MEASURE_UNITS else number_text(value)
     named = measure == "money" and currency and currency != MEASURE_UNITS["money"].unit
-    return f"{text} {currency}" if named and text != MISSING else text
+    text = f"{text} {currency}" if named and text != MISSING else text
+    return f">= {text}" if at_least and text != MISSING else text
+
+
+def range_text(measure: str, low: float | None, high: float | None, currency: str | None = None) -> str:
+    """An interval of ``measure``, both ends in the unit that suits the larger, the unit written once:
+    ``range_text("kwh", 0, 6.019e-05)`` -> ``"0 – 60.19 mWh"``, ``range_text("money", 1.2, 3.4, "EUR")`` ->
+    ``"1.2 – 3.4 EUR"``. A missing end, or a low end far below the high one, is written alone."""
+    scale = chart_scale(measure, [low, high], currency)
+    small = measure in _PREFIXED and _real(low) and low != 0 and abs(low / scale.divisor) < 0.1
+    if not (_real(low) and _real(high)) or small:  # "30 s – 1.5 h", not "0.008333 – 1.5 h"
+        return f"{measure_text(measure, low, currency)} – {measure_text(measure, high, currency)}"
+    unit = ""  # epochs, gradient norm and money of no named currency read as bare numbers, as in measure_text
+    if measure in _PREFIXED:
+        unit = " " + scale.unit.removesuffix(" CO2")
+    elif measure == "money" and currency and currency != MEASURE_UNITS["money"].unit:
+        unit = f" {currency}"
+    return " – ".join(number_text(v) for v in scale.scaled([low, high])) + unit

@@ -64,8 +64,10 @@ def projection_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any],
     """
     go = _go()
     fig = go.Figure()
-    classes = sorted({str(lab) for lab in labels})
-    for n, name in enumerate(classes):
+    for source, symbol in ORIGIN_SYMBOLS.items():  # the symbol key first: it reads before the classes
+        key = {"x": [None], "y": [None], "mode": "markers", "marker": {"symbol": symbol, "color": "gray"}}
+        fig.add_trace(go.Scatter(**key, name=f"{source} data", legendgroup="origin", hoverinfo="skip"))
+    for n, name in enumerate(sorted({str(lab) for lab in labels})):
         colour, first = CLASS_COLOURS[n % len(CLASS_COLOURS)], True
         for source, symbol in ORIGIN_SYMBOLS.items():
             idx = [i for i, o in enumerate(origin) if o == source and str(labels[i]) == name]
@@ -85,10 +87,10 @@ def projection_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any],
                 )
             )
             first = False
-    for source, symbol in ORIGIN_SYMBOLS.items():
-        key = {"x": [None], "y": [None], "mode": "markers", "marker": {"symbol": symbol, "color": "gray"}}
-        fig.add_trace(go.Scatter(**key, name=f"{source} data", legendgroup="origin", hoverinfo="skip"))
-    return _layout(fig, "Embeddings, PCA projection (colour = class, symbol = original / new)", "PC 1", "PC 2")
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    _layout(fig, "Embeddings, PCA projection", "PC 1", "PC 2")
+    fig.update_layout(height=440, margin={"b": 110})
+    return fig
 
 
 def calibration_curve(

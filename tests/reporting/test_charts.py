@@ -72,10 +72,10 @@ def test_projection_legend_names_each_class_colour_and_each_origin_symbol():
     shown = [(t.name, t.marker.symbol, t.marker.color) for t in fig.data if t.showlegend is not False]
     a, b = charts.CLASS_COLOURS[:2]
     assert shown == [
-        ("class a", "circle", a),
-        ("class b", "x", b),
         ("original data", "circle", "gray"),
         ("new data", "x", "gray"),
+        ("class a", "circle", a),
+        ("class b", "x", b),
     ]
     marks = [(t.name, t.marker.symbol, t.marker.color, list(t.x)) for t in fig.data if t.x[0] is not None]
     assert marks == [("class a", "circle", a, [0]), ("class a", "x", a, [2]), ("class b", "x", b, [1])]
