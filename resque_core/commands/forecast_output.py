@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resque_core.units import MEASURE_UNITS, number_text, unit_of
+from resque_core.units import BUDGET_MEASURES, MEASURE_UNITS, measure_label, measure_text, number_text, range_text
 
 __all__ = ["report_dict", "summary"]
 
@@ -40,20 +40,8 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
             else ""
         ),
         "",
-        f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
+        *table_lines(forecast),
     ]
-    for measure in MEASURE_UNITS:
-        if measure not in forecast.measures:
-            continue
-        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
-        interval = f"[{number_text(iv.low)}, {number_text(iv.high)}]"
-        extra = (
-            f"{number_text(scratch.point)} [{number_text(scratch.low)}, {number_text(scratch.high)}]"
-            if scratch
-            else "-"
-        )
-        name = f"{measure} ({unit_of(measure, source.currency)})"
-        lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
     lines += ["", _fit_line(forecast, report)]
     if forecast.signals is not None:
         lines.insert(2, forecast.signals.sentence())
@@ -64,6 +52,26 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     lines += [f"benchmark: {sentence}" for sentence in forecast.benchmark]
     lines[2:2] = target_lines(forecast)
     return "\n".join(lines)
+
+
+def table_lines(forecast: Any) -> list[str]:
+    """Every measure for people (``units``: a unit per figure, intervals in one unit), retraining beside training
+    from scratch, ">=" where the scratch figures are lower bounds; columns as wide as their longest cell."""
+    cur, bound = forecast.source.currency, bool(forecast.scratch_note())
+    rows = [("measure", "forecast", f"{forecast.level:.0%} interval", "from scratch")]
+    for measure in MEASURE_UNITS:
+        if measure not in forecast.measures:
+            continue
+        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
+        extra = "-"
+        if scratch:
+            at_least = bound and measure in BUDGET_MEASURES  # a capped run spends at least this; a norm is no cost
+            spread = range_text(measure, scratch.low, scratch.high, cur)
+            extra = f"{measure_text(measure, scratch.point, cur, at_least)} ({spread})"
+        row = (measure_label(measure), measure_text(measure, iv.point, cur), range_text(measure, iv.low, iv.high, cur))
+        rows.append((*row, extra))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, [*widths, 0], strict=True)).rstrip() for row in rows]
 
 
 def _fit_line(forecast: Any, report: Any) -> str:

@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from resque_core.reporting.export import to_html
 from resque_core.units import BUDGET_MEASURES, measure_label, measure_text, number_text, range_text
 from tests.app.conftest import PAGES, chart_specs, demo_app, errors, goto, texts
 
@@ -90,6 +91,8 @@ def test_no_scientific_notation_after_the_demo_and_after_a_priced_forecast(demo)
     assert at.dataframe[0].value.loc["Money", "retraining (modeled)"] == measure_text("money", money.point, "EUR")
     save(at, "priced")
     no_scientific_notation(at, "after a priced forecast")
+    report = re.sub(r"<script.*?</script>", "", to_html(list(at.session_state["scenarios"].values())), flags=re.S)
+    assert not SCIENTIFIC.findall(report), SCIENTIFIC.findall(report)[:5]  # the report's text, charts' code aside
     at = goto(at, "pages/scenarios.py")  # the demo has no price, "priced" has: the money total says so
     totals = at.table[1].value
     assert totals.loc["Money", "covers"] == "total of 1 of 2 scenarios (the others have no price)"
