@@ -182,11 +182,12 @@ def _excluded(fig: Figure, times: Sequence[Any], step: Any, now: Any, deadline: 
     if not times:
         return
     end = times[-1] + step if step is not None else times[-1]
-    grey = {"fillcolor": "gray", "opacity": 0.2, "line_width": 0, "annotation_position": "bottom left"}
-    if now is not None and now > times[0]:
-        fig.add_vrect(x0=times[0], x1=now, annotation_text="excluded: past", **grey)
+    grey = {"fillcolor": "gray", "opacity": 0.2, "line_width": 0}
+    if now is not None and now > times[0]:  # the part of the first step already gone: the "now" line names it
+        fig.add_vrect(x0=times[0], x1=now, **grey)
     if deadline is not None and deadline < end:
-        fig.add_vrect(x0=deadline, x1=end, annotation_text="excluded: after the deadline", **grey)
+        fig.add_vrect(x0=deadline, x1=end, annotation_text="excluded: after the deadline", **grey,
+                      annotation_position="top right")  # fmt: skip
 
 
 def compare_measures(scenarios: Sequence[Scenario], measure: str) -> Figure:

@@ -42,17 +42,13 @@ def test_the_schedule_chart_draws_the_deadline_and_greys_what_lies_beyond():
     fig = charts.intensity_series(schedule)
     lines = {str(a.text): a.x for a in fig.layout.annotations if a.text in ("now", "deadline")}
     assert datetime.fromisoformat(str(lines["deadline"])) == datetime.fromisoformat("2026-11-23T02:00:00+00:00")
-    greyed = {
-        str(a.text): (s.x0, s.x1)
-        for s, a in zip(fig.layout.shapes, fig.layout.annotations, strict=False)
-        if s.type == "rect" and s.fillcolor == "gray"
-    }
-    ends = [str(p["time"]) for p in schedule["series"]]
-    assert set(greyed) == {"excluded: past", "excluded: after the deadline"}
-    past, late = greyed["excluded: past"], greyed["excluded: after the deadline"]
-    assert datetime.fromisoformat(str(late[0])) == datetime.fromisoformat("2026-11-23T02:00:00+00:00")
-    assert datetime.fromisoformat(str(late[1])) > datetime.fromisoformat(ends[-1].replace("Z", "+00:00"))
-    assert datetime.fromisoformat(str(past[1])) == datetime.fromisoformat("2026-11-23T00:30:00+00:00")
+    greyed = [(s.x0, s.x1) for s in fig.layout.shapes if s.type == "rect" and s.fillcolor == "gray"]
+    times = [datetime.fromisoformat(str(t).replace("Z", "+00:00")) for pair in greyed for t in pair]
+    last = datetime.fromisoformat(str(schedule["series"][-1]["time"]).replace("Z", "+00:00"))
+    start = datetime.fromisoformat(str(schedule["series"][0]["time"]).replace("Z", "+00:00"))
+    assert times[:2] == [start, datetime.fromisoformat("2026-11-23T00:30:00+00:00")]  # the gone part of the hour
+    assert times[2] == datetime.fromisoformat("2026-11-23T02:00:00+00:00") and times[3] > last  # after the deadline
+    assert "excluded: after the deadline" in [a.text for a in fig.layout.annotations]
     no_deadline = charts.intensity_series(dict(schedule, deadline=None))
     assert "deadline" not in [a.text for a in no_deadline.layout.annotations]
 
@@ -89,3 +85,23 @@ def test_now_is_marked_where_the_plan_started_not_where_the_series_does():
     older = charts.intensity_series(make_scenario().schedule)  # no "now" saved: the series' first point
     line = [s for s in older.layout.shapes if s.type == "line"][0]
     assert datetime.fromisoformat(str(line.x0)) == datetime.fromisoformat("2026-11-23T00:00:00+00:00")
+
+
+def test_a_planned_deadline_travels_in_the_schedule_section_to_the_chart():
+    """``SchedulePlan.to_dict`` carries the deadline, so a saved scenario and the report draw it too."""
+    from datetime import UTC, timedelta
+
+    from resque_core.grid.illustrative import IllustrativeProvider
+    from resque_core.grid.job import schedule_job
+    from resque_core.reporting.scenario import schedule_section
+
+    now = datetime(2026, 12, 7, 10, 35, tzinfo=UTC)
+    deadline = now + timedelta(hours=24)
+    plan, series = schedule_job(
+        IllustrativeProvider(now=now), "DE", 8.3, 2.8e-5, now=now, horizon_s=48 * 3600, deadline=deadline
+    )
+    section = schedule_section(plan, series)
+    assert datetime.fromisoformat(section["deadline"].replace("Z", "+00:00")) == deadline
+    assert datetime.fromisoformat(section["best_start"].replace("Z", "+00:00")) < deadline
+    drawn = {a.text: a.x for a in charts.intensity_series(section).layout.annotations}
+    assert datetime.fromisoformat(str(drawn["deadline"]).replace("Z", "+00:00")) == deadline
