@@ -46,5 +46,5 @@ def _words(measure: str) -> str:
 def coverage_text(total: dict[str, Any]) -> str:
     """``"all 3 scenarios"``, or ``"total of 2 of 3 scenarios (the others have no price)"``."""
     if total["n"] == total["of"]:
-        return f"all {total['of']} scenario{'s' if total['of'] != 1 else ''}"
+        return f"all {total['of']} scenarios" if total["of"] > 1 else "the one scenario"
     return f"total of {total['n']} of {total['of']} scenarios (the others have no {total['lacking']})"
