@@ -11,7 +11,8 @@ pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 
 # the table, its scrolling box, and its last header's right edge against that box's
 GEOMETRY = """e => {
-  const table = e.querySelector('table'), box = table.parentElement, last = [...table.querySelectorAll('thead th')].pop();
+  const table = e.querySelector('table'), box = table.parentElement;
+  const last = [...table.querySelectorAll('thead th')].pop();
   return {table: table.scrollWidth, box: box.clientWidth, scroll: box.scrollWidth,
           overflow: getComputedStyle(box).overflowX, last: last.textContent,
           lastRight: last.getBoundingClientRect().right, boxRight: box.getBoundingClientRect().right};
