@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
 from resque_core.forecast.family import is_carried
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
-from resque_core.units import DEFAULT_CURRENCY, measure_label, measure_text, number_text
+from resque_core.units import DEFAULT_CURRENCY, number_text
 from ui import actions
 from ui.errors import guard
+from ui.forecast_details import accuracy, cost_table, engine_details
 from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
@@ -127,9 +127,9 @@ def show_forecast(forecast) -> None:
         st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
+    cost_table(forecast)
+    accuracy(forecast)
     target_note(forecast)
-    if forecast.signals is not None:
-        st.info(forecast.signals.sentence().capitalize() + ".", icon=":material/query_stats:")
     family_note(forecast)
     src = forecast.source
     extrapolated = " **Extrapolated**: the index lies outside the calibrated range." if forecast.extrapolated else ""
@@ -137,29 +137,15 @@ def show_forecast(forecast) -> None:
         f"Calibration: {src.records} ({forecast.n_records} runs). Energy: {src.energy} ({src.energy_basis}). "
         f"Grid intensity: {plain(src.intensity)}. Curves: {src.curves}.{extrapolated}"
     )
-    cur = src.currency  # the tiles' and the table's figures are written alike (units.measure_text)
-    rows = {
-        measure_label(m): {
-            "retraining (modeled)": measure_text(m, iv.point, cur),
-            "interval": f"{measure_text(m, iv.low, cur)} – {measure_text(m, iv.high, cur)}",
-            "from scratch (modeled)": measure_text(
-                m, forecast.scratch[m].point if m in forecast.scratch else None, cur
-            ),
-        }
-        for m, iv in forecast.measures.items()
-    }
-    st.dataframe(pd.DataFrame(rows).T, width="stretch")
-    if forecast.scratch_note():
-        st.caption(f"From scratch: {forecast.scratch_note()}.")
-    if forecast.benchmark:
-        with st.expander("How good is this forecast? The published benchmark", key="fc_benchmark"):
-            for sentence in forecast.benchmark:
-                st.markdown(f"- {sentence}.")
+    engine_details(forecast)
     if is_carried(forecast):  # no curve of the records stands behind it: the note says how it held out
         st.caption("Carried across model families: the note above says how that held with each family left out.")
         return
+    stale = status(state, "forecast") == STALE
     with guard("drawing the calibration curve"):
-        st.plotly_chart(calibration_figure(forecast), key="calibration_chart")
+        st.plotly_chart(calibration_figure(forecast, stale), key="calibration_chart")
+    if stale:
+        st.caption("The curve is for the current index; forecast again to place this scenario on it.")
     if forecast.signals is not None and forecast.signals.signals != ("index",):
         st.caption(
             "The curve shows epochs against the labelled index alone, as a diagnostic: the forecast above "
@@ -227,10 +213,14 @@ def _choose_probe() -> None:
     state["fc_forecast_now"] = True
 
 
-def calibration_figure(forecast):
-    """Records, the fitted epochs curve the forecast used with its band, and this scenario's point."""
+def calibration_figure(forecast, stale: bool = False):
+    """Records, the fitted epochs curve with its band, and the current forecast's point on it.
+
+    A stale forecast was made for another index than the curve now drawn (the data or the model changed): it is
+    left off, so no marker of an earlier scenario sits outside the current band.
+    """
     curve = actions.calibration_curve(state, "epochs")
-    here = (forecast.index, forecast.measures["epochs"].point)
+    here = None if stale else (forecast.index, forecast.measures["epochs"].point)
     return charts.calibration_curve(
         curve.records_index, curve.records_value, curve.index, curve.point, curve.low, curve.high, here
     )

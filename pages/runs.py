@@ -117,7 +117,15 @@ def show_run(run) -> None:
     st.plotly_chart(charts.run_progress(s), key="run_chart")
     replan_button(s)
     with st.expander(f"Evaluations ({len(points)})"):
-        st.dataframe(pd.DataFrame(points), hide_index=True, width="stretch")
+        st.dataframe(pd.DataFrame([evaluation_row(p) for p in points]), hide_index=True, width="stretch")
+
+
+def evaluation_row(point: dict) -> dict[str, str]:
+    """One evaluation written for people (units), never a bare float in scientific notation."""
+    return {
+        "epoch": num(point["epoch"]), "accuracy": num(point["val_acc"]), "time so far": duration_text(point["seconds"]),
+        "energy so far": energy_text(point["energy_kwh"]), "at (UTC)": str(point["at"] or "")[:19].replace("T", " "),
+    }  # fmt: skip
 
 
 def runs_view(every: float | None) -> None:

@@ -8,7 +8,8 @@ import streamlit as st
 from resque_core.reporting import charts
 from resque_core.reporting import export as report
 from resque_core.reporting.scenario import scenarios_from_json
-from resque_core.units import measure_label, measure_text
+from resque_core.reporting.totals import coverage_text, covered_totals
+from resque_core.units import BUDGET_MEASURES, measure_label, measure_text, range_text
 from ui.errors import guard
 from ui.plain_text import literal
 from ui.results import current_scenario, report_download
@@ -62,23 +63,33 @@ def compare(scenarios: list) -> None:
     """One table, budget totals and four charts across the saved scenarios."""
     st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
     head, rows = report.comparison_rows(scenarios)  # the report's table: units as on the tiles
-    st.dataframe(pd.DataFrame(rows, columns=head).set_index("scenario"), width="stretch")
-    totals = report.budget_totals(scenarios)
-    if totals:
-        st.markdown("**Budget totals (sums of the modeled forecasts)**")
-        rows = {
-            measure_label(m): {
-                "total": measure_text(m, t["point"], t["unit"]),
-                "interval sum": f"{measure_text(m, t['low'], t['unit'])} – {measure_text(m, t['high'], t['unit'])}",
-            }
-            for m, t in totals.items()
-        }
-        st.dataframe(pd.DataFrame(rows).T, width="stretch")
+    st.table(pd.DataFrame(rows, columns=head).set_index("scenario"))  # wraps to the page's width: every column shows
+    budget(scenarios)
     left, right = st.columns(2)
     left.plotly_chart(charts.compare_index(scenarios), key="compare_index")
     right.plotly_chart(charts.compare_measures(scenarios, "co2_kg"), key="compare_co2")
     left.plotly_chart(charts.compare_measures(scenarios, "epochs"), key="compare_epochs")
     right.plotly_chart(charts.compare_measures(scenarios, "kwh"), key="compare_kwh")
+
+
+def budget(scenarios: list) -> None:
+    """The budget totals, each saying which scenarios it covers, and why a measure has none."""
+    totals = covered_totals(scenarios)
+    given = {m for sc in scenarios for m in ((sc.forecast or {}).get("measures") or {})}
+    untotalled = [measure_label(m) for m in BUDGET_MEASURES if m in given and m not in totals]
+    if totals:
+        st.markdown("**Budget totals (sums of the modeled forecasts)**")
+        rows = {
+            measure_label(m): {
+                "total": measure_text(m, t["point"], t["unit"]),
+                "interval sum": range_text(m, t["low"], t["high"], t["unit"]),
+                "covers": coverage_text(t),
+            }
+            for m, t in totals.items()
+        }
+        st.table(pd.DataFrame(rows).T)
+    if untotalled:
+        st.caption(f"No total of {', '.join(untotalled)}: the scenarios give it in different units (currencies).")
 
 
 def export(scenarios: list) -> None:

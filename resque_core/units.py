@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -124,6 +124,44 @@ MEASURE_UNITS: Mapping[str, MeasureUnit] = MappingProxyType(
 BUDGET_MEASURES: tuple[str, ...] = ("epochs", "seconds", "kwh", "co2_kg", "money")
 
 
+@dataclass(frozen=True)
+class ChartScale:
+    """One chart axis's unit, chosen from its data as ``measure_text`` chooses one figure's: plotted values are
+    the stored numbers divided by ``divisor``, so a chart of 0.0025 kg reads 2.5 g like the table beside it.
+
+    Attributes:
+        divisor: what a stored number (kWh, kg CO2, s, ...) is divided by to plot it.
+        unit: the unit of the plotted numbers ("mWh", "g CO2", "min", "EUR").
+        title: the axis title: the measure and the unit ("Energy (mWh)").
+    """
+
+    divisor: float
+    unit: str
+    title: str
+
+    def scaled(self, values: Iterable[float | None]) -> list[float | None]:
+        """``values`` (stored units) in this axis's unit; a missing or non-finite value stays None."""
+        return [value / self.divisor if _real(value) else None for value in values]
+
+
+_PREFIXED = {"kwh": (_ENERGY_KWH, ""), "co2_kg": (_MASS_KG, " CO2"), "seconds": (_DURATION_S, "")}
+
+
+def chart_scale(measure: str, values: Iterable[float | None], currency: str | None = None) -> ChartScale:
+    """The unit a chart of ``values`` of ``measure`` is drawn in: the one that writes its largest value as
+    ``measure_text`` would: ``chart_scale("kwh", [0.0025, 0.004])`` plots in Wh, titled ``"Energy (Wh)"``."""
+    label = measure_label(measure)
+    if measure not in _PREFIXED:
+        unit = unit_of(measure, currency)
+        title = axis_label(measure) if measure != "money" else f"{label} ({unit})"
+        return ChartScale(1.0, unit, title)
+    scales, suffix = _PREFIXED[measure]
+    finite = [abs(v) for v in values if _real(v) and v != 0]
+    largest = max(finite, default=1.0)
+    divisor, unit = next(((s, u) for s, u in scales if largest >= s), scales[-1])
+    return ChartScale(divisor, unit + suffix, f"{label} ({unit})")
+
+
 def unit_of(measure: str, currency: str | None = None) -> str:
     """The unit of ``measure``'s stored number (``""`` for a measure the table does not know).
 
@@ -144,12 +182,30 @@ def axis_label(measure: str) -> str:
     return MEASURE_UNITS[measure].axis_label if measure in MEASURE_UNITS else measure
 
 
-def measure_text(measure: str, value: float | None, currency: str | None = None) -> str:
+def measure_text(measure: str, value: float | None, currency: str | None = None, at_least: bool = False) -> str:
     """A figure of ``measure`` for people: ``measure_text("kwh", 5.261e-07)`` -> ``"526.1 µWh"``.
 
     Money is written with its ``currency`` code when one is named: ``measure_text("money", 1.5, "EUR")``
-    -> ``"1.5 EUR"``.
+    -> ``"1.5 EUR"``. A lower bound (``at_least``: from-scratch figures where runs hit their epoch cap) reads
+    ``">= 80.48 mWh"``.
     """
     text = MEASURE_UNITS[measure].text(value) if measure in MEASURE_UNITS else number_text(value)
     named = measure == "money" and currency and currency != MEASURE_UNITS["money"].unit
-    return f"{text} {currency}" if named and text != MISSING else text
+    text = f"{text} {currency}" if named and text != MISSING else text
+    return f">= {text}" if at_least and text != MISSING else text
+
+
+def range_text(measure: str, low: float | None, high: float | None, currency: str | None = None) -> str:
+    """An interval of ``measure``, both ends in the unit that suits the larger, the unit written once:
+    ``range_text("kwh", 0, 6.019e-05)`` -> ``"0 – 60.19 mWh"``, ``range_text("money", 1.2, 3.4, "EUR")`` ->
+    ``"1.2 – 3.4 EUR"``. A missing end, or a low end far below the high one, is written alone."""
+    scale = chart_scale(measure, [low, high], currency)
+    small = measure in _PREFIXED and _real(low) and low != 0 and abs(low / scale.divisor) < 0.1
+    if not (_real(low) and _real(high)) or small:  # "30 s – 1.5 h", not "0.008333 – 1.5 h"
+        return f"{measure_text(measure, low, currency)} – {measure_text(measure, high, currency)}"
+    unit = ""  # epochs, gradient norm and money of no named currency read as bare numbers, as in measure_text
+    if measure in _PREFIXED:
+        unit = " " + scale.unit.removesuffix(" CO2")
+    elif measure == "money" and currency and currency != MEASURE_UNITS["money"].unit:
+        unit = f" {currency}"
+    return " – ".join(number_text(v) for v in scale.scaled([low, high])) + unit

@@ -19,6 +19,7 @@ from resque_core.units import (
     BUDGET_MEASURES,
     MEASURE_UNITS,
     axis_label,
+    chart_scale,
     co2_text,
     datetime_text,
     duration_text,
@@ -27,6 +28,7 @@ from resque_core.units import (
     measure_text,
     number_text,
     percent_text,
+    range_text,
     unit_of,
 )
 
@@ -185,3 +187,48 @@ def test_money_is_written_with_its_currency_code():
 
     assert measure_text("money", 1.5, "EUR") == "1.5 EUR" and unit_of("money", "USD") == "USD"
     assert measure_text("money", 1.5) == "1.5" and measure_text("money", None, "EUR") == "–"
+
+
+@pytest.mark.parametrize(
+    ("measure", "values", "currency", "unit", "title", "scaled"),
+    [
+        ("kwh", [0.0025, 0.004, None], None, "Wh", "Energy (Wh)", [2.5, 4.0, None]),
+        ("kwh", [2.809e-05, 6.019e-05], None, "mWh", "Energy (mWh)", [28.09, 60.19]),
+        ("co2_kg", [1.07e-05, 0.0], None, "mg CO2", "CO2 (mg)", [10.7, 0.0]),
+        ("seconds", [5400.0, 60.0], None, "h", "Time (h)", [1.5, 1 / 60]),
+        ("epochs", [30.0], None, "epochs", "Epochs", [30.0]),
+        ("money", [0.000001341], "EUR", "EUR", "Money (EUR)", [0.000001341]),
+        ("kwh", [], None, "kWh", "Energy (kWh)", []),
+    ],
+)
+def test_a_chart_takes_the_unit_its_largest_figure_reads_in(measure, values, currency, unit, title, scaled):
+    """The axis unit is the one ``measure_text`` gives the chart's largest value, so chart and table agree."""
+    scale = chart_scale(measure, values, currency)
+    assert (scale.unit, scale.title) == (unit, title)
+    assert scale.scaled(values) == pytest.approx(scaled)
+    biggest = max((v for v in values if v), default=None)
+    if biggest is not None and measure in ("kwh", "co2_kg", "seconds"):
+        assert measure_text(measure, biggest).endswith(" " + unit.split()[0])
+
+
+@pytest.mark.parametrize(
+    ("measure", "low", "high", "currency", "text"),
+    [
+        ("kwh", 0.0, 6.019e-05, None, "0 – 60.19 mWh"),
+        ("co2_kg", 1e-6, 2.293e-05, None, "1 – 22.93 mg"),
+        ("money", 8.133e-07, 1.932e-06, "EUR", "0.0000008133 – 0.000001932 EUR"),
+        ("money", 1.0, 2.0, "currency", "1 – 2"),
+        ("epochs", 28.17, 31.83, None, "28.17 – 31.83"),
+        ("seconds", 30.0, 5400.0, None, "30 s – 1.5 h"),
+        ("seconds", 600.0, 5400.0, None, "0.1667 – 1.5 h"),
+        ("kwh", None, 1.0, None, "– – 1 kWh"),
+    ],
+)
+def test_an_interval_writes_both_ends_in_one_unit(measure, low, high, currency, text):
+    assert range_text(measure, low, high, currency) == text
+
+
+def test_a_lower_bound_reads_at_least():
+    assert measure_text("kwh", 8.048e-05, at_least=True) == ">= 80.48 mWh"
+    assert measure_text("money", 2.5, "EUR", at_least=True) == ">= 2.5 EUR"
+    assert measure_text("kwh", None, at_least=True) == "–"

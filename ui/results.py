@@ -69,9 +69,8 @@ def forecast_metrics(forecast) -> None:
 def _forecast_tile(column, key: str, forecast, helptext: str, assumed: str | None) -> None:
     """One measure's tile: its point, its interval below, and what it assumes (CO2, money)."""
     level, currency, iv = units.percent_text(forecast.level), forecast.source.currency, forecast.measures[key]
-    low, high = (units.measure_text(key, v, currency) for v in (iv.low, iv.high))
     column.metric(f"{units.measure_label(key)} (modeled)", units.measure_text(key, iv.point, currency), help=helptext)
-    column.caption(f"{level} interval: {low} – {high}")
+    column.caption(f"{level} interval: {units.range_text(key, iv.low, iv.high, currency)}")
     if assumed:
         column.caption(plain(assumed) + ".")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 
 from resque_core.calibration.record import CalibrationRecord
 from resque_core.retraining.curve import Curve, CurvePoint
+from resque_core.units import number_text
 
 __all__ = ["CostScale"]
 
@@ -63,8 +64,9 @@ class CostScale:
         whose = "your real retraining's" if self.epoch_images else "the full data's (your new data's size unknown)"
         fraction = f"trained on {self.data_fraction:g} of the data, " if self.data_fraction < 1 else ""
         return (
-            f"runs {fraction}{n_train:,} images per epoch: their seconds and kWh are scaled x{images / n_train:.3g} "
-            f"to {images:,} images per epoch, {whose}; their epochs are counted on the smaller epochs"
+            f"runs {fraction}{n_train:,} images per epoch: their seconds and kWh are scaled "
+            f"x{number_text(images / n_train, 3)} to {images:,} images per epoch, {whose}; their epochs are counted "
+            "on the smaller epochs"
         )
 
 

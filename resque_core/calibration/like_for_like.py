@@ -13,7 +13,7 @@ from typing import Any
 
 from resque_core.forecast.targets import Target
 from resque_core.retraining.results import RetrainResult
-from resque_core.units import bound_text, measure_label, measure_text
+from resque_core.units import bound_text, measure_label, measure_text, range_text
 
 __all__ = ["COMPARED", "Compared", "Comparison", "compare", "records_cap_note"]
 
@@ -52,9 +52,7 @@ class Compared:
         return {
             "measure": measure_label(self.measure),
             "forecast": measure_text(self.measure, self.point) if known else "–",
-            "interval": f"{measure_text(self.measure, self.low)} – {measure_text(self.measure, self.high)}"
-            if known
-            else "–",
+            "interval": range_text(self.measure, self.low, self.high) if known else "–",
             "measured": _measured_text(self.measure, self.measured, self.censored),
             "covered": self.covered_text(),
         }

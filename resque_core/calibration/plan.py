@@ -22,6 +22,7 @@ from resque_core.data.split import PAPER_FRACTIONS, part_sizes
 from resque_core.errors import DataError, RetrainError
 from resque_core.forecast.conformal import min_records
 from resque_core.forecast.forecaster import MIN_RECORDS
+from resque_core.units import duration_text
 
 __all__ = [
     "BudgetTooSmall",
@@ -188,7 +189,8 @@ def _too_small(
     return BudgetTooSmall(
         f"{needed_records()} retraining runs of {name} on {n_images:,} images need about {needed} min, even with "
         f"{len(cheapest.shifts)} shifts x {cheapest.seeds} seeds, epoch cap {cheapest.max_epochs} and data fraction "
-        f"{cheapest.data_fraction:g} (a training step of 32 images takes {estimate.times.train_step_s:.2g} s here); "
+        f"{cheapest.data_fraction:g} (a training step of 32 images takes "
+        f"{duration_text(estimate.times.train_step_s, 2)} here); "
         f"the budget is {settings.max_minutes:g} min: give it {needed} min",
         needed,
     )

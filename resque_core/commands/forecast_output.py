@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from resque_core.units import MEASURE_UNITS, number_text, unit_of
+from resque_core.units import BUDGET_MEASURES, MEASURE_UNITS, measure_label, measure_text, number_text, range_text
 
 __all__ = ["report_dict", "summary"]
 
@@ -22,7 +22,7 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
 
     low, high = index_range
     where = "EXTRAPOLATED: outside" if forecast.extrapolated else "inside"
-    span = f"{where} the calibrated range {low:.3g}-{high:.3g}"
+    span = f"{where} the calibrated range {number_text(low, 3)}-{number_text(high, 3)}"
     if is_carried(forecast):  # the library's runs, not these records: the records' range is not its range
         span = "carried across model families" + (
             "; EXTRAPOLATED: outside the library runs' range of its signal" if forecast.extrapolated else ""
@@ -30,30 +30,18 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     source = forecast.source
     free = " (label-free)" if forecast.signals is not None and forecast.signals.labels == "predicted" else ""
     lines = [
-        f"RESQUE {forecast.index_kind} index{free} {forecast.index:.4g} ({span})",
+        f"RESQUE {forecast.index_kind} index{free} {number_text(forecast.index)} ({span})",
         f"{forecast.n_records} {source.records} records, curves {source.curves}; "
         f"energy {source.energy} ({source.energy_basis}); "
         f"intensity: {source.intensity}"
         + (
-            f" ({source.intensity_g_per_kwh:.4g} g/kWh)"
+            f" ({number_text(source.intensity_g_per_kwh)} g/kWh)"
             if source.intensity == "records" and source.intensity_g_per_kwh
             else ""
         ),
         "",
-        f"{'measure':<22}{'forecast':>11}  {forecast.level:.0%} interval{'':<14}from scratch",
+        *table_lines(forecast),
     ]
-    for measure in MEASURE_UNITS:
-        if measure not in forecast.measures:
-            continue
-        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
-        interval = f"[{number_text(iv.low)}, {number_text(iv.high)}]"
-        extra = (
-            f"{number_text(scratch.point)} [{number_text(scratch.low)}, {number_text(scratch.high)}]"
-            if scratch
-            else "-"
-        )
-        name = f"{measure} ({unit_of(measure, source.currency)})"
-        lines.append(f"{name:<22}{number_text(iv.point):>11}  {interval:<26}{extra}")
     lines += ["", _fit_line(forecast, report)]
     if forecast.signals is not None:
         lines.insert(2, forecast.signals.sentence())
@@ -66,6 +54,26 @@ def summary(forecast: Any, report: Any, index_range: tuple[float, float]) -> str
     return "\n".join(lines)
 
 
+def table_lines(forecast: Any) -> list[str]:
+    """Every measure for people (``units``: a unit per figure, intervals in one unit), retraining beside training
+    from scratch, ">=" where the scratch figures are lower bounds; columns as wide as their longest cell."""
+    cur, bound = forecast.source.currency, bool(forecast.scratch_note())
+    rows = [("measure", "forecast", f"{forecast.level:.0%} interval", "from scratch")]
+    for measure in MEASURE_UNITS:
+        if measure not in forecast.measures:
+            continue
+        iv, scratch = forecast.measures[measure], forecast.scratch.get(measure)
+        extra = "-"
+        if scratch:
+            at_least = bound and measure in BUDGET_MEASURES  # a capped run spends at least this; a norm is no cost
+            spread = range_text(measure, scratch.low, scratch.high, cur)
+            extra = f"{measure_text(measure, scratch.point, cur, at_least)} ({spread})"
+        row = (measure_label(measure), measure_text(measure, iv.point, cur), range_text(measure, iv.low, iv.high, cur))
+        rows.append((*row, extra))
+    widths = [max(len(row[i]) for row in rows) for i in range(3)]
+    return ["  ".join(cell.ljust(w) for cell, w in zip(row, [*widths, 0], strict=True)).rstrip() for row in rows]
+
+
 def _fit_line(forecast: Any, report: Any) -> str:
     """How well the forecast held out: the records' fit, or for a carried forecast where the note says it."""
     from resque_core.forecast.family import is_carried
@@ -74,7 +82,7 @@ def _fit_line(forecast: Any, report: Any) -> str:
         return "fit: carried across model families; how that held with each family left out is in the NOTE"
     return (
         f"fit: Spearman(index, epochs) {report.spearman_epochs:.2f}; {report.heldout_scheme} MAE "
-        f"{report.heldout_mae_epochs:.3g} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
+        f"{number_text(report.heldout_mae_epochs, 3)} epochs, coverage {report.heldout_coverage_epochs:.0%}; "
         f"{report.n_censored} censored run(s) kept out of the curves"
     )
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from resque_core.commands import number_args as num
 from resque_core.errors import ScheduleError
 from resque_core.jsonable import strict_json
+from resque_core.units import co2_text, duration_text, energy_text, number_text
 
 _EARLIEST, _LATEST = datetime(1970, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)  # --now, --deadline
 _DURATION = re.compile(r"^(?:(\d+(?:\.\d+)?)h)?(?:(\d+(?:\.\d+)?)m)?(?:(\d+(?:\.\d+)?)s)?$")
@@ -116,13 +117,13 @@ def plan_to_text(result, tz_name: str = "UTC") -> str:
 
     lines = [
         f"Source: {result.source} [{result.kind}], zone {result.zone}",
-        f"Job:    {result.duration_s / 3600:.2f} h, {result.energy_kwh:g} kWh",
+        f"Job:    {duration_text(result.duration_s)}, {energy_text(result.energy_kwh)}",
         f"Now:    {show(result.now)}  {result.now_intensity_g_per_kwh:.0f} gCO2eq/kWh  "
-        f"{result.co2_now_kg:.4f} kg CO2eq",
+        f"{co2_text(result.co2_now_kg)} CO2eq",
         f"Best:   {show(result.best_start)} to {show(result.best_end)}  "
-        f"{result.best_intensity_g_per_kwh:.0f} gCO2eq/kWh  {result.co2_best_kg:.4f} kg CO2eq",
+        f"{result.best_intensity_g_per_kwh:.0f} gCO2eq/kWh  {co2_text(result.co2_best_kg)} CO2eq",
     ]
     lines += [f"        slot {show(s.start)} to {show(s.end)}  {s.intensity_g_per_kwh:.0f} g/kWh" for s in result.slots]
-    lines += [f"Saved:  {result.co2_saved_kg:.4f} kg CO2eq ({result.saved_pct:.1f}%)", result.note]
+    lines += [f"Saved:  {co2_text(result.co2_saved_kg)} CO2eq ({number_text(result.saved_pct, 3)}%)", result.note]
     lines += [f"Note:   {n}" for n in result.notes]
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from resque_core.energy.provenance import ENERGY_PROVENANCES
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
-from resque_core.units import DEFAULT_CURRENCY, number_text
+from resque_core.units import DEFAULT_CURRENCY, duration_text, number_text
 
 if TYPE_CHECKING:
     from resque_core.energy.probe import ProbeResult
@@ -71,7 +71,7 @@ class Costing:
         if self.kwh_per_epoch is not None:
             source = replace(source, energy=self.kwh_per_epoch_source, energy_basis=self.kwh_per_epoch_basis)
         if self.intensity_g_per_kwh is not None:
-            label = f"{self.intensity_source} ({self.intensity_g_per_kwh:g} g/kWh)"
+            label = f"{self.intensity_source} ({number_text(self.intensity_g_per_kwh)} g/kWh)"
             source = replace(source, intensity=label, intensity_g_per_kwh=self.intensity_g_per_kwh)
         if self.price_per_kwh is not None or self.hourly_rate is not None:
             source = replace(source, currency=self.currency, price=self.price_words())
@@ -241,7 +241,7 @@ def _modeled(settings: CostSettings, records: Any) -> dict[str, Any]:
     seconds, borrowed = settings.seconds_per_epoch, ""
     if seconds is None:
         seconds = _records_seconds_per_epoch(records)
-        borrowed = f" at the records' {seconds:.3g} s/epoch"
+        borrowed = f" at the records' {duration_text(seconds, 3)}/epoch"
     name, profiles = settings.profile, None
     if settings.energy == "watts":
         typed = {"label": "typed power", "power_w": settings.watts, "source": "typed by the user"}

@@ -18,6 +18,7 @@ import pandas as pd
 from resque_core.errors import RecordsError
 from resque_core.forecast.fidelity import HeldOut, heldout_groups
 from resque_core.forecast.signals import LABELS, SIGNALS, SignalChoice, candidate_sets, signal_words
+from resque_core.units import number_text
 
 __all__ = ["SetFit", "choose", "evidence", "fit_sets", "outside_ranges"]
 
@@ -137,7 +138,7 @@ def _fallback(index_kind: str, labels: str, mode: list[SetFit], best: SetFit) ->
     better = [fit for fit in mode if fit.error < best.error]
     if better:
         top = min(better, key=lambda fit: fit.error)
-        return f"with {signal_words(top.signals)} it would be {top.heldout_mae_epochs:.2g} epochs"
+        return f"with {signal_words(top.signals)} it would be {number_text(top.heldout_mae_epochs, 2)} epochs"
     return None
 
 

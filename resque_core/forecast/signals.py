@@ -13,6 +13,8 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from resque_core.units import number_text
+
 __all__ = ["LABELS", "SIGNALS", "Signal", "SignalChoice", "candidate_sets", "signal_words"]
 
 LABELS: tuple[str, ...] = ("given", "predicted")  # the new data's labels: the user's own, or the old model's
@@ -85,7 +87,7 @@ class SignalChoice:
             whose = (
                 "held-out MAE" if self.curves == "pooled over all shift types" else "the pooled curve's held-out MAE"
             )
-            text += f"; {whose} {self.heldout_mae_epochs:.2g} epochs on {self.n_groups} {unit}"
+            text += f"; {whose} {number_text(self.heldout_mae_epochs, 2)} epochs on {self.n_groups} {unit}"
         else:
             text += "; no held-out check (a held-out fold had too few records)"
         return text + (f" ({self.fallback})" if self.fallback else "")

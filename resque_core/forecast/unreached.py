@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from resque_core.units import number_text
+
 __all__ = ["SIMILAR_RUNS", "Unreached", "unreached_among"]
 
 SIMILAR_RUNS = 10  # how many runs most like the user's the chance of never reaching T is counted on
@@ -41,7 +43,11 @@ class Unreached:
         """ "3 of 10 similar runs had not reached accuracy 0.95 on the new data after 30 epochs"."""
         if self.n_unreached == 0:
             return f"all {self.n_similar} similar runs reached {self.target}"
-        after = f"after {self.epochs:.3g} epochs" if self.at_cap else "when they stopped (some before their cap)"
+        after = (
+            f"after {number_text(self.epochs, 3)} epochs"
+            if self.at_cap
+            else "when they stopped (some before their cap)"
+        )
         return f"{self.n_unreached} of {self.n_similar} similar runs had not reached {self.target} {after}"
 
     def to_dict(self) -> dict:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from resque_core.units import axis_label, measure_label
+from resque_core.units import chart_scale, measure_label, number_text
 
 if TYPE_CHECKING:
     from plotly.graph_objects import Figure
@@ -35,39 +35,62 @@ def _layout(fig: Figure, title: str, x: str, y: str) -> Figure:
 
 
 def per_class_bars(per_class: dict[str, float], noise_floor: float | None = None) -> Figure:
-    """Per-class angle (RESQUE_dist contribution) as bars, with the noise floor as a dashed line."""
+    """Per-class angle (RESQUE_dist contribution) as bars, with the noise floor as a dashed line.
+
+    The line is named in the legend, not by a label on the plot, where it would overlap a bar.
+    """
     go = _go()
     fig = go.Figure(go.Bar(x=[str(k) for k in per_class], y=list(per_class.values()), name="per class"))
     if noise_floor is not None:
-        fig.add_hline(y=noise_floor, line_dash="dash", line_color="#e45756", annotation_text="noise floor")
+        fig.add_hline(y=noise_floor, line_dash="dash", line_color=RED)
+        key = {"x": [None], "y": [None], "mode": "lines", "line": {"dash": "dash", "color": RED}}
+        fig.add_trace(go.Scatter(**key, name=f"noise floor ({number_text(noise_floor)})", hoverinfo="skip"))
+        fig.update_layout(showlegend=True, legend={"orientation": "h", "y": 1.12, "x": 0})
     fig.update_xaxes(type="category")  # one tick per class name
     return _layout(fig, "Per-class shift", "class", "angle / π")
 
 
+# Tableau 10: one colour per class, cycled when there are more
+CLASS_COLOURS = ("#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
+                 "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac")  # fmt: skip
+ORIGIN_SYMBOLS = {"original": "circle", "new": "x"}
+
+
 def projection_scatter(points: Sequence[Sequence[float]], labels: Sequence[Any], origin: Sequence[str]) -> Figure:
-    """2-D projection of embeddings: colour = class, marker = original vs new."""
+    """2-D projection of embeddings: colour = class, symbol = original (circle) vs new (cross).
+
+    One legend entry per class in its colour, and one per origin in grey with its symbol, so that every
+    mark's colour and shape is named in the legend.
+    """
     go = _go()
     fig = go.Figure()
-    symbols = {"original": "circle", "new": "x"}
-    codes = {label: i for i, label in enumerate(sorted({str(lab) for lab in labels}))}
-    for source in ("original", "new"):
-        idx = [i for i, o in enumerate(origin) if o == source]
-        fig.add_trace(
-            go.Scatter(
-                x=[points[i][0] for i in idx],
-                y=[points[i][1] for i in idx],
-                mode="markers",
-                name=source,
-                text=[f"class {labels[i]}" for i in idx],
-                marker={
-                    "symbol": symbols[source],
-                    "color": [codes[str(labels[i])] for i in idx],
-                    "colorscale": "Turbo",
-                },
-                opacity=0.7,
+    for source, symbol in ORIGIN_SYMBOLS.items():  # the symbol key first: it reads before the classes
+        key = {"x": [None], "y": [None], "mode": "markers", "marker": {"symbol": symbol, "color": "gray"}}
+        fig.add_trace(go.Scatter(**key, name=f"{source} data", legendgroup="origin", hoverinfo="skip"))
+    for n, name in enumerate(sorted({str(lab) for lab in labels})):
+        colour, first = CLASS_COLOURS[n % len(CLASS_COLOURS)], True
+        for source, symbol in ORIGIN_SYMBOLS.items():
+            idx = [i for i, o in enumerate(origin) if o == source and str(labels[i]) == name]
+            if not idx:
+                continue
+            fig.add_trace(
+                go.Scatter(
+                    x=[points[i][0] for i in idx],
+                    y=[points[i][1] for i in idx],
+                    mode="markers",
+                    name=f"class {name}",
+                    legendgroup=f"class {name}",
+                    showlegend=first,  # one legend entry per class
+                    hovertemplate=f"class {name}, {source}<extra></extra>",
+                    marker={"symbol": symbol, "color": colour},
+                    opacity=0.7,
+                )
             )
-        )
-    return _layout(fig, "Embeddings, PCA projection (colour = class)", "PC 1", "PC 2")
+            first = False
+    fig.update_layout(legend={"orientation": "h", "y": -0.2})
+    _layout(fig, "Embeddings, PCA projection", "PC 1", "PC 2")
+    fig.update_layout(height=440, margin={"b": 110})
+    return fig
 
 
 def calibration_curve(
@@ -110,19 +133,33 @@ def calibration_curve(
 
 
 def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figure:
-    """Grid intensity over time, the best window shaded and "now" marked."""
+    """Grid intensity over time: the best window shaded, "now" and the deadline marked, excluded hours greyed.
+
+    Hours before "now" and after the deadline could not be chosen: greyed, so a cleaner trough there reads
+    as out of bounds rather than as a missed window.
+    """
     go = _go()
     series = schedule.get("series") or []
     times = [_time(p["time"]) for p in series]
+    hover = "%{x|%Y-%m-%d %H:%M} UTC: %{y:.4~r} gCO2/kWh<extra></extra>"
     fig = go.Figure(
         go.Scatter(
-            x=times, y=[p["intensity_g_per_kwh"] for p in series], mode="lines", line_shape="hv", name="intensity"
+            x=times,
+            y=[p["intensity_g_per_kwh"] for p in series],
+            mode="lines",
+            line_shape="hv",
+            name="intensity",
+            hovertemplate=hover,
         )
     )
+    step = times[1] - times[0] if len(times) > 1 else None
+    now = _time(schedule["now"]) if schedule.get("now") else (times[0] if times else None)
+    deadline = _time(schedule["deadline"]) if schedule.get("deadline") else None
+    _excluded(fig, times, step, now, deadline)
     if schedule.get("best_start") and schedule.get("best_end"):
         start, end = _time(schedule["best_start"]), _time(schedule["best_end"])
-        if len(times) > 1 and end - start < times[1] - times[0]:  # a short job: shade its whole step
-            end = start + (times[1] - times[0])
+        if step is not None and end - start < step:  # a short job: shade its whole step
+            end = start + step
         fig.add_vrect(
             x0=start,
             x1=end,
@@ -132,29 +169,53 @@ def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figu
             annotation_text="best window",
             annotation_position="top left",
         )
-    now = _time(schedule["now"]) if schedule.get("now") else (times[0] if times else None)
-    if now is not None:
-        fig.add_vline(x=now, line_dash="dot", line_color="gray")
-        fig.add_annotation(x=now, yref="paper", y=1.0, text="now", showarrow=False, xanchor="left")
+    for moment, name in ((now, "now"), (deadline, "deadline")):
+        if moment is not None:
+            fig.add_vline(x=moment, line_dash="dot" if name == "now" else "dash", line_color="gray")
+            fig.add_annotation(x=moment, yref="paper", y=1.0, text=name, showarrow=False, xanchor="left")
     label = schedule.get("source") or schedule.get("kind") or ""
     return _layout(fig, title or f"Grid carbon intensity ({label})", "time (UTC)", "gCO2/kWh")
 
 
+def _excluded(fig: Figure, times: Sequence[Any], step: Any, now: Any, deadline: Any) -> None:
+    """Grey the hours no start could use: before "now", and from the deadline to the series' end."""
+    if not times:
+        return
+    end = times[-1] + step if step is not None else times[-1]
+    grey = {"fillcolor": "gray", "opacity": 0.2, "line_width": 0}
+    if now is not None and now > times[0]:  # the part of the first step already gone: the "now" line names it
+        fig.add_vrect(x0=times[0], x1=now, **grey)
+    if deadline is not None and deadline < end:
+        fig.add_vrect(x0=deadline, x1=end, annotation_text="excluded: after the deadline", **grey,
+                      annotation_position="top right")  # fmt: skip
+
+
 def compare_measures(scenarios: Sequence[Scenario], measure: str) -> Figure:
-    """One forecast measure across scenarios: point with its interval as error bars."""
+    """One forecast measure across scenarios: point with its interval as error bars, in the unit that suits the
+    figures (``units.chart_scale``: mg or g CO2, mWh or kWh), as the tables write them."""
     go = _go()
-    names, points, plus, minus = [], [], [], []
+    names, points, highs, lows, unit = [], [], [], [], None
     for sc in scenarios:
         figure = ((sc.forecast or {}).get("measures") or {}).get(measure)
         if not figure or figure.get("point") is None:
             continue
         names.append(sc.name)
         points.append(figure["point"])
-        plus.append(max(0.0, (figure.get("high") or figure["point"]) - figure["point"]))
-        minus.append(max(0.0, figure["point"] - (figure.get("low") or figure["point"])))
-    fig = go.Figure(go.Bar(x=names, y=points, error_y={"type": "data", "array": plus, "arrayminus": minus}))
+        highs.append(figure["point"] if figure.get("high") is None else figure["high"])
+        lows.append(figure["point"] if figure.get("low") is None else figure["low"])
+        unit = unit or figure.get("unit")
+    scale = chart_scale(measure, [*points, *highs], unit if measure == "money" else None)
+    y, high, low = (scale.scaled(v) for v in (points, highs, lows))
+    plus = [max(0.0, h - p) for h, p in zip(high, y, strict=True)]
+    minus = [max(0.0, p - lo) for lo, p in zip(low, y, strict=True)]
+    bars = go.Bar(
+        x=names,
+        y=y,
+        error_y={"type": "data", "array": plus, "arrayminus": minus},
+        hovertemplate=f"%{{x}}: %{{y:.4~r}} {scale.unit}<extra></extra>",
+    )
     title = f"{measure_label(measure)} by scenario (forecast, modeled; bars = interval)"
-    return _layout(fig, title, "scenario", axis_label(measure))
+    return _layout(go.Figure(bars), title, "scenario", scale.title)
 
 
 def compare_index(scenarios: Sequence[Scenario]) -> Figure:

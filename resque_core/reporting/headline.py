@@ -16,7 +16,7 @@ from typing import Any
 
 from resque_core.units import co2_text, datetime_text, measure_text, number_text, percent_text
 
-__all__ = ["DATA_KIND_LABELS", "co2_assumption", "headline_html", "headline_sentences", "range_text"]
+__all__ = ["DATA_KIND_LABELS", "co2_assumption", "headline_html", "headline_sentences", "range_words"]
 
 DATA_KIND_LABELS = {
     "forecast": "grid operator forecast",
@@ -30,7 +30,7 @@ _RATIO_MEASURES = {"money": "in money", "kwh": "in energy", "seconds": "in time"
 _ANNUAL = re.compile(r"^annual average (?P<where>.+?) \(modeled\)")
 
 
-def range_text(measure: str, figure: dict[str, Any] | None) -> str:
+def range_words(measure: str, figure: dict[str, Any] | None) -> str:
     """A figure's interval for people: "between 1.2 Wh and 3.4 Wh", "up to 3.4 Wh" (low at 0), "about 2 Wh"."""
     figure = figure or {}
     unit = figure.get("unit")
@@ -74,18 +74,18 @@ def _money(fc: dict[str, Any], measures: dict[str, Any]) -> str:
     if "money" not in measures:
         return "Money: no price was given, so there is no money figure."
     price = f" (at {fc['price']})" if fc.get("price") else ""
-    return f"Retraining will cost {range_text('money', measures['money'])}{price}."
+    return f"Retraining will cost {range_words('money', measures['money'])}{price}."
 
 
 def _effort(fc: dict[str, Any], measures: dict[str, Any]) -> list[str]:
     out = []
-    parts = [f"take {range_text('seconds', measures['seconds'])}"] if "seconds" in measures else []
-    parts += [f"use {range_text('kwh', measures['kwh'])} of electricity"] if "kwh" in measures else []
+    parts = [f"take {range_words('seconds', measures['seconds'])}"] if "seconds" in measures else []
+    parts += [f"use {range_words('kwh', measures['kwh'])} of electricity"] if "kwh" in measures else []
     if parts:
         out.append(f"It will {' and '.join(parts)}.")
     if "co2_kg" in measures:
         assumed = co2_assumption(fc.get("intensity"), fc.get("intensity_g_per_kwh"))
-        out.append(f"It will emit {range_text('co2_kg', measures['co2_kg'])} CO2 {assumed}.")
+        out.append(f"It will emit {range_words('co2_kg', measures['co2_kg'])} CO2 {assumed}.")
     return out
 
 

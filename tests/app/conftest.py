@@ -134,3 +134,18 @@ def cli_plan(capsys, plan, horizon: str) -> dict:
     capsys.readouterr()
     assert main(argv) == 0
     return json.loads(capsys.readouterr().out)
+
+
+def chart_specs(at: AppTest) -> dict[str, dict]:
+    """Every plotly chart on the page as its figure JSON, by the chart's key (or its position)."""
+    out = {}
+    for n, chart in enumerate(at.get("plotly_chart")):
+        key = chart.proto.id.rsplit("-", 1)[-1] if chart.proto.id else str(n)
+        out[key] = json.loads(chart.proto.spec)
+    return out
+
+
+def chart_traces(at: AppTest, key: str) -> dict[str, dict]:
+    """The traces of the chart whose key ends with ``key``, by trace name."""
+    spec = next(s for k, s in chart_specs(at).items() if k.endswith(key))
+    return {trace.get("name"): trace for trace in spec["data"]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import demo_app, errors, goto
+from tests.app.conftest import chart_traces, demo_app, errors, goto
 from ui.state import pipeline_status
 
 
@@ -64,9 +64,12 @@ def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
     assert any("the forecast is stale" in e for e in errors(at)), errors(at)
 
     at = goto(at, "pages/forecast.py")
+    assert "this scenario" not in chart_traces(at, "calibration_chart"), "no marker of the old index on the new curve"
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     assert pipeline_status(at.session_state)["forecast"] == "done"
+    here = chart_traces(at, "calibration_chart")["this scenario"]
+    assert here["x"] == [pytest.approx(at.session_state["results"]["index"].value)]
     assert "Schedule: :orange[stale" in sidebar(at)
     redone_forecast = at.session_state["results"]["forecast"]
     assert redone_forecast.index == pytest.approx(at.session_state["results"]["index"].value)  # the new index's

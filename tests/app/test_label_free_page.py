@@ -6,6 +6,7 @@ from resque_core.index.compute import compute_index
 from resque_core.index.request import IndexRequest
 from resque_core.model.source import ModelSource
 from tests.app.conftest import errors, fresh_app, goto, metric
+from ui.plain_text import plain
 from ui.settings import DataChoice
 
 
@@ -44,4 +45,5 @@ def test_labelled_forecast_names_its_signals_and_their_held_out_error():
     sentence = forecast.signals.sentence()
     assert sentence.startswith("forecast from the index alone (shift type gaussian_noise's own curves)")
     assert "(the shift type is known, and for a new level of a known type its own index curve" in sentence
-    assert any(info.value == sentence.capitalize() + "." for info in at.info)
+    panel = next(e for e in at.expander if e.label.startswith("How good is this forecast?"))
+    assert any(c.value == plain(sentence.capitalize() + ".") for c in panel.caption)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -131,6 +132,8 @@ def test_summary_is_readable(records_csv, capsys):
     assert "RESQUE dist index 0.05 (inside the calibrated range" in out
     assert "80% interval" in out and "from scratch" in out
     assert "2 censored run(s)" in out
+    energy = next(line for line in out.splitlines() if line.startswith("Energy "))  # a unit per figure, as on the page
+    assert energy.split()[2].endswith("Wh") and not re.search(r"\d(?:\.\d+)?[eE][-+]\d", out)
 
 
 def test_records_from_the_local_store(tmp_path, records_csv, capsys, monkeypatch):
@@ -219,8 +222,9 @@ def test_default_calibration_forecasts_with_its_provenance(capsys):
 
 def test_money_is_labelled_with_the_currency_given(records_csv, capsys):
     out = run_in_process(capsys, "--index", "0.05", "--records", str(records_csv), "--price-per-kwh", "0.3")
-    assert "money (EUR)" in out and "(currency)" not in out  # EUR by default
+    money = next(line for line in out.splitlines() if line.startswith("Money "))
+    assert money.split()[2] == "EUR" and money.endswith(" EUR)") and "currency" not in out  # EUR by default
     out = run_in_process(
         capsys, "--index", "0.05", "--records", str(records_csv), "--hourly-rate", "2", "--currency", "gbp"
     )
-    assert "money (GBP)" in out
+    assert next(line for line in out.splitlines() if line.startswith("Money ")).split()[2] == "GBP"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resque_core.reporting.export import to_html
-from resque_core.reporting.headline import co2_assumption, headline_html, headline_sentences, range_text
+from resque_core.reporting.headline import co2_assumption, headline_html, headline_sentences, range_words
 from resque_core.reporting.scenario import Scenario
 
 
@@ -70,9 +70,9 @@ def test_what_a_scenario_lacks_is_said_never_made_up():
 
 
 def test_ranges_and_co2_assumptions_read_plainly():
-    assert range_text("kwh", figure(2e-3, 1e-3, 3e-3, "kWh")) == "between 1 Wh and 3 Wh"
-    assert range_text("kwh", figure(2e-3, 2e-3, 2e-3, "kWh")) == "about 2 Wh"
-    assert range_text("money", figure(1.5, None, None, "USD")) == "about 1.5 USD"
+    assert range_words("kwh", figure(2e-3, 1e-3, 3e-3, "kWh")) == "between 1 Wh and 3 Wh"
+    assert range_words("kwh", figure(2e-3, 2e-3, 2e-3, "kWh")) == "about 2 Wh"
+    assert range_words("money", figure(1.5, None, None, "USD")) == "about 1.5 USD"
     assert co2_assumption("records", 300.0) == "at the calibration records' intensity (300 g/kWh)"
     assert co2_assumption("given (300 g/kWh)", 300.0) == "at the given intensity (300 g/kWh)"
 
