@@ -16,7 +16,7 @@ from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
-from ui.settings import ForecastSettings
+from ui.settings import DEMO_COST, DEMO_ZONE, ForecastSettings
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.target_input import target_settings
 from ui.uploads import limit_mb
@@ -27,6 +27,9 @@ state = st.session_state
 SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
 ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Measure a probe here")
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
+# the demo's price stays the default, labelled an example, so forecasting again never drops the money figure
+EXAMPLE_PRICE = f"Example: {number_text(DEMO_COST['price_per_kwh'])} {DEMO_COST['currency']}/kWh"
+PRICES = (EXAMPLE_PRICE, "None", "Per kWh", "Per GPU-hour")
 
 
 def calibration(settings: dict) -> bytes | None:
@@ -98,13 +101,17 @@ def grid_and_price() -> dict:
     grid = st.radio("Grid intensity", GRID, key="fc_grid")
     fields: dict = {"intensity": "records"}
     if grid == GRID[0]:
-        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", "DE", key="fc_zone")}
+        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", DEMO_ZONE, key="fc_zone")}
     elif grid == GRID[1]:
         fields = {
             "intensity": "typed",
             "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, 300.0, key="fc_intensity"),
         }
-    price = st.radio("Price", ("None", "Per kWh", "Per GPU-hour"), key="fc_price", horizontal=True)
+    price = st.radio(
+        "Price", PRICES, key="fc_price", horizontal=True, help="The example price is the demo's, not yours: give yours."
+    )
+    if price == EXAMPLE_PRICE:
+        return {**fields, **{k: DEMO_COST[k] for k in ("price_per_kwh", "currency", "price_source")}}
     if price == "None":
         return fields
     fields["currency"] = (

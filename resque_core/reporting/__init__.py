@@ -4,8 +4,9 @@ See docs/dashboard.md.
 
 from __future__ import annotations
 
-from resque_core.reporting.export import budget_totals, to_csv, to_html, to_json, write_report
+from resque_core.reporting.export import to_csv, to_html, to_json, write_report
 from resque_core.reporting.scenario import Scenario, load_scenarios, scenarios_from_json, scenarios_to_json
+from resque_core.reporting.totals import budget_totals
 
 __all__ = [
     "Scenario",

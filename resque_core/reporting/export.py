@@ -21,6 +21,7 @@ from resque_core.atomic_write import write_text
 from resque_core.errors import ReportError
 from resque_core.reporting.headline import DATA_KIND_LABELS, headline_html
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
+from resque_core.reporting.totals import coverage_text, covered_totals
 from resque_core.units import (
     BUDGET_MEASURES,
     co2_text,
@@ -29,6 +30,7 @@ from resque_core.units import (
     measure_text,
     number_text,
     percent_text,
+    range_text,
     unit_of,
 )
 
@@ -61,28 +63,6 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
     return scenarios_to_json(list(_checked(scenarios)))
 
 
-def budget_totals(scenarios: Sequence[Scenario]) -> dict[str, dict[str, float]]:
-    """Sum of each budget measure's point, low and high over the scenarios with a forecast.
-
-    A measure whose unit differs between scenarios (money in EUR and in USD), or that one of their forecasts
-    lacks (a model of another family has no kWh until a probe of it), has no total: a part would pass for it.
-    """
-    forecasts = [sc.forecast.get("measures") or {} for sc in scenarios if sc.forecast]
-    totals: dict[str, dict[str, float]] = {}
-    mixed = set()
-    for measures in forecasts:
-        for measure, fig in measures.items():
-            if measure not in BUDGET_MEASURES or fig.get("point") is None:
-                continue
-            tot = totals.setdefault(measure, {"point": 0.0, "low": 0.0, "high": 0.0, "unit": fig.get("unit", "")})
-            if tot["unit"] != fig.get("unit", ""):
-                mixed.add(measure)
-            for key in ("point", "low", "high"):
-                tot[key] += float(fig.get(key) if fig.get(key) is not None else fig["point"])
-    lacking = {m for m in totals if any((f.get(m) or {}).get("point") is None for f in forecasts)}
-    return {m: t for m, t in totals.items() if m not in mixed | lacking}
-
-
 def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
     """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts and
     one section per scenario."""
@@ -96,7 +76,7 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
         headline_html(scenarios),
         "<h2>Budget totals</h2>",
-        _totals_table(budget_totals(scenarios), scenarios),
+        _totals_table(covered_totals(scenarios), scenarios),
         "<h2>Comparison</h2>",
         _comparison_table(scenarios),
         *_figures_html(figures, first=True),
@@ -204,26 +184,23 @@ def _schedule_html(sch: dict[str, Any]) -> str:
     return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
 
 
-def _totals_table(totals: dict[str, dict[str, float]], scenarios: Sequence[Scenario]) -> str:
+def _totals_table(totals: dict[str, dict[str, Any]], scenarios: Sequence[Scenario]) -> str:
+    """Each budget measure's total over the scenarios that carry it, saying which (``reporting.totals``)."""
     rows = [
-        [
-            measure_label(m),
-            measure_text(m, t["point"], t["unit"]),
-            f"{measure_text(m, t['low'], t['unit'])} – {measure_text(m, t['high'], t['unit'])}",
-        ]
+        [measure_label(m), measure_text(m, t["point"], t["unit"]), range_text(m, t["low"], t["high"], t["unit"]),
+         coverage_text(t)]
         for m, t in totals.items()
-    ]
+    ]  # fmt: skip
     given = {m for sc in scenarios for m in ((sc.forecast or {}).get("measures") or {}) if m in BUDGET_MEASURES}
     untotalled = [measure_label(m) for m in BUDGET_MEASURES if m in given - set(totals)]
     why = (
-        f"<p class=muted>No total of {', '.join(untotalled)}: not every scenario has it in one unit "
-        "(a model of another family has no time or energy until a probe of it measures them).</p>"
+        f"<p class=muted>No total of {', '.join(untotalled)}: the scenarios give it in different units.</p>"
         if untotalled
         else ""
     )
     if not rows:
         return why or "<p class=muted>No forecast in these scenarios yet.</p>"
-    return _table(["measure", "total (modeled)", "sum of interval bounds"], rows) + why
+    return _table(["measure", "total (modeled)", "sum of interval bounds", "covers"], rows) + why
 
 
 COMPARED = {

@@ -94,8 +94,13 @@ def test_no_scientific_notation_after_the_demo_and_after_a_priced_forecast(demo)
     report = re.sub(r"<script.*?</script>", "", to_html(list(at.session_state["scenarios"].values())), flags=re.S)
     report = re.sub(r"<[^>]*>", " ", report)  # what the report reads: its text, not charts' code nor tags' ids
     assert not SCIENTIFIC.findall(report), SCIENTIFIC.findall(report)[:5]
-    at = goto(at, "pages/scenarios.py")  # the demo has no price, "priced" has: the money total says so
+    at = goto(at, "pages/forecast.py")
+    at.radio(key="fc_price").set_value("None").run()
+    at.button(key="run_forecast").click().run()
+    assert "money" not in at.session_state["results"]["forecast"].measures
+    save(at, "unpriced")
+    at = goto(at, "pages/scenarios.py")  # the demo (example price) and "priced" have money, "unpriced" has none
     totals = at.table[1].value
-    assert totals.loc["Money", "covers"] == "total of 1 of 2 scenarios (the others have no price)"
-    assert totals.loc["Epochs", "covers"] == "all 2 scenarios"
+    assert totals.loc["Money", "covers"] == "total of 2 of 3 scenarios (the others have no price)"
+    assert totals.loc["Epochs", "covers"] == "all 3 scenarios"
     assert totals.loc["Money", "total"].endswith(" EUR")

@@ -8,8 +8,9 @@ import io
 import pytest
 
 from resque_core.errors import ReportError, WriteError
-from resque_core.reporting.export import budget_totals, to_csv, to_html, to_json, write_report
+from resque_core.reporting.export import to_csv, to_html, to_json, write_report
 from resque_core.reporting.scenario import scenarios_from_json
+from resque_core.reporting.totals import budget_totals
 from tests.report_fixtures import make_scenario
 
 
@@ -101,13 +102,15 @@ def test_money_carries_its_currency_and_is_not_summed_across_currencies():
     assert "1.5 EUR" in to_html([euros]) and "(currency)" not in to_html([euros])
 
 
-def test_a_measure_one_forecast_lacks_has_no_total_and_the_page_says_why():
-    """A ResNet not yet probed has epochs but no kWh: the kWh of the other scenario alone is no total."""
+def test_a_measure_one_forecast_lacks_is_totalled_over_those_that_have_it_and_says_so():
+    """A ResNet not yet probed has epochs but no kWh: the kWh of the other scenario alone is no total of both;
+    the report totals it over the one that has it and says so, as the Scenarios page does (``reporting.totals``)."""
     probed, unprobed = make_scenario("probed"), make_scenario("resnet, no probe", epochs=9.0)
     for measure in ("kwh", "co2_kg"):
         del unprobed.forecast["measures"][measure]
     totals = budget_totals([probed, unprobed])
     assert totals["epochs"]["point"] == pytest.approx(16.5) and "kwh" not in totals and "co2_kg" not in totals
     html = to_html([probed, unprobed])
-    assert "No total of Energy, CO2: not every scenario has it in one unit" in html
-    assert "No total of" not in to_html([probed, probed])
+    assert html.count("total of 1 of 2 scenarios (the others have no energy figure)") == 1
+    assert html.count("total of 1 of 2 scenarios (the others have no co2 figure)") == 1
+    assert "all 2 scenarios" in html and "No total of" not in html
