@@ -84,8 +84,8 @@ def job_inputs(settings: dict, no_forecast: bool) -> None:
     if own:
         state.setdefault("sch_job_h", 1.0)
         state.setdefault("sch_job_kwh", 0.1)
-        settings["job_h"] = st.number_input("Job duration (hours)", min_value=0.0, format="%.4g", key="sch_job_h")
-        settings["job_kwh"] = st.number_input("Job energy (kWh)", min_value=0.0, format="%.4g", key="sch_job_kwh")
+        settings["job_h"] = st.number_input("Job duration (hours)", min_value=0.0, format="%.4f", key="sch_job_h")
+        settings["job_kwh"] = st.number_input("Job energy (kWh)", min_value=0.0, format="%.6f", key="sch_job_kwh")
 
 
 def show_plan(plan, series) -> None:
