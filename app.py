@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.look import page_style
+from ui.look import page_style, sidebar_closes_on_phones
 from ui.routing import routed
 from ui.sidebar import render_sidebar
 from ui.state import init_state
@@ -41,3 +41,4 @@ try:
 finally:
     with status_slot:
         render_sidebar(st.session_state)
+    sidebar_closes_on_phones()

@@ -14,20 +14,46 @@ import streamlit as st
 # - code blocks wrap instead of scrolling sideways: a scroll box a keyboard cannot reach fails WCAG 2.1.1
 # - code tokens take the text colour: the dark theme's highlighting (blue #1c83e1) is 4.1:1 on its background
 # - inline code in a caption takes the caption's colour: the caption fades the code colour below 4.5:1
+# - chart titles shrink on a phone: an SVG title cannot wrap, and a long one ran past a 390 px screen
 # - a slider's value takes the text colour, not the primary (a primary dark enough under white button
 #   text is 3.6:1 on the dark background)
 CSS = """
-[data-testid="stCode"] pre, [data-testid="stCode"] pre code { white-space: pre-wrap !important; overflow-wrap: anywhere; }
+[data-testid="stCode"] pre, [data-testid="stCode"] pre code {
+  white-space: pre-wrap !important; overflow-wrap: anywhere;
+}
 [data-testid="stCode"] .token { color: inherit !important; }
 [data-testid="stCaptionContainer"] code { color: inherit !important; }
 [data-testid="stSliderThumbValue"] { color: inherit !important; }
+@media (max-width: 640px) { .js-plotly-plot .gtitle { font-size: 12px !important; } }
 """
+# A phone closes the sidebar after a page is chosen (Streamlit does it for a mobile user agent); this does
+# the same for any narrow window, where the open sidebar covers the page (300 px of 390).
+NARROW_PX = 767
+CLOSE_SIDEBAR_JS = f"""<script>
+(() => {{
+  if (window.resqueSidebarCloses) return;
+  window.resqueSidebarCloses = true;
+  document.addEventListener("click", (event) => {{
+    if (!event.target.closest('[data-testid="stSidebarNav"] a') || window.innerWidth > {NARROW_PX}) return;
+    setTimeout(() => {{
+      const sidebar = document.querySelector('[data-testid="stSidebar"]');
+      const close = document.querySelector('[data-testid="stSidebarCollapseButton"] button');
+      if (sidebar && close && sidebar.getBoundingClientRect().right > 0) close.click();
+    }}, 50);
+  }});
+}})();
+</script>"""
 LIVE_ID = "resque-announce"  # one status element in the document, outside Streamlit's tree, so it persists
 
 
 def page_style() -> None:
     """The page-wide CSS (style-only HTML: Streamlit adds it without taking room on the page)."""
     st.html(f"<style>{CSS}</style>")
+
+
+def sidebar_closes_on_phones() -> None:
+    """Close the sidebar after a page is chosen in a narrow window (call it last in the sidebar: it takes no room)."""
+    st.sidebar.html(CLOSE_SIDEBAR_JS, unsafe_allow_javascript=True)
 
 
 def announce(text: str) -> None:
