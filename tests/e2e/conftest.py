@@ -115,12 +115,15 @@ def log_since(log_path: pathlib.Path, offset: int) -> str:
         return log.read().decode("utf-8", errors="replace")
 
 
+# the script run has ended (no element faded as stale, no running widget) and every element is drawn (a
+# widget whose code the browser is still loading shows a skeleton)
+SETTLED_JS = """() => !document.querySelector(`[data-stale="true"], [data-testid=stStatusWidget],
+  [data-testid=stSkeleton], [data-testid=stSkeletonElement], [data-testid=stAppSkeleton]`)"""
+
+
 def settled(page) -> None:
-    """Wait until the app has finished its script run: no element left faded as stale, no running widget."""
-    page.wait_for_function(
-        "!document.querySelector('[data-stale=\"true\"]') && !document.querySelector('[data-testid=stStatusWidget]')",
-        timeout=SETTLE_TIMEOUT_MS,
-    )
+    """Wait until the app has finished its script run and drawn every element."""
+    page.wait_for_function(SETTLED_JS, timeout=SETTLE_TIMEOUT_MS)
 
 
 def go_to(page, title: str) -> None:
