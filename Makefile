@@ -16,10 +16,16 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	$(PY) -m pip install -q -r requirements-dev.txt
 	@touch $@
 
+# axe-core for the accessibility test (package.json / package-lock.json); skipped when npm is absent,
+# and then the test skips too, unless RESQUE_REQUIRE_BROWSER=1 (CI) makes it fail
+node_modules/axe-core/axe.min.js: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --no-audit --no-fund --silent && touch $@; \
+	else echo "npm not found: the accessibility test (axe-core) will not run"; fi
+
 run: $(VENV)/.runtime
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev node_modules/axe-core/axe.min.js
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest -q -n auto --dist loadgroup

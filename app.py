@@ -10,6 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.look import page_style, sidebar_closes_on_phones
 from ui.routing import routed
 from ui.sidebar import render_sidebar
 from ui.state import init_state
@@ -29,6 +30,7 @@ PAGES = [
 
 # a shipped file, not ":material/eco:": Streamlit fetches a material icon's favicon from a font CDN (fails offline)
 st.set_page_config(page_title="RESQUE dashboard", page_icon=str(HERE / "assets" / "favicon.png"), layout="wide")
+page_style()  # page-wide CSS the theme options cannot reach (accessibility)
 init_state(st.session_state)
 removed_at_start()  # once per server: upload folders a killed server left behind, older than a day
 page = st.navigation(PAGES)
@@ -39,3 +41,4 @@ try:
 finally:
     with status_slot:
         render_sidebar(st.session_state)
+    sidebar_closes_on_phones()

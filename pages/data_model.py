@@ -16,7 +16,7 @@ from ui.restore import restore
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
 from ui.state import result
-from ui.widgets import checkpoint_picker, class_samples, dataset_picker, short_caption, show_problems
+from ui.widgets import checkpoint_picker, class_samples, dataset_picker, show_problems, thumbnails
 
 ensure_routed()
 
@@ -38,8 +38,9 @@ def new_data(inputs: dict) -> str:
         )
     if mode == MODES[0] or st.toggle("Also corrupt the new data", key="extra_shift"):
         kind = st.selectbox("Shift type", SHIFT_TYPES, key="shift_type")
-        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, 3, key='shift_level')}"
-    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, 0, key="shift_seed"))
+        state.setdefault("shift_level", 3)  # the default in state, not in the call: ui.restore may set it
+        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, key='shift_level')}"
+    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, key="shift_seed"))  # default: the minimum, 0
     if mode == MODES[0]:
         st.caption(
             "The original and new sets are two class-stratified splits of the original data that overlap "
@@ -137,10 +138,7 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
     show_problems(list(getattr(new_ds, "problems", [])), "New data")
     for column, dataset, title in zip(st.columns(2), (orig_ds, new_ds), ("Original", "New"), strict=True):
-        samples = class_samples(dataset, per_class=2)
-        column.image(
-            [s[0] for s in samples], caption=[literal(short_caption(s[1])) for s in samples], width=64, clamp=True
-        )
+        thumbnails(column, class_samples(dataset, per_class=2), title)
         column.caption(f"{title} samples, two per class")
     acc = measured_accuracy(data, model, loaded.accuracy)
     spec = loaded.input_spec

@@ -6,6 +6,7 @@ import streamlit as st
 
 from ui import actions
 from ui.errors import guard
+from ui.look import announce
 from ui.results import headline, report_download
 from ui.routing import ensure_routed
 from ui.state import DONE, pipeline_status
@@ -33,6 +34,8 @@ if st.button("Run the demo", type="primary", key="run_demo", icon=":material/pla
     with guard("running the demo"):
         actions.run_demo(state, progress)
     bar.empty()
+    if all(s == DONE for s in pipeline_status(state).values()):
+        announce("Results ready: the forecast and the best start are below.")
 
 if all(s == DONE for s in pipeline_status(state).values()):
     headline(state)

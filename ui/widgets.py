@@ -228,6 +228,17 @@ def short_caption(name: str, limit: int = 8) -> str:
     return name if len(name) <= limit else name[: limit - 1].rstrip() + "…"
 
 
+def thumbnails(where: Any, samples: list[tuple[np.ndarray, str]], title: str) -> None:
+    """Sample images, 64 px wide, each captioned and described by its class name (alt text for screen readers)."""
+    where.image(
+        [s[0] for s in samples],
+        caption=[literal(short_caption(s[1])) for s in samples],
+        alt=[f"{title} sample of class {s[1]}" for s in samples],
+        width=64,
+        clamp=True,
+    )
+
+
 def show_problems(problems: list[str], what: str) -> None:
     """Every validation note of a dataset, as readable lines."""
     if problems:

@@ -42,6 +42,8 @@ th,td{border:1px solid #d6d9de;padding:.3em .6em;text-align:left}th{background:#
 .tag{font-size:.8em;padding:.1em .4em;border-radius:.3em;background:#fff3d6;color:#6b4b00}
 .note{padding:.4em .6em;border-left:4px solid #d08b00;background:#fff8e6}
 .wide{overflow-x:auto}section{border-top:2px solid #2e7d5b;margin-top:2em;padding-top:.5em}
+table{display:block;max-width:100%;overflow-x:auto}
+@media (max-width:640px){.js-plotly-plot .gtitle{font-size:12px!important}}
 """
 
 

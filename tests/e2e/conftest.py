@@ -95,11 +95,42 @@ def dashboard_server(log_path: pathlib.Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory):
+def server_log(tmp_path_factory) -> pathlib.Path:
+    """Where the session's dashboard server writes its output (a test reads what it added: ``log_since``)."""
+    return tmp_path_factory.mktemp("streamlit") / "server.log"
+
+
+@pytest.fixture(scope="session")
+def server_url(server_log):
     """Base URL of a dashboard server started for this test session."""
     _require_browser()
-    with dashboard_server(tmp_path_factory.mktemp("streamlit") / "server.log") as url:
+    with dashboard_server(server_log) as url:
         yield url
+
+
+def log_since(log_path: pathlib.Path, offset: int) -> str:
+    """What the server wrote to its log after byte ``offset`` (take ``log_path.stat().st_size`` first)."""
+    with log_path.open("rb") as log:
+        log.seek(offset)
+        return log.read().decode("utf-8", errors="replace")
+
+
+# the script run has ended (no element faded as stale, no running widget) and every element is drawn (a
+# widget whose code the browser is still loading shows a skeleton)
+SETTLED_JS = """() => !document.querySelector(`[data-stale="true"], [data-testid=stStatusWidget],
+  [data-testid=stSkeleton], [data-testid=stSkeletonElement], [data-testid=stAppSkeleton]`)"""
+
+
+def settled(page) -> None:
+    """Wait until the app has finished its script run and drawn every element."""
+    page.wait_for_function(SETTLED_JS, timeout=SETTLE_TIMEOUT_MS)
+
+
+def go_to(page, title: str) -> None:
+    """Choose a page in the sidebar (the session stays: no reload) and wait for its title and its run to end."""
+    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=title).click()
+    page.get_by_role("heading", name=title, level=1).wait_for(timeout=SETTLE_TIMEOUT_MS)
+    settled(page)
 
 
 @contextlib.contextmanager
