@@ -1,4 +1,5 @@
-"""Landing page: what RESQUE does, the one-click demo, and the headline results once they exist."""
+"""Landing page: the headline results first once they exist (a manager's answer above the fold, on a phone
+too), then what RESQUE does and the one-click demo."""
 
 from __future__ import annotations
 
@@ -15,33 +16,43 @@ ensure_routed()
 
 state = st.session_state
 st.title("RESQUE: what will retraining cost, and when should it run?")
-st.markdown(
+answer = st.container()  # filled last, drawn first: the results of this very run, the demo's included
+INTRO = (
     "Your model meets **shifted data**. Before retraining it, RESQUE runs the old model once over the original "
     "and the new data and turns the shift in its representations into a **forecast**: epochs, time, energy, "
-    "CO2 and money, each with a prediction interval, and the **best time** to run on the grid."
-)
-st.markdown(
+    "CO2 and money, each with a prediction interval, and the **best time** to run on the grid.\n\n"
     "**Try it now**, no upload and no network: the demo uses the embedded handwritten digits with Gaussian "
-    "noise (level 5), the shipped model and calibration, and an illustrative grid profile."
+    "noise (level 5), the shipped model and calibration, an example electricity price and an illustrative "
+    "grid profile."
 )
 
-if st.button("Run the demo", type="primary", key="run_demo", icon=":material/play_arrow:"):
-    bar = st.progress(0.0, text="Computing the index…")
 
-    def progress(done: int, total: int) -> None:
-        bar.progress(min(done / max(total, 1), 1.0), text=f"Embedding {done} / {total} images")
+def all_done() -> bool:
+    return all(s == DONE for s in pipeline_status(state).values())
 
-    with guard("running the demo"):
-        actions.run_demo(state, progress)
-    bar.empty()
-    if all(s == DONE for s in pipeline_status(state).values()):
-        announce("Results ready: the forecast and the best start are below.")
 
-if all(s == DONE for s in pipeline_status(state).values()):
-    headline(state)
-    report_download(state, key="home_report")
-else:
-    st.info(
-        "Or go step by step: **Data & model** → **Index** → **Forecast** → **Schedule** (left sidebar).",
-        icon=":material/route:",
-    )
+about = st.expander("What RESQUE does, and the demo") if all_done() else st.container()
+with about:
+    st.markdown(INTRO)
+    label = "Run the demo again" if all_done() else "Run the demo"
+    if st.button(label, type="primary", key="run_demo", icon=":material/play_arrow:"):
+        bar = st.progress(0.0, text="Computing the index…")
+
+        def progress(done: int, total: int) -> None:
+            bar.progress(min(done / max(total, 1), 1.0), text=f"Embedding {done} / {total} images")
+
+        with guard("running the demo"):
+            actions.run_demo(state, progress)
+        bar.empty()
+        if all_done():
+            announce("Results ready: the forecast and the best start are at the top of the page.")
+    if not all_done():
+        st.info(
+            "Or go step by step: **Data & model** → **Index** → **Forecast** → **Schedule** (left sidebar).",
+            icon=":material/route:",
+        )
+
+if all_done():
+    with answer:
+        headline(state)
+        report_download(state, key="home_report")

@@ -27,11 +27,23 @@ def _go():
     return go
 
 
+TITLE_LINE_CHARS = 45  # a longer title breaks at a word: one line would run past a phone's chart
+
+
 def _layout(fig: Figure, title: str, x: str, y: str) -> Figure:
+    text = wrapped_title(title)
+    top_px = 50 + 18 * text.count("<br>")  # room for every line of the title
     fig.update_layout(
-        title=title, xaxis_title=x, yaxis_title=y, margin={"l": 50, "r": 20, "t": 50, "b": 40}, height=360
+        title=text, xaxis_title=x, yaxis_title=y, margin={"l": 50, "r": 20, "t": top_px, "b": 40}, height=360
     )
     return fig
+
+
+def wrapped_title(title: str, width: int = TITLE_LINE_CHARS) -> str:
+    """``title`` broken into lines of at most ``width`` characters at word boundaries (plotly's ``<br>``)."""
+    import textwrap
+
+    return "<br>".join(textwrap.wrap(title, width)) or title
 
 
 def per_class_bars(per_class: dict[str, float], noise_floor: float | None = None) -> Figure:

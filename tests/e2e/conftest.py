@@ -179,6 +179,8 @@ def run_demo_in(page, server_url: str) -> dict[str, str]:
         pytest.fail(f"the demo failed on the page: {error.first.inner_text()}")
     sidebar = page.locator("[data-testid=stSidebar]")
     expect(sidebar.get_by_text("done", exact=True)).to_have_count(STAGES, timeout=SETTLE_TIMEOUT_MS)
+    page.get_by_text("RESQUE_dist", exact=True).wait_for(timeout=SETTLE_TIMEOUT_MS)  # the last tiles drawn
+    settled(page)
     return metrics_on(page)
 
 
