@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
+from ui.kept import SHADOWS
 from ui.settings import DataChoice
 from ui.state import result
 from ui.uploads import is_upload
@@ -61,10 +62,21 @@ def model_widgets(model: Any) -> dict[str, Any]:
 
 
 def restore(state: MutableMapping, modes: Sequence[str]) -> None:
-    """Fill the Data & model widget keys that are missing from the stored choice (none before one is loaded)."""
+    """Fill the Data & model widget keys from the stored choice (none before one is loaded): all of them when
+    a choice was loaded elsewhere since the page last showed (the demo's), else those the user has not entered."""
     data, model = result(state, "data"), result(state, "model")
     values = {**(data_widgets(data, modes) if data is not None else {})}
     values.update(model_widgets(model) if model is not None else {})
-    for key, value in values.items():
-        if key not in state:
+    fresh = state.get("shown_choice") != _loaded(state)
+    for key, value in values.items():  # a new load shows itself; else what the user entered since comes first
+        if fresh or (key not in state and key not in state.get(SHADOWS, {})):
             state[key] = value
+
+
+def _loaded(state: MutableMapping) -> tuple:
+    return state["sigs"].get("data"), state["sigs"].get("model")
+
+
+def shown(state: MutableMapping) -> None:
+    """Note the choice loaded when the page was drawn: only a later load elsewhere replaces what was entered."""
+    state["shown_choice"] = _loaded(state)

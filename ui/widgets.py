@@ -12,6 +12,7 @@ from resque_core.data.base import InputSpec
 from resque_core.errors import DataError
 from resque_core.model.source import STEMS, ModelSource
 from ui import actions
+from ui.kept import kept
 from ui.plain_text import literal, plain
 from ui.server_paths import HOW_TO_ENABLE, allowed_roots, check_server_path
 from ui.uploads import limit_mb, own_upload, save_upload
@@ -39,7 +40,7 @@ def architectures() -> list[str]:
 
 def dataset_picker(prefix: str, label: str) -> str | None:
     """A dataset source chooser; returns the ``open_source`` spec, or None while incomplete."""
-    choice = st.radio(label, DATA_SOURCES, key=f"{prefix}_source", horizontal=True)
+    choice = st.radio(label, DATA_SOURCES, key=kept(f"{prefix}_source"), horizontal=True)
     if choice == "Embedded digits":
         return "digits"
     if choice == "Upload (.zip / .npz)":
@@ -51,8 +52,8 @@ def dataset_picker(prefix: str, label: str) -> str | None:
         )
         return uploaded_path(f"{prefix}_upload", upload)
     if choice == "Server path":
-        return server_path("Path on the server (folder, .zip or .npz)", f"{prefix}_path")
-    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", key=f"{prefix}_tv")
+        return server_path("Path on the server (folder, .zip or .npz)", kept(f"{prefix}_path", ""))
+    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", key=kept(f"{prefix}_tv", ""))
     st.caption("Only datasets already in the local torchvision cache: nothing is downloaded.")
     return f"torchvision:{name.strip()}" if name.strip() else None
 
@@ -63,8 +64,8 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
     ``original`` (the original data's source) pre-fills the input spec; the file's weights pre-fill
     the architecture, classes and stem.
     """
-    choice = st.radio("Checkpoint", CHECKPOINTS, key="ckpt_source", horizontal=True)
-    trust = st.toggle("Trust this file (allow full pickles and a model file)", key="ckpt_trust", value=False)
+    choice = st.radio("Checkpoint", CHECKPOINTS, key=kept("ckpt_source"), horizontal=True)
+    trust = st.toggle("Trust this file (allow full pickles and a model file)", key=kept("ckpt_trust", False))
     if trust:
         st.warning(
             "A full pickle or a model file can run any code when it is loaded. Only trust files you made "
@@ -82,7 +83,7 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
         )
         path = uploaded_path("ckpt_upload", upload)
     else:
-        path = server_path("Checkpoint path on the server", "ckpt_path")
+        path = server_path("Checkpoint path on the server", kept("ckpt_path", ""))
     return _how_to_read(path, trust, original) if path else None
 
 
@@ -141,15 +142,15 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
     if st.session_state.get("ckpt_arch") not in options:
         st.session_state["ckpt_arch"] = FROM_FILE
     left, mid, right = st.columns([2, 1, 1])
-    arch = left.selectbox("Architecture", options, key="ckpt_arch")
+    arch = left.selectbox("Architecture", options, key=kept("ckpt_arch"))
     num_classes = mid.number_input(
         "Number of classes",
         min_value=1,
         step=1,
-        key="ckpt_num_classes",
+        key=kept("ckpt_num_classes", None),
         help="Outputs of the classifier; empty: read from the weights.",
     )
-    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key="ckpt_stem")
+    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key=kept("ckpt_stem"))
     model_file = None
     if arch == MODEL_FILE:
         model_file = _model_file()
@@ -170,7 +171,7 @@ def _model_file() -> str | None:
     if not allowed_roots():
         st.info(HOW_TO_ENABLE, icon=":material/lock:")
         return None
-    text = st.text_input("Model file (path.py:ClassName, on the server)", key="ckpt_model_file").strip()
+    text = st.text_input("Model file (path.py:ClassName, on the server)", key=kept("ckpt_model_file", "")).strip()
     if not text:
         return None
     file, colon, name = text.rpartition(":")
@@ -182,7 +183,7 @@ def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
     """The input spec typed on the page, pre-filled from the data; None: the checkpoint's, else the data's."""
     by_hand = st.toggle(
         "Input spec: set it here",
-        key="ckpt_spec_manual",
+        key=kept("ckpt_spec_manual", False),
         help="Off: the checkpoint's own, else the original data's size and channels with assumed mean/std.",
     )
     if not by_hand:
@@ -194,11 +195,11 @@ def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
         "std": [0.5] * 3,
     }
     cols = st.columns(5)
-    height = cols[0].number_input("Height", 1, 4096, int(hint["size"][0]), key="ckpt_spec_h")
-    width = cols[1].number_input("Width", 1, 4096, int(hint["size"][1]), key="ckpt_spec_w")
-    channels = cols[2].selectbox("Channels", (1, 3), index=(1, 3).index(hint["channels"]), key="ckpt_spec_c")
-    mean = cols[3].text_input("Mean", ", ".join(f"{m:g}" for m in hint["mean"]), key="ckpt_spec_mean")
-    std = cols[4].text_input("Std", ", ".join(f"{v:g}" for v in hint["std"]), key="ckpt_spec_std")
+    height = cols[0].number_input("Height", 1, 4096, key=kept("ckpt_spec_h", int(hint["size"][0])))
+    width = cols[1].number_input("Width", 1, 4096, key=kept("ckpt_spec_w", int(hint["size"][1])))
+    channels = cols[2].selectbox("Channels", (1, 3), key=kept("ckpt_spec_c", int(hint["channels"])))
+    mean = cols[3].text_input("Mean", key=kept("ckpt_spec_mean", ", ".join(f"{m:g}" for m in hint["mean"])))
+    std = cols[4].text_input("Std", key=kept("ckpt_spec_std", ", ".join(f"{v:g}" for v in hint["std"])))
     try:
         means, stds = [float(m) for m in mean.split(",")], [float(v) for v in std.split(",")]
     except ValueError as exc:
