@@ -17,7 +17,8 @@ from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
 from ui.settings import ForecastSettings
-from ui.state import MISSING, STALE, result, settings_open, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, settings_open, status
 from ui.target_input import target_settings
 from ui.uploads import limit_mb
 
@@ -123,8 +124,7 @@ def grid_and_price() -> dict:
 
 def show_forecast(forecast) -> None:
     """Every measure with its interval, retraining vs from scratch, and the calibration curve."""
-    if status(state, "forecast") == STALE:
-        st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
+    stale_mark(state, ("forecast",), key="fc_rerun")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     target_note(forecast)

@@ -8,7 +8,8 @@ from ui import actions
 from ui.errors import guard
 from ui.results import headline, report_download
 from ui.routing import ensure_routed
-from ui.state import DONE, pipeline_status
+from ui.stale import stale_mark
+from ui.state import DONE, MISSING, STAGES, pipeline_status
 
 ensure_routed()
 
@@ -34,9 +35,11 @@ if st.button("Run the demo", type="primary", key="run_demo", icon=":material/pla
         actions.run_demo(state, progress)
     bar.empty()
 
-if all(s == DONE for s in pipeline_status(state).values()):
+if all(s != MISSING for s in pipeline_status(state).values()):  # a stale result stays shown, marked
+    stale_mark(state, STAGES, key="home_rerun")
     headline(state)
-    report_download(state, key="home_report")
+    if all(s == DONE for s in pipeline_status(state).values()):  # the report: current results only
+        report_download(state, key="home_report")
 else:
     st.info(
         "Or go step by step: **Data & model** → **Index** → **Forecast** → **Schedule** (left sidebar).",

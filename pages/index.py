@@ -14,7 +14,8 @@ from ui.plain_text import plain
 from ui.results import index_metrics
 from ui.routing import ensure_routed
 from ui.settings import DataChoice, IndexSettings
-from ui.state import MISSING, STALE, result, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, status
 
 ensure_routed()
 
@@ -79,10 +80,7 @@ def compute(settings: IndexSettings) -> None:
 
 def show_report(report) -> None:
     """The index against its noise floor, per-class angles and the PCA projection."""
-    if status(state, "index") == STALE:
-        st.warning(
-            "The data or model changed since this index was computed: compute it again.", icon=":material/update:"
-        )
+    stale_mark(state, ("index",), key="index_rerun")
     index_metrics(report)
     above = report.noise_floor is None or report.value > report.noise_floor
     verdict = "above the noise floor." if above else "within the noise floor: retraining may not be needed."

@@ -15,7 +15,8 @@ from ui.plain_text import plain
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.settings import ScheduleSettings
-from ui.state import MISSING, STALE, result, settings_open, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
 
@@ -76,8 +77,7 @@ def job_inputs(settings: dict, no_forecast: bool) -> None:
 
 def show_plan(plan, series) -> None:
     """Best window, CO2 saved, the series with the window shaded, the top windows and the caveats."""
-    if status(state, "schedule") == STALE:
-        st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
+    stale_mark(state, ("schedule",), key="sch_rerun")
     kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {plain(label)}.", icon=":material/info:")
