@@ -10,6 +10,7 @@ from resque_core.model.source import ModelSource
 from resque_core.reporting import charts
 from ui import actions
 from ui.errors import guard
+from ui.kept import kept
 from ui.plain_text import plain
 from ui.results import index_metrics
 from ui.routing import ensure_routed
@@ -47,17 +48,15 @@ def settings_row() -> IndexSettings:
     layer = left.selectbox(
         "Layer (default: the input of the final classifier)",
         list(shown) or [None],
-        index=default,
-        key="index_layer",
+        key=kept("index_layer", (list(shown) or [None])[default], options=list(shown) or [None]),
         format_func=lambda n: shown.get(n, str(n)),
     )
-    device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
-    batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
-    precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key="index_precision")
+    device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key=kept("index_device"))
+    batch = right.number_input("Batch size", 1, 4096, key=kept("index_batch", 256))
+    precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key=kept("index_precision"))
     unlabelled = st.toggle(
         "My new data has no labels",
-        False,
-        key="index_unlabelled",
+        key=kept("index_unlabelled", False),
         help="Group the new data by the old model's predicted class (the label-free index); the forecast then "
         "uses only label-free signals: this index and the old model's confidence.",
     )

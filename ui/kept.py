@@ -10,7 +10,7 @@ is set here, once, so Streamlit never sees both a default and a value set throug
 
 from __future__ import annotations
 
-from collections.abc import MutableMapping
+from collections.abc import MutableMapping, Sequence
 from typing import Any
 
 import streamlit as st
@@ -27,13 +27,17 @@ def remember(state: MutableMapping) -> None:
             shadows[key] = state[key]
 
 
-def kept(key: str, default: Any = _NONE) -> str:
+def kept(key: str, default: Any = _NONE, options: Sequence[Any] | None = None) -> str:
     """``key``, for a widget whose value is kept across pages: its last value put back, else ``default``.
 
-    Without ``default`` a field with no value yet is left to the widget's own first option.
+    Without ``default`` a field with no value yet is left to the widget's own first option. ``options``: the
+    choices the widget offers now; a kept value no longer among them (another model's layer) gives way.
     """
     state = st.session_state
     shadows = state.setdefault(SHADOWS, {})
+    if options is not None and (state[key] if key in state else shadows.get(key)) not in options:
+        state.pop(key, None)
+        shadows.pop(key, None)
     if key not in state:
         if key in shadows:
             state[key] = shadows[key]

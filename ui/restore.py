@@ -3,7 +3,7 @@
 Streamlit forgets the widget state of a page that is not shown, so on return its widgets would fall
 back to their defaults while "What is loaded" below them shows the user's data. ``restore`` puts the
 stored ``DataChoice`` and ``ModelSource`` back into the widget keys that are missing before the page
-draws them. An uploaded file comes back as the upload it was (``widgets.uploaded_path`` uses it while
+draws them. An uploaded file comes back as the upload it was (``upload_input.uploaded_path`` uses it while
 it is still in this session's folder), never as a server path: the upload folder is never a
 server path. Any other path comes back in the "Server path" field, which checks it against the
 folders the operator allows: a path outside them shows why, and nothing is loaded from it.
@@ -17,8 +17,9 @@ from typing import Any
 from ui.kept import SHADOWS
 from ui.settings import DataChoice
 from ui.state import result
+from ui.upload_input import RESTORED
 from ui.uploads import is_upload
-from ui.widgets import CHECKPOINTS, DATA_SOURCES, DEFAULT_CHECKPOINTS, RESTORED
+from ui.widgets import CHECKPOINTS, DATA_SOURCES, DEFAULT_CHECKPOINTS
 
 
 def dataset_widgets(prefix: str, spec: str) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,13 +12,14 @@ from resque_core.errors import DataError
 from resque_core.model.source import STEMS, ModelSource
 from ui import actions
 from ui.kept import kept
-from ui.plain_text import literal, plain
+from ui.model_file_input import model_file_input
+from ui.plain_text import plain
 from ui.server_paths import HOW_TO_ENABLE, allowed_roots, check_server_path
-from ui.uploads import limit_mb, own_upload, save_upload
+from ui.upload_input import uploaded_path
+from ui.uploads import limit_mb
 
 DATA_SOURCES = ("Embedded digits", "Upload (.zip / .npz)", "Server path", "torchvision")
 CHECKPOINTS = ("Default: digits 0-9", "Default: digits 0-4", "Upload", "Server path")
-RESTORED = "{key}_restored"  # session-state key of an upload the page put back (``ui.restore``)
 DEFAULT_CHECKPOINTS = {"Default: digits 0-9": "default", "Default: digits 0-4": "default-0-4"}
 FROM_FILE = "recorded in the file"
 MODEL_FILE = "my own class (model file)"
@@ -87,25 +87,6 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
     return _how_to_read(path, trust, original) if path else None
 
 
-def uploaded_path(key: str, upload: Any) -> str | None:
-    """The uploaded file saved in this session's folder; else the upload the page put back on return.
-
-    Only the file's own name is ever shown, as plain text.
-    """
-    restored = st.session_state.get(RESTORED.format(key=key))
-    if upload is not None:
-        st.session_state.pop(RESTORED.format(key=key), None)
-        return str(save_upload(upload.name, upload.getvalue()))
-    if restored is None:
-        return None
-    if not own_upload(restored):
-        st.session_state.pop(RESTORED.format(key=key), None)
-        st.warning("The file uploaded earlier is no longer on the server: upload it again.", icon=":material/info:")
-        return None
-    st.caption(f"In use: {literal(Path(restored).name)}, uploaded earlier in this session. Upload a file to change it.")
-    return restored
-
-
 def server_path(label: str, key: str) -> str | None:
     """A path typed by the user, resolved, when it lies in a folder the operator allows; else None.
 
@@ -132,17 +113,15 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         "checkpoints, TorchScript and full pickles carry it."
         + (f" The weights look like **{hints['arch']}**." if hints.get("arch") else "")
     )
-    options = [FROM_FILE, *([MODEL_FILE] if trust else []), *architectures()]
+    options = [FROM_FILE, MODEL_FILE, *architectures()]
     if st.session_state.get("ckpt_hints_for") != path:  # a new file: pre-fill from what its weights tell
         st.session_state["ckpt_hints_for"] = path
         st.session_state["ckpt_arch"] = hints.get("arch") if hints.get("arch") in options else FROM_FILE
         st.session_state["ckpt_num_classes"] = hints.get("num_classes")
         # a 3x3 conv1 leaves the max-pool open: "auto" measures both variants on the data and says which
         st.session_state["ckpt_stem"] = "imagenet" if hints.get("stem") == "imagenet" else "auto"
-    if st.session_state.get("ckpt_arch") not in options:
-        st.session_state["ckpt_arch"] = FROM_FILE
     left, mid, right = st.columns([2, 1, 1])
-    arch = left.selectbox("Architecture", options, key=kept("ckpt_arch"))
+    arch = left.selectbox("Architecture", options, key=kept("ckpt_arch", FROM_FILE, options=options))
     num_classes = mid.number_input(
         "Number of classes",
         min_value=1,
@@ -153,7 +132,7 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
     stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key=kept("ckpt_stem"))
     model_file = None
     if arch == MODEL_FILE:
-        model_file = _model_file()
+        model_file = model_file_input(trust)
     arch_name = None if arch in (FROM_FILE, MODEL_FILE) else arch
     return ModelSource(
         path,
@@ -164,19 +143,6 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         input_spec=_input_spec(original, arch_name),
         model_file=model_file or None,
     )
-
-
-def _model_file() -> str | None:
-    """The user's model file (``path.py:ClassName``), a server path, so only inside an allowed folder."""
-    if not allowed_roots():
-        st.info(HOW_TO_ENABLE, icon=":material/lock:")
-        return None
-    text = st.text_input("Model file (path.py:ClassName, on the server)", key=kept("ckpt_model_file", "")).strip()
-    if not text:
-        return None
-    file, colon, name = text.rpartition(":")
-    checked = check_server_path(file if colon else text, "The model file")
-    return f"{checked}:{name}" if colon else checked
 
 
 def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
