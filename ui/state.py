@@ -146,7 +146,9 @@ def why_stale(state: MutableMapping, stage: str) -> str:
         if made_with != _signed(state, dep):
             before, now = state["made_with"].get(stage, {}).get(dep) or {}, _plain(state, dep)
             changed = [
-                f"{k} {before.get(k)} → {now.get(k)}" for k in sorted({*before, *now}) if before.get(k) != now.get(k)
+                f"{k} {_short(before.get(k))} → {_short(now.get(k))}"
+                for k in sorted({*before, *now})
+                if before.get(k) != now.get(k)
             ]
             what = f"the {up}'s {facet}" if facet else f"the {up}"
             return f"{what} changed" + (f" ({', '.join(changed[:3])})" if changed else " (computed again)")
@@ -176,3 +178,8 @@ def settings_open(state: MutableMapping, key: str, open_now: bool) -> None:
     """
     if key not in state:
         state[key] = open_now
+
+
+def _short(value: Any) -> Any:
+    """A changed value as ``why_stale`` writes it: floats to 4 significant digits."""
+    return f"{value:.4g}" if isinstance(value, float) else value
