@@ -27,11 +27,11 @@ MODES = ("Simulated shift", "New classes (task shift)", "Another dataset")
 
 def new_data(inputs: dict) -> str:
     """The new data's widgets; fills the request's new/shift/kind/seed and returns the mode chosen."""
-    mode = st.radio("New data", MODES, key=kept("new_mode"), horizontal=True)
+    mode = st.radio("New data", MODES, **kept("new_mode", options=MODES), horizontal=True)
     if mode == MODES[2]:
         inputs["new"] = dataset_picker("new", "Source of the new data")
         inputs["kind"] = (
-            "task" if st.toggle("It has new classes (task shift)", key=kept("new_is_task", False)) else "dist"
+            "task" if st.toggle("It has new classes (task shift)", **kept("new_is_task", False)) else "dist"
         )
     elif mode == MODES[1]:
         inputs["kind"] = "task"
@@ -39,10 +39,10 @@ def new_data(inputs: dict) -> str:
             "The new data is the original data's classes the model does not know (for the digits 0-4 "
             "model: digits 5-9). Pick that checkpoint below."
         )
-    if mode == MODES[0] or st.toggle("Also corrupt the new data", key=kept("extra_shift", False)):
-        kind = st.selectbox("Shift type", SHIFT_TYPES, key=kept("shift_type"))
-        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, key=kept('shift_level', 3))}"
-    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, key=kept("shift_seed", 0)))
+    if mode == MODES[0] or st.toggle("Also corrupt the new data", **kept("extra_shift", False)):
+        kind = st.selectbox("Shift type", SHIFT_TYPES, **kept("shift_type", options=SHIFT_TYPES))
+        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, **kept('shift_level', 3))}"
+    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, **kept("shift_seed", 0)))
     if mode == MODES[0]:
         st.caption(
             "The original and new sets are two class-stratified splits of the original data that overlap "

@@ -21,6 +21,8 @@ from ui.state import MISSING, result, status
 ensure_routed()
 
 state = st.session_state
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def ask_for_inputs() -> None:
@@ -48,15 +50,17 @@ def settings_row() -> IndexSettings:
     layer = left.selectbox(
         "Layer (default: the input of the final classifier)",
         list(shown) or [None],
-        key=kept("index_layer", (list(shown) or [None])[default], options=list(shown) or [None]),
+        **kept("index_layer", (list(shown) or [None])[default], options=list(shown) or [None]),
         format_func=lambda n: shown.get(n, str(n)),
     )
-    device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key=kept("index_device"))
-    batch = right.number_input("Batch size", 1, 4096, key=kept("index_batch", 256))
-    precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key=kept("index_precision"))
+    device = mid.selectbox("Device", DEVICES, **kept("index_device", options=DEVICES))
+    batch = right.number_input("Batch size", 1, 4096, **kept("index_batch", 256))
+    precision = last.selectbox(
+        "Embedding precision (GPU only)", PRECISIONS, **kept("index_precision", options=PRECISIONS)
+    )
     unlabelled = st.toggle(
         "My new data has no labels",
-        key=kept("index_unlabelled", False),
+        **kept("index_unlabelled", False),
         help="Group the new data by the old model's predicted class (the label-free index); the forecast then "
         "uses only label-free signals: this index and the old model's confidence.",
     )

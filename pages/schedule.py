@@ -36,9 +36,9 @@ state = st.session_state
 def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
     """Provider, zone and what the provider needs; returns (CSV bytes, API key)."""
     settings["provider"] = st.selectbox(
-        "Grid data", list(PROVIDERS), format_func=PROVIDERS.get, key=kept("sch_provider")
+        "Grid data", list(PROVIDERS), format_func=PROVIDERS.get, **kept("sch_provider", options=list(PROVIDERS))
     )
-    settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", key=kept("sch_zone", "DE"))
+    settings["zone"] = st.text_input("Zone (e.g. DE, FR, GB)", **kept("sch_zone", "DE"))
     if settings["provider"] == "electricitymaps":
         typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
         st.caption(
@@ -48,7 +48,7 @@ def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
         return None, typed or secret("ELECTRICITYMAPS_API_KEY")
     if settings["provider"] == "uk":
         settings["postcode"] = (
-            st.text_input("Postcode outward code (optional, e.g. SW1A)", key=kept("sch_postcode", "")) or None
+            st.text_input("Postcode outward code (optional, e.g. SW1A)", **kept("sch_postcode", "")) or None
         )
     if settings["provider"] == "csv":
         upload = st.file_uploader(
@@ -63,22 +63,22 @@ def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
 
 def job_inputs(settings: dict, no_forecast: bool) -> None:
     """Horizon, deadline, whether the job can pause, and the job itself when it is not the forecast's."""
-    settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, key=kept("sch_horizon", 48))
-    if st.toggle("Set a deadline", key=kept("sch_has_deadline", False)):
-        settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, key=kept("sch_deadline", 24))
-    settings["interruptible"] = st.toggle("The job can pause and resume", key=kept("sch_interruptible", False))
+    settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, **kept("sch_horizon", 48))
+    if st.toggle("Set a deadline", **kept("sch_has_deadline", False)):
+        settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, **kept("sch_deadline", 24))
+    settings["interruptible"] = st.toggle("The job can pause and resume", **kept("sch_interruptible", False))
     if no_forecast:
         state["sch_own_job"] = True
     own = st.toggle(
-        "Plan a job given here, not the forecast's", key=kept("sch_own_job", False), disabled=no_forecast,
+        "Plan a job given here, not the forecast's", **kept("sch_own_job", False), disabled=no_forecast,
         help="What is left of a tracked run: the Runs page's re-plan button fills it in.",
     )  # fmt: skip
     if own:
         settings["job_h"] = st.number_input(
-            "Job duration (hours)", min_value=0.0, format="%.4g", key=kept("sch_job_h", 1.0)
+            "Job duration (hours)", min_value=0.0, format="%.4g", **kept("sch_job_h", 1.0)
         )
         settings["job_kwh"] = st.number_input(
-            "Job energy (kWh)", min_value=0.0, format="%.4g", key=kept("sch_job_kwh", 0.1)
+            "Job energy (kWh)", min_value=0.0, format="%.4g", **kept("sch_job_kwh", 0.1)
         )
 
 

@@ -34,14 +34,18 @@ def target_control(clean_acc: float | None) -> tuple[Target, float]:
     """The target the run retrains to (the forecast beside it is for the same one), and the clean accuracy it
     counts from."""
     kind = st.radio(
-        "Retrain until", list(TARGETS), format_func=TARGETS.get, key=kept("val_target_kind"), horizontal=True
+        "Retrain until",
+        list(TARGETS),
+        format_func=TARGETS.get,
+        **kept("val_target_kind", options=list(TARGETS)),
+        horizontal=True,
     )
     left, right = st.columns(2)
     if kind == "acc":
-        value = left.number_input("Target accuracy T", 0.01, 1.0, step=0.01, key=kept("val_target_acc", 0.95))
+        value = left.number_input("Target accuracy T", 0.01, 1.0, step=0.01, **kept("val_target_acc", 0.95))
         return Target.acc(value), clean_acc
     points = left.number_input(
-        "D (accuracy points)", 0.0, 50.0, step=0.5, key=kept("val_target_drop", 100 * DEFAULT_DROP)
+        "D (accuracy points)", 0.0, 50.0, step=0.5, **kept("val_target_drop", 100 * DEFAULT_DROP)
     )
     base_acc = right.number_input(
         "Old model's clean accuracy", 0.0, 1.0, float(clean_acc or 0.9), key="val_base_acc",
@@ -55,7 +59,7 @@ def controls() -> None:
     report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
     measured = report.base_acc if report.base_acc is not None else loaded.accuracy  # what the index counted from
     target, base_acc = target_control(measured)
-    max_epochs = st.slider("Epoch cap", 1, 60, key=kept("val_max_epochs", 30))
+    max_epochs = st.slider("Epoch cap", 1, 60, **kept("val_max_epochs", 30))
     goal = target.accuracy(base_acc)
     if goal is not None:
         st.caption(
@@ -65,7 +69,7 @@ def controls() -> None:
         )
     measure = st.toggle(
         "Measure energy with codecarbon (an estimate where the machine has no power counters)",
-        key=kept("val_energy", True),
+        **kept("val_energy", True),
     )
     job = state.get("validate_job")
     if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):

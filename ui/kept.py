@@ -2,10 +2,13 @@
 
 Streamlit drops a widget's session-state key at the end of a run that does not draw the widget, so a
 page the user leaves comes back with its defaults: the model's architecture, its classes, its input
-spec, the forecast's price. A form names each field's key with ``kept(key, default)``: the value is
-copied to a shadow at the start of every run (``remember``, in ``app.py``) and put back when the
-page draws the field again. The widget is then drawn without a ``value=`` of its own: the default
-is set here, once, so Streamlit never sees both a default and a value set through session state.
+spec, the forecast's price. A form draws each field with ``**kept(key, default)``: its key, and where it
+starts: the value the user last entered, else ``default``. The values are copied to shadows at the
+start of every run (``remember``, in ``app.py``), while the widgets still hold them.
+
+Nothing is written to the widget's own key: the starting value goes in as the widget's default, which a
+browser shows even for a field drawn folded away (a value set through session state is not), and
+Streamlit never sees both a default and a value set through session state.
 """
 
 from __future__ import annotations
@@ -16,7 +19,6 @@ from typing import Any
 import streamlit as st
 
 SHADOWS = "_kept"  # session-state key: {widget key: its last value}
-_NONE = object()
 
 
 def remember(state: MutableMapping) -> None:
@@ -27,22 +29,20 @@ def remember(state: MutableMapping) -> None:
             shadows[key] = state[key]
 
 
-def kept(key: str, default: Any = _NONE, options: Sequence[Any] | None = None) -> str:
-    """``key``, for a widget whose value is kept across pages: its last value put back, else ``default``.
-
-    Without ``default`` a field with no value yet is left to the widget's own first option. ``options``: the
-    choices the widget offers now; a kept value no longer among them (another model's layer) gives way.
+def kept(key: str, default: Any = None, options: Sequence[Any] | None = None) -> dict[str, Any]:
+    """A kept field's widget arguments: ``key`` and its starting ``value`` (the value last entered, else
+    ``default``); for a radio or a selectbox, its ``options`` give the ``index`` instead. A value no longer
+    among the options (another model's layers) gives way to ``default``, else the first option.
     """
     state = st.session_state
     shadows = state.setdefault(SHADOWS, {})
-    if options is not None and (state[key] if key in state else shadows.get(key)) not in options:
+    value = state[key] if key in state else shadows.get(key, default)
+    if options is None:
+        shadows[key] = value
+        return {"key": key, "value": value}
+    options = list(options)
+    if value not in options:
         state.pop(key, None)
-        shadows.pop(key, None)
-    if key not in state:
-        if key in shadows:
-            state[key] = shadows[key]
-        elif default is not _NONE:
-            state[key] = default
-    if key in state:  # else the widget's first option, remembered from the next run on
-        shadows[key] = state[key]
-    return key
+        value = default if default in options else options[0]
+    shadows[key] = value
+    return {"key": key, "index": options.index(value)}

@@ -23,7 +23,7 @@ REFUSED = (
 
 def model_file_input(trust: bool) -> str | None:
     """``path.py:ClassName`` of the user's model class; None while incomplete or refused."""
-    source = st.radio("Model file", SOURCES, key=kept("ckpt_model_source"), horizontal=True)
+    source = st.radio("Model file", SOURCES, **kept("ckpt_model_source", options=SOURCES), horizontal=True)
     if source == SOURCES[1]:
         return _server_file()
     upload = st.file_uploader(
@@ -36,7 +36,7 @@ def model_file_input(trust: bool) -> str | None:
             st.caption("Needs 'Trust this file' above: a model file is code that runs when it is loaded.")
         return None
     path = uploaded_path("ckpt_model_upload", upload)
-    name = st.text_input("Class name in that file", key=kept("ckpt_model_class", ""), help="e.g. Net").strip()
+    name = st.text_input("Class name in that file", **kept("ckpt_model_class", ""), help="e.g. Net").strip()
     return f"{path}:{name}" if path and name else None
 
 
@@ -45,7 +45,7 @@ def _server_file() -> str | None:
     if not allowed_roots():
         st.info(HOW_TO_ENABLE, icon=":material/lock:")
         return None
-    text = st.text_input("Model file (path.py:ClassName, on the server)", key=kept("ckpt_model_file", "")).strip()
+    text = st.text_input("Model file (path.py:ClassName, on the server)", **kept("ckpt_model_file", "")).strip()
     if not text:
         return None
     file, colon, name = text.rpartition(":")

@@ -40,7 +40,7 @@ def architectures() -> list[str]:
 
 def dataset_picker(prefix: str, label: str) -> str | None:
     """A dataset source chooser; returns the ``open_source`` spec, or None while incomplete."""
-    choice = st.radio(label, DATA_SOURCES, key=kept(f"{prefix}_source"), horizontal=True)
+    choice = st.radio(label, DATA_SOURCES, **kept(f"{prefix}_source", options=DATA_SOURCES), horizontal=True)
     if choice == "Embedded digits":
         return "digits"
     if choice == "Upload (.zip / .npz)":
@@ -53,7 +53,7 @@ def dataset_picker(prefix: str, label: str) -> str | None:
         return uploaded_path(f"{prefix}_upload", upload)
     if choice == "Server path":
         return server_path("Path on the server (folder, .zip or .npz)", kept(f"{prefix}_path", ""))
-    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", key=kept(f"{prefix}_tv", ""))
+    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", **kept(f"{prefix}_tv", ""))
     st.caption("Only datasets already in the local torchvision cache: nothing is downloaded.")
     return f"torchvision:{name.strip()}" if name.strip() else None
 
@@ -64,8 +64,8 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
     ``original`` (the original data's source) pre-fills the input spec; the file's weights pre-fill
     the architecture, classes and stem.
     """
-    choice = st.radio("Checkpoint", CHECKPOINTS, key=kept("ckpt_source"), horizontal=True)
-    trust = st.toggle("Trust this file (allow full pickles and a model file)", key=kept("ckpt_trust", False))
+    choice = st.radio("Checkpoint", CHECKPOINTS, **kept("ckpt_source", options=CHECKPOINTS), horizontal=True)
+    trust = st.toggle("Trust this file (allow full pickles and a model file)", **kept("ckpt_trust", False))
     if trust:
         st.warning(
             "A full pickle or a model file can run any code when it is loaded. Only trust files you made "
@@ -87,15 +87,16 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
     return _how_to_read(path, trust, original) if path else None
 
 
-def server_path(label: str, key: str) -> str | None:
+def server_path(label: str, field: dict[str, Any]) -> str | None:
     """A path typed by the user, resolved, when it lies in a folder the operator allows; else None.
 
-    Off by default: the field is replaced by a sentence saying how to allow folders (``ui.server_paths``).
+    ``field``: the text field's ``kept`` arguments. Off by default: the field is replaced by a sentence saying
+    how to allow folders (``ui.server_paths``).
     """
     if not allowed_roots():
         st.info(HOW_TO_ENABLE, icon=":material/lock:")
         return None
-    text = st.text_input(label, key=key).strip()
+    text = st.text_input(label, **field).strip()
     if not text:
         return None
     try:
@@ -121,15 +122,15 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         # a 3x3 conv1 leaves the max-pool open: "auto" measures both variants on the data and says which
         st.session_state["ckpt_stem"] = "imagenet" if hints.get("stem") == "imagenet" else "auto"
     left, mid, right = st.columns([2, 1, 1])
-    arch = left.selectbox("Architecture", options, key=kept("ckpt_arch", FROM_FILE, options=options))
+    arch = left.selectbox("Architecture", options, **kept("ckpt_arch", FROM_FILE, options=options))
     num_classes = mid.number_input(
         "Number of classes",
         min_value=1,
         step=1,
-        key=kept("ckpt_num_classes", None),
+        **kept("ckpt_num_classes", None),
         help="Outputs of the classifier; empty: read from the weights.",
     )
-    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key=kept("ckpt_stem"))
+    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, **kept("ckpt_stem", options=STEMS))
     model_file = None
     if arch == MODEL_FILE:
         model_file = model_file_input(trust)
@@ -149,7 +150,7 @@ def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
     """The input spec typed on the page, pre-filled from the data; None: the checkpoint's, else the data's."""
     by_hand = st.toggle(
         "Input spec: set it here",
-        key=kept("ckpt_spec_manual", False),
+        **kept("ckpt_spec_manual", False),
         help="Off: the checkpoint's own, else the original data's size and channels with assumed mean/std.",
     )
     if not by_hand:
@@ -161,11 +162,11 @@ def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
         "std": [0.5] * 3,
     }
     cols = st.columns(5)
-    height = cols[0].number_input("Height", 1, 4096, key=kept("ckpt_spec_h", int(hint["size"][0])))
-    width = cols[1].number_input("Width", 1, 4096, key=kept("ckpt_spec_w", int(hint["size"][1])))
-    channels = cols[2].selectbox("Channels", (1, 3), key=kept("ckpt_spec_c", int(hint["channels"])))
-    mean = cols[3].text_input("Mean", key=kept("ckpt_spec_mean", ", ".join(f"{m:g}" for m in hint["mean"])))
-    std = cols[4].text_input("Std", key=kept("ckpt_spec_std", ", ".join(f"{v:g}" for v in hint["std"])))
+    height = cols[0].number_input("Height", 1, 4096, **kept("ckpt_spec_h", int(hint["size"][0])))
+    width = cols[1].number_input("Width", 1, 4096, **kept("ckpt_spec_w", int(hint["size"][1])))
+    channels = cols[2].selectbox("Channels", (1, 3), **kept("ckpt_spec_c", int(hint["channels"]), options=(1, 3)))
+    mean = cols[3].text_input("Mean", **kept("ckpt_spec_mean", ", ".join(f"{m:g}" for m in hint["mean"])))
+    std = cols[4].text_input("Std", **kept("ckpt_spec_std", ", ".join(f"{v:g}" for v in hint["std"])))
     try:
         means, stds = [float(m) for m in mean.split(",")], [float(v) for v in std.split(",")]
     except ValueError as exc:
