@@ -1,7 +1,8 @@
-"""An uploader's file: saved in this session's private folder, or the upload the page put back on return.
+"""An uploader's file: saved in this session's private folder, or the one uploaded earlier on return.
 
-Streamlit forgets an uploader's file when its page is not shown; ``ui.restore`` puts the path of the
-file uploaded earlier under ``RESTORED``, and the page uses it while it is still in this session's folder.
+Streamlit forgets an uploader's file when its page is not shown; its path is kept under ``RESTORED``
+(``ui.restore`` puts a loaded choice's upload there too), and the page uses it while it is still in
+this session's folder.
 """
 
 from __future__ import annotations
@@ -18,14 +19,16 @@ RESTORED = "{key}_restored"  # session-state key of an upload the page put back 
 
 
 def uploaded_path(key: str, upload: Any) -> str | None:
-    """The uploaded file saved in this session's folder; else the upload the page put back on return.
+    """The uploaded file saved in this session's folder; else the one uploaded earlier (the uploader forgets
+    its file when the page is left), while it is still in this session's folder.
 
     Only the file's own name is ever shown, as plain text.
     """
     restored = st.session_state.get(RESTORED.format(key=key))
     if upload is not None:
-        st.session_state.pop(RESTORED.format(key=key), None)
-        return str(save_upload(upload.name, upload.getvalue()))
+        path = str(save_upload(upload.name, upload.getvalue()))
+        st.session_state[RESTORED.format(key=key)] = path  # kept for the return from another page
+        return path
     if restored is None:
         return None
     if not own_upload(restored):
