@@ -2,9 +2,9 @@
 
 Streamlit forgets the widget state of a page that is not shown, so on return its widgets would fall
 back to their defaults while "What is loaded" below them shows the user's data. ``restore`` puts the
-stored ``DataChoice`` and ``ModelSource`` back into the widget keys that are missing before the page
-draws them. An uploaded file comes back as the upload it was (``upload_input.uploaded_path`` uses it while
-it is still in this session's folder), never as a server path: the upload folder is never a
+stored ``DataChoice`` and ``ModelSource`` back as the fields' kept values (``ui.kept``) before the page
+draws them. An uploaded file comes back as the upload it was (``upload_input.uploaded_path`` uses it
+while it is still in this session's folder), never as a server path: the upload folder is never a
 server path. Any other path comes back in the "Server path" field, which checks it against the
 folders the operator allows: a path outside them shows why, and nothing is loaded from it.
 """
@@ -68,10 +68,14 @@ def restore(state: MutableMapping, modes: Sequence[str]) -> None:
     data, model = result(state, "data"), result(state, "model")
     values = {**(data_widgets(data, modes) if data is not None else {})}
     values.update(model_widgets(model) if model is not None else {})
-    fresh = state.get("shown_choice") != _loaded(state)
+    fresh, shadows = state.get("shown_choice") != _loaded(state), state.setdefault(SHADOWS, {})
     for key, value in values.items():  # a new load shows itself; else what the user entered since comes first
-        if fresh or (key not in state and key not in state.get(SHADOWS, {})):
-            state[key] = value
+        if key.endswith(RESTORED.format(key="")):  # an upload's path: a plain key, not a widget's
+            if fresh or key not in state:
+                state[key] = value
+        elif fresh or (key not in state and key not in shadows):
+            shadows[key] = value  # the widget starts from it (``ui.kept``): no value set through session state
+            state.pop(key, None)
 
 
 def _loaded(state: MutableMapping) -> tuple:
