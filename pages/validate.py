@@ -17,7 +17,8 @@ from ui.errors import guard, show_error
 from ui.kept import kept
 from ui.plain_text import plain
 from ui.routing import ensure_routed
-from ui.state import MISSING, STALE, result, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, status
 
 ensure_routed()
 
@@ -178,12 +179,7 @@ def render() -> None:
         st.info("Compute the index first (the run is recorded against it).", icon=":material/info:")
         st.page_link("pages/index.py", label="Index", icon=":material/insights:")
         return
-    if status(state, "index") == STALE:
-        st.warning(
-            "The data or model changed since the index was computed: compute it again before a run "
-            "(the run is recorded against it).",
-            icon=":material/update:",
-        )
+    stale_mark(state, ("index",), key="val_rerun")  # a run is recorded against the index: re-run it first
     controls()
     st.fragment(live, run_every=polling())()
 

@@ -15,7 +15,7 @@ import streamlit as st
 from ui import actions
 from ui.errors import guard
 from ui.settings import ForecastSettings, IndexSettings, ScheduleSettings
-from ui.state import DONE, STAGES, STALE, status, why_stale
+from ui.state import DONE, STAGES, STALE, UPSTREAM, status, why_stale
 
 NEEDS_THE_PAGE = {  # settings a re-run cannot repeat: a file or key the session did not keep
     ("forecast", "calibration", "upload"): "its records were an uploaded CSV: forecast again on the Forecast page",
@@ -50,15 +50,25 @@ def rerun(state: MutableMapping, stage: str) -> None:
         actions.run_schedule(state, ScheduleSettings(**inputs))
 
 
-def rerun_stale(state: MutableMapping) -> list[str]:
-    """Re-run every stale stage that can be, upstream first; the stages re-run."""
-    done = []
+def rerun_stale(state: MutableMapping, stages: Sequence[str] = STAGES) -> list[str]:
+    """Re-run the stale ones among ``stages`` and the stale stages they are made from, upstream first; those
+    re-run."""
+    needed, done = set(), []
+    for stage in stages:
+        needed |= {stage, *upstream_of(stage)}
     for stage in STAGES:
-        upstream_done = all(status(state, dep.partition(":")[0]) == DONE for dep in state["deps"].get(stage, {}))
-        if status(state, stage) == STALE and upstream_done and blocked(state, stage) is None:
+        deps = state["deps"].get(stage, {})
+        upstream_done = all(status(state, dep.partition(":")[0]) == DONE for dep in deps)
+        if stage in needed and status(state, stage) == STALE and upstream_done and blocked(state, stage) is None:
             rerun(state, stage)
             done.append(stage)
     return done
+
+
+def upstream_of(stage: str) -> set[str]:
+    """Every stage ``stage`` is made from, however far up."""
+    direct = {dep.partition(":")[0] for dep in UPSTREAM[stage]}
+    return direct.union(*(upstream_of(up) for up in direct))
 
 
 def stale_mark(state: MutableMapping, stages: Sequence[str], key: str) -> None:
@@ -80,6 +90,6 @@ def stale_mark(state: MutableMapping, stages: Sequence[str], key: str) -> None:
         clicked = st.button("Re-run with the last settings", key=key, icon=":material/refresh:")
     if clicked:
         with guard("re-running") as g, st.spinner("Computing again with the last settings…"):
-            rerun_stale(state)
+            rerun_stale(state, stages)
         if not g.failed and not any(status(state, stage) == STALE for stage in stages):
             holder.success("Re-run with the last settings: up to date.", icon=":material/check:")

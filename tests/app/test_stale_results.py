@@ -87,3 +87,26 @@ def test_a_new_job_leaves_start_showing_its_results_marked_stale_with_a_rerun(de
     assert at.session_state["inputs"]["schedule"]["zone"] == "DE"  # its last settings
     assert "stale" not in sidebar(at) and not any("Stale" in w.value for w in at.warning)
     assert at.get("download_button")
+
+
+def test_validate_offers_to_rerun_a_stale_index(demo):
+    at = goto(demo, "pages/data_model.py")
+    at.slider(key="shift_level").set_value(4).run()
+    at.button(key="apply_data").click().run()
+    at = goto(at, "pages/validate.py")
+    warning = " ".join(w.value for w in at.warning)
+    assert (
+        "Stale: re-run" in warning
+        and "the index: the data changed (shift gaussian_noise:5 → gaussian_noise:4)" in warning
+    )
+    at.button(key="val_rerun").click().run()
+    assert not errors(at), errors(at)
+    status = pipeline_status(at.session_state)
+    assert status["index"] == "done" and status["forecast"] == "stale"  # only what the page needs
+    assert at.session_state["results"]["data"].shift == "gaussian_noise:4"
+
+
+def test_a_rerun_reaches_the_stale_stages_a_result_is_made_from():
+    from ui.stale import upstream_of
+
+    assert upstream_of("schedule") == {"forecast", "index", "data", "model"} and upstream_of("data") == set()
