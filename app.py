@@ -1,7 +1,8 @@
 """RESQUE dashboard: ``streamlit run app.py`` (or ``make run``).
 
 Routes with ``st.navigation`` over the thin pages in ``pages/``; shared session state is set up
-once here, and the sidebar shows the pipeline's state after the page has run.
+once here. The sidebar shows the pipeline's state before the page runs, again as soon as the page
+stores a result, and after it has run: it is never behind what the page shows.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.kept import remember
 from ui.look import page_style, sidebar_closes_on_phones
 from ui.routing import routed
 from ui.sidebar import render_sidebar
-from ui.state import init_state
+from ui.state import init_state, on_result
 from ui.uploads import removed_at_start
 
 HERE = Path(__file__).resolve().parent  # absolute page paths: AppTest runs relative ones as the main script
@@ -32,13 +34,21 @@ PAGES = [
 st.set_page_config(page_title="RESQUE dashboard", page_icon=str(HERE / "assets" / "favicon.png"), layout="wide")
 page_style()  # page-wide CSS the theme options cannot reach (accessibility)
 init_state(st.session_state)
+remember(st.session_state)  # the form values entered so far, kept while their page is not shown
 removed_at_start()  # once per server: upload folders a killed server left behind, older than a day
 page = st.navigation(PAGES)
-status_slot = st.sidebar.container()
+status_slot = st.sidebar.empty()
+
+
+def draw_sidebar() -> None:
+    with status_slot.container():
+        render_sidebar(st.session_state)
+
+
+draw_sidebar()
 try:
-    with routed():
+    with routed(), on_result(draw_sidebar):
         page.run()
 finally:
-    with status_slot:
-        render_sidebar(st.session_state)
+    draw_sidebar()
     sidebar_closes_on_phones()

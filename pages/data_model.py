@@ -11,8 +11,9 @@ from resque_core.data import SHIFT_TYPES
 from resque_core.model.source import ModelSource
 from ui import actions
 from ui.errors import error_text, guard
+from ui.kept import kept
 from ui.plain_text import file_name, literal, plain
-from ui.restore import restore
+from ui.restore import restore, shown
 from ui.routing import ensure_routed
 from ui.settings import DataChoice
 from ui.state import result
@@ -26,21 +27,22 @@ MODES = ("Simulated shift", "New classes (task shift)", "Another dataset")
 
 def new_data(inputs: dict) -> str:
     """The new data's widgets; fills the request's new/shift/kind/seed and returns the mode chosen."""
-    mode = st.radio("New data", MODES, key="new_mode", horizontal=True)
+    mode = st.radio("New data", MODES, **kept("new_mode", options=MODES), horizontal=True)
     if mode == MODES[2]:
         inputs["new"] = dataset_picker("new", "Source of the new data")
-        inputs["kind"] = "task" if st.toggle("It has new classes (task shift)", key="new_is_task") else "dist"
+        inputs["kind"] = (
+            "task" if st.toggle("It has new classes (task shift)", **kept("new_is_task", False)) else "dist"
+        )
     elif mode == MODES[1]:
         inputs["kind"] = "task"
         st.caption(
             "The new data is the original data's classes the model does not know (for the digits 0-4 "
             "model: digits 5-9). Pick that checkpoint below."
         )
-    if mode == MODES[0] or st.toggle("Also corrupt the new data", key="extra_shift"):
-        kind = st.selectbox("Shift type", SHIFT_TYPES, key="shift_type")
-        state.setdefault("shift_level", 3)  # the default in state, not in the call: ui.restore may set it
-        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, key='shift_level')}"
-    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, key="shift_seed"))  # default: the minimum, 0
+    if mode == MODES[0] or st.toggle("Also corrupt the new data", **kept("extra_shift", False)):
+        kind = st.selectbox("Shift type", SHIFT_TYPES, **kept("shift_type", options=SHIFT_TYPES))
+        inputs["shift"] = f"{kind}:{st.slider('Level', 1, 5, **kept('shift_level', 3))}"
+    inputs["seed"] = int(st.number_input("Seed", 0, 2**31 - 1, **kept("shift_seed", 0)))
     if mode == MODES[0]:
         st.caption(
             "The original and new sets are two class-stratified splits of the original data that overlap "
@@ -197,6 +199,7 @@ def render() -> None:
     if data is not None and model is not None:
         with guard("showing the data"):
             show_loaded(data, model)
+    shown(state)
 
 
 render()

@@ -12,11 +12,13 @@ from resque_core.units import DEFAULT_CURRENCY, number_text
 from ui import actions
 from ui.errors import guard
 from ui.forecast_details import accuracy, cost_table, engine_details
+from ui.kept import kept
 from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
 from ui.settings import DEMO_COST, DEMO_ZONE, ForecastSettings
+from ui.stale import stale_mark
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.target_input import target_settings
 from ui.uploads import limit_mb
@@ -34,7 +36,7 @@ PRICES = (EXAMPLE_PRICE, "None", "Per kWh", "Per GPU-hour")
 
 def calibration(settings: dict) -> bytes | None:
     """Where the records come from; returns the CSV bytes of an upload or a self-calibration."""
-    source = st.radio("Calibration records", SOURCES, key="fc_source", horizontal=True)
+    source = st.radio("Calibration records", SOURCES, **kept("fc_source", options=SOURCES), horizontal=True)
     if source == SOURCES[1]:
         upload = st.file_uploader(
             "Calibration history (CSV with index_kind, index_value, epochs, censored, run_kind)",
@@ -61,36 +63,38 @@ def calibration(settings: dict) -> bytes | None:
 
 def energy_basis() -> dict:
     """Energy per epoch (``CostSettings`` fields): the records, a hardware profile, typed watts, or a probe."""
-    energy = st.radio("Energy per epoch", ENERGY, key="fc_energy")
+    energy = st.radio("Energy per epoch", ENERGY, **kept("fc_energy", options=ENERGY))
     fields: dict = {"energy": "records"}
     if energy == ENERGY[1]:
         profiles = actions.hardware_profiles()
         fields = {
             "energy": "profile",
             "profile": st.selectbox(
-                "Profile", list(profiles), key="fc_profile", format_func=lambda n: profiles[n]["label"]
+                "Profile",
+                list(profiles),
+                **kept("fc_profile", options=list(profiles)),
+                format_func=lambda n: profiles[n]["label"],
             ),
         }
     elif energy == ENERGY[2]:
-        watts = st.number_input("Power at full load (W)", 1.0, 1e4, 300.0, key="fc_watts")
+        watts = st.number_input("Power at full load (W)", 1.0, 1e4, **kept("fc_watts", 300.0))
         fields = {"energy": "watts", "watts": watts}
     elif energy == ENERGY[3]:
         fields = {"energy": "probe"}
-        st.number_input("Probe: training steps per round", 1, 1000, 20, key="fc_probe_steps")  # --probe-steps
+        st.number_input("Probe: training steps per round", 1, 1000, **kept("fc_probe_steps", 20))  # --probe-steps
         st.caption(
             "A few training steps of your model on the new data under codecarbon (an estimate without "
             "power counters), repeated until the rounds agree, extrapolated to one epoch."
         )
     if fields["energy"] in ("profile", "watts"):
         fields["seconds_per_epoch"] = st.number_input(
-            "Seconds per epoch on that hardware", 0.1, 1e6, 60.0, key="fc_sec_epoch"
+            "Seconds per epoch on that hardware", 0.1, 1e6, **kept("fc_sec_epoch", 60.0)
         )
         fields["utilization"] = st.slider(
             "Average utilization",
             0.1,
             1.0,
-            DEFAULT_UTILIZATION,
-            key="fc_util",
+            **kept("fc_util", DEFAULT_UTILIZATION),
             help="Share of that power drawn on average (1 = the upper bound). Energy here is modeled.",
         )
     return fields
@@ -98,40 +102,43 @@ def energy_basis() -> dict:
 
 def grid_and_price() -> dict:
     """Grid intensity (a zone's annual average, typed, or the records') and the price, as ``CostSettings`` fields."""
-    grid = st.radio("Grid intensity", GRID, key="fc_grid")
+    grid = st.radio("Grid intensity", GRID, **kept("fc_grid", options=GRID))
     fields: dict = {"intensity": "records"}
     if grid == GRID[0]:
-        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", DEMO_ZONE, key="fc_zone")}
+        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", **kept("fc_zone", DEMO_ZONE))}
     elif grid == GRID[1]:
         fields = {
             "intensity": "typed",
-            "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, 300.0, key="fc_intensity"),
+            "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, **kept("fc_intensity", 300.0)),
         }
     price = st.radio(
-        "Price", PRICES, key="fc_price", horizontal=True, help="The example price is the demo's, not yours: give yours."
+        "Price",
+        PRICES,
+        **kept("fc_price", options=PRICES),
+        horizontal=True,
+        help="The example price is the demo's, not yours: give yours.",
     )
     if price == EXAMPLE_PRICE:
         return {**fields, **{k: DEMO_COST[k] for k in ("price_per_kwh", "currency", "price_source")}}
     if price == "None":
         return fields
     fields["currency"] = (
-        st.text_input("Currency (ISO code)", DEFAULT_CURRENCY, max_chars=3, key="fc_currency").strip().upper()
+        st.text_input("Currency (ISO code)", max_chars=3, **kept("fc_currency", DEFAULT_CURRENCY)).strip().upper()
     )
     if price == "Per kWh":
         fields["price_per_kwh"] = st.number_input(
-            f"Price per kWh ({fields['currency']})", 0.0, 100.0, 0.30, key="fc_price_kwh"
+            f"Price per kWh ({fields['currency']})", 0.0, 100.0, **kept("fc_price_kwh", 0.30)
         )
     else:
         fields["hourly_rate"] = st.number_input(
-            f"Price per hour ({fields['currency']})", 0.0, 1000.0, 2.0, key="fc_price_hour"
+            f"Price per hour ({fields['currency']})", 0.0, 1000.0, **kept("fc_price_hour", 2.0)
         )
     return fields
 
 
 def show_forecast(forecast) -> None:
     """Every measure with its interval, retraining vs from scratch, and the calibration curve."""
-    if status(state, "forecast") == STALE:
-        st.warning("The index changed since this forecast: forecast again.", icon=":material/update:")
+    stale_mark(state, ("forecast",), key="fc_rerun")
     st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     cost_table(forecast)
@@ -261,7 +268,7 @@ def render() -> None:
     with st.expander("Settings: calibration, hardware, grid and price", key="fc_settings", on_change="rerun"):
         csv_bytes = calibration(settings)
         settings.update(target_settings())
-        settings["level"] = st.slider("Interval coverage", 0.5, 0.95, 0.8, 0.05, key="fc_level")
+        settings["level"] = st.slider("Interval coverage", 0.5, 0.95, step=0.05, **kept("fc_level", 0.8))
         left, right = st.columns(2)
         with left:
             energy = energy_basis()

@@ -1,5 +1,5 @@
 """Landing page: the headline results first once they exist (a manager's answer above the fold, on a phone
-too), then what RESQUE does and the one-click demo."""
+too; a stale one stays shown, marked, with its re-run button), then what RESQUE does and the one-click demo."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from ui.errors import guard
 from ui.look import announce
 from ui.results import headline, report_download
 from ui.routing import ensure_routed
-from ui.state import DONE, pipeline_status
+from ui.stale import stale_mark
+from ui.state import DONE, MISSING, STAGES, pipeline_status
 
 ensure_routed()
 
@@ -27,14 +28,19 @@ INTRO = (
 )
 
 
+def all_shown() -> bool:
+    """Every stage has a result, current or stale."""
+    return all(s != MISSING for s in pipeline_status(state).values())
+
+
 def all_done() -> bool:
     return all(s == DONE for s in pipeline_status(state).values())
 
 
-about = st.expander("What RESQUE does, and the demo") if all_done() else st.container()
+about = st.expander("What RESQUE does, and the demo") if all_shown() else st.container()
 with about:
     st.markdown(INTRO)
-    label = "Run the demo again" if all_done() else "Run the demo"
+    label = "Run the demo again" if all_shown() else "Run the demo"
     if st.button(label, type="primary", key="run_demo", icon=":material/play_arrow:"):
         bar = st.progress(0.0, text="Computing the index…")
 
@@ -46,13 +52,15 @@ with about:
         bar.empty()
         if all_done():
             announce("Results ready: the forecast and the best start are at the top of the page.")
-    if not all_done():
+    if not all_shown():
         st.info(
             "Or go step by step: **Data & model** → **Index** → **Forecast** → **Schedule** (left sidebar).",
             icon=":material/route:",
         )
 
-if all_done():
+if all_shown():
     with answer:
+        stale_mark(state, STAGES, key="home_rerun")
         headline(state)
-        report_download(state, key="home_report")
+        if all_done():  # the report: current results only
+            report_download(state, key="home_report")

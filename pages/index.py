@@ -10,15 +10,19 @@ from resque_core.model.source import ModelSource
 from resque_core.reporting import charts
 from ui import actions
 from ui.errors import guard
+from ui.kept import kept
 from ui.plain_text import plain
 from ui.results import index_metrics
 from ui.routing import ensure_routed
 from ui.settings import DataChoice, IndexSettings
-from ui.state import MISSING, STALE, result, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, status
 
 ensure_routed()
 
 state = st.session_state
+DEVICES = ("auto", "cpu", "cuda", "mps")
+PRECISIONS = ("fp32", "bf16", "fp16")
 
 
 def ask_for_inputs() -> None:
@@ -46,17 +50,17 @@ def settings_row() -> IndexSettings:
     layer = left.selectbox(
         "Layer (default: the input of the final classifier)",
         list(shown) or [None],
-        index=default,
-        key="index_layer",
+        **kept("index_layer", (list(shown) or [None])[default], options=list(shown) or [None]),
         format_func=lambda n: shown.get(n, str(n)),
     )
-    device = mid.selectbox("Device", ("auto", "cpu", "cuda", "mps"), key="index_device")
-    batch = right.number_input("Batch size", 1, 4096, 256, key="index_batch")
-    precision = last.selectbox("Embedding precision (GPU only)", ("fp32", "bf16", "fp16"), key="index_precision")
+    device = mid.selectbox("Device", DEVICES, **kept("index_device", options=DEVICES))
+    batch = right.number_input("Batch size", 1, 4096, **kept("index_batch", 256))
+    precision = last.selectbox(
+        "Embedding precision (GPU only)", PRECISIONS, **kept("index_precision", options=PRECISIONS)
+    )
     unlabelled = st.toggle(
         "My new data has no labels",
-        False,
-        key="index_unlabelled",
+        **kept("index_unlabelled", False),
         help="Group the new data by the old model's predicted class (the label-free index); the forecast then "
         "uses only label-free signals: this index and the old model's confidence.",
     )
@@ -79,10 +83,7 @@ def compute(settings: IndexSettings) -> None:
 
 def show_report(report) -> None:
     """The index against its noise floor, per-class angles and the PCA projection."""
-    if status(state, "index") == STALE:
-        st.warning(
-            "The data or model changed since this index was computed: compute it again.", icon=":material/update:"
-        )
+    stale_mark(state, ("index",), key="index_rerun")
     index_metrics(report)
     above = report.noise_floor is None or report.value > report.noise_floor
     verdict = "above the noise floor." if above else "within the noise floor: retraining may not be needed."

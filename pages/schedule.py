@@ -11,11 +11,13 @@ from resque_core.units import datetime_text as when
 from resque_core.units import number_text as num
 from ui import actions
 from ui.errors import guard
+from ui.kept import kept, start_again
 from ui.plain_text import plain
 from ui.results import schedule_metrics
 from ui.routing import ensure_routed
 from ui.settings import ScheduleSettings, forecast_zone
-from ui.state import MISSING, STALE, result, settings_open, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, settings_open, status
 from ui.uploads import limit_mb
 from ui.widgets import secret
 
@@ -34,9 +36,14 @@ state = st.session_state
 def zone_input() -> str:
     """The zone, the forecast's by default: when the forecast's zone changes, the field follows it."""
     zone = forecast_zone(state["inputs"].get("forecast"))
-    if "sch_zone" not in state or (zone and state.get("sch_zone_of") != zone):  # one CO2 story: the forecast's
-        state["sch_zone"], state["sch_zone_of"] = zone or ScheduleSettings.zone, zone
-    typed = st.text_input("Zone (e.g. DE, FR, GB)", key="sch_zone", help="The forecast's zone unless you change it.")
+    if zone and state.get("sch_zone_of") != zone:  # one CO2 story: a new forecast zone is the schedule's again
+        start_again("sch_zone", zone)
+        state["sch_zone_of"] = zone
+    typed = st.text_input(
+        "Zone (e.g. DE, FR, GB)",
+        **kept("sch_zone", zone or ScheduleSettings.zone),
+        help="The forecast's zone unless you change it.",
+    )
     if zone and typed.strip().upper() != zone.strip().upper():
         st.caption(
             f"The forecast's CO2 is at the annual average of {plain(zone)}; this schedule plans in {plain(typed)}: "
@@ -47,7 +54,9 @@ def zone_input() -> str:
 
 def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
     """Provider, zone and what the provider needs; returns (CSV bytes, API key)."""
-    settings["provider"] = st.selectbox("Grid data", list(PROVIDERS), format_func=PROVIDERS.get, key="sch_provider")
+    settings["provider"] = st.selectbox(
+        "Grid data", list(PROVIDERS), format_func=PROVIDERS.get, **kept("sch_provider", options=list(PROVIDERS))
+    )
     settings["zone"] = zone_input()
     if settings["provider"] == "electricitymaps":
         typed = st.text_input("API key (never shown again or stored)", type="password", key="sch_key")
@@ -57,7 +66,9 @@ def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
         )
         return None, typed or secret("ELECTRICITYMAPS_API_KEY")
     if settings["provider"] == "uk":
-        settings["postcode"] = st.text_input("Postcode outward code (optional, e.g. SW1A)", key="sch_postcode") or None
+        settings["postcode"] = (
+            st.text_input("Postcode outward code (optional, e.g. SW1A)", **kept("sch_postcode", "")) or None
+        )
     if settings["provider"] == "csv":
         upload = st.file_uploader(
             "CSV with columns datetime, carbon_intensity (gCO2/kWh)",
@@ -71,27 +82,28 @@ def provider_inputs(settings: dict) -> tuple[bytes | None, str | None]:
 
 def job_inputs(settings: dict, no_forecast: bool) -> None:
     """Horizon, deadline, whether the job can pause, and the job itself when it is not the forecast's."""
-    settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, 48, key="sch_horizon")
-    if st.toggle("Set a deadline", key="sch_has_deadline"):
-        settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, 24, key="sch_deadline")
-    settings["interruptible"] = st.toggle("The job can pause and resume", key="sch_interruptible")
+    settings["horizon_h"] = st.slider("Horizon (hours)", 6, 72, **kept("sch_horizon", 48))
+    if st.toggle("Set a deadline", **kept("sch_has_deadline", False)):
+        settings["deadline_h"] = st.slider("Must finish within (hours)", 1, 72, **kept("sch_deadline", 24))
+    settings["interruptible"] = st.toggle("The job can pause and resume", **kept("sch_interruptible", False))
     if no_forecast:
         state["sch_own_job"] = True
     own = st.toggle(
-        "Plan a job given here, not the forecast's", key="sch_own_job", disabled=no_forecast,
+        "Plan a job given here, not the forecast's", **kept("sch_own_job", False), disabled=no_forecast,
         help="What is left of a tracked run: the Runs page's re-plan button fills it in.",
     )  # fmt: skip
     if own:
-        state.setdefault("sch_job_h", 1.0)
-        state.setdefault("sch_job_kwh", 0.1)
-        settings["job_h"] = st.number_input("Job duration (hours)", min_value=0.0, format="%.4f", key="sch_job_h")
-        settings["job_kwh"] = st.number_input("Job energy (kWh)", min_value=0.0, format="%.6f", key="sch_job_kwh")
+        settings["job_h"] = st.number_input(
+            "Job duration (hours)", min_value=0.0, format="%.4f", **kept("sch_job_h", 1.0)
+        )
+        settings["job_kwh"] = st.number_input(
+            "Job energy (kWh)", min_value=0.0, format="%.6f", **kept("sch_job_kwh", 0.1)
+        )
 
 
 def show_plan(plan, series) -> None:
     """Best window, CO2 saved, the series with the window shaded, the top windows and the caveats."""
-    if status(state, "schedule") == STALE:
-        st.warning("The forecast changed since this schedule: schedule again.", icon=":material/update:")
+    stale_mark(state, ("schedule",), key="sch_rerun")
     kind, label = series.kind, series.source
     if kind in ("illustrative", "modeled", "history-proxy"):
         st.warning(f"Grid data: {plain(label)}.", icon=":material/info:")

@@ -14,9 +14,11 @@ from resque_core.units import bound_text, measure_text
 from resque_core.units import number_text as num
 from ui import actions, validate_job, validation_actions
 from ui.errors import guard, show_error
+from ui.kept import kept
 from ui.plain_text import plain
 from ui.routing import ensure_routed
-from ui.state import MISSING, STALE, result, status
+from ui.stale import stale_mark
+from ui.state import MISSING, result, status
 
 ensure_routed()
 
@@ -32,12 +34,20 @@ TARGETS = {
 def target_control(clean_acc: float | None) -> tuple[Target, float]:
     """The target the run retrains to (the forecast beside it is for the same one), and the clean accuracy it
     counts from."""
-    kind = st.radio("Retrain until", list(TARGETS), format_func=TARGETS.get, key="val_target_kind", horizontal=True)
+    kind = st.radio(
+        "Retrain until",
+        list(TARGETS),
+        format_func=TARGETS.get,
+        **kept("val_target_kind", options=list(TARGETS)),
+        horizontal=True,
+    )
     left, right = st.columns(2)
     if kind == "acc":
-        value = left.number_input("Target accuracy T", 0.01, 1.0, 0.95, 0.01, key="val_target_acc")
+        value = left.number_input("Target accuracy T", 0.01, 1.0, step=0.01, **kept("val_target_acc", 0.95))
         return Target.acc(value), clean_acc
-    points = left.number_input("D (accuracy points)", 0.0, 50.0, 100 * DEFAULT_DROP, 0.5, key="val_target_drop")
+    points = left.number_input(
+        "D (accuracy points)", 0.0, 50.0, step=0.5, **kept("val_target_drop", 100 * DEFAULT_DROP)
+    )
     base_acc = right.number_input(
         "Old model's clean accuracy", 0.0, 1.0, float(clean_acc or 0.9), key="val_base_acc",
         help="what D is counted from: the clean accuracy the index measured (or the checkpoint recorded)",
@@ -50,7 +60,7 @@ def controls() -> None:
     report, loaded = result(state, "index"), actions.loaded_model(result(state, "model"), result(state, "data"))
     measured = report.base_acc if report.base_acc is not None else loaded.accuracy  # what the index counted from
     target, base_acc = target_control(measured)
-    max_epochs = st.slider("Epoch cap", 1, 60, 30, key="val_max_epochs")
+    max_epochs = st.slider("Epoch cap", 1, 60, **kept("val_max_epochs", 30))
     goal = target.accuracy(base_acc)
     if goal is not None:
         st.caption(
@@ -60,8 +70,7 @@ def controls() -> None:
         )
     measure = st.toggle(
         "Measure energy with codecarbon (an estimate where the machine has no power counters)",
-        value=True,
-        key="val_energy",
+        **kept("val_energy", True),
     )
     job = state.get("validate_job")
     if st.button("Start retraining", type="primary", key="start_validate", disabled=bool(job and job.running)):
@@ -170,12 +179,7 @@ def render() -> None:
         st.info("Compute the index first (the run is recorded against it).", icon=":material/info:")
         st.page_link("pages/index.py", label="Index", icon=":material/insights:")
         return
-    if status(state, "index") == STALE:
-        st.warning(
-            "The data or model changed since the index was computed: compute it again before a run "
-            "(the run is recorded against it).",
-            icon=":material/update:",
-        )
+    stale_mark(state, ("index",), key="val_rerun")  # a run is recorded against the index: re-run it first
     controls()
     st.fragment(live, run_every=polling())()
 

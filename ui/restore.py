@@ -2,9 +2,9 @@
 
 Streamlit forgets the widget state of a page that is not shown, so on return its widgets would fall
 back to their defaults while "What is loaded" below them shows the user's data. ``restore`` puts the
-stored ``DataChoice`` and ``ModelSource`` back into the widget keys that are missing before the page
-draws them. An uploaded file comes back as the upload it was (``widgets.uploaded_path`` uses it while
-it is still in this session's folder), never as a server path: the upload folder is never a
+stored ``DataChoice`` and ``ModelSource`` back as the fields' kept values (``ui.kept``) before the page
+draws them. An uploaded file comes back as the upload it was (``upload_input.uploaded_path`` uses it
+while it is still in this session's folder), never as a server path: the upload folder is never a
 server path. Any other path comes back in the "Server path" field, which checks it against the
 folders the operator allows: a path outside them shows why, and nothing is loaded from it.
 """
@@ -14,10 +14,12 @@ from __future__ import annotations
 from collections.abc import MutableMapping, Sequence
 from typing import Any
 
+from ui.kept import SHADOWS
 from ui.settings import DataChoice
 from ui.state import result
+from ui.upload_input import RESTORED
 from ui.uploads import is_upload
-from ui.widgets import CHECKPOINTS, DATA_SOURCES, DEFAULT_CHECKPOINTS, RESTORED
+from ui.widgets import CHECKPOINTS, DATA_SOURCES, DEFAULT_CHECKPOINTS
 
 
 def dataset_widgets(prefix: str, spec: str) -> dict[str, Any]:
@@ -61,10 +63,25 @@ def model_widgets(model: Any) -> dict[str, Any]:
 
 
 def restore(state: MutableMapping, modes: Sequence[str]) -> None:
-    """Fill the Data & model widget keys that are missing from the stored choice (none before one is loaded)."""
+    """Fill the Data & model widget keys from the stored choice (none before one is loaded): all of them when
+    a choice was loaded elsewhere since the page last showed (the demo's), else those the user has not entered."""
     data, model = result(state, "data"), result(state, "model")
     values = {**(data_widgets(data, modes) if data is not None else {})}
     values.update(model_widgets(model) if model is not None else {})
-    for key, value in values.items():
-        if key not in state:
-            state[key] = value
+    fresh, shadows = state.get("shown_choice") != _loaded(state), state.setdefault(SHADOWS, {})
+    for key, value in values.items():  # a new load shows itself; else what the user entered since comes first
+        if key.endswith(RESTORED.format(key="")):  # an upload's path: a plain key, not a widget's
+            if fresh or key not in state:
+                state[key] = value
+        elif fresh or (key not in state and key not in shadows):
+            shadows[key] = value  # the widget starts from it (``ui.kept``): no value set through session state
+            state.pop(key, None)
+
+
+def _loaded(state: MutableMapping) -> tuple:
+    return state["sigs"].get("data"), state["sigs"].get("model")
+
+
+def shown(state: MutableMapping) -> None:
+    """Note the choice loaded when the page was drawn: only a later load elsewhere replaces what was entered."""
+    state["shown_choice"] = _loaded(state)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -12,13 +11,15 @@ from resque_core.data.base import InputSpec
 from resque_core.errors import DataError
 from resque_core.model.source import STEMS, ModelSource
 from ui import actions
+from ui.kept import kept
+from ui.model_file_input import model_file_input
 from ui.plain_text import literal, plain
 from ui.server_paths import HOW_TO_ENABLE, allowed_roots, check_server_path
-from ui.uploads import limit_mb, own_upload, save_upload
+from ui.upload_input import uploaded_path
+from ui.uploads import limit_mb
 
 DATA_SOURCES = ("Embedded digits", "Upload (.zip / .npz)", "Server path", "torchvision")
 CHECKPOINTS = ("Default: digits 0-9", "Default: digits 0-4", "Upload", "Server path")
-RESTORED = "{key}_restored"  # session-state key of an upload the page put back (``ui.restore``)
 DEFAULT_CHECKPOINTS = {"Default: digits 0-9": "default", "Default: digits 0-4": "default-0-4"}
 FROM_FILE = "recorded in the file"
 MODEL_FILE = "my own class (model file)"
@@ -39,7 +40,7 @@ def architectures() -> list[str]:
 
 def dataset_picker(prefix: str, label: str) -> str | None:
     """A dataset source chooser; returns the ``open_source`` spec, or None while incomplete."""
-    choice = st.radio(label, DATA_SOURCES, key=f"{prefix}_source", horizontal=True)
+    choice = st.radio(label, DATA_SOURCES, **kept(f"{prefix}_source", options=DATA_SOURCES), horizontal=True)
     if choice == "Embedded digits":
         return "digits"
     if choice == "Upload (.zip / .npz)":
@@ -51,8 +52,8 @@ def dataset_picker(prefix: str, label: str) -> str | None:
         )
         return uploaded_path(f"{prefix}_upload", upload)
     if choice == "Server path":
-        return server_path("Path on the server (folder, .zip or .npz)", f"{prefix}_path")
-    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", key=f"{prefix}_tv")
+        return server_path("Path on the server (folder, .zip or .npz)", kept(f"{prefix}_path", ""))
+    name = st.text_input("torchvision dataset (e.g. CIFAR10, or CIFAR10:test)", **kept(f"{prefix}_tv", ""))
     st.caption("Only datasets already in the local torchvision cache: nothing is downloaded.")
     return f"torchvision:{name.strip()}" if name.strip() else None
 
@@ -63,8 +64,8 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
     ``original`` (the original data's source) pre-fills the input spec; the file's weights pre-fill
     the architecture, classes and stem.
     """
-    choice = st.radio("Checkpoint", CHECKPOINTS, key="ckpt_source", horizontal=True)
-    trust = st.toggle("Trust this file (allow full pickles and a model file)", key="ckpt_trust", value=False)
+    choice = st.radio("Checkpoint", CHECKPOINTS, **kept("ckpt_source", options=CHECKPOINTS), horizontal=True)
+    trust = st.toggle("Trust this file (allow full pickles and a model file)", **kept("ckpt_trust", False))
     if trust:
         st.warning(
             "A full pickle or a model file can run any code when it is loaded. Only trust files you made "
@@ -82,38 +83,20 @@ def checkpoint_picker(original: str | None = None) -> ModelSource | None:
         )
         path = uploaded_path("ckpt_upload", upload)
     else:
-        path = server_path("Checkpoint path on the server", "ckpt_path")
+        path = server_path("Checkpoint path on the server", kept("ckpt_path", ""))
     return _how_to_read(path, trust, original) if path else None
 
 
-def uploaded_path(key: str, upload: Any) -> str | None:
-    """The uploaded file saved in this session's folder; else the upload the page put back on return.
-
-    Only the file's own name is ever shown, as plain text.
-    """
-    restored = st.session_state.get(RESTORED.format(key=key))
-    if upload is not None:
-        st.session_state.pop(RESTORED.format(key=key), None)
-        return str(save_upload(upload.name, upload.getvalue()))
-    if restored is None:
-        return None
-    if not own_upload(restored):
-        st.session_state.pop(RESTORED.format(key=key), None)
-        st.warning("The file uploaded earlier is no longer on the server: upload it again.", icon=":material/info:")
-        return None
-    st.caption(f"In use: {literal(Path(restored).name)}, uploaded earlier in this session. Upload a file to change it.")
-    return restored
-
-
-def server_path(label: str, key: str) -> str | None:
+def server_path(label: str, field: dict[str, Any]) -> str | None:
     """A path typed by the user, resolved, when it lies in a folder the operator allows; else None.
 
-    Off by default: the field is replaced by a sentence saying how to allow folders (``ui.server_paths``).
+    ``field``: the text field's ``kept`` arguments. Off by default: the field is replaced by a sentence saying
+    how to allow folders (``ui.server_paths``).
     """
     if not allowed_roots():
         st.info(HOW_TO_ENABLE, icon=":material/lock:")
         return None
-    text = st.text_input(label, key=key).strip()
+    text = st.text_input(label, **field).strip()
     if not text:
         return None
     try:
@@ -131,28 +114,26 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
         "checkpoints, TorchScript and full pickles carry it."
         + (f" The weights look like **{hints['arch']}**." if hints.get("arch") else "")
     )
-    options = [FROM_FILE, *([MODEL_FILE] if trust else []), *architectures()]
+    options = [FROM_FILE, MODEL_FILE, *architectures()]
     if st.session_state.get("ckpt_hints_for") != path:  # a new file: pre-fill from what its weights tell
         st.session_state["ckpt_hints_for"] = path
         st.session_state["ckpt_arch"] = hints.get("arch") if hints.get("arch") in options else FROM_FILE
         st.session_state["ckpt_num_classes"] = hints.get("num_classes")
         # a 3x3 conv1 leaves the max-pool open: "auto" measures both variants on the data and says which
         st.session_state["ckpt_stem"] = "imagenet" if hints.get("stem") == "imagenet" else "auto"
-    if st.session_state.get("ckpt_arch") not in options:
-        st.session_state["ckpt_arch"] = FROM_FILE
     left, mid, right = st.columns([2, 1, 1])
-    arch = left.selectbox("Architecture", options, key="ckpt_arch")
+    arch = left.selectbox("Architecture", options, **kept("ckpt_arch", FROM_FILE, options=options))
     num_classes = mid.number_input(
         "Number of classes",
         min_value=1,
         step=1,
-        key="ckpt_num_classes",
+        **kept("ckpt_num_classes", None),
         help="Outputs of the classifier; empty: read from the weights.",
     )
-    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, key="ckpt_stem")
+    stem = right.selectbox("Stem", STEMS, format_func=STEM_LABELS.get, **kept("ckpt_stem", options=STEMS))
     model_file = None
     if arch == MODEL_FILE:
-        model_file = _model_file()
+        model_file = model_file_input(trust)
     arch_name = None if arch in (FROM_FILE, MODEL_FILE) else arch
     return ModelSource(
         path,
@@ -165,24 +146,11 @@ def _how_to_read(path: str, trust: bool, original: str | None) -> ModelSource:
     )
 
 
-def _model_file() -> str | None:
-    """The user's model file (``path.py:ClassName``), a server path, so only inside an allowed folder."""
-    if not allowed_roots():
-        st.info(HOW_TO_ENABLE, icon=":material/lock:")
-        return None
-    text = st.text_input("Model file (path.py:ClassName, on the server)", key="ckpt_model_file").strip()
-    if not text:
-        return None
-    file, colon, name = text.rpartition(":")
-    checked = check_server_path(file if colon else text, "The model file")
-    return f"{checked}:{name}" if colon else checked
-
-
 def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
     """The input spec typed on the page, pre-filled from the data; None: the checkpoint's, else the data's."""
     by_hand = st.toggle(
         "Input spec: set it here",
-        key="ckpt_spec_manual",
+        **kept("ckpt_spec_manual", False),
         help="Off: the checkpoint's own, else the original data's size and channels with assumed mean/std.",
     )
     if not by_hand:
@@ -194,11 +162,11 @@ def _input_spec(original: str | None, arch: str | None) -> InputSpec | None:
         "std": [0.5] * 3,
     }
     cols = st.columns(5)
-    height = cols[0].number_input("Height", 1, 4096, int(hint["size"][0]), key="ckpt_spec_h")
-    width = cols[1].number_input("Width", 1, 4096, int(hint["size"][1]), key="ckpt_spec_w")
-    channels = cols[2].selectbox("Channels", (1, 3), index=(1, 3).index(hint["channels"]), key="ckpt_spec_c")
-    mean = cols[3].text_input("Mean", ", ".join(f"{m:g}" for m in hint["mean"]), key="ckpt_spec_mean")
-    std = cols[4].text_input("Std", ", ".join(f"{v:g}" for v in hint["std"]), key="ckpt_spec_std")
+    height = cols[0].number_input("Height", 1, 4096, **kept("ckpt_spec_h", int(hint["size"][0])))
+    width = cols[1].number_input("Width", 1, 4096, **kept("ckpt_spec_w", int(hint["size"][1])))
+    channels = cols[2].selectbox("Channels", (1, 3), **kept("ckpt_spec_c", int(hint["channels"]), options=(1, 3)))
+    mean = cols[3].text_input("Mean", **kept("ckpt_spec_mean", ", ".join(f"{m:g}" for m in hint["mean"])))
+    std = cols[4].text_input("Std", **kept("ckpt_spec_std", ", ".join(f"{v:g}" for v in hint["std"])))
     try:
         means, stds = [float(m) for m in mean.split(",")], [float(v) for v in std.split(",")]
     except ValueError as exc:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.conftest import chart_traces, demo_app, errors, goto
-from ui.state import pipeline_status
+from ui.state import job_facet, pipeline_status
 
 
 def sidebar(at) -> str:
@@ -41,6 +41,7 @@ def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
     at, demo = save(at, "demo")
     assert_one_run(demo, at.session_state)
     old_epochs = demo.forecast["measures"]["epochs"]["point"]
+    old_job = job_facet(at.session_state["results"]["forecast"])
 
     at = goto(at, "pages/data_model.py")
     at.slider(key="shift_level").set_value(1).run()
@@ -70,12 +71,15 @@ def test_a_new_index_makes_the_forecast_and_schedule_stale_until_redone():
     assert pipeline_status(at.session_state)["forecast"] == "done"
     here = chart_traces(at, "calibration_chart")["this scenario"]
     assert here["x"] == [pytest.approx(at.session_state["results"]["index"].value)]
-    assert "Schedule: :orange[stale" in sidebar(at)
     redone_forecast = at.session_state["results"]["forecast"]
+    same_job = job_facet(redone_forecast) == old_job  # the schedule reads the forecast's seconds and kWh alone
+    assert ("Schedule: :green[done]" in sidebar(at)) == same_job and (
+        "Schedule: :orange[stale" in sidebar(at)
+    ) != same_job
     assert redone_forecast.index == pytest.approx(at.session_state["results"]["index"].value)  # the new index's
     assert redone_forecast.measures["epochs"].point != pytest.approx(old_epochs)
     at, partial = save(at, "new forecast, old schedule")
-    assert partial.forecast is not None and partial.schedule is None
+    assert partial.forecast is not None and (partial.schedule is not None) == same_job
 
     at = goto(at, "pages/schedule.py")
     at.button(key="run_schedule").click().run()

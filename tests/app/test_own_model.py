@@ -82,10 +82,13 @@ def test_errors_name_the_page_control_not_a_flag(saved):
 
 def test_model_file_behind_trust_and_input_spec_fields(saved):
     at = _page(saved, "state_dict")
-    assert "my own class (model file)" not in at.selectbox(key="ckpt_arch").options
-    at.toggle(key="ckpt_trust").set_value(True).run()
     at.selectbox(key="ckpt_arch").set_value("my own class (model file)").run()
+    at.radio(key="ckpt_model_source").set_value("Server path").run()
     at.text_input(key="ckpt_model_file").input(f"{saved['model_file']}:Net").run()
+    at.button(key="apply_data").click().run()  # not trusted: refused before anything in the file runs
+    assert "switch on Checkpoint > Trust this file" in " ".join(errors(at))
+    assert "model" not in at.session_state["results"]
+    at.toggle(key="ckpt_trust").set_value(True).run()
     at.toggle(key="ckpt_spec_manual").set_value(True).run()
     size = (at.number_input(key="ckpt_spec_h").value, at.number_input(key="ckpt_spec_w").value)
     assert size == (32, 32) and at.selectbox(key="ckpt_spec_c").value == 3  # from the data

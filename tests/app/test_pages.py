@@ -48,7 +48,7 @@ def test_new_data_marks_index_and_forecast_stale(demo):
         "Data: :green[done]" in sidebar and "Index: :orange[stale" in sidebar and "Schedule: :orange[stale" in sidebar
     )
     goto(at, "pages/index.py")
-    assert any("compute it again" in w.value for w in at.warning)
+    assert any("Stale: re-run" in w.value and "the data changed" in w.value for w in at.warning)
     at.button(key="compute_index").click().run()
     assert "Index: :green[done]" in " ".join(m.value for m in at.sidebar.markdown)
 

@@ -220,6 +220,7 @@ def test_a_model_file_outside_the_allowed_folders_is_not_imported(monkeypatch, t
     at.file_uploader(key="ckpt_upload").set_value(("mine.pt", data, "application/octet-stream")).run()
     at.toggle(key="ckpt_trust").set_value(True).run()
     at.selectbox(key="ckpt_arch").set_value("my own class (model file)").run()
+    at.radio(key="ckpt_model_source").set_value("Server path").run()
     at.text_input(key="ckpt_model_file").input(f"{elsewhere / 'net.py'}:Net").run()
     assert errors(at) == [
         "Reading the checkpoint settings failed: The model file is outside the folders the operator allows on "
