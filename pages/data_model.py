@@ -130,13 +130,13 @@ def show_loaded(data: DataChoice, model: ModelSource) -> None:
     """Class counts side by side, sample thumbnails, validation notes and the model's description."""
     loaded = actions.loaded_model(model, data)
     orig_ds, new_ds = actions.data_pair(data, model)
-    st.subheader("What is loaded")
+    st.header("What is loaded")
     shift = f", shift {data.shift}" if data.shift else ""
     st.markdown(f"**RESQUE_{data.kind}**: {len(orig_ds)} original and {len(new_ds)} new samples{shift}.")
     if data.class_map:
         st.caption(f"The original data's classes are relabeled as the model's outputs: {literal(data.class_map)}.")
     counts = pd.DataFrame({"original": pd.Series(orig_ds.class_counts()), "new": pd.Series(new_ds.class_counts())})
-    st.dataframe(counts.fillna(0).astype(int).T, width="stretch")
+    st.dataframe(counts.fillna(0).astype(int).T.rename_axis("samples per class"), width="stretch")
     show_problems(list(getattr(orig_ds, "problems", [])), "Original data")
     show_problems(list(getattr(new_ds, "problems", [])), "New data")
     for column, dataset, title in zip(st.columns(2), (orig_ds, new_ds), ("Original", "New"), strict=True):
@@ -175,12 +175,12 @@ def render() -> None:
     inputs: dict = {"original": None, "new": None, "shift": None, "kind": "dist", "seed": 0}
     left, right = st.columns(2)
     with left:
-        st.subheader("Original data")
+        st.header("Original data")
         inputs["original"] = dataset_picker("orig", "Source of the original data")
     with right:
-        st.subheader("New data")
+        st.header("New data")
         mode = new_data(inputs)
-    st.subheader("Checkpoint")
+    st.header("Checkpoint")
     model = None
     with guard("reading the checkpoint settings"):
         model = checkpoint_picker(inputs["original"])

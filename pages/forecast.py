@@ -139,7 +139,7 @@ def grid_and_price() -> dict:
 def show_forecast(forecast) -> None:
     """Every measure with its interval, retraining vs from scratch, and the calibration curve."""
     stale_mark(state, ("forecast",), key="fc_rerun")
-    st.subheader(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
+    st.header(f"Retraining at RESQUE_{forecast.index_kind} = {number_text(forecast.index)}")
     forecast_metrics(forecast)
     cost_table(forecast)
     accuracy(forecast)

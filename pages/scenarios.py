@@ -23,7 +23,7 @@ state = st.session_state
 
 def save_current() -> None:
     """Save the session's results under a name (the active scenario takes that name)."""
-    st.subheader("Save the current scenario")
+    st.header("Save the current scenario")
     stages = pipeline_status(state)
     if stages["index"] != DONE:
         why = "compute it again" if stages["index"] == STALE else "run the demo on the start page, or compute one"
@@ -61,7 +61,7 @@ def import_file() -> None:
 
 def compare(scenarios: list) -> None:
     """One table, budget totals and four charts across the saved scenarios."""
-    st.subheader(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
+    st.header(f"Comparison ({len(scenarios)} scenario{'s' if len(scenarios) != 1 else ''})")
     head, rows = report.comparison_rows(scenarios)  # the report's table: units as on the tiles
     st.table(pd.DataFrame(rows, columns=head).set_index("scenario"))  # wraps to the page's width: every column shows
     budget(scenarios)
@@ -87,14 +87,14 @@ def budget(scenarios: list) -> None:
             }
             for m, t in totals.items()
         }
-        st.table(pd.DataFrame(rows).T)
+        st.table(pd.DataFrame(rows).T.rename_axis("measure"))
     if untotalled:
         st.caption(f"No total of {', '.join(untotalled)}: the scenarios give it in different units (currencies).")
 
 
 def export(scenarios: list) -> None:
     """CSV, JSON and the self-contained HTML report; removing scenarios."""
-    st.subheader("Export")
+    st.header("Export")
     cols = st.columns(3)
     with guard("building the exports"):
         cols[0].download_button(

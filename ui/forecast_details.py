@@ -38,7 +38,7 @@ def cost_table(forecast) -> None:
     """Money, time, energy, CO2 and epochs: retraining against training from scratch, lower bounds marked."""
     note = forecast.scratch_note()
     shown = [m for m in BUDGET_MEASURES if m in forecast.measures]
-    st.dataframe(pd.DataFrame(cost_rows(forecast, shown, bool(note))).T, width="stretch")
+    st.dataframe(pd.DataFrame(cost_rows(forecast, shown, bool(note))).T.rename_axis("measure"), width="stretch")
     if note:
         st.caption(f'From scratch, ">=": at least this much; {note}.')
 
@@ -50,7 +50,7 @@ def engine_details(forecast) -> None:
         return
     with st.expander("Engineering details", key="fc_engineering"):
         st.caption(ENGINE_NOTE)
-        st.dataframe(pd.DataFrame(cost_rows(forecast, engine, False)).T, width="stretch")
+        st.dataframe(pd.DataFrame(cost_rows(forecast, engine, False)).T.rename_axis("measure"), width="stretch")
 
 
 def how_sure(forecast) -> str:

@@ -96,7 +96,7 @@ def headline(state: MutableMapping) -> None:
     """The manager's answer first (``reporting.headline``: the report's same sentences), then the forecast and
     the best window, then the index and engine figures, with links to the pages that explain each."""
     report, forecast, (plan, series) = result(state, "index"), result(state, "forecast"), result(state, "schedule")
-    st.subheader(f"Results: {literal(state['scenario_name'])}")
+    st.header(f"Results: {literal(state['scenario_name'])}")
     st.markdown("\n".join(f"- {plain(sentence)}" for sentence in headline_sentences(current_scenario(state))))
     forecast_metrics(forecast)
     st.page_link("pages/forecast.py", label="Forecast details", icon=":material/query_stats:")

@@ -129,7 +129,7 @@ def _scenario_section(sc: Scenario) -> str:
             ["samples (original / new)", f"{ix.get('n_original')} / {ix.get('n_new')}"],
             *[["note", note] for note in ix.get("notes") or ()],
         ]
-        parts.append("<h3>Index <span class=tag>computed</span></h3>" + _table(["", "value"], rows))
+        parts.append("<h3>Index <span class=tag>computed</span></h3>" + _table(["figure", "value"], rows))
     if sc.forecast:
         parts.append(_forecast_html(sc.forecast))
     if sc.schedule:
@@ -183,7 +183,7 @@ def _schedule_html(sch: dict[str, Any]) -> str:
         ["CO2 at the best start", co2_text(sch.get("co2_best_kg"))],
         ["CO2 saved by waiting", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
     ]
-    return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["", "value"], rows)
+    return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["figure", "value"], rows)
 
 
 def _totals_table(totals: dict[str, dict[str, Any]], scenarios: Sequence[Scenario]) -> str:

@@ -58,6 +58,7 @@ def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resn
     at.session_state["results"]["data"] = dataclasses.replace(data, accept_low_accuracy=True)
     at.radio(key="fc_energy").set_value("From the calibration records").run()
     at.radio(key="fc_grid").set_value("From the records").run()
+    at.radio(key="fc_price").set_value("None").run()  # as the CLI below: no price (the page's default is an example)
     at.button(key="run_forecast").click().run()
     assert not errors(at), errors(at)
     forecast, report = at.session_state["results"]["forecast"], at.session_state["results"]["index"]

@@ -245,5 +245,5 @@ def test_a_scenario_name_is_text_in_the_sidebar_and_the_results_heading():
     name = "[x](http://e.vil) **b**"
     at.session_state["scenario_name"] = name
     at.run()
-    shown = [m.value for m in at.sidebar.markdown] + [h.value for h in at.subheader]
+    shown = [m.value for m in at.sidebar.markdown] + [h.value for h in at.header]
     assert any(literal(name) in s for s in shown) and not any(name in s and literal(name) not in s for s in shown)
