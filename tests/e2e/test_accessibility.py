@@ -95,13 +95,23 @@ def _listen(page, tour: Tour) -> None:
     page.on("pageerror", lambda e: tour.console.append(f"uncaught: {e}"))
 
 
-@pytest.fixture(scope="module", params=["light", "dark"])
+_TOURS: dict[str, Tour] = {}  # theme -> its tour, taken once per process whatever order the tests run in
+
+
+@pytest.fixture(params=["light", "dark"])
 def tour(request, browser, server_url, server_log, tmp_path_factory) -> Tour:
-    """The demo, then every page: axe on each, with what the browser and the server said meanwhile."""
+    """The theme's tour (a module-scoped parametrized fixture was set up again when xdist interleaved themes)."""
     _require_axe()
+    if request.param not in _TOURS:
+        _TOURS[request.param] = take_tour(request.param, browser, server_url, server_log, tmp_path_factory)
+    return _TOURS[request.param]
+
+
+def take_tour(theme: str, browser, server_url: str, server_log: Path, tmp_path_factory) -> Tour:
+    """The demo, then every page: axe on each, with what the browser and the server said meanwhile."""
     offset = server_log.stat().st_size
-    tour = Tour(request.param)
-    page = new_page(browser, request.param)
+    tour = Tour(theme)
+    page = new_page(browser, theme)
     _listen(page, tour)
     run_demo_in(page, server_url)
     settled(page)

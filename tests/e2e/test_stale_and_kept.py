@@ -73,6 +73,7 @@ def test_data_and_model_keeps_what_was_entered_across_pages(demo):
     mean.fill("0.2")
     mean.press("Enter")
     expect(page.get_by_role("textbox", name="Mean", exact=True)).to_have_value("0.2", timeout=SETTLE_TIMEOUT_MS)
+    settled(page)  # the server has the typed values (the field showing them is not proof of that)
     nav(page, "Forecast").click()
     expect(page.get_by_role("heading", name="Forecast")).to_be_visible(timeout=SETTLE_TIMEOUT_MS)
     nav(page, "Data & model").click()
