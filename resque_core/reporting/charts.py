@@ -185,7 +185,7 @@ def intensity_series(schedule: dict[str, Any], title: str | None = None) -> Figu
         if moment is not None:
             fig.add_vline(x=moment, line_dash="dot" if name == "now" else "dash", line_color="gray")
             fig.add_annotation(x=moment, yref="paper", y=1.0, text=name, showarrow=False, xanchor="left")
-    label = schedule.get("source") or schedule.get("kind") or ""
+    label = (schedule.get("source") or schedule.get("kind") or "").split(":", 1)[0]  # its kind: the page says more
     return _layout(fig, title or f"Grid carbon intensity ({label})", "time (UTC)", "gCO2/kWh")
 
 

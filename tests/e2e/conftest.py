@@ -27,6 +27,8 @@ START_TIMEOUT_S = 60
 DEMO_TIMEOUT_MS = 120_000
 SETTLE_TIMEOUT_MS = 30_000  # a ceiling for text already on its way, not a pause: each wait ends when its text shows
 STAGES = 5  # data, model, index, forecast, schedule
+# Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
+SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
 
 
 def _require_browser() -> None:

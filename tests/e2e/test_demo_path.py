@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import pathlib
 
 import pytest
 from playwright.sync_api import expect
 
 from resque_core.forecast.records import DEFAULT_CSV
-from tests.e2e.conftest import ROOT, SETTLE_TIMEOUT_MS, STAGES, elsewhere, new_page, run_demo_in
+from tests.e2e.conftest import SETTLE_TIMEOUT_MS, SHOTS, STAGES, elsewhere, new_page, run_demo_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("browser")]
 needs_calibration = pytest.mark.skipif(
     not DEFAULT_CSV.is_file(),
     reason=f"the demo needs the default calibration {DEFAULT_CSV} (resque_core.forecast.records.default_records)",
 )
-# Screenshots go to out/ (ignored by git); RESQUE_UPDATE_SCREENSHOTS=1 refreshes the ones in docs/.
-SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
 
 
 def _check_report_offline(browser, path: pathlib.Path, theme: str) -> None:

@@ -14,7 +14,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from resque_core.forecast.records import DEFAULT_CSV
-from tests.e2e.conftest import SETTLE_TIMEOUT_MS, go_to, run_demo_in, settled
+from tests.e2e.conftest import SETTLE_TIMEOUT_MS, SHOTS, go_to, run_demo_in, settled
 
 pytestmark = [
     pytest.mark.e2e,
@@ -45,6 +45,8 @@ def phone(browser, server_url, tmp_path_factory):
     settled(page)
     money = page.get_by_text("Retraining will cost").bounding_box()  # the headline's first sentence
     top = money["y"] + money["height"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "demo-phone.png"))  # what a phone shows first after the demo
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the HTML report").click()
     report = tmp_path_factory.mktemp("phone") / "resque-report.html"
