@@ -31,13 +31,18 @@ STAGES = 5  # data, model, index, forecast, schedule
 SHOTS = ROOT / ("docs" if os.environ.get("RESQUE_UPDATE_SCREENSHOTS") == "1" else "out") / "screenshots"
 
 
-def _require_browser() -> None:
-    if CHROMIUM.exists():
+def require_file(path: pathlib.Path, how: str) -> None:
+    """Skip the test when ``path`` is absent (``how``: what installs it), or fail under RESQUE_REQUIRE_BROWSER=1."""
+    if path.exists():
         return
-    reason = f"{CHROMIUM} is absent: install Debian's chromium (apt-get install -y chromium) to run the e2e tests"
+    reason = f"{path} is absent: {how}"
     if os.environ.get("RESQUE_REQUIRE_BROWSER") == "1":
         pytest.fail(reason + " (RESQUE_REQUIRE_BROWSER=1)")
     pytest.skip(reason)
+
+
+def _require_browser() -> None:
+    require_file(CHROMIUM, "install Debian's chromium (apt-get install -y chromium) to run the e2e tests")
 
 
 def _free_port() -> int:

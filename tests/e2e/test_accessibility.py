@@ -8,7 +8,6 @@ what the server logs. Without node_modules/axe-core the tests skip, unless RESQU
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from resque_core.forecast.records import DEFAULT_CSV
-from tests.e2e.conftest import ROOT, elsewhere, go_to, log_since, new_page, run_demo_in, settled
+from tests.e2e.conftest import ROOT, elsewhere, go_to, log_since, new_page, require_file, run_demo_in, settled
 
 pytestmark = [
     pytest.mark.e2e,
@@ -32,12 +31,7 @@ PAGES = ("Data & model", "Index", "Forecast", "Schedule", "Validate", "Runs", "S
 
 
 def _require_axe() -> None:
-    if AXE_JS.is_file():
-        return
-    reason = f"{AXE_JS} is absent: run `npm ci` (package.json) to check accessibility"
-    if os.environ.get("RESQUE_REQUIRE_BROWSER") == "1":
-        pytest.fail(reason + " (RESQUE_REQUIRE_BROWSER=1)")
-    pytest.skip(reason)
+    require_file(AXE_JS, "run `npm ci` (package.json) to check accessibility")
 
 
 def blocking_violations(page) -> list[dict]:
