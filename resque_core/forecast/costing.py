@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from resque_core.energy.cost_model import POWER_SHARE
 from resque_core.energy.provenance import ENERGY_PROVENANCES
 from resque_core.errors import EnergyError
 from resque_core.forecast.result import Forecast, Interval
@@ -23,7 +24,7 @@ __all__ = ["DEFAULT_UTILIZATION", "ENERGY_BASES", "INTENSITY_BASES", "CostSettin
 
 ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts")
 INTENSITY_BASES = ("records", "zone", "typed")
-DEFAULT_UTILIZATION = 0.7  # share of the board power a training job draws on average, when modeled
+DEFAULT_UTILIZATION = POWER_SHARE  # share of the board power a training job draws on average, when modeled
 
 
 @dataclass(frozen=True)
