@@ -42,22 +42,3 @@ def default_forecaster():
     from resque_core.forecast.pipeline import FitSettings, choose_records, fitted
 
     return lambda level=0.8: fitted(choose_records("default"), "dist", FitSettings(level=level))
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(config, items):
-    """Keep each ``xdist_group`` on one worker under ``--dist loadgroup``.
-
-    pytest-xdist 3.8 names a grouped test ``<nodeid>@<group>`` by setting ``item._nodeid``, which pytest 9
-    no longer reads (a node's id lives in ``item._id``), so its scheduler saw no group and spread the
-    browser and Ray tests over every worker, each starting its own dashboard server and local Ray.
-    """
-    if not getattr(config.option, "loadgroup", False):
-        return
-    from _pytest.nodeid import coerce_node_id
-
-    for item in items:
-        marks = item.iter_markers("xdist_group")
-        names = {str(m.args[0] if m.args else m.kwargs.get("name", "default")) for m in marks}
-        if names and "@" not in item.nodeid:
-            item._id = coerce_node_id(f"{item.nodeid}@{'_'.join(sorted(names))}")
