@@ -17,7 +17,15 @@ from resque_core.energy.hardware import load_hardware_profiles, modeled_kwh_per_
 from resque_core.errors import EnergyError
 from resque_core.units import number_text
 
-__all__ = ["DEFAULT_SCALING", "DEFAULT_UTILIZATION", "POWER_SHARE", "PRECISIONS", "EpochCost", "epoch_cost"]
+__all__ = [
+    "DEFAULT_SCALING",
+    "DEFAULT_UTILIZATION",
+    "POWER_SHARE",
+    "PRECISIONS",
+    "EpochCost",
+    "epoch_cost",
+    "model_epoch_cost",
+]
 
 PRECISIONS = {"fp32": "peak_tflops_fp32", "mixed": "peak_tflops_mixed"}
 # Share of the peak a training step reaches when nothing was measured on that kind of hardware: a documented
@@ -108,3 +116,37 @@ def epoch_cost(
         f"({p.get('peak_source', p['source'])})"
     )
     return EpochCost(seconds, kwh, flops * images, share, basis, devices, scaling, note)
+
+
+def model_epoch_cost(
+    model: Any,
+    input_shape: tuple[int, int, int],
+    images: int,
+    profile: str,
+    *,
+    precision: str = "fp32",
+    devices: int = 1,
+    batch_size: int = 32,
+    utilization: float | None = None,
+    scaling_efficiency: float = DEFAULT_SCALING,
+) -> EpochCost:
+    """Seconds and kWh of one training epoch of ``model`` on ``images`` images of ``input_shape`` (C, H, W), on
+    ``devices`` of ``profile`` (modeled): its FLOPs per training step counted (``energy.flops``), then ``epoch_cost``.
+
+    The one call the ``compare`` command, the Compare page and the report price a candidate with.
+
+    Raises:
+        EnergyError: a model that cannot run a step at that shape, an unknown profile, a figure out of range.
+    """
+    from resque_core.energy.flops import training_step_flops
+
+    flops = training_step_flops(model, tuple(input_shape))
+    return epoch_cost(
+        flops.per_image,
+        images,
+        profile,
+        precision=precision,
+        devices=devices,
+        utilization=utilization,
+        scaling_efficiency=scaling_efficiency,
+    )
