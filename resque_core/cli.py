@@ -15,7 +15,7 @@ import threading
 
 from resque_core.errors import ResqueError
 
-COMMANDS = ("index", "layers", "forecast", "calibrate", "validate", "schedule", "runs", "report")
+COMMANDS = ("index", "layers", "forecast", "compare", "calibrate", "validate", "schedule", "runs", "report")
 
 
 class _Parser(argparse.ArgumentParser):

@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("forecast",),
     ("live",),
     ("calibration",),
+    ("compare",),
     ("reporting",),
     ("commands",),
     ("cli",),

@@ -78,18 +78,20 @@ def forecast_for_model(
     settings: FitSettings | None = None,
     library: Records | None = None,
     train_epochs: Mapping[str, float] | None = None,
+    costing: Costing | None = None,
 ) -> Forecast:
     """The priced forecast of ``evidence`` for the user's model (``loaded``, a ``LoadedModel``; None: no model).
 
     Records of the model's own family: ``make_forecast``'s answer. Records of another family: one answer
     for the model (see the module's docstring); ``library`` and ``train_epochs`` default to the shipped
-    library's records, curves and original training epochs.
+    library's records, curves and original training epochs. ``costing``, when given, prices the forecast instead
+    of ``cost`` and ``probe`` (a costing already made for this model: ``compare``'s, modeled from its FLOPs).
 
     Raises:
         RecordsError, EnergyError, ProviderError: as ``make_forecast``.
     """
     family = family_of(loaded) if loaded is not None else None
-    forecast = make_forecast(evidence, records, cost, probe=probe, family=family, settings=settings)
+    forecast = make_forecast(evidence, records, cost, probe=probe, family=family, settings=settings, costing=costing)
     if not forecast.family_note or records_family(records.frame) is None:
         return forecast  # its own family's records, or records that name none (the note says so): theirs stand
     settings = settings or FitSettings(level=forecast.level)
@@ -97,7 +99,7 @@ def forecast_for_model(
     if _carries(records, evidence):
         carried = carry(loaded, evidence, settings, library or library_of_families(), train_epochs)
     base = _carried(forecast, carried, family) if carried is not None else _epochs_only(forecast)
-    costing = own_costing(cost, probe)
+    costing = costing if costing is not None else own_costing(cost, probe)
     priced = costing.apply(base) if costing is not None else base
     return replace(priced, family_note=_note(priced, carried, family, family_note(records.frame, family)))
 
@@ -217,7 +219,8 @@ def _pricing(forecast: Forecast) -> str:
         if source.energy_basis == "given":
             return "Time and energy per epoch are the figures you gave for your model."
         if source.energy == "modeled":
-            return f"Time and energy per epoch are modeled from the seconds per epoch you gave: {source.energy_basis}."
+            basis = source.energy_basis.removeprefix("modeled: ")
+            return f"Time and energy per epoch are modeled for your model: {basis}."
         return f"Time and energy per epoch are your model's own: {source.energy_basis}."
     words = {"seconds": ["time"], "kwh": ["kWh", "CO2"]}
     named = [w for m in missing for w in words[m]]

@@ -45,7 +45,7 @@ def add_model_arguments(p: argparse.ArgumentParser, *, default: str | None = "de
     p.add_argument(
         "--arch",
         help="architecture of bare weights (a state_dict or training-checkpoint dict): a torchvision "
-        "classification model such as resnet18, or SmallCNN",
+        "classification model such as resnet18, SmallCNN or MLP",
     )
     p.add_argument(
         "--num-classes", type=num.at_least(1, 10**6), help="outputs of the classifier (default: read from the weights)"

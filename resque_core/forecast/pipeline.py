@@ -164,11 +164,13 @@ def make_forecast(
     probe: Any = None,
     family: ModelFamily | None = None,
     settings: FitSettings | None = None,
+    costing: Any = None,
 ) -> Forecast:
     """The priced forecast of ``evidence`` from ``records``.
 
     Args:
         cost: how to price it (None: not priced, the records' own kWh and CO2 curves).
+        costing: a ``Costing`` already built, used instead of ``cost`` (``compare``'s, modeled from FLOPs).
         probe: the probe's result, for ``cost.energy == "probe"``.
         family: the user's model family: the forecast says when the records are of another.
         settings: how the forecaster is fitted.
@@ -177,7 +179,8 @@ def make_forecast(
         RecordsError, EnergyError, ProviderError: bad records, a bad costing, an unknown zone.
     """
     forecaster = fitted(records, evidence.kind, settings)
-    costing = build_costing(cost, probe=probe, records=records.frame) if cost is not None else None
+    if costing is None and cost is not None:
+        costing = build_costing(cost, probe=probe, records=records.frame)
     shift_type = evidence.shift_type
     if shift_type is None and evidence.labels == "given":
         shift_type = forecaster.shift_type_for(evidence.shift)

@@ -82,6 +82,8 @@ class Target:
         """The target in words, as every page, report and CLI line names it."""
         if self.kind == "acc":
             return f"accuracy {self.value:.3g} on the new data"
+        if self.kind == "drop" and self.value < 0:  # a target above the old model (``compare``'s weaker candidates)
+            return f"{-100 * self.value:.3g} points above the old model's clean accuracy"
         if self.kind == "drop":
             return f"within {100 * self.value:.3g} points of the old model's clean accuracy"
         return "each record's own target rule"

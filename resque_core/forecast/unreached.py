@@ -11,7 +11,7 @@ import pandas as pd
 
 from resque_core.units import number_text
 
-__all__ = ["SIMILAR_RUNS", "Unreached", "unreached_among"]
+__all__ = ["SIMILAR_RUNS", "Unreached", "nearest_rows", "unreached_among"]
 
 SIMILAR_RUNS = 10  # how many runs most like the user's the chance of never reaching T is counted on
 
@@ -70,22 +70,31 @@ def unreached_among(runs: pd.DataFrame, columns: list[str], x: np.ndarray, targe
     have = runs.dropna(subset=list(columns))
     if have.empty:
         return [None] * len(x)
-    values = have[list(columns)].to_numpy(float)
-    scale = values.std(axis=0)
-    scale[~(scale > 0)] = 1.0
     lost_runs = (have["reached"] == 0) if "reached" in have else (have["censored"] == 1)  # never reached the target
     censored = lost_runs.to_numpy(bool)
     stopped = have["epochs"].to_numpy(float)
     caps = pd.to_numeric(have.get("max_epochs", pd.Series(np.nan, index=have.index)), errors="coerce").to_numpy(float)
     out = []
-    for row in np.atleast_2d(np.asarray(x, float)):
-        distance = np.sqrt((((values - row) / scale) ** 2).sum(axis=1))
-        nearest = np.argsort(distance, kind="stable")[: min(k, len(have))]
+    for nearest in nearest_rows(have, columns, x, k):
         lost = nearest[censored[nearest]]
         at_cap = bool(np.all(np.isnan(caps[lost]) | (stopped[lost] >= caps[lost] - 1e-6))) if len(lost) else True
         epochs = float(np.max(stopped[lost])) if len(lost) else _largest(caps[nearest])
         label = "their own target" if target.kind == "records" else target.label
         out.append(Unreached(int(len(lost)), int(len(nearest)), epochs, at_cap, label))
+    return out
+
+
+def nearest_rows(runs: pd.DataFrame, columns: list[str], x: np.ndarray, k: int = SIMILAR_RUNS) -> list[np.ndarray]:
+    """For each row of ``x`` (values of ``columns``), the positions in ``runs`` of the ``k`` runs nearest to it,
+    nearest first: the runs "most like the user's". ``runs`` must have every column; distances are taken on
+    each column scaled by its spread over ``runs`` (a column that does not vary counts in its own units)."""
+    values = runs[list(columns)].to_numpy(float)
+    scale = values.std(axis=0)
+    scale[~(scale > 0)] = 1.0
+    out = []
+    for row in np.atleast_2d(np.asarray(x, float)):
+        distance = np.sqrt((((values - row) / scale) ** 2).sum(axis=1))
+        out.append(np.argsort(distance, kind="stable")[: min(k, len(runs))])
     return out
 
 

@@ -72,8 +72,22 @@ def guess_arch(state: dict) -> str | None:
     """The architecture the key names point to (SmallCNN or a ResNet by block counts), or None."""
     if {"features.0.weight", "fc1.weight", "classifier.weight"} <= set(state):
         return "SmallCNN"
+    if {"fc1.weight", "fc2.weight", "classifier.weight"} <= set(state):
+        return "MLP"
     blocks = tuple(len({k.split(".")[1] for k in state if k.startswith(f"layer{i}.")}) for i in range(1, 5))
     return _RESNETS.get((*blocks, any(".conv3." in k for k in state)))
+
+
+def _mlp_kwargs(state: dict, num_classes: int | None) -> dict:
+    """Our ``MLP``'s sizes, read from its weights (its input is the flattened image: channels x height x width)."""
+    first, second = state.get("fc1.weight"), state.get("fc2.weight")
+    if not (isinstance(first, torch.Tensor) and isinstance(second, torch.Tensor) and "classifier.weight" in state):
+        raise CheckpointError("not an MLP state_dict: it needs fc1, fc2 and classifier weights", setting="arch",
+                              value=guess_arch(state))  # fmt: skip
+    if second.shape[0] != first.shape[0] // 2:
+        raise CheckpointError(f"not our MLP: its second layer has {second.shape[0]} units, not half of "
+                              f"{first.shape[0]}", setting="arch", value=guess_arch(state))  # fmt: skip
+    return {"num_classes": int(num_classes), "in_features": int(first.shape[1]), "hidden": int(first.shape[0])}
 
 
 def arch_for(name: str, state: dict, num_classes: int | None, stem: str) -> dict:
@@ -91,9 +105,11 @@ def arch_for(name: str, state: dict, num_classes: int | None, stem: str) -> dict
                 f"not a SmallCNN state_dict: no {exc} weight", setting="arch", value=guess_arch(state)
             ) from exc
         return {"kind": "resque", "name": name, "kwargs": kwargs}
+    if name == "MLP":
+        return {"kind": "resque", "name": name, "kwargs": _mlp_kwargs(state, num_classes or found)}
     if name not in torchvision_classifiers():
         raise CheckpointError(
-            f"unknown architecture {name!r}: use a torchvision classification model (resnet18, ...) or SmallCNN",
+            f"unknown architecture {name!r}: use a torchvision classification model (resnet18, ...), SmallCNN or MLP",
             setting="arch",
             value=guess_arch(state),
         )

@@ -162,7 +162,7 @@ def test_time_and_energy_come_only_from_figures_of_the_model_itself(stranger):
     assert set(unpriced.measures) == {"epochs"} and "Time, kWh and CO2 are not shown" in unpriced.family_note
     timed = forecast_for_model(Evidence(index=0.05), records, replace(profile, seconds_per_epoch=30.0), **common)
     assert timed.measures["seconds"].point == pytest.approx(epochs * 30.0) and "kwh" in timed.measures
-    assert "modeled from the seconds per epoch you gave: " in timed.family_note
+    assert "modeled for your model: " in timed.family_note
 
 
 def test_with_one_family_in_the_library_the_records_epochs_stay_and_the_note_says_whose(stranger):
