@@ -1,7 +1,7 @@
 """Three candidate checkpoints trained on the digits in the test, as a user's bare ``state_dict`` files read with
-``CKPT:ARCH``: a good SmallCNN, a SmallCNN that saw 200 images for 6 epochs (the clear loser on accuracy) and an MLP. They are
-trained at the input spec the loader infers for a bare checkpoint on the digits (8x8, mean and std 0.5), so that
-nothing but the file and its architecture is given."""
+``CKPT:ARCH``: a good SmallCNN, a SmallCNN that saw 200 images for 6 epochs (the clear loser on accuracy) and an
+MLP. They are trained at the input spec the loader infers for a bare checkpoint on the digits (8x8, mean and std
+0.5), so that nothing but the file and its architecture is given."""
 
 from __future__ import annotations
 

@@ -47,7 +47,7 @@ def parse_candidate(spec: str, template: ModelSource | None = None) -> Candidate
     (trust, input spec, stem) every candidate shares."""
     text = str(spec).strip()
     if not text:
-        raise InputError("a candidate is a checkpoint path, optionally with ':ARCH' (e.g. model.pt:resnet18)")
+        raise InputError("an empty candidate: write it as CKPT or CKPT:ARCH (e.g. model.pt:resnet18)")
     path, arch = text, None
     if ":" in text and not pathlib.Path(text).exists():
         path, _, arch = text.rpartition(":")
@@ -115,6 +115,7 @@ class CompareSettings:
                 raise InputError(f"{name} must be a share in (0, 1), not {value!r}", setting=name)
         if self.cost.energy != "records":
             raise InputError("compare models each option's energy on the hardware profile: give no energy basis")
+        _check_profile(self.profile, self.precision)
 
     def budget_words(self) -> str:
         if self.budget_epochs is not None:
@@ -128,6 +129,20 @@ class CompareSettings:
 
         label = load_hardware_profiles().get(self.profile, {}).get("label", self.profile)
         return f"{self.devices} x {label}, {self.precision}" if self.devices > 1 else f"{label}, {self.precision}"
+
+
+def _check_profile(name: str, precision: str) -> None:
+    """A profile that exists and gives the peak ``precision`` needs (before any model loads)."""
+    from resque_core.energy.cost_model import PRECISIONS
+    from resque_core.energy.hardware import load_hardware_profiles
+
+    profiles = load_hardware_profiles()
+    if name not in profiles:
+        raise InputError(f"unknown hardware profile {name!r}; known profiles: {', '.join(sorted(profiles))}",
+                         setting="profile")  # fmt: skip
+    if profiles[name].get(PRECISIONS[precision]) is None:
+        raise InputError(f"the profile {name!r} gives no {precision} peak throughput: choose another precision or "
+                         "profile", setting="precision")  # fmt: skip
 
 
 def _positive(value: float | None, setting: str) -> None:

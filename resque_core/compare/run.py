@@ -62,10 +62,12 @@ def compare_candidates(
         ResqueError: a bad candidate (not a model, wrong input), bad data, bad settings; the message names which.
     """
     from resque_core.data import open_source
+    from resque_core.forecast.costing import build_costing
 
     settings = settings or CompareSettings()
     if not candidates:
         raise ResqueError("compare needs at least one candidate checkpoint")
+    build_costing(settings.cost)  # an unknown zone fails here, before any model loads
     say = progress or (lambda line: None)
     original = open_source(original) if isinstance(original, str) else original
     new = open_source(new) if isinstance(new, str) and new else new
