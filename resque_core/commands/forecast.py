@@ -8,12 +8,12 @@ from typing import Any, NoReturn
 
 from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
+from resque_core.commands.cost_args import add_energy_arguments, add_price_arguments, cost_settings
 from resque_core.commands.deprecated import DeprecatedAlias
 from resque_core.commands.forecast_output import report_dict, summary
 from resque_core.commands.index import add_accept_argument
 from resque_core.commands.model_args import add_model_arguments, model_source, original_data
 from resque_core.commands.target_args import add_target_arguments, target_from
-from resque_core.units import DEFAULT_CURRENCY
 
 CURVES = ("auto", "constant", "linear", "loglinear", "isotonic")
 ADVICE_HINT = "advice: --advice sizes a self-calibration on your model and prints its command (it times a few steps)"
@@ -41,7 +41,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="calibration records: a CSV, 'default' (shipped: your model family's when the library has it) or "
         "'db' (the local store at $RESQUE_DB)",
     )
-    _energy_arguments(parser)
+    add_energy_arguments(parser)
     model = parser.add_argument_group(
         "your model: --probe trains it, and the forecast says when the records are of another model family "
         "(default: the shipped digits CNN)"
@@ -63,7 +63,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="for a model of a family the calibration library lacks: size a self-calibration on it and print the "
         "command (times a few training steps of your model: seconds to a minute)",
     )
-    _price_arguments(parser)
+    add_price_arguments(parser)
     _fit_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a summary")
     parser.set_defaults(func=run)
@@ -102,62 +102,6 @@ def _evidence_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--shift-type", metavar="NAME", help="use that shift type's own curves (a known kind of shift)")
 
 
-def _energy_arguments(parser: argparse.ArgumentParser) -> None:
-    """Where kWh per epoch comes from (``CostSettings.energy``)."""
-    energy = parser.add_mutually_exclusive_group()
-    energy.add_argument("--kwh-per-epoch", type=num.energy_kwh, metavar="X", help="kWh per epoch on your hardware")
-    energy.add_argument("--probe", action="store_true", help="measure kWh per epoch with a codecarbon probe here")
-    energy.add_argument(
-        "--profile",
-        metavar="NAME",
-        help="model kWh per epoch from a hardware profile's board power x --utilization (modeled); "
-        "names in resque_core/assets/hardware_profiles.json, e.g. nvidia-a100-sxm",
-    )
-    energy.add_argument(
-        "--watts",
-        type=num.power_w,
-        metavar="W",
-        help="model kWh per epoch from your hardware's power at full load, in W, x --utilization (modeled)",
-    )
-    parser.add_argument(
-        "--utilization",
-        type=num.share,
-        metavar="U",
-        help="share of the --profile or --watts power drawn on average, in (0, 1] "
-        "(default 0.7, as on the dashboard; 1 = the upper bound)",
-    )
-    parser.add_argument(
-        "--seconds-per-epoch",
-        type=num.duration_s,
-        metavar="S",
-        help="seconds per epoch on your hardware (with --profile/--watts, default: the records' median)",
-    )
-
-
-def _price_arguments(parser: argparse.ArgumentParser) -> None:
-    """Grid intensity and price (``CostSettings``)."""
-    grid = parser.add_mutually_exclusive_group()
-    grid.add_argument(
-        "--intensity", type=num.intensity_g_per_kwh, metavar="G_PER_KWH", help="grid gCO2 per kWh (given)"
-    )
-    grid.add_argument(
-        "--zone",
-        metavar="CODE",
-        help="grid intensity: the country's annual average from codecarbon's data (modeled), e.g. DE, FRA, GB",
-    )
-    parser.add_argument("--price-per-kwh", type=num.money, metavar="X", help="electricity price per kWh")
-    parser.add_argument(
-        "--hourly-rate", type=num.money, metavar="X", help="machine price per hour (not with --price-per-kwh)"
-    )
-    parser.add_argument(
-        "--currency",
-        default=DEFAULT_CURRENCY,
-        type=str.upper,
-        metavar="CODE",
-        help=f"ISO 4217 code of the price, which names the money figure (default {DEFAULT_CURRENCY})",
-    )
-
-
 def _fit_arguments(parser: argparse.ArgumentParser) -> None:
     """How the forecaster is fitted (``forecast.pipeline.FitSettings``)."""
     parser.add_argument("--level", type=num.coverage, default=0.8, help="interval coverage (default 0.8)")
@@ -192,13 +136,14 @@ def run(args: argparse.Namespace) -> int:
     settings = cost_settings(args)  # bad combinations fail before anything is fitted or probed
     args.data = original_data(args, trains=settings.energy == "probe" or args.advice)
     given = None if args.records == "default" else choose_records(args.records)  # a bad file fails before the model
-    loaded = _model(args) if settings.energy == "probe" or args.checkpoint != "default" else None
+    loaded = _model(args) if settings.energy in ("probe", "flops") or args.checkpoint != "default" else None
     family = family_of(loaded) if loaded is not None else None
     records = given or choose_records("default", family)  # the model's family's records, when shipped
     records, pooling = family_runs(records, family)  # several families: the model's own, or a line naming them
     fit = FitSettings(level=args.level, method=args.method, curve=args.curve, target=target_from(args))
     forecaster = fitted(records, args.kind, fit)
     probe = _probe(args, loaded) if settings.energy == "probe" else None
+    costing = _flops_costing(args, settings, loaded, records) if settings.energy == "flops" else None
     evidence = Evidence(
         index=args.index,
         kind=args.kind,
@@ -208,11 +153,13 @@ def run(args: argparse.Namespace) -> int:
         shift_type=args.shift_type,
     )
     if loaded is None:  # no model of the user's: the records' answer (and no torch imported for it)
-        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit)
+        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit, costing=costing)
     else:
         from resque_core.calibration.model_forecast import forecast_for_model
 
-        forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
+        forecast = forecast_for_model(
+            evidence, records, settings, probe=probe, loaded=loaded, settings=fit, costing=costing
+        )
     forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()
@@ -245,36 +192,23 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data, checks)
 
 
-def cost_settings(args: argparse.Namespace) -> Any:
-    """The ``CostSettings`` these flags ask for (the dashboard's Forecast page builds the same object)."""
+def _flops_costing(args: argparse.Namespace, settings: Any, loaded: Any, records: Any) -> Any:
+    """The costing of ``--profile`` without ``--seconds-per-epoch``: time and kWh per epoch modeled from the model's
+    FLOPs per training step on ``--images`` images (default: the records' training images per epoch)."""
+    from resque_core.energy.cost_model import model_epoch_cost
     from resque_core.errors import EnergyError
-    from resque_core.forecast.costing import CostSettings
+    from resque_core.forecast.costing import build_costing
 
-    if args.utilization is not None and args.profile is None and args.watts is None:
-        raise EnergyError("--utilization scales a modeled power: give it with --profile or --watts")
-    given = {
-        "kwh-per-epoch": args.kwh_per_epoch is not None,
-        "probe": args.probe,
-        "profile": args.profile is not None,
-        "watts": args.watts is not None,
-    }
-    energy = next((basis for basis, chosen in given.items() if chosen), "records")  # argparse allows one at most
-    intensity = "zone" if args.zone is not None else "typed" if args.intensity is not None else "records"
-    utilization = {} if args.utilization is None else {"utilization": args.utilization}
-    return CostSettings(
-        energy=energy,
-        kwh_per_epoch=args.kwh_per_epoch,
-        profile=args.profile,
-        watts=args.watts,
-        seconds_per_epoch=args.seconds_per_epoch,
-        intensity=intensity,
-        zone=args.zone,
-        intensity_g_per_kwh=args.intensity,
-        price_per_kwh=args.price_per_kwh,
-        hourly_rate=args.hourly_rate,
-        currency=args.currency,
-        **utilization,
-    )
+    images = args.images
+    if images is None:
+        known = records.frame["n_train"].dropna() if "n_train" in records.frame else []
+        if not len(known):
+            raise EnergyError("the records do not say how many images an epoch runs over: give --images")
+        images = int(known.median())
+    spec = loaded.input_spec
+    cost = model_epoch_cost(loaded.model, (spec.channels, *spec.size), images, settings.profile,
+                            precision=settings.precision, devices=settings.devices)  # fmt: skip
+    return build_costing(settings, epoch_cost=cost)
 
 
 def _model(args: argparse.Namespace) -> Any:

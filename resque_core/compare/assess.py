@@ -203,13 +203,9 @@ def _forecast(a: _Assessed, target_acc: float, settings: CompareSettings) -> tup
     target = Target.drop(float(a.report.base_acc) - target_acc)  # T, as a drop below each record's clean accuracy
     fit = FitSettings(level=settings.level, target=target)
     evidence = Evidence.of(a.report)
-    costing = replace(
-        build_costing(settings.cost),
-        kwh_per_epoch=a.cost.kwh_per_epoch,
-        kwh_per_epoch_source="modeled",
-        kwh_per_epoch_basis=a.cost.note,
-        seconds_per_epoch=a.cost.seconds_per_epoch,
-    )
+    flops = replace(settings.cost, energy="flops", profile=settings.profile, devices=settings.devices,
+                    precision=settings.precision)  # fmt: skip
+    costing = build_costing(flops, epoch_cost=a.cost)
     retrained = forecast_for_model(evidence, a.records, loaded=a.loaded, settings=fit, costing=costing)
     scratch = make_forecast(evidence, a.records, family=family_of(a.loaded), settings=fit, costing=costing)
     return retrained, scratch

@@ -14,15 +14,16 @@ from typing import TYPE_CHECKING, Any
 from resque_core.energy.cost_model import POWER_SHARE
 from resque_core.energy.provenance import ENERGY_PROVENANCES
 from resque_core.errors import EnergyError
+from resque_core.forecast.energy_basis import energy_fields
 from resque_core.forecast.result import Forecast, Interval
-from resque_core.units import DEFAULT_CURRENCY, duration_text, number_text
+from resque_core.units import DEFAULT_CURRENCY, number_text
 
 if TYPE_CHECKING:
     from resque_core.energy.probe import ProbeResult
 
 __all__ = ["DEFAULT_UTILIZATION", "ENERGY_BASES", "INTENSITY_BASES", "CostSettings", "Costing", "build_costing"]
 
-ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts")
+ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts", "flops")
 INTENSITY_BASES = ("records", "zone", "typed")
 DEFAULT_UTILIZATION = POWER_SHARE  # share of the board power a training job draws on average, when modeled
 
@@ -115,7 +116,9 @@ class CostSettings:
     Attributes:
         energy: where kWh per epoch comes from: "records" (the records' own kWh curve),
             "kwh-per-epoch" (given, measured), "probe" (a short training probe, passed to
-            ``build_costing``), "profile" (a hardware profile, modeled) or "watts" (typed power, modeled).
+            ``build_costing``), "profile" (a hardware profile, modeled), "watts" (typed power, modeled) or
+            "flops" (seconds and kWh per epoch modeled from the model's FLOPs on ``devices`` of ``profile`` at
+            ``precision``: ``energy.cost_model.model_epoch_cost``'s ``EpochCost``, passed to ``build_costing``).
         kwh_per_epoch: kWh of one epoch, for "kwh-per-epoch".
         profile: a name from ``resque_core/assets/hardware_profiles.json``, for "profile".
         watts: the hardware's power at full load, in W, for "watts".
@@ -144,6 +147,8 @@ class CostSettings:
     hourly_rate: float | None = None
     currency: str = DEFAULT_CURRENCY
     price_source: str = "given"
+    devices: int = 1
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -151,7 +156,9 @@ class CostSettings:
             raise EnergyError(f"unknown energy basis {self.energy!r}; use one of {', '.join(ENERGY_BASES)}")
         if self.intensity not in INTENSITY_BASES:
             raise EnergyError(f"unknown intensity basis {self.intensity!r}; use one of {', '.join(INTENSITY_BASES)}")
-        _check_fields(self.energy, {"kwh-per-epoch": "kwh_per_epoch", "profile": "profile", "watts": "watts"}, self)
+        basis = "profile" if self.energy == "flops" else self.energy  # both name a hardware profile
+        _check_fields(basis, {"kwh-per-epoch": "kwh_per_epoch", "profile": "profile", "watts": "watts"}, self)
+        _check_flops(self)
         _check_fields(self.intensity, {"zone": "zone", "typed": "intensity_g_per_kwh"}, self)
         numbers = ("kwh_per_epoch", "watts", "seconds_per_epoch", "intensity_g_per_kwh", "price_per_kwh", "hourly_rate")
         for name in numbers:
@@ -173,6 +180,15 @@ def check_currency(code: str) -> None:
         raise EnergyError(f"the currency must be a three-letter code such as EUR, USD or GBP, not {code!r}")
 
 
+def _check_flops(settings: CostSettings) -> None:
+    """Devices (1 to 4096) and precision (fp32, mixed) of the "flops" basis; left at their defaults otherwise."""
+    devices, precision = settings.devices, settings.precision
+    if settings.energy != "flops" and (devices, precision) != (1, "fp32"):
+        raise EnergyError("devices and precision apply to the 'flops' basis only")
+    if not (isinstance(devices, int) and 1 <= devices <= 4096) or precision not in ("fp32", "mixed"):
+        raise EnergyError(f"devices must be 1 to 4096 and precision fp32 or mixed, not {devices!r}, {precision!r}")
+
+
 def _check_fields(basis: str, needs: dict[str, str], settings: CostSettings) -> None:
     """The field a basis needs is set; the fields of the other bases are not (nothing is ignored silently)."""
     for other, name in needs.items():
@@ -183,7 +199,9 @@ def _check_fields(basis: str, needs: dict[str, str], settings: CostSettings) -> 
             raise EnergyError(f"{name} applies to the {other!r} basis only, not to {basis!r}")
 
 
-def build_costing(settings: CostSettings, probe: ProbeResult | None = None, records: Any = None) -> Costing:
+def build_costing(
+    settings: CostSettings, probe: ProbeResult | None = None, records: Any = None, epoch_cost: Any = None
+) -> Costing:
     """The ``Costing`` for these settings: the one place the page and the CLI price a forecast.
 
     Args:
@@ -191,79 +209,19 @@ def build_costing(settings: CostSettings, probe: ProbeResult | None = None, reco
         probe: the probe's result, for the "probe" energy basis.
         records: the calibration records (a DataFrame); a modeled energy without ``seconds_per_epoch``
             borrows their median seconds per epoch.
+        epoch_cost: the model's ``EpochCost`` on the profile, for the "flops" basis.
 
     Raises:
         EnergyError: a probe basis without a probe, an unknown profile, no seconds per epoch to model with.
         ProviderError: a zone with no annual average.
     """
     return Costing(
-        **_energy(settings, probe, records),
+        **energy_fields(settings, probe, records, epoch_cost),
         **_intensity(settings),
         price_per_kwh=settings.price_per_kwh,
         hourly_rate=settings.hourly_rate,
         currency=settings.currency,
         price_source=settings.price_source,
-    )
-
-
-def _energy(settings: CostSettings, probe: ProbeResult | None, records: Any) -> dict[str, Any]:
-    seconds = settings.seconds_per_epoch
-    if settings.energy == "kwh-per-epoch":
-        return {
-            "kwh_per_epoch": settings.kwh_per_epoch,
-            "kwh_per_epoch_source": "measured",
-            "seconds_per_epoch": seconds,
-        }
-    if settings.energy == "probe":
-        if probe is None:
-            raise EnergyError("the probe energy basis needs a probe: run it first")
-        return {
-            "kwh_per_epoch": probe.kwh_per_epoch,
-            "kwh_per_epoch_source": "estimated" if probe.estimated else "measured",
-            "kwh_per_epoch_basis": _probe_basis(probe),
-            "seconds_per_epoch": seconds if seconds is not None else probe.seconds_per_epoch,
-        }
-    if settings.energy in ("profile", "watts"):
-        return _modeled(settings, records)
-    return {"seconds_per_epoch": seconds}
-
-
-def _probe_basis(probe: ProbeResult) -> str:
-    """ "probe (20 steps)", or "probe (median of 4 rounds of 20 steps)" for a repeated one."""
-    if probe.repeats > 1:
-        return f"probe (median of {probe.repeats} rounds of {probe.steps} steps)"
-    return f"probe ({probe.steps} steps)"
-
-
-def _modeled(settings: CostSettings, records: Any) -> dict[str, Any]:
-    """kWh per epoch = power x utilization x seconds per epoch, labeled modeled."""
-    from resque_core.energy.hardware import modeled_kwh_per_epoch
-
-    seconds, borrowed = settings.seconds_per_epoch, ""
-    if seconds is None:
-        seconds = _records_seconds_per_epoch(records)
-        borrowed = f" at the records' {duration_text(seconds, 3)}/epoch"
-    name, profiles = settings.profile, None
-    if settings.energy == "watts":
-        typed = {"label": "typed power", "power_w": settings.watts, "source": "typed by the user"}
-        name, profiles = "typed", {"typed": typed}
-    modeled = modeled_kwh_per_epoch(name, seconds, settings.utilization, profiles)
-    return {
-        "kwh_per_epoch": modeled.kwh_per_epoch,
-        "kwh_per_epoch_source": "modeled",
-        "kwh_per_epoch_basis": modeled.note + borrowed,
-        "seconds_per_epoch": settings.seconds_per_epoch,
-    }
-
-
-def _records_seconds_per_epoch(records: Any) -> float:
-    if records is not None and {"seconds", "epochs"} <= set(records.columns):
-        per_epoch = (records["seconds"] / records["epochs"]).where(records["epochs"] > 0).dropna()
-        if not per_epoch.empty:
-            return float(per_epoch.median())
-    raise EnergyError(
-        "a modeled energy needs the seconds per epoch on that hardware (--seconds-per-epoch): "
-        "the records carry no seconds to borrow"
     )
 
 

@@ -79,14 +79,44 @@ def run_in_process(capsys, *args: str) -> str:
     return out
 
 
-def test_profile_is_labeled_modeled(records_csv, capsys):
-    pytest.importorskip("resque_core.energy.meters")
-    args = ("--index", "0.05", "--records", str(records_csv), "--profile", "nvidia-l4", "--json")
+def test_watts_without_seconds_borrow_the_records_seconds_and_are_labeled_modeled(records_csv, capsys):
+    args = ("--index", "0.05", "--records", str(records_csv), "--watts", "72", "--json")
     data = json.loads(run_in_process(capsys, *args))
     assert data["source"]["energy"] == "modeled"
     # 72 W x the default utilization 0.7 (the dashboard's) x 3 s per epoch (the records' seconds per epoch), in kWh
     assert data["kwh"]["point"] == pytest.approx(data["epochs"]["point"] * 72 * 0.7 * 3.0 / 3.6e6)
     assert "at the records' 3 s/epoch" in data["source"]["energy_basis"]
+
+
+def test_a_profile_without_seconds_models_them_from_the_models_flops(capsys):
+    from resque_core.energy.cost_model import model_epoch_cost
+    from resque_core.model.source import ModelSource
+
+    base = ("--index", "0.04", "--profile", "nvidia-a100-sxm", "--json")
+    one = json.loads(run_in_process(capsys, *base, "--images", "1000"))
+    eight = json.loads(run_in_process(capsys, *base, "--images", "1000", "--devices", "8"))
+    model = ModelSource().load().model  # the default model: 16x16 grey digits
+    cost = model_epoch_cost(model, (1, 16, 16), 1000, "nvidia-a100-sxm")
+    assert (
+        one["source"]["energy"] == "modeled" and "TFLOP per epoch on 1 x NVIDIA A100" in one["source"]["energy_basis"]
+    )
+    assert one["kwh"]["point"] == pytest.approx(one["epochs"]["point"] * cost.kwh_per_epoch)
+    assert one["seconds"]["point"] == pytest.approx(one["epochs"]["point"] * cost.seconds_per_epoch)
+    assert "on 8 x NVIDIA A100" in eight["source"]["energy_basis"]
+    assert eight["seconds"]["point"] < one["seconds"]["point"] / 4  # 8 devices at 0.9 scaling each added one
+
+
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (("--devices", "8"), "--devices, --precision and --images model the time from FLOPs: give --profile"),
+        (("--profile", "nvidia-l4", "--seconds-per-epoch", "3", "--devices", "2"), "without --seconds-per-epoch"),
+        (("--profile", "nvidia-l4", "--utilization", "0.5"), "--utilization scales a typed time"),
+    ],
+)
+def test_flops_flags_out_of_place_are_one_line(capsys, flags, message):
+    code, out, err = run_main(capsys, "forecast", "--index", "0.04", *flags)
+    assert code == 2 and out == "" and message in err and len(err.strip().splitlines()) == 1, err
 
 
 def test_utilization_watts_and_zone_price_as_build_costing_does(records_csv, capsys):
