@@ -9,8 +9,8 @@ from typing import Any
 
 from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
+from resque_core.commands.cost_args import add_price_arguments
 from resque_core.commands.index import add_accept_argument
-from resque_core.units import DEFAULT_CURRENCY
 
 THIS_MACHINE = "cpu-2-threads-codecarbon"  # compare.candidates.THIS_MACHINE (the parser imports no engine code)
 DEVICES = num.at_least(1, 4096)
@@ -40,7 +40,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     _reading_arguments(parser)
     _target_arguments(parser)
     _hardware_arguments(parser)
-    _price_arguments(parser)
+    add_price_arguments(parser.add_argument_group("grid and price"))
     parser.add_argument("--level", type=num.coverage, default=0.8, help="interval coverage (default 0.8)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.set_defaults(func=run)
@@ -101,18 +101,6 @@ def _hardware_arguments(parser: argparse.ArgumentParser) -> None:
                        help="devices per epoch, data-parallel, 0.9 scaling per added one (default 1)")  # fmt: skip
     group.add_argument("--precision", choices=("fp32", "mixed"), default="fp32",
                        help="the profile's peak: fp32 (default) or mixed (bf16/fp16 tensor cores)")  # fmt: skip
-
-
-def _price_arguments(parser: argparse.ArgumentParser) -> None:
-    group = parser.add_argument_group("grid and price")
-    grid = group.add_mutually_exclusive_group()
-    grid.add_argument("--intensity", type=num.intensity_g_per_kwh, metavar="G_PER_KWH", help="grid gCO2 per kWh")
-    grid.add_argument("--zone", metavar="CODE", help="the country's annual average intensity (modeled), e.g. DE")
-    price = group.add_mutually_exclusive_group()
-    price.add_argument("--price-per-kwh", type=num.money, metavar="X", help="electricity price per kWh")
-    price.add_argument("--hourly-rate", type=num.money, metavar="X", help="machine price per hour")
-    group.add_argument("--currency", default=DEFAULT_CURRENCY, type=str.upper, metavar="CODE",
-                       help=f"ISO 4217 code of the price (default {DEFAULT_CURRENCY})")  # fmt: skip
 
 
 def settings_from(args: argparse.Namespace) -> Any:
