@@ -27,7 +27,7 @@ import numpy as np
 from resque_core.calibration.library import library_curves, library_records, train_epochs_by_key
 from resque_core.calibration.unknown_model import best_transfer
 from resque_core.errors import EnergyError
-from resque_core.forecast.costing import Costing, CostSettings, build_costing
+from resque_core.forecast.costing import Costing, CostSettings, build_costing, flops_costing
 from resque_core.forecast.family import (
     CARRIED,
     UNIT_LABELS,
@@ -91,6 +91,8 @@ def forecast_for_model(
         RecordsError, EnergyError, ProviderError: as ``make_forecast``.
     """
     family = family_of(loaded) if loaded is not None else None
+    if costing is None and cost is not None and cost.energy == "flops" and loaded is not None:
+        costing, _ = flops_costing(cost, loaded)  # time and kWh per epoch from this model's FLOPs
     forecast = make_forecast(evidence, records, cost, probe=probe, family=family, settings=settings, costing=costing)
     if not forecast.family_note or records_family(records.frame) is None:
         return forecast  # its own family's records, or records that name none (the note says so): theirs stand

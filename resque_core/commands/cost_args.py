@@ -115,4 +115,5 @@ def cost_settings(args: argparse.Namespace) -> Any:
         currency=args.currency,
         **utilization,
         **flops,
+        images=args.images,
     )

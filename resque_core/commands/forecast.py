@@ -125,7 +125,7 @@ def _one_line_error(message: str) -> NoReturn:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import asdict
+    from dataclasses import asdict, replace
 
     from resque_core.forecast.family import family_of, is_carried
     from resque_core.forecast.pipeline import Evidence, FitSettings, choose_records, fitted, make_forecast
@@ -143,7 +143,8 @@ def run(args: argparse.Namespace) -> int:
     fit = FitSettings(level=args.level, method=args.method, curve=args.curve, target=target_from(args))
     forecaster = fitted(records, args.kind, fit)
     probe = _probe(args, loaded) if settings.energy == "probe" else None
-    costing = _flops_costing(args, settings, loaded, records) if settings.energy == "flops" else None
+    if settings.energy == "flops" and settings.images is None:
+        settings = replace(settings, images=_records_images(records))
     evidence = Evidence(
         index=args.index,
         kind=args.kind,
@@ -153,13 +154,11 @@ def run(args: argparse.Namespace) -> int:
         shift_type=args.shift_type,
     )
     if loaded is None:  # no model of the user's: the records' answer (and no torch imported for it)
-        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit, costing=costing)
+        forecast = make_forecast(evidence, records, settings, probe=probe, settings=fit)
     else:
         from resque_core.calibration.model_forecast import forecast_for_model
 
-        forecast = forecast_for_model(
-            evidence, records, settings, probe=probe, loaded=loaded, settings=fit, costing=costing
-        )
+        forecast = forecast_for_model(evidence, records, settings, probe=probe, loaded=loaded, settings=fit)
     forecast, advice = _unknown_model(args, loaded, forecast) if args.advice else (forecast, None)
     if args.json:
         payload = forecast.to_dict()
@@ -192,23 +191,14 @@ def _unknown_model(args: argparse.Namespace, loaded: Any, forecast: Any) -> tupl
     return with_unknown_model_note(forecast, loaded, open_source(args.data), model_source(args), args.data, checks)
 
 
-def _flops_costing(args: argparse.Namespace, settings: Any, loaded: Any, records: Any) -> Any:
-    """The costing of ``--profile`` without ``--seconds-per-epoch``: time and kWh per epoch modeled from the model's
-    FLOPs per training step on ``--images`` images (default: the records' training images per epoch)."""
-    from resque_core.energy.cost_model import model_epoch_cost
+def _records_images(records: Any) -> int:
+    """Images per epoch for ``--profile`` without ``--images``: the records' training images (their median)."""
     from resque_core.errors import EnergyError
-    from resque_core.forecast.costing import build_costing
 
-    images = args.images
-    if images is None:
-        known = records.frame["n_train"].dropna() if "n_train" in records.frame else []
-        if not len(known):
-            raise EnergyError("the records do not say how many images an epoch runs over: give --images")
-        images = int(known.median())
-    spec = loaded.input_spec
-    cost = model_epoch_cost(loaded.model, (spec.channels, *spec.size), images, settings.profile,
-                            precision=settings.precision, devices=settings.devices)  # fmt: skip
-    return build_costing(settings, epoch_cost=cost)
+    known = records.frame["n_train"].dropna() if "n_train" in records.frame else []
+    if not len(known):
+        raise EnergyError("the records do not say how many images an epoch runs over: give --images")
+    return int(known.median())
 
 
 def _model(args: argparse.Namespace) -> Any:

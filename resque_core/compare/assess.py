@@ -14,7 +14,7 @@ the curves of its most similar calibration runs (``compare.accuracy``).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from resque_core.compare.accuracy import expected_accuracy
@@ -29,7 +29,8 @@ Progress = Callable[[str], None]
 
 @dataclass(frozen=True)
 class _Assessed:
-    """One candidate measured: its model, index report, family's records and modeled epoch cost."""
+    """One candidate measured: its model, index report, family's records, modeled epoch cost and the costing
+    (grid and price included) its forecasts are priced with."""
 
     candidate: Candidate
     loaded: Any
@@ -37,6 +38,7 @@ class _Assessed:
     records: Any
     cost: Any
     arch: str
+    costing: Any
 
 
 def compare_candidates(
@@ -100,7 +102,7 @@ def compare_candidates(
 
 def _assess(candidate, original, new, shift, settings: CompareSettings, class_map, accept_low) -> _Assessed:
     """Index, records and epoch cost of one candidate; a failure names the candidate."""
-    from resque_core.energy.cost_model import model_epoch_cost
+    from resque_core.forecast.costing import flops_costing
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import choose_records
     from resque_core.forecast.pooling import family_runs
@@ -121,16 +123,12 @@ def _assess(candidate, original, new, shift, settings: CompareSettings, class_ma
         report = index_of(request, loaded, pair)
         if report.base_acc is None:
             raise ResqueError("its clean accuracy on the original data could not be measured")
-        spec = loaded.input_spec
-        shape = (spec.channels, *spec.size)
-        cost = model_epoch_cost(
-            loaded.model, shape, len(pair.new), settings.profile, precision=settings.precision, devices=settings.devices
-        )
+        costing, cost = flops_costing(settings.flops_cost(len(pair.new)), loaded)
     except ResqueError as exc:
         raise _named(exc, candidate.name) from exc
     family = family_of(loaded)
     records, _ = family_runs(choose_records("default", family), family)
-    return _Assessed(candidate, loaded, report, records, cost, family.arch)
+    return _Assessed(candidate, loaded, report, records, cost, family.arch, costing)
 
 
 def _named(exc: ResqueError, name: str) -> ResqueError:
@@ -195,7 +193,6 @@ def _forecast(a: _Assessed, target_acc: float, settings: CompareSettings) -> tup
     modeled epoch cost. Retrained: ``forecast_for_model`` (records of another family are carried to it). From
     scratch: the records' scratch runs, whose family the forecast's ``family_note`` names when it is another."""
     from resque_core.calibration.model_forecast import forecast_for_model
-    from resque_core.forecast.costing import build_costing
     from resque_core.forecast.family import family_of
     from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
     from resque_core.forecast.targets import Target
@@ -203,9 +200,7 @@ def _forecast(a: _Assessed, target_acc: float, settings: CompareSettings) -> tup
     target = Target.drop(float(a.report.base_acc) - target_acc)  # T, as a drop below each record's clean accuracy
     fit = FitSettings(level=settings.level, target=target)
     evidence = Evidence.of(a.report)
-    flops = replace(settings.cost, energy="flops", profile=settings.profile, devices=settings.devices,
-                    precision=settings.precision)  # fmt: skip
-    costing = build_costing(flops, epoch_cost=a.cost)
+    costing = a.costing
     retrained = forecast_for_model(evidence, a.records, loaded=a.loaded, settings=fit, costing=costing)
     scratch = make_forecast(evidence, a.records, family=family_of(a.loaded), settings=fit, costing=costing)
     return retrained, scratch

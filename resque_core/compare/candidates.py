@@ -117,6 +117,12 @@ class CompareSettings:
             raise InputError("compare models each option's energy on the hardware profile: give no energy basis")
         _check_profile(self.profile, self.precision)
 
+    def flops_cost(self, images: int) -> CostSettings:
+        """The ``CostSettings`` that price an option: time and kWh per epoch from the model's FLOPs on ``images``
+        images per epoch on this profile, grid and price as asked."""
+        return replace(self.cost, energy="flops", profile=self.profile, devices=self.devices,
+                       precision=self.precision, images=int(images))  # fmt: skip
+
     def budget_words(self) -> str:
         if self.budget_epochs is not None:
             return f"{number_text(self.budget_epochs)} epochs"

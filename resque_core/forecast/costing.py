@@ -21,7 +21,15 @@ from resque_core.units import DEFAULT_CURRENCY, number_text
 if TYPE_CHECKING:
     from resque_core.energy.probe import ProbeResult
 
-__all__ = ["DEFAULT_UTILIZATION", "ENERGY_BASES", "INTENSITY_BASES", "CostSettings", "Costing", "build_costing"]
+__all__ = [
+    "DEFAULT_UTILIZATION",
+    "ENERGY_BASES",
+    "INTENSITY_BASES",
+    "CostSettings",
+    "Costing",
+    "build_costing",
+    "flops_costing",
+]
 
 ENERGY_BASES = ("records", "kwh-per-epoch", "probe", "profile", "watts", "flops")
 INTENSITY_BASES = ("records", "zone", "typed")
@@ -118,7 +126,8 @@ class CostSettings:
             "kwh-per-epoch" (given, measured), "probe" (a short training probe, passed to
             ``build_costing``), "profile" (a hardware profile, modeled), "watts" (typed power, modeled) or
             "flops" (seconds and kWh per epoch modeled from the model's FLOPs on ``devices`` of ``profile`` at
-            ``precision``: ``energy.cost_model.model_epoch_cost``'s ``EpochCost``, passed to ``build_costing``).
+            ``precision`` over ``images`` images per epoch: ``flops_costing``, or an ``EpochCost`` passed to
+            ``build_costing``).
         kwh_per_epoch: kWh of one epoch, for "kwh-per-epoch".
         profile: a name from ``resque_core/assets/hardware_profiles.json``, for "profile".
         watts: the hardware's power at full load, in W, for "watts".
@@ -149,6 +158,7 @@ class CostSettings:
     price_source: str = "given"
     devices: int = 1
     precision: str = "fp32"
+    images: int | None = None
 
     def __post_init__(self) -> None:
         check_currency(self.currency)
@@ -183,8 +193,10 @@ def check_currency(code: str) -> None:
 def _check_flops(settings: CostSettings) -> None:
     """Devices (1 to 4096) and precision (fp32, mixed) of the "flops" basis; left at their defaults otherwise."""
     devices, precision = settings.devices, settings.precision
-    if settings.energy != "flops" and (devices, precision) != (1, "fp32"):
-        raise EnergyError("devices and precision apply to the 'flops' basis only")
+    if settings.energy != "flops" and ((devices, precision) != (1, "fp32") or settings.images is not None):
+        raise EnergyError("devices, precision and images apply to the 'flops' basis only")
+    if settings.images is not None and not (isinstance(settings.images, int) and settings.images > 0):
+        raise EnergyError(f"images per epoch must be a positive whole number, not {settings.images!r}")
     if not (isinstance(devices, int) and 1 <= devices <= 4096) or precision not in ("fp32", "mixed"):
         raise EnergyError(f"devices must be 1 to 4096 and precision fp32 or mixed, not {devices!r}, {precision!r}")
 
@@ -223,6 +235,25 @@ def build_costing(
         currency=settings.currency,
         price_source=settings.price_source,
     )
+
+
+def flops_costing(settings: CostSettings, loaded: Any) -> tuple[Costing, Any]:
+    """The costing of the "flops" basis for ``loaded`` (a ``LoadedModel``), and its ``EpochCost``: one training
+    epoch of ``settings.images`` images at the model's input spec on ``settings.devices`` of ``settings.profile``
+    (``energy.cost_model.model_epoch_cost``, modeled). The Forecast page, ``forecast --profile`` and ``compare``
+    all price a model's time from its FLOPs through here.
+
+    Raises:
+        EnergyError: no images per epoch, or a model that cannot run a training step at its input spec.
+    """
+    from resque_core.energy.cost_model import model_epoch_cost
+
+    if settings.images is None:
+        raise EnergyError("time from the model's FLOPs needs the number of images per epoch")
+    spec = loaded.input_spec
+    cost = model_epoch_cost(loaded.model, (spec.channels, *spec.size), settings.images, settings.profile,
+                            precision=settings.precision, devices=settings.devices)  # fmt: skip
+    return build_costing(settings, epoch_cost=cost), cost
 
 
 def _intensity(settings: CostSettings) -> dict[str, Any]:
