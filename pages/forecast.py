@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from resque_core.forecast.costing import DEFAULT_UTILIZATION, CostSettings
+from resque_core.forecast.costing import CostSettings
 from resque_core.forecast.family import is_carried
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
 from resque_core.units import DEFAULT_CURRENCY, number_text
 from ui import actions
+from ui.energy_input import ENERGY, energy_basis
 from ui.errors import guard
 from ui.forecast_details import accuracy, cost_table, engine_details
 from ui.kept import kept
@@ -27,7 +28,6 @@ ensure_routed()
 
 state = st.session_state
 SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
-ENERGY = ("From the calibration records", "Hardware profile", "Type watts", "Measure a probe here")
 GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
 # the demo's price stays the default, labelled an example, so forecasting again never drops the money figure
 EXAMPLE_PRICE = f"Example: {number_text(DEMO_COST['price_per_kwh'])} {DEMO_COST['currency']}/kWh"
@@ -59,45 +59,6 @@ def calibration(settings: dict) -> bytes | None:
         with guard("reading the recorded runs"):
             return actions.recorded_runs_csv()
     return None
-
-
-def energy_basis() -> dict:
-    """Energy per epoch (``CostSettings`` fields): the records, a hardware profile, typed watts, or a probe."""
-    energy = st.radio("Energy per epoch", ENERGY, **kept("fc_energy", options=ENERGY))
-    fields: dict = {"energy": "records"}
-    if energy == ENERGY[1]:
-        profiles = actions.hardware_profiles()
-        fields = {
-            "energy": "profile",
-            "profile": st.selectbox(
-                "Profile",
-                list(profiles),
-                **kept("fc_profile", options=list(profiles)),
-                format_func=lambda n: profiles[n]["label"],
-            ),
-        }
-    elif energy == ENERGY[2]:
-        watts = st.number_input("Power at full load (W)", 1.0, 1e4, **kept("fc_watts", 300.0))
-        fields = {"energy": "watts", "watts": watts}
-    elif energy == ENERGY[3]:
-        fields = {"energy": "probe"}
-        st.number_input("Probe: training steps per round", 1, 1000, **kept("fc_probe_steps", 20))  # --probe-steps
-        st.caption(
-            "A few training steps of your model on the new data under codecarbon (an estimate without "
-            "power counters), repeated until the rounds agree, extrapolated to one epoch."
-        )
-    if fields["energy"] in ("profile", "watts"):
-        fields["seconds_per_epoch"] = st.number_input(
-            "Seconds per epoch on that hardware", 0.1, 1e6, **kept("fc_sec_epoch", 60.0)
-        )
-        fields["utilization"] = st.slider(
-            "Average utilization",
-            0.1,
-            1.0,
-            **kept("fc_util", DEFAULT_UTILIZATION),
-            help="Share of that power drawn on average (1 = the upper bound). Energy here is modeled.",
-        )
-    return fields
 
 
 def grid_and_price() -> dict:

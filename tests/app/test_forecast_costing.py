@@ -104,3 +104,24 @@ def test_a_zone_without_an_average_fails_like_the_cli(demo, capsys):
     cli_error = capsys.readouterr().err.strip().removeprefix("error: ")
     assert errors(at) == [f"Forecasting failed: {cli_error}"] and "no annual average for zone 'Atlantis'" in cli_error
     assert at.session_state["results"]["forecast"] is before
+
+
+def test_a_profile_with_time_from_flops_equals_the_cli(demo, capsys):
+    at = goto(demo, "pages/forecast.py")
+    at.radio(key="fc_energy").set_value("Hardware profile, time from the model's FLOPs").run()
+    at.selectbox(key="fc_flops_profile").set_value("nvidia-a100-sxm")
+    at.number_input(key="fc_devices").set_value(8)
+    at.radio(key="fc_grid").set_value("Annual average of a zone (offline)").run()
+    at.text_input(key="fc_zone").set_value("DE")
+    at.radio(key="fc_price").set_value("Per kWh").run()
+    at.text_input(key="fc_currency").set_value("EUR").run()
+    at.number_input(key="fc_price_kwh").set_value(0.3)
+    at.button(key="run_forecast").click().run()
+    assert not errors(at), errors(at)
+    forecast, report = at.session_state["results"]["forecast"], at.session_state["results"]["index"]
+    cli = _cli(capsys, forecast, report, "--profile", "nvidia-a100-sxm", "--devices", "8", "--images",
+               str(report.n_new), "--zone", "DE", "--price-per-kwh", "0.3")  # fmt: skip
+    _same_figures(at, cli)
+    assert cli["source"]["energy"] == "modeled"
+    assert "TFLOP per epoch on 8 x NVIDIA A100" in cli["source"]["energy_basis"]
+    assert any("Modeled, not measured: the model's FLOPs" in c.value for c in at.main.caption)
