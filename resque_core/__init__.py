@@ -60,6 +60,11 @@ _LAZY = {
     "family_note": "resque_core.forecast",
     "self_calibrate": "resque_core.calibration",
     "forecast_for_model": "resque_core.calibration",
+    # which model to update, and time on hardware you don't have
+    "compare_candidates": "resque_core.compare",
+    "candidates_from": "resque_core.compare",
+    "CompareSettings": "resque_core.compare",
+    "model_epoch_cost": "resque_core.energy.cost_model",
     # live runs: the team's own training loop, tracked
     "track": "resque_core.live",
     "Prior": "resque_core.live",
