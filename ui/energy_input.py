@@ -22,15 +22,9 @@ ENERGY = (
 def flops_basis() -> dict:
     """A hardware profile you may not have: time and kWh per epoch modeled from the model's FLOPs per training step
     on the new data's images (``forecast --profile NAME --devices N`` without ``--seconds-per-epoch``)."""
-    profiles = actions.hardware_profiles()
     fields = {
         "energy": "flops",
-        "profile": st.selectbox(
-            "Profile",
-            list(profiles),
-            **kept("fc_flops_profile", options=list(profiles)),
-            format_func=lambda n: profiles[n]["label"],
-        ),  # fmt: skip
+        "profile": _profile("fc_flops_profile"),
         "devices": int(st.number_input("Devices (data-parallel)", 1, 4096, **kept("fc_devices", 1))),
         "precision": st.radio(
             "Precision", ("fp32", "mixed"), horizontal=True, **kept("fc_precision", options=("fp32", "mixed"))
@@ -52,16 +46,7 @@ def energy_basis() -> dict:
     energy = st.radio("Energy per epoch", ENERGY, **kept("fc_energy", options=ENERGY))
     fields: dict = {"energy": "records"}
     if energy == ENERGY[1]:
-        profiles = actions.hardware_profiles()
-        fields = {
-            "energy": "profile",
-            "profile": st.selectbox(
-                "Profile",
-                list(profiles),
-                **kept("fc_profile", options=list(profiles)),
-                format_func=lambda n: profiles[n]["label"],
-            ),
-        }
+        fields = {"energy": "profile", "profile": _profile("fc_profile")}
     elif energy == ENERGY[2]:
         watts = st.number_input("Power at full load (W)", 1.0, 1e4, **kept("fc_watts", 300.0))
         fields = {"energy": "watts", "watts": watts}
@@ -86,3 +71,10 @@ def energy_basis() -> dict:
             help="Share of that power drawn on average (1 = the upper bound). Energy here is modeled.",
         )
     return fields
+
+
+def _profile(key: str) -> str:
+    """A hardware profile, chosen by its label."""
+    profiles = actions.hardware_profiles()
+    return st.selectbox("Profile", list(profiles), **kept(key, options=list(profiles)),
+                        format_func=lambda n: profiles[n]["label"])  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Any
 
 from resque_core.commands import number_args as num
 from resque_core.commands.class_map_arg import add_class_map_argument
-from resque_core.commands.cost_args import add_price_arguments
+from resque_core.commands.cost_args import add_price_arguments, grid_and_price
 from resque_core.commands.index import add_accept_argument
 
 THIS_MACHINE = "cpu-2-threads-codecarbon"  # compare.candidates.THIS_MACHINE (the parser imports no engine code)
@@ -108,15 +108,7 @@ def settings_from(args: argparse.Namespace) -> Any:
     from resque_core.compare import CompareSettings
     from resque_core.forecast.costing import CostSettings
 
-    intensity = "zone" if args.zone is not None else "typed" if args.intensity is not None else "records"
-    cost = CostSettings(
-        intensity=intensity,
-        zone=args.zone,
-        intensity_g_per_kwh=args.intensity,
-        price_per_kwh=args.price_per_kwh,
-        hourly_rate=args.hourly_rate,
-        currency=args.currency,
-    )
+    cost = CostSettings(**grid_and_price(args))
     drop = {} if args.target_drop is None else {"target_drop": args.target_drop}
     return CompareSettings(
         target_acc=args.target_acc,

@@ -10,7 +10,7 @@ from typing import Any
 from resque_core.commands import number_args as num
 from resque_core.units import DEFAULT_CURRENCY
 
-__all__ = ["add_energy_arguments", "add_price_arguments", "cost_settings"]
+__all__ = ["add_energy_arguments", "add_price_arguments", "cost_settings", "grid_and_price"]
 
 
 def add_energy_arguments(parser: argparse.ArgumentParser) -> None:
@@ -99,7 +99,6 @@ def cost_settings(args: argparse.Namespace) -> Any:
     elif flops or args.images is not None:
         raise EnergyError("--devices, --precision and --images model the time from FLOPs: give --profile, "
                           "without --seconds-per-epoch")  # fmt: skip
-    intensity = "zone" if args.zone is not None else "typed" if args.intensity is not None else "records"
     utilization = {} if args.utilization is None else {"utilization": args.utilization}
     return CostSettings(
         energy=energy,
@@ -107,13 +106,21 @@ def cost_settings(args: argparse.Namespace) -> Any:
         profile=args.profile,
         watts=args.watts,
         seconds_per_epoch=args.seconds_per_epoch,
-        intensity=intensity,
-        zone=args.zone,
-        intensity_g_per_kwh=args.intensity,
-        price_per_kwh=args.price_per_kwh,
-        hourly_rate=args.hourly_rate,
-        currency=args.currency,
+        **grid_and_price(args),
         **utilization,
         **flops,
         images=args.images,
     )
+
+
+def grid_and_price(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``CostSettings`` fields of ``add_price_arguments``' flags: the grid intensity and the price."""
+    intensity = "zone" if args.zone is not None else "typed" if args.intensity is not None else "records"
+    return {
+        "intensity": intensity,
+        "zone": args.zone,
+        "intensity_g_per_kwh": args.intensity,
+        "price_per_kwh": args.price_per_kwh,
+        "hourly_rate": args.hourly_rate,
+        "currency": args.currency,
+    }
