@@ -89,7 +89,8 @@ class ModelFamily:
 
 def family_of(loaded: Any, n_train: int | None = None) -> ModelFamily:
     """The family of a ``LoadedModel`` (its architecture name, parameter count and input spec)."""
-    name = (loaded.arch or {}).get("name") or type(loaded.model).__name__
+    model = loaded.model  # a TorchScript module keeps its class's name as ``original_name``
+    name = (loaded.arch or {}).get("name") or getattr(model, "original_name", None) or type(model).__name__
     spec = loaded.input_spec
     height, width = spec.size
     return ModelFamily(
