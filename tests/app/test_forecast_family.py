@@ -23,7 +23,8 @@ from tests.app.conftest import demo_app, errors, goto
 from ui.plain_text import plain
 from ui.results import current_scenario
 
-RGB_32 = InputSpec(size=(32, 32), channels=3, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
+# 8x8 images: the probe and the plan's timing train the ResNet, a sixteenth of a 32x32 step (the notes hold alike)
+RGB_8 = InputSpec(size=(8, 8), channels=3, mean=(0.5, 0.5, 0.5), std=(0.25, 0.25, 0.25))
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +33,7 @@ def resnet_source(tmp_path_factory) -> ModelSource:
     import torchvision
 
     torch.save(torchvision.models.resnet18(weights=None, num_classes=10).state_dict(), path)
-    return ModelSource(checkpoint=str(path), arch="resnet18", input_spec=RGB_32)
+    return ModelSource(checkpoint=str(path), arch="resnet18", input_spec=RGB_8)
 
 
 def _cli(capsys, index: float, kind: str, source: ModelSource, acc_drop: float | None = None, *flags: str) -> dict:
@@ -63,7 +64,7 @@ def test_one_answer_for_a_resnet18_on_the_page_in_the_cli_and_in_the_report(resn
     assert not errors(at), errors(at)
     forecast, report = at.session_state["results"]["forecast"], at.session_state["results"]["index"]
     epochs, note = forecast.measures["epochs"], forecast.family_note
-    assert note.startswith("Your model, resnet18 (11.2M parameters, 32x32 RGB images), is of a family the calibration")
+    assert note.startswith("Your model, resnet18 (11.2M parameters, 8x8 RGB images), is of a family the calibration")
     quoted = f"({number_text(epochs.point)} epochs, 80% interval {number_text(epochs.low)}-{number_text(epochs.high)})"
     assert quoted in note  # the headline is the note's answer
     assert _tiles(at) == ["Epochs (modeled)"]  # no small-CNN seconds or mWh tiles for a ResNet-18

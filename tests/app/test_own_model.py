@@ -42,16 +42,16 @@ def _page(saved, checkpoint: str):
     return at
 
 
-def test_state_dict_prefilled_loads_and_indexes_like_the_cli(saved, capsys):
-    at = _page(saved, "training")
+def test_state_dict_prefilled_loads_and_indexes_like_the_cli(small, capsys):
+    at = _page(small, "training")
     assert (at.selectbox(key="ckpt_arch").value, at.number_input(key="ckpt_num_classes").value) == ("resnet18", 10)
     assert at.selectbox(key="ckpt_stem").value == "auto"  # conv1's 3x3 weights cannot tell whether max-pool stayed
     at.button(key="apply_data").click().run()
     assert not errors(at), errors(at)
     model = at.session_state["results"]["model"]
-    assert model == ModelSource(str(saved["training"]), False, arch="resnet18", num_classes=10, stem="auto")
+    assert model == ModelSource(str(small["training"]), False, arch="resnet18", num_classes=10, stem="auto")
     shown = texts(at)
-    assert "10 classes, input 3×32×32" in shown and "Input spec inferred: 32x32, 3 channel(s)" in shown
+    assert "10 classes, input 3×8×8" in shown and "Input spec inferred: 8x8, 3 channel(s)" in shown
     assert "cannot tell whether the max-pool was kept: measured on 60 original images" in shown
     assert "so the stem is small (without the max-pool)" in shown
     goto(at, "pages/index.py")
@@ -59,8 +59,8 @@ def test_state_dict_prefilled_loads_and_indexes_like_the_cli(saved, capsys):
     at.button(key="compute_index").click().run()
     assert not errors(at), errors(at)
     page_value = at.session_state["results"]["index"].value
-    argv = ["index", "--checkpoint", str(saved["training"]), "--arch", "resnet18", "--num-classes", "10"]
-    argv += ["--original", str(saved["data"]), "--shift", "gaussian_noise:3", "--json"]
+    argv = ["index", "--checkpoint", str(small["training"]), "--arch", "resnet18", "--num-classes", "10"]
+    argv += ["--original", str(small["data"]), "--shift", "gaussian_noise:3", "--json"]
     capsys.readouterr()
     assert main([*argv, "--device", "cpu"]) == 0
     assert page_value == pytest.approx(json.loads(capsys.readouterr().out)["resque"], abs=1e-9)

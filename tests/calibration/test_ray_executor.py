@@ -224,10 +224,12 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def ray_head(tmp_path):
+@pytest.fixture(scope="module")
+def ray_head():
     """A one-node cluster, ``ray start --head --block`` on 127.0.0.1 (stopped by terminating that process):
-    its ``address`` and its Ray Client server's (``client``, ray://), once both accept connections."""
+    its ``address`` and its Ray Client server's (``client``, ray://), once both accept connections. One for
+    the module's tests (a start and a stop cost some 8 s): each joins it as a new driver, whose actors end
+    with it."""
     port, client = _free_port(), _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT), "RAY_AUTH_MODE": "disabled"}  # a test cluster: no token
     # the client server gives a new client's own server 30 s to answer by default: on a busy 2-core machine its

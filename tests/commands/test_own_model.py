@@ -19,9 +19,18 @@ pytestmark = pytest.mark.filterwarnings("ignore::FutureWarning", "ignore::Deprec
 FORMATS = ("state_dict", "training", "pickle", "torchscript", "model_file")
 
 
+SPEC_8_JSON = json.dumps({**json.loads(SPEC_JSON), "size": [8, 8]})  # for the index: a sixteenth of 32x32's work
+
+
 @pytest.fixture(scope="module")
 def saved(tmp_path_factory):
     return save_all(tmp_path_factory.mktemp("own_cli"))
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    """The same model with 8x8 images, for the index (its passes over the data do not depend on the size)."""
+    return save_all(tmp_path_factory.mktemp("own_cli_small"), size_px=8)
 
 
 def model_flags(saved, how: str) -> list[str]:
@@ -54,24 +63,24 @@ def test_torchscript_layers_say_logits(saved, capsys):
     assert rows == [{"name": "output", "type": "TorchScript output (logits)", "output_shape": [10], "default": True}]
 
 
-def test_index_is_the_same_for_every_save(saved, capsys):
+def test_index_is_the_same_for_every_save(small, capsys):
     """At the logits (the one layer TorchScript has), every save gives the same index, and the API agrees."""
-    base = ["index", "--original", str(saved["data"]), "--device", "cpu", "--seed", "0", "--json"]
+    base = ["index", "--original", str(small["data"]), "--device", "cpu", "--seed", "0", "--json"]
     values = {}
     for how in FORMATS:
         layer = [] if how == "torchscript" else ["--layer", "output"]
-        values[how] = _json(capsys, [*base, *model_flags(saved, how), "--input-spec", SPEC_JSON, *layer])["resque"]
+        values[how] = _json(capsys, [*base, *model_flags(small, how), "--input-spec", SPEC_8_JSON, *layer])["resque"]
     assert len({round(v, 6) for v in values.values()}) == 1, values
     assert 0 < values["state_dict"] < 1
-    model = ModelSource(str(saved["state_dict"]), arch="resnet18")
-    request = IndexRequest(model=model, original=str(saved["data"]), layer="output", device="cpu", max_points=0)
+    model = ModelSource(str(small["state_dict"]), arch="resnet18")
+    request = IndexRequest(model=model, original=str(small["data"]), layer="output", device="cpu", max_points=0)
     assert compute_index(request).value == pytest.approx(values["state_dict"], abs=1e-6)  # spec from the data
 
 
-def test_index_without_input_spec_reads_it_from_the_data(saved, capsys):
-    base = ["index", "--original", str(saved["data"]), "--device", "cpu", "--json"]
-    inferred = _json(capsys, [*base, *model_flags(saved, "training")])
-    given = _json(capsys, [*base, *model_flags(saved, "training"), "--input-spec", SPEC_JSON])
+def test_index_without_input_spec_reads_it_from_the_data(small, capsys):
+    base = ["index", "--original", str(small["data"]), "--device", "cpu", "--json"]
+    inferred = _json(capsys, [*base, *model_flags(small, "training")])
+    given = _json(capsys, [*base, *model_flags(small, "training"), "--input-spec", SPEC_8_JSON])
     assert inferred["resque"] == pytest.approx(given["resque"], abs=1e-9) and inferred["layer"] == "fc:input"
 
 
