@@ -13,11 +13,12 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import resque_core.reporting.charts as charts
 from resque_core.atomic_write import write_text
 from resque_core.errors import ReportError
+from resque_core.reporting.compare_section import comparison_html
 from resque_core.reporting.headline import DATA_KIND_LABELS, headline_html
 from resque_core.reporting.html_parts import cell, escaped, figures_html, table
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
@@ -33,6 +34,9 @@ from resque_core.units import (
     range_text,
     unit_of,
 )
+
+if TYPE_CHECKING:
+    from resque_core.compare import Comparison
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -65,24 +69,23 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
     return scenarios_to_json(list(_checked(scenarios)))
 
 
-def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
-    """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts and
-    one section per scenario."""
-    scenarios = list(_checked(scenarios))
-    figures = [charts.compare_index(scenarios)]
-    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
+def to_html(
+    scenarios: Sequence[Scenario], title: str = "RESQUE retraining report", comparison: Comparison | None = None
+) -> str:
+    """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts, the
+    model comparison when one is given (``reporting.compare_section``) and one section per scenario. With a
+    comparison the scenarios may be none."""
+    scenarios = list(scenarios if comparison is not None else _checked(scenarios))
     body = [
         f"<h1>{escaped(title)}</h1>",
         f"<p class=muted>Generated {datetime_text(datetime.now(UTC))} by the RESQUE dashboard. "
         "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
-        headline_html(scenarios),
-        "<h2>Budget totals</h2>",
-        _totals_table(covered_totals(scenarios), scenarios),
-        "<h2>Comparison</h2>",
-        _comparison_table(scenarios),
-        *figures_html(figures, first=True),
     ]
+    if scenarios:
+        body += _scenarios_overview(scenarios)
+    if comparison is not None:
+        body.append(comparison_html(comparison, plotly_js=not scenarios))
     for sc in scenarios:
         body.append(_scenario_section(sc))
     return (
@@ -92,18 +95,39 @@ def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining repor
     )
 
 
+def _scenarios_overview(scenarios: list[Scenario]) -> list[str]:
+    """The headline, budget totals, the comparison table and its charts (the first carries plotly.js)."""
+    figures = [charts.compare_index(scenarios)]
+    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
+    return [
+        headline_html(scenarios),
+        "<h2>Budget totals</h2>",
+        _totals_table(covered_totals(scenarios), scenarios),
+        "<h2>Comparison</h2>",
+        _comparison_table(scenarios),
+        *figures_html(figures, first=True),
+    ]
+
+
 def write_report(
-    scenarios: Sequence[Scenario], path: str | Path, title: str = "RESQUE retraining report", setting: str | None = None
+    scenarios: Sequence[Scenario],
+    path: str | Path,
+    title: str = "RESQUE retraining report",
+    setting: str | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """Write CSV, JSON or HTML according to the file suffix, whole or not at all; returns the path written.
 
     ``setting``: the option that chose ``path`` (the CLI's "html", "csv" or "json"), named if the write fails.
+    ``comparison``: a model comparison, a section of the HTML report (CSV and JSON hold the scenarios only).
 
     Raises:
+        ReportError: no scenario to write (CSV, JSON; HTML without a comparison), or an unknown suffix.
         WriteError: the file cannot be written; an earlier file there is left as it was.
     """
     path = Path(path)
-    writers = {".csv": to_csv, ".json": to_json, ".html": lambda s: to_html(s, title), ".htm": lambda s: to_html(s)}
+    html = lambda s: to_html(s, title, comparison)  # noqa: E731
+    writers = {".csv": to_csv, ".json": to_json, ".html": html, ".htm": html}
     if path.suffix.lower() not in writers:
         raise ReportError(f"cannot tell the report format from {path.name!r}: use .csv, .json or .html")
     text = writers[path.suffix.lower()](scenarios)
