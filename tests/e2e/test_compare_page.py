@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from resque_core.forecast.records import DEFAULT_CSV
-from tests.e2e.conftest import DEMO_TIMEOUT_MS, SETTLE_TIMEOUT_MS, SHOTS, go_to, new_page, settled
+from tests.e2e.conftest import DEMO_TIMEOUT_MS, SETTLE_TIMEOUT_MS, SHOTS, go_to, new_page, require_file, settled
 from tests.e2e.test_accessibility import scientific_on
 
 pytestmark = [
@@ -63,3 +63,12 @@ def test_the_pareto_chart_is_drawn_with_the_front_the_target_and_the_recommended
     compared.get_by_role("heading", name="Compare models", level=1).scroll_into_view_if_needed()
     settled(compared)
     compared.screenshot(path=str(SHOTS / "compare-light.png"))
+
+
+def test_the_page_with_its_answer_has_no_serious_violation(compared):
+    """axe-core on the page once the answer is drawn (the accessibility tour sees its form alone)."""
+    from tests.e2e.test_accessibility import AXE_JS, blocking_violations, described, practice_violations
+
+    require_file(AXE_JS, "run `npm ci` (package.json) to check accessibility")
+    found = blocking_violations(compared) + practice_violations(compared)
+    assert not found, f"axe-core:\n{described({'Compare models': found})}"
