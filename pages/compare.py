@@ -17,6 +17,12 @@ from ui.state import result, settings_open
 ensure_routed()
 
 state = st.session_state
+ON_DATA_MODEL = "load the checkpoint on Data & model (Checkpoint) to set that, then pick This session's checkpoint here"
+CONTROLS = {  # this page's controls for what an engine error names (``ui.errors``)
+    "arch": "pick the architecture under Architecture of the file",
+    "trust": "switch on Trust these files",
+    **dict.fromkeys(("num_classes", "stem", "input_spec", "model_file"), ON_DATA_MODEL),
+}
 
 
 def data_line() -> None:
@@ -51,7 +57,7 @@ def render() -> None:
         note_form(state, asked(state, candidates, settings))
     ready = bool(candidates) and settings is not None
     if st.button("Compare", type="primary", key="run_compare", disabled=not ready):
-        with guard("comparing the candidates"), st.status("Comparing the candidates…", expanded=True) as box:
+        with guard("comparing the candidates", CONTROLS), st.status("Comparing the candidates…", expanded=True) as box:
             run_compare(state, candidates, settings, progress=lambda line: box.write(plain(line)))
             box.update(label="Compared", state="complete", expanded=False)
     if not candidates:

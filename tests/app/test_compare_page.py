@@ -4,12 +4,15 @@ clear error."""
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
+import torch
 
 from resque_core.compare.options import Comparison
 from resque_core.compare.table import comparison_rows
+from resque_core.model.architectures import build_model
 from tests.app.conftest import chart_specs, chart_traces, errors, fresh_app, goto, texts
 from tests.app.test_numbers_for_people import SCIENTIFIC, shown
 from ui.widgets import FROM_FILE
@@ -72,6 +75,8 @@ def test_the_report_download_carries_the_current_comparison_and_leaves_a_stale_o
     goto(at, "pages/scenarios.py")
     assert not at.get("download_button") and "the candidates or the settings changed" in texts(at)
     goto(at, "pages/compare.py")
+    assert at.number_input(key="cmp_target_points").value == 3.0  # kept while away
+    assert any(w.value.startswith("**Stale: compare again.**") for w in at.warning)
     at.number_input(key="cmp_target_points").set_value(2.0).run()  # asked as it was made: current again
     assert not any("Stale" in w.value for w in at.warning)
 
@@ -87,3 +92,17 @@ def test_a_bad_upload_is_one_clear_error():
     (error,) = at.error
     assert error.value.startswith("Comparing the candidates failed: candidate broken.pt:"), error.value
     assert "compare_result" not in at.session_state
+
+
+def test_bare_weights_read_as_recorded_in_the_file_name_this_pages_architecture_field():
+    buf = io.BytesIO()
+    torch.save(build_model({"name": "SmallCNN"}).state_dict(), buf)
+    at = goto(fresh_app(), "pages/compare.py")
+    at.multiselect(key="cmp_picks").set_value([]).run()
+    at.file_uploader(key="cmp_uploads").set_value([("bare.pt", buf.getvalue(), "application/octet-stream")]).run()
+    (arch,) = [s for s in at.selectbox if s.label == "Architecture of bare.pt"]
+    assert arch.value == "SmallCNN"  # read from the weights
+    arch.set_value(FROM_FILE).run()
+    at.button(key="run_compare").click().run()
+    (error,) = at.error
+    assert "say which architecture they are for: pick the architecture under Architecture of the file" in error.value
