@@ -101,7 +101,7 @@ def compare_settings() -> CompareSettings:
     if budget == BUDGETS[1]:
         budgets["budget_epochs"] = st.number_input("Epochs", 1.0, 1e6, **kept("cmp_budget_epochs", 10.0))
     elif budget == BUDGETS[2]:
-        kwh = st.number_input("kWh per option", 1e-9, 1e9, format="%.6g", **kept("cmp_budget_kwh", 0.001))
+        kwh = st.number_input("kWh per option", 0.000001, 1e9, format="%.6f", **kept("cmp_budget_kwh", 0.001))
         budgets["budget_kwh"] = kwh
     profiles = actions.hardware_profiles()
     names = list(profiles)

@@ -79,6 +79,12 @@ def test_the_report_download_carries_the_current_comparison_and_leaves_a_stale_o
     assert any(w.value.startswith("**Stale: compare again.**") for w in at.warning)
     at.number_input(key="cmp_target_points").set_value(2.0).run()  # asked as it was made: current again
     assert not any("Stale" in w.value for w in at.warning)
+    for budget, key in (("A number of epochs", "cmp_budget_epochs"), ("kWh per option", "cmp_budget_kwh")):
+        at.radio(key="cmp_budget").set_value(budget).run()
+        assert at.number_input(key=key).value > 0 and not errors(at), errors(at)
+        assert any(w.value.startswith("**Stale: compare again.**") for w in at.warning)
+    at.radio(key="cmp_budget").set_value("The calibration runs' epoch cap").run()
+    assert not any("Stale" in w.value for w in at.warning)
 
 
 def test_a_bad_upload_is_one_clear_error():
