@@ -28,6 +28,7 @@ PAGES = [
     st.Page(HERE / "pages/validate.py", title="Validate", icon=":material/model_training:"),
     st.Page(HERE / "pages/runs.py", title="Runs", icon=":material/monitoring:"),
     st.Page(HERE / "pages/scenarios.py", title="Scenarios & report", icon=":material/compare:"),
+    st.Page(HERE / "pages/compare.py", title="Compare models", icon=":material/balance:"),
 ]
 
 # a shipped file, not ":material/eco:": Streamlit fetches a material icon's favicon from a font CDN (fails offline)

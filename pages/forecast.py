@@ -8,17 +8,18 @@ from resque_core.forecast.costing import CostSettings
 from resque_core.forecast.family import is_carried
 from resque_core.forecast.signals import signal_words
 from resque_core.reporting import charts
-from resque_core.units import DEFAULT_CURRENCY, number_text
+from resque_core.units import number_text
 from ui import actions
 from ui.energy_input import ENERGY, energy_basis
 from ui.errors import guard
 from ui.forecast_details import accuracy, cost_table, engine_details
+from ui.grid_price_input import grid_and_price
 from ui.kept import kept
 from ui.plain_text import plain
 from ui.results import forecast_metrics
 from ui.routing import ensure_routed
 from ui.self_calibration import self_calibration
-from ui.settings import DEMO_COST, DEMO_ZONE, ForecastSettings
+from ui.settings import ForecastSettings
 from ui.stale import stale_mark
 from ui.state import MISSING, STALE, result, settings_open, status
 from ui.target_input import target_settings
@@ -28,10 +29,6 @@ ensure_routed()
 
 state = st.session_state
 SOURCES = ("Shipped default", "Upload history CSV", "Self-calibrate on my model", "My recorded runs")
-GRID = ("Annual average of a zone (offline)", "Type gCO2/kWh", "From the records")
-# the demo's price stays the default, labelled an example, so forecasting again never drops the money figure
-EXAMPLE_PRICE = f"Example: {number_text(DEMO_COST['price_per_kwh'])} {DEMO_COST['currency']}/kWh"
-PRICES = (EXAMPLE_PRICE, "None", "Per kWh", "Per GPU-hour")
 
 
 def calibration(settings: dict) -> bytes | None:
@@ -59,42 +56,6 @@ def calibration(settings: dict) -> bytes | None:
         with guard("reading the recorded runs"):
             return actions.recorded_runs_csv()
     return None
-
-
-def grid_and_price() -> dict:
-    """Grid intensity (a zone's annual average, typed, or the records') and the price, as ``CostSettings`` fields."""
-    grid = st.radio("Grid intensity", GRID, **kept("fc_grid", options=GRID))
-    fields: dict = {"intensity": "records"}
-    if grid == GRID[0]:
-        fields = {"intensity": "zone", "zone": st.text_input("Zone (country code)", **kept("fc_zone", DEMO_ZONE))}
-    elif grid == GRID[1]:
-        fields = {
-            "intensity": "typed",
-            "intensity_g_per_kwh": st.number_input("gCO2/kWh", 0.0, 2000.0, **kept("fc_intensity", 300.0)),
-        }
-    price = st.radio(
-        "Price",
-        PRICES,
-        **kept("fc_price", options=PRICES),
-        horizontal=True,
-        help="The example price is the demo's, not yours: give yours.",
-    )
-    if price == EXAMPLE_PRICE:
-        return {**fields, **{k: DEMO_COST[k] for k in ("price_per_kwh", "currency", "price_source")}}
-    if price == "None":
-        return fields
-    fields["currency"] = (
-        st.text_input("Currency (ISO code)", max_chars=3, **kept("fc_currency", DEFAULT_CURRENCY)).strip().upper()
-    )
-    if price == "Per kWh":
-        fields["price_per_kwh"] = st.number_input(
-            f"Price per kWh ({fields['currency']})", 0.0, 100.0, **kept("fc_price_kwh", 0.30)
-        )
-    else:
-        fields["hourly_rate"] = st.number_input(
-            f"Price per hour ({fields['currency']})", 0.0, 1000.0, **kept("fc_price_hour", 2.0)
-        )
-    return fields
 
 
 def show_forecast(forecast) -> None:

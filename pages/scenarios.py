@@ -10,6 +10,7 @@ from resque_core.reporting import export as report
 from resque_core.reporting.scenario import scenarios_from_json
 from resque_core.reporting.totals import coverage_text, covered_totals
 from resque_core.units import BUDGET_MEASURES, measure_label, measure_text, range_text
+from ui.compare_state import current_comparison, why_stale
 from ui.errors import guard
 from ui.plain_text import literal
 from ui.results import current_scenario, report_download
@@ -140,6 +141,20 @@ def render() -> None:
     if scenarios:
         compare(scenarios)
         export(scenarios)
+    elif current_comparison(state) is not None:
+        st.header("Export")
+        st.caption("No scenario saved yet: the report holds the model comparison alone.")
+        with guard("building the report"):
+            report_download(state, key="export_html", scenarios=[])
+    compared_note()
+
+
+def compared_note() -> None:
+    """Whether the report carries the model comparison made on Compare models."""
+    if current_comparison(state) is not None:
+        st.caption("The HTML report includes the model comparison made on Compare models.")
+    elif why_stale(state):
+        st.caption(f"The report leaves out the model comparison: {why_stale(state)} since it was made.")
 
 
 render()

@@ -192,12 +192,15 @@ def provider(
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
-def report_html(scenarios_json: tuple[str, ...]) -> str:
-    """The self-contained HTML report (``resque_core.reporting.export.to_html``) of these scenarios."""
+def report_html(scenarios_json: tuple[str, ...], comparison_json: str | None = None) -> str:
+    """The self-contained HTML report (``resque_core.reporting.export.to_html``) of these scenarios, with a model
+    comparison (``compare --json``'s text, read back as ``report --comparison`` reads it) when given."""
+    from resque_core.reporting.compare_section import comparison_from_json
     from resque_core.reporting.export import to_html
     from resque_core.reporting.scenario import Scenario
 
-    return to_html([Scenario.from_json(text) for text in scenarios_json])
+    comparison = comparison_from_json(comparison_json) if comparison_json is not None else None
+    return to_html([Scenario.from_json(text) for text in scenarios_json], comparison=comparison)
 
 
 @st.cache_data(show_spinner=False)

@@ -10,6 +10,7 @@ traceback goes to the server log, not the page).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from types import TracebackType
 
 import streamlit as st
@@ -36,19 +37,20 @@ CONTROLS = {
 }
 
 
-def error_text(exc: ResqueError) -> str:
-    """An engine error's message, naming the page's control where the CLI would name its flag."""
-    control = CONTROLS.get(getattr(exc, "setting", None) or "")
+def error_text(exc: ResqueError, controls: Mapping[str, str] | None = None) -> str:
+    """An engine error's message, naming the page's control where the CLI would name its flag (``controls``: a
+    page's own names for some settings, over ``CONTROLS``)."""
+    control = {**CONTROLS, **(controls or {})}.get(getattr(exc, "setting", None) or "")
     if isinstance(exc, CheckpointError) and exc.setting is not None:
         value = exc.value if exc.value is not None and exc.setting not in ("trust", "input_spec") else None
         return f"{exc.message}: {control or exc.setting}" + (f" ({value})" if value is not None else "")
     return exc.hint(control)
 
 
-def show_error(exc: BaseException, action: str) -> None:
+def show_error(exc: BaseException, action: str, controls: Mapping[str, str] | None = None) -> None:
     """Render ``exc`` raised while doing ``action`` (e.g. "computing the index")."""
     if isinstance(exc, ResqueError):
-        st.error(f"{_capitalise(action)} failed: {plain(error_text(exc))}", icon=":material/error:")
+        st.error(f"{_capitalise(action)} failed: {plain(error_text(exc, controls))}", icon=":material/error:")
         return
     log.exception("unexpected error while %s", action, exc_info=exc)
     st.error(
@@ -65,11 +67,11 @@ class guard:  # noqa: N801 - used like a function: ``with guard("loading data") 
 
     After the block, ``failed`` says whether it raised, so the caller keeps the previous state.
     Streamlit's own control flow (``st.rerun``, ``st.stop``) derives from ``BaseException`` and
-    passes through untouched.
+    passes through untouched. ``controls``: the page's own names for some settings (``error_text``).
     """
 
-    def __init__(self, action: str):
-        self.action = action
+    def __init__(self, action: str, controls: Mapping[str, str] | None = None):
+        self.action, self.controls = action, controls
         self.failed = False
         self.error: Exception | None = None
 
@@ -80,7 +82,7 @@ class guard:  # noqa: N801 - used like a function: ``with guard("loading data") 
         if exc is None or not isinstance(exc, Exception):
             return False
         self.failed, self.error = True, exc
-        show_error(exc, self.action)
+        show_error(exc, self.action, self.controls)
         return True
 
 

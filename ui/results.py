@@ -108,11 +108,16 @@ def headline(state: MutableMapping) -> None:
 
 
 def report_download(state: MutableMapping, key: str, scenarios: list[Scenario] | None = None) -> None:
-    """A download button for the self-contained HTML report of ``scenarios`` (default: the current one)."""
+    """A download button for the self-contained HTML report of ``scenarios`` (None: the current one), with the
+    session's model comparison when it is current (``ui.compare_state``): ``[]`` and a comparison, that alone."""
+    from resque_core.jsonable import strict_json
     from ui.cache import report_html
+    from ui.compare_state import current_comparison
 
-    scenarios = scenarios or [current_scenario(state)]
-    html = report_html(tuple(s.to_json() for s in scenarios))
+    scenarios = scenarios if scenarios is not None else [current_scenario(state)]
+    comparison = current_comparison(state)
+    compared = strict_json(comparison.to_dict()) if comparison is not None else None
+    html = report_html(tuple(s.to_json() for s in scenarios), compared)
     st.download_button(
         "Download the HTML report",
         html,

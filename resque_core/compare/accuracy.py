@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+import resque_core.compare.checked as checked
 from resque_core.errors import RecordsError
 from resque_core.forecast.result import Interval
 from resque_core.forecast.unreached import SIMILAR_RUNS, nearest_rows
@@ -51,6 +52,17 @@ class ExpectedAccuracy:
             "budget_epochs": self.budget_epochs,
             "capped": self.capped,
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict, where: str = "expected") -> ExpectedAccuracy:
+        """Read back ``to_dict``'s layout, every number checked (``ReportError`` naming ``where``)."""
+        return cls(
+            accuracy=checked.interval(checked.field(doc, "accuracy", where), f"{where}.accuracy", 0.0, 1.0),
+            p_reach_target=checked.number(checked.field(doc, "p_reach_target", where), f"{where}.p_reach_target", 0, 1),
+            n_similar=int(checked.number(checked.field(doc, "n_similar", where), f"{where}.n_similar", 0, 1e9)),
+            budget_epochs=checked.number(checked.field(doc, "budget_epochs", where), f"{where}.budget_epochs", 0, 1e9),
+            capped=checked.boolean(checked.field(doc, "capped", where), f"{where}.capped"),
+        )
 
 
 def expected_accuracy(

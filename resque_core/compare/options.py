@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import resque_core.compare.checked as checked
 from resque_core.compare.accuracy import ExpectedAccuracy
 from resque_core.forecast.result import Interval
 from resque_core.units import percent_text
@@ -91,6 +92,38 @@ class Option:
         )
         return out
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any], where: str = "option") -> Option:
+        """Read back ``to_dict``'s layout (``compare --json``'s rows), every number checked at the edge: costs
+        finite and >= 0, accuracies and shares in [0, 1] (``ReportError`` naming the value's place)."""
+
+        def get(key: str) -> Any:
+            return checked.field(doc, key, where)
+
+        def number(key: str, low: float | None = None, high: float | None = None) -> float | None:
+            return checked.number(get(key), f"{where}.{key}", low, high, optional=True)
+
+        expected = {"accuracy": get("expected_acc"), "capped": get("budget_past_cap")}
+        expected |= {k: get(k) for k in ("p_reach_target", "n_similar", "budget_epochs")}
+        measures = {m: checked.interval(get(m), f"{where}.{m}", 0.0) for m in MEASURES if get(m) is not None}
+        return cls(
+            name=checked.text(get("name"), f"{where}.name"),
+            kind=checked.text(get("kind"), f"{where}.kind"),
+            arch=checked.text(get("arch"), f"{where}.arch"),
+            checkpoint=checked.text(get("checkpoint"), f"{where}.checkpoint", optional=True),
+            index=number("index"),
+            acc_drop=number("acc_drop", -1.0, 1.0),
+            reference_acc=checked.number(get("reference_acc"), f"{where}.reference_acc", 0.0, 1.0),
+            measures=measures,
+            expected=ExpectedAccuracy.from_dict(expected, f"{where}.expected_acc"),
+            meets_target=checked.boolean(get("meets_target"), f"{where}.meets_target"),
+            pareto=checked.boolean(get("pareto"), f"{where}.pareto"),
+            energy_basis=checked.text(get("energy_basis") or "", f"{where}.energy_basis"),
+            seconds_per_epoch=number("seconds_per_epoch", 0.0),
+            kwh_per_epoch=number("kwh_per_epoch", 0.0),
+            notes=checked.texts(get("notes"), f"{where}.notes"),
+        )
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -137,6 +170,35 @@ class Comparison:
             "recommendation": self.recommendation,
             "notes": list(self.notes),
         }
+
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Comparison:
+        """Read back ``to_dict``'s layout (what ``compare --json`` prints), every number checked at the edge and
+        the recommendation one of the options (``ReportError`` naming the value's place in the file)."""
+
+        def get(key: str) -> Any:
+            return checked.field(doc, key, "")
+
+        rows = get("options")
+        if not isinstance(rows, list) or not rows:
+            raise checked.refused("options", "a list of at least one option", rows)
+        options = tuple(Option.from_dict(row, f"options[{i}]") for i, row in enumerate(rows))
+        recommended = checked.text(get("recommended"), "recommended", optional=True)
+        if recommended is not None and recommended not in {o.name for o in options}:
+            raise checked.refused("recommended", "the name of one of the options", recommended)
+        return cls(
+            options=options,
+            target_acc=checked.number(get("target_acc"), "target_acc", 0.0, 1.0),
+            target_words=checked.text(get("target"), "target"),
+            budget=checked.text(get("budget"), "budget"),
+            min_p_reach=checked.number(get("min_p_reach"), "min_p_reach", 0.0, 1.0),
+            recommended=recommended,
+            recommendation=checked.text(get("recommendation"), "recommendation"),
+            level=checked.number(get("level"), "level", 0.0, 1.0),
+            hardware=checked.text(get("hardware"), "hardware"),
+            currency=checked.text(get("currency"), "currency", optional=True),
+            notes=checked.texts(get("notes"), "notes"),
+        )
 
 
 def pareto_flags(costs: list[float | None], accuracies: list[float]) -> list[bool]:

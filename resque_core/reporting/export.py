@@ -9,17 +9,18 @@ an illustrative profile.
 from __future__ import annotations
 
 import csv
-import html
 import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import resque_core.reporting.charts as charts
 from resque_core.atomic_write import write_text
 from resque_core.errors import ReportError
+from resque_core.reporting.compare_section import comparison_html
 from resque_core.reporting.headline import DATA_KIND_LABELS, headline_html
+from resque_core.reporting.html_parts import cell, escaped, figures_html, table
 from resque_core.reporting.scenario import Scenario, scenarios_to_json
 from resque_core.reporting.totals import coverage_text, covered_totals
 from resque_core.units import (
@@ -33,6 +34,9 @@ from resque_core.units import (
     range_text,
     unit_of,
 )
+
+if TYPE_CHECKING:
+    from resque_core.compare import Comparison
 
 CSS = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -65,45 +69,65 @@ def to_json(scenarios: Sequence[Scenario]) -> str:
     return scenarios_to_json(list(_checked(scenarios)))
 
 
-def to_html(scenarios: Sequence[Scenario], title: str = "RESQUE retraining report") -> str:
-    """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts and
-    one section per scenario."""
-    scenarios = list(_checked(scenarios))
-    figures = [charts.compare_index(scenarios)]
-    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
+def to_html(
+    scenarios: Sequence[Scenario], title: str = "RESQUE retraining report", comparison: Comparison | None = None
+) -> str:
+    """A self-contained HTML page: each scenario's headline (``reporting.headline``), budget totals, charts, the
+    model comparison when one is given (``reporting.compare_section``) and one section per scenario. With a
+    comparison the scenarios may be none."""
+    scenarios = list(scenarios if comparison is not None else _checked(scenarios))
     body = [
-        f"<h1>{_e(title)}</h1>",
+        f"<h1>{escaped(title)}</h1>",
         f"<p class=muted>Generated {datetime_text(datetime.now(UTC))} by the RESQUE dashboard. "
         "Forecast figures are <b>modeled</b> from calibration records (point and prediction interval); "
         "energy measured with codecarbon without power sensors is an <b>estimate</b>.</p>",
-        headline_html(scenarios),
-        "<h2>Budget totals</h2>",
-        _totals_table(covered_totals(scenarios), scenarios),
-        "<h2>Comparison</h2>",
-        _comparison_table(scenarios),
-        *_figures_html(figures, first=True),
     ]
+    if scenarios:
+        body += _scenarios_overview(scenarios)
+    if comparison is not None:
+        body.append(comparison_html(comparison, plotly_js=not scenarios))
     for sc in scenarios:
         body.append(_scenario_section(sc))
     return (
-        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{_e(title)}</title>"
+        f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{escaped(title)}</title>"
         f"<meta name=viewport content='width=device-width,initial-scale=1'><style>{CSS}</style></head>"
         f"<body>{''.join(body)}</body></html>"
     )
 
 
+def _scenarios_overview(scenarios: list[Scenario]) -> list[str]:
+    """The headline, budget totals, the comparison table and its charts (the first carries plotly.js)."""
+    figures = [charts.compare_index(scenarios)]
+    figures += [charts.compare_measures(scenarios, m) for m in ("epochs", "kwh", "co2_kg")]
+    return [
+        headline_html(scenarios),
+        "<h2>Budget totals</h2>",
+        _totals_table(covered_totals(scenarios), scenarios),
+        "<h2>Comparison</h2>",
+        _comparison_table(scenarios),
+        *figures_html(figures, first=True),
+    ]
+
+
 def write_report(
-    scenarios: Sequence[Scenario], path: str | Path, title: str = "RESQUE retraining report", setting: str | None = None
+    scenarios: Sequence[Scenario],
+    path: str | Path,
+    title: str = "RESQUE retraining report",
+    setting: str | None = None,
+    comparison: Comparison | None = None,
 ) -> Path:
     """Write CSV, JSON or HTML according to the file suffix, whole or not at all; returns the path written.
 
     ``setting``: the option that chose ``path`` (the CLI's "html", "csv" or "json"), named if the write fails.
+    ``comparison``: a model comparison, a section of the HTML report (CSV and JSON hold the scenarios only).
 
     Raises:
+        ReportError: no scenario to write (CSV, JSON; HTML without a comparison), or an unknown suffix.
         WriteError: the file cannot be written; an earlier file there is left as it was.
     """
     path = Path(path)
-    writers = {".csv": to_csv, ".json": to_json, ".html": lambda s: to_html(s, title), ".htm": lambda s: to_html(s)}
+    html = lambda s: to_html(s, title, comparison)  # noqa: E731
+    writers = {".csv": to_csv, ".json": to_json, ".html": html, ".htm": html}
     if path.suffix.lower() not in writers:
         raise ReportError(f"cannot tell the report format from {path.name!r}: use .csv, .json or .html")
     text = writers[path.suffix.lower()](scenarios)
@@ -117,27 +141,27 @@ def _checked(scenarios: Sequence[Scenario]) -> Sequence[Scenario]:
 
 
 def _scenario_section(sc: Scenario) -> str:
-    parts = [f"<section><h2>{_e(sc.name)}</h2><p class=muted>saved {_e(sc.created_utc)}</p>"]
+    parts = [f"<section><h2>{escaped(sc.name)}</h2><p class=muted>saved {escaped(sc.created_utc)}</p>"]
     if sc.inputs:
-        parts.append("<h3>Inputs</h3>" + _table(["input", "value"], [[k, v] for k, v in sc.inputs.items()]))
+        parts.append("<h3>Inputs</h3>" + table(["input", "value"], [[k, v] for k, v in sc.inputs.items()]))
     if sc.index:
         ix = sc.index
         rows = [
-            ["RESQUE index", f"{_f(ix.get('value'))} ({ix.get('kind')})"],
-            ["noise floor", _f(ix.get("noise_floor"))],
+            ["RESQUE index", f"{cell(ix.get('value'))} ({ix.get('kind')})"],
+            ["noise floor", cell(ix.get("noise_floor"))],
             ["layer", ix.get("layer")],
             ["samples (original / new)", f"{ix.get('n_original')} / {ix.get('n_new')}"],
             *[["note", note] for note in ix.get("notes") or ()],
         ]
-        parts.append("<h3>Index <span class=tag>computed</span></h3>" + _table(["figure", "value"], rows))
+        parts.append("<h3>Index <span class=tag>computed</span></h3>" + table(["figure", "value"], rows))
     if sc.forecast:
         parts.append(_forecast_html(sc.forecast))
     if sc.schedule:
         parts.append(_schedule_html(sc.schedule))
-        parts += _figures_html([charts.intensity_series(sc.schedule, f"Grid intensity: {sc.name}")])
+        parts += figures_html([charts.intensity_series(sc.schedule, f"Grid intensity: {sc.name}")])
     if sc.validation:
         parts.append("<h3>Validation run <span class=tag>measured</span></h3>")
-        parts.append(_table(["measure", "value"], [[k, _f(v)] for k, v in sc.validation.items()]))
+        parts.append(table(["measure", "value"], [[k, cell(v)] for k, v in sc.validation.items()]))
     return "".join(parts) + "</section>"
 
 
@@ -158,17 +182,16 @@ def _forecast_html(fc: dict[str, Any]) -> str:
                 fig.get("basis", "modeled"),
             ]
         )
-    source = (
-        f"<p class=muted>calibration: {_e(fc.get('source', 'unknown'))}; hardware: {_e(fc.get('hardware', '-'))}</p>"
-    )
-    note = f"<p class=muted>from scratch: {_e(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
-    family = f"<p class=note>{_e(fc['family_note'])}</p>" if fc.get("family_note") else ""
-    signals = f"<p class=muted>{_e(fc['signals'])}</p>" if fc.get("signals") else ""
-    signals = (f"<p>{_e(fc['target'])}</p>" if fc.get("target") else "") + signals
-    bench = "".join(f"<li>{_e(line)}</li>" for line in fc.get("benchmark") or ())
+    where = f"calibration: {fc.get('source', 'unknown')}; hardware: {fc.get('hardware', '-')}"
+    source = f"<p class=muted>{escaped(where)}</p>"
+    note = f"<p class=muted>from scratch: {escaped(fc['scratch_note'])}</p>" if fc.get("scratch_note") else ""
+    family = f"<p class=note>{escaped(fc['family_note'])}</p>" if fc.get("family_note") else ""
+    signals = f"<p class=muted>{escaped(fc['signals'])}</p>" if fc.get("signals") else ""
+    signals = (f"<p>{escaped(fc['target'])}</p>" if fc.get("target") else "") + signals
+    bench = "".join(f"<li>{escaped(line)}</li>" for line in fc.get("benchmark") or ())
     bench = f"<p class=muted>The published benchmark:</p><ul class=muted>{bench}</ul>" if bench else ""
     head_html = "<h3>Forecast <span class=tag>modeled</span></h3>" + source + signals + family
-    return head_html + _table(head, rows) + note + bench
+    return head_html + table(head, rows) + note + bench
 
 
 def _schedule_html(sch: dict[str, Any]) -> str:
@@ -183,7 +206,7 @@ def _schedule_html(sch: dict[str, Any]) -> str:
         ["CO2 at the best start", co2_text(sch.get("co2_best_kg"))],
         ["CO2 saved by waiting", f"{co2_text(sch.get('co2_saved_kg'))} ({number_text(sch.get('saved_pct'))} %)"],
     ]
-    return f"<h3>Schedule <span class=tag>{_e(label)}</span></h3>" + _table(["figure", "value"], rows)
+    return f"<h3>Schedule <span class=tag>{escaped(label)}</span></h3>" + table(["figure", "value"], rows)
 
 
 def _totals_table(totals: dict[str, dict[str, Any]], scenarios: Sequence[Scenario]) -> str:
@@ -202,7 +225,7 @@ def _totals_table(totals: dict[str, dict[str, Any]], scenarios: Sequence[Scenari
     )
     if not rows:
         return why or "<p class=muted>No forecast in these scenarios yet.</p>"
-    return _table(["measure", "total (modeled)", "sum of interval bounds", "covers"], rows) + why
+    return table(["measure", "total (modeled)", "sum of interval bounds", "covers"], rows) + why
 
 
 COMPARED = {
@@ -238,37 +261,11 @@ def _money_unit(sc: Scenario) -> str | None:
 
 
 def _comparison_table(scenarios: Sequence[Scenario]) -> str:
-    return "<div class=wide>" + _table(*comparison_rows(scenarios)) + "</div>"
-
-
-def _figures_html(figures: list, first: bool = False) -> list[str]:
-    out = []
-    for i, fig in enumerate(figures):
-        js = first and i == 0
-        fig.update_layout(template="plotly_white")  # not the host app's theme: the page is standalone
-        out.append(fig.to_html(full_html=False, include_plotlyjs=js, config={"displaylogo": False}))
-    return out
-
-
-def _table(head: list[str], rows: list[list[Any]]) -> str:
-    th = "".join(f"<th>{_e(h)}</th>" for h in head)
-    trs = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>"
+    return "<div class=wide>" + table(*comparison_rows(scenarios)) + "</div>"
 
 
 def _cell(key: str, value: Any, currency: str | None = None) -> str:
     """A comparison cell: measures as ``measure_text`` writes them, CO2 saved with its unit, the rest as ``_f``."""
     if key == "co2_saved_kg":
         return co2_text(value)
-    return measure_text(key, value, currency) if key in BUDGET_MEASURES else _f(value)
-
-
-def _f(value: Any) -> str:
-    """A table cell: numbers as ``number_text`` writes them, anything else as its text."""
-    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
-        return number_text(value)
-    return str(value)
-
-
-def _e(value: Any) -> str:
-    return html.escape(_f(value) if not isinstance(value, str) else value)
+    return measure_text(key, value, currency) if key in BUDGET_MEASURES else cell(value)

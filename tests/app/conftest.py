@@ -20,6 +20,7 @@ PAGES = [
     "pages/validate.py",
     "pages/runs.py",
     "pages/scenarios.py",
+    "pages/compare.py",
 ]
 TIMEOUT_S = 120
 

@@ -27,7 +27,7 @@ WCAG_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("critical", "serious")
 # best-practice rules the review found broken (h1 -> h3, an empty table header): checked whatever their impact
 PRACTICE = ["heading-order", "empty-table-header"]
-PAGES = ("Data & model", "Index", "Forecast", "Schedule", "Validate", "Runs", "Scenarios & report")
+PAGES = ("Data & model", "Index", "Forecast", "Schedule", "Validate", "Runs", "Scenarios & report", "Compare models")
 
 
 def _require_axe() -> None:
