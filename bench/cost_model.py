@@ -29,6 +29,7 @@ import argparse
 import datetime
 import json
 import math
+import os
 import pathlib
 import statistics
 import sys
@@ -63,14 +64,19 @@ def architectures(size: int) -> dict[str, torch.nn.Module]:
     }
 
 
-def measured_seconds_per_step(model: torch.nn.Module, size: int, batch: int, steps: int, warmup: int, device: str):
-    """Median seconds of one SGD step on ``batch`` random images (after ``warmup`` untimed steps)."""
+def measured_seconds_per_step(
+    model: torch.nn.Module, size: int, batch: int, steps: int, warmup: int, device: str, max_case_s: float = 0.0
+) -> tuple[float, int]:
+    """Median seconds of one SGD step on ``batch`` random images (after ``warmup`` untimed steps) and how many
+    were timed: ``steps``, or fewer once ``max_case_s`` seconds were spent timing (0: no bound; at least 20)."""
     model = model.to(device).train()
     opt = torch.optim.SGD(model.parameters(), lr=0.01)
     x = torch.randn(batch, 3, size, size, device=device)
     y = torch.randint(0, 10, (batch,), device=device)
-    times = []
+    times, began = [], time.perf_counter()
     for i in range(warmup + steps):
+        if max_case_s and len(times) >= 20 and time.perf_counter() - began > max_case_s:
+            break
         start = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         torch.nn.functional.cross_entropy(model(x), y).backward()
@@ -79,7 +85,9 @@ def measured_seconds_per_step(model: torch.nn.Module, size: int, batch: int, ste
             torch.cuda.synchronize()
         if i >= warmup:
             times.append(time.perf_counter() - start)
-    return statistics.median(times)
+        else:
+            began = time.perf_counter()
+    return statistics.median(times), len(times)
 
 
 def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
@@ -91,15 +99,19 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
                 continue
             flops = training_step_flops(model, (3, size, size))
             torch.manual_seed(args.seed)
-            step_s = measured_seconds_per_step(model, size, args.batch, args.steps, args.warmup, args.device)
-            row = {"arch": name, "size": size, "flops_per_image": flops.per_image, "layers": layer_count(model),
+            step_s, timed = measured_seconds_per_step(
+                model, size, args.batch, args.steps, args.warmup, args.device, args.max_case_s
+            )
+            row = {"arch": name, "size": size, "timed_steps": timed, "flops_per_image": flops.per_image,
+                   "layers": layer_count(model),
                    "leaf_modules": layer_count(model, with_parameters=False), "measured_s_per_step": step_s,
                    "ideal_s_per_step": flops.per_image * args.batch / peak_flops_s,
                    "measured_s_per_epoch": step_s * math.ceil(args.images / args.batch)}  # fmt: skip
             row["utilization"] = row["ideal_s_per_step"] / step_s
             rows.append(row)
             print(f"{name:>20} {size:>3}px  {flops.per_image / 1e6:9.1f} MFLOP/img  {row['layers']:>3} layers  "
-                  f"{step_s * 1e3:8.1f} ms/step  utilization {row['utilization']:.3f}", file=sys.stderr)  # fmt: skip
+                  f"{step_s * 1e3:8.1f} ms/step ({timed})  utilization {row['utilization']:.3f}",
+                  file=sys.stderr)  # fmt: skip
     return rows
 
 
@@ -135,7 +147,8 @@ def write_calibration(rows: list[dict], args, profile: str, score: float) -> dic
              "n_architectures": len({r["arch"] for r in rows}), "date": datetime.date.today().isoformat(),
              "command": "python bench/cost_model.py " + " ".join(sys.argv[1:]), "torch_version": torch.__version__,
              "torch_threads": torch.get_num_threads(), "device": args.device, "steps": args.steps,
-             "batch": args.batch, "loao_median_abs_rel_err": score,
+             "batch": args.batch, "loao_median_abs_rel_err": score, "max_case_s": args.max_case_s,
+             "load_average_1min_at_end": round(os.getloadavg()[0], 2),
              "layers": "leaf modules with parameters (resque_core.energy.flops.layer_count)"}  # fmt: skip
     path = write_cost_calibration(profile, entry, args.write_calibration)
     print(f"wrote {path}: utilization {util:.3f}, {per_layer_s * 1e6:.1f} us per layer-step", file=sys.stderr)
@@ -145,6 +158,9 @@ def write_calibration(rows: list[dict], args, profile: str, score: float) -> dic
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=200, help="timed training steps per case (default 200)")
+    parser.add_argument("--max-case-s", type=float, default=0.0,
+                        help="stop timing a case after this many seconds, once 20 steps were timed "
+                        "(0: never)")  # fmt: skip
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--images", type=int, default=50_000, help="images per epoch (default 50,000)")
@@ -161,7 +177,7 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> dict:
-    args, started = parse(argv), time.perf_counter()
+    args, started, load_start = parse(argv), time.perf_counter(), os.getloadavg()[0]
     torch.set_num_threads(args.threads)
     profile = args.profile or ("cpu-2-threads-codecarbon" if args.device == "cpu" else "nvidia-h100-sxm")
     rows = measure(args, load_hardware_profiles()[profile]["peak_tflops_fp32"] * 1e12)
@@ -183,6 +199,8 @@ def main(argv: list[str] | None = None) -> dict:
         "device": args.device, "profile": profile, "steps": args.steps, "batch": args.batch, "seed": args.seed,
         "torch_threads": torch.get_num_threads(), "torch_version": torch.__version__,
         "wall_s": round(time.perf_counter() - started, 1),
+        "load_average_1min": [round(load_start, 2), round(os.getloadavg()[0], 2)],  # at the start and the end
+        "timed_steps": [r["timed_steps"] for r in rows], "max_case_s": args.max_case_s,
     }  # fmt: skip
     if args.write_calibration is not False:
         write_calibration(rows, args, profile, summary["median_abs_rel_err"])
