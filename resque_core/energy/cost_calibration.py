@@ -119,7 +119,9 @@ def cost_parameters(profile: str, kind: str, calibration: dict[str, dict] | None
     calibration = calibration if calibration is not None else load_cost_calibration()
     if profile in calibration:
         e = calibration[profile]
-        basis = f"learned from {e['n_cases']} measured training runs on this hardware ({e['date']})"
+        threads = e.get("torch_threads")
+        on = f", {threads} torch thread{'s' if threads != 1 else ''}" if isinstance(threads, int) else ""
+        basis = f"learned from {e['n_cases']} measured training runs on this hardware ({e['date']}{on})"
         return CostParameters(e["utilization"], e["seconds_per_layer_step"], basis, True)
     if kind not in KIND_DEFAULTS:
         raise EnergyError(f"no default cost-model parameters for hardware of kind {kind!r}")
@@ -148,7 +150,7 @@ def fit_cost_parameters(rows: Sequence[tuple[float, float, float]]) -> tuple[flo
     design = a[:, :2] / a[:, 2:3]
     fit = lsq_linear(design, np.ones(len(a)), bounds=([1.0, 0.0], [np.inf, np.inf]))
     inverse_utilization, per_layer_s = (float(v) for v in fit.x)
-    return 1.0 / inverse_utilization, per_layer_s
+    return min(1.0, 1.0 / inverse_utilization), per_layer_s  # never above 1
 
 
 def write_cost_calibration(profile: str, entry: dict[str, Any], path: Path | str | None = None) -> Path:
