@@ -107,7 +107,8 @@ def _profile(profile: str, precision: str, profiles: dict[str, dict] | None) -> 
 def _note(p: dict, c: EpochCost, peak_tflops: float, precision: str) -> str:
     overhead = (
         f" + {c.n_layers} layers x {number_text(c.seconds_per_layer_step * 1e6)} us per layer and step x "
-        f"{c.steps_per_device} steps per device ({c.overhead_basis})"
+        f"{c.steps_per_device} steps per device "
+        f"({'the same basis' if c.overhead_basis == c.utilization_basis else c.overhead_basis})"
         if c.n_layers
         else ""
     )
