@@ -18,9 +18,13 @@ alternative declared in advance, every leaf module counted as a layer (activatio
 to ``resque_core/assets/cost_model_calibration.json`` (atomically): the parameters ``epoch_cost`` uses for this
 profile. The last line of ``--json`` is one object with ``median_abs_rel_err`` and ``n_architectures``.
 
+On a shared machine, time on one thread with a bound per case (``--threads 1 --max-case-s 60``, the run
+bench/RESULTS.md reports): two threads on two cores that other jobs also use stall at every operator (the first
+200-step run, on two threads at load 2.6-6.9, ran 5-8x slower than on a quiet machine and was not a valid test).
+
 Usage:
-    python bench/cost_model.py [--json] [--steps 200] [--seed 2026] [--device cpu|cuda] [--profile NAME]
-                               [--write-calibration]
+    python bench/cost_model.py [--json] [--steps 200] [--seed 2026] [--threads 2] [--max-case-s 0]
+                               [--device cpu|cuda] [--profile NAME] [--write-calibration [PATH]]
 """
 
 from __future__ import annotations
