@@ -8,6 +8,12 @@ The step is taken as three forward passes (``BACKWARD_PER_FORWARD`` = 2: the gra
 the weights each cost about one forward). The counter's own backward figure is kept beside it but not used:
 torch 2.14's counter ignores a grouped convolution's groups in the backward pass, which overcounts a
 depthwise-separable model (a MobileNet: 29x its forward instead of about 2x) by up to its channel count.
+
+``layer_count`` counts what the cost model charges a fixed time per training step for (``energy.cost_model``):
+the leaf modules that hold parameters (convolutions, linear layers, norms). Each runs a forward kernel, two
+backward kernels (for its input and its weights) and an optimizer update every step, whatever the batch or
+image size; parameter-free leaves (activations, pooling) are left out, as their kernels are one element-wise
+pass that is often fused or negligible. Chosen before the cost model was scored on fresh runs (issue 22).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 from resque_core.errors import EnergyError
 
-__all__ = ["BACKWARD_PER_FORWARD", "StepFlops", "training_step_flops"]
+__all__ = ["BACKWARD_PER_FORWARD", "StepFlops", "layer_count", "training_step_flops"]
 
 BACKWARD_PER_FORWARD = 2.0
 
@@ -91,3 +97,20 @@ def training_step_flops(model: Any, input_shape: tuple[int, int, int], batch_siz
     if not (math.isfinite(fwd) and fwd > 0):
         raise EnergyError("PyTorch counted no FLOPs in the model's forward pass: no matrix product or convolution")
     return StepFlops(float(fwd), float(step), tuple(input_shape), batch_size)
+
+
+def layer_count(model: Any, *, with_parameters: bool = True) -> int:
+    """How many layers a training step launches fixed-cost kernels for: leaf modules (no children) that hold
+    parameters of their own (``with_parameters=False``: every leaf module, the bench's declared alternative).
+
+    Raises:
+        EnergyError: the model has no such layer (it is not a ``torch.nn.Module`` with layers).
+    """
+    if not hasattr(model, "modules"):
+        raise EnergyError(f"cannot count the layers of a {type(model).__name__}: not a torch.nn.Module")
+    leaves = [m for m in model.modules() if next(m.children(), None) is None]
+    if with_parameters:
+        leaves = [m for m in leaves if next(m.parameters(recurse=False), None) is not None]
+    if not leaves:
+        raise EnergyError("the model has no layer with parameters: its per-layer cost cannot be counted")
+    return len(leaves)

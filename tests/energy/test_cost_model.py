@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import pytest
+import torch
 
-from resque_core.energy.cost_model import DEFAULT_UTILIZATION, POWER_SHARE, epoch_cost
+from resque_core.energy.cost_model import DEFAULT_UTILIZATION, POWER_SHARE, epoch_cost, model_epoch_cost
+from resque_core.energy.flops import layer_count
 from resque_core.energy.hardware import load_hardware_profiles
 from resque_core.errors import EnergyError
 from resque_core.forecast.costing import DEFAULT_UTILIZATION as COSTING_POWER_SHARE
@@ -46,6 +48,39 @@ def test_without_a_measured_utilization_the_documented_default_is_used_and_said(
     assert cost.seconds_per_epoch == pytest.approx(1e9 / (8.1e12 * DEFAULT_UTILIZATION["gpu"]))
 
 
+def test_twice_the_layers_at_the_same_flops_costs_the_per_layer_time_more_per_step():
+    one = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 4))
+    two = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(12, 4), torch.nn.LayerNorm(4))  # no counted FLOPs
+    kwargs = {"utilization": 0.5, "seconds_per_layer_step": 1e-3, "batch_size": 32}
+    a, b = (model_epoch_cost(m, (3, 2, 2), 3200, "nvidia-l4", **kwargs) for m in (one, two))
+    assert (layer_count(one), layer_count(two), a.n_layers, b.n_layers) == (1, 2, 1, 2)
+    assert a.flops_per_epoch == b.flops_per_epoch == 3 * 2 * 12 * 4 * 3200
+    assert a.steps_per_device == 100 and a.overhead_seconds_per_epoch == pytest.approx(100 * 1e-3)
+    assert b.seconds_per_epoch - a.seconds_per_epoch == pytest.approx(100 * 1e-3)
+    assert "2 layers x 1000 us per layer and step x 100 steps per device (the same basis)" in b.note
+    mixed = model_epoch_cost(two, (3, 2, 2), 3200, "nvidia-l4", seconds_per_layer_step=1e-3)
+    assert "utilization (the documented default for a gpu (modeled)) + 2 layers" in mixed.note
+    assert "100 steps per device (given)" in mixed.note
+
+
+def test_eight_devices_speed_the_flops_part_7_3x_and_split_the_steps_eight_ways():
+    kwargs = {"utilization": 0.4, "n_layers": 50, "batch_size": 32, "seconds_per_layer_step": 2e-5}
+    one = epoch_cost(6e8, 51_200, "nvidia-a100-sxm", **kwargs)
+    eight = epoch_cost(6e8, 51_200, "nvidia-a100-sxm", devices=8, **kwargs)
+    assert (one.steps_per_device, eight.steps_per_device) == (1600, 200)
+    flops_one, flops_eight = (c.seconds_per_epoch - c.overhead_seconds_per_epoch for c in (one, eight))
+    assert flops_one / flops_eight == pytest.approx(1 + 7 * 0.9)
+    assert one.overhead_seconds_per_epoch / eight.overhead_seconds_per_epoch == pytest.approx(8.0)
+    assert eight.overhead_seconds_per_epoch == pytest.approx(200 * 50 * 2e-5)
+
+
+def test_the_default_per_layer_time_is_the_kinds_and_the_note_names_its_basis():
+    cost = epoch_cost(1e6, 3200, "nvidia-t4", precision="fp32", n_layers=10, calibration={})
+    assert cost.seconds_per_layer_step == 30e-6 and cost.overhead_seconds_per_epoch == pytest.approx(100 * 10 * 30e-6)
+    assert cost.note.startswith("modeled: ")
+    assert "utilization (the documented default for a gpu (modeled)) + 10 layers x 30 us" in cost.note
+
+
 def test_the_power_share_is_the_forecasts():
     assert POWER_SHARE == COSTING_POWER_SHARE
 
@@ -61,6 +96,9 @@ def test_the_power_share_is_the_forecasts():
         ({"devices": 0}, "devices must be a whole number from 1 to 4096"),
         ({"utilization": 1.5}, "utilization must be in \\(0, 1\\]"),
         ({"scaling_efficiency": 0.0}, "scaling efficiency must be in"),
+        ({"n_layers": -1}, "the number of layers must be a whole number from 0"),
+        ({"batch_size": 0}, "the batch size must be a whole number from 1"),
+        ({"seconds_per_layer_step": float("inf")}, "seconds per layer-step must be in \\[0, 1\\]"),
     ],
 )
 def test_bad_figures_are_refused_in_one_line(kwargs, words):
