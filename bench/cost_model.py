@@ -9,10 +9,14 @@ layer-step (``cost_calibration.fit_cost_parameters``: least squares of the relat
 two cases are predicted with the parameters fitted on the *other* architectures only (leave-one-architecture-out),
 on the profile of the hardware (``--profile``; this 2-core VM: its modeled CPU peak, ``--threads 2``).
 
-Declared before the fresh run that scores it (the design was chosen after the first 20-step run had been seen):
-the score is the median absolute relative error of that model over the 10 cases. Reported beside it, not chosen
-between after the fact: the first design (FLOPs only, the median utilization of the other architectures) and one
-alternative declared in advance, every leaf module counted as a layer (activations and pooling too).
+Third design, declared before its fresh run (2026-12-07, after the second design's 1-thread run had been seen and
+explored; seed 7, 1 thread, at most 60 s per case): seven architectures (ViT-tiny and ShuffleNetV2 x0.5 added, so
+that matrix products and grouped convolutions each appear in more than one left-out fold), and per kind of operator
+(matrix products, dense convolutions, grouped convolutions) its own utilization, plus every leaf module x a fixed
+time (``per_op_type_errors``). ``median_abs_rel_err`` is that design's score over the 14 cases. Reported beside it,
+not chosen between: the second design (FLOPs / (peak x utilization) + layers with parameters x a fixed time, what
+``epoch_cost`` ran when this run was declared), every leaf module a layer, and the first design (FLOPs only). The
+engine takes the third design only if its fresh score beats the second's; either way both are reported.
 
 ``--write-calibration`` then fits the two parameters on ALL architectures and writes them, with their provenance,
 to ``resque_core/assets/cost_model_calibration.json`` (atomically): the parameters ``epoch_cost`` uses for this
@@ -65,6 +69,10 @@ def architectures(size: int) -> dict[str, torch.nn.Module]:
         "resnet18": models.resnet18(num_classes=10),
         "mobilenet_v3_small": models.mobilenet_v3_small(num_classes=10),
         "efficientnet_b0": models.efficientnet_b0(num_classes=10),
+        "vit_tiny": models.VisionTransformer(
+            image_size=size, patch_size=4, num_layers=4, num_heads=3, hidden_dim=192, mlp_dim=768, num_classes=10
+        ),  # fmt: skip
+        "shufflenet_v2_x0_5": models.shufflenet_v2_x0_5(num_classes=10),
     }
 
 
@@ -102,6 +110,7 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
             if args.archs and name not in args.archs:
                 continue
             flops = training_step_flops(model, (3, size, size))
+            kinds = flops_by_kind(model, (3, size, size))
             torch.manual_seed(args.seed)
             step_s, timed = measured_seconds_per_step(
                 model, size, args.batch, args.steps, args.warmup, args.device, args.max_case_s
@@ -112,11 +121,56 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
                    "ideal_s_per_step": flops.per_image * args.batch / peak_flops_s,
                    "measured_s_per_epoch": step_s * math.ceil(args.images / args.batch)}  # fmt: skip
             row["utilization"] = row["ideal_s_per_step"] / step_s
+            for kind, kind_flops in kinds.items():
+                row[f"ideal_{kind}_s_per_step"] = kind_flops * args.batch / peak_flops_s
             rows.append(row)
             print(f"{name:>20} {size:>3}px  {flops.per_image / 1e6:9.1f} MFLOP/img  {row['layers']:>3} layers  "
                   f"{step_s * 1e3:8.1f} ms/step ({timed})  utilization {row['utilization']:.3f}",
                   file=sys.stderr)  # fmt: skip
     return rows
+
+
+def flops_by_kind(model: torch.nn.Module, shape: tuple[int, int, int]) -> dict[str, float]:
+    """One training step's FLOPs per image by kind of operator (3 x the forward's, as ``energy.flops``): matrix
+    products (mm, addmm, bmm, attention), dense convolutions, and grouped (depthwise) convolutions."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+    from torch.utils.flop_counter import FlopCounterMode
+
+    class Grouped(TorchDispatchMode):
+        flops = 0.0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func is torch.ops.aten.convolution.default and args[8] > 1:
+                self.flops += 2.0 * out.numel() * math.prod(args[1].shape[1:])
+            return out
+
+    model.train()
+    with FlopCounterMode(display=False) as counter, Grouped() as grouped:
+        model(torch.zeros((2, *shape)))
+    ops = {str(op): float(n) / 2 for op, n in counter.get_flop_counts()["Global"].items()}
+    conv = ops.pop("aten.convolution", 0.0)
+    return {"matmul": 3 * sum(ops.values()), "conv_dense": 3 * (conv - grouped.flops / 2),
+            "conv_grouped": 3 * grouped.flops / 2}  # fmt: skip
+
+
+def per_op_type_errors(rows: list[dict]) -> list[float]:
+    """The declared next design (issue 22, third design): a step takes, per kind of operator, its FLOPs / (peak x
+    that kind's utilization), plus every leaf module x a fixed time; fitted on the other architectures (relative
+    least squares, each utilization <= 1, the time >= 0); absolute relative error per row."""
+    import numpy as np
+    from scipy.optimize import lsq_linear
+
+    cols = ["ideal_matmul_s_per_step", "ideal_conv_dense_s_per_step", "ideal_conv_grouped_s_per_step",
+            "leaf_modules"]  # fmt: skip
+    errors = []
+    for row in rows:
+        others = [r for r in rows if r["arch"] != row["arch"]]
+        a = np.array([[r[c] for c in cols] for r in others]) / np.array([[r["measured_s_per_step"]] for r in others])
+        fit = lsq_linear(a, np.ones(len(others)), bounds=([1.0, 1.0, 1.0, 0.0], [np.inf] * 4))
+        pred = float(np.dot(fit.x, [row[c] for c in cols]))
+        errors.append(abs(pred - row["measured_s_per_step"]) / row["measured_s_per_step"])
+    return errors
 
 
 def predicted(row: dict, args: argparse.Namespace, profile: str, util: float, per_layer_s: float, layers: int):
@@ -187,16 +241,19 @@ def main(argv: list[str] | None = None) -> dict:
     rows = measure(args, load_hardware_profiles()[profile]["peak_tflops_fp32"] * 1e12)
     scores = {name: leave_one_architecture_out(rows, args, profile, key) for name, key in DESIGNS.items()}
     scores["flops_only_first_design"] = leave_one_architecture_out(rows, args, profile, None)
+    scores["per_op_type"] = per_op_type_errors(rows)
     for name, errors in scores.items():
         for row, err in zip(rows, errors, strict=True):
             row[f"abs_rel_err_{name}"] = err
+    primary = "per_op_type"  # declared before the fresh run
     summary = {
-        "median_abs_rel_err": statistics.median(scores["flops_plus_layers"]),
+        "median_abs_rel_err": statistics.median(scores[primary]),
+        "design": primary,
         "n_architectures": len({r["arch"] for r in rows}),
         "n_cases": len(rows),
-        "per_architecture": {r["arch"]: {str(q["size"]): round(q["abs_rel_err_flops_plus_layers"], 4)
+        "per_architecture": {r["arch"]: {str(q["size"]): round(q[f"abs_rel_err_{primary}"], 4)
                                          for q in rows if q["arch"] == r["arch"]} for r in rows},  # fmt: skip
-        "alternatives": {name: statistics.median(e) for name, e in scores.items() if name != "flops_plus_layers"},
+        "alternatives": {name: statistics.median(e) for name, e in scores.items() if name != primary},
         "fitted_on_all": dict(zip(("utilization", "seconds_per_layer_step"),
                                   fit_cost_parameters([(r["ideal_s_per_step"], r["layers"], r["measured_s_per_step"])
                                                        for r in rows]), strict=True)),  # fmt: skip
