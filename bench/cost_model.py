@@ -18,16 +18,18 @@ not chosen between: the second design (FLOPs / (peak x utilization) + layers wit
 ``epoch_cost`` ran when this run was declared), every leaf module a layer, and the first design (FLOPs only). The
 engine takes the third design only if its fresh score beats the second's; either way both are reported.
 
-``--write-calibration`` then fits the two parameters on ALL architectures and writes them, with their provenance,
-to ``resque_core/assets/cost_model_calibration.json`` (atomically): the parameters ``epoch_cost`` uses for this
-profile. The last line of ``--json`` is one object with ``median_abs_rel_err`` and ``n_architectures``.
+``--write-calibration`` then fits the third design (the engine's since it beat the second: 0.33 against 0.47) on
+ALL architectures and writes it, with its provenance, to ``resque_core/assets/cost_model_calibration.json``
+(atomically): the parameters ``epoch_cost`` uses for this profile. ``--rows FILE`` re-scores (and writes from)
+the rows a saved ``--json`` run measured (``bench/cost_model_rows.json``: the fresh run of the third design).
+The last line of ``--json`` is one object with ``median_abs_rel_err`` and ``n_architectures``.
 
 On a shared machine, time on one thread with a bound per case (``--threads 1 --max-case-s 60``, the run
 bench/RESULTS.md reports): two threads on two cores that other jobs also use stall at every operator (the first
 200-step run, on two threads at load 2.6-6.9, ran 5-8x slower than on a quiet machine and was not a valid test).
 
 Usage:
-    python bench/cost_model.py [--json] [--steps 200] [--seed 2026] [--threads 2] [--max-case-s 0]
+    python bench/cost_model.py [--json] [--steps 200] [--seed 2026] [--threads 2] [--max-case-s 0] [--rows FILE]
                                [--device cpu|cuda] [--profile NAME] [--write-calibration [PATH]]
 """
 
@@ -47,7 +49,12 @@ import torch
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from resque_core.energy.cost_calibration import fit_cost_parameters, write_cost_calibration  # noqa: E402
+from resque_core.energy.cost_calibration import (  # noqa: E402
+    OP_DEFAULTS,
+    fit_cost_parameters,
+    fit_op_parameters,
+    write_cost_calibration,
+)
 from resque_core.energy.cost_model import epoch_cost  # noqa: E402
 from resque_core.energy.flops import layer_count, training_step_flops  # noqa: E402
 from resque_core.energy.hardware import load_hardware_profiles  # noqa: E402
@@ -110,7 +117,7 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
             if args.archs and name not in args.archs:
                 continue
             flops = training_step_flops(model, (3, size, size))
-            kinds = flops_by_kind(model, (3, size, size))
+            kinds = flops.by_kind
             torch.manual_seed(args.seed)
             step_s, timed = measured_seconds_per_step(
                 model, size, args.batch, args.steps, args.warmup, args.device, args.max_case_s
@@ -121,8 +128,11 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
                    "ideal_s_per_step": flops.per_image * args.batch / peak_flops_s,
                    "measured_s_per_epoch": step_s * math.ceil(args.images / args.batch)}  # fmt: skip
             row["utilization"] = row["ideal_s_per_step"] / step_s
+            row["peak_flops_s"] = peak_flops_s
+            row["torch_threads"] = torch.get_num_threads()
             for kind, kind_flops in kinds.items():
                 row[f"ideal_{kind}_s_per_step"] = kind_flops * args.batch / peak_flops_s
+                row[f"flops_{kind}_per_image"] = kind_flops
             rows.append(row)
             print(f"{name:>20} {size:>3}px  {flops.per_image / 1e6:9.1f} MFLOP/img  {row['layers']:>3} layers  "
                   f"{step_s * 1e3:8.1f} ms/step ({timed})  utilization {row['utilization']:.3f}",
@@ -130,46 +140,35 @@ def measure(args: argparse.Namespace, peak_flops_s: float) -> list[dict]:
     return rows
 
 
-def flops_by_kind(model: torch.nn.Module, shape: tuple[int, int, int]) -> dict[str, float]:
-    """One training step's FLOPs per image by kind of operator (3 x the forward's, as ``energy.flops``): matrix
-    products (mm, addmm, bmm, attention), dense convolutions, and grouped (depthwise) convolutions."""
-    from torch.utils._python_dispatch import TorchDispatchMode
-    from torch.utils.flop_counter import FlopCounterMode
-
-    class Grouped(TorchDispatchMode):
-        flops = 0.0
-
-        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-            out = func(*args, **(kwargs or {}))
-            if func is torch.ops.aten.convolution.default and args[8] > 1:
-                self.flops += 2.0 * out.numel() * math.prod(args[1].shape[1:])
-            return out
-
-    model.train()
-    with FlopCounterMode(display=False) as counter, Grouped() as grouped:
-        model(torch.zeros((2, *shape)))
-    ops = {str(op): float(n) / 2 for op, n in counter.get_flop_counts()["Global"].items()}
-    conv = ops.pop("aten.convolution", 0.0)
-    return {"matmul": 3 * sum(ops.values()), "conv_dense": 3 * (conv - grouped.flops / 2),
-            "conv_grouped": 3 * grouped.flops / 2}  # fmt: skip
+def op_entry(rows: list[dict]) -> dict:
+    """The third design's parameters fitted on ``rows`` (``cost_calibration.fit_op_parameters``), as a calibration
+    entry ``epoch_cost`` reads: a utilization per kind of operator and a time per leaf module and step."""
+    fit_rows = [[r[f"ideal_{k}_s_per_step"] for k in OP_DEFAULTS] + [r["leaf_modules"], r["measured_s_per_step"]]
+                for r in rows]  # fmt: skip
+    by_op, per_leaf_s = fit_op_parameters(fit_rows)
+    return {"utilization": by_op["conv_dense"], "utilization_by_op": by_op, "seconds_per_layer_step": per_leaf_s,
+            "per_layer_counts": "leaf", "n_cases": len(rows), "date": datetime.date.today().isoformat(),
+            "command": "python bench/cost_model.py " + " ".join(sys.argv[1:]), "torch_version": torch.__version__,
+            "layers": "every leaf module (resque_core.energy.flops.layer_count, with_parameters=False)"}  # fmt: skip
 
 
-def per_op_type_errors(rows: list[dict]) -> list[float]:
-    """The declared next design (issue 22, third design): a step takes, per kind of operator, its FLOPs / (peak x
-    that kind's utilization), plus every leaf module x a fixed time; fitted on the other architectures (relative
-    least squares, each utilization <= 1, the time >= 0); absolute relative error per row."""
-    import numpy as np
-    from scipy.optimize import lsq_linear
+def op_predicted(row: dict, args: argparse.Namespace, profile: str, entry: dict) -> float:
+    """Seconds per epoch ``epoch_cost`` gives ``row`` with the third design's parameters ``entry``."""
+    by_op = {k: row[f"ideal_{k}_s_per_step"] * row["peak_flops_s"] / args.batch for k in OP_DEFAULTS}
+    cost = epoch_cost(row["flops_per_image"], args.images, profile, precision="fp32", n_layers=row["layers"],
+                      n_leaf_modules=row["leaf_modules"], batch_size=args.batch, flops_by_op=by_op,
+                      calibration={profile: entry})  # fmt: skip
+    return cost.seconds_per_epoch
 
-    cols = ["ideal_matmul_s_per_step", "ideal_conv_dense_s_per_step", "ideal_conv_grouped_s_per_step",
-            "leaf_modules"]  # fmt: skip
+
+def per_op_type_errors(rows: list[dict], args: argparse.Namespace, profile: str) -> list[float]:
+    """The third design, declared before its fresh run: each row predicted by ``epoch_cost`` with the parameters
+    fitted on the other architectures' rows (``op_entry``); absolute relative error per row."""
     errors = []
     for row in rows:
-        others = [r for r in rows if r["arch"] != row["arch"]]
-        a = np.array([[r[c] for c in cols] for r in others]) / np.array([[r["measured_s_per_step"]] for r in others])
-        fit = lsq_linear(a, np.ones(len(others)), bounds=([1.0, 1.0, 1.0, 0.0], [np.inf] * 4))
-        pred = float(np.dot(fit.x, [row[c] for c in cols]))
-        errors.append(abs(pred - row["measured_s_per_step"]) / row["measured_s_per_step"])
+        entry = op_entry([r for r in rows if r["arch"] != row["arch"]])
+        pred = op_predicted(row, args, profile, entry)
+        errors.append(abs(pred - row["measured_s_per_epoch"]) / row["measured_s_per_epoch"])
     return errors
 
 
@@ -198,18 +197,16 @@ def leave_one_architecture_out(rows: list[dict], args, profile: str, layers_key:
 
 
 def write_calibration(rows: list[dict], args, profile: str, score: float) -> dict:
-    """Fit on ALL architectures (the shipped parameters) and write them with their provenance."""
-    util, per_layer_s = fit_cost_parameters([(r["ideal_s_per_step"], r["layers"], r["measured_s_per_step"])
-                                             for r in rows])  # fmt: skip
-    entry = {"utilization": util, "seconds_per_layer_step": per_layer_s, "n_cases": len(rows),
-             "n_architectures": len({r["arch"] for r in rows}), "date": datetime.date.today().isoformat(),
-             "command": "python bench/cost_model.py " + " ".join(sys.argv[1:]), "torch_version": torch.__version__,
-             "torch_threads": torch.get_num_threads(), "device": args.device, "steps": args.steps,
-             "batch": args.batch, "loao_median_abs_rel_err": score, "max_case_s": args.max_case_s,
-             "load_average_1min_at_end": round(os.getloadavg()[0], 2),
-             "layers": "leaf modules with parameters (resque_core.energy.flops.layer_count)"}  # fmt: skip
+    """Fit the engine's design (the third) on ALL architectures and write it with its provenance: the shipped
+    parameters ``epoch_cost`` uses for this profile."""
+    entry = op_entry(rows)
+    entry.update({"n_architectures": len({r["arch"] for r in rows}), "torch_threads": rows[0].get("torch_threads"),
+                  "device": args.device, "steps": args.steps, "batch": args.batch, "loao_median_abs_rel_err": score,
+                  "max_case_s": args.max_case_s, "rows_from": args.rows or "measured in this run"})  # fmt: skip
     path = write_cost_calibration(profile, entry, args.write_calibration)
-    print(f"wrote {path}: utilization {util:.3f}, {per_layer_s * 1e6:.1f} us per layer-step", file=sys.stderr)
+    shares = ", ".join(f"{k} {u:.3f}" for k, u in entry["utilization_by_op"].items())
+    print(f"wrote {path}: utilization {shares}; {entry['seconds_per_layer_step'] * 1e6:.1f} us per leaf module and "
+          "step", file=sys.stderr)  # fmt: skip
     return entry
 
 
@@ -230,6 +227,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--write-calibration", nargs="?", const=None, default=False, metavar="PATH",
                         help="write the parameters fitted on all architectures (default path: the shipped "
                         "asset)")  # fmt: skip
+    parser.add_argument("--rows", metavar="FILE",
+                        help="score (and --write-calibration) the rows a saved --json run measured, without "
+                        "measuring again")  # fmt: skip
     parser.add_argument("--json", action="store_true")
     return parser.parse_args(argv)
 
@@ -238,10 +238,17 @@ def main(argv: list[str] | None = None) -> dict:
     args, started, load_start = parse(argv), time.perf_counter(), os.getloadavg()[0]
     torch.set_num_threads(args.threads)
     profile = args.profile or ("cpu-2-threads-codecarbon" if args.device == "cpu" else "nvidia-h100-sxm")
-    rows = measure(args, load_hardware_profiles()[profile]["peak_tflops_fp32"] * 1e12)
+    if args.rows:
+        rows = json.loads(pathlib.Path(args.rows).read_text().splitlines()[0])["rows"]
+        peak = load_hardware_profiles()[profile]["peak_tflops_fp32"] * 1e12
+        for row in rows:  # a run saved before these columns were kept
+            row.setdefault("peak_flops_s", peak)
+            row.setdefault("torch_threads", args.threads)
+    else:
+        rows = measure(args, load_hardware_profiles()[profile]["peak_tflops_fp32"] * 1e12)
     scores = {name: leave_one_architecture_out(rows, args, profile, key) for name, key in DESIGNS.items()}
     scores["flops_only_first_design"] = leave_one_architecture_out(rows, args, profile, None)
-    scores["per_op_type"] = per_op_type_errors(rows)
+    scores["per_op_type"] = per_op_type_errors(rows, args, profile)
     for name, errors in scores.items():
         for row, err in zip(rows, errors, strict=True):
             row[f"abs_rel_err_{name}"] = err
@@ -254,9 +261,9 @@ def main(argv: list[str] | None = None) -> dict:
         "per_architecture": {r["arch"]: {str(q["size"]): round(q[f"abs_rel_err_{primary}"], 4)
                                          for q in rows if q["arch"] == r["arch"]} for r in rows},  # fmt: skip
         "alternatives": {name: statistics.median(e) for name, e in scores.items() if name != primary},
-        "fitted_on_all": dict(zip(("utilization", "seconds_per_layer_step"),
-                                  fit_cost_parameters([(r["ideal_s_per_step"], r["layers"], r["measured_s_per_step"])
-                                                       for r in rows]), strict=True)),  # fmt: skip
+        "fitted_on_all": {k: v for k, v in op_entry(rows).items() if k in ("utilization_by_op",
+                                                                            "seconds_per_layer_step")},
+        "rows_from": args.rows or "measured in this run",
         "device": args.device, "profile": profile, "steps": args.steps, "batch": args.batch, "seed": args.seed,
         "torch_threads": torch.get_num_threads(), "torch_version": torch.__version__,
         "wall_s": round(time.perf_counter() - started, 1),

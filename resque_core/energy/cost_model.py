@@ -2,12 +2,15 @@
 
 One training step of ``batch_size`` images on one device takes
 
-    FLOPs per image x batch_size / (peak FLOP/s x utilization) + layers x seconds per layer-step
+    sum over kinds of operator of FLOPs per image x batch_size / (peak FLOP/s x that kind's utilization)
+    + layers x seconds per layer-step
 
 with the peak from a hardware profile (``resque_core/assets/hardware_profiles.json``: the datasheet's dense peak,
-FP32 or mixed precision), the utilization the share of it the arithmetic reaches, and the per-layer time the fixed
-cost each layer with parameters (``flops.layer_count``) adds to every step whatever the batch or image size
-(kernel launches, operator dispatch, small kernels that never fill the device). On ``devices`` data-parallel
+FP32 or mixed precision), each utilization the share of it one kind of operator reaches (``flops.OP_KINDS``: matrix
+products, dense convolutions, grouped convolutions, which reach far less), and the per-layer time the fixed cost
+each layer (``flops.layer_count``: every leaf module, or those with parameters, as the parameters were learned) adds
+to every step whatever the batch or image size (kernel launches, operator dispatch, small memory-bound kernels).
+FLOPs not split by kind run at one utilization. On ``devices`` data-parallel
 devices, each runs ceil(images / (batch_size x devices)) steps per epoch: the FLOPs part runs at
 1 + (devices - 1) x scaling efficiency of one device's speed (8 devices at 0.9: 7.3x), the per-layer part is
 paid by every device for its own steps at once, so it divides by the number of devices.
@@ -43,7 +46,12 @@ PRECISIONS = {"fp32": "peak_tflops_fp32", "mixed": "peak_tflops_mixed"}
 # default (``cost_calibration.KIND_DEFAULTS``, with its source), labelled modeled.
 DEFAULT_UTILIZATION = {kind: d["utilization"] for kind, d in KIND_DEFAULTS.items()}
 DEFAULT_SCALING = 0.9  # each device beyond the first adds 90 % of one: data-parallel communication and waits
-POWER_SHARE = 0.7  # share of the board power a training job draws on average, when modeled
+POWER_SHARE = 0.7
+OP_WORDS = {
+    "matmul": "matrix products",
+    "conv_dense": "dense convolutions",
+    "conv_grouped": "grouped convolutions",
+}  # share of the board power a training job draws on average, when modeled
 
 
 @dataclass(frozen=True)
@@ -92,6 +100,14 @@ def _whole(name: str, value: Any, low: int, high: int) -> int:
     return value
 
 
+def _counts(images: Any, devices: Any, n_layers: Any, batch_size: Any) -> None:
+    if not (isinstance(images, int) and images > 0):
+        raise EnergyError(f"the number of images must be a positive whole number, not {images!r}")
+    _whole("devices", devices, 1, 4096)
+    _whole("the number of layers", n_layers, 0, 1_000_000)
+    _whole("the batch size", batch_size, 1, 1_000_000)
+
+
 def _profile(profile: str, precision: str, profiles: dict[str, dict] | None) -> tuple[dict, float]:
     profiles = profiles if profiles is not None else load_hardware_profiles()
     if profile not in profiles:
@@ -108,7 +124,7 @@ def _note(p: dict, c: EpochCost, peak_tflops: float, precision: str) -> str:
     overhead = (
         f" + {c.n_layers} layers x {number_text(c.seconds_per_layer_step * 1e6)} us per layer and step x "
         f"{c.steps_per_device} steps per device "
-        f"({'the same basis' if c.overhead_basis == c.utilization_basis else c.overhead_basis})"
+        f"({'the same basis' if c.utilization_basis.startswith(c.overhead_basis) else c.overhead_basis})"
         if c.n_layers
         else ""
     )
@@ -137,6 +153,8 @@ def epoch_cost(
     batch_size: int = 32,
     seconds_per_layer_step: float | None = None,
     calibration: dict[str, dict] | None = None,
+    flops_by_op: dict[str, float] | None = None,
+    n_leaf_modules: int | None = None,
 ) -> EpochCost:
     """Seconds and kWh of one epoch of ``images`` on ``devices`` of ``profile`` (modeled; see the module).
 
@@ -145,6 +163,9 @@ def epoch_cost(
         utilization, seconds_per_layer_step: None: learned for the profile where training was measured on it
             (``cost_calibration``), else the documented default for its kind.
         n_layers: layers with parameters (``energy.flops.layer_count``); 0 leaves the per-layer part out.
+        n_leaf_modules: every leaf module, counted instead where the parameters were learned per leaf module.
+        flops_by_op: ``flops_per_image`` by kind of operator (``StepFlops.by_kind``): each at its own utilization
+            (unless ``utilization`` is given: one share for all).
         batch_size: images per step on each device; calibration: learned parameters by profile (None: shipped).
 
     Raises:
@@ -152,26 +173,39 @@ def epoch_cost(
     """
     p, peak_tflops = _profile(profile, precision, profiles)
     flops = _checked("FLOPs per image", flops_per_image, 0.0, math.inf)
-    if not (isinstance(images, int) and images > 0):
-        raise EnergyError(f"the number of images must be a positive whole number, not {images!r}")
-    _whole("devices", devices, 1, 4096)
-    _whole("the number of layers", n_layers, 0, 1_000_000)
-    _whole("the batch size", batch_size, 1, 1_000_000)
+    _counts(images, devices, n_layers, batch_size)
     scaling = _checked("the scaling efficiency", scaling_efficiency, 0.0, 1.0)
     learned = cost_parameters(profile, p["kind"], calibration)
     basis = learned.basis if utilization is None else "given"
     share = _checked("utilization", learned.utilization if utilization is None else utilization, 0.0, 1.0)
+    if learned.counts_leaves and n_leaf_modules is not None and seconds_per_layer_step is None:
+        n_layers = _whole("the number of leaf modules", n_leaf_modules, 0, 1_000_000)
     per_layer_s = learned.seconds_per_layer_step if seconds_per_layer_step is None else seconds_per_layer_step
     if not (isinstance(per_layer_s, (int, float)) and math.isfinite(per_layer_s) and 0 <= per_layer_s <= 1):
         raise EnergyError(f"seconds per layer-step must be in [0, 1], not {per_layer_s!r}")
     steps = math.ceil(images / (batch_size * devices))
-    flops_s = flops * images / (peak_tflops * 1e12 * share * (1.0 + (devices - 1) * scaling))
+    speed = peak_tflops * 1e12 * (1.0 + (devices - 1) * scaling)
+    flops_s = flops * images / (speed * share)
+    by_op = learned.utilization_by_op if utilization is None and flops_by_op else None
+    if by_op is not None:  # each kind at its own share; the share reported is the whole step's
+        flops_s = _by_kind_seconds(flops_by_op, by_op, images, speed)
+        share = min(flops * images / (speed * flops_s), 1.0) if flops_s > 0 else share
+        basis += "; by kind of operator: " + ", ".join(f"{OP_WORDS[k]} {number_text(u)}" for k, u in by_op.items())
     overhead_s = steps * n_layers * float(per_layer_s)
     kwh = modeled_kwh_per_epoch(profile, flops_s + overhead_s, POWER_SHARE, profiles).kwh_per_epoch * devices
     cost = EpochCost(flops_s + overhead_s, kwh, flops * images, share, basis, devices, scaling, "", n_layers,
                      float(per_layer_s), learned.basis if seconds_per_layer_step is None else "given",
                      overhead_s, steps)  # fmt: skip
     return EpochCost(**{**cost.to_dict(), "note": _note(p, cost, peak_tflops, precision)})
+
+
+def _by_kind_seconds(flops_by_op: dict[str, float], by_op: dict[str, float], images: int, speed: float) -> float:
+    """Seconds of an epoch's FLOPs, each kind of operator at its own share of ``speed`` (FLOP/s)."""
+    unknown = set(flops_by_op) - set(by_op)
+    if unknown:
+        raise EnergyError(f"unknown kinds of operator {sorted(unknown)}; the cost model knows {', '.join(by_op)}")
+    return sum(_checked(f"{k} FLOPs", f, -1.0, math.inf) * images / (speed * by_op[k])
+               for k, f in flops_by_op.items() if f > 0)  # fmt: skip
 
 
 def model_epoch_cost(
@@ -199,6 +233,7 @@ def model_epoch_cost(
     from resque_core.energy.flops import layer_count, training_step_flops
 
     flops = training_step_flops(model, tuple(input_shape))
+    leaves = layer_count(model, with_parameters=False)
     return epoch_cost(
         flops.per_image,
         images,
@@ -210,4 +245,6 @@ def model_epoch_cost(
         n_layers=layer_count(model),
         batch_size=batch_size,
         seconds_per_layer_step=seconds_per_layer_step,
+        flops_by_op=flops.by_kind,
+        n_leaf_modules=leaves,
     )

@@ -24,9 +24,12 @@ from typing import Any
 
 from resque_core.errors import EnergyError
 
-__all__ = ["BACKWARD_PER_FORWARD", "StepFlops", "layer_count", "training_step_flops"]
+__all__ = ["BACKWARD_PER_FORWARD", "OP_KINDS", "StepFlops", "layer_count", "training_step_flops"]
 
 BACKWARD_PER_FORWARD = 2.0
+# The kinds of operator the cost model gives each its own utilization: matrix products (linear layers, attention),
+# dense convolutions, and grouped (depthwise) convolutions, which reach a far smaller share of a device's peak.
+OP_KINDS = ("matmul", "conv_dense", "conv_grouped")
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class StepFlops:
     """The FLOPs of one training step, per image.
 
     Attributes:
-        forward_per_image: the forward pass's FLOPs for one image, counted (on ``batch_size`` images at once).
+        forward_per_image: the forward pass's FLOPs for one image, counted (on ``batch_size`` images at once);
+            forward_by_kind: the same by kind of operator (``OP_KINDS``), summing to it.
         counted_step_per_image: forward, loss and backward as the counter gives them (not used: see the module).
         input_shape: (channels, height, width) the model was run at; batch_size: images counted at once.
     """
@@ -43,6 +47,12 @@ class StepFlops:
     counted_step_per_image: float
     input_shape: tuple[int, int, int]
     batch_size: int
+    forward_by_kind: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def by_kind(self) -> dict[str, float]:
+        """One training step's FLOPs per image by kind of operator (``OP_KINDS``), each 3 x its forward's."""
+        return {kind: flops * (1.0 + BACKWARD_PER_FORWARD) for kind, flops in self.forward_by_kind}
 
     @property
     def per_image(self) -> float:
@@ -52,7 +62,8 @@ class StepFlops:
     def to_dict(self) -> dict[str, Any]:
         return {"flops_per_image": self.per_image, "forward_flops_per_image": self.forward_per_image,
                 "counted_step_flops_per_image": self.counted_step_per_image,
-                "input_shape": list(self.input_shape), "batch_size": self.batch_size}  # fmt: skip
+                "input_shape": list(self.input_shape), "batch_size": self.batch_size,
+                "flops_per_image_by_kind": self.by_kind}  # fmt: skip
 
 
 def training_step_flops(model: Any, input_shape: tuple[int, int, int], batch_size: int = 2) -> StepFlops:
@@ -76,7 +87,7 @@ def training_step_flops(model: Any, input_shape: tuple[int, int, int], batch_siz
     x = torch.zeros((batch_size, *input_shape))
     try:
         model.train()
-        with FlopCounterMode(display=False) as forward:
+        with FlopCounterMode(display=False) as forward, _grouped_convolutions() as grouped:
             out = model(x)
         if not (isinstance(out, torch.Tensor) and out.dim() == 2):
             raise EnergyError(f"the model returns {type(out).__name__} of shape {getattr(out, 'shape', '?')}, "
@@ -96,7 +107,29 @@ def training_step_flops(model: Any, input_shape: tuple[int, int, int], batch_siz
     step, fwd = whole.get_total_flops() / batch_size, forward.get_total_flops() / batch_size
     if not (math.isfinite(fwd) and fwd > 0):
         raise EnergyError("PyTorch counted no FLOPs in the model's forward pass: no matrix product or convolution")
-    return StepFlops(float(fwd), float(step), tuple(input_shape), batch_size)
+    ops = {str(op): float(n) / batch_size for op, n in forward.get_flop_counts().get("Global", {}).items()}
+    conv = ops.pop("aten.convolution", 0.0)
+    dense = max(conv - grouped.flops / batch_size, 0.0)
+    kinds = (("matmul", fwd - conv), ("conv_dense", dense), ("conv_grouped", conv - dense))
+    return StepFlops(float(fwd), float(step), tuple(input_shape), batch_size, kinds)
+
+
+def _grouped_convolutions():
+    """A dispatch mode that adds up the forward FLOPs of grouped convolutions (``groups`` > 1), counted as
+    ``FlopCounterMode`` counts a convolution: 2 x output elements x the weight's (in/groups) x kernel size."""
+    import torch
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Grouped(TorchDispatchMode):
+        flops = 0.0
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            out = func(*args, **(kwargs or {}))
+            if func is torch.ops.aten.convolution.default and len(args) > 8 and args[8] > 1:
+                self.flops += 2.0 * out.numel() * math.prod(args[1].shape[1:])
+            return out
+
+    return Grouped()
 
 
 def layer_count(model: Any, *, with_parameters: bool = True) -> int:

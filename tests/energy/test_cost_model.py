@@ -59,7 +59,10 @@ def test_twice_the_layers_at_the_same_flops_costs_the_per_layer_time_more_per_st
     assert b.seconds_per_epoch - a.seconds_per_epoch == pytest.approx(100 * 1e-3)
     assert "2 layers x 1000 us per layer and step x 100 steps per device (the same basis)" in b.note
     mixed = model_epoch_cost(two, (3, 2, 2), 3200, "nvidia-l4", seconds_per_layer_step=1e-3)
-    assert "utilization (the documented default for a gpu (modeled)) + 2 layers" in mixed.note
+    assert (
+        "utilization (the documented default for a gpu (modeled); by kind of operator: matrix products 0.3, "
+        "dense convolutions 0.3, grouped convolutions 0.03) + 2 layers" in mixed.note
+    )
     assert "100 steps per device (given)" in mixed.note
 
 
