@@ -73,7 +73,7 @@ def _set(path: str, value):
         (_set("options[1].co2_kg.low", -1), "options[1].co2_kg.low must be a finite number >= 0, not -1"),
         (_set("options[0].expected_acc.point", 1.5), "options[0].expected_acc.accuracy.point must be a finite number"),
         (_set("options[2].p_reach_target", "0.8"), "options[2].expected_acc.p_reach_target must be a finite number"),
-        (_set("options[0].kwh.point", 1.0), "options[0].kwh must be an interval with low <= point <= high"),
+        (_set("options[0].kwh.low", 1.0), "options[0].kwh must be an interval with low <= high"),
         (_set("target_acc", True), "target_acc must be a finite number from 0 to 1, not True"),
         (_set("recommended", "a model nobody compared"), "recommended must be the name of one of the options"),
         (_set("options", []), "options must be a list of at least one option"),
