@@ -28,7 +28,7 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev node_modules/axe-core/axe.min.js
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest -q -n auto --dist loadgroup
+	$(PY) -m pytest -q -n auto --dist loadfile
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check --fix .
