@@ -9,10 +9,11 @@ from pathlib import Path
 import streamlit as st
 
 from resque_core.assets import asset_path
-from resque_core.compare.candidates import THIS_MACHINE, Candidate, CompareSettings
+from resque_core.compare.candidates import THIS_MACHINE, Candidate, CompareSettings, named_candidates
 from resque_core.forecast.costing import CostSettings
 from resque_core.model.source import ModelSource
 from ui import actions
+from ui.energy_input import profile_choice
 from ui.grid_price_input import grid_and_price
 from ui.kept import kept
 from ui.plain_text import file_name, literal
@@ -52,7 +53,7 @@ def chosen_candidates(state: MutableMapping) -> list[Candidate]:
     )  # fmt: skip
     models = [session if pick == SESSION else ModelSource(pick, trust) for pick in chosen]
     models += [ModelSource(path, trust, arch=arch) for path, arch in _uploads()]
-    return _named(models)
+    return named_candidates(models)
 
 
 def _uploads() -> list[tuple[str, str | None]]:
@@ -81,18 +82,6 @@ def _uploads() -> list[tuple[str, str | None]]:
     return chosen
 
 
-def _named(models: list[ModelSource]) -> list[Candidate]:
-    """Each model with the name tables give it: its file's name ("default model"), made unique ("a.pt (2)")."""
-    out: list[Candidate] = []
-    for model in models:
-        base = "default model" if model.checkpoint == "default" else file_name(model.checkpoint)
-        name, n = base, 2
-        while name in {c.name for c in out}:
-            name, n = f"{base} ({n})", n + 1
-        out.append(Candidate(model, name))
-    return out
-
-
 def compare_settings() -> CompareSettings:
     """The target, budget, hardware, grid and price every option shares (``InputError`` on a value refused)."""
     target = target_settings("cmp", "the best candidate's")
@@ -103,14 +92,9 @@ def compare_settings() -> CompareSettings:
     elif budget == BUDGETS[2]:
         kwh = st.number_input("kWh per option", 0.000001, 1e9, format="%.6f", **kept("cmp_budget_kwh", 0.001))
         budgets["budget_kwh"] = kwh
-    profiles = actions.hardware_profiles()
-    names = list(profiles)
     left, right = st.columns(2)
     with left:
-        profile = st.selectbox(
-            "Hardware the time and energy are modeled on", names, **kept("cmp_profile", THIS_MACHINE, options=names),
-            format_func=lambda n: profiles[n].get("label", n),
-        )  # fmt: skip
+        profile = profile_choice("cmp_profile", "Hardware the time and energy are modeled on", THIS_MACHINE)
         devices = st.number_input("Devices", 1, 4096, **kept("cmp_devices", 1), help="0.9 scaling per added one")
         precision = st.radio("Precision", ("fp32", "mixed"), **kept("cmp_precision", options=("fp32", "mixed")))
         level = st.slider("Interval coverage", 0.5, 0.95, step=0.05, **kept("cmp_level", 0.8))

@@ -24,7 +24,7 @@ def flops_basis() -> dict:
     on the new data's images (``forecast --profile NAME --devices N`` without ``--seconds-per-epoch``)."""
     fields = {
         "energy": "flops",
-        "profile": _profile("fc_flops_profile"),
+        "profile": profile_choice("fc_flops_profile"),
         "devices": int(st.number_input("Devices (data-parallel)", 1, 4096, **kept("fc_devices", 1))),
         "precision": st.radio(
             "Precision", ("fp32", "mixed"), horizontal=True, **kept("fc_precision", options=("fp32", "mixed"))
@@ -46,7 +46,7 @@ def energy_basis() -> dict:
     energy = st.radio("Energy per epoch", ENERGY, **kept("fc_energy", options=ENERGY))
     fields: dict = {"energy": "records"}
     if energy == ENERGY[1]:
-        fields = {"energy": "profile", "profile": _profile("fc_profile")}
+        fields = {"energy": "profile", "profile": profile_choice("fc_profile")}
     elif energy == ENERGY[2]:
         watts = st.number_input("Power at full load (W)", 1.0, 1e4, **kept("fc_watts", 300.0))
         fields = {"energy": "watts", "watts": watts}
@@ -73,8 +73,8 @@ def energy_basis() -> dict:
     return fields
 
 
-def _profile(key: str) -> str:
-    """A hardware profile, chosen by its label."""
+def profile_choice(key: str, label: str = "Profile", default: str | None = None) -> str:
+    """A hardware profile, chosen by its label (the Forecast and Compare pages' selectbox)."""
     profiles = actions.hardware_profiles()
-    return st.selectbox("Profile", list(profiles), **kept(key, options=list(profiles)),
-                        format_func=lambda n: profiles[n]["label"])  # fmt: skip
+    return st.selectbox(label, list(profiles), **kept(key, default, options=list(profiles)),
+                        format_func=lambda n: profiles[n].get("label", n))  # fmt: skip

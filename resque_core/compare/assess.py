@@ -21,6 +21,8 @@ from resque_core.compare.accuracy import expected_accuracy
 from resque_core.compare.candidates import Candidate, CompareSettings, budget_epochs, team_target
 from resque_core.compare.options import Comparison, Option, recommend, with_front
 from resque_core.errors import CheckpointError, ResqueError
+from resque_core.forecast.pipeline import Evidence, FitSettings
+from resque_core.forecast.targets import Target
 
 __all__ = ["compare_candidates"]
 
@@ -78,9 +80,8 @@ def compare_candidates(
         say(f"candidate {i} of {len(candidates)} ({candidate.name}): index and cost")
         assessed.append(_assess(candidate, original, new, shift, settings, class_map, accept_low_accuracy))
     target_acc, target_words = team_target(settings, [a.report.base_acc for a in assessed])
-    forecasts = {a.candidate.name: _forecast(a, target_acc, settings) for a in assessed}
-    options = [_retrained(a, forecasts[a.candidate.name], target_acc, settings) for a in assessed]
-    options += [_scratch(b, forecasts[b.candidate.name], target_acc, settings) for b in _best_per_arch(assessed)]
+    options = [_retrained(a, target_acc, settings) for a in assessed]
+    options += [_scratch(b, target_acc, settings) for b in _best_per_arch(assessed)]
     options = with_front([o for o in options if o is not None], settings.min_p_reach)
     name, sentence = recommend(options, settings.min_p_reach, target_words)
     return Comparison(
@@ -137,8 +138,12 @@ def _named(exc: ResqueError, name: str) -> ResqueError:
     return type(exc)(f"candidate {name}: {text}", setting=exc.setting, value=exc.value)
 
 
-def _retrained(a: _Assessed, forecasts: tuple[Any, Any], target_acc: float, settings: CompareSettings) -> Option:
-    forecast = forecasts[0]
+def _retrained(a: _Assessed, target_acc: float, settings: CompareSettings) -> Option:
+    """The candidate retrained: ``forecast_for_model`` (records of another family are carried to it)."""
+    from resque_core.calibration.model_forecast import forecast_for_model
+
+    fit = _fit(a, target_acc, settings)
+    forecast = forecast_for_model(Evidence.of(a.report), a.records, loaded=a.loaded, settings=fit, costing=a.costing)
     runs = _runs(a.records, "retrain")
     signals = {"index_value": a.report.value, "acc_drop": a.report.acc_drop}
     return _option(
@@ -151,9 +156,15 @@ def _retrained(a: _Assessed, forecasts: tuple[Any, Any], target_acc: float, sett
     )
 
 
-def _scratch(a: _Assessed, forecasts: tuple[Any, Any], target_acc: float, settings: CompareSettings) -> Option | None:
-    """The candidate's architecture trained from scratch (None: its records have no scratch runs)."""
-    forecast = forecasts[1]
+def _scratch(a: _Assessed, target_acc: float, settings: CompareSettings) -> Option | None:
+    """The candidate's architecture trained from scratch, from the records' scratch runs, whose family the
+    forecast's ``family_note`` names when it is another (None: the records have no scratch runs)."""
+    from resque_core.forecast.family import family_of
+    from resque_core.forecast.pipeline import make_forecast
+
+    fit = _fit(a, target_acc, settings)
+    forecast = make_forecast(Evidence.of(a.report), a.records, family=family_of(a.loaded), settings=fit,
+                             costing=a.costing)  # fmt: skip
     runs = _runs(a.records, "scratch")
     if not forecast.scratch or runs.empty:
         return None
@@ -188,22 +199,10 @@ def _option(a: _Assessed, *, name, kind, measures, expected, notes) -> Option:
     )
 
 
-def _forecast(a: _Assessed, target_acc: float, settings: CompareSettings) -> tuple[Any, Any]:
-    """The candidate's forecasts to ``target_acc``, retrained and its architecture from scratch, priced with its
-    modeled epoch cost. Retrained: ``forecast_for_model`` (records of another family are carried to it). From
-    scratch: the records' scratch runs, whose family the forecast's ``family_note`` names when it is another."""
-    from resque_core.calibration.model_forecast import forecast_for_model
-    from resque_core.forecast.family import family_of
-    from resque_core.forecast.pipeline import Evidence, FitSettings, make_forecast
-    from resque_core.forecast.targets import Target
-
-    target = Target.drop(float(a.report.base_acc) - target_acc)  # T, as a drop below each record's clean accuracy
-    fit = FitSettings(level=settings.level, target=target)
-    evidence = Evidence.of(a.report)
-    costing = a.costing
-    retrained = forecast_for_model(evidence, a.records, loaded=a.loaded, settings=fit, costing=costing)
-    scratch = make_forecast(evidence, a.records, family=family_of(a.loaded), settings=fit, costing=costing)
-    return retrained, scratch
+def _fit(a: _Assessed, target_acc: float, settings: CompareSettings) -> FitSettings:
+    """The fit that forecasts to ``target_acc``: T as a drop below each record's clean accuracy, carried from the
+    candidate's (``compare.accuracy`` carries its expected accuracy the same way)."""
+    return FitSettings(level=settings.level, target=Target.drop(float(a.report.base_acc) - target_acc))
 
 
 def _expected(a: _Assessed, runs, signals, reference: float, target_acc: float, settings, floor=None):

@@ -24,7 +24,9 @@ __all__ = [
     "Candidate",
     "CompareSettings",
     "budget_epochs",
+    "candidate_name",
     "candidates_from",
+    "named_candidates",
     "parse_candidate",
     "team_target",
 ]
@@ -55,21 +57,31 @@ def parse_candidate(spec: str, template: ModelSource | None = None) -> Candidate
             raise InputError(f"candidate {text!r}: write it as CKPT or CKPT:ARCH (e.g. model.pt:resnet18)")
     template = template or ModelSource()
     model = replace(template, checkpoint=path, arch=arch or template.arch)
-    name = "default model" if path in ("default", "default-0-4") else pathlib.Path(path).name
-    return Candidate(model, name if path != "default-0-4" else "default 0-4 model")
+    return Candidate(model, candidate_name(model))
+
+
+def candidate_name(model: ModelSource) -> str:
+    """How tables and charts name a checkpoint: the shipped ones by what they are, a file by its own name (never
+    the folder it sits in, an upload's session folder included)."""
+    shipped = {"default": "default model", "default-0-4": "default 0-4 model"}
+    return shipped.get(model.checkpoint) or pathlib.Path(model.checkpoint).name or model.checkpoint
+
+
+def named_candidates(models: Iterable[ModelSource]) -> list[Candidate]:
+    """Each model as a ``Candidate`` with a unique name ("model.pt", "model.pt (2)"): the CLI's and the page's."""
+    out: list[Candidate] = []
+    for model in models:
+        base = candidate_name(model)
+        name, n = base, 2
+        while name in {c.name for c in out}:
+            name, n = f"{base} ({n})", n + 1
+        out.append(Candidate(model, name))
+    return out
 
 
 def candidates_from(specs: Iterable[str], template: ModelSource | None = None) -> list[Candidate]:
-    """``parse_candidate`` of each spec, each given a unique name ("model.pt", "model.pt (2)")."""
-    out: list[Candidate] = []
-    for spec in specs:
-        candidate = parse_candidate(spec, template)
-        taken = {c.name for c in out}
-        name, n = candidate.name, 2
-        while name in taken:
-            name, n = f"{candidate.name} ({n})", n + 1
-        out.append(replace(candidate, name=name))
-    return out
+    """``parse_candidate`` of each spec, each given a unique name (``named_candidates``)."""
+    return named_candidates(parse_candidate(spec, template).model for spec in specs)
 
 
 @dataclass(frozen=True)
